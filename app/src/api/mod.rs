@@ -1,0 +1,5 @@
+//! Server functions, one module per area. Each one authenticates through `server::guard`,
+//! validates, calls a repository, and returns a DTO or a typed `AppError`.
+pub mod auth;
+pub mod dev;
+pub mod orgs;

@@ -1,0 +1,5 @@
+pub mod form;
+pub mod load;
+pub mod session;
+pub mod shell;
+pub mod time;

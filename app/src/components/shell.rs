@@ -1,0 +1,81 @@
+//! The frame around every page: brand, role-based navigation, and the phone menu.
+use super::session::use_session;
+use crate::domain::identity::Role;
+use crate::model::SessionUser;
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
+    match user.map(|u| u.role) {
+        None => vec![("/login", "Sign in")],
+        Some(Role::PartnerUser) => vec![("/", "Home"), ("/my-org", "My organisation"), ("/account", "Account")],
+        Some(Role::PartnerManager | Role::VendorAdmin) => vec![("/", "Home"), ("/partners", "Partners"), ("/account", "Account")],
+    }
+}
+
+#[component]
+pub fn AppShell(children: Children) -> impl IntoView {
+    let session = use_session();
+    let menu_open = RwSignal::new(false);
+    let location = use_location();
+    // Close the phone menu after navigating.
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
+    // Marks the page as live, for people debugging and for the end-to-end tests.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    let links = move || {
+        session.user.get().map(|result| {
+            let user = result.ok().flatten();
+            let pathname = location.pathname.get();
+            let who = user.as_ref().map(|u| u.display_name.clone());
+            let items = nav_links(user)
+                .into_iter()
+                .map(|(href, label)| {
+                    let current = pathname == href || (href != "/" && pathname.starts_with(href));
+                    view! {
+                        <li>
+                            <a href=href aria-current=current.then_some("page")>{label}</a>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <ul>{items}</ul>
+                {who.map(|name| view! { <p class="who">"Signed in as " <strong>{name}</strong></p> })}
+            }
+        })
+    };
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"◆"</span>
+                "Partner Portal"
+            </a>
+            <button
+                type="button"
+                class="menu-toggle"
+                aria-controls="main-nav"
+                aria-expanded=move || menu_open.get().to_string()
+                on:click=move |_| menu_open.update(|open| *open = !*open)
+            >
+                <span class="menu-icon" aria-hidden="true"></span>
+                <span class="menu-label">{move || if menu_open.get() { "Close" } else { "Menu" }}</span>
+            </button>
+            <nav id="main-nav" class="main-nav" class:open=move || menu_open.get() aria-label="Main">
+                <Transition fallback=|| ()>{links}</Transition>
+            </nav>
+        </header>
+        <noscript>
+            <style>".main-nav { display: block; } .menu-toggle { display: none; }"</style>
+        </noscript>
+        <main id="main" tabindex="-1">{children()}</main>
+    }
+}

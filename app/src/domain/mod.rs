@@ -1,0 +1,7 @@
+//! Pure rules: plain Rust, no Leptos, no sqlx. Everything here is unit-tested.
+pub mod access;
+pub mod identity;
+pub mod rate_limit;
+pub mod session;
+pub mod validation;
+pub mod retry;

@@ -1,0 +1,80 @@
+//! Partner Portal: isomorphic types, components and server functions.
+//! `ssr` and `hydrate` are switched on by the server and frontend crates respectively.
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use components::shell::AppShell;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+use pages::*;
+
+/// Hashed file names of the built front end, read by the server at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct AssetManifest {
+    pub js: String,
+    pub wasm: String,
+    pub css: String,
+}
+
+/// The HTML document around the app. Server only: it names the hashed asset files.
+pub fn shell(assets: AssetManifest) -> impl IntoView {
+    // The same loader cargo-leptos would emit, but with our own content-hashed names.
+    let loader = format!(
+        "import('/pkg/{js}').then(m => m.default({{module_or_path: '/pkg/{wasm}'}}).then(() => m.hydrate()));",
+        js = assets.js,
+        wasm = assets.wasm
+    );
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="stylesheet" href=format!("/pkg/{}", assets.css)/>
+                <link rel="modulepreload" href=format!("/pkg/{}", assets.js)/>
+                <link rel="preload" href=format!("/pkg/{}", assets.wasm) r#as="fetch" r#type="application/wasm" crossorigin=""/>
+                <link rel="icon" href="/favicon.svg" r#type="image/svg+xml"/>
+                <script type="module">{loader}</script>
+                <leptos_meta::MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::session::provide_session();
+    // Async SSR: the page is sent once its data is loaded, so status codes (401/403/404)
+    // are correct and the HTML is complete without JavaScript.
+    let ssr = SsrMode::Async;
+    view! {
+        <Title formatter=|text| format!("{text} · Partner Portal")/>
+        <Router>
+            <AppShell>
+                <Routes fallback=|| view! { <NotFoundPage/> }>
+                    <Route path=path!("/") view=HomePage ssr=ssr.clone()/>
+                    <Route path=path!("/login") view=LoginPage ssr=ssr.clone()/>
+                    <Route path=path!("/auth/magic") view=MagicLinkPage ssr=ssr.clone()/>
+                    <Route path=path!("/partners") view=PartnersPage ssr=ssr.clone()/>
+                    <Route path=path!("/partners/:id") view=PartnerDetailPage ssr=ssr.clone()/>
+                    <Route path=path!("/my-org") view=MyOrgPage ssr=ssr.clone()/>
+                    <Route path=path!("/account") view=AccountPage ssr=ssr.clone()/>
+                    <Route path=path!("/dev/outbox") view=OutboxPage ssr=ssr/>
+                </Routes>
+            </AppShell>
+        </Router>
+    }
+}

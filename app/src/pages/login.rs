@@ -1,0 +1,136 @@
+use crate::api::auth::{demo_accounts, DemoSignIn, LoginWithPassword, RedeemMagicLink, RequestMagicLink};
+use crate::components::form::{last_error, FormError, SubmitButton, TextField};
+use crate::components::load::loaded;
+use crate::components::session::{reload_to, use_session};
+use crate::model::DemoAccount;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let link_sent_by_form_post = move || query.read().get("link_sent").is_some();
+
+    let login = ServerAction::<LoginWithPassword>::new();
+    let login_error = last_error(login.value());
+    Effect::new(move |_| {
+        if let Some(Ok(to)) = login.value().get() {
+            reload_to(&to);
+        }
+    });
+
+    let request_link = ServerAction::<RequestMagicLink>::new();
+    let link_error = last_error(request_link.value());
+    let link_sent = move || link_sent_by_form_post() || matches!(request_link.value().get(), Some(Ok(())));
+
+    let session = use_session();
+    let demo = Resource::new(|| (), |_| demo_accounts());
+
+    view! {
+        <Title text="Sign in"/>
+        <section class="page narrow" aria-labelledby="login-title">
+            <h1 id="login-title">"Sign in"</h1>
+            {move || session.user.get().and_then(|r| r.ok().flatten()).map(|user| view! {
+                <p class="notice">"You are signed in as " {user.display_name} ". " <a href="/">"Go to your home page"</a></p>
+            })}
+            <ActionForm action=login attr:class="card form" attr:novalidate=true attr:aria-label="Sign in with password">
+                <h2>"With your password"</h2>
+                <input type="hidden" name="next" value=next/>
+                <TextField label="Email" name="email" kind="email" autocomplete="username" error=login_error/>
+                <TextField label="Password" name="password" kind="password" autocomplete="current-password" error=login_error/>
+                <FormError error=login_error fields=&["email", "password"]/>
+                <SubmitButton label="Sign in" busy_label="Signing in…" pending=login.pending()/>
+            </ActionForm>
+
+            <ActionForm action=request_link attr:class="card form" attr:novalidate=true attr:aria-label="Email me a sign-in link">
+                <h2>"Or get a sign-in link by email"</h2>
+                <p class="hint">"No password needed. The link works once, for 15 minutes."</p>
+                <input type="hidden" name="next" value=next/>
+                <TextField label="Work email" name="email" kind="email" autocomplete="email" error=link_error/>
+                <FormError error=link_error fields=&["email"]/>
+                <Show when=link_sent>
+                    <p class="success" role="status">
+                        "If an account exists for that address, a sign-in link is on its way. Check your inbox."
+                    </p>
+                </Show>
+                <SubmitButton label="Email me a link" busy_label="Sending…" pending=request_link.pending() class="button"/>
+            </ActionForm>
+
+            {loaded(demo, |accounts| view! { <DemoAccounts accounts/> })}
+            {move || session.info.get().and_then(|r| r.ok()).filter(|info| info.dev_outbox).map(|_| view! {
+                <p class="hint">"Development mode: sent emails appear in the " <a href="/dev/outbox">"dev outbox"</a> "."</p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn DemoAccounts(accounts: Vec<DemoAccount>) -> impl IntoView {
+    if accounts.is_empty() {
+        return ().into_any();
+    }
+    let sign_in = ServerAction::<DemoSignIn>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(to)) = sign_in.value().get() {
+            reload_to(&to);
+        }
+    });
+    let password = crate::api::auth::DEMO_PASSWORD_HINT;
+    view! {
+        <section class="card demo" aria-labelledby="demo-title">
+            <h2 id="demo-title">"Demo accounts"</h2>
+            <p class="hint">"This is a demo deployment. Every account's password is " <code>{password}</code> "."</p>
+            <ul class="demo-list">
+                {accounts.into_iter().map(|account| {
+                    let detail = match (&account.org_name, account.job_role) {
+                        (Some(org), Some(job)) => format!("{} · {} · {}", account.role, org, job),
+                        (Some(org), None) => format!("{} · {}", account.role, org),
+                        _ => account.role.to_string(),
+                    };
+                    view! {
+                        <li>
+                            <ActionForm action=sign_in>
+                                <input type="hidden" name="email" value=account.email.clone()/>
+                                <button type="submit" class="button demo-button" disabled=move || sign_in.pending().get()>
+                                    <span class="demo-name">"Sign in as " {account.display_name.clone()}</span>
+                                    <span class="demo-detail">{detail}</span>
+                                </button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
+/// Landing page of an emailed link. Opening it changes nothing; the button signs in.
+#[component]
+pub fn MagicLinkPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let redeem = ServerAction::<RedeemMagicLink>::new();
+    let error = last_error(redeem.value());
+    Effect::new(move |_| {
+        if let Some(Ok(to)) = redeem.value().get() {
+            reload_to(&to);
+        }
+    });
+    view! {
+        <Title text="Continue signing in"/>
+        <section class="page narrow" aria-labelledby="magic-title">
+            <h1 id="magic-title">"Continue to the partner portal"</h1>
+            <ActionForm action=redeem attr:class="card form">
+                <input type="hidden" name="token" value=token/>
+                <p>"Your sign-in link is ready. It works once."</p>
+                <FormError error=error fields=&[]/>
+                <SubmitButton label="Continue" busy_label="Signing in…" pending=redeem.pending()/>
+            </ActionForm>
+            <p><a href="/login">"Request a new link"</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,27 @@
+mod account;
+mod home;
+mod login;
+mod orgs;
+mod outbox;
+
+pub use account::AccountPage;
+pub use home::HomePage;
+pub use login::{LoginPage, MagicLinkPage};
+pub use orgs::{MyOrgPage, PartnerDetailPage, PartnersPage};
+pub use outbox::OutboxPage;
+
+use crate::components::load::NotFoundView;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        options.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <NotFoundView/>
+    }
+}

@@ -1,0 +1,71 @@
+//! Tokens and password hashes.
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+/// A fresh 256-bit random token, hex encoded, for cookies and links.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The form in which a token is stored: keyed with the deployment secret.
+pub fn token_hash(secret: &[u8], token: &str) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(token.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+}
+
+/// Verifies a password. Unknown users are checked against a fixed hash so that the time
+/// taken does not reveal whether an account exists.
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let decoy = DECOY.get_or_init(|| hash_password("decoy password for timing").unwrap_or_default());
+    let (hash, real) = match stored {
+        Some(hash) => (hash, true),
+        None => (decoy.as_str(), false),
+    };
+    let matches = PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false);
+    matches && real
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_unique_and_long() {
+        let a = new_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token());
+    }
+
+    #[test]
+    fn token_hash_depends_on_secret_and_token() {
+        let h = token_hash(b"k1", "t");
+        assert_eq!(h, token_hash(b"k1", "t"));
+        assert_ne!(h, token_hash(b"k2", "t"));
+        assert_ne!(h, token_hash(b"k1", "u"));
+        assert_ne!(h, "t");
+    }
+
+    #[test]
+    fn passwords_verify_only_with_the_right_secret() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", Some(&hash)));
+        assert!(!verify_password("wrong horse", Some(&hash)));
+        assert!(!verify_password("correct horse", None));
+        assert!(!verify_password("x", Some("not a hash")));
+    }
+}

@@ -1,0 +1,154 @@
+//! The one way server functions learn who is calling and what they may touch.
+//!
+//! `authorize(policy)` returns an `Actor` or an error; org-owned data is read through an
+//! `OrgScope`, which only `Actor::org_scope` can create, so a repository cannot be asked for
+//! another org's data without passing the access decision.
+use super::crypto::token_hash;
+use super::repo::sessions;
+use super::state::AppState;
+use crate::domain::access::{may_access_org, Policy};
+use crate::error::AppError;
+use crate::model::SessionUser;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use leptos::prelude::*;
+
+pub const SESSION_COOKIE: &str = "pp_session";
+
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+fn request_headers() -> Result<HeaderMap, AppError> {
+    use_context::<Parts>().map(|parts| parts.headers).ok_or_else(|| {
+        tracing::error!("request parts missing from context");
+        AppError::Internal
+    })
+}
+
+/// The value of one cookie in a Cookie header.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
+
+/// The caller of a server function, already authenticated.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: SessionUser,
+    pub session_hash: String,
+}
+
+/// Proof that the actor may access one partner org's data.
+#[derive(Debug, Clone, Copy)]
+pub struct OrgScope(i64);
+
+impl OrgScope {
+    pub fn org_id(&self) -> i64 {
+        self.0
+    }
+}
+
+impl Actor {
+    pub fn org_scope(&self, org_id: i64) -> Result<OrgScope, AppError> {
+        if may_access_org(self.user.role, self.user.partner_org_id, org_id) {
+            Ok(OrgScope(org_id))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// The signed-in user, if any, without requiring one.
+pub async fn current_actor() -> Result<Option<Actor>, AppError> {
+    let state = app_state()?;
+    let Some(token) = cookie_value(&request_headers()?, SESSION_COOKIE) else { return Ok(None) };
+    let session_hash = token_hash(&state.settings.secret_key, &token);
+    let user = sessions::resolve(&state.db, &session_hash, &state.settings.session, state.clock.now_ms()).await?;
+    Ok(user.map(|user| Actor { user, session_hash }))
+}
+
+/// Requires a signed-in user allowed by `policy`.
+pub async fn authorize(policy: Policy) -> Result<Actor, AppError> {
+    let actor = current_actor().await?.ok_or(AppError::Unauthenticated)?;
+    if policy.allows(actor.user.role) {
+        Ok(actor)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Runs a server function body and gives its error the matching HTTP status.
+pub async fn respond<T>(body: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(error) = &result {
+        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+            options.set_status(
+                axum::http::StatusCode::from_u16(error.status_code())
+                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
+        }
+    }
+    result
+}
+
+/// The client's IP address, for rate limits.
+pub fn client_ip() -> String {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Whether the request is a plain HTML form post (no JavaScript), which expects a redirect.
+pub fn is_form_post() -> bool {
+    request_headers()
+        .ok()
+        .and_then(|headers| headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .unwrap_or(false)
+}
+
+pub fn set_session_cookie(state: &AppState, token: &str) {
+    let max_age = state.settings.session.absolute_timeout_ms / 1000;
+    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
+    append_set_cookie(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"));
+}
+
+pub fn clear_session_cookie(state: &AppState) {
+    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
+    append_set_cookie(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"));
+}
+
+fn append_set_cookie(value: &str) {
+    if let (Some(options), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), axum::http::HeaderValue::from_str(value)) {
+        options.append_header(axum::http::header::SET_COOKIE, value);
+    }
+}
+
+/// The session cookie of the current request, hashed, for sign-out of that session only.
+pub fn current_session_hash() -> Option<String> {
+    let state = app_state().ok()?;
+    let token = cookie_value(&request_headers().ok()?, SESSION_COOKIE)?;
+    Some(token_hash(&state.settings.secret_key, &token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(axum::http::header::COOKIE, "a=1; pp_session=abc; b=2".parse().unwrap());
+        assert_eq!(cookie_value(&headers, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie_value(&headers, "missing"), None);
+    }
+}

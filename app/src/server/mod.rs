@@ -1,0 +1,10 @@
+//! Server-only code: database access, authentication, email. Compiled with `ssr` only.
+pub mod crypto;
+pub mod db;
+pub mod guard;
+pub mod mail;
+pub mod repo;
+pub mod seed;
+pub mod state;
+
+pub use state::{AppState, Clock, Mode, Settings};

@@ -1,0 +1,8 @@
+//! All SQL lives here, one module per area. Queries use `$N` placeholders, which both
+//! SQLite and PostgreSQL accept.
+pub mod magic_links;
+pub mod orgs;
+pub mod outbox;
+pub mod rate_limits;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,113 @@
+use crate::model::OutboxEmail;
+use crate::server::db::Db;
+
+pub async fn enqueue(db: &Db, to: &str, subject: &str, body: &str, now: i64) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO email_outbox (to_address, subject, body_text, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    )
+    .bind(to)
+    .bind(subject)
+    .bind(body)
+    .bind(now)
+    .fetch_one(&db.write)
+    .await?;
+    Ok(id)
+}
+
+/// Ids of emails due for delivery.
+pub async fn due(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Takes a lease on one due email. Only one caller, in any instance, wins a lease; a crashed
+/// sender's lease runs out and the email becomes due again.
+pub async fn claim(db: &Db, id: i64, now: i64, lease_until: i64) -> Result<Option<OutboxEmail>, sqlx::Error> {
+    let claimed = sqlx::query(
+        "UPDATE email_outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt_at <= $3",
+    )
+    .bind(lease_until)
+    .bind(id)
+    .bind(now)
+    .execute(&db.write)
+    .await?;
+    if claimed.rows_affected() != 1 {
+        return Ok(None);
+    }
+    fetch(db, id).await
+}
+
+pub async fn mark_sent(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE email_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed attempt; `next_attempt_at` of `None` gives up on the email.
+pub async fn mark_failed(db: &Db, id: i64, error: &str, next_attempt_at: Option<i64>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE email_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
+    )
+    .bind(error)
+    .bind(next_attempt_at.unwrap_or(i64::MAX))
+    .bind(id)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+const OUTBOX_SELECT: &str =
+    "SELECT id, to_address, subject, body_text, created_at, sent_at, attempts, last_error FROM email_outbox";
+
+pub async fn fetch(db: &Db, id: i64) -> Result<Option<OutboxEmail>, sqlx::Error> {
+    let row: Option<OutboxRow> = sqlx::query_as(&format!("{OUTBOX_SELECT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.write)
+        .await?;
+    Ok(row.map(Into::into))
+}
+
+pub async fn recent(db: &Db, limit: i64) -> Result<Vec<OutboxEmail>, sqlx::Error> {
+    let rows: Vec<OutboxRow> = sqlx::query_as(&format!("{OUTBOX_SELECT} ORDER BY id DESC LIMIT $1"))
+        .bind(limit)
+        .fetch_all(&db.read)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    id: i64,
+    to_address: String,
+    subject: String,
+    body_text: String,
+    created_at: i64,
+    sent_at: Option<i64>,
+    attempts: i64,
+    last_error: Option<String>,
+}
+
+impl From<OutboxRow> for OutboxEmail {
+    fn from(row: OutboxRow) -> Self {
+        OutboxEmail {
+            id: row.id,
+            to_address: row.to_address,
+            subject: row.subject,
+            body_text: row.body_text,
+            created_at: row.created_at,
+            sent_at: row.sent_at,
+            attempts: row.attempts,
+            last_error: row.last_error,
+        }
+    }
+}

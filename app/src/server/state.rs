@@ -1,0 +1,77 @@
+use super::db::Db;
+use super::mail::Mailer;
+use crate::domain::rate_limit::RateLimit;
+use crate::domain::session::SessionPolicy;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+/// Everything a request handler needs, shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub mailer: Mailer,
+    pub clock: Clock,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub mode: Mode,
+    /// Shows demo accounts and one-click sign-in.
+    pub demo: bool,
+    /// Where users reach the portal, without trailing slash, e.g. `https://partners.example.com`.
+    pub public_base_url: String,
+    /// Keys token hashes, so a copied database alone cannot be used to forge lookups.
+    pub secret_key: Vec<u8>,
+    pub session: SessionPolicy,
+    pub magic_link_ttl_ms: i64,
+    pub login_limit_per_account: RateLimit,
+    pub login_limit_per_ip: RateLimit,
+    pub link_limit_per_account: RateLimit,
+    pub link_limit_per_ip: RateLimit,
+}
+
+impl Settings {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+
+    /// Reasonable defaults for tests and development; production overrides from config.
+    pub fn for_development(public_base_url: &str, secret_key: Vec<u8>) -> Settings {
+        const MINUTE: i64 = 60_000;
+        Settings {
+            mode: Mode::Development,
+            demo: true,
+            public_base_url: public_base_url.trim_end_matches('/').to_string(),
+            secret_key,
+            session: SessionPolicy::default(),
+            magic_link_ttl_ms: 15 * MINUTE,
+            login_limit_per_account: RateLimit::new(5, 15 * MINUTE),
+            login_limit_per_ip: RateLimit::new(50, 15 * MINUTE),
+            link_limit_per_account: RateLimit::new(3, 15 * MINUTE),
+            link_limit_per_ip: RateLimit::new(30, 15 * MINUTE),
+        }
+    }
+}
+
+/// Wall-clock time in UTC milliseconds, with an offset tests can move forward.
+#[derive(Clone, Default, Debug)]
+pub struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis() + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}

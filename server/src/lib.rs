@@ -1,0 +1,217 @@
+//! The Partner Portal HTTP server: configuration, routing, middleware and background jobs.
+pub mod config;
+pub mod jobs;
+pub mod metrics;
+pub mod security;
+
+use app::server::db::{Db, DbSetupError};
+use app::server::mail::{Mailer, SmtpSettings};
+use app::server::{AppState, Clock, Mode, Settings};
+use app::{shell, App, AssetManifest};
+use axum::extract::{FromRef, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use config::{Config, RunMode};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use metrics::Metrics;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Router state: what leptos_axum needs plus our own.
+#[derive(Clone)]
+pub struct ServerState {
+    pub leptos: LeptosOptions,
+    pub app: AppState,
+    pub metrics: Metrics,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl FromRef<ServerState> for Metrics {
+    fn from_ref(state: &ServerState) -> Self {
+        state.metrics.clone()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Database(#[from] DbSetupError),
+    #[error("demo data: {0}")]
+    Seed(#[from] app::server::seed::SeedError),
+    #[error("front end: {0}")]
+    Assets(String),
+    #[error("could not listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+/// Reads the hashed asset names written by the front-end build.
+pub fn read_asset_manifest(site_root: &Path) -> Result<AssetManifest, StartError> {
+    let path = site_root.join("pkg").join("assets.txt");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        StartError::Assets(format!("{} is missing ({e}); build the front end with scripts/build.sh", path.display()))
+    })?;
+    let mut manifest = AssetManifest::default();
+    for line in text.lines() {
+        if let Some((kind, file)) = line.split_once(':') {
+            let file = file.trim().to_string();
+            match kind.trim() {
+                "js" => manifest.js = file,
+                "wasm" => manifest.wasm = file,
+                "css" => manifest.css = file,
+                _ => {}
+            }
+        }
+    }
+    if manifest.js.is_empty() || manifest.wasm.is_empty() || manifest.css.is_empty() {
+        return Err(StartError::Assets(format!("{} must name js, wasm and css files", path.display())));
+    }
+    Ok(manifest)
+}
+
+/// Connects, migrates, seeds (development) and assembles the shared state.
+pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
+    config.validate().map_err(StartError::Config)?;
+    let secret_key = match &config.secret_key {
+        Some(key) => config::parse_secret(key).map_err(StartError::Config)?,
+        None => config::load_or_create_dev_secret(&config.data_dir).map_err(StartError::Config)?,
+    };
+    let db = Db::connect(&config.database_url, config.database_max_connections).await?;
+    db.migrate().await?;
+    let mut settings = Settings::for_development(&config.public_base_url(), secret_key);
+    settings.mode = match config.mode {
+        RunMode::Development => Mode::Development,
+        RunMode::Production => Mode::Production,
+    };
+    settings.demo = config.demo_enabled();
+    settings.login_limit_per_ip.max_events = config.login_limit_per_ip;
+    settings.link_limit_per_ip.max_events = config.link_limit_per_ip;
+    let smtp = config.smtp_host.as_ref().map(|host| SmtpSettings {
+        host: host.clone(),
+        port: config.smtp_port,
+        username: config.smtp_username.clone(),
+        password: config.smtp_password.clone(),
+        from: config.smtp_from.clone(),
+    });
+    let state = AppState { db, settings: std::sync::Arc::new(settings), mailer: Mailer::new(smtp), clock: Clock::default() };
+    if state.settings.mode == Mode::Development && state.settings.demo
+        && app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms()).await?
+    {
+        tracing::info!("loaded demo data into the empty database");
+    }
+    Ok(state)
+}
+
+pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) -> Router {
+    let leptos = LeptosOptions::builder()
+        .output_name("portal")
+        .site_root(site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .build();
+    let allowed_origin = security::AllowedOrigin(state.settings.public_base_url.clone());
+    let server_state = ServerState { leptos, app: state.clone(), metrics: Metrics::default() };
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let page_shell = {
+        let assets = assets.clone();
+        move || shell(assets.clone())
+    };
+    let render_unmatched = leptos_axum::render_app_to_stream_with_context(context.clone(), page_shell.clone());
+
+    // Hashed file names change with content, so browsers may keep them forever.
+    let hashed_assets = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")))
+        .service(ServeDir::new(site_root.join("pkg")));
+    let public_files = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")))
+        .service(ServeDir::new(site_root).fallback(tower::service_fn(move |request| {
+            let render = render_unmatched.clone();
+            async move { Ok::<_, Infallible>(render(request).await) }
+        })));
+
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(prometheus))
+        .leptos_routes_with_context(&server_state, routes, context, page_shell)
+        .route_layer(axum::middleware::from_fn_with_state(server_state.metrics.clone(), metrics::track))
+        .nest_service("/pkg", hashed_assets)
+        .fallback_service(public_files)
+        .layer(axum::middleware::from_fn_with_state(allowed_origin, security::refuse_cross_site))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Keeps sign-in tokens in URLs from leaking to other sites through the Referer header.
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(CompressionLayer::new())
+        .with_state(server_state)
+}
+
+async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
+    match state.app.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(error) => {
+            tracing::error!(%error, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn prometheus(State(state): State<ServerState>) -> impl IntoResponse {
+    let db = &state.app.db;
+    let pools = [("read", db.read.size(), db.read.num_idle()), ("write", db.write.size(), db.write.num_idle())];
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(&pools))
+}
+
+/// A server listening on a real socket, for `main` and for tests.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+        self.state.db.close().await;
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Binds, starts background jobs, and serves until `stop` or a termination signal.
+pub async fn start(config: &Config, state: AppState, assets: AssetManifest) -> Result<RunningServer, StartError> {
+    let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let router = build_router(state.clone(), assets, &config.site_root);
+    let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
+    jobs::spawn_all(state.clone(), shutdown.subscribe());
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            });
+        if let Err(error) = serve.await {
+            tracing::error!(%error, "server stopped with an error");
+        }
+    });
+    Ok(RunningServer { addr, state, shutdown, task })
+}
