@@ -136,7 +136,7 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
     // Hashed file names change with content, so browsers may keep them forever.
     let hashed_assets = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")))
-        .service(ServeDir::new(site_root.join("pkg")));
+        .service(ServeDir::new(site_root.join("pkg")).precompressed_br().precompressed_gzip());
     let public_files = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")))
         .service(ServeDir::new(site_root).fallback(tower::service_fn(move |request| {

@@ -41,10 +41,13 @@ where
 /// visitors to sign in and back.
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
+    // A signed-out visitor is redirected (302), which `Redirect` sets itself.
     #[cfg(feature = "ssr")]
-    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(status) = axum::http::StatusCode::from_u16(error.status_code()) {
-            options.set_status(status);
+    if error != AppError::Unauthenticated {
+        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = axum::http::StatusCode::from_u16(error.status_code()) {
+                options.set_status(status);
+            }
         }
     }
     match error {

@@ -33,9 +33,11 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in"/>
         <section class="page narrow" aria-labelledby="login-title">
             <h1 id="login-title">"Sign in"</h1>
-            {move || session.user.get().and_then(|r| r.ok().flatten()).map(|user| view! {
-                <p class="notice">"You are signed in as " {user.display_name} ". " <a href="/">"Go to your home page"</a></p>
-            })}
+            <Transition fallback=|| ()>
+                {move || session.user.get().and_then(|r| r.ok().flatten()).map(|user| view! {
+                    <p class="notice">"You are signed in as " {user.display_name} ". " <a href="/">"Go to your home page"</a></p>
+                })}
+            </Transition>
             <ActionForm action=login attr:class="card form" attr:novalidate=true attr:aria-label="Sign in with password">
                 <h2>"With your password"</h2>
                 <input type="hidden" name="next" value=next/>
@@ -60,9 +62,11 @@ pub fn LoginPage() -> impl IntoView {
             </ActionForm>
 
             {loaded(demo, |accounts| view! { <DemoAccounts accounts/> })}
-            {move || session.info.get().and_then(|r| r.ok()).filter(|info| info.dev_outbox).map(|_| view! {
-                <p class="hint">"Development mode: sent emails appear in the " <a href="/dev/outbox">"dev outbox"</a> "."</p>
-            })}
+            <Transition fallback=|| ()>
+                {move || session.info.get().and_then(|r| r.ok()).filter(|info| info.dev_outbox).map(|_| view! {
+                    <p class="hint">"Development mode: sent emails appear in the " <a href="/dev/outbox">"dev outbox"</a> "."</p>
+                })}
+            </Transition>
         </section>
     }
 }

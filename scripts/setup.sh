@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs whatever is missing to build and test the portal. Idempotent: a second run only checks.
+# Everything comes from the package registries (crates.io, npm, Debian); nothing is downloaded
+# from elsewhere at build time.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_wasm_target() {
+  if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then return; fi
+  step "Adding the wasm32 target (about 10 s)"
+  if timeout 180 rustup target add wasm32-unknown-unknown; then return; fi
+  note "rustup could not add the target; using Debian's Rust 1.96 toolchain instead"
+  debian_wasm_toolchain
+}
+
+# Fallback when rustup cannot add the target: Debian's matching rustc, std source and lld,
+# with a wasm32 std built once into the system sysroot, linked into rustup as 'system'.
+debian_wasm_toolchain() {
+  apt_install rustc-web cargo-web rust-web-src rust-web-llvm lld-22
+  local sysroot_lib=/usr/lib/rustlib/wasm32-unknown-unknown/lib
+  if ! ls "$sysroot_lib"/libstd-*.rlib >/dev/null 2>&1; then
+    step "Building the wasm32 standard library once (1-4 minutes)"
+    local scratch; scratch="$(mktemp -d)"
+    mkdir -p "$scratch/src"
+    printf '[package]\nname = "stdbuild"\nversion = "0.0.0"\nedition = "2021"\n[lib]\ncrate-type = ["cdylib"]\n[profile.release]\nlto = true\ncodegen-units = 1\npanic = "abort"\n' > "$scratch/Cargo.toml"
+    echo '' > "$scratch/src/lib.rs"
+    (cd "$scratch" && PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 cargo build --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort)
+    mkdir -p "$sysroot_lib"
+    cp "$scratch"/target/wasm32-unknown-unknown/release/deps/*.rlib "$sysroot_lib/"
+    rm -rf "$scratch"
+  fi
+  rustup toolchain link system /usr >/dev/null 2>&1 || true
+  echo system > "$ROOT/.wasm-toolchain"
+  note "Builds will use RUSTUP_TOOLCHAIN=system (Debian rustc 1.96)"
+}
+
+ensure_wasm_bindgen() {
+  local want; want="$(wasm_bindgen_version)"
+  [ -n "$want" ] || die "wasm-bindgen is not in Cargo.lock"
+  if command -v wasm-bindgen >/dev/null && [ "$(wasm-bindgen --version | awk '{print $2}')" = "$want" ]; then return; fi
+  step "Installing wasm-bindgen-cli $want from crates.io (about 8 minutes, once)"
+  cargo install wasm-bindgen-cli --version "$want" --locked \
+    || cargo install wasm-bindgen-cli --version "$want"
+}
+
+ensure_node_packages() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  local stamp="$ROOT/end2end/node_modules/.package-lock.stamp"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/end2end/package-lock.json"; then return; fi
+  step "Installing npm packages (wasm-opt from binaryen, Playwright test runner)"
+  (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  cp "$ROOT/end2end/package-lock.json" "$stamp"
+}
+
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return; fi
+  step "Installing Debian's Chromium for browser tests"
+  apt_install chromium
+}
+
+ensure_wasm_target
+ensure_wasm_bindgen
+ensure_node_packages
+if [ "${1:-}" = "--with-browser" ]; then ensure_chromium; fi
