@@ -77,7 +77,10 @@ impl FromServerFnError for AppError {
         match value {
             // A malformed request body is the caller's mistake, not ours.
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                AppError::Validation(vec![FieldError::new("form", "The form was incomplete. Reload the page and try again.")])
+                AppError::Validation(vec![FieldError::new(
+                    "form",
+                    "The form was incomplete. Reload the page and try again.",
+                )])
             }
             other => AppError::Network(other.to_string()),
         }
@@ -101,7 +104,10 @@ mod tests {
     #[test]
     fn field_messages_are_found_by_name() {
         let error = AppError::field("email", "Enter your email address.");
-        assert_eq!(error.field_message("email").as_deref(), Some("Enter your email address."));
+        assert_eq!(
+            error.field_message("email").as_deref(),
+            Some("Enter your email address.")
+        );
         assert_eq!(error.field_message("password"), None);
         assert_eq!(AppError::Forbidden.field_message("email"), None);
     }
@@ -113,7 +119,9 @@ mod tests {
             AppError::Forbidden,
             AppError::NotFound,
             AppError::field("x", "y"),
-            AppError::RateLimited { retry_after_secs: 3 },
+            AppError::RateLimited {
+                retry_after_secs: 3,
+            },
             AppError::CrossSite,
         ] {
             assert!(error.status_code() < 500, "{error:?}");
@@ -124,10 +132,17 @@ mod tests {
     #[test]
     fn rate_limit_message_reads_naturally() {
         assert_eq!(
-            AppError::RateLimited { retry_after_secs: 30 }.to_string(),
+            AppError::RateLimited {
+                retry_after_secs: 30
+            }
+            .to_string(),
             "Too many attempts. Try again in 30 seconds."
         );
-        assert!(AppError::RateLimited { retry_after_secs: 600 }.to_string().contains("10 minutes"));
+        assert!(AppError::RateLimited {
+            retry_after_secs: 600
+        }
+        .to_string()
+        .contains("10 minutes"));
     }
 
     #[test]

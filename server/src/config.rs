@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser, Clone)]
-#[command(name = "partner-portal", version, about = "Partner Portal: partner training and channel-conflict prevention")]
+#[command(
+    name = "partner-portal",
+    version,
+    about = "Partner Portal: partner training and channel-conflict prevention"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -75,7 +79,11 @@ pub struct Config {
     pub smtp_username: Option<String>,
     #[arg(long, env = "SMTP_PASSWORD", hide_env_values = true)]
     pub smtp_password: Option<String>,
-    #[arg(long, env = "SMTP_FROM", default_value = "Partner Portal <no-reply@partner-portal.invalid>")]
+    #[arg(
+        long,
+        env = "SMTP_FROM",
+        default_value = "Partner Portal <no-reply@partner-portal.invalid>"
+    )]
     pub smtp_from: String,
     /// Failed sign-ins allowed per client IP address in 15 minutes.
     #[arg(long, env = "PORTAL_LOGIN_LIMIT_PER_IP", default_value_t = 50)]
@@ -105,7 +113,9 @@ impl Config {
     pub fn validate(&self) -> Result<(), String> {
         let url = self.public_base_url();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("PORTAL_PUBLIC_URL must start with http:// or https:// (got {url:?})"));
+            return Err(format!(
+                "PORTAL_PUBLIC_URL must start with http:// or https:// (got {url:?})"
+            ));
         }
         if let Some(key) = &self.secret_key {
             parse_secret(key)?;
@@ -115,7 +125,9 @@ impl Config {
                 return Err("PORTAL_SECRET_KEY is required in production (64 hex characters, e.g. from `openssl rand -hex 32`)".into());
             }
             if self.smtp_host.is_none() {
-                return Err("SMTP_HOST is required in production: sign-in links are sent by email".into());
+                return Err(
+                    "SMTP_HOST is required in production: sign-in links are sent by email".into(),
+                );
             }
         }
         if self.smtp_username.is_some() != self.smtp_password.is_some() {
@@ -129,7 +141,8 @@ impl Config {
 }
 
 pub fn parse_secret(hex_key: &str) -> Result<Vec<u8>, String> {
-    let bytes = hex::decode(hex_key.trim()).map_err(|_| "PORTAL_SECRET_KEY must be hexadecimal".to_string())?;
+    let bytes = hex::decode(hex_key.trim())
+        .map_err(|_| "PORTAL_SECRET_KEY must be hexadecimal".to_string())?;
     if bytes.len() < 32 {
         return Err("PORTAL_SECRET_KEY must be at least 32 bytes (64 hex characters)".into());
     }
@@ -142,7 +155,8 @@ pub fn load_or_create_dev_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, 
     if let Ok(existing) = std::fs::read_to_string(&path) {
         return parse_secret(&existing).map_err(|e| format!("{}: {e}", path.display()));
     }
-    std::fs::create_dir_all(data_dir).map_err(|e| format!("could not create {}: {e}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("could not create {}: {e}", data_dir.display()))?;
     let mut key = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
     let text = hex::encode(key);
@@ -185,16 +199,32 @@ mod tests {
         let key = "ab".repeat(32);
         let config = parse(&["--mode", "production", "--secret-key", &key]);
         assert!(config.validate().unwrap_err().contains("SMTP_HOST"));
-        let config = parse(&["--mode", "production", "--secret-key", &key, "--smtp-host", "mail"]);
+        let config = parse(&[
+            "--mode",
+            "production",
+            "--secret-key",
+            &key,
+            "--smtp-host",
+            "mail",
+        ]);
         assert!(config.validate().is_ok());
         assert!(!config.demo_enabled());
     }
 
     #[test]
     fn bad_secrets_and_urls_are_explained() {
-        assert!(parse(&["--secret-key", "zz"]).validate().unwrap_err().contains("hexadecimal"));
-        assert!(parse(&["--secret-key", "abcd"]).validate().unwrap_err().contains("32 bytes"));
-        assert!(parse(&["--public-url", "ftp://x"]).validate().unwrap_err().contains("http"));
+        assert!(parse(&["--secret-key", "zz"])
+            .validate()
+            .unwrap_err()
+            .contains("hexadecimal"));
+        assert!(parse(&["--secret-key", "abcd"])
+            .validate()
+            .unwrap_err()
+            .contains("32 bytes"));
+        assert!(parse(&["--public-url", "ftp://x"])
+            .validate()
+            .unwrap_err()
+            .contains("http"));
         assert!(Cli::try_parse_from(["partner-portal", "--bind", "nonsense"]).is_err());
     }
 

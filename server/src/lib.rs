@@ -55,14 +55,20 @@ pub enum StartError {
     #[error("front end: {0}")]
     Assets(String),
     #[error("could not listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Reads the hashed asset names written by the front-end build.
 pub fn read_asset_manifest(site_root: &Path) -> Result<AssetManifest, StartError> {
     let path = site_root.join("pkg").join("assets.txt");
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        StartError::Assets(format!("{} is missing ({e}); build the front end with scripts/build.sh", path.display()))
+        StartError::Assets(format!(
+            "{} is missing ({e}); build the front end with scripts/build.sh",
+            path.display()
+        ))
     })?;
     let mut manifest = AssetManifest::default();
     for line in text.lines() {
@@ -77,7 +83,10 @@ pub fn read_asset_manifest(site_root: &Path) -> Result<AssetManifest, StartError
         }
     }
     if manifest.js.is_empty() || manifest.wasm.is_empty() || manifest.css.is_empty() {
-        return Err(StartError::Assets(format!("{} must name js, wasm and css files", path.display())));
+        return Err(StartError::Assets(format!(
+            "{} must name js, wasm and css files",
+            path.display()
+        )));
     }
     Ok(manifest)
 }
@@ -106,8 +115,14 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         password: config.smtp_password.clone(),
         from: config.smtp_from.clone(),
     });
-    let state = AppState { db, settings: std::sync::Arc::new(settings), mailer: Mailer::new(smtp), clock: Clock::default() };
-    if state.settings.mode == Mode::Development && state.settings.demo
+    let state = AppState {
+        db,
+        settings: std::sync::Arc::new(settings),
+        mailer: Mailer::new(smtp),
+        clock: Clock::default(),
+    };
+    if state.settings.mode == Mode::Development
+        && state.settings.demo
         && app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms()).await?
     {
         tracing::info!("loaded demo data into the empty database");
@@ -122,7 +137,11 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
         .site_pkg_dir("pkg")
         .build();
     let allowed_origin = security::AllowedOrigin(state.settings.public_base_url.clone());
-    let server_state = ServerState { leptos, app: state.clone(), metrics: Metrics::default() };
+    let server_state = ServerState {
+        leptos,
+        app: state.clone(),
+        metrics: Metrics::default(),
+    };
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -131,32 +150,61 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
         let assets = assets.clone();
         move || shell(assets.clone())
     };
-    let render_unmatched = leptos_axum::render_app_to_stream_with_context(context.clone(), page_shell.clone());
+    let render_unmatched =
+        leptos_axum::render_app_to_stream_with_context(context.clone(), page_shell.clone());
 
     // Hashed file names change with content, so browsers may keep them forever.
     let hashed_assets = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")))
-        .service(ServeDir::new(site_root.join("pkg")).precompressed_br().precompressed_gzip());
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ))
+        .service(
+            ServeDir::new(site_root.join("pkg"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     let public_files = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")))
-        .service(ServeDir::new(site_root).fallback(tower::service_fn(move |request| {
-            let render = render_unmatched.clone();
-            async move { Ok::<_, Infallible>(render(request).await) }
-        })));
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=3600"),
+        ))
+        .service(
+            ServeDir::new(site_root).fallback(tower::service_fn(move |request| {
+                let render = render_unmatched.clone();
+                async move { Ok::<_, Infallible>(render(request).await) }
+            })),
+        );
 
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(prometheus))
         .leptos_routes_with_context(&server_state, routes, context, page_shell)
-        .route_layer(axum::middleware::from_fn_with_state(server_state.metrics.clone(), metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(
+            server_state.metrics.clone(),
+            metrics::track,
+        ))
+        .route_layer(axum::middleware::from_fn(security::server_fn_error_status))
         .nest_service("/pkg", hashed_assets)
         .fallback_service(public_files)
-        .layer(axum::middleware::from_fn_with_state(allowed_origin, security::refuse_cross_site))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(axum::middleware::from_fn_with_state(
+            allowed_origin,
+            security::refuse_cross_site,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         // Keeps sign-in tokens in URLs from leaking to other sites through the Referer header.
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(CompressionLayer::new())
         .with_state(server_state)
 }
@@ -173,8 +221,14 @@ async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
 
 async fn prometheus(State(state): State<ServerState>) -> impl IntoResponse {
     let db = &state.app.db;
-    let pools = [("read", db.read.size(), db.read.num_idle()), ("write", db.write.size(), db.write.num_idle())];
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(&pools))
+    let pools = [
+        ("read", db.read.size(), db.read.num_idle()),
+        ("write", db.write.size(), db.write.num_idle()),
+    ];
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&pools),
+    )
 }
 
 /// A server listening on a real socket, for `main` and for tests.
@@ -198,20 +252,40 @@ impl RunningServer {
 }
 
 /// Binds, starts background jobs, and serves until `stop` or a termination signal.
-pub async fn start(config: &Config, state: AppState, assets: AssetManifest) -> Result<RunningServer, StartError> {
-    let listener = tokio::net::TcpListener::bind(config.bind).await.map_err(|source| StartError::Bind { addr: config.bind, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
+pub async fn start(
+    config: &Config,
+    state: AppState,
+    assets: AssetManifest,
+) -> Result<RunningServer, StartError> {
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.bind,
+        source,
+    })?;
     let router = build_router(state.clone(), assets, &config.site_root);
     let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
     jobs::spawn_all(state.clone(), shutdown.subscribe());
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            });
+        let serve = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        });
         if let Err(error) = serve.await {
             tracing::error!(%error, "server stopped with an error");
         }
     });
-    Ok(RunningServer { addr, state, shutdown, task })
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown,
+        task,
+    })
 }

@@ -34,8 +34,16 @@ async fn run(cli: Cli, started: Instant) -> Result<(), server::StartError> {
         Command::Seed { demo } => {
             let state = server::build_state(&config).await?;
             if demo {
-                let seeded = app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms()).await?;
-                println!("{}", if seeded { "Demo data loaded." } else { "The database already has data; nothing changed." });
+                let seeded =
+                    app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms()).await?;
+                println!(
+                    "{}",
+                    if seeded {
+                        "Demo data loaded."
+                    } else {
+                        "The database already has data; nothing changed."
+                    }
+                );
             } else {
                 println!("Migrations applied. Pass --demo to load demo data.");
             }

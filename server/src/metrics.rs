@@ -24,8 +24,12 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let Ok(mut series) = self.series.lock() else { return };
-        let entry = series.entry((method.to_string(), route.to_string(), status)).or_default();
+        let Ok(mut series) = self.series.lock() else {
+            return;
+        };
+        let entry = series
+            .entry((method.to_string(), route.to_string(), status))
+            .or_default();
         entry.count += 1;
         entry.sum_seconds += seconds;
         for (bucket, bound) in entry.buckets.iter_mut().zip(BUCKETS_SECONDS) {
@@ -37,25 +41,51 @@ impl Metrics {
 
     pub fn render(&self, pools: &[(&str, u32, usize)]) -> String {
         let mut out = String::new();
-        let series = self.series.lock().map(|s| s.iter().map(|(k, v)| (k.clone(), v.count, v.sum_seconds, v.buckets)).collect::<Vec<_>>()).unwrap_or_default();
+        let series = self
+            .series
+            .lock()
+            .map(|s| {
+                s.iter()
+                    .map(|(k, v)| (k.clone(), v.count, v.sum_seconds, v.buckets))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
         out.push_str("# HELP http_requests_total HTTP requests by method, route and status.\n# TYPE http_requests_total counter\n");
         for ((method, route, status), count, _, _) in &series {
             let _ = writeln!(out, "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {count}", escape(route));
         }
         out.push_str("# HELP http_request_duration_seconds Time to produce a response.\n# TYPE http_request_duration_seconds histogram\n");
         for ((method, route, status), count, sum, buckets) in &series {
-            let labels = format!("method=\"{method}\",route=\"{}\",status=\"{status}\"", escape(route));
+            let labels = format!(
+                "method=\"{method}\",route=\"{}\",status=\"{status}\"",
+                escape(route)
+            );
             for (bound, hits) in BUCKETS_SECONDS.iter().zip(buckets) {
-                let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {hits}");
+                let _ = writeln!(
+                    out,
+                    "http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {hits}"
+                );
             }
-            let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}");
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
+            );
             let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {sum}");
-            let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {count}");
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_count{{{labels}}} {count}"
+            );
         }
         out.push_str("# HELP db_pool_connections Database pool connections by state.\n# TYPE db_pool_connections gauge\n");
         for (pool, size, idle) in pools {
-            let _ = writeln!(out, "db_pool_connections{{pool=\"{pool}\",state=\"open\"}} {size}");
-            let _ = writeln!(out, "db_pool_connections{{pool=\"{pool}\",state=\"idle\"}} {idle}");
+            let _ = writeln!(
+                out,
+                "db_pool_connections{{pool=\"{pool}\",state=\"open\"}} {size}"
+            );
+            let _ = writeln!(
+                out,
+                "db_pool_connections{{pool=\"{pool}\",state=\"idle\"}} {idle}"
+            );
         }
         out
     }
@@ -73,9 +103,20 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
         .extensions()
         .get::<MatchedPath>()
         .map(|path| path.as_str().to_string())
-        .unwrap_or_else(|| if request.uri().path().starts_with("/pkg/") { "/pkg/*".to_string() } else { "unmatched".to_string() });
+        .unwrap_or_else(|| {
+            if request.uri().path().starts_with("/pkg/") {
+                "/pkg/*".to_string()
+            } else {
+                "unmatched".to_string()
+            }
+        });
     let response = next.run(request).await;
-    metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    metrics.observe(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }
 

@@ -1,7 +1,9 @@
 //! Sign-in, sessions, magic links and rate limits over real HTTP, on both databases.
 mod common;
 
-use app::api::auth::{CurrentUser, LoginWithPassword, LogoutEverywhere, RedeemMagicLink, RequestMagicLink};
+use app::api::auth::{
+    CurrentUser, LoginWithPassword, LogoutEverywhere, RedeemMagicLink, RequestMagicLink,
+};
 use app::error::AppError;
 use app::model::SessionUser;
 use common::{call, reply, sign_in, Backend, ServerFn, TestServer, PASSWORD};
@@ -9,7 +11,8 @@ use common::{call, reply, sign_in, Backend, ServerFn, TestServer, PASSWORD};
 const PARTNER: &str = "nora@northwind.example";
 
 async fn whoami(server: &TestServer, client: &reqwest::Client) -> Option<SessionUser> {
-    let (status, user) = reply::<Option<SessionUser>>(call(client, server, CurrentUser::PATH, &[]).await).await;
+    let (status, user) =
+        reply::<Option<SessionUser>>(call(client, server, CurrentUser::PATH, &[]).await).await;
     assert_eq!(status, 200);
     user.expect("current_user never fails")
 }
@@ -30,19 +33,41 @@ async fn password_sign_in_sets_a_safe_cookie_and_rotates_it(backend: Backend) {
     let client = server.client();
     assert_eq!(whoami(&server, &client).await, None);
 
-    let first = call(&client, &server, LoginWithPassword::PATH, &[("email", " Nora@Northwind.example "), ("password", PASSWORD)]).await;
+    let first = call(
+        &client,
+        &server,
+        LoginWithPassword::PATH,
+        &[
+            ("email", " Nora@Northwind.example "),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
     assert_eq!(first.status(), 200);
     let cookie = session_cookie(&first);
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     let user = whoami(&server, &client).await.expect("signed in");
     assert_eq!(user.email, PARTNER);
-    assert_eq!(user.partner_org_name.as_deref(), Some("Northwind Resellers"));
+    assert_eq!(
+        user.partner_org_name.as_deref(),
+        Some("Northwind Resellers")
+    );
 
     // Signing in again issues a new token and ends the old session.
     let old_token = cookie.split(';').next().unwrap().to_string();
-    let second = call(&client, &server, LoginWithPassword::PATH, &[("email", PARTNER), ("password", PASSWORD)]).await;
-    let new_token = session_cookie(&second).split(';').next().unwrap().to_string();
+    let second = call(
+        &client,
+        &server,
+        LoginWithPassword::PATH,
+        &[("email", PARTNER), ("password", PASSWORD)],
+    )
+    .await;
+    let new_token = session_cookie(&second)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     assert_ne!(old_token, new_token);
     let replay = reqwest::Client::new()
         .post(server.url(CurrentUser::PATH))
@@ -51,20 +76,54 @@ async fn password_sign_in_sets_a_safe_cookie_and_rotates_it(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(reply::<Option<SessionUser>>(replay).await.1, Ok(None), "old session no longer works");
+    assert_eq!(
+        reply::<Option<SessionUser>>(replay).await.1,
+        Ok(None),
+        "old session no longer works"
+    );
     server.stop().await;
 }
 
 async fn wrong_credentials_give_one_field_error_for_known_and_unknown_emails(backend: Backend) {
     let server = TestServer::start(backend).await;
     let client = server.client();
-    let known = reply::<String>(call(&client, &server, LoginWithPassword::PATH, &[("email", PARTNER), ("password", "nope")]).await).await;
-    let unknown = reply::<String>(call(&client, &server, LoginWithPassword::PATH, &[("email", "ghost@nowhere.example"), ("password", "nope")]).await).await;
+    let known = reply::<String>(
+        call(
+            &client,
+            &server,
+            LoginWithPassword::PATH,
+            &[("email", PARTNER), ("password", "nope")],
+        )
+        .await,
+    )
+    .await;
+    let unknown = reply::<String>(
+        call(
+            &client,
+            &server,
+            LoginWithPassword::PATH,
+            &[("email", "ghost@nowhere.example"), ("password", "nope")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(known.0, 422);
-    assert_eq!(known, unknown, "the answer does not reveal whether the email exists");
+    assert_eq!(
+        known, unknown,
+        "the answer does not reveal whether the email exists"
+    );
     assert!(known.1.unwrap_err().field_message("password").is_some());
 
-    let malformed = reply::<String>(call(&client, &server, LoginWithPassword::PATH, &[("email", "not-an-email"), ("password", "x")]).await).await;
+    let malformed = reply::<String>(
+        call(
+            &client,
+            &server,
+            LoginWithPassword::PATH,
+            &[("email", "not-an-email"), ("password", "x")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(malformed.0, 422);
     assert!(malformed.1.unwrap_err().field_message("email").is_some());
     assert_eq!(whoami(&server, &client).await, None, "nothing changed");
@@ -75,31 +134,107 @@ async fn repeated_failures_are_rate_limited(backend: Backend) {
     let server = TestServer::start(backend).await;
     let client = server.client();
     for _ in 0..5 {
-        let (status, _) = reply::<String>(call(&client, &server, LoginWithPassword::PATH, &[("email", PARTNER), ("password", "wrong")]).await).await;
+        let (status, _) = reply::<String>(
+            call(
+                &client,
+                &server,
+                LoginWithPassword::PATH,
+                &[("email", PARTNER), ("password", "wrong")],
+            )
+            .await,
+        )
+        .await;
         assert_eq!(status, 422);
     }
-    let (status, result) = reply::<String>(call(&client, &server, LoginWithPassword::PATH, &[("email", PARTNER), ("password", PASSWORD)]).await).await;
-    assert_eq!(status, 429, "even the right password waits once the limit is reached");
-    assert!(matches!(result, Err(AppError::RateLimited { retry_after_secs }) if retry_after_secs > 0));
+    let (status, result) = reply::<String>(
+        call(
+            &client,
+            &server,
+            LoginWithPassword::PATH,
+            &[("email", PARTNER), ("password", PASSWORD)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        status, 429,
+        "even the right password waits once the limit is reached"
+    );
+    assert!(
+        matches!(result, Err(AppError::RateLimited { retry_after_secs }) if retry_after_secs > 0)
+    );
     assert_eq!(whoami(&server, &client).await, None);
 
     // Other accounts are unaffected, and the window passes.
-    assert_eq!(reply::<String>(call(&client, &server, LoginWithPassword::PATH, &[("email", "ben@bluefin.example"), ("password", PASSWORD)]).await).await.0, 200);
+    assert_eq!(
+        reply::<String>(
+            call(
+                &client,
+                &server,
+                LoginWithPassword::PATH,
+                &[("email", "ben@bluefin.example"), ("password", PASSWORD)]
+            )
+            .await
+        )
+        .await
+        .0,
+        200
+    );
     server.server.state.clock.advance(16 * 60 * 1000);
-    assert_eq!(reply::<String>(call(&client, &server, LoginWithPassword::PATH, &[("email", PARTNER), ("password", PASSWORD)]).await).await.0, 200);
+    assert_eq!(
+        reply::<String>(
+            call(
+                &client,
+                &server,
+                LoginWithPassword::PATH,
+                &[("email", PARTNER), ("password", PASSWORD)]
+            )
+            .await
+        )
+        .await
+        .0,
+        200
+    );
 
     for _ in 0..3 {
-        assert_eq!(reply::<()>(call(&client, &server, RequestMagicLink::PATH, &[("email", PARTNER)]).await).await.0, 200);
+        assert_eq!(
+            reply::<()>(
+                call(
+                    &client,
+                    &server,
+                    RequestMagicLink::PATH,
+                    &[("email", PARTNER)]
+                )
+                .await
+            )
+            .await
+            .0,
+            200
+        );
     }
-    let (status, _) = reply::<()>(call(&client, &server, RequestMagicLink::PATH, &[("email", PARTNER)]).await).await;
+    let (status, _) = reply::<()>(
+        call(
+            &client,
+            &server,
+            RequestMagicLink::PATH,
+            &[("email", PARTNER)],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 429, "link requests are limited too");
     server.stop().await;
 }
 
 /// The token of the newest sign-in link emailed to `email`, read from the outbox.
 async fn latest_link_token(server: &TestServer, email: &str) -> String {
-    let emails = app::server::repo::outbox::recent(&server.server.state.db, 20).await.unwrap();
-    let email = emails.iter().find(|e| e.to_address == email).expect("an email was queued");
+    let emails = app::server::repo::outbox::recent(&server.server.state.db, 20)
+        .await
+        .unwrap();
+    let email = emails
+        .iter()
+        .find(|e| e.to_address == email)
+        .expect("an email was queued");
     token_in(&email.body_text)
 }
 
@@ -111,41 +246,110 @@ fn token_in(text: &str) -> String {
 async fn magic_links_are_single_use_and_expire(backend: Backend) {
     let server = TestServer::start(backend).await;
     let client = server.client();
-    let (status, _) = reply::<()>(call(&client, &server, RequestMagicLink::PATH, &[("email", PARTNER), ("next", "/my-org")]).await).await;
+    let (status, _) = reply::<()>(
+        call(
+            &client,
+            &server,
+            RequestMagicLink::PATH,
+            &[("email", PARTNER), ("next", "/my-org")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 200);
     let token = latest_link_token(&server, PARTNER).await;
 
     // Opening the link (GET) shows a button and changes nothing.
-    let page = client.get(server.url(&format!("/auth/magic?token={token}"))).send().await.unwrap();
+    let page = client
+        .get(server.url(&format!("/auth/magic?token={token}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(whoami(&server, &client).await, None);
 
-    let (status, to) = reply::<String>(call(&client, &server, RedeemMagicLink::PATH, &[("token", &token)]).await).await;
+    let (status, to) = reply::<String>(
+        call(
+            &client,
+            &server,
+            RedeemMagicLink::PATH,
+            &[("token", &token)],
+        )
+        .await,
+    )
+    .await;
     assert_eq!((status, to), (200, Ok("/my-org".to_string())));
-    assert_eq!(whoami(&server, &client).await.map(|u| u.email).as_deref(), Some(PARTNER));
+    assert_eq!(
+        whoami(&server, &client).await.map(|u| u.email).as_deref(),
+        Some(PARTNER)
+    );
 
     let other = server.client();
-    let (status, reused) = reply::<String>(call(&other, &server, RedeemMagicLink::PATH, &[("token", &token)]).await).await;
+    let (status, reused) =
+        reply::<String>(call(&other, &server, RedeemMagicLink::PATH, &[("token", &token)]).await)
+            .await;
     assert_eq!(status, 422);
     assert!(reused.unwrap_err().field_message("token").is_some());
     assert_eq!(whoami(&server, &other).await, None);
 
     // A link older than 15 minutes is refused.
-    assert_eq!(reply::<()>(call(&other, &server, RequestMagicLink::PATH, &[("email", PARTNER)]).await).await.0, 200);
+    assert_eq!(
+        reply::<()>(
+            call(
+                &other,
+                &server,
+                RequestMagicLink::PATH,
+                &[("email", PARTNER)]
+            )
+            .await
+        )
+        .await
+        .0,
+        200
+    );
     let stale = latest_link_token(&server, PARTNER).await;
     server.server.state.clock.advance(15 * 60 * 1000 + 1);
-    let (status, _) = reply::<String>(call(&other, &server, RedeemMagicLink::PATH, &[("token", &stale)]).await).await;
+    let (status, _) =
+        reply::<String>(call(&other, &server, RedeemMagicLink::PATH, &[("token", &stale)]).await)
+            .await;
     assert_eq!(status, 422);
     assert_eq!(whoami(&server, &other).await, None);
 
     // Unknown addresses get the same answer and no email.
-    let before = app::server::repo::outbox::recent(&server.server.state.db, 100).await.unwrap().len();
-    let (status, _) = reply::<()>(call(&other, &server, RequestMagicLink::PATH, &[("email", "ghost@nowhere.example")]).await).await;
+    let before = app::server::repo::outbox::recent(&server.server.state.db, 100)
+        .await
+        .unwrap()
+        .len();
+    let (status, _) = reply::<()>(
+        call(
+            &other,
+            &server,
+            RequestMagicLink::PATH,
+            &[("email", "ghost@nowhere.example")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 200);
-    assert_eq!(app::server::repo::outbox::recent(&server.server.state.db, 100).await.unwrap().len(), before);
+    assert_eq!(
+        app::server::repo::outbox::recent(&server.server.state.db, 100)
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
 
     // Garbage tokens are refused without a server error.
-    let (status, _) = reply::<String>(call(&other, &server, RedeemMagicLink::PATH, &[("token", "'; DROP TABLE users; --")]).await).await;
+    let (status, _) = reply::<String>(
+        call(
+            &other,
+            &server,
+            RedeemMagicLink::PATH,
+            &[("token", "'; DROP TABLE users; --")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
     server.stop().await;
 }
@@ -155,30 +359,60 @@ async fn sessions_end_when_idle_and_everywhere_on_request(backend: Backend) {
     let phone = sign_in(&server, PARTNER).await;
     let laptop = sign_in(&server, PARTNER).await;
     assert!(whoami(&server, &phone).await.is_some());
-    let (status, ended) = reply::<u64>(call(&laptop, &server, LogoutEverywhere::PATH, &[]).await).await;
+    let (status, ended) =
+        reply::<u64>(call(&laptop, &server, LogoutEverywhere::PATH, &[]).await).await;
     assert_eq!((status, ended), (200, Ok(2)));
     assert_eq!(whoami(&server, &phone).await, None);
     assert_eq!(whoami(&server, &laptop).await, None);
 
     let desk = sign_in(&server, PARTNER).await;
     server.server.state.clock.advance(13 * 60 * 60 * 1000);
-    assert_eq!(whoami(&server, &desk).await, None, "idle timeout of 12 hours");
+    assert_eq!(
+        whoami(&server, &desk).await,
+        None,
+        "idle timeout of 12 hours"
+    );
     server.stop().await;
 }
 
 async fn emails_are_delivered_through_smtp(backend: Backend) {
     let sink = common::smtp::SmtpSink::start().await;
     let port = sink.port.to_string();
-    let server = TestServer::start_with(backend, &["--smtp-host", "127.0.0.1", "--smtp-port", &port]).await;
+    let server =
+        TestServer::start_with(backend, &["--smtp-host", "127.0.0.1", "--smtp-port", &port]).await;
     let client = server.client();
-    assert_eq!(reply::<()>(call(&client, &server, RequestMagicLink::PATH, &[("email", PARTNER)]).await).await.0, 200);
+    assert_eq!(
+        reply::<()>(
+            call(
+                &client,
+                &server,
+                RequestMagicLink::PATH,
+                &[("email", PARTNER)]
+            )
+            .await
+        )
+        .await
+        .0,
+        200
+    );
     let mail = sink.wait_for_message().await;
     assert_eq!(mail.recipients, vec![PARTNER.to_string()]);
     assert!(mail.data.contains("Subject: Your sign-in link"));
     let token = token_in(&decode_quoted_printable(&mail.data));
-    let (status, _) = reply::<String>(call(&client, &server, RedeemMagicLink::PATH, &[("token", &token)]).await).await;
+    let (status, _) = reply::<String>(
+        call(
+            &client,
+            &server,
+            RedeemMagicLink::PATH,
+            &[("token", &token)],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 200, "the emailed link signs in");
-    let sent = app::server::repo::outbox::recent(&server.server.state.db, 5).await.unwrap();
+    let sent = app::server::repo::outbox::recent(&server.server.state.db, 5)
+        .await
+        .unwrap();
     assert!(sent[0].sent_at.is_some(), "outbox records the delivery");
     server.stop().await;
 }

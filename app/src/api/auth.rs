@@ -12,7 +12,12 @@ mod imp {
     use crate::server::AppState;
 
     /// Refuses the request if `bucket` has used up `limit`.
-    pub async fn enforce(state: &AppState, bucket: &str, limit: &RateLimit, now: i64) -> Result<(), AppError> {
+    pub async fn enforce(
+        state: &AppState,
+        bucket: &str,
+        limit: &RateLimit,
+        now: i64,
+    ) -> Result<(), AppError> {
         match rate_limits::check(&state.db, bucket, limit, now).await? {
             RateDecision::Allow => Ok(()),
             RateDecision::Refuse { retry_after_secs } => {
@@ -28,14 +33,21 @@ mod imp {
             sessions::delete(&state.db, &old).await?;
         }
         let token = new_token();
-        sessions::create(&state.db, &token_hash(&state.settings.secret_key, &token), user_id, state.clock.now_ms()).await?;
+        sessions::create(
+            &state.db,
+            &token_hash(&state.settings.secret_key, &token),
+            user_id,
+            state.clock.now_ms(),
+        )
+        .await?;
         set_session_cookie(state, &token);
         Ok(())
     }
 
     /// Where to go after signing in: a safe local path, or home.
     pub fn destination(next: Option<&str>) -> String {
-        next.and_then(crate::domain::validation::safe_local_path).unwrap_or_else(|| "/".to_string())
+        next.and_then(crate::domain::validation::safe_local_path)
+            .unwrap_or_else(|| "/".to_string())
     }
 
     /// Plain form posts get a redirect; script callers navigate themselves.
@@ -49,52 +61,62 @@ mod imp {
 /// The signed-in user, or `None`.
 #[server]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    use crate::server::guard::{current_actor, respond};
-    respond(async { Ok(current_actor().await?.map(|actor| actor.user)) }).await
+    use crate::server::guard::current_actor;
+    Ok(current_actor().await?.map(|actor| actor.user))
 }
 
 /// Signs in with email and password; returns where to go next.
 #[server]
-pub async fn login_with_password(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
+pub async fn login_with_password(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, AppError> {
     use crate::domain::validation::{check_password_input, normalize_email, FieldError};
     use crate::server::crypto::verify_password;
-    use crate::server::guard::{app_state, client_ip, respond};
+    use crate::server::guard::{app_state, client_ip};
     use crate::server::repo::{rate_limits, users};
     use imp::*;
-    respond(async move {
-        let state = app_state()?;
-        let email = normalize_email(&email)?;
-        check_password_input(&password)?;
-        let now = state.clock.now_ms();
-        let account_bucket = format!("login:account:{email}");
-        let ip_bucket = format!("login:ip:{}", client_ip());
-        enforce(&state, &account_bucket, &state.settings.login_limit_per_account, now).await?;
-        enforce(&state, &ip_bucket, &state.settings.login_limit_per_ip, now).await?;
+    let state = app_state()?;
+    let email = normalize_email(&email)?;
+    check_password_input(&password)?;
+    let now = state.clock.now_ms();
+    let account_bucket = format!("login:account:{email}");
+    let ip_bucket = format!("login:ip:{}", client_ip());
+    enforce(
+        &state,
+        &account_bucket,
+        &state.settings.login_limit_per_account,
+        now,
+    )
+    .await?;
+    enforce(&state, &ip_bucket, &state.settings.login_limit_per_ip, now).await?;
 
-        let found = users::find_for_login(&state.db.read, &email).await?;
-        let stored_hash = found.as_ref().and_then(|(_, hash)| hash.clone());
-        let verified = tokio::task::spawn_blocking(move || verify_password(&password, stored_hash.as_deref()))
+    let found = users::find_for_login(&state.db.read, &email).await?;
+    let stored_hash = found.as_ref().and_then(|(_, hash)| hash.clone());
+    let verified =
+        tokio::task::spawn_blocking(move || verify_password(&password, stored_hash.as_deref()))
             .await
             .map_err(|error| {
                 tracing::error!(%error, "password check panicked");
                 AppError::Internal
             })?;
-        let user = match (verified, found) {
-            (true, Some((user, _))) => user,
-            _ => {
-                rate_limits::record(&state.db, &account_bucket, now).await?;
-                rate_limits::record(&state.db, &ip_bucket, now).await?;
-                return Err(FieldError::new("password", "That email and password do not match.").into());
-            }
-        };
-        rate_limits::clear(&state.db, &account_bucket).await?;
-        start_session(&state, user.id).await?;
-        tracing::info!(user_id = user.id, "signed in with password");
-        let to = destination(next.as_deref());
-        redirect_form_post(&to);
-        Ok(to)
-    })
-    .await
+    let user = match (verified, found) {
+        (true, Some((user, _))) => user,
+        _ => {
+            rate_limits::record(&state.db, &account_bucket, now).await?;
+            rate_limits::record(&state.db, &ip_bucket, now).await?;
+            return Err(
+                FieldError::new("password", "That email and password do not match.").into(),
+            );
+        }
+    };
+    rate_limits::clear(&state.db, &account_bucket).await?;
+    start_session(&state, user.id).await?;
+    tracing::info!(user_id = user.id, "signed in with password");
+    let to = destination(next.as_deref());
+    redirect_form_post(&to);
+    Ok(to)
 }
 
 /// Emails a single-use sign-in link. The answer is the same whether or not the address has
@@ -103,41 +125,55 @@ pub async fn login_with_password(email: String, password: String, next: Option<S
 pub async fn request_magic_link(email: String, next: Option<String>) -> Result<(), AppError> {
     use crate::domain::validation::normalize_email;
     use crate::server::crypto::{new_token, token_hash};
-    use crate::server::guard::{app_state, client_ip, respond};
+    use crate::server::guard::{app_state, client_ip};
     use crate::server::repo::{magic_links, outbox, rate_limits, users};
     use imp::*;
-    respond(async move {
-        let state = app_state()?;
-        let email = normalize_email(&email)?;
-        let now = state.clock.now_ms();
-        let account_bucket = format!("link:account:{email}");
-        let ip_bucket = format!("link:ip:{}", client_ip());
-        enforce(&state, &account_bucket, &state.settings.link_limit_per_account, now).await?;
-        enforce(&state, &ip_bucket, &state.settings.link_limit_per_ip, now).await?;
-        rate_limits::record(&state.db, &account_bucket, now).await?;
-        rate_limits::record(&state.db, &ip_bucket, now).await?;
+    let state = app_state()?;
+    let email = normalize_email(&email)?;
+    let now = state.clock.now_ms();
+    let account_bucket = format!("link:account:{email}");
+    let ip_bucket = format!("link:ip:{}", client_ip());
+    enforce(
+        &state,
+        &account_bucket,
+        &state.settings.link_limit_per_account,
+        now,
+    )
+    .await?;
+    enforce(&state, &ip_bucket, &state.settings.link_limit_per_ip, now).await?;
+    rate_limits::record(&state.db, &account_bucket, now).await?;
+    rate_limits::record(&state.db, &ip_bucket, now).await?;
 
-        if let Some((user, _)) = users::find_for_login(&state.db.read, &email).await? {
-            let token = new_token();
-            let ttl = state.settings.magic_link_ttl_ms;
-            let to = destination(next.as_deref());
-            magic_links::create(&state.db, &token_hash(&state.settings.secret_key, &token), user.id, &to, now, now + ttl).await?;
-            let link = format!("{}/auth/magic?token={token}", state.settings.public_base_url);
-            let body = format!(
-                "Hello {},\n\nUse this link to sign in to the {} partner portal:\n\n{link}\n\n\
-                 It works once and expires in {} minutes. If you did not ask for it, ignore this email.\n",
-                user.display_name,
-                crate::server::seed::VENDOR_NAME,
-                ttl / 60_000
-            );
-            outbox::enqueue(&state.db, &user.email, "Your sign-in link", &body, now).await?;
-            state.mailer.wake();
-            tracing::info!(user_id = user.id, "magic link issued");
-        }
-        redirect_form_post("/login?link_sent=1");
-        Ok(())
-    })
-    .await
+    if let Some((user, _)) = users::find_for_login(&state.db.read, &email).await? {
+        let token = new_token();
+        let ttl = state.settings.magic_link_ttl_ms;
+        let to = destination(next.as_deref());
+        magic_links::create(
+            &state.db,
+            &token_hash(&state.settings.secret_key, &token),
+            user.id,
+            &to,
+            now,
+            now + ttl,
+        )
+        .await?;
+        let link = format!(
+            "{}/auth/magic?token={token}",
+            state.settings.public_base_url
+        );
+        let body = format!(
+            "Hello {},\n\nUse this link to sign in to the {} partner portal:\n\n{link}\n\n\
+             It works once and expires in {} minutes. If you did not ask for it, ignore this email.\n",
+            user.display_name,
+            crate::server::seed::VENDOR_NAME,
+            ttl / 60_000
+        );
+        outbox::enqueue(&state.db, &user.email, "Your sign-in link", &body, now).await?;
+        state.mailer.wake();
+        tracing::info!(user_id = user.id, "magic link issued");
+    }
+    redirect_form_post("/login?link_sent=1");
+    Ok(())
 }
 
 /// Redeems a magic link (by POST: opening the link only shows a button, so mail scanners
@@ -145,94 +181,88 @@ pub async fn request_magic_link(email: String, next: Option<String>) -> Result<(
 #[server]
 pub async fn redeem_magic_link(token: String) -> Result<String, AppError> {
     use crate::server::crypto::token_hash;
-    use crate::server::guard::{app_state, respond};
+    use crate::server::guard::app_state;
     use crate::server::repo::magic_links;
     use imp::*;
-    respond(async move {
-        let state = app_state()?;
-        let expired = || AppError::field("token", "This sign-in link has expired or was already used. Request a new one.");
-        let well_formed = token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit());
-        if !well_formed {
-            return Err(expired());
-        }
-        let hash = token_hash(&state.settings.secret_key, &token);
-        let (user_id, to) = magic_links::redeem(&state.db, &hash, state.clock.now_ms()).await?.ok_or_else(expired)?;
-        start_session(&state, user_id).await?;
-        tracing::info!(user_id, "signed in with magic link");
-        redirect_form_post(&to);
-        Ok(to)
-    })
-    .await
+    let state = app_state()?;
+    let expired = || {
+        AppError::field(
+            "token",
+            "This sign-in link has expired or was already used. Request a new one.",
+        )
+    };
+    let well_formed = token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit());
+    if !well_formed {
+        return Err(expired());
+    }
+    let hash = token_hash(&state.settings.secret_key, &token);
+    let (user_id, to) = magic_links::redeem(&state.db, &hash, state.clock.now_ms())
+        .await?
+        .ok_or_else(expired)?;
+    start_session(&state, user_id).await?;
+    tracing::info!(user_id, "signed in with magic link");
+    redirect_form_post(&to);
+    Ok(to)
 }
 
 /// Ends this browser's session.
 #[server]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::guard::{app_state, clear_session_cookie, current_session_hash, respond};
+    use crate::server::guard::{app_state, clear_session_cookie, current_session_hash};
     use crate::server::repo::sessions;
-    respond(async {
-        let state = app_state()?;
-        if let Some(hash) = current_session_hash() {
-            sessions::delete(&state.db, &hash).await?;
-        }
-        clear_session_cookie(&state);
-        imp::redirect_form_post("/login");
-        Ok(())
-    })
-    .await
+    let state = app_state()?;
+    if let Some(hash) = current_session_hash() {
+        sessions::delete(&state.db, &hash).await?;
+    }
+    clear_session_cookie(&state);
+    imp::redirect_form_post("/login");
+    Ok(())
 }
 
 /// Ends every session of the signed-in user, on every device.
 #[server]
 pub async fn logout_everywhere() -> Result<u64, AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize, clear_session_cookie, respond};
+    use crate::server::guard::{app_state, authorize, clear_session_cookie};
     use crate::server::repo::sessions;
-    respond(async {
-        let actor = authorize(Policy::SignedIn).await?;
-        let state = app_state()?;
-        let ended = sessions::delete_all_for_user(&state.db, actor.user.id).await?;
-        clear_session_cookie(&state);
-        tracing::info!(user_id = actor.user.id, ended, "signed out everywhere");
-        imp::redirect_form_post("/login");
-        Ok(ended)
-    })
-    .await
+    let actor = authorize(Policy::SignedIn).await?;
+    let state = app_state()?;
+    let ended = sessions::delete_all_for_user(&state.db, actor.user.id).await?;
+    clear_session_cookie(&state);
+    tracing::info!(user_id = actor.user.id, ended, "signed out everywhere");
+    imp::redirect_form_post("/login");
+    Ok(ended)
 }
 
 /// Demo accounts for one-click sign-in; empty unless the deployment runs in demo mode.
 #[server]
 pub async fn demo_accounts() -> Result<Vec<DemoAccount>, AppError> {
-    use crate::server::guard::{app_state, respond};
+    use crate::server::guard::app_state;
     use crate::server::repo::users;
-    respond(async {
-        let state = app_state()?;
-        if !state.settings.demo {
-            return Ok(Vec::new());
-        }
-        Ok(users::demo_accounts(&state.db.read).await?)
-    })
-    .await
+    let state = app_state()?;
+    if !state.settings.demo {
+        return Ok(Vec::new());
+    }
+    Ok(users::demo_accounts(&state.db.read).await?)
 }
 
 /// One-click sign-in as a demo account. Refused outside demo mode.
 #[server]
 pub async fn demo_sign_in(email: String) -> Result<String, AppError> {
-    use crate::server::guard::{app_state, respond};
+    use crate::server::guard::app_state;
     use crate::server::repo::users;
     use imp::*;
-    respond(async move {
-        let state = app_state()?;
-        if !state.settings.demo {
-            return Err(AppError::Forbidden);
-        }
-        let email = crate::domain::validation::normalize_email(&email)?;
-        let (user, _) = users::find_for_login(&state.db.read, &email).await?.ok_or(AppError::NotFound)?;
-        start_session(&state, user.id).await?;
-        redirect_form_post("/");
-        Ok("/".to_string())
-    })
-    .await
+    let state = app_state()?;
+    if !state.settings.demo {
+        return Err(AppError::Forbidden);
+    }
+    let email = crate::domain::validation::normalize_email(&email)?;
+    let (user, _) = users::find_for_login(&state.db.read, &email)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    start_session(&state, user.id).await?;
+    redirect_form_post("/");
+    Ok("/".to_string())
 }
 
 /// Shown on the sign-in page in demo mode, next to the demo accounts.

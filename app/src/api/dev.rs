@@ -6,16 +6,13 @@ use leptos::prelude::*;
 /// links without an SMTP server. In production it does not exist (404).
 #[server]
 pub async fn dev_outbox() -> Result<Vec<OutboxEmail>, AppError> {
-    use crate::server::guard::{app_state, respond};
+    use crate::server::guard::app_state;
     use crate::server::Mode;
-    respond(async {
-        let state = app_state()?;
-        if state.settings.mode != Mode::Development {
-            return Err(AppError::NotFound);
-        }
-        Ok(crate::server::repo::outbox::recent(&state.db, 50).await?)
-    })
-    .await
+    let state = app_state()?;
+    if state.settings.mode != Mode::Development {
+        return Err(AppError::NotFound);
+    }
+    Ok(crate::server::repo::outbox::recent(&state.db, 50).await?)
 }
 
 /// What the browser needs to know about this deployment.
@@ -27,13 +24,10 @@ pub struct PortalInfo {
 
 #[server]
 pub async fn load_portal_info() -> Result<PortalInfo, AppError> {
-    use crate::server::guard::{app_state, respond};
-    respond(async {
-        let state = app_state()?;
-        Ok(PortalInfo {
-            demo: state.settings.demo,
-            dev_outbox: state.settings.mode == crate::server::Mode::Development,
-        })
+    use crate::server::guard::app_state;
+    let state = app_state()?;
+    Ok(PortalInfo {
+        demo: state.settings.demo,
+        dev_outbox: state.settings.mode == crate::server::Mode::Development,
     })
-    .await
 }

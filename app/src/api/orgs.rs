@@ -6,12 +6,9 @@ use leptos::prelude::*;
 #[server]
 pub async fn load_program_overview() -> Result<ProgramOverview, AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize, respond};
-    respond(async {
-        authorize(Policy::VendorStaff).await?;
-        Ok(crate::server::repo::orgs::overview(&app_state()?.db.read).await?)
-    })
-    .await
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorStaff).await?;
+    Ok(crate::server::repo::orgs::overview(&app_state()?.db.read).await?)
 }
 
 /// Every partner org, filtered. Vendor staff only.
@@ -24,60 +21,69 @@ pub async fn list_partner_orgs(
     use crate::domain::access::Policy;
     use crate::domain::identity::{PartnerType, Tier};
     use crate::domain::validation::FieldError;
-    use crate::server::guard::{app_state, authorize, respond};
+    use crate::server::guard::{app_state, authorize};
     use crate::server::repo::orgs::{list, OrgFilter};
-    respond(async move {
-        authorize(Policy::VendorStaff).await?;
-        let blank_to_none = |value: Option<String>| value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let mut errors = Vec::new();
-        let partner_type = blank_to_none(partner_type).and_then(|text| {
-            PartnerType::parse(&text).or_else(|| {
-                errors.push(FieldError::new("partner_type", "Choose a partner type from the list."));
-                None
-            })
-        });
-        let tier = blank_to_none(tier).and_then(|text| {
-            Tier::parse(&text).or_else(|| {
-                errors.push(FieldError::new("tier", "Choose a tier from the list."));
-                None
-            })
-        });
-        let search = blank_to_none(search);
-        if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
-            errors.push(FieldError::new("search", "Search for at most 100 characters."));
-        }
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
-        let filter = OrgFilter { partner_type, tier, search };
-        Ok(list(&app_state()?.db.read, &filter).await?)
-    })
-    .await
+    authorize(Policy::VendorStaff).await?;
+    let blank_to_none = |value: Option<String>| {
+        value
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let mut errors = Vec::new();
+    let partner_type = blank_to_none(partner_type).and_then(|text| {
+        PartnerType::parse(&text).or_else(|| {
+            errors.push(FieldError::new(
+                "partner_type",
+                "Choose a partner type from the list.",
+            ));
+            None
+        })
+    });
+    let tier = blank_to_none(tier).and_then(|text| {
+        Tier::parse(&text).or_else(|| {
+            errors.push(FieldError::new("tier", "Choose a tier from the list."));
+            None
+        })
+    });
+    let search = blank_to_none(search);
+    if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
+        errors.push(FieldError::new(
+            "search",
+            "Search for at most 100 characters.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let filter = OrgFilter {
+        partner_type,
+        tier,
+        search,
+    };
+    Ok(list(&app_state()?.db.read, &filter).await?)
 }
 
 /// One partner org and its people. Partner users may only open their own org.
 #[server]
 pub async fn partner_org(id: i64) -> Result<OrgDetail, AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize, respond};
-    respond(async move {
-        let actor = authorize(Policy::SignedIn).await?;
-        let scope = actor.org_scope(id)?;
-        crate::server::repo::orgs::detail(&app_state()?.db, &scope).await?.ok_or(AppError::NotFound)
-    })
-    .await
+    use crate::server::guard::{app_state, authorize};
+    let actor = authorize(Policy::SignedIn).await?;
+    let scope = actor.org_scope(id)?;
+    crate::server::repo::orgs::detail(&app_state()?.db, &scope)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The signed-in partner user's own org.
 #[server]
 pub async fn my_org() -> Result<OrgDetail, AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize, respond};
-    respond(async move {
-        let actor = authorize(Policy::PartnerUser).await?;
-        let org_id = actor.user.partner_org_id.ok_or(AppError::NotFound)?;
-        let scope = actor.org_scope(org_id)?;
-        crate::server::repo::orgs::detail(&app_state()?.db, &scope).await?.ok_or(AppError::NotFound)
-    })
-    .await
+    use crate::server::guard::{app_state, authorize};
+    let actor = authorize(Policy::PartnerUser).await?;
+    let org_id = actor.user.partner_org_id.ok_or(AppError::NotFound)?;
+    let scope = actor.org_scope(org_id)?;
+    crate::server::repo::orgs::detail(&app_state()?.db, &scope)
+        .await?
+        .ok_or(AppError::NotFound)
 }

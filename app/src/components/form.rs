@@ -25,7 +25,11 @@ pub fn TextField(
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let message = move || error.get().and_then(|e| e.field_message(name));
-    let described_by = if hint.is_some() { format!("{error_id} {hint_id}") } else { error_id.clone() };
+    let described_by = if hint.is_some() {
+        format!("{error_id} {hint_id}")
+    } else {
+        error_id.clone()
+    };
     view! {
         <div class="field" class:invalid=move || message().is_some()>
             <label for=id.clone()>{label}</label>
@@ -46,10 +50,17 @@ pub fn TextField(
 
 /// Errors that belong to no single field: rate limits, network trouble, server faults.
 #[component]
-pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>, fields: &'static [&'static str]) -> impl IntoView {
+pub fn FormError(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    fields: &'static [&'static str],
+) -> impl IntoView {
     let message = move || {
         error.get().and_then(|error| match &error {
-            AppError::Validation(errors) if errors.iter().all(|e| fields.contains(&e.field.as_str())) => None,
+            AppError::Validation(errors)
+                if errors.iter().all(|e| fields.contains(&e.field.as_str())) =>
+            {
+                None
+            }
             AppError::Validation(errors) => errors
                 .iter()
                 .find(|e| !fields.contains(&e.field.as_str()))

@@ -93,7 +93,9 @@ pub fn encode_query_value(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             other => format!("%{other:02X}"),
         })
         .collect()
@@ -105,7 +107,10 @@ mod tests {
 
     #[test]
     fn query_values_are_percent_encoded() {
-        assert_eq!(encode_query_value("/partners?tier=gold&x=a b"), "/partners%3Ftier%3Dgold%26x%3Da%20b");
+        assert_eq!(
+            encode_query_value("/partners?tier=gold&x=a b"),
+            "/partners%3Ftier%3Dgold%26x%3Da%20b"
+        );
         assert_eq!(encode_query_value("/é"), "/%C3%A9");
     }
 }

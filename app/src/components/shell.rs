@@ -8,8 +8,16 @@ use leptos_router::hooks::use_location;
 fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
     match user.map(|u| u.role) {
         None => vec![("/login", "Sign in")],
-        Some(Role::PartnerUser) => vec![("/", "Home"), ("/my-org", "My organisation"), ("/account", "Account")],
-        Some(Role::PartnerManager | Role::VendorAdmin) => vec![("/", "Home"), ("/partners", "Partners"), ("/account", "Account")],
+        Some(Role::PartnerUser) => vec![
+            ("/", "Home"),
+            ("/my-org", "My organisation"),
+            ("/account", "Account"),
+        ],
+        Some(Role::PartnerManager | Role::VendorAdmin) => vec![
+            ("/", "Home"),
+            ("/partners", "Partners"),
+            ("/account", "Account"),
+        ],
     }
 }
 
@@ -26,7 +34,10 @@ pub fn AppShell(children: Children) -> impl IntoView {
     // Marks the page as live, for people debugging and for the end-to-end tests.
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });

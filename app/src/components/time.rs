@@ -15,10 +15,14 @@ pub fn LocalTime(ms: i64) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-            text.set(String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)));
+            text.set(String::from(
+                date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED),
+            ));
         }
     });
-    let iso = chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default();
+    let iso = chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default();
     view! { <time datetime=iso>{move || text.get()}</time> }
 }
 
@@ -27,6 +31,6 @@ mod tests {
     #[test]
     fn utc_text_formats_minutes() {
         assert_eq!(super::utc_text(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::utc_text(1_795_000_000_000), "2026-11-18 10:26 UTC");
+        assert_eq!(super::utc_text(1_795_000_000_000), "2026-11-18 11:06 UTC");
     }
 }

@@ -2,6 +2,6 @@
 pub mod access;
 pub mod identity;
 pub mod rate_limit;
+pub mod retry;
 pub mod session;
 pub mod validation;
-pub mod retry;

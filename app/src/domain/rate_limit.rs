@@ -11,12 +11,17 @@ pub struct RateLimit {
 pub enum RateDecision {
     Allow,
     /// Refused; the caller may try again after this many seconds.
-    Refuse { retry_after_secs: i64 },
+    Refuse {
+        retry_after_secs: i64,
+    },
 }
 
 impl RateLimit {
     pub const fn new(max_events: i64, window_ms: i64) -> Self {
-        RateLimit { max_events, window_ms }
+        RateLimit {
+            max_events,
+            window_ms,
+        }
     }
 
     /// Start of the window that ends at `now`.
@@ -53,7 +58,9 @@ mod tests {
     fn refuses_with_time_until_the_oldest_event_leaves_the_window() {
         assert_eq!(
             LIMIT.decide(100_000, 3, Some(70_000)),
-            RateDecision::Refuse { retry_after_secs: 30 }
+            RateDecision::Refuse {
+                retry_after_secs: 30
+            }
         );
     }
 
@@ -61,15 +68,21 @@ mod tests {
     fn retry_after_is_rounded_up_and_never_zero() {
         assert_eq!(
             LIMIT.decide(100_000, 3, Some(40_001)),
-            RateDecision::Refuse { retry_after_secs: 1 }
+            RateDecision::Refuse {
+                retry_after_secs: 1
+            }
         );
         assert_eq!(
             LIMIT.decide(100_000, 5, Some(10_000)),
-            RateDecision::Refuse { retry_after_secs: 1 }
+            RateDecision::Refuse {
+                retry_after_secs: 1
+            }
         );
         assert_eq!(
             LIMIT.decide(100_000, 3, Some(70_500)),
-            RateDecision::Refuse { retry_after_secs: 31 }
+            RateDecision::Refuse {
+                retry_after_secs: 31
+            }
         );
     }
 

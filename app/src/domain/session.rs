@@ -25,7 +25,9 @@ impl Default for SessionPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionState {
     /// Valid; `touch` says whether to record the activity now.
-    Active { touch: bool },
+    Active {
+        touch: bool,
+    },
     IdleExpired,
     AbsoluteExpired,
 }
@@ -61,24 +63,42 @@ mod tests {
 
     #[test]
     fn fresh_session_is_active_without_touch() {
-        assert_eq!(POLICY.evaluate(1_005, 1_000, 1_000), SessionState::Active { touch: false });
+        assert_eq!(
+            POLICY.evaluate(1_005, 1_000, 1_000),
+            SessionState::Active { touch: false }
+        );
     }
 
     #[test]
     fn activity_is_recorded_after_the_touch_interval() {
-        assert_eq!(POLICY.evaluate(1_010, 1_000, 1_000), SessionState::Active { touch: true });
+        assert_eq!(
+            POLICY.evaluate(1_010, 1_000, 1_000),
+            SessionState::Active { touch: true }
+        );
     }
 
     #[test]
     fn idle_timeout_is_exclusive_at_the_boundary() {
-        assert_eq!(POLICY.evaluate(1_099, 1_000, 1_000), SessionState::Active { touch: true });
-        assert_eq!(POLICY.evaluate(1_100, 1_000, 1_000), SessionState::IdleExpired);
+        assert_eq!(
+            POLICY.evaluate(1_099, 1_000, 1_000),
+            SessionState::Active { touch: true }
+        );
+        assert_eq!(
+            POLICY.evaluate(1_100, 1_000, 1_000),
+            SessionState::IdleExpired
+        );
     }
 
     #[test]
     fn absolute_timeout_wins_over_recent_activity() {
-        assert_eq!(POLICY.evaluate(1_999, 1_000, 1_990), SessionState::Active { touch: false });
-        assert_eq!(POLICY.evaluate(2_000, 1_000, 1_999), SessionState::AbsoluteExpired);
+        assert_eq!(
+            POLICY.evaluate(1_999, 1_000, 1_990),
+            SessionState::Active { touch: false }
+        );
+        assert_eq!(
+            POLICY.evaluate(2_000, 1_000, 1_999),
+            SessionState::AbsoluteExpired
+        );
     }
 
     #[test]

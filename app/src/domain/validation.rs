@@ -10,7 +10,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        FieldError { field: field.to_string(), message: message.into() }
+        FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -41,7 +44,10 @@ pub fn normalize_email(raw: &str) -> Result<String, FieldError> {
     if valid {
         Ok(email)
     } else {
-        Err(FieldError::new("email", "Enter an email address like name@company.com."))
+        Err(FieldError::new(
+            "email",
+            "Enter an email address like name@company.com.",
+        ))
     }
 }
 
@@ -86,13 +92,26 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {
-        assert_eq!(normalize_email("  Ana@Example.COM ").unwrap(), "ana@example.com");
+        assert_eq!(
+            normalize_email("  Ana@Example.COM ").unwrap(),
+            "ana@example.com"
+        );
     }
 
     #[test]
     fn malformed_emails_name_the_field() {
-        for bad in ["", "   ", "ana", "ana@", "@example.com", "ana@example", "a@b@c.com",
-            "ana @example.com", "ana@.com", "ana@example."] {
+        for bad in [
+            "",
+            "   ",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a@b@c.com",
+            "ana @example.com",
+            "ana@.com",
+            "ana@example.",
+        ] {
             let error = normalize_email(bad).unwrap_err();
             assert_eq!(error.field, "email", "{bad:?}");
         }
@@ -101,7 +120,10 @@ mod tests {
     #[test]
     fn overlong_email_is_refused() {
         let long = format!("{}@example.com", "a".repeat(MAX_EMAIL_LEN));
-        assert!(normalize_email(&long).unwrap_err().message.contains("too long"));
+        assert!(normalize_email(&long)
+            .unwrap_err()
+            .message
+            .contains("too long"));
     }
 
     #[test]
@@ -119,14 +141,27 @@ mod tests {
     #[test]
     fn new_passwords_need_length_counted_in_characters() {
         assert!(check_new_password("short").is_err());
-        assert!(check_new_password("ééééééééé").is_err(), "9 characters, 18 bytes");
+        assert!(
+            check_new_password("ééééééééé").is_err(),
+            "9 characters, 18 bytes"
+        );
         assert!(check_new_password("éééééééééé").is_ok());
     }
 
     #[test]
     fn only_local_paths_are_safe_destinations() {
-        assert_eq!(safe_local_path("/partners/3").as_deref(), Some("/partners/3"));
-        for bad in ["https://evil.example", "//evil.example", "/\\evil", "partners", "/a\nb", ""] {
+        assert_eq!(
+            safe_local_path("/partners/3").as_deref(),
+            Some("/partners/3")
+        );
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "partners",
+            "/a\nb",
+            "",
+        ] {
             assert_eq!(safe_local_path(bad), None, "{bad:?}");
         }
     }

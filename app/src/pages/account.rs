@@ -12,9 +12,15 @@ pub fn AccountPage() -> impl IntoView {
     let session = use_session();
     let logout = ServerAction::<Logout>::new();
     let logout_all = ServerAction::<LogoutEverywhere>::new();
-    let error = Signal::derive(move || last_error(logout.value()).get().or_else(|| last_error(logout_all.value()).get()));
+    let error = Signal::derive(move || {
+        last_error(logout.value())
+            .get()
+            .or_else(|| last_error(logout_all.value()).get())
+    });
     Effect::new(move |_| {
-        if matches!(logout.value().get(), Some(Ok(()))) || matches!(logout_all.value().get(), Some(Ok(_))) {
+        if matches!(logout.value().get(), Some(Ok(())))
+            || matches!(logout_all.value().get(), Some(Ok(_)))
+        {
             reload_to("/login");
         }
     });

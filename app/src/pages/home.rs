@@ -66,7 +66,11 @@ pub fn OrgSummaryCard(detail: OrgDetail) -> impl IntoView {
 #[component]
 fn StaffHome(user: SessionUser) -> impl IntoView {
     let overview = Resource::new(|| (), |_| load_program_overview());
-    let title = if user.role == Role::VendorAdmin { "Program administration" } else { "Channel overview" };
+    let title = if user.role == Role::VendorAdmin {
+        "Program administration"
+    } else {
+        "Channel overview"
+    };
     view! {
         <section class="page" aria-labelledby="home-title">
             <h1 id="home-title">{title}</h1>

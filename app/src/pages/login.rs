@@ -1,4 +1,6 @@
-use crate::api::auth::{demo_accounts, DemoSignIn, LoginWithPassword, RedeemMagicLink, RequestMagicLink};
+use crate::api::auth::{
+    demo_accounts, DemoSignIn, LoginWithPassword, RedeemMagicLink, RequestMagicLink,
+};
 use crate::components::form::{last_error, FormError, SubmitButton, TextField};
 use crate::components::load::loaded;
 use crate::components::session::{reload_to, use_session};
@@ -24,7 +26,8 @@ pub fn LoginPage() -> impl IntoView {
 
     let request_link = ServerAction::<RequestMagicLink>::new();
     let link_error = last_error(request_link.value());
-    let link_sent = move || link_sent_by_form_post() || matches!(request_link.value().get(), Some(Ok(())));
+    let link_sent =
+        move || link_sent_by_form_post() || matches!(request_link.value().get(), Some(Ok(())));
 
     let session = use_session();
     let demo = Resource::new(|| (), |_| demo_accounts());
@@ -99,7 +102,7 @@ fn DemoAccounts(accounts: Vec<DemoAccount>) -> impl IntoView {
                             <ActionForm action=sign_in>
                                 <input type="hidden" name="email" value=account.email.clone()/>
                                 <button type="submit" class="button demo-button" disabled=move || sign_in.pending().get()>
-                                    <span class="demo-name">"Sign in as " {account.display_name.clone()}</span>
+                                    <span class="demo-name">{format!("Sign in as {}", account.display_name)}</span>
                                     <span class="demo-detail">{detail}</span>
                                 </button>
                             </ActionForm>

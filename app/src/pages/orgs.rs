@@ -16,7 +16,8 @@ pub fn PartnersPage() -> impl IntoView {
         move || (param("partner_type"), param("tier"), param("search")),
         |(partner_type, tier, search)| list_partner_orgs(partner_type, tier, search),
     );
-    let selected = move |key: &'static str, value: &'static str| param(key).as_deref() == Some(value);
+    let selected =
+        move |key: &'static str, value: &'static str| param(key).as_deref() == Some(value);
     view! {
         <Title text="Partners"/>
         <section class="page" aria-labelledby="partners-title">
@@ -54,7 +55,8 @@ pub fn PartnersPage() -> impl IntoView {
 #[component]
 fn OrgList(orgs: Vec<PartnerOrgSummary>) -> impl IntoView {
     if orgs.is_empty() {
-        return view! { <p class="empty">"No partner organisations match these filters."</p> }.into_any();
+        return view! { <p class="empty">"No partner organisations match these filters."</p> }
+            .into_any();
     }
     view! {
         <p class="count" role="status">{orgs.len()} " organisations"</p>
@@ -75,7 +77,12 @@ fn OrgList(orgs: Vec<PartnerOrgSummary>) -> impl IntoView {
 #[component]
 pub fn PartnerDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
     let detail = Resource::new(id, |id| async move {
         match id {
             Some(id) => partner_org(id).await,
@@ -103,4 +110,3 @@ pub fn MyOrgPage() -> impl IntoView {
         </section>
     }
 }
-

@@ -71,7 +71,11 @@ mod tests {
     #[test]
     fn links_are_found_between_words_and_lines() {
         let parts = linkify("Open\nhttps://x.example/a?t=1 now");
-        let links: Vec<_> = parts.iter().filter(|(_, link)| *link).map(|(t, _)| t.as_str()).collect();
+        let links: Vec<_> = parts
+            .iter()
+            .filter(|(_, link)| *link)
+            .map(|(t, _)| t.as_str())
+            .collect();
         assert_eq!(links, ["https://x.example/a?t=1"]);
         let joined: String = parts.into_iter().map(|(t, _)| t).collect();
         assert_eq!(joined, "Open\nhttps://x.example/a?t=1 now");

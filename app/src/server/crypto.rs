@@ -1,5 +1,7 @@
 //! Tokens and password hashes.
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -14,27 +16,35 @@ pub fn new_token() -> String {
 
 /// The form in which a token is stored: keyed with the deployment secret.
 pub fn token_hash(secret: &[u8], token: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
     mac.update(token.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
 }
 
 /// Verifies a password. Unknown users are checked against a fixed hash so that the time
 /// taken does not reveal whether an account exists.
 pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let decoy = DECOY.get_or_init(|| hash_password("decoy password for timing").unwrap_or_default());
+    let decoy =
+        DECOY.get_or_init(|| hash_password("decoy password for timing").unwrap_or_default());
     let (hash, real) = match stored {
         Some(hash) => (hash, true),
         None => (decoy.as_str(), false),
     };
     let matches = PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false);
     matches && real
 }

@@ -1,6 +1,6 @@
 //! One handle for both backends. SQLite gets a single writer connection so that writes queue
 //! in the pool instead of failing with SQLITE_BUSY when a read transaction upgrades.
-use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
@@ -29,11 +29,18 @@ pub enum DbSetupError {
     #[error("DATABASE_URL must start with sqlite: or postgres:// (got {0:?})")]
     UnsupportedUrl(String),
     #[error("could not create the database directory {path}: {source}")]
-    Directory { path: String, source: std::io::Error },
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("could not connect to the database: {0}")]
     Connect(sqlx::Error),
     #[error("migration {version} ({description}) failed: {detail}")]
-    Migration { version: i64, description: String, detail: String },
+    Migration {
+        version: i64,
+        description: String,
+        detail: String,
+    },
     #[error("migrations failed: {0}")]
     MigrationOther(String),
 }
@@ -69,7 +76,11 @@ impl Db {
                     .disable_statement_logging();
                 let write = sqlite_pool(1, options.clone()).await?;
                 let read = sqlite_pool(max_connections.max(1), options).await?;
-                Ok(Db { backend, read, write })
+                Ok(Db {
+                    backend,
+                    read,
+                    write,
+                })
             }
             Backend::Postgres => {
                 let options = AnyConnectOptions::from_str(url)
@@ -81,7 +92,11 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(DbSetupError::Connect)?;
-                Ok(Db { backend, read: pool.clone(), write: pool })
+                Ok(Db {
+                    backend,
+                    read: pool.clone(),
+                    write: pool,
+                })
             }
         }
     }
@@ -90,22 +105,28 @@ impl Db {
     /// several instances starting together migrate once.
     pub async fn migrate(&self) -> Result<(), DbSetupError> {
         let migrator = self.backend.migrator();
-        migrator.run(&self.write).await.map_err(|error| match error {
-            MigrateError::ExecuteMigration(source, version) => DbSetupError::Migration {
-                version,
-                description: migrator
-                    .iter()
-                    .find(|m| m.version == version)
-                    .map(|m| m.description.to_string())
-                    .unwrap_or_default(),
-                detail: source.to_string(),
-            },
-            other => DbSetupError::MigrationOther(other.to_string()),
-        })
+        migrator
+            .run(&self.write)
+            .await
+            .map_err(|error| match error {
+                MigrateError::ExecuteMigration(source, version) => DbSetupError::Migration {
+                    version,
+                    description: migrator
+                        .iter()
+                        .find(|m| m.version == version)
+                        .map(|m| m.description.to_string())
+                        .unwrap_or_default(),
+                    detail: source.to_string(),
+                },
+                other => DbSetupError::MigrationOther(other.to_string()),
+            })
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map(|_| ())
     }
 
     pub async fn close(&self) {
@@ -146,8 +167,17 @@ fn sqlite_url_creating_parent(url: &str) -> Result<String, DbSetupError> {
             })?;
         }
     }
-    let mode = if query.contains("mode=") { String::new() } else { "mode=rwc".to_string() };
-    let joined = [query, mode.as_str()].iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join("&");
+    let mode = if query.contains("mode=") {
+        String::new()
+    } else {
+        "mode=rwc".to_string()
+    };
+    let joined = [query, mode.as_str()]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("&");
     Ok(format!("sqlite://{path}?{joined}"))
 }
 
@@ -157,8 +187,14 @@ mod tests {
 
     #[test]
     fn backend_is_chosen_by_url_scheme() {
-        assert_eq!(Backend::from_url("sqlite:data/x.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::from_url("sqlite:data/x.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
         assert!(Backend::from_url("mysql://h/db").is_err());
     }
 
@@ -166,9 +202,14 @@ mod tests {
     fn sqlite_urls_get_create_mode() {
         let dir = std::env::temp_dir().join("pp-db-url-test");
         let url = format!("sqlite:{}/a.db", dir.display());
-        assert_eq!(sqlite_url_creating_parent(&url).unwrap(), format!("sqlite://{}/a.db?mode=rwc", dir.display()));
+        assert_eq!(
+            sqlite_url_creating_parent(&url).unwrap(),
+            format!("sqlite://{}/a.db?mode=rwc", dir.display())
+        );
         assert!(dir.is_dir());
         let url = format!("sqlite://{}/a.db?mode=ro", dir.display());
-        assert!(sqlite_url_creating_parent(&url).unwrap().ends_with("?mode=ro"));
+        assert!(sqlite_url_creating_parent(&url)
+            .unwrap()
+            .ends_with("?mode=ro"));
     }
 }

@@ -23,10 +23,12 @@ pub fn app_state() -> Result<AppState, AppError> {
 }
 
 fn request_headers() -> Result<HeaderMap, AppError> {
-    use_context::<Parts>().map(|parts| parts.headers).ok_or_else(|| {
-        tracing::error!("request parts missing from context");
-        AppError::Internal
-    })
+    use_context::<Parts>()
+        .map(|parts| parts.headers)
+        .ok_or_else(|| {
+            tracing::error!("request parts missing from context");
+            AppError::Internal
+        })
 }
 
 /// The value of one cookie in a Cookie header.
@@ -71,9 +73,17 @@ impl Actor {
 /// The signed-in user, if any, without requiring one.
 pub async fn current_actor() -> Result<Option<Actor>, AppError> {
     let state = app_state()?;
-    let Some(token) = cookie_value(&request_headers()?, SESSION_COOKIE) else { return Ok(None) };
+    let Some(token) = cookie_value(&request_headers()?, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     let session_hash = token_hash(&state.settings.secret_key, &token);
-    let user = sessions::resolve(&state.db, &session_hash, &state.settings.session, state.clock.now_ms()).await?;
+    let user = sessions::resolve(
+        &state.db,
+        &session_hash,
+        &state.settings.session,
+        state.clock.now_ms(),
+    )
+    .await?;
     Ok(user.map(|user| Actor { user, session_hash }))
 }
 
@@ -87,24 +97,15 @@ pub async fn authorize(policy: Policy) -> Result<Actor, AppError> {
     }
 }
 
-/// Runs a server function body and gives its error the matching HTTP status.
-pub async fn respond<T>(body: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
-    let result = body.await;
-    if let Err(error) = &result {
-        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-            options.set_status(
-                axum::http::StatusCode::from_u16(error.status_code())
-                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
-            );
-        }
-    }
-    result
-}
-
 /// The client's IP address, for rate limits.
 pub fn client_ip() -> String {
     use_context::<Parts>()
-        .and_then(|parts| parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()))
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        })
         .unwrap_or_else(|| "unknown".to_string())
 }
 
@@ -112,23 +113,43 @@ pub fn client_ip() -> String {
 pub fn is_form_post() -> bool {
     request_headers()
         .ok()
-        .and_then(|headers| headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|headers| {
+            headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 
 pub fn set_session_cookie(state: &AppState, token: &str) {
     let max_age = state.settings.session.absolute_timeout_ms / 1000;
-    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-    append_set_cookie(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"));
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    append_set_cookie(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ));
 }
 
 pub fn clear_session_cookie(state: &AppState) {
-    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-    append_set_cookie(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"));
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    append_set_cookie(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ));
 }
 
 fn append_set_cookie(value: &str) {
-    if let (Some(options), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), axum::http::HeaderValue::from_str(value)) {
+    if let (Some(options), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::HeaderValue::from_str(value),
+    ) {
         options.append_header(axum::http::header::SET_COOKIE, value);
     }
 }
@@ -147,8 +168,14 @@ mod tests {
     #[test]
     fn cookie_is_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(axum::http::header::COOKIE, "a=1; pp_session=abc; b=2".parse().unwrap());
-        assert_eq!(cookie_value(&headers, SESSION_COOKIE).as_deref(), Some("abc"));
+        headers.insert(
+            axum::http::header::COOKIE,
+            "a=1; pp_session=abc; b=2".parse().unwrap(),
+        );
+        assert_eq!(
+            cookie_value(&headers, SESSION_COOKIE).as_deref(),
+            Some("abc")
+        );
         assert_eq!(cookie_value(&headers, "missing"), None);
     }
 }

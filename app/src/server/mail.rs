@@ -30,7 +30,10 @@ const LEASE_MS: i64 = 120_000;
 
 impl Mailer {
     pub fn new(smtp: Option<SmtpSettings>) -> Self {
-        Mailer { smtp, wake: Arc::new(Notify::new()) }
+        Mailer {
+            smtp,
+            wake: Arc::new(Notify::new()),
+        }
     }
 
     pub fn is_configured(&self) -> bool {
@@ -51,7 +54,9 @@ impl Mailer {
         let now = state.clock.now_ms();
         let mut delivered = 0;
         for id in outbox::due(&state.db, now, 50).await? {
-            let Some(email) = outbox::claim(&state.db, id, now, now + LEASE_MS).await? else { continue };
+            let Some(email) = outbox::claim(&state.db, id, now, now + LEASE_MS).await? else {
+                continue;
+            };
             match send(smtp, &email.to_address, &email.subject, &email.body_text).await {
                 Ok(()) => {
                     outbox::mark_sent(&state.db, id, state.clock.now_ms()).await?;
@@ -70,17 +75,28 @@ impl Mailer {
 }
 
 async fn send(smtp: &SmtpSettings, to: &str, subject: &str, body: &str) -> Result<(), String> {
-    let from: Mailbox = smtp.from.parse().map_err(|e| format!("bad sender address: {e}"))?;
-    let to: Mailbox = to.parse().map_err(|e| format!("bad recipient address: {e}"))?;
+    let from: Mailbox = smtp
+        .from
+        .parse()
+        .map_err(|e| format!("bad sender address: {e}"))?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| format!("bad recipient address: {e}"))?;
     let message = Message::builder()
         .from(from)
         .to(to)
         .subject(subject)
         .body(body.to_string())
         .map_err(|e| format!("could not build message: {e}"))?;
-    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host).port(smtp.port);
+    let mut transport =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host).port(smtp.port);
     if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
         transport = transport.credentials(Credentials::new(user.clone(), password.clone()));
     }
-    transport.build().send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    transport
+        .build()
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

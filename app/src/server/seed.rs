@@ -18,20 +18,144 @@ struct DemoOrg {
 }
 
 const DEMO_ORGS: &[DemoOrg] = &[
-    DemoOrg { name: "Northwind Resellers", partner_type: PartnerType::Reseller, tier: Tier::Gold, region: "EMEA", vertical: "Retail", people: &[("Nora Quist", JobRole::Sales), ("Tomas Berg", JobRole::Technical), ("Ines Duarte", JobRole::Support)] },
-    DemoOrg { name: "Bluefin Systems", partner_type: PartnerType::Reseller, tier: Tier::Silver, region: "North America", vertical: "Financial services", people: &[("Ben Okafor", JobRole::Sales), ("Lena Hart", JobRole::Technical)] },
-    DemoOrg { name: "Cobalt IT", partner_type: PartnerType::Reseller, tier: Tier::Registered, region: "APAC", vertical: "Manufacturing", people: &[("Kenji Mori", JobRole::Sales)] },
-    DemoOrg { name: "Harbor Digital", partner_type: PartnerType::Reseller, tier: Tier::Platinum, region: "North America", vertical: "Healthcare", people: &[("Grace Lin", JobRole::Sales), ("Omar Haddad", JobRole::Support)] },
-    DemoOrg { name: "Referral Works", partner_type: PartnerType::Referral, tier: Tier::Registered, region: "EMEA", vertical: "Professional services", people: &[("Sofia Rossi", JobRole::Sales)] },
-    DemoOrg { name: "Pinecrest Advisors", partner_type: PartnerType::Referral, tier: Tier::Silver, region: "North America", vertical: "Financial services", people: &[("Dan Whitfield", JobRole::Sales)] },
-    DemoOrg { name: "Sakura Connect", partner_type: PartnerType::Referral, tier: Tier::Gold, region: "APAC", vertical: "Telecommunications", people: &[("Aiko Tanaka", JobRole::Sales), ("Ryo Sato", JobRole::Support)] },
-    DemoOrg { name: "Atlas Integrators", partner_type: PartnerType::Implementation, tier: Tier::Platinum, region: "EMEA", vertical: "Public sector", people: &[("Mila Novak", JobRole::Technical), ("Jonas Weber", JobRole::Technical), ("Clara Vidal", JobRole::Sales)] },
-    DemoOrg { name: "Keystone Consulting", partner_type: PartnerType::Implementation, tier: Tier::Gold, region: "North America", vertical: "Healthcare", people: &[("Priya Raman", JobRole::Technical), ("Sam Carter", JobRole::Support)] },
-    DemoOrg { name: "Andes Tech Partners", partner_type: PartnerType::Implementation, tier: Tier::Silver, region: "LATAM", vertical: "Energy", people: &[("Lucia Flores", JobRole::Technical)] },
-    DemoOrg { name: "Meridian Distribution", partner_type: PartnerType::Distributor, tier: Tier::Platinum, region: "EMEA", vertical: "Multi-vertical", people: &[("Henrik Dahl", JobRole::Sales), ("Eva Lind", JobRole::Support)] },
-    DemoOrg { name: "Pacific Channel Group", partner_type: PartnerType::Distributor, tier: Tier::Gold, region: "APAC", vertical: "Multi-vertical", people: &[("Wei Chen", JobRole::Sales)] },
-    DemoOrg { name: "Southern Cross Supply", partner_type: PartnerType::Distributor, tier: Tier::Registered, region: "APAC", vertical: "Education", people: &[("Jack Murray", JobRole::Support)] },
-    DemoOrg { name: "Rio Data Services", partner_type: PartnerType::Reseller, tier: Tier::Silver, region: "LATAM", vertical: "Retail", people: &[("Bruno Costa", JobRole::Sales), ("Ana Lima", JobRole::Technical)] },
+    DemoOrg {
+        name: "Northwind Resellers",
+        partner_type: PartnerType::Reseller,
+        tier: Tier::Gold,
+        region: "EMEA",
+        vertical: "Retail",
+        people: &[
+            ("Nora Quist", JobRole::Sales),
+            ("Tomas Berg", JobRole::Technical),
+            ("Ines Duarte", JobRole::Support),
+        ],
+    },
+    DemoOrg {
+        name: "Bluefin Systems",
+        partner_type: PartnerType::Reseller,
+        tier: Tier::Silver,
+        region: "North America",
+        vertical: "Financial services",
+        people: &[
+            ("Ben Okafor", JobRole::Sales),
+            ("Lena Hart", JobRole::Technical),
+        ],
+    },
+    DemoOrg {
+        name: "Cobalt IT",
+        partner_type: PartnerType::Reseller,
+        tier: Tier::Registered,
+        region: "APAC",
+        vertical: "Manufacturing",
+        people: &[("Kenji Mori", JobRole::Sales)],
+    },
+    DemoOrg {
+        name: "Harbor Digital",
+        partner_type: PartnerType::Reseller,
+        tier: Tier::Platinum,
+        region: "North America",
+        vertical: "Healthcare",
+        people: &[
+            ("Grace Lin", JobRole::Sales),
+            ("Omar Haddad", JobRole::Support),
+        ],
+    },
+    DemoOrg {
+        name: "Referral Works",
+        partner_type: PartnerType::Referral,
+        tier: Tier::Registered,
+        region: "EMEA",
+        vertical: "Professional services",
+        people: &[("Sofia Rossi", JobRole::Sales)],
+    },
+    DemoOrg {
+        name: "Pinecrest Advisors",
+        partner_type: PartnerType::Referral,
+        tier: Tier::Silver,
+        region: "North America",
+        vertical: "Financial services",
+        people: &[("Dan Whitfield", JobRole::Sales)],
+    },
+    DemoOrg {
+        name: "Sakura Connect",
+        partner_type: PartnerType::Referral,
+        tier: Tier::Gold,
+        region: "APAC",
+        vertical: "Telecommunications",
+        people: &[
+            ("Aiko Tanaka", JobRole::Sales),
+            ("Ryo Sato", JobRole::Support),
+        ],
+    },
+    DemoOrg {
+        name: "Atlas Integrators",
+        partner_type: PartnerType::Implementation,
+        tier: Tier::Platinum,
+        region: "EMEA",
+        vertical: "Public sector",
+        people: &[
+            ("Mila Novak", JobRole::Technical),
+            ("Jonas Weber", JobRole::Technical),
+            ("Clara Vidal", JobRole::Sales),
+        ],
+    },
+    DemoOrg {
+        name: "Keystone Consulting",
+        partner_type: PartnerType::Implementation,
+        tier: Tier::Gold,
+        region: "North America",
+        vertical: "Healthcare",
+        people: &[
+            ("Priya Raman", JobRole::Technical),
+            ("Sam Carter", JobRole::Support),
+        ],
+    },
+    DemoOrg {
+        name: "Andes Tech Partners",
+        partner_type: PartnerType::Implementation,
+        tier: Tier::Silver,
+        region: "LATAM",
+        vertical: "Energy",
+        people: &[("Lucia Flores", JobRole::Technical)],
+    },
+    DemoOrg {
+        name: "Meridian Distribution",
+        partner_type: PartnerType::Distributor,
+        tier: Tier::Platinum,
+        region: "EMEA",
+        vertical: "Multi-vertical",
+        people: &[
+            ("Henrik Dahl", JobRole::Sales),
+            ("Eva Lind", JobRole::Support),
+        ],
+    },
+    DemoOrg {
+        name: "Pacific Channel Group",
+        partner_type: PartnerType::Distributor,
+        tier: Tier::Gold,
+        region: "APAC",
+        vertical: "Multi-vertical",
+        people: &[("Wei Chen", JobRole::Sales)],
+    },
+    DemoOrg {
+        name: "Southern Cross Supply",
+        partner_type: PartnerType::Distributor,
+        tier: Tier::Registered,
+        region: "APAC",
+        vertical: "Education",
+        people: &[("Jack Murray", JobRole::Support)],
+    },
+    DemoOrg {
+        name: "Rio Data Services",
+        partner_type: PartnerType::Reseller,
+        tier: Tier::Silver,
+        region: "LATAM",
+        vertical: "Retail",
+        people: &[
+            ("Bruno Costa", JobRole::Sales),
+            ("Ana Lima", JobRole::Technical),
+        ],
+    },
 ];
 
 const VENDOR_STAFF: &[(&str, &str, Role)] = &[
@@ -42,14 +166,27 @@ const VENDOR_STAFF: &[(&str, &str, Role)] = &[
 
 /// The email of a demo partner user: first name at the org's domain.
 pub fn demo_email(person: &str, org: &str) -> String {
-    let first = person.split_whitespace().next().unwrap_or(person).to_lowercase();
-    let domain: String = org.split_whitespace().next().unwrap_or(org).to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
+    let first = person
+        .split_whitespace()
+        .next()
+        .unwrap_or(person)
+        .to_lowercase();
+    let domain: String = org
+        .split_whitespace()
+        .next()
+        .unwrap_or(org)
+        .to_lowercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
     format!("{first}@{domain}.example")
 }
 
 /// Seeds the demo program if the database has no vendor yet. Returns whether it seeded.
 pub async fn seed_demo_if_empty(db: &Db, now: i64) -> Result<bool, SeedError> {
-    let (vendors,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vendor").fetch_one(&db.write).await?;
+    let (vendors,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vendor")
+        .fetch_one(&db.write)
+        .await?;
     if vendors > 0 {
         return Ok(false);
     }
@@ -64,15 +201,35 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64) -> Result<bool, SeedError> {
     tx.commit().await?;
 
     for (name, email, role) in VENDOR_STAFF {
-        let user = users::NewUser { email, display_name: name, role: *role, job_role: None, partner_org_id: None, password_hash: Some(&password_hash) };
+        let user = users::NewUser {
+            email,
+            display_name: name,
+            role: *role,
+            job_role: None,
+            partner_org_id: None,
+            password_hash: Some(&password_hash),
+        };
         users::insert(&db.write, &user, now).await?;
     }
     for org in DEMO_ORGS {
-        let new_org = orgs::NewOrg { name: org.name, partner_type: org.partner_type, tier: org.tier, region: org.region, vertical: org.vertical };
+        let new_org = orgs::NewOrg {
+            name: org.name,
+            partner_type: org.partner_type,
+            tier: org.tier,
+            region: org.region,
+            vertical: org.vertical,
+        };
         let org_id = orgs::insert(&db.write, &new_org, now).await?;
         for (person, job) in org.people {
             let email = demo_email(person, org.name);
-            let user = users::NewUser { email: &email, display_name: person, role: Role::PartnerUser, job_role: Some(*job), partner_org_id: Some(org_id), password_hash: Some(&password_hash) };
+            let user = users::NewUser {
+                email: &email,
+                display_name: person,
+                role: Role::PartnerUser,
+                job_role: Some(*job),
+                partner_org_id: Some(org_id),
+                password_hash: Some(&password_hash),
+            };
             users::insert(&db.write, &user, now).await?;
         }
     }
@@ -101,18 +258,30 @@ mod tests {
         assert!(tiers.len() >= 3);
         let regions: HashSet<_> = DEMO_ORGS.iter().map(|o| o.region).collect();
         assert!(regions.len() >= 3);
-        let jobs: HashSet<_> = DEMO_ORGS.iter().flat_map(|o| o.people.iter().map(|p| p.1)).collect();
+        let jobs: HashSet<_> = DEMO_ORGS
+            .iter()
+            .flat_map(|o| o.people.iter().map(|p| p.1))
+            .collect();
         assert_eq!(jobs.len(), JobRole::ALL.len());
     }
 
     #[test]
     fn demo_emails_are_unique_and_valid() {
-        let emails: Vec<_> = DEMO_ORGS.iter().flat_map(|o| o.people.iter().map(|p| demo_email(p.0, o.name))).collect();
+        let emails: Vec<_> = DEMO_ORGS
+            .iter()
+            .flat_map(|o| o.people.iter().map(|p| demo_email(p.0, o.name)))
+            .collect();
         let unique: HashSet<_> = emails.iter().collect();
         assert_eq!(unique.len(), emails.len());
         for email in &emails {
-            assert!(crate::domain::validation::normalize_email(email).is_ok(), "{email}");
+            assert!(
+                crate::domain::validation::normalize_email(email).is_ok(),
+                "{email}"
+            );
         }
-        assert_eq!(demo_email("Nora Quist", "Northwind Resellers"), "nora@northwind.example");
+        assert_eq!(
+            demo_email("Nora Quist", "Northwind Resellers"),
+            "nora@northwind.example"
+        );
     }
 }

@@ -36,12 +36,16 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique_name() -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("pp_test_{}_{}_{}", std::process::id(), n, nanos)
 }
 
 pub fn admin_postgres_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
 /// A database that exists for one test.
@@ -64,19 +68,31 @@ impl TestDatabase {
                 let dir = std::env::temp_dir().join("partner-portal-tests");
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let path = dir.join(format!("{name}.db"));
-                TestDatabase { url: format!("sqlite:{}", path.display()), cleanup: Cleanup::File(path) }
+                TestDatabase {
+                    url: format!("sqlite:{}", path.display()),
+                    cleanup: Cleanup::File(path),
+                }
             }
             Backend::Postgres => {
                 let admin = admin_postgres_url();
-                let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap_or_else(|e| {
-                    panic!("PostgreSQL must be running for the integration tests ({admin}): {e}")
-                });
-                conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
+                let mut conn = sqlx::AnyConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "PostgreSQL must be running for the integration tests ({admin}): {e}"
+                        )
+                    });
+                conn.execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create test database");
                 let url = match admin.rsplit_once('/') {
                     Some((base, _)) => format!("{base}/{name}"),
                     None => panic!("TEST_POSTGRES_URL must name a database"),
                 };
-                TestDatabase { url, cleanup: Cleanup::Postgres(name) }
+                TestDatabase {
+                    url,
+                    cleanup: Cleanup::Postgres(name),
+                }
             }
         }
     }
@@ -90,7 +106,9 @@ impl TestDatabase {
             }
             Cleanup::Postgres(name) => {
                 if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin_postgres_url()).await {
-                    let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                    let _ = conn
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
                 }
             }
         }
@@ -110,20 +128,39 @@ impl TestServer {
     /// Starts a server on a free port with demo data; `extra` are extra CLI flags.
     pub async fn start_with(backend: Backend, extra: &[&str]) -> TestServer {
         let database = TestDatabase::create(backend).await;
-        let data_dir = std::env::temp_dir().join("partner-portal-tests").join(unique_name());
+        let data_dir = std::env::temp_dir()
+            .join("partner-portal-tests")
+            .join(unique_name());
         let mut args = vec![
             "partner-portal".to_string(),
-            "--database-url".into(), database.url.clone(),
-            "--bind".into(), "127.0.0.1:0".into(),
-            "--data-dir".into(), data_dir.display().to_string(),
-            "--site-root".into(), std::env::temp_dir().join("partner-portal-tests").join("site").display().to_string(),
-            "--secret-key".into(), "ab".repeat(32),
+            "--database-url".into(),
+            database.url.clone(),
+            "--bind".into(),
+            "127.0.0.1:0".into(),
+            "--data-dir".into(),
+            data_dir.display().to_string(),
+            "--site-root".into(),
+            std::env::temp_dir()
+                .join("partner-portal-tests")
+                .join("site")
+                .display()
+                .to_string(),
+            "--secret-key".into(),
+            "ab".repeat(32),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
-        let config = Cli::try_parse_from(args).expect("test configuration").config;
+        let config = Cli::try_parse_from(args)
+            .expect("test configuration")
+            .config;
         let state = server::build_state(&config).await.expect("server state");
-        let assets = AssetManifest { js: "portal.test.js".into(), wasm: "portal.test.wasm".into(), css: "portal.test.css".into() };
-        let server = server::start(&config, state, assets).await.expect("server starts");
+        let assets = AssetManifest {
+            js: "portal.test.js".into(),
+            wasm: "portal.test.wasm".into(),
+            css: "portal.test.css".into(),
+        };
+        let server = server::start(&config, state, assets)
+            .await
+            .expect("server starts");
         TestServer { server, database }
     }
 
@@ -134,7 +171,10 @@ impl TestServer {
     /// A browser-like client: keeps cookies and sends this site's Origin.
     pub fn client(&self) -> reqwest::Client {
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::ORIGIN, self.server.url().parse().expect("origin"));
+        headers.insert(
+            reqwest::header::ORIGIN,
+            self.server.url().parse().expect("origin"),
+        );
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -150,18 +190,38 @@ impl TestServer {
 }
 
 /// Calls a server function with form-encoded arguments, as the browser does.
-pub async fn call(client: &reqwest::Client, server: &TestServer, path: &str, args: &[(&str, &str)]) -> reqwest::Response {
-    client.post(server.url(path)).form(args).send().await.expect("request completes")
+pub async fn call(
+    client: &reqwest::Client,
+    server: &TestServer,
+    path: &str,
+    args: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(server.url(path))
+        .form(args)
+        .send()
+        .await
+        .expect("request completes")
 }
 
 /// Parses a server function's JSON reply into `T` (success) or `AppError` (failure).
-pub async fn reply<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> (u16, Result<T, app::error::AppError>) {
+pub async fn reply<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> (u16, Result<T, app::error::AppError>) {
     let status = response.status().as_u16();
     let body = response.text().await.expect("body");
     if (200..300).contains(&status) {
-        (status, Ok(serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad success body {body:?}: {e}"))))
+        (
+            status,
+            Ok(serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("bad success body {body:?}: {e}"))),
+        )
     } else {
-        (status, Err(serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad error body ({status}) {body:?}: {e}"))))
+        (
+            status,
+            Err(serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("bad error body ({status}) {body:?}: {e}"))),
+        )
     }
 }
 
@@ -169,7 +229,13 @@ pub const PASSWORD: &str = app::server::seed::DEMO_PASSWORD;
 
 pub async fn sign_in(server: &TestServer, email: &str) -> reqwest::Client {
     let client = server.client();
-    let response = call(&client, server, app::api::auth::LoginWithPassword::PATH, &[("email", email), ("password", PASSWORD)]).await;
+    let response = call(
+        &client,
+        server,
+        app::api::auth::LoginWithPassword::PATH,
+        &[("email", email), ("password", PASSWORD)],
+    )
+    .await;
     assert_eq!(response.status(), 200, "sign-in of {email} works");
     client
 }

@@ -31,29 +31,38 @@ impl SmtpSink {
                     let mut recipients = Vec::new();
                     while let Ok(Some(line)) = lines.next_line().await {
                         let upper = line.to_ascii_uppercase();
-                        let answer: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                            b"250-sink\r\n250 8BITMIME\r\n"
-                        } else if upper.starts_with("RCPT TO:") {
-                            recipients.push(line[8..].trim().trim_matches(|c| c == '<' || c == '>').to_string());
-                            b"250 OK\r\n"
-                        } else if upper.starts_with("DATA") {
-                            let _ = write.write_all(b"354 go ahead\r\n").await;
-                            let mut data = String::new();
-                            while let Ok(Some(body_line)) = lines.next_line().await {
-                                if body_line == "." {
-                                    break;
+                        let answer: &[u8] =
+                            if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                                b"250-sink\r\n250 8BITMIME\r\n"
+                            } else if upper.starts_with("RCPT TO:") {
+                                recipients.push(
+                                    line[8..]
+                                        .trim()
+                                        .trim_matches(|c| c == '<' || c == '>')
+                                        .to_string(),
+                                );
+                                b"250 OK\r\n"
+                            } else if upper.starts_with("DATA") {
+                                let _ = write.write_all(b"354 go ahead\r\n").await;
+                                let mut data = String::new();
+                                while let Ok(Some(body_line)) = lines.next_line().await {
+                                    if body_line == "." {
+                                        break;
+                                    }
+                                    data.push_str(&body_line);
+                                    data.push('\n');
                                 }
-                                data.push_str(&body_line);
-                                data.push('\n');
-                            }
-                            store.lock().expect("store").push(ReceivedMail { recipients: std::mem::take(&mut recipients), data });
-                            b"250 queued\r\n"
-                        } else if upper.starts_with("QUIT") {
-                            let _ = write.write_all(b"221 bye\r\n").await;
-                            break;
-                        } else {
-                            b"250 OK\r\n"
-                        };
+                                store.lock().expect("store").push(ReceivedMail {
+                                    recipients: std::mem::take(&mut recipients),
+                                    data,
+                                });
+                                b"250 queued\r\n"
+                            } else if upper.starts_with("QUIT") {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                break;
+                            } else {
+                                b"250 OK\r\n"
+                            };
                         if write.write_all(answer).await.is_err() {
                             break;
                         }

@@ -1,6 +1,13 @@
 use crate::server::db::Db;
 
-pub async fn create(db: &Db, token_hash: &str, user_id: i64, redirect_path: &str, now: i64, expires_at: i64) -> Result<(), sqlx::Error> {
+pub async fn create(
+    db: &Db,
+    token_hash: &str,
+    user_id: i64,
+    redirect_path: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO magic_links (token_hash, user_id, redirect_path, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -16,7 +23,11 @@ pub async fn create(db: &Db, token_hash: &str, user_id: i64, redirect_path: &str
 
 /// Marks an unused, unexpired link as used and returns its user and destination. The
 /// conditional UPDATE makes redemption single-use even when two requests race.
-pub async fn redeem(db: &Db, token_hash: &str, now: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
+pub async fn redeem(
+    db: &Db,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
     let claimed = sqlx::query(
         "UPDATE magic_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
     )
@@ -35,6 +46,9 @@ pub async fn redeem(db: &Db, token_hash: &str, now: i64) -> Result<Option<(i64, 
 
 /// Removes links that can no longer be used, so the table stays small.
 pub async fn purge_dead(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM magic_links WHERE expires_at <= $1").bind(now).execute(&db.write).await?;
+    let result = sqlx::query("DELETE FROM magic_links WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&db.write)
+        .await?;
     Ok(result.rows_affected())
 }

@@ -42,8 +42,14 @@ pub struct OrgFilter {
 }
 
 /// Every org matching the filter. Only vendor staff reach this (see `api::orgs`).
-pub async fn list(pool: &AnyPool, filter: &OrgFilter) -> Result<Vec<PartnerOrgSummary>, sqlx::Error> {
-    let search = filter.search.as_ref().map(|text| format!("%{}%", text.to_lowercase()));
+pub async fn list(
+    pool: &AnyPool,
+    filter: &OrgFilter,
+) -> Result<Vec<PartnerOrgSummary>, sqlx::Error> {
+    let search = filter
+        .search
+        .as_ref()
+        .map(|text| format!("%{}%", text.to_lowercase()));
     let rows: Vec<OrgRow> = sqlx::query_as(&format!(
         "{ORG_SELECT} WHERE (CAST($1 AS TEXT) IS NULL OR o.partner_type = $1) AND (CAST($2 AS TEXT) IS NULL OR o.tier = $2) \
          AND (CAST($3 AS TEXT) IS NULL OR LOWER(o.name) LIKE $3) ORDER BY o.name"
@@ -62,7 +68,9 @@ pub async fn detail(db: &Db, scope: &OrgScope) -> Result<Option<OrgDetail>, sqlx
         .bind(scope.org_id())
         .fetch_optional(&db.read)
         .await?;
-    let Some(org) = row.and_then(OrgRow::into_summary) else { return Ok(None) };
+    let Some(org) = row.and_then(OrgRow::into_summary) else {
+        return Ok(None);
+    };
     let members: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
         "SELECT id, display_name, email, job_role FROM users \
          WHERE partner_org_id = $1 AND disabled_at IS NULL ORDER BY display_name",
@@ -107,20 +115,35 @@ pub async fn insert(pool: &AnyPool, org: &NewOrg<'_>, now: i64) -> Result<i64, s
 }
 
 pub async fn overview(pool: &AnyPool) -> Result<ProgramOverview, sqlx::Error> {
-    let (org_count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM partner_orgs").fetch_one(pool).await?;
-    let (partner_user_count,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'partner_user' AND disabled_at IS NULL")
-            .fetch_one(pool)
-            .await?;
+    let (org_count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM partner_orgs")
+        .fetch_one(pool)
+        .await?;
+    let (partner_user_count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM users WHERE role = 'partner_user' AND disabled_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await?;
     let tiers: Vec<(String, i64)> =
-        sqlx::query_as("SELECT tier, COUNT(*) FROM partner_orgs GROUP BY tier").fetch_all(pool).await?;
+        sqlx::query_as("SELECT tier, COUNT(*) FROM partner_orgs GROUP BY tier")
+            .fetch_all(pool)
+            .await?;
     let types: Vec<(String, i64)> =
-        sqlx::query_as("SELECT partner_type, COUNT(*) FROM partner_orgs GROUP BY partner_type").fetch_all(pool).await?;
-    let count_of = |rows: &[(String, i64)], key: &str| rows.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n);
+        sqlx::query_as("SELECT partner_type, COUNT(*) FROM partner_orgs GROUP BY partner_type")
+            .fetch_all(pool)
+            .await?;
+    let count_of = |rows: &[(String, i64)], key: &str| {
+        rows.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
+    };
     Ok(ProgramOverview {
         org_count,
         partner_user_count,
-        by_tier: Tier::ALL.iter().map(|t| (*t, count_of(&tiers, t.as_str()))).collect(),
-        by_type: PartnerType::ALL.iter().map(|t| (*t, count_of(&types, t.as_str()))).collect(),
+        by_tier: Tier::ALL
+            .iter()
+            .map(|t| (*t, count_of(&tiers, t.as_str())))
+            .collect(),
+        by_type: PartnerType::ALL
+            .iter()
+            .map(|t| (*t, count_of(&types, t.as_str())))
+            .collect(),
     })
 }

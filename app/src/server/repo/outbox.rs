@@ -1,7 +1,13 @@
 use crate::model::OutboxEmail;
 use crate::server::db::Db;
 
-pub async fn enqueue(db: &Db, to: &str, subject: &str, body: &str, now: i64) -> Result<i64, sqlx::Error> {
+pub async fn enqueue(
+    db: &Db,
+    to: &str,
+    subject: &str,
+    body: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO email_outbox (to_address, subject, body_text, created_at, next_attempt_at) \
          VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -29,7 +35,12 @@ pub async fn due(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error>
 
 /// Takes a lease on one due email. Only one caller, in any instance, wins a lease; a crashed
 /// sender's lease runs out and the email becomes due again.
-pub async fn claim(db: &Db, id: i64, now: i64, lease_until: i64) -> Result<Option<OutboxEmail>, sqlx::Error> {
+pub async fn claim(
+    db: &Db,
+    id: i64,
+    now: i64,
+    lease_until: i64,
+) -> Result<Option<OutboxEmail>, sqlx::Error> {
     let claimed = sqlx::query(
         "UPDATE email_outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt_at <= $3",
     )
@@ -54,7 +65,12 @@ pub async fn mark_sent(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
 }
 
 /// Records a failed attempt; `next_attempt_at` of `None` gives up on the email.
-pub async fn mark_failed(db: &Db, id: i64, error: &str, next_attempt_at: Option<i64>) -> Result<(), sqlx::Error> {
+pub async fn mark_failed(
+    db: &Db,
+    id: i64,
+    error: &str,
+    next_attempt_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE email_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
     )
@@ -78,10 +94,11 @@ pub async fn fetch(db: &Db, id: i64) -> Result<Option<OutboxEmail>, sqlx::Error>
 }
 
 pub async fn recent(db: &Db, limit: i64) -> Result<Vec<OutboxEmail>, sqlx::Error> {
-    let rows: Vec<OutboxRow> = sqlx::query_as(&format!("{OUTBOX_SELECT} ORDER BY id DESC LIMIT $1"))
-        .bind(limit)
-        .fetch_all(&db.read)
-        .await?;
+    let rows: Vec<OutboxRow> =
+        sqlx::query_as(&format!("{OUTBOX_SELECT} ORDER BY id DESC LIMIT $1"))
+            .bind(limit)
+            .fetch_all(&db.read)
+            .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 

@@ -23,7 +23,12 @@ struct SessionRow {
 
 /// The user behind a session token, if the session is still valid. Expired sessions are
 /// deleted on sight; activity is recorded at most once per touch interval.
-pub async fn resolve(db: &Db, token_hash: &str, policy: &SessionPolicy, now: i64) -> Result<Option<SessionUser>, sqlx::Error> {
+pub async fn resolve(
+    db: &Db,
+    token_hash: &str,
+    policy: &SessionPolicy,
+    now: i64,
+) -> Result<Option<SessionUser>, sqlx::Error> {
     let row: Option<SessionRow> = sqlx::query_as(&format!(
         "SELECT s.created_at, s.last_seen_at, q.* FROM sessions s \
          JOIN ({USER_SELECT} WHERE u.disabled_at IS NULL) q ON q.id = s.user_id \
@@ -52,12 +57,18 @@ pub async fn resolve(db: &Db, token_hash: &str, policy: &SessionPolicy, now: i64
 }
 
 pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&db.write).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&db.write)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_all_for_user(db: &Db, user_id: i64) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&db.write).await?;
+    let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&db.write)
+        .await?;
     Ok(result.rows_affected())
 }
 

@@ -33,22 +33,29 @@ pub(crate) const USER_SELECT: &str = "SELECT u.id, u.email, u.display_name, u.ro
      FROM users u LEFT JOIN partner_orgs o ON o.id = u.partner_org_id";
 
 /// An enabled user and their password hash, for sign-in.
-pub async fn find_for_login(pool: &AnyPool, email: &str) -> Result<Option<(SessionUser, Option<String>)>, sqlx::Error> {
+pub async fn find_for_login(
+    pool: &AnyPool,
+    email: &str,
+) -> Result<Option<(SessionUser, Option<String>)>, sqlx::Error> {
     let row: Option<(i64, Option<String>)> = sqlx::query_as(
         "SELECT id, password_hash FROM users WHERE email = $1 AND disabled_at IS NULL",
     )
     .bind(email)
     .fetch_optional(pool)
     .await?;
-    let Some((id, hash)) = row else { return Ok(None) };
+    let Some((id, hash)) = row else {
+        return Ok(None);
+    };
     Ok(find_by_id(pool, id).await?.map(|user| (user, hash)))
 }
 
 pub async fn find_by_id(pool: &AnyPool, id: i64) -> Result<Option<SessionUser>, sqlx::Error> {
-    let row: Option<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = $1 AND u.disabled_at IS NULL"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "{USER_SELECT} WHERE u.id = $1 AND u.disabled_at IS NULL"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
     Ok(row.and_then(UserRow::into_session_user))
 }
 
@@ -100,6 +107,8 @@ pub async fn demo_accounts(pool: &AnyPool) -> Result<Vec<DemoAccount>, sqlx::Err
 }
 
 pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await?;
     Ok(count)
 }

@@ -1,0 +1,369 @@
+//! Authorization across roles and orgs, cross-site refusal, and the pages' HTTP behaviour.
+mod common;
+
+use app::api::auth::*;
+use app::api::dev::*;
+use app::api::orgs::*;
+use app::error::AppError;
+use app::model::{OrgDetail, PartnerOrgSummary};
+use common::{call, reply, sign_in, Backend, ServerFn, TestServer};
+
+const NORTHWIND_USER: &str = "nora@northwind.example";
+const MANAGER: &str = "marco@lumen.example";
+
+async fn org_id(server: &TestServer, name: &str) -> i64 {
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM partner_orgs WHERE name = $1")
+        .bind(name)
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+    id
+}
+
+async fn partners_see_only_their_own_org(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let partner = sign_in(&server, NORTHWIND_USER).await;
+    let own = org_id(&server, "Northwind Resellers").await;
+    let other = org_id(&server, "Bluefin Systems").await;
+
+    let (status, detail) = reply::<OrgDetail>(
+        call(
+            &partner,
+            &server,
+            PartnerOrg::PATH,
+            &[("id", &own.to_string())],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(detail.unwrap().members.len(), 3);
+
+    let (status, refused) = reply::<OrgDetail>(
+        call(
+            &partner,
+            &server,
+            PartnerOrg::PATH,
+            &[("id", &other.to_string())],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, refused), (403, Err(AppError::Forbidden)));
+    let (status, _) =
+        reply::<Vec<PartnerOrgSummary>>(call(&partner, &server, ListPartnerOrgs::PATH, &[]).await)
+            .await;
+    assert_eq!(status, 403, "partners cannot list other partners");
+    let (status, _) =
+        reply::<serde_json::Value>(call(&partner, &server, LoadProgramOverview::PATH, &[]).await)
+            .await;
+    assert_eq!(status, 403);
+
+    // The refused page renders a 403 page, not a crash.
+    let page = partner
+        .get(server.url("/partners"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 403);
+    assert!(page.text().await.unwrap().contains("No access"));
+    let page = partner
+        .get(server.url(&format!("/partners/{other}")))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 403);
+    server.stop().await;
+}
+
+async fn vendor_staff_see_every_org_with_filters(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let manager = sign_in(&server, MANAGER).await;
+    let (status, all) =
+        reply::<Vec<PartnerOrgSummary>>(call(&manager, &server, ListPartnerOrgs::PATH, &[]).await)
+            .await;
+    assert_eq!(status, 200);
+    assert_eq!(all.unwrap().len(), 14);
+    let (_, gold) = reply::<Vec<PartnerOrgSummary>>(
+        call(
+            &manager,
+            &server,
+            ListPartnerOrgs::PATH,
+            &[("tier", "gold"), ("partner_type", "reseller")],
+        )
+        .await,
+    )
+    .await;
+    let names: Vec<_> = gold.unwrap().into_iter().map(|o| o.name).collect();
+    assert_eq!(names, ["Northwind Resellers"]);
+    let (_, found) = reply::<Vec<PartnerOrgSummary>>(
+        call(
+            &manager,
+            &server,
+            ListPartnerOrgs::PATH,
+            &[("search", "ATLAS")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(found.unwrap()[0].name, "Atlas Integrators");
+
+    let (status, invalid) = reply::<Vec<PartnerOrgSummary>>(
+        call(
+            &manager,
+            &server,
+            ListPartnerOrgs::PATH,
+            &[("tier", "diamond")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(invalid.unwrap_err().field_message("tier").is_some());
+
+    let other = org_id(&server, "Bluefin Systems").await;
+    let (status, _) = reply::<OrgDetail>(
+        call(
+            &manager,
+            &server,
+            PartnerOrg::PATH,
+            &[("id", &other.to_string())],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, missing) =
+        reply::<OrgDetail>(call(&manager, &server, PartnerOrg::PATH, &[("id", "999999")]).await)
+            .await;
+    assert_eq!((status, missing), (404, Err(AppError::NotFound)));
+    let (status, _) =
+        reply::<OrgDetail>(call(&manager, &server, PartnerOrg::PATH, &[("id", "abc")]).await).await;
+    assert_eq!(
+        status, 422,
+        "a malformed id is the caller's mistake, not a server error"
+    );
+    server.stop().await;
+}
+
+/// Every registered server function, with arguments, and whether it is open to signed-out
+/// visitors. A new server function fails `every_server_fn_is_classified` until added here,
+/// so nobody can ship one without deciding who may call it.
+fn server_fn_table() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, bool)> {
+    vec![
+        (CurrentUser::PATH, vec![], true),
+        (
+            LoginWithPassword::PATH,
+            vec![("email", "x@y.example"), ("password", "p")],
+            true,
+        ),
+        (RequestMagicLink::PATH, vec![("email", "x@y.example")], true),
+        (RedeemMagicLink::PATH, vec![("token", "0")], true),
+        (Logout::PATH, vec![], true),
+        (DemoAccounts::PATH, vec![], true),
+        (
+            DemoSignIn::PATH,
+            vec![("email", "nobody@nowhere.example")],
+            true,
+        ),
+        (LoadPortalInfo::PATH, vec![], true),
+        (DevOutbox::PATH, vec![], true),
+        (LogoutEverywhere::PATH, vec![], false),
+        (LoadProgramOverview::PATH, vec![], false),
+        (ListPartnerOrgs::PATH, vec![], false),
+        (PartnerOrg::PATH, vec![("id", "1")], false),
+        (MyOrg::PATH, vec![], false),
+    ]
+}
+
+async fn every_server_fn_is_classified_and_protected_ones_refuse_strangers(backend: Backend) {
+    let table = server_fn_table();
+    let mut registered: Vec<&str> = server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    registered.sort();
+    let mut listed: Vec<&str> = table.iter().map(|(path, _, _)| *path).collect();
+    listed.sort();
+    assert_eq!(
+        registered, listed,
+        "classify every server function in server_fn_table"
+    );
+
+    let server = TestServer::start(backend).await;
+    let stranger = server.client();
+    for (path, args, public) in &table {
+        let response = call(&stranger, &server, path, args).await;
+        let status = response.status().as_u16();
+        if *public {
+            assert!(status < 500, "{path} answered {status}");
+        } else {
+            assert_eq!(status, 401, "{path} must require sign-in");
+        }
+    }
+    server.stop().await;
+}
+
+async fn cross_site_posts_are_refused(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let attacker = reqwest::Client::new();
+    let form = [("email", NORTHWIND_USER), ("password", common::PASSWORD)];
+    let from_evil = attacker
+        .post(server.url(LoginWithPassword::PATH))
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_evil.status(), 403);
+    assert!(
+        from_evil.headers().get("set-cookie").is_none(),
+        "no session was created"
+    );
+    let fetch_metadata = attacker
+        .post(server.url(LoginWithPassword::PATH))
+        .header("origin", server.server.url())
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetch_metadata.status(), 403);
+    let (_, error) = reply::<String>(fetch_metadata).await;
+    assert_eq!(error, Err(AppError::CrossSite));
+    let no_origin = attacker
+        .post(server.url(LoginWithPassword::PATH))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_origin.status(), 403);
+
+    // Signed-in victims are protected too.
+    let victim = sign_in(&server, NORTHWIND_USER).await;
+    let forged = victim
+        .post(server.url(LogoutEverywhere::PATH))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let (_, still) = reply::<Option<app::model::SessionUser>>(
+        call(&victim, &server, CurrentUser::PATH, &[]).await,
+    )
+    .await;
+    assert!(still.unwrap().is_some());
+    server.stop().await;
+}
+
+async fn pages_health_and_metrics(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let browser = server.client();
+    let html = |path: &str| {
+        browser
+            .get(server.url(path))
+            .header("accept", "text/html")
+            .send()
+    };
+
+    let home = html("/").await.unwrap();
+    assert_eq!(
+        home.status(),
+        302,
+        "signed-out visitors are sent to sign in"
+    );
+    assert_eq!(home.headers()["location"], "/login?next=/");
+    let login = html("/login").await.unwrap();
+    assert_eq!(login.status(), 200);
+    assert_eq!(login.headers()["x-frame-options"], "DENY");
+    let body = login.text().await.unwrap();
+    assert!(
+        body.contains("Sign in as Ada Lovelace"),
+        "demo sign-in is offered in demo mode"
+    );
+    let missing = html("/no/such/page").await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+
+    let health = browser.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(
+        (health.status().as_u16(), health.text().await.unwrap()),
+        (200, "ok".to_string())
+    );
+    let metrics = browser
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("http_request_duration_seconds_bucket"));
+    assert!(metrics.contains("db_pool_connections{pool=\"write\""));
+
+    // GET never changes state: a GET to a server function is not routed.
+    let get_fn = browser
+        .get(server.url(LogoutEverywhere::PATH))
+        .send()
+        .await
+        .unwrap();
+    assert!(get_fn.status().is_client_error(), "{}", get_fn.status());
+    server.stop().await;
+}
+
+async fn production_hides_demo_and_dev_tools(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        &[
+            "--mode",
+            "production",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            "9",
+        ],
+    )
+    .await;
+    let client = server.client();
+    let (_, accounts) = reply::<Vec<app::model::DemoAccount>>(
+        call(&client, &server, DemoAccounts::PATH, &[]).await,
+    )
+    .await;
+    assert_eq!(accounts, Ok(vec![]));
+    let (status, _) = reply::<String>(
+        call(
+            &client,
+            &server,
+            DemoSignIn::PATH,
+            &[("email", "admin@lumen.example")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) =
+        reply::<serde_json::Value>(call(&client, &server, DevOutbox::PATH, &[]).await).await;
+    assert_eq!(status, 404);
+    let (_, count): (i64, i64) = (
+        0,
+        app::server::repo::users::count(&server.server.state.db.read)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(count, 0, "production does not seed demo data");
+    server.stop().await;
+}
+
+both_backends!(
+    partners_see_only_their_own_org,
+    vendor_staff_see_every_org_with_filters,
+    every_server_fn_is_classified_and_protected_ones_refuse_strangers,
+    cross_site_posts_are_refused,
+    pages_health_and_metrics,
+    production_hides_demo_and_dev_tools,
+);
