@@ -13,6 +13,8 @@ where
 
 #[component]
 pub fn TextField(
+    /// Names the form, so ids stay unique when two forms on a page share a field name.
+    form: &'static str,
     label: &'static str,
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
@@ -21,7 +23,7 @@ pub fn TextField(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = format!("{form}-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let message = move || error.get().and_then(|e| e.field_message(name));

@@ -44,8 +44,8 @@ pub fn LoginPage() -> impl IntoView {
             <ActionForm action=login attr:class="card form" attr:novalidate=true attr:aria-label="Sign in with password">
                 <h2>"With your password"</h2>
                 <input type="hidden" name="next" value=next/>
-                <TextField label="Email" name="email" kind="email" autocomplete="username" error=login_error/>
-                <TextField label="Password" name="password" kind="password" autocomplete="current-password" error=login_error/>
+                <TextField form="login" label="Email" name="email" kind="email" autocomplete="username" error=login_error/>
+                <TextField form="login" label="Password" name="password" kind="password" autocomplete="current-password" error=login_error/>
                 <FormError error=login_error fields=&["email", "password"]/>
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=login.pending()/>
             </ActionForm>
@@ -54,7 +54,7 @@ pub fn LoginPage() -> impl IntoView {
                 <h2>"Or get a sign-in link by email"</h2>
                 <p class="hint">"No password needed. The link works once, for 15 minutes."</p>
                 <input type="hidden" name="next" value=next/>
-                <TextField label="Work email" name="email" kind="email" autocomplete="email" error=link_error/>
+                <TextField form="link" label="Work email" name="email" kind="email" autocomplete="email" error=link_error/>
                 <FormError error=link_error fields=&["email"]/>
                 <Show when=link_sent>
                     <p class="success" role="status">
