@@ -61,34 +61,41 @@ pub enum StartError {
     },
 }
 
-/// Reads the hashed asset names written by the front-end build.
+/// Reads the hashed asset names written by the front-end build (`scripts/build.sh` writes
+/// `pkg/assets.txt`); under `cargo leptos watch`, reads the `hash.txt` cargo-leptos writes
+/// beside the server binary instead.
 pub fn read_asset_manifest(site_root: &Path) -> Result<AssetManifest, StartError> {
     let path = site_root.join("pkg").join("assets.txt");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        StartError::Assets(format!(
-            "{} is missing ({e}); build the front end with scripts/build.sh",
-            path.display()
-        ))
-    })?;
-    let mut manifest = AssetManifest::default();
-    for line in text.lines() {
-        if let Some((kind, file)) = line.split_once(':') {
-            let file = file.trim().to_string();
-            match kind.trim() {
-                "js" => manifest.js = file,
-                "wasm" => manifest.wasm = file,
-                "css" => manifest.css = file,
-                _ => {}
-            }
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return parse_manifest(&text, |_, file| file.to_string())
+            .ok_or_else(|| StartError::Assets(format!("{} must name js, wasm and css files", path.display())));
+    }
+    let cargo_leptos = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")));
+    if let Some(text) = cargo_leptos.and_then(|hash_file| std::fs::read_to_string(hash_file).ok()) {
+        if let Some(manifest) = parse_manifest(&text, |kind, hash| format!("portal.{hash}.{kind}")) {
+            return Ok(manifest);
         }
     }
-    if manifest.js.is_empty() || manifest.wasm.is_empty() || manifest.css.is_empty() {
-        return Err(StartError::Assets(format!(
-            "{} must name js, wasm and css files",
-            path.display()
-        )));
+    Err(StartError::Assets(format!(
+        "{} is missing; build the front end with scripts/build.sh (or run `cargo leptos watch`)",
+        path.display()
+    )))
+}
+
+/// Parses `kind: value` lines; `name` turns a kind and value into a file name.
+fn parse_manifest(text: &str, name: impl Fn(&str, &str) -> String) -> Option<AssetManifest> {
+    let mut manifest = AssetManifest::default();
+    for (kind, value) in text.lines().filter_map(|line| line.split_once(':')) {
+        let (kind, value) = (kind.trim(), value.trim());
+        match kind {
+            "js" => manifest.js = name(kind, value),
+            "wasm" => manifest.wasm = name(kind, value),
+            "css" => manifest.css = name(kind, value),
+            _ => {}
+        }
     }
-    Ok(manifest)
+    let complete = !manifest.js.is_empty() && !manifest.wasm.is_empty() && !manifest.css.is_empty();
+    complete.then_some(manifest)
 }
 
 /// Connects, migrates, seeds (development) and assembles the shared state.
@@ -288,4 +295,27 @@ pub async fn start(
         shutdown,
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_manifest_names_files_directly() {
+        let manifest = parse_manifest("js: portal.a.js\nwasm: portal.b.wasm\ncss: portal.c.css\n", |_, f| f.to_string()).unwrap();
+        assert_eq!((manifest.js.as_str(), manifest.wasm.as_str(), manifest.css.as_str()), ("portal.a.js", "portal.b.wasm", "portal.c.css"));
+    }
+
+    #[test]
+    fn cargo_leptos_hashes_become_file_names() {
+        let manifest = parse_manifest("js: h1\nwasm: h2\ncss: h3\n", |kind, hash| format!("portal.{hash}.{kind}")).unwrap();
+        assert_eq!(manifest.wasm, "portal.h2.wasm");
+    }
+
+    #[test]
+    fn incomplete_manifests_are_refused() {
+        assert!(parse_manifest("js: a.js\n", |_, f| f.to_string()).is_none());
+        assert!(parse_manifest("", |_, f| f.to_string()).is_none());
+    }
 }
