@@ -19,3 +19,23 @@ apt_install() {
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+# PostgreSQL on 127.0.0.1:5432 with trust auth for local tests: used if running, else
+# installed from Debian's packages and started.
+ensure_postgres() {
+  if command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q; then return; fi
+  step "Starting PostgreSQL for the integration tests"
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    apt_install postgresql
+    local hba; hba="$(ls /etc/postgresql/*/main/pg_hba.conf | sort -V | tail -1)"
+    # Tests connect as postgres without a password, only from this machine.
+    sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+  fi
+  local version; version="$(ls /etc/postgresql | sort -V | tail -1)"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 60); do
+    pg_isready -h 127.0.0.1 -p 5432 -q && return
+    sleep 0.5
+  done
+  die "PostgreSQL did not start on 127.0.0.1:5432"
+}

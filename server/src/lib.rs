@@ -67,12 +67,19 @@ pub enum StartError {
 pub fn read_asset_manifest(site_root: &Path) -> Result<AssetManifest, StartError> {
     let path = site_root.join("pkg").join("assets.txt");
     if let Ok(text) = std::fs::read_to_string(&path) {
-        return parse_manifest(&text, |_, file| file.to_string())
-            .ok_or_else(|| StartError::Assets(format!("{} must name js, wasm and css files", path.display())));
+        return parse_manifest(&text, |_, file| file.to_string()).ok_or_else(|| {
+            StartError::Assets(format!(
+                "{} must name js, wasm and css files",
+                path.display()
+            ))
+        });
     }
-    let cargo_leptos = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")));
+    let cargo_leptos = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")));
     if let Some(text) = cargo_leptos.and_then(|hash_file| std::fs::read_to_string(hash_file).ok()) {
-        if let Some(manifest) = parse_manifest(&text, |kind, hash| format!("portal.{hash}.{kind}")) {
+        if let Some(manifest) = parse_manifest(&text, |kind, hash| format!("portal.{hash}.{kind}"))
+        {
             return Ok(manifest);
         }
     }
@@ -303,13 +310,27 @@ mod tests {
 
     #[test]
     fn our_manifest_names_files_directly() {
-        let manifest = parse_manifest("js: portal.a.js\nwasm: portal.b.wasm\ncss: portal.c.css\n", |_, f| f.to_string()).unwrap();
-        assert_eq!((manifest.js.as_str(), manifest.wasm.as_str(), manifest.css.as_str()), ("portal.a.js", "portal.b.wasm", "portal.c.css"));
+        let manifest = parse_manifest(
+            "js: portal.a.js\nwasm: portal.b.wasm\ncss: portal.c.css\n",
+            |_, f| f.to_string(),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                manifest.js.as_str(),
+                manifest.wasm.as_str(),
+                manifest.css.as_str()
+            ),
+            ("portal.a.js", "portal.b.wasm", "portal.c.css")
+        );
     }
 
     #[test]
     fn cargo_leptos_hashes_become_file_names() {
-        let manifest = parse_manifest("js: h1\nwasm: h2\ncss: h3\n", |kind, hash| format!("portal.{hash}.{kind}")).unwrap();
+        let manifest = parse_manifest("js: h1\nwasm: h2\ncss: h3\n", |kind, hash| {
+            format!("portal.{hash}.{kind}")
+        })
+        .unwrap();
         assert_eq!(manifest.wasm, "portal.h2.wasm");
     }
 

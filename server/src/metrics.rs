@@ -16,10 +16,13 @@ struct Series {
     buckets: [u64; BUCKETS_SECONDS.len()],
 }
 
+/// Method, route pattern and status code.
+type SeriesKey = (String, String, u16);
+
 #[derive(Clone, Default)]
 pub struct Metrics {
     // (method, route, status) → series. A BTreeMap keeps the output stable for readers.
-    series: Arc<Mutex<BTreeMap<(String, String, u16), Series>>>,
+    series: Arc<Mutex<BTreeMap<SeriesKey, Series>>>,
 }
 
 impl Metrics {

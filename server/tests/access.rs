@@ -151,7 +151,10 @@ async fn vendor_staff_see_every_org_with_filters(backend: Backend) {
 /// Every registered server function, with arguments, and whether it is open to signed-out
 /// visitors. A new server function fails `every_server_fn_is_classified` until added here,
 /// so nobody can ship one without deciding who may call it.
-fn server_fn_table() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, bool)> {
+/// A server function's path, sample arguments, and whether signed-out visitors may call it.
+type ServerFnCase = (&'static str, Vec<(&'static str, &'static str)>, bool);
+
+fn server_fn_table() -> Vec<ServerFnCase> {
     vec![
         (CurrentUser::PATH, vec![], true),
         (
