@@ -433,7 +433,60 @@ fn decode_quoted_printable(text: &str) -> String {
     out
 }
 
+async fn housekeeping_removes_only_dead_rows_and_seeding_happens_once(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let client = server.client();
+    assert_eq!(
+        reply::<()>(
+            call(
+                &client,
+                &server,
+                RequestMagicLink::PATH,
+                &[("email", PARTNER)]
+            )
+            .await
+        )
+        .await
+        .0,
+        200
+    );
+    let count = |table: &'static str| async move {
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&state.db.read)
+            .await
+            .unwrap();
+        n
+    };
+    assert_eq!(
+        (count("magic_links").await, count("rate_limit_events").await),
+        (1, 2)
+    );
+    server::jobs::run_housekeeping(state).await.unwrap();
+    assert_eq!(
+        (count("magic_links").await, count("rate_limit_events").await),
+        (1, 2),
+        "live rows stay"
+    );
+    state.clock.advance(25 * 60 * 60 * 1000);
+    server::jobs::run_housekeeping(state).await.unwrap();
+    server::jobs::run_housekeeping(state).await.unwrap();
+    assert_eq!(
+        (count("magic_links").await, count("rate_limit_events").await),
+        (0, 0)
+    );
+
+    let users = count("users").await;
+    let seeded_again = app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms())
+        .await
+        .unwrap();
+    assert!(!seeded_again);
+    assert_eq!(count("users").await, users);
+    server.stop().await;
+}
+
 both_backends!(
+    housekeeping_removes_only_dead_rows_and_seeding_happens_once,
     password_sign_in_sets_a_safe_cookie_and_rotates_it,
     wrong_credentials_give_one_field_error_for_known_and_unknown_emails,
     repeated_failures_are_rate_limited,

@@ -184,21 +184,20 @@ pub fn demo_email(person: &str, org: &str) -> String {
 
 /// Seeds the demo program if the database has no vendor yet. Returns whether it seeded.
 pub async fn seed_demo_if_empty(db: &Db, now: i64) -> Result<bool, SeedError> {
-    let (vendors,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vendor")
-        .fetch_one(&db.write)
-        .await?;
-    if vendors > 0 {
+    // Claiming the single vendor row decides which instance seeds, so several instances
+    // starting together on one PostgreSQL database seed exactly once.
+    let claimed = sqlx::query(
+        "INSERT INTO vendor (id, name, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(VENDOR_NAME)
+    .bind(now)
+    .execute(&db.write)
+    .await?;
+    if claimed.rows_affected() == 0 {
         return Ok(false);
     }
     // One salted hash shared by the demo accounts keeps seeding fast; each real user gets their own.
     let password_hash = hash_password(DEMO_PASSWORD).map_err(|e| SeedError::Hash(e.to_string()))?;
-    let mut tx = db.write.begin().await?;
-    sqlx::query("INSERT INTO vendor (id, name, created_at) VALUES (1, $1, $2)")
-        .bind(VENDOR_NAME)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
 
     for (name, email, role) in VENDOR_STAFF {
         let user = users::NewUser {
