@@ -6,7 +6,7 @@ use app::api::dev::*;
 use app::api::orgs::*;
 use app::error::AppError;
 use app::model::{OrgDetail, PartnerOrgSummary};
-use common::{call, reply, sign_in, Backend, ServerFn, TestServer};
+use common::{call, invoke, reply, sign_in, Backend, ServerFn, TestServer};
 
 const NORTHWIND_USER: &str = "nora@northwind.example";
 const MANAGER: &str = "marco@lumen.example";
@@ -26,37 +26,29 @@ async fn partners_see_only_their_own_org(backend: Backend) {
     let own = org_id(&server, "Northwind Resellers").await;
     let other = org_id(&server, "Bluefin Systems").await;
 
-    let (status, detail) = reply::<OrgDetail>(
-        call(
-            &partner,
-            &server,
-            PartnerOrg::PATH,
-            &[("id", &own.to_string())],
-        )
-        .await,
+    let (status, detail) = invoke::<OrgDetail>(
+        &partner,
+        &server,
+        PartnerOrg::PATH,
+        &[("id", &own.to_string())],
     )
     .await;
     assert_eq!(status, 200);
     assert_eq!(detail.unwrap().members.len(), 3);
 
-    let (status, refused) = reply::<OrgDetail>(
-        call(
-            &partner,
-            &server,
-            PartnerOrg::PATH,
-            &[("id", &other.to_string())],
-        )
-        .await,
+    let (status, refused) = invoke::<OrgDetail>(
+        &partner,
+        &server,
+        PartnerOrg::PATH,
+        &[("id", &other.to_string())],
     )
     .await;
     assert_eq!((status, refused), (403, Err(AppError::Forbidden)));
     let (status, _) =
-        reply::<Vec<PartnerOrgSummary>>(call(&partner, &server, ListPartnerOrgs::PATH, &[]).await)
-            .await;
+        invoke::<Vec<PartnerOrgSummary>>(&partner, &server, ListPartnerOrgs::PATH, &[]).await;
     assert_eq!(status, 403, "partners cannot list other partners");
     let (status, _) =
-        reply::<serde_json::Value>(call(&partner, &server, LoadProgramOverview::PATH, &[]).await)
-            .await;
+        invoke::<serde_json::Value>(&partner, &server, LoadProgramOverview::PATH, &[]).await;
     assert_eq!(status, 403);
 
     // The refused page renders a 403 page, not a crash.
@@ -82,65 +74,51 @@ async fn vendor_staff_see_every_org_with_filters(backend: Backend) {
     let server = TestServer::start(backend).await;
     let manager = sign_in(&server, MANAGER).await;
     let (status, all) =
-        reply::<Vec<PartnerOrgSummary>>(call(&manager, &server, ListPartnerOrgs::PATH, &[]).await)
-            .await;
+        invoke::<Vec<PartnerOrgSummary>>(&manager, &server, ListPartnerOrgs::PATH, &[]).await;
     assert_eq!(status, 200);
     assert_eq!(all.unwrap().len(), 14);
-    let (_, gold) = reply::<Vec<PartnerOrgSummary>>(
-        call(
-            &manager,
-            &server,
-            ListPartnerOrgs::PATH,
-            &[("tier", "gold"), ("partner_type", "reseller")],
-        )
-        .await,
+    let (_, gold) = invoke::<Vec<PartnerOrgSummary>>(
+        &manager,
+        &server,
+        ListPartnerOrgs::PATH,
+        &[("tier", "gold"), ("partner_type", "reseller")],
     )
     .await;
     let names: Vec<_> = gold.unwrap().into_iter().map(|o| o.name).collect();
     assert_eq!(names, ["Northwind Resellers"]);
-    let (_, found) = reply::<Vec<PartnerOrgSummary>>(
-        call(
-            &manager,
-            &server,
-            ListPartnerOrgs::PATH,
-            &[("search", "ATLAS")],
-        )
-        .await,
+    let (_, found) = invoke::<Vec<PartnerOrgSummary>>(
+        &manager,
+        &server,
+        ListPartnerOrgs::PATH,
+        &[("search", "ATLAS")],
     )
     .await;
     assert_eq!(found.unwrap()[0].name, "Atlas Integrators");
 
-    let (status, invalid) = reply::<Vec<PartnerOrgSummary>>(
-        call(
-            &manager,
-            &server,
-            ListPartnerOrgs::PATH,
-            &[("tier", "diamond")],
-        )
-        .await,
+    let (status, invalid) = invoke::<Vec<PartnerOrgSummary>>(
+        &manager,
+        &server,
+        ListPartnerOrgs::PATH,
+        &[("tier", "diamond")],
     )
     .await;
     assert_eq!(status, 422);
     assert!(invalid.unwrap_err().field_message("tier").is_some());
 
     let other = org_id(&server, "Bluefin Systems").await;
-    let (status, _) = reply::<OrgDetail>(
-        call(
-            &manager,
-            &server,
-            PartnerOrg::PATH,
-            &[("id", &other.to_string())],
-        )
-        .await,
+    let (status, _) = invoke::<OrgDetail>(
+        &manager,
+        &server,
+        PartnerOrg::PATH,
+        &[("id", &other.to_string())],
     )
     .await;
     assert_eq!(status, 200);
     let (status, missing) =
-        reply::<OrgDetail>(call(&manager, &server, PartnerOrg::PATH, &[("id", "999999")]).await)
-            .await;
+        invoke::<OrgDetail>(&manager, &server, PartnerOrg::PATH, &[("id", "999999")]).await;
     assert_eq!((status, missing), (404, Err(AppError::NotFound)));
     let (status, _) =
-        reply::<OrgDetail>(call(&manager, &server, PartnerOrg::PATH, &[("id", "abc")]).await).await;
+        invoke::<OrgDetail>(&manager, &server, PartnerOrg::PATH, &[("id", "abc")]).await;
     assert_eq!(
         status, 422,
         "a malformed id is the caller's mistake, not a server error"
@@ -252,10 +230,8 @@ async fn cross_site_posts_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(forged.status(), 403);
-    let (_, still) = reply::<Option<app::model::SessionUser>>(
-        call(&victim, &server, CurrentUser::PATH, &[]).await,
-    )
-    .await;
+    let (_, still) =
+        invoke::<Option<app::model::SessionUser>>(&victim, &server, CurrentUser::PATH, &[]).await;
     assert!(still.unwrap().is_some());
     server.stop().await;
 }
@@ -333,24 +309,18 @@ async fn production_hides_demo_and_dev_tools(backend: Backend) {
     )
     .await;
     let client = server.client();
-    let (_, accounts) = reply::<Vec<app::model::DemoAccount>>(
-        call(&client, &server, DemoAccounts::PATH, &[]).await,
-    )
-    .await;
+    let (_, accounts) =
+        invoke::<Vec<app::model::DemoAccount>>(&client, &server, DemoAccounts::PATH, &[]).await;
     assert_eq!(accounts, Ok(vec![]));
-    let (status, _) = reply::<String>(
-        call(
-            &client,
-            &server,
-            DemoSignIn::PATH,
-            &[("email", "admin@lumen.example")],
-        )
-        .await,
+    let (status, _) = invoke::<String>(
+        &client,
+        &server,
+        DemoSignIn::PATH,
+        &[("email", "admin@lumen.example")],
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _) =
-        reply::<serde_json::Value>(call(&client, &server, DevOutbox::PATH, &[]).await).await;
+    let (status, _) = invoke::<serde_json::Value>(&client, &server, DevOutbox::PATH, &[]).await;
     assert_eq!(status, 404);
     let (_, count): (i64, i64) = (
         0,

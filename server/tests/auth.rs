@@ -6,13 +6,13 @@ use app::api::auth::{
 };
 use app::error::AppError;
 use app::model::SessionUser;
-use common::{call, reply, sign_in, Backend, ServerFn, TestServer, PASSWORD};
+use common::{call, invoke, reply, sign_in, Backend, ServerFn, TestServer, PASSWORD};
 
 const PARTNER: &str = "nora@northwind.example";
 
 async fn whoami(server: &TestServer, client: &reqwest::Client) -> Option<SessionUser> {
     let (status, user) =
-        reply::<Option<SessionUser>>(call(client, server, CurrentUser::PATH, &[]).await).await;
+        invoke::<Option<SessionUser>>(client, server, CurrentUser::PATH, &[]).await;
     assert_eq!(status, 200);
     user.expect("current_user never fails")
 }
@@ -87,24 +87,18 @@ async fn password_sign_in_sets_a_safe_cookie_and_rotates_it(backend: Backend) {
 async fn wrong_credentials_give_one_field_error_for_known_and_unknown_emails(backend: Backend) {
     let server = TestServer::start(backend).await;
     let client = server.client();
-    let known = reply::<String>(
-        call(
-            &client,
-            &server,
-            LoginWithPassword::PATH,
-            &[("email", PARTNER), ("password", "nope")],
-        )
-        .await,
+    let known = invoke::<String>(
+        &client,
+        &server,
+        LoginWithPassword::PATH,
+        &[("email", PARTNER), ("password", "nope")],
     )
     .await;
-    let unknown = reply::<String>(
-        call(
-            &client,
-            &server,
-            LoginWithPassword::PATH,
-            &[("email", "ghost@nowhere.example"), ("password", "nope")],
-        )
-        .await,
+    let unknown = invoke::<String>(
+        &client,
+        &server,
+        LoginWithPassword::PATH,
+        &[("email", "ghost@nowhere.example"), ("password", "nope")],
     )
     .await;
     assert_eq!(known.0, 422);
@@ -114,14 +108,11 @@ async fn wrong_credentials_give_one_field_error_for_known_and_unknown_emails(bac
     );
     assert!(known.1.unwrap_err().field_message("password").is_some());
 
-    let malformed = reply::<String>(
-        call(
-            &client,
-            &server,
-            LoginWithPassword::PATH,
-            &[("email", "not-an-email"), ("password", "x")],
-        )
-        .await,
+    let malformed = invoke::<String>(
+        &client,
+        &server,
+        LoginWithPassword::PATH,
+        &[("email", "not-an-email"), ("password", "x")],
     )
     .await;
     assert_eq!(malformed.0, 422);
@@ -134,26 +125,20 @@ async fn repeated_failures_are_rate_limited(backend: Backend) {
     let server = TestServer::start(backend).await;
     let client = server.client();
     for _ in 0..5 {
-        let (status, _) = reply::<String>(
-            call(
-                &client,
-                &server,
-                LoginWithPassword::PATH,
-                &[("email", PARTNER), ("password", "wrong")],
-            )
-            .await,
+        let (status, _) = invoke::<String>(
+            &client,
+            &server,
+            LoginWithPassword::PATH,
+            &[("email", PARTNER), ("password", "wrong")],
         )
         .await;
         assert_eq!(status, 422);
     }
-    let (status, result) = reply::<String>(
-        call(
-            &client,
-            &server,
-            LoginWithPassword::PATH,
-            &[("email", PARTNER), ("password", PASSWORD)],
-        )
-        .await,
+    let (status, result) = invoke::<String>(
+        &client,
+        &server,
+        LoginWithPassword::PATH,
+        &[("email", PARTNER), ("password", PASSWORD)],
     )
     .await;
     assert_eq!(
@@ -167,14 +152,11 @@ async fn repeated_failures_are_rate_limited(backend: Backend) {
 
     // Other accounts are unaffected, and the window passes.
     assert_eq!(
-        reply::<String>(
-            call(
-                &client,
-                &server,
-                LoginWithPassword::PATH,
-                &[("email", "ben@bluefin.example"), ("password", PASSWORD)]
-            )
-            .await
+        invoke::<String>(
+            &client,
+            &server,
+            LoginWithPassword::PATH,
+            &[("email", "ben@bluefin.example"), ("password", PASSWORD)]
         )
         .await
         .0,
@@ -182,14 +164,11 @@ async fn repeated_failures_are_rate_limited(backend: Backend) {
     );
     server.server.state.clock.advance(16 * 60 * 1000);
     assert_eq!(
-        reply::<String>(
-            call(
-                &client,
-                &server,
-                LoginWithPassword::PATH,
-                &[("email", PARTNER), ("password", PASSWORD)]
-            )
-            .await
+        invoke::<String>(
+            &client,
+            &server,
+            LoginWithPassword::PATH,
+            &[("email", PARTNER), ("password", PASSWORD)]
         )
         .await
         .0,
@@ -198,28 +177,22 @@ async fn repeated_failures_are_rate_limited(backend: Backend) {
 
     for _ in 0..3 {
         assert_eq!(
-            reply::<()>(
-                call(
-                    &client,
-                    &server,
-                    RequestMagicLink::PATH,
-                    &[("email", PARTNER)]
-                )
-                .await
+            invoke::<()>(
+                &client,
+                &server,
+                RequestMagicLink::PATH,
+                &[("email", PARTNER)]
             )
             .await
             .0,
             200
         );
     }
-    let (status, _) = reply::<()>(
-        call(
-            &client,
-            &server,
-            RequestMagicLink::PATH,
-            &[("email", PARTNER)],
-        )
-        .await,
+    let (status, _) = invoke::<()>(
+        &client,
+        &server,
+        RequestMagicLink::PATH,
+        &[("email", PARTNER)],
     )
     .await;
     assert_eq!(status, 429, "link requests are limited too");
@@ -246,14 +219,11 @@ fn token_in(text: &str) -> String {
 async fn magic_links_are_single_use_and_expire(backend: Backend) {
     let server = TestServer::start(backend).await;
     let client = server.client();
-    let (status, _) = reply::<()>(
-        call(
-            &client,
-            &server,
-            RequestMagicLink::PATH,
-            &[("email", PARTNER), ("next", "/my-org")],
-        )
-        .await,
+    let (status, _) = invoke::<()>(
+        &client,
+        &server,
+        RequestMagicLink::PATH,
+        &[("email", PARTNER), ("next", "/my-org")],
     )
     .await;
     assert_eq!(status, 200);
@@ -268,14 +238,11 @@ async fn magic_links_are_single_use_and_expire(backend: Backend) {
     assert_eq!(page.status(), 200);
     assert_eq!(whoami(&server, &client).await, None);
 
-    let (status, to) = reply::<String>(
-        call(
-            &client,
-            &server,
-            RedeemMagicLink::PATH,
-            &[("token", &token)],
-        )
-        .await,
+    let (status, to) = invoke::<String>(
+        &client,
+        &server,
+        RedeemMagicLink::PATH,
+        &[("token", &token)],
     )
     .await;
     assert_eq!((status, to), (200, Ok("/my-org".to_string())));
@@ -286,22 +253,18 @@ async fn magic_links_are_single_use_and_expire(backend: Backend) {
 
     let other = server.client();
     let (status, reused) =
-        reply::<String>(call(&other, &server, RedeemMagicLink::PATH, &[("token", &token)]).await)
-            .await;
+        invoke::<String>(&other, &server, RedeemMagicLink::PATH, &[("token", &token)]).await;
     assert_eq!(status, 422);
     assert!(reused.unwrap_err().field_message("token").is_some());
     assert_eq!(whoami(&server, &other).await, None);
 
     // A link older than 15 minutes is refused.
     assert_eq!(
-        reply::<()>(
-            call(
-                &other,
-                &server,
-                RequestMagicLink::PATH,
-                &[("email", PARTNER)]
-            )
-            .await
+        invoke::<()>(
+            &other,
+            &server,
+            RequestMagicLink::PATH,
+            &[("email", PARTNER)]
         )
         .await
         .0,
@@ -310,8 +273,7 @@ async fn magic_links_are_single_use_and_expire(backend: Backend) {
     let stale = latest_link_token(&server, PARTNER).await;
     server.server.state.clock.advance(15 * 60 * 1000 + 1);
     let (status, _) =
-        reply::<String>(call(&other, &server, RedeemMagicLink::PATH, &[("token", &stale)]).await)
-            .await;
+        invoke::<String>(&other, &server, RedeemMagicLink::PATH, &[("token", &stale)]).await;
     assert_eq!(status, 422);
     assert_eq!(whoami(&server, &other).await, None);
 
@@ -320,14 +282,11 @@ async fn magic_links_are_single_use_and_expire(backend: Backend) {
         .await
         .unwrap()
         .len();
-    let (status, _) = reply::<()>(
-        call(
-            &other,
-            &server,
-            RequestMagicLink::PATH,
-            &[("email", "ghost@nowhere.example")],
-        )
-        .await,
+    let (status, _) = invoke::<()>(
+        &other,
+        &server,
+        RequestMagicLink::PATH,
+        &[("email", "ghost@nowhere.example")],
     )
     .await;
     assert_eq!(status, 200);
@@ -340,14 +299,11 @@ async fn magic_links_are_single_use_and_expire(backend: Backend) {
     );
 
     // Garbage tokens are refused without a server error.
-    let (status, _) = reply::<String>(
-        call(
-            &other,
-            &server,
-            RedeemMagicLink::PATH,
-            &[("token", "'; DROP TABLE users; --")],
-        )
-        .await,
+    let (status, _) = invoke::<String>(
+        &other,
+        &server,
+        RedeemMagicLink::PATH,
+        &[("token", "'; DROP TABLE users; --")],
     )
     .await;
     assert_eq!(status, 422);
@@ -359,8 +315,7 @@ async fn sessions_end_when_idle_and_everywhere_on_request(backend: Backend) {
     let phone = sign_in(&server, PARTNER).await;
     let laptop = sign_in(&server, PARTNER).await;
     assert!(whoami(&server, &phone).await.is_some());
-    let (status, ended) =
-        reply::<u64>(call(&laptop, &server, LogoutEverywhere::PATH, &[]).await).await;
+    let (status, ended) = invoke::<u64>(&laptop, &server, LogoutEverywhere::PATH, &[]).await;
     assert_eq!((status, ended), (200, Ok(2)));
     assert_eq!(whoami(&server, &phone).await, None);
     assert_eq!(whoami(&server, &laptop).await, None);
@@ -382,14 +337,11 @@ async fn emails_are_delivered_through_smtp(backend: Backend) {
         TestServer::start_with(backend, &["--smtp-host", "127.0.0.1", "--smtp-port", &port]).await;
     let client = server.client();
     assert_eq!(
-        reply::<()>(
-            call(
-                &client,
-                &server,
-                RequestMagicLink::PATH,
-                &[("email", PARTNER)]
-            )
-            .await
+        invoke::<()>(
+            &client,
+            &server,
+            RequestMagicLink::PATH,
+            &[("email", PARTNER)]
         )
         .await
         .0,
@@ -399,14 +351,11 @@ async fn emails_are_delivered_through_smtp(backend: Backend) {
     assert_eq!(mail.recipients, vec![PARTNER.to_string()]);
     assert!(mail.data.contains("Subject: Your sign-in link"));
     let token = token_in(&decode_quoted_printable(&mail.data));
-    let (status, _) = reply::<String>(
-        call(
-            &client,
-            &server,
-            RedeemMagicLink::PATH,
-            &[("token", &token)],
-        )
-        .await,
+    let (status, _) = invoke::<String>(
+        &client,
+        &server,
+        RedeemMagicLink::PATH,
+        &[("token", &token)],
     )
     .await;
     assert_eq!(status, 200, "the emailed link signs in");
@@ -438,14 +387,11 @@ async fn housekeeping_removes_only_dead_rows_and_seeding_happens_once(backend: B
     let state = &server.server.state;
     let client = server.client();
     assert_eq!(
-        reply::<()>(
-            call(
-                &client,
-                &server,
-                RequestMagicLink::PATH,
-                &[("email", PARTNER)]
-            )
-            .await
+        invoke::<()>(
+            &client,
+            &server,
+            RequestMagicLink::PATH,
+            &[("email", PARTNER)]
         )
         .await
         .0,

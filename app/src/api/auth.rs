@@ -11,19 +11,40 @@ mod imp {
     use crate::server::repo::{rate_limits, sessions};
     use crate::server::AppState;
 
-    /// Refuses the request if `bucket` has used up `limit`.
-    pub async fn enforce(
-        state: &AppState,
-        bucket: &str,
-        limit: &RateLimit,
-        now: i64,
-    ) -> Result<(), AppError> {
-        match rate_limits::check(&state.db, bucket, limit, now).await? {
-            RateDecision::Allow => Ok(()),
-            RateDecision::Refuse { retry_after_secs } => {
-                tracing::info!(bucket, "rate limit reached");
-                Err(AppError::RateLimited { retry_after_secs })
+    /// The two budgets an anonymous request draws on: one per account, one per client IP.
+    pub struct RateBuckets {
+        pub account: String,
+        pub ip: String,
+    }
+
+    impl RateBuckets {
+        /// Refuses the request if either budget is used up; `action` names the kind of
+        /// request (`login`, `link`).
+        pub async fn check(
+            state: &AppState,
+            action: &str,
+            email: &str,
+            limits: (&RateLimit, &RateLimit),
+            now: i64,
+        ) -> Result<RateBuckets, AppError> {
+            let buckets = RateBuckets {
+                account: format!("{action}:account:{email}"),
+                ip: format!("{action}:ip:{}", crate::server::guard::client_ip()),
+            };
+            for (bucket, limit) in [(&buckets.account, limits.0), (&buckets.ip, limits.1)] {
+                let decision = rate_limits::check(&state.db, bucket, limit, now).await?;
+                if let RateDecision::Refuse { retry_after_secs } = decision {
+                    tracing::info!(bucket, "rate limit reached");
+                    return Err(AppError::RateLimited { retry_after_secs });
+                }
             }
+            Ok(buckets)
+        }
+
+        pub async fn record(&self, state: &AppState, now: i64) -> Result<(), AppError> {
+            rate_limits::record(&state.db, &self.account, now).await?;
+            rate_limits::record(&state.db, &self.ip, now).await?;
+            Ok(())
         }
     }
 
@@ -74,23 +95,18 @@ pub async fn login_with_password(
 ) -> Result<String, AppError> {
     use crate::domain::validation::{check_password_input, normalize_email, FieldError};
     use crate::server::crypto::verify_password;
-    use crate::server::guard::{app_state, client_ip};
+    use crate::server::guard::app_state;
     use crate::server::repo::{rate_limits, users};
     use imp::*;
     let state = app_state()?;
     let email = normalize_email(&email)?;
     check_password_input(&password)?;
     let now = state.clock.now_ms();
-    let account_bucket = format!("login:account:{email}");
-    let ip_bucket = format!("login:ip:{}", client_ip());
-    enforce(
-        &state,
-        &account_bucket,
+    let limits = (
         &state.settings.login_limit_per_account,
-        now,
-    )
-    .await?;
-    enforce(&state, &ip_bucket, &state.settings.login_limit_per_ip, now).await?;
+        &state.settings.login_limit_per_ip,
+    );
+    let buckets = RateBuckets::check(&state, "login", &email, limits, now).await?;
 
     let found = users::find_for_login(&state.db.read, &email).await?;
     let stored_hash = found.as_ref().and_then(|(_, hash)| hash.clone());
@@ -104,14 +120,13 @@ pub async fn login_with_password(
     let user = match (verified, found) {
         (true, Some((user, _))) => user,
         _ => {
-            rate_limits::record(&state.db, &account_bucket, now).await?;
-            rate_limits::record(&state.db, &ip_bucket, now).await?;
+            buckets.record(&state, now).await?;
             return Err(
                 FieldError::new("password", "That email and password do not match.").into(),
             );
         }
     };
-    rate_limits::clear(&state.db, &account_bucket).await?;
+    rate_limits::clear(&state.db, &buckets.account).await?;
     start_session(&state, user.id).await?;
     tracing::info!(user_id = user.id, "signed in with password");
     let to = destination(next.as_deref());
@@ -125,24 +140,20 @@ pub async fn login_with_password(
 pub async fn request_magic_link(email: String, next: Option<String>) -> Result<(), AppError> {
     use crate::domain::validation::normalize_email;
     use crate::server::crypto::{new_token, token_hash};
-    use crate::server::guard::{app_state, client_ip};
-    use crate::server::repo::{magic_links, outbox, rate_limits, users};
+    use crate::server::guard::app_state;
+    use crate::server::repo::{magic_links, outbox, users};
     use imp::*;
     let state = app_state()?;
     let email = normalize_email(&email)?;
     let now = state.clock.now_ms();
-    let account_bucket = format!("link:account:{email}");
-    let ip_bucket = format!("link:ip:{}", client_ip());
-    enforce(
-        &state,
-        &account_bucket,
+    let limits = (
         &state.settings.link_limit_per_account,
-        now,
-    )
-    .await?;
-    enforce(&state, &ip_bucket, &state.settings.link_limit_per_ip, now).await?;
-    rate_limits::record(&state.db, &account_bucket, now).await?;
-    rate_limits::record(&state.db, &ip_bucket, now).await?;
+        &state.settings.link_limit_per_ip,
+    );
+    RateBuckets::check(&state, "link", &email, limits, now)
+        .await?
+        .record(&state, now)
+        .await?;
 
     if let Some((user, _)) = users::find_for_login(&state.db.read, &email).await? {
         let token = new_token();

@@ -16,8 +16,6 @@ pub fn PartnersPage() -> impl IntoView {
         move || (param("partner_type"), param("tier"), param("search")),
         |(partner_type, tier, search)| list_partner_orgs(partner_type, tier, search),
     );
-    let selected =
-        move |key: &'static str, value: &'static str| param(key).as_deref() == Some(value);
     view! {
         <Title text="Partners"/>
         <section class="page" aria-labelledby="partners-title">
@@ -27,28 +25,47 @@ pub fn PartnersPage() -> impl IntoView {
                     <label for="filter-search">"Name"</label>
                     <input id="filter-search" name="search" type="search" value=move || param("search").unwrap_or_default()/>
                 </div>
-                <div class="field">
-                    <label for="filter-type">"Type"</label>
-                    <select id="filter-type" name="partner_type">
-                        <option value="">"Any type"</option>
-                        {PartnerType::ALL.iter().map(|kind| view! {
-                            <option value=kind.as_str() selected=move || selected("partner_type", kind.as_str())>{kind.label()}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-tier">"Tier"</label>
-                    <select id="filter-tier" name="tier">
-                        <option value="">"Any tier"</option>
-                        {Tier::ALL.iter().map(|tier| view! {
-                            <option value=tier.as_str() selected=move || selected("tier", tier.as_str())>{tier.label()}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <FilterSelect
+                    label="Type"
+                    name="partner_type"
+                    any="Any type"
+                    options=PartnerType::ALL.iter().map(|k| (k.as_str(), k.label())).collect()
+                    current=Signal::derive(move || param("partner_type"))
+                />
+                <FilterSelect
+                    label="Tier"
+                    name="tier"
+                    any="Any tier"
+                    options=Tier::ALL.iter().map(|t| (t.as_str(), t.label())).collect()
+                    current=Signal::derive(move || param("tier"))
+                />
                 <button type="submit" class="button">"Apply filters"</button>
             </form>
             {loaded(orgs, |orgs| view! { <OrgList orgs/> })}
         </section>
+    }
+}
+
+/// A labelled drop-down for a query-string filter; the empty option means "any".
+#[component]
+fn FilterSelect(
+    label: &'static str,
+    name: &'static str,
+    any: &'static str,
+    options: Vec<(&'static str, &'static str)>,
+    current: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("filter-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name>
+                <option value="">{any}</option>
+                {options.into_iter().map(|(value, text)| view! {
+                    <option value=value selected=move || current.get().as_deref() == Some(value)>{text}</option>
+                }).collect_view()}
+            </select>
+        </div>
     }
 }
 

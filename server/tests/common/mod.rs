@@ -225,6 +225,16 @@ pub async fn reply<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// Calls a server function and parses its reply.
+pub async fn invoke<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    server: &TestServer,
+    path: &str,
+    args: &[(&str, &str)],
+) -> (u16, Result<T, app::error::AppError>) {
+    reply(call(client, server, path, args).await).await
+}
+
 pub const PASSWORD: &str = app::server::seed::DEMO_PASSWORD;
 
 pub async fn sign_in(server: &TestServer, email: &str) -> reqwest::Client {
