@@ -220,6 +220,8 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
             HeaderValue::from_static("same-origin"),
         ))
         .layer(CompressionLayer::new())
+        // Per-request spans and timings at DEBUG (RUST_LOG=tower_http=debug to see them).
+        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(server_state)
 }
 

@@ -105,21 +105,25 @@ impl Db {
     /// several instances starting together migrate once.
     pub async fn migrate(&self) -> Result<(), DbSetupError> {
         let migrator = self.backend.migrator();
-        migrator
-            .run(&self.write)
-            .await
-            .map_err(|error| match error {
-                MigrateError::ExecuteMigration(source, version) => DbSetupError::Migration {
-                    version,
-                    description: migrator
-                        .iter()
-                        .find(|m| m.version == version)
-                        .map(|m| m.description.to_string())
-                        .unwrap_or_default(),
-                    detail: source.to_string(),
-                },
-                other => DbSetupError::MigrationOther(other.to_string()),
-            })
+        let mut conn = self.write.acquire().await.map_err(DbSetupError::Connect)?;
+        let result = migrator.run(&mut *conn).await;
+        if result.is_err() {
+            // A failed run can leave the PostgreSQL advisory lock held by this session;
+            // closing the connection (instead of pooling it) releases the lock.
+            let _ = conn.close().await;
+        }
+        result.map_err(|error| match error {
+            MigrateError::ExecuteMigration(source, version) => DbSetupError::Migration {
+                version,
+                description: migrator
+                    .iter()
+                    .find(|m| m.version == version)
+                    .map(|m| m.description.to_string())
+                    .unwrap_or_default(),
+                detail: source.to_string(),
+            },
+            other => DbSetupError::MigrationOther(other.to_string()),
+        })
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
