@@ -1,6 +1,7 @@
 //! Pure rules: plain Rust, no Leptos, no sqlx. Everything here is unit-tested.
 pub mod access;
 pub mod identity;
+pub mod quiz;
 pub mod rate_limit;
 pub mod retry;
 pub mod session;
