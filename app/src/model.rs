@@ -48,6 +48,16 @@ pub struct ProgramOverview {
     pub by_type: Vec<(PartnerType, i64)>,
 }
 
+/// A member of the vendor's channel team, for the admin home page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMember {
+    pub id: i64,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub active_sessions: i64,
+}
+
 /// A demo account offered for one-click sign-in in demo mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoAccount {

@@ -30,6 +30,7 @@ test('wrong or missing input shows field-level errors and changes nothing', asyn
 test('a partner manager sees every partner and can filter', async ({ page }) => {
   await signIn(page, 'marco@lumen.example');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Channel overview');
+  await expect(page.getByRole('heading', { name: 'Vendor team' })).toHaveCount(0);
   await page.goto('/partners');
   await expect(page.getByRole('status').filter({ hasText: 'organisations' })).toHaveText('14 organisations');
   await page.getByLabel('Tier').selectOption('platinum');
@@ -90,4 +91,6 @@ test('demo sign-in is one click', async ({ page }) => {
   await hydrated(page);
   await page.getByRole('button', { name: /Sign in as Ada Lovelace/ }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Program administration');
+  await expect(page.getByRole('heading', { name: 'Vendor team' })).toBeVisible();
+  await expect(page.getByText('Hannah Scott')).toBeVisible();
 });

@@ -156,6 +156,7 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (ListPartnerOrgs::PATH, vec![], false),
         (PartnerOrg::PATH, vec![("id", "1")], false),
         (MyOrg::PATH, vec![], false),
+        (VendorTeam::PATH, vec![], false),
     ]
 }
 
@@ -332,7 +333,27 @@ async fn production_hides_demo_and_dev_tools(backend: Backend) {
     server.stop().await;
 }
 
+async fn only_vendor_admins_see_the_vendor_team(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = sign_in(&server, "admin@lumen.example").await;
+    let (status, team) =
+        invoke::<Vec<app::model::StaffMember>>(&admin, &server, VendorTeam::PATH, &[]).await;
+    assert_eq!(status, 200);
+    let team = team.unwrap();
+    assert_eq!(team.len(), 3);
+    assert_eq!(team[0].email, "admin@lumen.example", "admins first");
+    assert_eq!(team[0].active_sessions, 1);
+    for email in [MANAGER, NORTHWIND_USER] {
+        let other = sign_in(&server, email).await;
+        let (status, _) =
+            invoke::<Vec<app::model::StaffMember>>(&other, &server, VendorTeam::PATH, &[]).await;
+        assert_eq!(status, 403, "{email}");
+    }
+    server.stop().await;
+}
+
 both_backends!(
+    only_vendor_admins_see_the_vendor_team,
     partners_see_only_their_own_org,
     vendor_staff_see_every_org_with_filters,
     every_server_fn_is_classified_and_protected_ones_refuse_strangers,

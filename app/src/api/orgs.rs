@@ -1,5 +1,5 @@
 use crate::error::AppError;
-use crate::model::{OrgDetail, PartnerOrgSummary, ProgramOverview};
+use crate::model::{OrgDetail, PartnerOrgSummary, ProgramOverview, StaffMember};
 use leptos::prelude::*;
 
 /// Counts for the vendor staff home page.
@@ -86,4 +86,13 @@ pub async fn my_org() -> Result<OrgDetail, AppError> {
     crate::server::repo::orgs::detail(&app_state()?.db, &scope)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// The vendor's channel team. Vendor admins only.
+#[server]
+pub async fn vendor_team() -> Result<Vec<StaffMember>, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorAdmin).await?;
+    Ok(crate::server::repo::users::vendor_staff(&app_state()?.db.read).await?)
 }

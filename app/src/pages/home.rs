@@ -1,9 +1,9 @@
-use crate::api::orgs::{load_program_overview, my_org};
+use crate::api::orgs::{load_program_overview, my_org, vendor_team};
 use crate::components::load::{loaded, ErrorView, Loading};
 use crate::components::session::use_session;
 use crate::domain::identity::Role;
 use crate::error::AppError;
-use crate::model::{OrgDetail, ProgramOverview, SessionUser};
+use crate::model::{OrgDetail, ProgramOverview, SessionUser, StaffMember};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -66,7 +66,8 @@ pub fn OrgSummaryCard(detail: OrgDetail) -> impl IntoView {
 #[component]
 fn StaffHome(user: SessionUser) -> impl IntoView {
     let overview = Resource::new(|| (), |_| load_program_overview());
-    let title = if user.role == Role::VendorAdmin {
+    let is_admin = user.role == Role::VendorAdmin;
+    let title = if is_admin {
         "Program administration"
     } else {
         "Channel overview"
@@ -76,6 +77,10 @@ fn StaffHome(user: SessionUser) -> impl IntoView {
             <h1 id="home-title">{title}</h1>
             <p class="lead">"Welcome, " {user.display_name.clone()} " (" {user.role.label()} ")"</p>
             {loaded(overview, |overview| view! { <OverviewCards overview/> })}
+            {is_admin.then(|| {
+                let team = Resource::new(|| (), |_| vendor_team());
+                loaded(team, |members| view! { <VendorTeam members/> })
+            })}
         </section>
     }
 }
@@ -111,5 +116,24 @@ fn OverviewCards(overview: ProgramOverview) -> impl IntoView {
                 </ul>
             </div>
         </div>
+    }
+}
+
+#[component]
+fn VendorTeam(members: Vec<StaffMember>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="team-title">
+            <h2 id="team-title">"Vendor team"</h2>
+            <ul class="people">
+                {members.into_iter().map(|member| view! {
+                    <li>
+                        <span class="person-name">{member.display_name}</span>
+                        <span class="person-detail">
+                            {format!("{} · {} · {} active sessions", member.role.label(), member.email, member.active_sessions)}
+                        </span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }

@@ -1,5 +1,5 @@
 use crate::domain::identity::{JobRole, Role};
-use crate::model::{DemoAccount, SessionUser};
+use crate::model::{DemoAccount, SessionUser, StaffMember};
 use sqlx::{AnyPool, FromRow};
 
 #[derive(FromRow)]
@@ -102,6 +102,30 @@ pub async fn demo_accounts(pool: &AnyPool) -> Result<Vec<DemoAccount>, sqlx::Err
             role: user.role,
             job_role: user.job_role,
             org_name: user.partner_org_name,
+        })
+        .collect())
+}
+
+/// Vendor admins and partner managers, with how many sessions each has open.
+pub async fn vendor_staff(pool: &AnyPool) -> Result<Vec<StaffMember>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT u.id, u.display_name, u.email, u.role, \
+         (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) \
+         FROM users u WHERE u.role IN ('vendor_admin', 'partner_manager') AND u.disabled_at IS NULL \
+         ORDER BY u.role DESC, u.display_name",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, display_name, email, role, active_sessions)| {
+            Some(StaffMember {
+                id,
+                display_name,
+                email,
+                role: Role::parse(&role)?,
+                active_sessions,
+            })
         })
         .collect())
 }
