@@ -1,6 +1,8 @@
 //! Pure rules: plain Rust, no Leptos, no sqlx. Everything here is unit-tested.
 pub mod access;
+pub mod ics;
 pub mod identity;
+pub mod learning;
 pub mod quiz;
 pub mod rate_limit;
 pub mod retry;
