@@ -35,3 +35,14 @@ test('unknown pages get a real 404', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
 });
+
+test('a sign-in link can be requested without JavaScript', async ({ page }) => {
+  await page.goto('/login?next=/my-org');
+  const form = page.getByRole('form', { name: 'Email me a sign-in link' });
+  await form.getByLabel('Work email').fill('wei@pacific.example');
+  await form.getByRole('button', { name: 'Email me a link' }).click();
+  await expect(page).toHaveURL('/login?link_sent=1&next=/my-org');
+  await expect(page.getByText('a sign-in link is on its way')).toBeVisible();
+  await page.goto('/dev/outbox');
+  await expect(page.locator('li.email[data-to="wei@pacific.example"]')).toContainText('Lumen Analytics partner portal');
+});

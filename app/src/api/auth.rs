@@ -172,18 +172,32 @@ pub async fn request_magic_link(email: String, next: Option<String>) -> Result<(
             "{}/auth/magic?token={token}",
             state.settings.public_base_url
         );
+        let portal = match users::vendor_name(&state.db.read).await? {
+            Some(vendor) => format!("the {vendor} partner portal"),
+            None => "the partner portal".to_string(),
+        };
         let body = format!(
-            "Hello {},\n\nUse this link to sign in to the {} partner portal:\n\n{link}\n\n\
+            "Hello {},\n\nUse this link to sign in to {portal}:\n\n{link}\n\n\
              It works once and expires in {} minutes. If you did not ask for it, ignore this email.\n",
             user.display_name,
-            crate::server::seed::VENDOR_NAME,
             ttl / 60_000
         );
         outbox::enqueue(&state.db, &user.email, "Your sign-in link", &body, now).await?;
         state.mailer.wake();
         tracing::info!(user_id = user.id, "magic link issued");
     }
-    redirect_form_post("/login?link_sent=1");
+    // Without JavaScript the form posts; keep the destination for the link's sign-in page.
+    let back = match next
+        .as_deref()
+        .and_then(crate::domain::validation::safe_local_path)
+    {
+        Some(to) => format!(
+            "/login?link_sent=1&next={}",
+            crate::components::load::encode_query_value(&to)
+        ),
+        None => "/login?link_sent=1".to_string(),
+    };
+    redirect_form_post(&back);
     Ok(())
 }
 

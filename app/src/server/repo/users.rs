@@ -136,3 +136,11 @@ pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
         .await?;
     Ok(count)
 }
+
+/// The deployment's vendor name, if the program has been set up.
+pub async fn vendor_name(pool: &AnyPool) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT name FROM vendor WHERE id = 1")
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|(name,)| name))
+}
