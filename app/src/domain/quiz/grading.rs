@@ -5,7 +5,7 @@ use unicode_normalization::UnicodeNormalization;
 /// Identifies an option (choice, ordering item, matching side) within one question.
 pub type OptionId = u32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MultiScoring {
     /// Full marks only for exactly the correct set.
     AllOrNothing,
@@ -13,8 +13,9 @@ pub enum MultiScoring {
     Partial,
 }
 
-/// What a correct answer is. Server-only: deliberately not serializable.
-#[derive(Debug, Clone, PartialEq)]
+/// What a correct answer is. Stored server-side only: no type sent to the browser contains
+/// one (the browser gets `content::QuestionContent`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum AnswerKey {
     SingleChoice {
         options: Vec<OptionId>,

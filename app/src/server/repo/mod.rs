@@ -3,6 +3,7 @@
 pub mod magic_links;
 pub mod orgs;
 pub mod outbox;
+pub mod quiz;
 pub mod rate_limits;
 pub mod sessions;
 pub mod users;

@@ -1,0 +1,466 @@
+//! Quiz attempts: start or resume, autosave, submit. The attempt row is the unit of
+//! consistency: saves and the submit serialise on it (one writer on SQLite, a row lock on
+//! PostgreSQL), so no answer saved before submission is left out of the grade.
+use crate::domain::quiz::attempts::{score_percent, AttemptRecord, StartDecision};
+use crate::domain::quiz::content::{QuestionContent, QuizConfig};
+use crate::domain::quiz::draw::{draw, shuffle, BankEntry, SeededRng};
+use crate::domain::quiz::grading::{grade, AnswerKey, Response};
+use crate::server::db::{Backend, Db};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QuizError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("stored quiz data is malformed: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+// ---- Authoring (used by seeding and, later, the authoring UI) ----
+
+pub async fn insert_path(
+    db: &Db,
+    title: &str,
+    published: bool,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO learning_paths (title, status, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+    )
+    .bind(title)
+    .bind(if published { "published" } else { "draft" })
+    .bind(now)
+    .fetch_one(&db.write)
+    .await?;
+    Ok(id)
+}
+
+pub async fn insert_quiz_step(
+    db: &Db,
+    path_id: i64,
+    position: i64,
+    title: &str,
+    config: &QuizConfig,
+    now: i64,
+) -> Result<i64, QuizError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO path_steps (path_id, position, kind, title, required, config_json, created_at) \
+         VALUES ($1, $2, 'quiz', $3, 1, $4, $5) RETURNING id",
+    )
+    .bind(path_id)
+    .bind(position)
+    .bind(title)
+    .bind(serde_json::to_string(config)?)
+    .bind(now)
+    .fetch_one(&db.write)
+    .await?;
+    Ok(id)
+}
+
+pub async fn insert_question(
+    db: &Db,
+    path_id: i64,
+    content: &QuestionContent,
+    key: &AnswerKey,
+    tags: &[&str],
+    now: i64,
+) -> Result<i64, QuizError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO quiz_questions (path_id, content_json, key_json, tags, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(path_id)
+    .bind(serde_json::to_string(content)?)
+    .bind(serde_json::to_string(key)?)
+    .bind(tags.join(","))
+    .bind(now)
+    .fetch_one(&db.write)
+    .await?;
+    Ok(id)
+}
+
+pub async fn quiz_config(db: &Db, step_id: i64) -> Result<Option<QuizConfig>, QuizError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT config_json FROM path_steps WHERE id = $1 AND kind = 'quiz'")
+            .bind(step_id)
+            .fetch_optional(&db.read)
+            .await?;
+    Ok(row.map(|(json,)| serde_json::from_str(&json)).transpose()?)
+}
+
+// ---- Attempts ----
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AttemptRow {
+    pub id: i64,
+    pub step_id: i64,
+    pub user_id: i64,
+    pub attempt_number: i64,
+    pub started_at: i64,
+    pub deadline_at: Option<i64>,
+    pub submitted_at: Option<i64>,
+    pub score_percent: Option<f64>,
+}
+
+impl AttemptRow {
+    pub fn record(&self) -> AttemptRecord {
+        AttemptRecord {
+            started_at: self.started_at,
+            submitted_at: self.submitted_at,
+            score_percent: self.score_percent,
+        }
+    }
+}
+
+const ATTEMPT_SELECT: &str = "SELECT id, step_id, user_id, attempt_number, started_at, deadline_at, submitted_at, score_percent FROM quiz_attempts";
+
+pub async fn attempts_for(
+    db: &Db,
+    step_id: i64,
+    user_id: i64,
+) -> Result<Vec<AttemptRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{ATTEMPT_SELECT} WHERE step_id = $1 AND user_id = $2 ORDER BY attempt_number"
+    ))
+    .bind(step_id)
+    .bind(user_id)
+    .fetch_all(&db.write)
+    .await
+}
+
+pub async fn attempt(db: &Db, attempt_id: i64) -> Result<Option<AttemptRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{ATTEMPT_SELECT} WHERE id = $1"))
+        .bind(attempt_id)
+        .fetch_optional(&db.write)
+        .await
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartOutcome {
+    Started(i64),
+    Resumed(i64),
+    Refused(StartDecision),
+}
+
+/// Starts a new attempt, or returns the open one. Two simultaneous starts create one attempt.
+pub async fn start_or_resume(
+    db: &Db,
+    step_id: i64,
+    user_id: i64,
+    config: &QuizConfig,
+    now: i64,
+    seed: u64,
+) -> Result<StartOutcome, QuizError> {
+    let policy = config.policy();
+    let attempts = attempts_for(db, step_id, user_id).await?;
+    let records: Vec<_> = attempts.iter().map(AttemptRow::record).collect();
+    match policy.decide_start(&records, now) {
+        StartDecision::Start => {}
+        StartDecision::Resume { index } => return Ok(StartOutcome::Resumed(attempts[index].id)),
+        refused => return Ok(StartOutcome::Refused(refused)),
+    }
+    // Close attempts that ran out of time before opening the next one.
+    for expired in attempts.iter().filter(|a| a.submitted_at.is_none()) {
+        submit(db, expired.id, config, now).await?;
+    }
+
+    let bank: Vec<(i64, String, String, String, f64)> = sqlx::query_as(
+        "SELECT q.id, q.tags, q.content_json, q.key_json, q.weight FROM quiz_questions q \
+         JOIN path_steps s ON s.path_id = q.path_id WHERE s.id = $1 AND q.retired_at IS NULL ORDER BY q.id",
+    )
+    .bind(step_id)
+    .fetch_all(&db.read)
+    .await?;
+    let entries: Vec<BankEntry> = bank
+        .iter()
+        .map(|(id, tags, ..)| BankEntry {
+            id: *id,
+            tags: tags
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
+        })
+        .collect();
+    let drawn = draw(
+        &entries,
+        config.draw_count.unwrap_or(entries.len()),
+        &config.draw_tags,
+        seed,
+    );
+
+    let mut tx = db.write.begin().await?;
+    let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+        "INSERT INTO quiz_attempts (step_id, user_id, attempt_number, seed, started_at, deadline_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(step_id)
+    .bind(user_id)
+    .bind(attempts.len() as i64 + 1)
+    .bind(seed as i64)
+    .bind(now)
+    .bind(policy.time_limit_ms.map(|limit| now + limit))
+    .fetch_one(&mut *tx)
+    .await;
+    let attempt_id = match inserted {
+        Ok((id,)) => id,
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            // Another request started this attempt a moment ago: use theirs.
+            drop(tx);
+            let current = attempts_for(db, step_id, user_id).await?;
+            let open = current
+                .iter()
+                .find(|a| a.submitted_at.is_none())
+                .map(|a| a.id);
+            return Ok(open
+                .map(StartOutcome::Resumed)
+                .unwrap_or(StartOutcome::Refused(StartDecision::Start)));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let mut rng = SeededRng::new(seed);
+    for (position, question_id) in drawn.iter().enumerate() {
+        let Some((_, _, content_json, key_json, weight)) =
+            bank.iter().find(|row| row.0 == *question_id)
+        else {
+            continue;
+        };
+        let mut content: QuestionContent = serde_json::from_str(content_json)?;
+        if config.shuffle_options {
+            shuffle(&mut content.options, &mut rng);
+            shuffle(&mut content.targets, &mut rng);
+        }
+        sqlx::query(
+            "INSERT INTO attempt_questions (attempt_id, position, question_id, content_json, key_json, weight) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(attempt_id)
+        .bind(position as i64)
+        .bind(question_id)
+        .bind(serde_json::to_string(&content)?)
+        .bind(key_json)
+        .bind(weight)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(StartOutcome::Started(attempt_id))
+}
+
+/// Locks the attempt row for the rest of the transaction on PostgreSQL; SQLite's single
+/// writer already serialises.
+fn locked(db: &Db, sql: &str) -> String {
+    match db.backend {
+        Backend::Postgres => format!("{sql} FOR UPDATE"),
+        Backend::Sqlite => sql.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved,
+    /// A newer save of this question already arrived; this one changed nothing.
+    Stale,
+    /// Submitted, or past the deadline and its grace.
+    Closed,
+    UnknownQuestion,
+    UnknownAttempt,
+}
+
+/// Saves one answer. Safe to retry: the same or an older `client_seq` changes nothing.
+pub async fn save_answer(
+    db: &Db,
+    attempt_id: i64,
+    question_id: i64,
+    response: &Response,
+    client_seq: i64,
+    config: &QuizConfig,
+    now: i64,
+) -> Result<SaveOutcome, QuizError> {
+    let mut tx = db.write.begin().await?;
+    let row: Option<AttemptRow> =
+        sqlx::query_as(&locked(db, &format!("{ATTEMPT_SELECT} WHERE id = $1")))
+            .bind(attempt_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(attempt) = row else {
+        return Ok(SaveOutcome::UnknownAttempt);
+    };
+    if !config.policy().accepts_answers(&attempt.record(), now) {
+        return Ok(SaveOutcome::Closed);
+    }
+    let (asked,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM attempt_questions WHERE attempt_id = $1 AND question_id = $2",
+    )
+    .bind(attempt_id)
+    .bind(question_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if asked == 0 {
+        return Ok(SaveOutcome::UnknownQuestion);
+    }
+    let written = sqlx::query(
+        "INSERT INTO attempt_answers (attempt_id, question_id, response_json, client_seq, saved_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (attempt_id, question_id) DO UPDATE SET response_json = excluded.response_json, \
+         client_seq = excluded.client_seq, saved_at = excluded.saved_at \
+         WHERE attempt_answers.client_seq < excluded.client_seq",
+    )
+    .bind(attempt_id)
+    .bind(question_id)
+    .bind(serde_json::to_string(response)?)
+    .bind(client_seq)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(if written.rows_affected() == 1 {
+        SaveOutcome::Saved
+    } else {
+        SaveOutcome::Stale
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SubmitResult {
+    pub attempt_id: i64,
+    pub score_percent: f64,
+    pub passed: bool,
+}
+
+/// Grades and closes the attempt. Submitting again returns the same result. An attempt
+/// past its deadline counts as submitted at the deadline.
+pub async fn submit(
+    db: &Db,
+    attempt_id: i64,
+    config: &QuizConfig,
+    now: i64,
+) -> Result<Option<SubmitResult>, QuizError> {
+    let policy = config.policy();
+    let mut tx = db.write.begin().await?;
+    let row: Option<AttemptRow> =
+        sqlx::query_as(&locked(db, &format!("{ATTEMPT_SELECT} WHERE id = $1")))
+            .bind(attempt_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(attempt) = row else { return Ok(None) };
+    if let (Some(_), Some(score)) = (attempt.submitted_at, attempt.score_percent) {
+        return Ok(Some(SubmitResult {
+            attempt_id,
+            score_percent: score,
+            passed: policy.passed(score),
+        }));
+    }
+    let questions: Vec<(i64, String, f64)> =
+        sqlx::query_as("SELECT question_id, key_json, weight FROM attempt_questions WHERE attempt_id = $1 ORDER BY position")
+            .bind(attempt_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let answers: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT question_id, response_json FROM attempt_answers WHERE attempt_id = $1",
+    )
+    .bind(attempt_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let responses: BTreeMap<i64, Response> = answers
+        .into_iter()
+        .filter_map(|(id, json)| {
+            serde_json::from_str(&json)
+                .ok()
+                .map(|response| (id, response))
+        })
+        .collect();
+    let mut scores = Vec::with_capacity(questions.len());
+    for (question_id, key_json, weight) in &questions {
+        let key: AnswerKey = serde_json::from_str(key_json)?;
+        scores.push((grade(&key, responses.get(question_id)).score, *weight));
+    }
+    let score = score_percent(&scores);
+    let submitted_at = attempt
+        .deadline_at
+        .map_or(now, |deadline| now.min(deadline));
+    sqlx::query("UPDATE quiz_attempts SET submitted_at = $1, score_percent = $2 WHERE id = $3 AND submitted_at IS NULL")
+        .bind(submitted_at)
+        .bind(score)
+        .bind(attempt_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(SubmitResult {
+        attempt_id,
+        score_percent: score,
+        passed: policy.passed(score),
+    }))
+}
+
+/// A drawn question as the learner sees it: no answer key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionView {
+    pub question_id: i64,
+    pub content: QuestionContent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub attempt_id: i64,
+    pub deadline_at: Option<i64>,
+    pub submitted_at: Option<i64>,
+    pub questions: Vec<QuestionView>,
+    /// Saved answers with the sequence number of the save, to resume on any device.
+    pub answers: BTreeMap<i64, (Response, i64)>,
+}
+
+pub async fn attempt_view(db: &Db, attempt_id: i64) -> Result<Option<AttemptView>, QuizError> {
+    let Some(attempt) = attempt(db, attempt_id).await? else {
+        return Ok(None);
+    };
+    let questions: Vec<(i64, String)> =
+        sqlx::query_as("SELECT question_id, content_json FROM attempt_questions WHERE attempt_id = $1 ORDER BY position")
+            .bind(attempt_id)
+            .fetch_all(&db.write)
+            .await?;
+    let answers: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT question_id, response_json, client_seq FROM attempt_answers WHERE attempt_id = $1",
+    )
+    .bind(attempt_id)
+    .fetch_all(&db.write)
+    .await?;
+    Ok(Some(AttemptView {
+        attempt_id,
+        deadline_at: attempt.deadline_at,
+        submitted_at: attempt.submitted_at,
+        questions: questions
+            .into_iter()
+            .map(|(question_id, json)| {
+                Ok(QuestionView {
+                    question_id,
+                    content: serde_json::from_str(&json)?,
+                })
+            })
+            .collect::<Result<_, serde_json::Error>>()?,
+        answers: answers
+            .into_iter()
+            .map(|(id, json, seq)| Ok((id, (serde_json::from_str(&json)?, seq))))
+            .collect::<Result<_, serde_json::Error>>()?,
+    }))
+}
+
+/// Submits every attempt whose time ran out. Correct when run late, twice, or in several
+/// instances at once (submit is idempotent). Returns how many it closed.
+pub async fn submit_expired(db: &Db, now: i64) -> Result<usize, QuizError> {
+    let due: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, step_id FROM quiz_attempts WHERE submitted_at IS NULL AND deadline_at IS NOT NULL AND deadline_at < $1",
+    )
+    .bind(now - crate::domain::quiz::attempts::DEADLINE_GRACE_MS)
+    .fetch_all(&db.read)
+    .await?;
+    let mut closed = 0;
+    for (attempt_id, step_id) in due {
+        let Some(config) = quiz_config(db, step_id).await? else {
+            continue;
+        };
+        if submit(db, attempt_id, &config, now).await?.is_some() {
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
