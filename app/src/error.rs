@@ -17,6 +17,9 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     #[error("Too many attempts. Try again in {}.", wait_text(*retry_after_secs))]
     RateLimited { retry_after_secs: i64 },
+    /// The request clashes with the current state (e.g. saving to a submitted attempt).
+    #[error("{0}")]
+    Conflict(String),
     /// The request did not come from this site (failed Origin / Sec-Fetch-Site check).
     #[error("This request was refused because it did not come from this site.")]
     CrossSite,
@@ -58,6 +61,7 @@ impl AppError {
             AppError::Forbidden | AppError::CrossSite => 403,
             AppError::NotFound => 404,
             AppError::Validation(_) => 422,
+            AppError::Conflict(_) => 409,
             AppError::RateLimited { .. } => 429,
             AppError::Internal | AppError::Network(_) => 500,
         }
@@ -123,6 +127,7 @@ mod tests {
                 retry_after_secs: 3,
             },
             AppError::CrossSite,
+            AppError::Conflict("x".into()),
         ] {
             assert!(error.status_code() < 500, "{error:?}");
         }

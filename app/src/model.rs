@@ -1,6 +1,9 @@
 //! Data sent between server and browser. Only what the viewer may see goes in these types.
 use crate::domain::identity::{JobRole, PartnerType, Role, Tier};
+use crate::domain::quiz::content::QuestionContent;
+use crate::domain::quiz::grading::Response;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The signed-in user, as the UI needs them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,4 +82,29 @@ pub struct OutboxEmail {
     pub sent_at: Option<i64>,
     pub attempts: i64,
     pub last_error: Option<String>,
+}
+
+/// The marked result of a quiz attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SubmitResult {
+    pub attempt_id: i64,
+    pub score_percent: f64,
+    pub passed: bool,
+}
+
+/// A drawn question as the learner sees it: no answer key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionView {
+    pub question_id: i64,
+    pub content: QuestionContent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub attempt_id: i64,
+    pub deadline_at: Option<i64>,
+    pub submitted_at: Option<i64>,
+    pub questions: Vec<QuestionView>,
+    /// Saved answers with the sequence number of the save, to resume on any device.
+    pub answers: BTreeMap<i64, (Response, i64)>,
 }

@@ -7,11 +7,29 @@ use tokio::sync::watch;
 
 const MAIL_POLL: Duration = Duration::from_secs(10);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
+const QUIZ_EXPIRY_EVERY: Duration = Duration::from_secs(15);
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 pub fn spawn_all(state: AppState, stop: watch::Receiver<bool>) {
     tokio::spawn(deliver_email(state.clone(), stop.clone()));
+    tokio::spawn(close_expired_quiz_attempts(state.clone(), stop.clone()));
     tokio::spawn(housekeeping(state, stop));
+}
+
+/// Grades attempts whose time ran out while the learner was away, so results and cooldowns
+/// do not wait for the learner's next visit.
+async fn close_expired_quiz_attempts(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        match app::server::repo::quiz::submit_expired(&state.db, state.clock.now_ms()).await {
+            Ok(0) => {}
+            Ok(closed) => tracing::info!(closed, "closed expired quiz attempts"),
+            Err(error) => tracing::error!(%error, "closing expired quiz attempts failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(QUIZ_EXPIRY_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 async fn deliver_email(state: AppState, mut stop: watch::Receiver<bool>) {

@@ -4,6 +4,7 @@ mod common;
 use app::api::auth::*;
 use app::api::dev::*;
 use app::api::orgs::*;
+use app::api::training::*;
 use app::error::AppError;
 use app::model::{OrgDetail, PartnerOrgSummary};
 use common::{call, invoke, reply, sign_in, Backend, ServerFn, TestServer};
@@ -129,34 +130,66 @@ async fn vendor_staff_see_every_org_with_filters(backend: Backend) {
 /// Every registered server function, with arguments, and whether it is open to signed-out
 /// visitors. A new server function fails `every_server_fn_is_classified` until added here,
 /// so nobody can ship one without deciding who may call it.
-/// A server function's path, sample arguments, and whether signed-out visitors may call it.
-type ServerFnCase = (&'static str, Vec<(&'static str, &'static str)>, bool);
+/// A server function's path, sample arguments (form fields, or a JSON body for functions that
+/// take JSON), and whether signed-out visitors may call it.
+type ServerFnCase = (&'static str, Args, bool);
+
+enum Args {
+    Form(Vec<(&'static str, &'static str)>),
+    Json(serde_json::Value),
+}
 
 fn server_fn_table() -> Vec<ServerFnCase> {
     vec![
-        (CurrentUser::PATH, vec![], true),
+        (CurrentUser::PATH, Args::Form(vec![]), true),
         (
             LoginWithPassword::PATH,
-            vec![("email", "x@y.example"), ("password", "p")],
+            Args::Form(vec![("email", "x@y.example"), ("password", "p")]),
             true,
         ),
-        (RequestMagicLink::PATH, vec![("email", "x@y.example")], true),
-        (RedeemMagicLink::PATH, vec![("token", "0")], true),
-        (Logout::PATH, vec![], true),
-        (DemoAccounts::PATH, vec![], true),
+        (
+            RequestMagicLink::PATH,
+            Args::Form(vec![("email", "x@y.example")]),
+            true,
+        ),
+        (
+            RedeemMagicLink::PATH,
+            Args::Form(vec![("token", "0")]),
+            true,
+        ),
+        (Logout::PATH, Args::Form(vec![]), true),
+        (DemoAccounts::PATH, Args::Form(vec![]), true),
         (
             DemoSignIn::PATH,
-            vec![("email", "nobody@nowhere.example")],
+            Args::Form(vec![("email", "nobody@nowhere.example")]),
             true,
         ),
-        (LoadPortalInfo::PATH, vec![], true),
-        (DevOutbox::PATH, vec![], true),
-        (LogoutEverywhere::PATH, vec![], false),
-        (LoadProgramOverview::PATH, vec![], false),
-        (ListPartnerOrgs::PATH, vec![], false),
-        (PartnerOrg::PATH, vec![("id", "1")], false),
-        (MyOrg::PATH, vec![], false),
-        (VendorTeam::PATH, vec![], false),
+        (LoadPortalInfo::PATH, Args::Form(vec![]), true),
+        (DevOutbox::PATH, Args::Form(vec![]), true),
+        (LogoutEverywhere::PATH, Args::Form(vec![]), false),
+        (LoadProgramOverview::PATH, Args::Form(vec![]), false),
+        (ListPartnerOrgs::PATH, Args::Form(vec![]), false),
+        (PartnerOrg::PATH, Args::Form(vec![("id", "1")]), false),
+        (MyOrg::PATH, Args::Form(vec![]), false),
+        (VendorTeam::PATH, Args::Form(vec![]), false),
+        (StartQuiz::PATH, Args::Form(vec![("step_id", "1")]), false),
+        (
+            QuizAttempt::PATH,
+            Args::Form(vec![("attempt_id", "1")]),
+            false,
+        ),
+        (
+            SubmitQuiz::PATH,
+            Args::Form(vec![("attempt_id", "1")]),
+            false,
+        ),
+        (
+            SaveQuizAnswer::PATH,
+            Args::Json(
+                serde_json::json!({"attempt_id": 1, "question_id": 1, "response": {"TrueFalse": true}, "client_seq": 1}),
+            ),
+            false,
+        ),
     ]
 }
 
@@ -176,7 +209,15 @@ async fn every_server_fn_is_classified_and_protected_ones_refuse_strangers(backe
     let server = TestServer::start(backend).await;
     let stranger = server.client();
     for (path, args, public) in &table {
-        let response = call(&stranger, &server, path, args).await;
+        let response = match args {
+            Args::Form(fields) => call(&stranger, &server, path, fields).await,
+            Args::Json(body) => stranger
+                .post(server.url(path))
+                .json(body)
+                .send()
+                .await
+                .unwrap(),
+        };
         let status = response.status().as_u16();
         if *public {
             assert!(status < 500, "{path} answered {status}");

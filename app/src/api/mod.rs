@@ -3,3 +3,4 @@
 pub mod auth;
 pub mod dev;
 pub mod orgs;
+pub mod training;

@@ -25,6 +25,24 @@ impl Audience {
     }
 }
 
+/// Whether a user may open a path: vendor staff always (to preview drafts); partner users
+/// only published paths whose audience includes their org and job role.
+pub fn may_open_path(
+    role: super::identity::Role,
+    published: bool,
+    audience: &Audience,
+    org: Option<(PartnerType, Tier)>,
+    job_role: Option<JobRole>,
+) -> bool {
+    if role.is_vendor_staff() {
+        return true;
+    }
+    match org {
+        Some((partner_type, tier)) => published && audience.includes(partner_type, tier, job_role),
+        None => false,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StepState {
     Done,
@@ -136,6 +154,54 @@ mod tests {
         assert!(!audience.includes(PartnerType::Reseller, Tier::Silver, Some(JobRole::Sales)));
         assert!(!audience.includes(PartnerType::Reseller, Tier::Gold, Some(JobRole::Support)));
         assert!(!audience.includes(PartnerType::Reseller, Tier::Gold, None));
+    }
+
+    #[test]
+    fn drafts_are_for_vendor_staff_and_audiences_bind_partners() {
+        use crate::domain::identity::Role;
+        let sales_only = Audience {
+            job_roles: vec![JobRole::Sales],
+            ..Audience::default()
+        };
+        let org = Some((PartnerType::Reseller, Tier::Gold));
+        assert!(may_open_path(
+            Role::PartnerManager,
+            false,
+            &sales_only,
+            None,
+            None
+        ));
+        assert!(may_open_path(
+            Role::PartnerUser,
+            true,
+            &sales_only,
+            org,
+            Some(JobRole::Sales)
+        ));
+        assert!(
+            !may_open_path(
+                Role::PartnerUser,
+                false,
+                &sales_only,
+                org,
+                Some(JobRole::Sales)
+            ),
+            "draft"
+        );
+        assert!(
+            !may_open_path(
+                Role::PartnerUser,
+                true,
+                &sales_only,
+                org,
+                Some(JobRole::Support)
+            ),
+            "not the audience"
+        );
+        assert!(
+            !may_open_path(Role::PartnerUser, true, &Audience::default(), None, None),
+            "no org"
+        );
     }
 
     #[test]

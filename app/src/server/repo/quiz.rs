@@ -5,8 +5,8 @@ use crate::domain::quiz::attempts::{score_percent, AttemptRecord, StartDecision}
 use crate::domain::quiz::content::{QuestionContent, QuizConfig};
 use crate::domain::quiz::draw::{draw, shuffle, BankEntry, SeededRng};
 use crate::domain::quiz::grading::{grade, AnswerKey, Response};
+pub use crate::model::{AttemptView, QuestionView, SubmitResult};
 use crate::server::db::{Backend, Db};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -320,13 +320,6 @@ pub async fn save_answer(
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct SubmitResult {
-    pub attempt_id: i64,
-    pub score_percent: f64,
-    pub passed: bool,
-}
-
 /// Grades and closes the attempt. Submitting again returns the same result. An attempt
 /// past its deadline counts as submitted at the deadline.
 pub async fn submit(
@@ -390,23 +383,6 @@ pub async fn submit(
         score_percent: score,
         passed: policy.passed(score),
     }))
-}
-
-/// A drawn question as the learner sees it: no answer key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QuestionView {
-    pub question_id: i64,
-    pub content: QuestionContent,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AttemptView {
-    pub attempt_id: i64,
-    pub deadline_at: Option<i64>,
-    pub submitted_at: Option<i64>,
-    pub questions: Vec<QuestionView>,
-    /// Saved answers with the sequence number of the save, to resume on any device.
-    pub answers: BTreeMap<i64, (Response, i64)>,
 }
 
 pub async fn attempt_view(db: &Db, attempt_id: i64) -> Result<Option<AttemptView>, QuizError> {
