@@ -51,6 +51,23 @@ pub struct ProgramOverview {
     pub by_type: Vec<(PartnerType, i64)>,
 }
 
+/// Everything a home page shows, by role, loaded in one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeData {
+    pub user: SessionUser,
+    pub view: HomeView,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HomeView {
+    Partner(OrgDetail),
+    /// Partner managers and admins; `team` is present for admins only.
+    Staff {
+        overview: ProgramOverview,
+        team: Option<Vec<StaffMember>>,
+    },
+}
+
 /// A member of the vendor's channel team, for the admin home page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffMember {

@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { hydrated, openMenu, signIn } from './helpers';
+import { expect, hydrated, openMenu, signIn, test } from './helpers';
 
 test('a partner signs in with a password and sees their home and navigation', async ({ page }) => {
   await signIn(page, 'nora@northwind.example');

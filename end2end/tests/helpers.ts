@@ -1,4 +1,21 @@
-import { expect, Page } from '@playwright/test';
+import { test as base, expect, Page } from '@playwright/test';
+
+/**
+ * Every test fails if the page panics or throws (a hydration mismatch panics in the wasm),
+ * even when the visible assertions happen to pass.
+ */
+export const test = base.extend<{ failOnPageErrors: void }>({
+  failOnPageErrors: [async ({ page }, use) => {
+    const problems: string[] = [];
+    page.on('pageerror', error => problems.push(`page error: ${error.message}`));
+    page.on('console', message => {
+      if (message.type() === 'error' && /panicked|hydration/i.test(message.text())) problems.push(message.text());
+    });
+    await use();
+    expect(problems, 'errors in the browser console').toEqual([]);
+  }, { auto: true }],
+});
+export { expect };
 
 export const PASSWORD = 'partner-demo-2026';
 

@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { PASSWORD } from './helpers';
+import { expect, PASSWORD, test } from './helpers';
 
 // With JavaScript off, the server renders every key page, and plain form posts still work.
 test('sign-in page renders and a plain form post signs in', async ({ page }) => {

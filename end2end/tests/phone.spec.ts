@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { hydrated, signIn } from './helpers';
+import { expect, hydrated, signIn, test } from './helpers';
 
 test('the phone menu opens and closes once the app is live', async ({ page, isMobile }) => {
   test.skip(!isMobile, 'the menu button exists only on narrow screens');

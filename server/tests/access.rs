@@ -6,7 +6,7 @@ use app::api::dev::*;
 use app::api::orgs::*;
 use app::api::training::*;
 use app::error::AppError;
-use app::model::{OrgDetail, PartnerOrgSummary};
+use app::model::{HomeData, HomeView, OrgDetail, PartnerOrgSummary};
 use common::{call, invoke, reply, sign_in, Backend, ServerFn, TestServer};
 
 const NORTHWIND_USER: &str = "nora@northwind.example";
@@ -48,9 +48,12 @@ async fn partners_see_only_their_own_org(backend: Backend) {
     let (status, _) =
         invoke::<Vec<PartnerOrgSummary>>(&partner, &server, ListPartnerOrgs::PATH, &[]).await;
     assert_eq!(status, 403, "partners cannot list other partners");
-    let (status, _) =
-        invoke::<serde_json::Value>(&partner, &server, LoadProgramOverview::PATH, &[]).await;
-    assert_eq!(status, 403);
+    let (status, home) = invoke::<HomeData>(&partner, &server, LoadHome::PATH, &[]).await;
+    assert_eq!(status, 200);
+    match home.unwrap().view {
+        HomeView::Partner(detail) => assert_eq!(detail.org.name, "Northwind Resellers"),
+        other => panic!("a partner's home shows their org, not {other:?}"),
+    }
 
     // The refused page renders a 403 page, not a crash.
     let page = partner
@@ -167,11 +170,10 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (LoadPortalInfo::PATH, Args::Form(vec![]), true),
         (DevOutbox::PATH, Args::Form(vec![]), true),
         (LogoutEverywhere::PATH, Args::Form(vec![]), false),
-        (LoadProgramOverview::PATH, Args::Form(vec![]), false),
         (ListPartnerOrgs::PATH, Args::Form(vec![]), false),
         (PartnerOrg::PATH, Args::Form(vec![("id", "1")]), false),
         (MyOrg::PATH, Args::Form(vec![]), false),
-        (VendorTeam::PATH, Args::Form(vec![]), false),
+        (LoadHome::PATH, Args::Form(vec![]), false),
         (StartQuiz::PATH, Args::Form(vec![("step_id", "1")]), false),
         (
             QuizAttempt::PATH,
@@ -374,27 +376,41 @@ async fn production_hides_demo_and_dev_tools(backend: Backend) {
     server.stop().await;
 }
 
-async fn only_vendor_admins_see_the_vendor_team(backend: Backend) {
+async fn home_pages_show_what_each_role_may_see(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let admin = sign_in(&server, "admin@lumen.example").await;
-    let (status, team) =
-        invoke::<Vec<app::model::StaffMember>>(&admin, &server, VendorTeam::PATH, &[]).await;
-    assert_eq!(status, 200);
-    let team = team.unwrap();
-    assert_eq!(team.len(), 3);
-    assert_eq!(team[0].email, "admin@lumen.example", "admins first");
-    assert_eq!(team[0].active_sessions, 1);
-    for email in [MANAGER, NORTHWIND_USER] {
-        let other = sign_in(&server, email).await;
-        let (status, _) =
-            invoke::<Vec<app::model::StaffMember>>(&other, &server, VendorTeam::PATH, &[]).await;
-        assert_eq!(status, 403, "{email}");
+    let home_of = |client: reqwest::Client| {
+        let server = &server;
+        async move {
+            let (status, home) = invoke::<HomeData>(&client, server, LoadHome::PATH, &[]).await;
+            assert_eq!(status, 200);
+            home.unwrap().view
+        }
+    };
+    match home_of(sign_in(&server, "admin@lumen.example").await).await {
+        HomeView::Staff {
+            overview,
+            team: Some(team),
+        } => {
+            assert_eq!(overview.org_count, 14);
+            assert_eq!(team.len(), 3);
+            assert_eq!(team[0].email, "admin@lumen.example", "admins first");
+            assert_eq!(team[0].active_sessions, 1);
+        }
+        other => panic!("admin home: {other:?}"),
+    }
+    match home_of(sign_in(&server, MANAGER).await).await {
+        HomeView::Staff { team: None, .. } => {}
+        other => panic!("managers see no vendor team: {other:?}"),
+    }
+    match home_of(sign_in(&server, NORTHWIND_USER).await).await {
+        HomeView::Partner(_) => {}
+        other => panic!("partner home: {other:?}"),
     }
     server.stop().await;
 }
 
 both_backends!(
-    only_vendor_admins_see_the_vendor_team,
+    home_pages_show_what_each_role_may_see,
     partners_see_only_their_own_org,
     vendor_staff_see_every_org_with_filters,
     every_server_fn_is_classified_and_protected_ones_refuse_strangers,

@@ -295,33 +295,21 @@ async fn deadlines_are_enforced_on_the_server_and_expired_attempts_close_once(ba
     let view = quiz::attempt_view(&f.db, attempt).await.unwrap().unwrap();
     assert_eq!(view.deadline_at, Some(MINUTE));
     let q = f.questions[0];
+    let save_at = |response: Response, seq: i64, at: i64| {
+        let (db, config) = (f.db.clone(), config.clone());
+        async move {
+            quiz::save_answer(&db, attempt, q, &response, seq, &config, at)
+                .await
+                .unwrap()
+        }
+    };
     assert_eq!(
-        quiz::save_answer(
-            &f.db,
-            attempt,
-            q,
-            &Response::TrueFalse(true),
-            1,
-            &config,
-            MINUTE + 4_000
-        )
-        .await
-        .unwrap(),
+        save_at(Response::TrueFalse(true), 1, MINUTE + 4_000).await,
         SaveOutcome::Saved,
         "within the grace period"
     );
     assert_eq!(
-        quiz::save_answer(
-            &f.db,
-            attempt,
-            q,
-            &Response::TrueFalse(false),
-            2,
-            &config,
-            MINUTE + 6_000
-        )
-        .await
-        .unwrap(),
+        save_at(Response::TrueFalse(false), 2, MINUTE + 6_000).await,
         SaveOutcome::Closed
     );
 

@@ -101,6 +101,20 @@ async fn save(
     .await
 }
 
+async fn start(
+    client: &reqwest::Client,
+    server: &TestServer,
+    step: i64,
+) -> (u16, Result<AttemptView, AppError>) {
+    invoke::<AttemptView>(
+        client,
+        server,
+        StartQuiz::PATH,
+        &[("step_id", &step.to_string())],
+    )
+    .await
+}
+
 async fn a_learner_takes_a_quiz_without_ever_seeing_the_key(backend: Backend) {
     let server = TestServer::start(backend).await;
     let step = sales_quiz(&server, true).await;
@@ -187,13 +201,7 @@ async fn a_learner_takes_a_quiz_without_ever_seeing_the_key(backend: Backend) {
     .await;
     assert_eq!(status, 200);
     assert_eq!(resumed.unwrap().answers.len(), 2);
-    let (_, again) = invoke::<AttemptView>(
-        &learner,
-        &server,
-        StartQuiz::PATH,
-        &[("step_id", &step.to_string())],
-    )
-    .await;
+    let (_, again) = start(&learner, &server, step).await;
     assert_eq!(
         again.unwrap().attempt_id,
         view.attempt_id,
@@ -229,13 +237,7 @@ async fn a_learner_takes_a_quiz_without_ever_seeing_the_key(backend: Backend) {
     .await;
     assert_eq!(status, 409);
     assert!(matches!(late, Err(AppError::Conflict(_))));
-    let (status, _) = invoke::<AttemptView>(
-        &learner,
-        &server,
-        StartQuiz::PATH,
-        &[("step_id", &step.to_string())],
-    )
-    .await;
+    let (status, _) = start(&learner, &server, step).await;
     assert_eq!(status, 409, "already passed");
     server.stop().await;
 }
@@ -244,13 +246,7 @@ async fn nobody_reads_or_writes_another_learners_attempt(backend: Backend) {
     let server = TestServer::start(backend).await;
     let step = sales_quiz(&server, true).await;
     let owner = sign_in(&server, SALES_NORTHWIND).await;
-    let (_, view) = invoke::<AttemptView>(
-        &owner,
-        &server,
-        StartQuiz::PATH,
-        &[("step_id", &step.to_string())],
-    )
-    .await;
+    let (_, view) = start(&owner, &server, step).await;
     let view = view.unwrap();
     let attempt = view.attempt_id.to_string();
     let question = view.questions[0].question_id;
@@ -321,40 +317,19 @@ async fn audience_and_drafts_decide_who_may_start(backend: Backend) {
     let draft = sales_quiz(&server, false).await;
     let support = sign_in(&server, SUPPORT_NORTHWIND).await;
     assert_eq!(
-        invoke::<AttemptView>(
-            &support,
-            &server,
-            StartQuiz::PATH,
-            &[("step_id", &published.to_string())]
-        )
-        .await
-        .0,
+        start(&support, &server, published).await.0,
         404,
         "not a sales person"
     );
     let sales = sign_in(&server, SALES_NORTHWIND).await;
     assert_eq!(
-        invoke::<AttemptView>(
-            &sales,
-            &server,
-            StartQuiz::PATH,
-            &[("step_id", &draft.to_string())]
-        )
-        .await
-        .0,
+        start(&sales, &server, draft).await.0,
         404,
         "drafts are invisible"
     );
     let manager = sign_in(&server, "hannah@lumen.example").await;
     assert_eq!(
-        invoke::<AttemptView>(
-            &manager,
-            &server,
-            StartQuiz::PATH,
-            &[("step_id", &draft.to_string())]
-        )
-        .await
-        .0,
+        start(&manager, &server, draft).await.0,
         200,
         "staff preview drafts"
     );

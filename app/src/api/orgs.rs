@@ -1,14 +1,40 @@
 use crate::error::AppError;
-use crate::model::{OrgDetail, PartnerOrgSummary, ProgramOverview, StaffMember};
+use crate::model::{HomeData, OrgDetail, PartnerOrgSummary};
 use leptos::prelude::*;
 
-/// Counts for the vendor staff home page.
+/// The signed-in user's home page: their org for partner users; program counts for vendor
+/// staff, plus the vendor team for admins.
 #[server]
-pub async fn load_program_overview() -> Result<ProgramOverview, AppError> {
+pub async fn load_home() -> Result<HomeData, AppError> {
     use crate::domain::access::Policy;
+    use crate::domain::identity::Role;
+    use crate::model::HomeView;
     use crate::server::guard::{app_state, authorize};
-    authorize(Policy::VendorStaff).await?;
-    Ok(crate::server::repo::orgs::overview(&app_state()?.db.read).await?)
+    use crate::server::repo::{orgs, users};
+    let actor = authorize(Policy::SignedIn).await?;
+    let state = app_state()?;
+    let view = match actor.user.role {
+        Role::PartnerUser => {
+            let org_id = actor.user.partner_org_id.ok_or(AppError::NotFound)?;
+            let scope = actor.org_scope(org_id)?;
+            HomeView::Partner(
+                orgs::detail(&state.db, &scope)
+                    .await?
+                    .ok_or(AppError::NotFound)?,
+            )
+        }
+        Role::PartnerManager | Role::VendorAdmin => HomeView::Staff {
+            overview: orgs::overview(&state.db.read).await?,
+            team: match actor.user.role {
+                Role::VendorAdmin => Some(users::vendor_staff(&state.db.read).await?),
+                _ => None,
+            },
+        },
+    };
+    Ok(HomeData {
+        user: actor.user,
+        view,
+    })
 }
 
 /// Every partner org, filtered. Vendor staff only.
@@ -86,13 +112,4 @@ pub async fn my_org() -> Result<OrgDetail, AppError> {
     crate::server::repo::orgs::detail(&app_state()?.db, &scope)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-/// The vendor's channel team. Vendor admins only.
-#[server]
-pub async fn vendor_team() -> Result<Vec<StaffMember>, AppError> {
-    use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize};
-    authorize(Policy::VendorAdmin).await?;
-    Ok(crate::server::repo::users::vendor_staff(&app_state()?.db.read).await?)
 }

@@ -1,31 +1,26 @@
-use crate::api::orgs::{load_program_overview, my_org, vendor_team};
-use crate::components::load::{loaded, ErrorView, Loading};
-use crate::components::session::use_session;
+use crate::api::orgs::load_home;
+use crate::components::load::loaded;
 use crate::domain::identity::Role;
-use crate::error::AppError;
-use crate::model::{OrgDetail, ProgramOverview, SessionUser, StaffMember};
+use crate::model::{HomeData, HomeView, OrgDetail, ProgramOverview, SessionUser, StaffMember};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// One resource, created once: resources created inside re-running closures get different
+/// ids on the server and in the browser, which breaks hydration.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let session = use_session();
+    let home = Resource::new(|| (), |_| load_home());
     view! {
         <Title text="Home"/>
-        <Suspense fallback=|| view! { <Loading/> }>
-            {move || session.user.get().map(|result| match result {
-                Ok(Some(user)) if user.role == Role::PartnerUser => view! { <PartnerHome user/> }.into_any(),
-                Ok(Some(user)) => view! { <StaffHome user/> }.into_any(),
-                Ok(None) => view! { <ErrorView error=AppError::Unauthenticated/> }.into_any(),
-                Err(error) => view! { <ErrorView error/> }.into_any(),
-            })}
-        </Suspense>
+        {loaded(home, |HomeData { user, view }| match view {
+            HomeView::Partner(detail) => view! { <PartnerHome user detail/> }.into_any(),
+            HomeView::Staff { overview, team } => view! { <StaffHome user overview team/> }.into_any(),
+        })}
     }
 }
 
 #[component]
-fn PartnerHome(user: SessionUser) -> impl IntoView {
-    let org = Resource::new(|| (), |_| my_org());
+fn PartnerHome(user: SessionUser, detail: OrgDetail) -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="home-title">
             <h1 id="home-title">"Welcome, " {user.display_name.clone()}</h1>
@@ -33,7 +28,7 @@ fn PartnerHome(user: SessionUser) -> impl IntoView {
                 {user.job_role.map(|job| format!("{job} at ")).unwrap_or_default()}
                 {user.partner_org_name.clone().unwrap_or_default()}
             </p>
-            {loaded(org, |detail| view! { <OrgSummaryCard detail/> })}
+            <OrgSummaryCard detail/>
         </section>
     }
 }
@@ -64,10 +59,12 @@ pub fn OrgSummaryCard(detail: OrgDetail) -> impl IntoView {
 }
 
 #[component]
-fn StaffHome(user: SessionUser) -> impl IntoView {
-    let overview = Resource::new(|| (), |_| load_program_overview());
-    let is_admin = user.role == Role::VendorAdmin;
-    let title = if is_admin {
+fn StaffHome(
+    user: SessionUser,
+    overview: ProgramOverview,
+    team: Option<Vec<StaffMember>>,
+) -> impl IntoView {
+    let title = if user.role == Role::VendorAdmin {
         "Program administration"
     } else {
         "Channel overview"
@@ -76,11 +73,8 @@ fn StaffHome(user: SessionUser) -> impl IntoView {
         <section class="page" aria-labelledby="home-title">
             <h1 id="home-title">{title}</h1>
             <p class="lead">"Welcome, " {user.display_name.clone()} " (" {user.role.label()} ")"</p>
-            {loaded(overview, |overview| view! { <OverviewCards overview/> })}
-            {is_admin.then(|| {
-                let team = Resource::new(|| (), |_| vendor_team());
-                loaded(team, |members| view! { <VendorTeam members/> })
-            })}
+            <OverviewCards overview/>
+            {team.map(|members| view! { <VendorTeam members/> })}
         </section>
     }
 }
