@@ -18,7 +18,10 @@ step "Unit tests: domain rules and app code (ssr)"
 cargo test -p app --features ssr
 
 step "Integration tests: real HTTP server on SQLite and PostgreSQL"
-cargo test -p server
+# One test at a time: each test runs its own server on its own tokio runtime, and with
+# several in one process a page render occasionally never completes (seen 1 run in ~7;
+# never with one server, even under 8-way concurrent load). Root cause still open.
+cargo test -p server -- --test-threads=1
 
 step "Building the front end and the server for the browser tests"
 bash scripts/build.sh debug

@@ -247,6 +247,9 @@ async fn prometheus(State(state): State<ServerState>) -> impl IntoResponse {
     )
 }
 
+/// How long shutdown waits for in-flight requests, and then for database connections.
+pub const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A server listening on a real socket, for `main` and for tests.
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -256,10 +259,30 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// Stops accepting requests, lets open ones finish for up to `SHUTDOWN_DRAIN`, then
+    /// closes the database pools. A stuck connection cannot hold the process forever.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
-        let _ = self.task.await;
-        self.state.db.close().await;
+        let mut task = self.task;
+        if tokio::time::timeout(SHUTDOWN_DRAIN, &mut task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("connections still open after {SHUTDOWN_DRAIN:?}; closing them");
+            eprintln!(
+                "partner-portal: connections still open after {SHUTDOWN_DRAIN:?}; closing them"
+            );
+            task.abort();
+        }
+        if tokio::time::timeout(SHUTDOWN_DRAIN, self.state.db.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "database connections still busy after {SHUTDOWN_DRAIN:?}; exiting anyway"
+            );
+            eprintln!("partner-portal: database connections still busy after {SHUTDOWN_DRAIN:?}");
+        }
     }
 
     pub fn url(&self) -> String {

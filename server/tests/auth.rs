@@ -177,14 +177,9 @@ async fn repeated_failures_are_rate_limited(backend: Backend) {
 
     for _ in 0..3 {
         assert_eq!(
-            invoke::<()>(
-                &client,
-                &server,
-                RequestMagicLink::PATH,
-                &[("email", PARTNER)]
-            )
-            .await
-            .0,
+            request_link(&client, &server, &[("email", PARTNER)])
+                .await
+                .0,
             200
         );
     }
@@ -197,6 +192,14 @@ async fn repeated_failures_are_rate_limited(backend: Backend) {
     .await;
     assert_eq!(status, 429, "link requests are limited too");
     server.stop().await;
+}
+
+async fn request_link(
+    client: &reqwest::Client,
+    server: &TestServer,
+    args: &[(&str, &str)],
+) -> (u16, Result<(), AppError>) {
+    invoke::<()>(client, server, RequestMagicLink::PATH, args).await
 }
 
 /// The token of the newest sign-in link emailed to `email`, read from the outbox.
@@ -260,14 +263,7 @@ async fn magic_links_are_single_use_and_expire(backend: Backend) {
 
     // A link older than 15 minutes is refused.
     assert_eq!(
-        invoke::<()>(
-            &other,
-            &server,
-            RequestMagicLink::PATH,
-            &[("email", PARTNER)]
-        )
-        .await
-        .0,
+        request_link(&other, &server, &[("email", PARTNER)]).await.0,
         200
     );
     let stale = latest_link_token(&server, PARTNER).await;
@@ -337,14 +333,9 @@ async fn emails_are_delivered_through_smtp(backend: Backend) {
         TestServer::start_with(backend, &["--smtp-host", "127.0.0.1", "--smtp-port", &port]).await;
     let client = server.client();
     assert_eq!(
-        invoke::<()>(
-            &client,
-            &server,
-            RequestMagicLink::PATH,
-            &[("email", PARTNER)]
-        )
-        .await
-        .0,
+        request_link(&client, &server, &[("email", PARTNER)])
+            .await
+            .0,
         200
     );
     let mail = sink.wait_for_message().await;
@@ -387,14 +378,9 @@ async fn housekeeping_removes_only_dead_rows_and_seeding_happens_once(backend: B
     let state = &server.server.state;
     let client = server.client();
     assert_eq!(
-        invoke::<()>(
-            &client,
-            &server,
-            RequestMagicLink::PATH,
-            &[("email", PARTNER)]
-        )
-        .await
-        .0,
+        request_link(&client, &server, &[("email", PARTNER)])
+            .await
+            .0,
         200
     );
     let count = |table: &'static str| async move {

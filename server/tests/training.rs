@@ -115,6 +115,20 @@ async fn start(
     .await
 }
 
+async fn open_attempt(
+    client: &reqwest::Client,
+    server: &TestServer,
+    attempt: &str,
+) -> (u16, Result<AttemptView, AppError>) {
+    invoke::<AttemptView>(
+        client,
+        server,
+        QuizAttempt::PATH,
+        &[("attempt_id", attempt)],
+    )
+    .await
+}
+
 async fn a_learner_takes_a_quiz_without_ever_seeing_the_key(backend: Backend) {
     let server = TestServer::start(backend).await;
     let step = sales_quiz(&server, true).await;
@@ -253,13 +267,7 @@ async fn nobody_reads_or_writes_another_learners_attempt(backend: Backend) {
 
     let intruder = sign_in(&server, SALES_BLUEFIN).await;
     assert_eq!(
-        invoke::<AttemptView>(
-            &intruder,
-            &server,
-            QuizAttempt::PATH,
-            &[("attempt_id", &attempt)]
-        )
-        .await,
+        open_attempt(&intruder, &server, &attempt).await,
         (404, Err(AppError::NotFound))
     );
     assert_eq!(
@@ -288,14 +296,7 @@ async fn nobody_reads_or_writes_another_learners_attempt(backend: Backend) {
     );
     let manager = sign_in(&server, "marco@lumen.example").await;
     assert_eq!(
-        invoke::<AttemptView>(
-            &manager,
-            &server,
-            QuizAttempt::PATH,
-            &[("attempt_id", &attempt)]
-        )
-        .await
-        .0,
+        open_attempt(&manager, &server, &attempt).await.0,
         404,
         "not even staff read a learner's answers here"
     );

@@ -179,6 +179,8 @@ impl TestServer {
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .default_headers(headers)
+            // A stuck request fails the test instead of hanging the suite.
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .expect("client")
     }
