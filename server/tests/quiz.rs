@@ -81,6 +81,15 @@ impl Fixture {
         }
     }
 
+    /// Starts a new attempt and returns its id; anything else fails the test.
+    async fn start(&self, step: i64, user: i64, config: &QuizConfig, now: i64, seed: u64) -> i64 {
+        started(
+            quiz::start_or_resume(&self.db, step, user, config, now, seed)
+                .await
+                .unwrap(),
+        )
+    }
+
     async fn step(&self, config: &QuizConfig) -> i64 {
         quiz::insert_quiz_step(&self.db, self.path, 1, "Final quiz", config, 0)
             .await
@@ -108,11 +117,7 @@ async fn attempts_draw_by_tag_resume_and_hide_answer_keys(backend: Backend) {
         ..QuizConfig::default()
     };
     let step = f.step(&config).await;
-    let attempt = started(
-        quiz::start_or_resume(&f.db, step, f.user, &config, 0, 42)
-            .await
-            .unwrap(),
-    );
+    let attempt = f.start(step, f.user, &config, 0, 42).await;
     let view = quiz::attempt_view(&f.db, attempt).await.unwrap().unwrap();
     assert_eq!(view.questions.len(), 2);
     for question in &view.questions {
@@ -135,11 +140,7 @@ async fn attempts_draw_by_tag_resume_and_hide_answer_keys(backend: Backend) {
             .unwrap(),
         StartOutcome::Resumed(attempt)
     );
-    let theirs = started(
-        quiz::start_or_resume(&f.db, step, f.other_user, &config, 0, 42)
-            .await
-            .unwrap(),
-    );
+    let theirs = f.start(step, f.other_user, &config, 0, 42).await;
     assert_ne!(theirs, attempt, "each learner has their own attempt");
     f.finish().await;
 }
@@ -148,11 +149,7 @@ async fn autosave_keeps_the_newest_answer_and_survives_retries(backend: Backend)
     let f = Fixture::new(backend).await;
     let config = QuizConfig::default();
     let step = f.step(&config).await;
-    let attempt = started(
-        quiz::start_or_resume(&f.db, step, f.user, &config, 0, 1)
-            .await
-            .unwrap(),
-    );
+    let attempt = f.start(step, f.user, &config, 0, 1).await;
     let q = f.questions[0];
     let save = |response: Response, seq: i64| {
         let db = f.db.clone();
@@ -225,11 +222,7 @@ async fn submitting_grades_once_and_closes_the_attempt(backend: Backend) {
         ..QuizConfig::default()
     };
     let step = f.step(&config).await;
-    let attempt = started(
-        quiz::start_or_resume(&f.db, step, f.user, &config, 0, 1)
-            .await
-            .unwrap(),
-    );
+    let attempt = f.start(step, f.user, &config, 0, 1).await;
     for (index, question) in f.questions.iter().enumerate() {
         // Four right, one wrong, one unanswered.
         if index < 5 {
@@ -287,11 +280,7 @@ async fn deadlines_are_enforced_on_the_server_and_expired_attempts_close_once(ba
         ..QuizConfig::default()
     };
     let step = f.step(&config).await;
-    let attempt = started(
-        quiz::start_or_resume(&f.db, step, f.user, &config, 0, 1)
-            .await
-            .unwrap(),
-    );
+    let attempt = f.start(step, f.user, &config, 0, 1).await;
     let view = quiz::attempt_view(&f.db, attempt).await.unwrap().unwrap();
     assert_eq!(view.deadline_at, Some(MINUTE));
     let q = f.questions[0];
@@ -349,11 +338,7 @@ async fn attempt_limits_and_cooldown_are_applied(backend: Backend) {
         ..QuizConfig::default()
     };
     let step = f.step(&config).await;
-    let first = started(
-        quiz::start_or_resume(&f.db, step, f.user, &config, 0, 1)
-            .await
-            .unwrap(),
-    );
+    let first = f.start(step, f.user, &config, 0, 1).await;
     quiz::submit(&f.db, first, &config, MINUTE).await.unwrap();
     assert_eq!(
         quiz::start_or_resume(&f.db, step, f.user, &config, 2 * MINUTE, 2)
@@ -361,11 +346,7 @@ async fn attempt_limits_and_cooldown_are_applied(backend: Backend) {
             .unwrap(),
         StartOutcome::Refused(StartDecision::CoolingDown { until: 11 * MINUTE })
     );
-    let second = started(
-        quiz::start_or_resume(&f.db, step, f.user, &config, 11 * MINUTE, 3)
-            .await
-            .unwrap(),
-    );
+    let second = f.start(step, f.user, &config, 11 * MINUTE, 3).await;
     quiz::submit(&f.db, second, &config, 12 * MINUTE)
         .await
         .unwrap();

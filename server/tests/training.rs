@@ -206,13 +206,7 @@ async fn a_learner_takes_a_quiz_without_ever_seeing_the_key(backend: Backend) {
     assert!(bad.unwrap_err().field_message("question_id").is_some());
 
     // Another device resumes with every answer.
-    let (status, resumed) = invoke::<AttemptView>(
-        &learner,
-        &server,
-        QuizAttempt::PATH,
-        &[("attempt_id", &view.attempt_id.to_string())],
-    )
-    .await;
+    let (status, resumed) = open_attempt(&learner, &server, &view.attempt_id.to_string()).await;
     assert_eq!(status, 200);
     assert_eq!(resumed.unwrap().answers.len(), 2);
     let (_, again) = start(&learner, &server, step).await;
@@ -301,13 +295,7 @@ async fn nobody_reads_or_writes_another_learners_attempt(backend: Backend) {
         "not even staff read a learner's answers here"
     );
 
-    let (_, untouched) = invoke::<AttemptView>(
-        &owner,
-        &server,
-        QuizAttempt::PATH,
-        &[("attempt_id", &attempt)],
-    )
-    .await;
+    let (_, untouched) = open_attempt(&owner, &server, &attempt).await;
     assert!(untouched.unwrap().answers.is_empty());
     server.stop().await;
 }
