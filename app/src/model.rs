@@ -1,7 +1,10 @@
 //! Data sent between server and browser. Only what the viewer may see goes in these types.
 use crate::domain::identity::{JobRole, PartnerType, Role, Tier};
 use crate::domain::quiz::content::QuestionContent;
+use crate::domain::learning::StepState;
 use crate::domain::quiz::grading::Response;
+use crate::domain::quiz::review::QuestionReview;
+use crate::domain::steps::StepKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -124,4 +127,149 @@ pub struct AttemptView {
     pub questions: Vec<QuestionView>,
     /// Saved answers with the sequence number of the save, to resume on any device.
     pub answers: BTreeMap<i64, (Response, i64)>,
+    /// The server's clock when this view was made, so the browser's countdown does not
+    /// depend on the device clock.
+    pub server_now: i64,
+    pub path_id: i64,
+    pub step_id: i64,
+    pub quiz_title: String,
+    /// Present once submitted.
+    pub review: Option<AttemptReview>,
+}
+
+// ---- Learning paths ----
+
+/// A path in the learner's catalog, with their progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    pub path_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub required: bool,
+    pub estimated_minutes: i64,
+    pub step_count: usize,
+    pub progress_percent: u8,
+    pub started: bool,
+    pub completed_at: Option<i64>,
+    /// Where "Continue" goes: the first step that is not done.
+    pub next_step_id: Option<i64>,
+}
+
+/// A step in the player's step list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepSummary {
+    pub step_id: i64,
+    pub kind: StepKind,
+    pub title: String,
+    pub required: bool,
+    pub state: StepState,
+}
+
+/// A path as the player shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathOverview {
+    pub path_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub required: bool,
+    pub published: bool,
+    pub estimated_minutes: i64,
+    pub progress_percent: u8,
+    pub completed_at: Option<i64>,
+    pub steps: Vec<StepSummary>,
+}
+
+/// Everything the player page needs: the path and the open step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlayerData {
+    pub path: PathOverview,
+    pub step: Option<StepView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepView {
+    pub step_id: i64,
+    pub title: String,
+    pub kind: StepKind,
+    pub required: bool,
+    pub state: StepState,
+    pub body: StepBody,
+}
+
+/// The learner-facing content of a step. Never contains quiz answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StepBody {
+    Video {
+        src: String,
+        captions_src: Option<String>,
+        captions_language: String,
+        position_secs: f64,
+        duration_secs: Option<f64>,
+    },
+    Document {
+        /// Rendered from Markdown and sanitized on the server.
+        html: String,
+    },
+    Quiz(QuizOverview),
+    LiveSession {
+        starts_at: i64,
+        duration_minutes: i64,
+        host: String,
+        /// Shown once the learner has a seat.
+        join_url: Option<String>,
+        seats_left: Option<i64>,
+        attending: bool,
+        /// An iCalendar invitation, offered as a download.
+        ics: String,
+    },
+    Survey {
+        question: String,
+        /// The learner's answer, once given: rating 1–5 and comment.
+        answer: Option<(i64, String)>,
+    },
+    /// The step exists but is not open yet.
+    Locked,
+}
+
+/// A quiz step before or between attempts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizOverview {
+    pub pass_mark_percent: u32,
+    pub max_attempts: Option<u32>,
+    pub time_limit_secs: Option<i64>,
+    pub question_count: usize,
+    pub passed: bool,
+    pub open_attempt_id: Option<i64>,
+    pub attempts: Vec<AttemptSummary>,
+    /// Why a new attempt cannot start now, if it cannot.
+    pub start_blocked: Option<String>,
+    pub cooldown_until: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptSummary {
+    pub attempt_id: i64,
+    pub attempt_number: i64,
+    pub started_at: i64,
+    pub submitted_at: Option<i64>,
+    pub score_percent: Option<f64>,
+    pub passed: bool,
+}
+
+/// A submitted attempt as the learner may review it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptReview {
+    pub score_percent: f64,
+    pub passed: bool,
+    pub pass_mark_percent: u32,
+    pub questions: Vec<QuestionReview>,
+}
+
+/// What happened when a step was marked done.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StepDone {
+    pub step_done: bool,
+    /// Set when this made the whole path complete (now or earlier).
+    pub path_completed_at: Option<i64>,
+    pub next_step_id: Option<i64>,
 }

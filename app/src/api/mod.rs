@@ -4,3 +4,4 @@ pub mod auth;
 pub mod dev;
 pub mod orgs;
 pub mod training;
+pub mod learning;

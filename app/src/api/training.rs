@@ -8,9 +8,8 @@ use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 mod imp {
-    use crate::domain::identity::{PartnerType, Tier};
-    use crate::domain::learning::{may_open_path, Audience};
     use crate::domain::quiz::content::QuizConfig;
+    use crate::domain::steps::{StepKind, StepSettings};
     use crate::error::AppError;
     use crate::server::guard::Actor;
     use crate::server::repo::quiz::{self, AttemptRow, QuizError};
@@ -21,6 +20,7 @@ mod imp {
         fn from(error: QuizError) -> Self {
             match error {
                 QuizError::Database(error) => error.into(),
+                QuizError::Learning(error) => error.into(),
                 QuizError::Corrupt(error) => {
                     tracing::error!(%error, "stored quiz data is malformed");
                     AppError::Internal
@@ -29,47 +29,20 @@ mod imp {
         }
     }
 
-    /// The quiz settings of a step the actor may open; otherwise "not found".
+    /// The quiz settings of a step the actor may open and that is unlocked for them.
     pub async fn open_step(
         state: &AppState,
         actor: &Actor,
         step_id: i64,
     ) -> Result<QuizConfig, AppError> {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT p.status, p.audience_json FROM path_steps s JOIN learning_paths p ON p.id = s.path_id \
-             WHERE s.id = $1 AND s.kind = 'quiz'",
-        )
-        .bind(step_id)
-        .fetch_optional(&state.db.read)
-        .await?;
-        let (status, audience_json) = row.ok_or(AppError::NotFound)?;
-        let audience: Audience = serde_json::from_str(&audience_json).map_err(|error| {
-            tracing::error!(%error, step_id, "malformed audience");
-            AppError::Internal
-        })?;
-        let org = match actor.user.partner_org_id {
-            Some(org_id) => {
-                let row: Option<(String, String)> =
-                    sqlx::query_as("SELECT partner_type, tier FROM partner_orgs WHERE id = $1")
-                        .bind(org_id)
-                        .fetch_optional(&state.db.read)
-                        .await?;
-                row.and_then(|(kind, tier)| Some((PartnerType::parse(&kind)?, Tier::parse(&tier)?)))
-            }
-            None => None,
-        };
-        if !may_open_path(
-            actor.user.role,
-            status == "published",
-            &audience,
-            org,
-            actor.user.job_role,
-        ) {
-            return Err(AppError::NotFound);
+        let learner = crate::api::learning::imp::learner(state, actor).await?;
+        let (_, step) =
+            crate::api::learning::imp::unlocked_step(state, &learner, step_id, StepKind::Quiz)
+                .await?;
+        match step.settings()? {
+            StepSettings::Quiz(config) => Ok(config),
+            _ => Err(AppError::NotFound),
         }
-        quiz::quiz_config(&state.db, step_id)
-            .await?
-            .ok_or(AppError::NotFound)
     }
 
     /// The actor's own attempt and its quiz settings.
@@ -131,7 +104,7 @@ pub async fn start_quiz(step_id: i64) -> Result<AttemptView, AppError> {
             ))
         }
     };
-    quiz::attempt_view(&state.db, attempt_id)
+    quiz::attempt_view(&state.db, attempt_id, &config, state.clock.now_ms())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -143,8 +116,8 @@ pub async fn quiz_attempt(attempt_id: i64) -> Result<AttemptView, AppError> {
     use crate::server::guard::{app_state, authorize};
     let actor = authorize(Policy::SignedIn).await?;
     let state = app_state()?;
-    imp::own_attempt(&state, &actor, attempt_id).await?;
-    crate::server::repo::quiz::attempt_view(&state.db, attempt_id)
+    let (_, config) = imp::own_attempt(&state, &actor, attempt_id).await?;
+    crate::server::repo::quiz::attempt_view(&state.db, attempt_id, &config, state.clock.now_ms())
         .await?
         .ok_or(AppError::NotFound)
 }

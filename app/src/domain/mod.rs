@@ -7,4 +7,5 @@ pub mod quiz;
 pub mod rate_limit;
 pub mod retry;
 pub mod session;
+pub mod steps;
 pub mod validation;

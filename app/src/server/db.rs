@@ -65,6 +65,15 @@ impl Backend {
 }
 
 impl Db {
+    /// Appends a row lock for the rest of the transaction on PostgreSQL; SQLite's single
+    /// writer already serialises.
+    pub fn for_update(&self, sql: &str) -> String {
+        match self.backend {
+            Backend::Postgres => format!("{sql} FOR UPDATE"),
+            Backend::Sqlite => sql.to_string(),
+        }
+    }
+
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbSetupError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;

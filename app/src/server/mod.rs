@@ -3,6 +3,7 @@ pub mod crypto;
 pub mod db;
 pub mod guard;
 pub mod mail;
+pub mod markdown;
 pub mod repo;
 pub mod seed;
 pub mod state;

@@ -38,6 +38,15 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The host part of the public URL, e.g. for calendar UIDs.
+    pub fn host_name(&self) -> &str {
+        let rest = self
+            .public_base_url
+            .split_once("://")
+            .map_or(self.public_base_url.as_str(), |(_, rest)| rest);
+        rest.split(['/', ':']).next().unwrap_or(rest)
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.public_base_url.starts_with("https://")
     }

@@ -4,4 +4,5 @@ pub mod attempts;
 pub mod content;
 pub mod draw;
 pub mod grading;
+pub mod review;
 pub mod stats;

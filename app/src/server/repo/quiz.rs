@@ -5,8 +5,10 @@ use crate::domain::quiz::attempts::{score_percent, AttemptRecord, StartDecision}
 use crate::domain::quiz::content::{QuestionContent, QuizConfig};
 use crate::domain::quiz::draw::{draw, shuffle, BankEntry, SeededRng};
 use crate::domain::quiz::grading::{grade, AnswerKey, Response};
-pub use crate::model::{AttemptView, QuestionView, SubmitResult};
-use crate::server::db::{Backend, Db};
+pub use crate::model::{AttemptReview, AttemptView, QuestionView, SubmitResult};
+use crate::domain::quiz::review::{review_question, QuestionFeedback};
+use crate::server::repo::learning::{self, LearningError};
+use crate::server::db::Db;
 use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +17,8 @@ pub enum QuizError {
     Database(#[from] sqlx::Error),
     #[error("stored quiz data is malformed: {0}")]
     Corrupt(#[from] serde_json::Error),
+    #[error(transparent)]
+    Learning(#[from] LearningError),
 }
 
 // ---- Authoring (used by seeding and, later, the authoring UI) ----
@@ -66,12 +70,27 @@ pub async fn insert_question(
     tags: &[&str],
     now: i64,
 ) -> Result<i64, QuizError> {
+    let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+    insert_question_with_feedback(db, path_id, content, key, &QuestionFeedback::default(), &tags, now)
+        .await
+}
+
+pub async fn insert_question_with_feedback(
+    db: &Db,
+    path_id: i64,
+    content: &QuestionContent,
+    key: &AnswerKey,
+    feedback: &QuestionFeedback,
+    tags: &[String],
+    now: i64,
+) -> Result<i64, QuizError> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO quiz_questions (path_id, content_json, key_json, tags, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO quiz_questions (path_id, content_json, key_json, feedback_json, tags, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(path_id)
     .bind(serde_json::to_string(content)?)
     .bind(serde_json::to_string(key)?)
+    .bind(serde_json::to_string(feedback)?)
     .bind(tags.join(","))
     .bind(now)
     .fetch_one(&db.write)
@@ -164,8 +183,8 @@ pub async fn start_or_resume(
         submit(db, expired.id, config, now).await?;
     }
 
-    let bank: Vec<(i64, String, String, String, f64)> = sqlx::query_as(
-        "SELECT q.id, q.tags, q.content_json, q.key_json, q.weight FROM quiz_questions q \
+    let bank: Vec<(i64, String, String, String, f64, String)> = sqlx::query_as(
+        "SELECT q.id, q.tags, q.content_json, q.key_json, q.weight, q.feedback_json FROM quiz_questions q \
          JOIN path_steps s ON s.path_id = q.path_id WHERE s.id = $1 AND q.retired_at IS NULL ORDER BY q.id",
     )
     .bind(step_id)
@@ -220,7 +239,7 @@ pub async fn start_or_resume(
     };
     let mut rng = SeededRng::new(seed);
     for (position, question_id) in drawn.iter().enumerate() {
-        let Some((_, _, content_json, key_json, weight)) =
+        let Some((_, _, content_json, key_json, weight, feedback_json)) =
             bank.iter().find(|row| row.0 == *question_id)
         else {
             continue;
@@ -231,8 +250,8 @@ pub async fn start_or_resume(
             shuffle(&mut content.targets, &mut rng);
         }
         sqlx::query(
-            "INSERT INTO attempt_questions (attempt_id, position, question_id, content_json, key_json, weight) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO attempt_questions (attempt_id, position, question_id, content_json, key_json, weight, feedback_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(attempt_id)
         .bind(position as i64)
@@ -240,20 +259,12 @@ pub async fn start_or_resume(
         .bind(serde_json::to_string(&content)?)
         .bind(key_json)
         .bind(weight)
+        .bind(feedback_json)
         .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;
     Ok(StartOutcome::Started(attempt_id))
-}
-
-/// Locks the attempt row for the rest of the transaction on PostgreSQL; SQLite's single
-/// writer already serialises.
-fn locked(db: &Db, sql: &str) -> String {
-    match db.backend {
-        Backend::Postgres => format!("{sql} FOR UPDATE"),
-        Backend::Sqlite => sql.to_string(),
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,7 +290,7 @@ pub async fn save_answer(
 ) -> Result<SaveOutcome, QuizError> {
     let mut tx = db.write.begin().await?;
     let row: Option<AttemptRow> =
-        sqlx::query_as(&locked(db, &format!("{ATTEMPT_SELECT} WHERE id = $1")))
+        sqlx::query_as(&db.for_update(&format!("{ATTEMPT_SELECT} WHERE id = $1")))
             .bind(attempt_id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -331,16 +342,22 @@ pub async fn submit(
     let policy = config.policy();
     let mut tx = db.write.begin().await?;
     let row: Option<AttemptRow> =
-        sqlx::query_as(&locked(db, &format!("{ATTEMPT_SELECT} WHERE id = $1")))
+        sqlx::query_as(&db.for_update(&format!("{ATTEMPT_SELECT} WHERE id = $1")))
             .bind(attempt_id)
             .fetch_optional(&mut *tx)
             .await?;
     let Some(attempt) = row else { return Ok(None) };
-    if let (Some(_), Some(score)) = (attempt.submitted_at, attempt.score_percent) {
+    if let (Some(submitted_at), Some(score)) = (attempt.submitted_at, attempt.score_percent) {
+        drop(tx);
+        let passed = policy.passed(score);
+        if passed {
+            // Heals a pass whose progress record was interrupted; a no-op otherwise.
+            learning::mark_done(db, attempt.user_id, attempt.step_id, submitted_at).await?;
+        }
         return Ok(Some(SubmitResult {
             attempt_id,
             score_percent: score,
-            passed: policy.passed(score),
+            passed,
         }));
     }
     let questions: Vec<(i64, String, f64)> =
@@ -378,45 +395,99 @@ pub async fn submit(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    let passed = policy.passed(score);
+    if passed {
+        learning::mark_done(db, attempt.user_id, attempt.step_id, submitted_at).await?;
+    }
     Ok(Some(SubmitResult {
         attempt_id,
         score_percent: score,
-        passed: policy.passed(score),
+        passed,
     }))
 }
 
-pub async fn attempt_view(db: &Db, attempt_id: i64) -> Result<Option<AttemptView>, QuizError> {
+/// The attempt as its learner sees it: questions, saved answers, and once submitted, the
+/// review the quiz allows.
+pub async fn attempt_view(
+    db: &Db,
+    attempt_id: i64,
+    config: &QuizConfig,
+    now: i64,
+) -> Result<Option<AttemptView>, QuizError> {
     let Some(attempt) = attempt(db, attempt_id).await? else {
         return Ok(None);
     };
-    let questions: Vec<(i64, String)> =
-        sqlx::query_as("SELECT question_id, content_json FROM attempt_questions WHERE attempt_id = $1 ORDER BY position")
-            .bind(attempt_id)
-            .fetch_all(&db.write)
-            .await?;
-    let answers: Vec<(i64, String, i64)> = sqlx::query_as(
+    let Some(step) = learning::step(db, attempt.step_id).await? else {
+        return Ok(None);
+    };
+    let questions: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT question_id, content_json, key_json, feedback_json FROM attempt_questions WHERE attempt_id = $1 ORDER BY position",
+    )
+    .bind(attempt_id)
+    .fetch_all(&db.write)
+    .await?;
+    let saved: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT question_id, response_json, client_seq FROM attempt_answers WHERE attempt_id = $1",
     )
     .bind(attempt_id)
     .fetch_all(&db.write)
     .await?;
+    let answers: BTreeMap<i64, (Response, i64)> = saved
+        .into_iter()
+        .map(|(id, json, seq)| Ok((id, (serde_json::from_str(&json)?, seq))))
+        .collect::<Result<_, serde_json::Error>>()?;
+    let mut views = Vec::with_capacity(questions.len());
+    let mut parsed = Vec::with_capacity(questions.len());
+    for (question_id, content_json, key_json, feedback_json) in &questions {
+        let content: QuestionContent = serde_json::from_str(content_json)?;
+        views.push(QuestionView {
+            question_id: *question_id,
+            content: content.clone(),
+        });
+        parsed.push((*question_id, content, key_json, feedback_json));
+    }
+    let review = match (attempt.submitted_at, attempt.score_percent) {
+        (Some(_), Some(score)) => {
+            let policy = config.policy();
+            let history: Vec<_> = attempts_for(db, attempt.step_id, attempt.user_id)
+                .await?
+                .iter()
+                .map(AttemptRow::record)
+                .collect();
+            let level = policy.review(&history);
+            let mut reviews = Vec::with_capacity(parsed.len());
+            for (question_id, content, key_json, feedback_json) in &parsed {
+                let key: AnswerKey = serde_json::from_str(key_json)?;
+                let feedback: QuestionFeedback = serde_json::from_str(feedback_json)?;
+                reviews.push(review_question(
+                    *question_id,
+                    content,
+                    &key,
+                    &feedback,
+                    answers.get(question_id).map(|(r, _)| r),
+                    level,
+                ));
+            }
+            Some(AttemptReview {
+                score_percent: score,
+                passed: policy.passed(score),
+                pass_mark_percent: config.pass_mark_percent,
+                questions: reviews,
+            })
+        }
+        _ => None,
+    };
     Ok(Some(AttemptView {
         attempt_id,
         deadline_at: attempt.deadline_at,
         submitted_at: attempt.submitted_at,
-        questions: questions
-            .into_iter()
-            .map(|(question_id, json)| {
-                Ok(QuestionView {
-                    question_id,
-                    content: serde_json::from_str(&json)?,
-                })
-            })
-            .collect::<Result<_, serde_json::Error>>()?,
-        answers: answers
-            .into_iter()
-            .map(|(id, json, seq)| Ok((id, (serde_json::from_str(&json)?, seq))))
-            .collect::<Result<_, serde_json::Error>>()?,
+        questions: views,
+        answers,
+        server_now: now,
+        path_id: step.path_id,
+        step_id: step.id,
+        quiz_title: step.title,
+        review,
     }))
 }
 

@@ -1,0 +1,342 @@
+//! The kinds of step in a learning path and their settings, as stored in `config_json`.
+use super::identity::text_enum;
+use super::quiz::content::QuizConfig;
+use super::validation::FieldError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+text_enum!(
+    /// What a learner does in a step.
+    StepKind {
+        Video => "video" / "Video",
+        Document => "document" / "Reading",
+        Quiz => "quiz" / "Quiz",
+        LiveSession => "live_session" / "Live session",
+        Survey => "survey" / "Survey",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoStep {
+    /// A file under `public/` (e.g. `/media/intro.webm`) or an https URL.
+    pub src: String,
+    /// A WebVTT captions file, same rules as `src`.
+    #[serde(default)]
+    pub captions_src: Option<String>,
+    #[serde(default = "default_language")]
+    pub captions_language: String,
+    /// Known length, so "watched" does not depend on what the browser reports.
+    #[serde(default)]
+    pub duration_secs: Option<f64>,
+}
+
+fn default_language() -> String {
+    "en".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentStep {
+    /// Markdown; rendered and sanitized on the server.
+    pub markdown: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveSessionStep {
+    /// UTC milliseconds.
+    pub starts_at: i64,
+    pub duration_minutes: i64,
+    pub join_url: String,
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    #[serde(default)]
+    pub host: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyStep {
+    pub question: String,
+}
+
+/// The settings of one step, by kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepSettings {
+    Video(VideoStep),
+    Document(DocumentStep),
+    Quiz(QuizConfig),
+    LiveSession(LiveSessionStep),
+    Survey(SurveyStep),
+}
+
+impl StepSettings {
+    pub fn kind(&self) -> StepKind {
+        match self {
+            StepSettings::Video(_) => StepKind::Video,
+            StepSettings::Document(_) => StepKind::Document,
+            StepSettings::Quiz(_) => StepKind::Quiz,
+            StepSettings::LiveSession(_) => StepKind::LiveSession,
+            StepSettings::Survey(_) => StepKind::Survey,
+        }
+    }
+
+    pub fn parse(kind: StepKind, json: &str) -> Result<StepSettings, serde_json::Error> {
+        Ok(match kind {
+            StepKind::Video => StepSettings::Video(serde_json::from_str(json)?),
+            StepKind::Document => StepSettings::Document(serde_json::from_str(json)?),
+            StepKind::Quiz => StepSettings::Quiz(serde_json::from_str(json)?),
+            StepKind::LiveSession => StepSettings::LiveSession(serde_json::from_str(json)?),
+            StepKind::Survey => StepSettings::Survey(serde_json::from_str(json)?),
+        })
+    }
+
+    pub fn to_value(&self) -> serde_json::Value {
+        let value = match self {
+            StepSettings::Video(s) => serde_json::to_value(s),
+            StepSettings::Document(s) => serde_json::to_value(s),
+            StepSettings::Quiz(s) => serde_json::to_value(s),
+            StepSettings::LiveSession(s) => serde_json::to_value(s),
+            StepSettings::Survey(s) => serde_json::to_value(s),
+        };
+        // Plain structs of strings and numbers always serialize.
+        value.unwrap_or_default()
+    }
+
+    /// Problems an author must fix, each on the `settings` field or a named sub-field.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        let mut check = |ok: bool, field: &str, message: &str| {
+            if !ok {
+                problems.push(FieldError::new(field, message));
+            }
+        };
+        match self {
+            StepSettings::Video(video) => {
+                check(
+                    is_media_reference(&video.src),
+                    "src",
+                    "Use a file path like /media/intro.webm or an https:// address.",
+                );
+                if let Some(captions) = &video.captions_src {
+                    check(
+                        is_media_reference(captions),
+                        "captions_src",
+                        "Use a file path like /media/intro.vtt or an https:// address.",
+                    );
+                }
+                check(
+                    video.duration_secs.is_none_or(|d| d.is_finite() && d > 0.0),
+                    "duration_secs",
+                    "The duration must be a positive number of seconds.",
+                );
+            }
+            StepSettings::Document(document) => check(
+                !document.markdown.trim().is_empty(),
+                "markdown",
+                "Write the document's text.",
+            ),
+            StepSettings::Quiz(quiz) => {
+                check(
+                    quiz.pass_mark_percent <= 100,
+                    "pass_mark_percent",
+                    "The pass mark is a percentage from 0 to 100.",
+                );
+                check(
+                    quiz.max_attempts != Some(0),
+                    "max_attempts",
+                    "Allow at least one attempt, or leave it empty for no limit.",
+                );
+                check(
+                    quiz.cooldown_secs >= 0,
+                    "cooldown_secs",
+                    "The cooldown cannot be negative.",
+                );
+                check(
+                    quiz.time_limit_secs.is_none_or(|t| t >= 30),
+                    "time_limit_secs",
+                    "A time limit must be at least 30 seconds.",
+                );
+                check(
+                    quiz.draw_count != Some(0),
+                    "draw_count",
+                    "Draw at least one question, or leave it empty to ask them all.",
+                );
+            }
+            StepSettings::LiveSession(session) => {
+                check(
+                    session.join_url.starts_with("https://"),
+                    "join_url",
+                    "The join link must start with https://.",
+                );
+                check(
+                    (5..=8 * 60).contains(&session.duration_minutes),
+                    "duration_minutes",
+                    "A session lasts between 5 minutes and 8 hours.",
+                );
+                check(
+                    session.capacity.is_none_or(|c| c > 0),
+                    "capacity",
+                    "Capacity must be at least 1, or empty for no limit.",
+                );
+                check(
+                    session.starts_at > 0,
+                    "starts_at",
+                    "Choose when the session starts.",
+                );
+            }
+            StepSettings::Survey(survey) => check(
+                !survey.question.trim().is_empty(),
+                "question",
+                "Write the survey question.",
+            ),
+        }
+        problems
+    }
+}
+
+/// A same-site absolute path (no `..`, no scheme tricks) or an https URL.
+pub fn is_media_reference(reference: &str) -> bool {
+    let local = reference.starts_with('/')
+        && !reference.starts_with("//")
+        && !reference.contains("..")
+        && !reference.contains('\\');
+    let remote = reference.starts_with("https://") && reference.len() > "https://".len();
+    (local || remote) && !reference.chars().any(char::is_whitespace)
+}
+
+/// A video counts as watched once the learner reached 90 % of it (credits and a last
+/// second lost to a slow network should not hold anyone back).
+pub fn video_watched(position_secs: f64, duration_secs: Option<f64>) -> bool {
+    match duration_secs.filter(|d| d.is_finite() && *d > 0.0) {
+        Some(duration) => position_secs.is_finite() && position_secs >= duration * 0.9,
+        None => false,
+    }
+}
+
+/// Seats left at a live session, if it has a capacity.
+pub fn seats_left(capacity: Option<i64>, attending: i64) -> Option<i64> {
+    capacity.map(|c| (c - attending).max(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_text() {
+        for kind in StepKind::ALL {
+            assert_eq!(StepKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(StepKind::parse("podcast"), None);
+    }
+
+    #[test]
+    fn settings_parse_by_kind_and_serialize_back() {
+        let video = StepSettings::parse(
+            StepKind::Video,
+            r#"{"src": "/media/a.webm", "duration_secs": 12.5}"#,
+        )
+        .unwrap();
+        assert_eq!(video.kind(), StepKind::Video);
+        let StepSettings::Video(ref v) = video else {
+            panic!("expected a video")
+        };
+        assert_eq!(v.captions_language, "en");
+        let again =
+            StepSettings::parse(StepKind::Video, &video.to_value().to_string()).unwrap();
+        assert_eq!(again, video);
+        assert!(StepSettings::parse(StepKind::Survey, r#"{"src": "x"}"#).is_err());
+        assert!(StepSettings::parse(StepKind::Quiz, "{}").is_ok());
+    }
+
+    #[test]
+    fn media_references_must_be_local_paths_or_https() {
+        assert!(is_media_reference("/media/intro.webm"));
+        assert!(is_media_reference("https://cdn.example.com/v.mp4"));
+        for bad in [
+            "",
+            "media/intro.webm",
+            "//evil.example/v.mp4",
+            "/../etc/passwd",
+            "http://insecure.example/v.mp4",
+            "javascript:alert(1)",
+            "https://",
+            "/media/a b.webm",
+            "/media\\a.webm",
+        ] {
+            assert!(!is_media_reference(bad), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn each_kind_reports_its_own_problems() {
+        let fields = |settings: StepSettings| -> Vec<String> {
+            settings.problems().into_iter().map(|p| p.field).collect()
+        };
+        assert_eq!(
+            fields(StepSettings::Video(VideoStep {
+                src: "x".into(),
+                captions_src: Some("ftp://x".into()),
+                captions_language: "en".into(),
+                duration_secs: Some(-1.0),
+            })),
+            ["src", "captions_src", "duration_secs"]
+        );
+        assert_eq!(
+            fields(StepSettings::Document(DocumentStep {
+                markdown: "  \n".into()
+            })),
+            ["markdown"]
+        );
+        assert_eq!(
+            fields(StepSettings::Quiz(QuizConfig {
+                pass_mark_percent: 101,
+                max_attempts: Some(0),
+                cooldown_secs: -1,
+                time_limit_secs: Some(10),
+                draw_count: Some(0),
+                ..QuizConfig::default()
+            })),
+            [
+                "pass_mark_percent",
+                "max_attempts",
+                "cooldown_secs",
+                "time_limit_secs",
+                "draw_count"
+            ]
+        );
+        assert_eq!(
+            fields(StepSettings::LiveSession(LiveSessionStep {
+                starts_at: 0,
+                duration_minutes: 2,
+                join_url: "http://meet".into(),
+                capacity: Some(0),
+                host: String::new(),
+            })),
+            ["join_url", "duration_minutes", "capacity", "starts_at"]
+        );
+        assert_eq!(
+            fields(StepSettings::Survey(SurveyStep {
+                question: String::new()
+            })),
+            ["question"]
+        );
+        assert!(StepSettings::Quiz(QuizConfig::default()).problems().is_empty());
+    }
+
+    #[test]
+    fn video_counts_as_watched_from_ninety_percent() {
+        assert!(!video_watched(89.9, Some(100.0)));
+        assert!(video_watched(90.0, Some(100.0)));
+        assert!(video_watched(150.0, Some(100.0)));
+        assert!(!video_watched(f64::NAN, Some(100.0)));
+        assert!(!video_watched(50.0, None));
+        assert!(!video_watched(50.0, Some(0.0)));
+        assert!(!video_watched(50.0, Some(f64::INFINITY)));
+    }
+
+    #[test]
+    fn seats_never_go_negative() {
+        assert_eq!(seats_left(None, 10), None);
+        assert_eq!(seats_left(Some(10), 3), Some(7));
+        assert_eq!(seats_left(Some(10), 12), Some(0));
+    }
+}
