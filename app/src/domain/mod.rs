@@ -8,4 +8,5 @@ pub mod rate_limit;
 pub mod retry;
 pub mod session;
 pub mod steps;
+pub mod transfer;
 pub mod validation;

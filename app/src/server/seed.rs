@@ -1,7 +1,7 @@
 //! Demo data: a fictional vendor and a realistic spread of partners and people.
 use super::crypto::hash_password;
 use super::db::Db;
-use super::repo::{orgs, users};
+use super::repo::{authoring, orgs, users};
 use crate::domain::identity::{JobRole, PartnerType, Role, Tier};
 
 /// The password of every demo account. Shown on the sign-in page in demo mode only.
@@ -232,6 +232,16 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64) -> Result<bool, SeedError> {
             users::insert(&db.write, &user, now).await?;
         }
     }
+    for path in super::demo_content::demo_paths(now) {
+        let problems = crate::domain::transfer::import_problems(&path);
+        if !problems.is_empty() {
+            return Err(SeedError::Content(format!("{}: {problems:?}", path.title)));
+        }
+        let path_id = authoring::import(db, &path, now)
+            .await
+            .map_err(|e| SeedError::Content(e.to_string()))?;
+        authoring::set_published(db, path_id, true, now).await?;
+    }
     Ok(true)
 }
 
@@ -241,6 +251,8 @@ pub enum SeedError {
     Database(#[from] sqlx::Error),
     #[error("could not hash the demo password: {0}")]
     Hash(String),
+    #[error("demo learning content is invalid: {0}")]
+    Content(String),
 }
 
 #[cfg(test)]

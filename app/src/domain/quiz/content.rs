@@ -3,7 +3,7 @@
 use super::attempts::{QuizPolicy, ReviewLevel, ReviewWhen};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum QuestionKind {
     SingleChoice,
     MultipleChoice,

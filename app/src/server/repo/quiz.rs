@@ -2,7 +2,7 @@
 //! consistency: saves and the submit serialise on it (one writer on SQLite, a row lock on
 //! PostgreSQL), so no answer saved before submission is left out of the grade.
 use crate::domain::quiz::attempts::{score_percent, AttemptRecord, StartDecision};
-use crate::domain::quiz::content::{QuestionContent, QuizConfig};
+use crate::domain::quiz::content::{QuestionContent, QuestionKind, QuizConfig};
 use crate::domain::quiz::draw::{draw, shuffle, BankEntry, SeededRng};
 use crate::domain::quiz::grading::{grade, AnswerKey, Response};
 pub use crate::model::{AttemptReview, AttemptView, QuestionView, SubmitResult};
@@ -245,8 +245,12 @@ pub async fn start_or_resume(
             continue;
         };
         let mut content: QuestionContent = serde_json::from_str(content_json)?;
-        if config.shuffle_options {
+        // Ordering items and matching targets are always shuffled: as authored they would
+        // give the answer away.
+        if config.shuffle_options || content.kind == QuestionKind::Ordering {
             shuffle(&mut content.options, &mut rng);
+        }
+        if config.shuffle_options || content.kind == QuestionKind::Matching {
             shuffle(&mut content.targets, &mut rng);
         }
         sqlx::query(
