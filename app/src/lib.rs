@@ -72,6 +72,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/partners/:id") view=PartnerDetailPage ssr=ssr.clone()/>
                     <Route path=path!("/my-org") view=MyOrgPage ssr=ssr.clone()/>
                     <Route path=path!("/account") view=AccountPage ssr=ssr.clone()/>
+                    <Route path=path!("/learn") view=CatalogPage ssr=ssr.clone()/>
+                    <Route path=path!("/learn/:path_id") view=PlayerPage ssr=ssr.clone()/>
+                    <Route path=path!("/quiz/:attempt_id") view=QuizPage ssr=ssr.clone()/>
                     <Route path=path!("/dev/outbox") view=OutboxPage ssr=ssr/>
                 </Routes>
             </AppShell>

@@ -3,3 +3,4 @@ pub mod load;
 pub mod session;
 pub mod shell;
 pub mod time;
+pub mod video;

@@ -10,12 +10,15 @@ fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
         None => vec![("/login", "Sign in")],
         Some(Role::PartnerUser) => vec![
             ("/", "Home"),
+            ("/learn", "Learning"),
             ("/my-org", "My organisation"),
             ("/account", "Account"),
         ],
         Some(Role::PartnerManager | Role::VendorAdmin) => vec![
             ("/", "Home"),
             ("/partners", "Partners"),
+            ("/learn", "Learning"),
+            ("/author", "Authoring"),
             ("/account", "Account"),
         ],
     }

@@ -1,14 +1,18 @@
 mod account;
 mod home;
+mod learn;
 mod login;
 mod orgs;
 mod outbox;
+mod quiz;
 
 pub use account::AccountPage;
 pub use home::HomePage;
+pub use learn::{CatalogPage, PlayerPage};
 pub use login::{LoginPage, MagicLinkPage};
 pub use orgs::{MyOrgPage, PartnerDetailPage, PartnersPage};
 pub use outbox::OutboxPage;
+pub use quiz::QuizPage;
 
 use crate::components::load::NotFoundView;
 use leptos::prelude::*;
