@@ -1,7 +1,8 @@
 //! Data sent between server and browser. Only what the viewer may see goes in these types.
 use crate::domain::identity::{JobRole, PartnerType, Role, Tier};
 use crate::domain::quiz::content::QuestionContent;
-use crate::domain::learning::StepState;
+use crate::domain::learning::{Audience, StepState};
+use crate::domain::quiz::content::QuestionKind;
 use crate::domain::quiz::grading::Response;
 use crate::domain::quiz::review::QuestionReview;
 use crate::domain::steps::StepKind;
@@ -272,4 +273,80 @@ pub struct StepDone {
     /// Set when this made the whole path complete (now or earlier).
     pub path_completed_at: Option<i64>,
     pub next_step_id: Option<i64>,
+}
+
+// ---- Authoring ----
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthoredPathSummary {
+    pub path_id: i64,
+    pub title: String,
+    pub published: bool,
+    pub required: bool,
+    pub version: i64,
+    pub step_count: i64,
+    pub question_count: i64,
+    pub completion_count: i64,
+}
+
+/// The editable details of a path.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PathDetailsInput {
+    pub title: String,
+    pub summary: String,
+    pub required: bool,
+    pub estimated_minutes: i64,
+    pub audience: Audience,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditorStep {
+    pub step_id: i64,
+    pub kind: StepKind,
+    pub title: String,
+    pub required: bool,
+    /// The step's settings as pretty JSON, for editing.
+    pub settings_json: String,
+    pub attempt_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditorQuestion {
+    pub question_id: i64,
+    pub kind: QuestionKind,
+    pub prompt: String,
+    pub tags: Vec<String>,
+}
+
+/// Everything the path editor shows. Staff only: question keys stay out of it anyway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathEditorData {
+    pub path_id: i64,
+    pub details: PathDetailsInput,
+    pub published: bool,
+    pub version: i64,
+    pub steps: Vec<EditorStep>,
+    pub questions: Vec<EditorQuestion>,
+}
+
+/// Facility and discrimination of one question in one quiz.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemStatistic {
+    pub question_id: i64,
+    pub prompt: String,
+    pub attempts: usize,
+    pub facility: f64,
+    pub discrimination: Option<f64>,
+    pub needs_review: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizStatistics {
+    pub step_id: i64,
+    pub title: String,
+    pub path_id: i64,
+    pub submitted_attempts: i64,
+    pub pass_rate_percent: Option<f64>,
+    pub mean_score_percent: Option<f64>,
+    pub items: Vec<ItemStatistic>,
 }

@@ -4,6 +4,8 @@ mod common;
 use app::api::auth::*;
 use app::api::dev::*;
 use app::api::orgs::*;
+use app::api::authoring::*;
+use app::api::learning::*;
 use app::api::training::*;
 use app::error::AppError;
 use app::model::{HomeData, HomeView, OrgDetail, PartnerOrgSummary};
@@ -192,7 +194,114 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             ),
             false,
         ),
+        (LoadCatalog::PATH, Args::Form(vec![]), false),
+        (
+            LoadPlayer::PATH,
+            Args::Form(vec![("path_id", "1")]),
+            false,
+        ),
+        (
+            CompleteDocument::PATH,
+            Args::Form(vec![("step_id", "1")]),
+            false,
+        ),
+        (
+            SaveVideoPosition::PATH,
+            Args::Form(vec![("step_id", "1"), ("position_secs", "3")]),
+            false,
+        ),
+        (
+            RsvpLiveSession::PATH,
+            Args::Form(vec![("step_id", "1"), ("attending", "true")]),
+            false,
+        ),
+        (
+            AnswerSurvey::PATH,
+            Args::Form(vec![("step_id", "1"), ("rating", "5"), ("comment", "")]),
+            false,
+        ),
     ]
+    .into_iter()
+    .chain(authoring_table().into_iter().map(|(path, args)| (path, args, false)))
+    .collect()
+}
+
+/// Authoring server functions: vendor staff only.
+fn authoring_table() -> Vec<(&'static str, Args)> {
+    let details = serde_json::json!({"title": "T", "summary": "", "required": false, "estimated_minutes": 5,
+        "audience": {"partner_types": [], "tiers": [], "job_roles": []}});
+    vec![
+        (ListAuthoredPaths::PATH, Args::Form(vec![])),
+        (LoadPathEditor::PATH, Args::Form(vec![("path_id", "1")])),
+        (
+            SavePath::PATH,
+            Args::Json(serde_json::json!({"path_id": 1, "details": details})),
+        ),
+        (
+            SetPathPublished::PATH,
+            Args::Form(vec![("path_id", "1"), ("published", "false")]),
+        ),
+        (
+            SaveStep::PATH,
+            Args::Json(serde_json::json!({"path_id": 1, "step_id": null, "kind": "Survey", "title": "S",
+                "required": true, "settings_json": "{\"question\": \"Q?\"}"})),
+        ),
+        (
+            MoveStep::PATH,
+            Args::Form(vec![("step_id", "1"), ("up", "false")]),
+        ),
+        (DeleteStep::PATH, Args::Form(vec![("step_id", "999999")])),
+        (
+            AddQuestions::PATH,
+            Args::Json(serde_json::json!({"path_id": 1, "questions_json": "[]"})),
+        ),
+        (
+            RetireQuestion::PATH,
+            Args::Form(vec![("path_id", "1"), ("question_id", "999999")]),
+        ),
+        (ExportPath::PATH, Args::Form(vec![("path_id", "1")])),
+        (
+            ImportPath::PATH,
+            Args::Json(serde_json::json!({"json": "{}"})),
+        ),
+        (
+            LoadQuizStatistics::PATH,
+            Args::Form(vec![("step_id", "1")]),
+        ),
+    ]
+}
+
+async fn only_vendor_staff_author_paths(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let partner = sign_in(&server, NORTHWIND_USER).await;
+    let before = app::server::repo::authoring::export(&server.server.state.db, 1)
+        .await
+        .unwrap();
+    for (path, args) in authoring_table() {
+        let response = match &args {
+            Args::Form(fields) => call(&partner, &server, path, fields).await,
+            Args::Json(body) => partner.post(server.url(path)).json(body).send().await.unwrap(),
+        };
+        assert_eq!(response.status(), 403, "{path} must refuse partner users");
+    }
+    assert_eq!(
+        app::server::repo::authoring::export(&server.server.state.db, 1)
+            .await
+            .unwrap(),
+        before,
+        "nothing changed"
+    );
+    let manager = sign_in(&server, MANAGER).await;
+    let (status, list) = invoke::<Vec<app::model::AuthoredPathSummary>>(
+        &manager,
+        &server,
+        ListAuthoredPaths::PATH,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(list.unwrap().len(), 3, "the three demo paths");
+    server.stop().await;
 }
 
 async fn every_server_fn_is_classified_and_protected_ones_refuse_strangers(backend: Backend) {
@@ -417,4 +526,5 @@ both_backends!(
     cross_site_posts_are_refused,
     pages_health_and_metrics,
     production_hides_demo_and_dev_tools,
+    only_vendor_staff_author_paths,
 );

@@ -5,3 +5,4 @@ pub mod dev;
 pub mod orgs;
 pub mod training;
 pub mod learning;
+pub mod authoring;

@@ -193,8 +193,8 @@ fn StepList(path: PathOverview, current: Option<i64>, position: usize, total: us
                     let is_current = Some(step.step_id) == current;
                     let (mark, state_text) = match step.state {
                         StepState::Done => ("✓", "done"),
-                        StepState::Available => ("○", "open"),
-                        StepState::Locked => ("🔒", "locked"),
+                        StepState::Available => ("→", "open"),
+                        StepState::Locked => ("–", "locked"),
                     };
                     let optional = (!step.required).then_some(" (optional)");
                     let label = format!("{} — {}, {state_text}", step.title, step.kind.label());

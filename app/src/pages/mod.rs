@@ -1,4 +1,5 @@
 mod account;
+mod author;
 mod home;
 mod learn;
 mod login;
@@ -7,6 +8,7 @@ mod outbox;
 mod quiz;
 
 pub use account::AccountPage;
+pub use author::{AuthorListPage, PathEditorPage, QuizStatsPage};
 pub use home::HomePage;
 pub use learn::{CatalogPage, PlayerPage};
 pub use login::{LoginPage, MagicLinkPage};

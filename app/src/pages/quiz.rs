@@ -490,6 +490,9 @@ fn ReviewView(title: String, review: AttemptReview, back: String) -> impl IntoVi
             }}</p>
             <a class="button primary" href=back>"Back to the path"</a>
         </div>
+        {questions.iter().all(|q| q.outcome.is_none()).then(|| view! {
+            <p class="notice">"Which answers were right is shown once you pass or have used your last attempt."</p>
+        })}
         <ol class="questions review">
             {questions.into_iter().map(|q| view! { <ReviewCard q/> }).collect_view()}
         </ol>

@@ -515,3 +515,54 @@ pub async fn submit_expired(db: &Db, now: i64) -> Result<usize, QuizError> {
     }
     Ok(closed)
 }
+
+/// Per-question observations over every submitted attempt of a quiz step: the item's score
+/// and the weighted score on the rest of that attempt, for facility and discrimination.
+pub async fn item_observations(
+    db: &Db,
+    step_id: i64,
+) -> Result<BTreeMap<i64, Vec<crate::domain::quiz::stats::ItemObservation>>, QuizError> {
+    use crate::domain::quiz::stats::ItemObservation;
+    let questions: Vec<(i64, i64, String, f64)> = sqlx::query_as(
+        "SELECT aq.attempt_id, aq.question_id, aq.key_json, aq.weight FROM attempt_questions aq \
+         JOIN quiz_attempts a ON a.id = aq.attempt_id \
+         WHERE a.step_id = $1 AND a.submitted_at IS NOT NULL ORDER BY aq.attempt_id, aq.position",
+    )
+    .bind(step_id)
+    .fetch_all(&db.read)
+    .await?;
+    let answers: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT an.attempt_id, an.question_id, an.response_json FROM attempt_answers an \
+         JOIN quiz_attempts a ON a.id = an.attempt_id WHERE a.step_id = $1 AND a.submitted_at IS NOT NULL",
+    )
+    .bind(step_id)
+    .fetch_all(&db.read)
+    .await?;
+    let responses: BTreeMap<(i64, i64), Response> = answers
+        .into_iter()
+        .filter_map(|(attempt, question, json)| {
+            serde_json::from_str(&json).ok().map(|r| ((attempt, question), r))
+        })
+        .collect();
+    // Item score (fraction) and its weight, per attempt.
+    let mut by_attempt: BTreeMap<i64, Vec<(i64, f64, f64)>> = BTreeMap::new();
+    for (attempt, question, key_json, weight) in &questions {
+        let key: AnswerKey = serde_json::from_str(key_json)?;
+        let score = grade(&key, responses.get(&(*attempt, *question))).score;
+        by_attempt
+            .entry(*attempt)
+            .or_default()
+            .push((*question, score, *weight));
+    }
+    let mut observations: BTreeMap<i64, Vec<ItemObservation>> = BTreeMap::new();
+    for items in by_attempt.values() {
+        let total: f64 = items.iter().map(|(_, score, weight)| score * weight).sum();
+        for (question, score, weight) in items {
+            observations.entry(*question).or_default().push(ItemObservation {
+                item_score: *score,
+                rest_score: total - score * weight,
+            });
+        }
+    }
+    Ok(observations)
+}
