@@ -1,7 +1,7 @@
 //! Data sent between server and browser. Only what the viewer may see goes in these types.
 use crate::domain::identity::{JobRole, PartnerType, Role, Tier};
-use crate::domain::quiz::content::QuestionContent;
 use crate::domain::learning::{Audience, StepState};
+use crate::domain::quiz::content::QuestionContent;
 use crate::domain::quiz::content::QuestionKind;
 use crate::domain::quiz::grading::Response;
 use crate::domain::quiz::review::QuestionReview;

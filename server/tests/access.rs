@@ -2,10 +2,10 @@
 mod common;
 
 use app::api::auth::*;
-use app::api::dev::*;
-use app::api::orgs::*;
 use app::api::authoring::*;
+use app::api::dev::*;
 use app::api::learning::*;
+use app::api::orgs::*;
 use app::api::training::*;
 use app::error::AppError;
 use app::model::{HomeData, HomeView, OrgDetail, PartnerOrgSummary};
@@ -243,8 +243,10 @@ fn authoring_table() -> Vec<(&'static str, Args)> {
         ),
         (
             SaveStep::PATH,
-            Args::Json(serde_json::json!({"path_id": 1, "step_id": null, "kind": "Survey", "title": "S",
-                "required": true, "settings_json": "{\"question\": \"Q?\"}"})),
+            Args::Json(
+                serde_json::json!({"path_id": 1, "step_id": null, "kind": "Survey", "title": "S",
+                "required": true, "settings_json": "{\"question\": \"Q?\"}"}),
+            ),
         ),
         (
             MoveStep::PATH,
@@ -264,10 +266,7 @@ fn authoring_table() -> Vec<(&'static str, Args)> {
             ImportPath::PATH,
             Args::Json(serde_json::json!({"json": "{}"})),
         ),
-        (
-            LoadQuizStatistics::PATH,
-            Args::Form(vec![("step_id", "1")]),
-        ),
+        (LoadQuizStatistics::PATH, Args::Form(vec![("step_id", "1")])),
     ]
 }
 
@@ -280,7 +279,12 @@ async fn only_vendor_staff_author_paths(backend: Backend) {
     for (path, args) in authoring_table() {
         let response = match &args {
             Args::Form(fields) => call(&partner, &server, path, fields).await,
-            Args::Json(body) => partner.post(server.url(path)).json(body).send().await.unwrap(),
+            Args::Json(body) => partner
+                .post(server.url(path))
+                .json(body)
+                .send()
+                .await
+                .unwrap(),
         };
         assert_eq!(response.status(), 403, "{path} must refuse partner users");
     }

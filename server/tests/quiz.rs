@@ -118,7 +118,10 @@ async fn attempts_draw_by_tag_resume_and_hide_answer_keys(backend: Backend) {
     };
     let step = f.step(&config).await;
     let attempt = f.start(step, f.user, &config, 0, 42).await;
-    let view = quiz::attempt_view(&f.db, attempt, &config, 0).await.unwrap().unwrap();
+    let view = quiz::attempt_view(&f.db, attempt, &config, 0)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(view.questions.len(), 2);
     for question in &view.questions {
         let position = f
@@ -175,7 +178,10 @@ async fn autosave_keeps_the_newest_answer_and_survives_retries(backend: Backend)
         SaveOutcome::Stale,
         "the same save twice"
     );
-    let view = quiz::attempt_view(&f.db, attempt, &config, 0).await.unwrap().unwrap();
+    let view = quiz::attempt_view(&f.db, attempt, &config, 0)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         view.answers.get(&q),
         Some(&(Response::TrueFalse(true), 3)),
@@ -281,7 +287,10 @@ async fn deadlines_are_enforced_on_the_server_and_expired_attempts_close_once(ba
     };
     let step = f.step(&config).await;
     let attempt = f.start(step, f.user, &config, 0, 1).await;
-    let view = quiz::attempt_view(&f.db, attempt, &config, 0).await.unwrap().unwrap();
+    let view = quiz::attempt_view(&f.db, attempt, &config, 0)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(view.deadline_at, Some(MINUTE));
     let q = f.questions[0];
     let save_at = |response: Response, seq: i64, at: i64| {
@@ -378,7 +387,10 @@ async fn simultaneous_starts_create_one_attempt_and_edits_do_not_touch_it(backen
         1
     );
 
-    let before = quiz::attempt_view(&f.db, a, &config, 0).await.unwrap().unwrap();
+    let before = quiz::attempt_view(&f.db, a, &config, 0)
+        .await
+        .unwrap()
+        .unwrap();
     let edited = QuestionContent {
         kind: QuestionKind::SingleChoice,
         prompt: "Rewritten".into(),
@@ -394,7 +406,10 @@ async fn simultaneous_starts_create_one_attempt_and_edits_do_not_touch_it(backen
         .await
         .unwrap();
     assert_eq!(
-        quiz::attempt_view(&f.db, a, &config, 0).await.unwrap().unwrap(),
+        quiz::attempt_view(&f.db, a, &config, 0)
+            .await
+            .unwrap()
+            .unwrap(),
         before,
         "the attempt keeps the questions it was given"
     );

@@ -49,7 +49,10 @@ mod imp {
         let settings = StepSettings::parse(kind, json).map_err(|error| {
             AppError::field(
                 "settings",
-                format!("These settings are not valid for a {} step: {error}", kind.label()),
+                format!(
+                    "These settings are not valid for a {} step: {error}",
+                    kind.label()
+                ),
             )
         })?;
         let problems = settings.problems();
@@ -66,7 +69,10 @@ mod imp {
             .ok_or(AppError::NotFound)
     }
 
-    pub async fn existing_path(state: &AppState, path_id: i64) -> Result<learning::PathRow, AppError> {
+    pub async fn existing_path(
+        state: &AppState,
+        path_id: i64,
+    ) -> Result<learning::PathRow, AppError> {
         learning::path(&state.db, path_id)
             .await?
             .ok_or(AppError::NotFound)
@@ -229,7 +235,9 @@ pub async fn save_step(
     imp::existing_path(&state, path_id).await?;
     let now = state.clock.now_ms();
     match step_id {
-        None => Ok(authoring::add_step(&state.db, path_id, &title, required, &settings, now).await?),
+        None => {
+            Ok(authoring::add_step(&state.db, path_id, &title, required, &settings, now).await?)
+        }
         Some(step_id) => {
             let step = imp::existing_step(&state, step_id).await?;
             if step.path_id != path_id {
@@ -286,22 +294,29 @@ pub async fn add_questions(path_id: i64, questions_json: String) -> Result<usize
     use crate::server::repo::authoring;
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let questions: Vec<QuestionExport> = serde_json::from_str(&questions_json).map_err(|error| {
-        AppError::field(
-            "questions_json",
-            format!("This is not a list of questions in the export format: {error}"),
-        )
-    })?;
+    let questions: Vec<QuestionExport> =
+        serde_json::from_str(&questions_json).map_err(|error| {
+            AppError::field(
+                "questions_json",
+                format!("This is not a list of questions in the export format: {error}"),
+            )
+        })?;
     if questions.is_empty() {
-        return Err(AppError::field("questions_json", "Add at least one question."));
+        return Err(AppError::field(
+            "questions_json",
+            "Add at least one question.",
+        ));
     }
     let problems: Vec<FieldError> = questions
         .iter()
         .enumerate()
         .filter_map(|(index, q)| {
-            check_question(&q.content, &q.key)
-                .err()
-                .map(|message| FieldError::new("questions_json", format!("Question {}: {message}", index + 1)))
+            check_question(&q.content, &q.key).err().map(|message| {
+                FieldError::new(
+                    "questions_json",
+                    format!("Question {}: {message}", index + 1),
+                )
+            })
         })
         .collect();
     if !problems.is_empty() {
@@ -353,7 +368,10 @@ pub async fn import_path(json: String) -> Result<i64, AppError> {
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
     if json.len() > 5_000_000 {
-        return Err(AppError::field("json", "This file is too large to import (5 MB at most)."));
+        return Err(AppError::field(
+            "json",
+            "This file is too large to import (5 MB at most).",
+        ));
     }
     let export: PathExport = serde_json::from_str(&json).map_err(|error| {
         AppError::field(
@@ -392,8 +410,9 @@ pub async fn load_quiz_statistics(step_id: i64) -> Result<QuizStatistics, AppErr
     let count = scores.len();
     let policy = config.policy();
     let mean = (count > 0).then(|| scores.iter().map(|(s,)| s).sum::<f64>() / count as f64);
-    let pass_rate = (count > 0)
-        .then(|| 100.0 * scores.iter().filter(|(s,)| policy.passed(*s)).count() as f64 / count as f64);
+    let pass_rate = (count > 0).then(|| {
+        100.0 * scores.iter().filter(|(s,)| policy.passed(*s)).count() as f64 / count as f64
+    });
     let prompts: std::collections::HashMap<i64, String> = {
         let rows: Vec<(i64, String)> =
             sqlx::query_as("SELECT id, content_json FROM quiz_questions WHERE path_id = $1")

@@ -12,8 +12,8 @@ pub(crate) mod imp {
     use crate::domain::steps::{seats_left, StepKind, StepSettings};
     use crate::error::AppError;
     use crate::model::{
-        AttemptSummary, CatalogEntry, PathOverview, QuizOverview, StepBody, StepDone,
-        StepSummary, StepView,
+        AttemptSummary, CatalogEntry, PathOverview, QuizOverview, StepBody, StepDone, StepSummary,
+        StepView,
     };
     use crate::server::guard::Actor;
     use crate::server::repo::learning::{self, Learner, LearningError, PathRow, StepRow};
@@ -137,7 +137,10 @@ pub(crate) mod imp {
         })
     }
 
-    pub async fn catalog(state: &AppState, learner: &Learner) -> Result<Vec<CatalogEntry>, AppError> {
+    pub async fn catalog(
+        state: &AppState,
+        learner: &Learner,
+    ) -> Result<Vec<CatalogEntry>, AppError> {
         let paths = learning::open_paths(&state.db, learner).await?;
         let mut all_steps = learning::steps_of_all(&state.db).await?;
         let progress = learning::progress(&state.db, learner.user_id).await?;
@@ -205,7 +208,10 @@ pub(crate) mod imp {
             required: open.path.required == 1,
             published: open.path.published(),
             estimated_minutes: open.path.estimated_minutes,
-            progress_percent: progress_percent(&learning::step_progress(&open.steps, &open.progress)),
+            progress_percent: progress_percent(&learning::step_progress(
+                &open.steps,
+                &open.progress,
+            )),
             completed_at,
             steps,
         })
@@ -230,21 +236,27 @@ pub(crate) mod imp {
         let question_count = config
             .draw_count
             .map_or(bank_size as usize, |n| n.min(bank_size as usize));
-        let (start_blocked, cooldown_until, open_attempt_id) = match policy.decide_start(&records, now) {
-            StartDecision::Start => (None, None, None),
-            StartDecision::Resume { index } => (None, None, Some(attempts[index].id)),
-            StartDecision::AlreadyPassed => (Some("You have passed this quiz.".to_string()), None, None),
-            StartDecision::NoAttemptsLeft => (
-                Some("You have used all your attempts. Ask your partner manager for another.".to_string()),
-                None,
-                None,
-            ),
-            StartDecision::CoolingDown { until } => (
-                Some("You can try again after a short break.".to_string()),
-                Some(until),
-                None,
-            ),
-        };
+        let (start_blocked, cooldown_until, open_attempt_id) =
+            match policy.decide_start(&records, now) {
+                StartDecision::Start => (None, None, None),
+                StartDecision::Resume { index } => (None, None, Some(attempts[index].id)),
+                StartDecision::AlreadyPassed => {
+                    (Some("You have passed this quiz.".to_string()), None, None)
+                }
+                StartDecision::NoAttemptsLeft => (
+                    Some(
+                        "You have used all your attempts. Ask your partner manager for another."
+                            .to_string(),
+                    ),
+                    None,
+                    None,
+                ),
+                StartDecision::CoolingDown { until } => (
+                    Some("You can try again after a short break.".to_string()),
+                    Some(until),
+                    None,
+                ),
+            };
         Ok(QuizOverview {
             pass_mark_percent: config.pass_mark_percent,
             max_attempts: config.max_attempts,
@@ -286,10 +298,7 @@ pub(crate) mod imp {
                     src: video.src,
                     captions_src: video.captions_src,
                     captions_language: video.captions_language,
-                    position_secs: open
-                        .progress
-                        .get(&step.id)
-                        .map_or(0.0, |p| p.position_secs),
+                    position_secs: open.progress.get(&step.id).map_or(0.0, |p| p.position_secs),
                     duration_secs: video.duration_secs,
                 },
                 StepSettings::Document(document) => StepBody::Document {
@@ -302,15 +311,17 @@ pub(crate) mod imp {
                     let attending = learning::is_attending(&state.db, step.id, user_id).await?;
                     let taken = learning::attendee_count(&state.db, step.id).await?;
                     let uid = format!("live-session-{}@{}", step.id, state.settings.host_name());
-                    let ics = crate::domain::ics::live_session_ics(&crate::domain::ics::LiveSessionEvent {
-                        uid: &uid,
-                        title: &step.title,
-                        description: &format!("{} — {}", open.path.title, session.host),
-                        join_url: &session.join_url,
-                        starts_at_ms: session.starts_at,
-                        duration_minutes: session.duration_minutes,
-                        stamped_at_ms: state.clock.now_ms(),
-                    });
+                    let ics = crate::domain::ics::live_session_ics(
+                        &crate::domain::ics::LiveSessionEvent {
+                            uid: &uid,
+                            title: &step.title,
+                            description: &format!("{} — {}", open.path.title, session.host),
+                            join_url: &session.join_url,
+                            starts_at_ms: session.starts_at,
+                            duration_minutes: session.duration_minutes,
+                            stamped_at_ms: state.clock.now_ms(),
+                        },
+                    );
                     StepBody::LiveSession {
                         starts_at: session.starts_at,
                         duration_minutes: session.duration_minutes,
@@ -403,7 +414,10 @@ pub async fn complete_document(step_id: i64) -> Result<StepDone, AppError> {
     let (open, _) = imp::unlocked_step(&state, &learner, step_id, StepKind::Document).await?;
     learning::mark_done(&state.db, learner.user_id, step_id, state.clock.now_ms()).await?;
     let done = imp::step_done(&state, &learner, open.path.id, step_id).await?;
-    imp::redirect_form_post(&player_link(open.path.id, done.next_step_id.or(Some(step_id))));
+    imp::redirect_form_post(&player_link(
+        open.path.id,
+        done.next_step_id.or(Some(step_id)),
+    ));
     Ok(done)
 }
 
@@ -421,7 +435,7 @@ pub async fn save_video_position(
     use crate::server::repo::learning;
     let actor = authorize(Policy::SignedIn).await?;
     let state = app_state()?;
-    if !position_secs.is_finite() || position_secs < 0.0 || position_secs > 24.0 * 3600.0 {
+    if !position_secs.is_finite() || !(0.0..=24.0 * 3600.0).contains(&position_secs) {
         return Err(AppError::field(
             "position_secs",
             "The playback position must be a time within the video.",
@@ -462,9 +476,20 @@ pub async fn rsvp_live_session(step_id: i64, attending: bool) -> Result<StepDone
     };
     let now = state.clock.now_ms();
     if attending && session.starts_at + session.duration_minutes * 60_000 < now {
-        return Err(AppError::Conflict("This session has already taken place.".into()));
+        return Err(AppError::Conflict(
+            "This session has already taken place.".into(),
+        ));
     }
-    match learning::rsvp(&state.db, step_id, learner.user_id, attending, session.capacity, now).await? {
+    match learning::rsvp(
+        &state.db,
+        step_id,
+        learner.user_id,
+        attending,
+        session.capacity,
+        now,
+    )
+    .await?
+    {
         RsvpOutcome::Full => {
             return Err(AppError::Conflict(
                 "This session is full. Watch for the next date in announcements.".into(),
@@ -483,7 +508,11 @@ pub const MAX_SURVEY_COMMENT_CHARS: usize = 2000;
 
 /// Answers a step's "was this useful?" survey (1–5 and an optional comment).
 #[server]
-pub async fn answer_survey(step_id: i64, rating: i64, comment: String) -> Result<StepDone, AppError> {
+pub async fn answer_survey(
+    step_id: i64,
+    rating: i64,
+    comment: String,
+) -> Result<StepDone, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::steps::StepKind;
     use crate::server::guard::{app_state, authorize};
@@ -506,7 +535,10 @@ pub async fn answer_survey(step_id: i64, rating: i64, comment: String) -> Result
     learning::save_survey(&state.db, step_id, learner.user_id, rating, comment, now).await?;
     learning::mark_done(&state.db, learner.user_id, step_id, now).await?;
     let done = imp::step_done(&state, &learner, open.path.id, step_id).await?;
-    imp::redirect_form_post(&player_link(open.path.id, done.next_step_id.or(Some(step_id))));
+    imp::redirect_form_post(&player_link(
+        open.path.id,
+        done.next_step_id.or(Some(step_id)),
+    ));
     Ok(done)
 }
 

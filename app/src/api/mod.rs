@@ -1,8 +1,8 @@
 //! Server functions, one module per area. Each one authenticates through `server::guard`,
 //! validates, calls a repository, and returns a DTO or a typed `AppError`.
 pub mod auth;
+pub mod authoring;
 pub mod dev;
+pub mod learning;
 pub mod orgs;
 pub mod training;
-pub mod learning;
-pub mod authoring;

@@ -33,11 +33,7 @@ pub fn LessonVideo(
     let _ = (step_id, duration_secs, on_progress);
     let resume_note = (position_secs >= 1.0).then(|| {
         let whole = position_secs as i64;
-        format!(
-            "Resuming at {}:{:02}.",
-            whole / 60,
-            whole % 60
-        )
+        format!("Resuming at {}:{:02}.", whole / 60, whole % 60)
     });
     view! {
         <figure class="lesson-video">
@@ -169,7 +165,8 @@ mod hydrate {
                         save(media.current_time(), duration);
                     }
                 });
-                let _ = target.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+                let _ = target
+                    .add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
                 handler.forget();
             }
 
@@ -183,19 +180,19 @@ mod hydrate {
                         return;
                     }
                     last_saved.set(position);
-                    let Ok(params) = web_sys::UrlSearchParams::new() else { return };
+                    let Ok(params) = web_sys::UrlSearchParams::new() else {
+                        return;
+                    };
                     params.append("step_id", &step_id.to_string());
                     params.append("position_secs", &position.to_string());
                     if let Some(duration) = known_duration(&media) {
                         params.append("duration_secs", &duration.to_string());
                     }
                     if let Some(window) = web_sys::window() {
-                        let _ = window
-                            .navigator()
-                            .send_beacon_with_opt_url_search_params(
-                                SaveVideoPosition::PATH,
-                                Some(&params),
-                            );
+                        let _ = window.navigator().send_beacon_with_opt_url_search_params(
+                            SaveVideoPosition::PATH,
+                            Some(&params),
+                        );
                     }
                 })
             };

@@ -240,8 +240,7 @@ mod tests {
             panic!("expected a video")
         };
         assert_eq!(v.captions_language, "en");
-        let again =
-            StepSettings::parse(StepKind::Video, &video.to_value().to_string()).unwrap();
+        let again = StepSettings::parse(StepKind::Video, &video.to_value().to_string()).unwrap();
         assert_eq!(again, video);
         assert!(StepSettings::parse(StepKind::Survey, r#"{"src": "x"}"#).is_err());
         assert!(StepSettings::parse(StepKind::Quiz, "{}").is_ok());
@@ -319,7 +318,9 @@ mod tests {
             })),
             ["question"]
         );
-        assert!(StepSettings::Quiz(QuizConfig::default()).problems().is_empty());
+        assert!(StepSettings::Quiz(QuizConfig::default())
+            .problems()
+            .is_empty());
     }
 
     #[test]

@@ -67,7 +67,10 @@ pub fn check_title(title: &str) -> Result<String, FieldError> {
     if title.is_empty() {
         Err(FieldError::new("title", "Give the path a title."))
     } else if title.chars().count() > 120 {
-        Err(FieldError::new("title", "Keep the title under 120 characters."))
+        Err(FieldError::new(
+            "title",
+            "Keep the title under 120 characters.",
+        ))
     } else {
         Ok(title.to_string())
     }
@@ -79,7 +82,9 @@ pub fn import_problems(export: &PathExport) -> Vec<FieldError> {
     if export.format != FORMAT || export.format_version != FORMAT_VERSION {
         problems.push(FieldError::new(
             "format",
-            format!("This is not a learning path export (expected {FORMAT} version {FORMAT_VERSION})."),
+            format!(
+                "This is not a learning path export (expected {FORMAT} version {FORMAT_VERSION})."
+            ),
         ));
         return problems;
     }
@@ -106,15 +111,24 @@ pub fn import_problems(export: &PathExport) -> Vec<FieldError> {
     }
     for (index, step) in export.steps.iter().enumerate() {
         if step.title.trim().is_empty() {
-            problems.push(FieldError::new(&format!("steps[{index}].title"), "Give the step a title."));
+            problems.push(FieldError::new(
+                &format!("steps[{index}].title"),
+                "Give the step a title.",
+            ));
         }
         match StepSettings::parse(step.kind, &step.settings.to_string()) {
-            Ok(settings) => problems.extend(settings.problems().into_iter().map(|p| {
-                FieldError::new(&format!("steps[{index}].{}", p.field), p.message)
-            })),
+            Ok(settings) => problems.extend(
+                settings
+                    .problems()
+                    .into_iter()
+                    .map(|p| FieldError::new(&format!("steps[{index}].{}", p.field), p.message)),
+            ),
             Err(error) => problems.push(FieldError::new(
                 &format!("steps[{index}].settings"),
-                format!("These settings do not fit a {} step: {error}", step.kind.label()),
+                format!(
+                    "These settings do not fit a {} step: {error}",
+                    step.kind.label()
+                ),
             )),
         }
     }
@@ -150,7 +164,12 @@ pub fn check_question(content: &QuestionContent, key: &AnswerKey) -> Result<(), 
     if !unique(&option_ids) || !unique(&target_ids) {
         return Err("Two options share an id.".into());
     }
-    if content.options.iter().chain(&content.targets).any(|c| c.text.trim().is_empty()) {
+    if content
+        .options
+        .iter()
+        .chain(&content.targets)
+        .any(|c| c.text.trim().is_empty())
+    {
         return Err("An option has no text.".into());
     }
     let same_set = |a: &[u32], b: &[u32]| {
@@ -160,7 +179,12 @@ pub fn check_question(content: &QuestionContent, key: &AnswerKey) -> Result<(), 
         (QuestionKind::SingleChoice, AnswerKey::SingleChoice { options, correct }) => {
             option_ids.len() >= 2 && same_set(options, &option_ids) && option_ids.contains(correct)
         }
-        (QuestionKind::MultipleChoice, AnswerKey::MultipleChoice { options, correct, .. }) => {
+        (
+            QuestionKind::MultipleChoice,
+            AnswerKey::MultipleChoice {
+                options, correct, ..
+            },
+        ) => {
             option_ids.len() >= 2
                 && same_set(options, &option_ids)
                 && !correct.is_empty()
@@ -417,7 +441,10 @@ mod tests {
             tags: vec![],
             weight: 1.0,
         });
-        let fields: Vec<String> = import_problems(&broken).into_iter().map(|p| p.field).collect();
+        let fields: Vec<String> = import_problems(&broken)
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
         assert_eq!(
             fields,
             [

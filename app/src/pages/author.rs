@@ -19,7 +19,12 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 fn param_id(name: &'static str) -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
     let params = use_params_map();
-    move || params.read().get(name).and_then(|id| id.parse::<i64>().ok())
+    move || {
+        params
+            .read()
+            .get(name)
+            .and_then(|id| id.parse::<i64>().ok())
+    }
 }
 
 /// Errors of a server action, for `FormError` and field messages.
@@ -104,7 +109,8 @@ fn ProblemList(error: Signal<Option<AppError>>) -> impl IntoView {
 #[component]
 fn AuthoredList(paths: Vec<AuthoredPathSummary>) -> impl IntoView {
     if paths.is_empty() {
-        return view! { <p class="empty">"No paths yet. Create one below or import one."</p> }.into_any();
+        return view! { <p class="empty">"No paths yet. Create one below or import one."</p> }
+            .into_any();
     }
     view! {
         <ul class="card-list">
@@ -250,7 +256,11 @@ fn audience_boxes<T: Copy + PartialEq + Send + Sync + 'static>(
 }
 
 #[component]
-fn DetailsForm(path_id: i64, details: PathDetailsInput, action: ServerAction<SavePath>) -> impl IntoView {
+fn DetailsForm(
+    path_id: i64,
+    details: PathDetailsInput,
+    action: ServerAction<SavePath>,
+) -> impl IntoView {
     let title = RwSignal::new(details.title);
     let summary = RwSignal::new(details.summary);
     let required = RwSignal::new(details.required);
@@ -259,7 +269,8 @@ fn DetailsForm(path_id: i64, details: PathDetailsInput, action: ServerAction<Sav
     let tiers = RwSignal::new(details.audience.tiers);
     let roles = RwSignal::new(details.audience.job_roles);
     let error = action_error(action);
-    let message = move |field: &'static str| move || error.get().and_then(|e| e.field_message(field));
+    let message =
+        move |field: &'static str| move || error.get().and_then(|e| e.field_message(field));
     let saved = move || action.value().get().is_some_and(|r| r.is_ok()) && !action.pending().get();
     view! {
         <form class="card" on:submit=move |event| {
@@ -353,7 +364,13 @@ fn StepFields(
 }
 
 #[component]
-fn StepEditor(path_id: i64, step: EditorStep, index: usize, count: usize, actions: EditorActions) -> impl IntoView {
+fn StepEditor(
+    path_id: i64,
+    step: EditorStep,
+    index: usize,
+    count: usize,
+    actions: EditorActions,
+) -> impl IntoView {
     let EditorStep {
         step_id,
         kind,
@@ -367,11 +384,19 @@ fn StepEditor(path_id: i64, step: EditorStep, index: usize, count: usize, action
     let settings = RwSignal::new(settings_json);
     let submitted_here = RwSignal::new(false);
     let save_error = Signal::derive(move || {
-        if submitted_here.get() { actions.save_step.value().get().and_then(Result::err) } else { None }
+        if submitted_here.get() {
+            actions.save_step.value().get().and_then(Result::err)
+        } else {
+            None
+        }
     });
     let deleting_here = RwSignal::new(false);
     let delete_error = Signal::derive(move || {
-        if deleting_here.get() { actions.delete_step.value().get().and_then(Result::err) } else { None }
+        if deleting_here.get() {
+            actions.delete_step.value().get().and_then(Result::err)
+        } else {
+            None
+        }
     });
     view! {
         <li class="card editor-step">
@@ -418,7 +443,11 @@ fn NewStepForm(path_id: i64, action: ServerAction<SaveStep>) -> impl IntoView {
     let settings = RwSignal::new(settings_template(StepKind::Document).to_string());
     let submitted_here = RwSignal::new(false);
     let error = Signal::derive(move || {
-        if submitted_here.get() { action.value().get().and_then(Result::err) } else { None }
+        if submitted_here.get() {
+            action.value().get().and_then(Result::err)
+        } else {
+            None
+        }
     });
     // A successful add clears the form for the next step.
     Effect::new(move |_| {
@@ -458,7 +487,11 @@ fn NewStepForm(path_id: i64, action: ServerAction<SaveStep>) -> impl IntoView {
 }
 
 #[component]
-fn QuestionBank(path_id: i64, questions: Vec<EditorQuestion>, actions: EditorActions) -> impl IntoView {
+fn QuestionBank(
+    path_id: i64,
+    questions: Vec<EditorQuestion>,
+    actions: EditorActions,
+) -> impl IntoView {
     let json = RwSignal::new(String::new());
     let error = action_error(actions.add_questions);
     let count = questions.len();

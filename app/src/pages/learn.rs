@@ -34,7 +34,8 @@ pub fn CatalogPage() -> impl IntoView {
 #[component]
 fn CatalogList(entries: Vec<CatalogEntry>) -> impl IntoView {
     if entries.is_empty() {
-        return view! { <p class="empty">"No learning paths are assigned to you yet."</p> }.into_any();
+        return view! { <p class="empty">"No learning paths are assigned to you yet."</p> }
+            .into_any();
     }
     view! {
         <ul class="card-list path-list">
@@ -91,8 +92,18 @@ struct StepActions {
 pub fn PlayerPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let path_id = move || params.read().get("path_id").and_then(|id| id.parse::<i64>().ok());
-    let step_id = move || query.read().get("step").and_then(|id| id.parse::<i64>().ok());
+    let path_id = move || {
+        params
+            .read()
+            .get("path_id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    let step_id = move || {
+        query
+            .read()
+            .get("step")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
     let player = Resource::new(
         move || (path_id(), step_id()),
         |(path, step)| async move {
@@ -106,7 +117,9 @@ pub fn PlayerPage() -> impl IntoView {
     let go_next = move |done: &StepDone, current: i64| {
         let Some(path) = path_id() else { return };
         match done.next_step_id.filter(|next| *next != current) {
-            Some(next) if done.step_done => navigate(&player_link(path, Some(next)), Default::default()),
+            Some(next) if done.step_done => {
+                navigate(&player_link(path, Some(next)), Default::default())
+            }
             _ => player.refetch(),
         }
     };
@@ -183,7 +196,12 @@ fn Player(data: PlayerData, actions: StepActions) -> impl IntoView {
 }
 
 #[component]
-fn StepList(path: PathOverview, current: Option<i64>, position: usize, total: usize) -> impl IntoView {
+fn StepList(
+    path: PathOverview,
+    current: Option<i64>,
+    position: usize,
+    total: usize,
+) -> impl IntoView {
     let path_id = path.path_id;
     view! {
         <details class="step-list" open=true>

@@ -109,7 +109,13 @@ impl QuizState {
             ),
             pending: RwSignal::new(BTreeMap::new()),
             status: RwSignal::new(SaveStatus::Saved),
-            last_seq: StoredValue::new(view.answers.values().map(|(_, seq)| *seq).max().unwrap_or(0)),
+            last_seq: StoredValue::new(
+                view.answers
+                    .values()
+                    .map(|(_, seq)| *seq)
+                    .max()
+                    .unwrap_or(0),
+            ),
             sending: StoredValue::new(false),
             closed: RwSignal::new(false),
             #[cfg(feature = "hydrate")]
@@ -136,7 +142,8 @@ impl QuizState {
     }
 
     fn response(&self, question_id: i64) -> Option<Response> {
-        self.answers.with(|answers| answers.get(&question_id).cloned())
+        self.answers
+            .with(|answers| answers.get(&question_id).cloned())
     }
 }
 
@@ -166,9 +173,13 @@ fn TakeQuiz(view: AttemptView, on_submitted: Callback<()>) -> impl IntoView {
     client::start(state, &view, remaining_ms, on_submitted);
     let total = view.questions.len();
     let unanswered = move || {
-        state
-            .answers
-            .with(|answers| total - answers.keys().filter(|id| answers.get(id).is_some_and(is_answered)).count())
+        state.answers.with(|answers| {
+            total
+                - answers
+                    .keys()
+                    .filter(|id| answers.get(id).is_some_and(is_answered))
+                    .count()
+        })
     };
     let submit = move |_| {
         if unanswered() > 0 && !confirm.get_untracked() {
@@ -239,7 +250,12 @@ fn is_answered(response: &Response) -> bool {
 }
 
 #[component]
-fn QuestionCard(question: QuestionView, index: usize, total: usize, state: QuizState) -> impl IntoView {
+fn QuestionCard(
+    question: QuestionView,
+    index: usize,
+    total: usize,
+    state: QuizState,
+) -> impl IntoView {
     let QuestionView {
         question_id,
         content,
@@ -254,17 +270,32 @@ fn QuestionCard(question: QuestionView, index: usize, total: usize, state: QuizS
         }
     };
     let input = match content.kind {
-        QuestionKind::SingleChoice => choice_inputs(question_id, content.options, false, state).into_any(),
-        QuestionKind::MultipleChoice => choice_inputs(question_id, content.options, true, state).into_any(),
+        QuestionKind::SingleChoice => {
+            choice_inputs(question_id, content.options, false, state).into_any()
+        }
+        QuestionKind::MultipleChoice => {
+            choice_inputs(question_id, content.options, true, state).into_any()
+        }
         QuestionKind::TrueFalse => {
             let options = vec![
-                Choice { id: 1, text: "True".into() },
-                Choice { id: 0, text: "False".into() },
+                Choice {
+                    id: 1,
+                    text: "True".into(),
+                },
+                Choice {
+                    id: 0,
+                    text: "False".into(),
+                },
             ];
             true_false_inputs(question_id, options, state).into_any()
         }
-        QuestionKind::Ordering => view! { <OrderingInput question_id items=content.options state/> }.into_any(),
-        QuestionKind::Matching => view! { <MatchingInput question_id left=content.options right=content.targets state/> }.into_any(),
+        QuestionKind::Ordering => {
+            view! { <OrderingInput question_id items=content.options state/> }.into_any()
+        }
+        QuestionKind::Matching => {
+            view! { <MatchingInput question_id left=content.options right=content.targets state/> }
+                .into_any()
+        }
         QuestionKind::ShortText | QuestionKind::Numeric => {
             let numeric = content.kind == QuestionKind::Numeric;
             let id = format!("q{question_id}-text");
@@ -305,7 +336,12 @@ fn QuestionCard(question: QuestionView, index: usize, total: usize, state: QuizS
     }
 }
 
-fn choice_inputs(question_id: i64, options: Vec<Choice>, multiple: bool, state: QuizState) -> impl IntoView {
+fn choice_inputs(
+    question_id: i64,
+    options: Vec<Choice>,
+    multiple: bool,
+    state: QuizState,
+) -> impl IntoView {
     options
         .into_iter()
         .map(|choice| {
@@ -356,7 +392,11 @@ fn true_false_inputs(question_id: i64, options: Vec<Choice>, state: QuizState) -
             let value = choice.id == 1;
             let id = format!("q{question_id}-{value}");
             let label_for = id.clone();
-            let checked = move || state.answers.with(|a| a.get(&question_id) == Some(&Response::TrueFalse(value)));
+            let checked = move || {
+                state
+                    .answers
+                    .with(|a| a.get(&question_id) == Some(&Response::TrueFalse(value)))
+            };
             view! {
                 <label class="option" for=label_for>
                     <input
@@ -385,7 +425,11 @@ fn OrderingInput(question_id: i64, items: Vec<Choice>, state: QuizState) -> impl
     let order_for_move = order.clone();
     let move_item = move |from: usize, up: bool| {
         let mut current = order_for_move();
-        let to = if up { from.checked_sub(1) } else { Some(from + 1) };
+        let to = if up {
+            from.checked_sub(1)
+        } else {
+            Some(from + 1)
+        };
         if let Some(to) = to.filter(|to| *to < current.len()) {
             current.swap(from, to);
             state.answer(question_id, Response::Ordering(current));
@@ -428,7 +472,12 @@ fn OrderingInput(question_id: i64, items: Vec<Choice>, state: QuizState) -> impl
 }
 
 #[component]
-fn MatchingInput(question_id: i64, left: Vec<Choice>, right: Vec<Choice>, state: QuizState) -> impl IntoView {
+fn MatchingInput(
+    question_id: i64,
+    left: Vec<Choice>,
+    right: Vec<Choice>,
+    state: QuizState,
+) -> impl IntoView {
     left.into_iter()
         .map(|item| {
             let id = format!("q{question_id}-m{}", item.id);
@@ -549,8 +598,10 @@ mod client {
     impl Drop for Timers {
         fn drop(&mut self) {
             if let (Some(listener), Some(window)) = (self.online.take(), web_sys::window()) {
-                let _ = window
-                    .remove_event_listener_with_callback("online", listener.as_ref().unchecked_ref());
+                let _ = window.remove_event_listener_with_callback(
+                    "online",
+                    listener.as_ref().unchecked_ref(),
+                );
             }
         }
     }
@@ -581,8 +632,11 @@ mod client {
         remaining_ms: RwSignal<Option<i64>>,
         on_submitted: Callback<()>,
     ) {
-        let server_seqs: BTreeMap<i64, i64> =
-            view.answers.iter().map(|(id, (_, seq))| (*id, *seq)).collect();
+        let server_seqs: BTreeMap<i64, i64> = view
+            .answers
+            .iter()
+            .map(|(id, (_, seq))| (*id, *seq))
+            .collect();
         let deadline = view.deadline_at.map(|d| d - view.server_now);
         Effect::new(move |_| {
             // Answers saved on this device but never confirmed: newer than the server's copy.
@@ -767,7 +821,11 @@ mod tests {
     #[test]
     fn sequence_numbers_always_increase() {
         assert_eq!(next_sequence(0, 1_000), 1_000);
-        assert_eq!(next_sequence(1_000, 1_000), 1_001, "two changes in one millisecond");
+        assert_eq!(
+            next_sequence(1_000, 1_000),
+            1_001,
+            "two changes in one millisecond"
+        );
         assert_eq!(next_sequence(5_000, 1_000), 5_001, "the clock went back");
     }
 

@@ -6,9 +6,7 @@ use crate::domain::quiz::attempts::{ReviewLevel, ReviewWhen};
 use crate::domain::quiz::content::{Choice, QuestionContent, QuestionKind, QuizConfig};
 use crate::domain::quiz::grading::{AnswerKey, MultiScoring};
 use crate::domain::quiz::review::QuestionFeedback;
-use crate::domain::steps::{
-    DocumentStep, LiveSessionStep, StepSettings, SurveyStep, VideoStep,
-};
+use crate::domain::steps::{DocumentStep, LiveSessionStep, StepSettings, SurveyStep, VideoStep};
 use crate::domain::transfer::{PathExport, QuestionExport, StepExport, FORMAT, FORMAT_VERSION};
 use std::collections::BTreeMap;
 
@@ -189,7 +187,9 @@ fn matching(prompt: &str, pairs: &[(&str, &str)], why: &str, tag: &str) -> Quest
         choices(&left),
         choices(&right),
         AnswerKey::Matching {
-            pairs: (1..=pairs.len() as u32).map(|i| (i, i)).collect::<BTreeMap<_, _>>(),
+            pairs: (1..=pairs.len() as u32)
+                .map(|i| (i, i))
+                .collect::<BTreeMap<_, _>>(),
         },
         why,
         tag,
@@ -253,12 +253,62 @@ fn sales(office_hours: i64) -> PathExport {
     use MultiScoring::*;
     let tag = "positioning";
     let mut questions = vec![
-        single("Who is Lumen's primary buyer?", &["Chief Financial Officer", "Head of Operations", "IT help-desk lead", "Marketing coordinator"], 2, "Lumen is bought by operations leaders who own weekly reporting.", tag),
-        single("Which pain does Lumen's positioning lead with?", &["Slow laptops", "Hours lost rebuilding operational reports by hand", "High cloud storage bills", "Email spam"], 2, "The core story: manual, spreadsheet-based operational reporting.", tag),
-        true_false("Lumen replaces the customer's ERP system.", false, "Lumen connects to the ERP and reads from it; it does not replace it.", tag),
-        numeric("What is the minimum company size (employees) in Lumen's ideal customer profile?", 200.0, 0.0, "The ICP is companies of 200 to 5,000 people.", tag),
-        short_text("Name the Lumen feature that sends a message when a metric crosses a threshold.", &["alerts", "alert", "metric alerts"], "Alerts notify owners the moment a metric crosses its threshold.", tag),
-        multiple("Which of these are Lumen differentiators? (Choose all that apply.)", &["Live connectors to ERP and CRM", "Dashboards ready in a day", "On-premises mainframe hosting", "Alerts with owners and escalation"], &[1, 2, 4], Partial, "Lumen is cloud-only; the other three are the differentiators.", tag),
+        single(
+            "Who is Lumen's primary buyer?",
+            &[
+                "Chief Financial Officer",
+                "Head of Operations",
+                "IT help-desk lead",
+                "Marketing coordinator",
+            ],
+            2,
+            "Lumen is bought by operations leaders who own weekly reporting.",
+            tag,
+        ),
+        single(
+            "Which pain does Lumen's positioning lead with?",
+            &[
+                "Slow laptops",
+                "Hours lost rebuilding operational reports by hand",
+                "High cloud storage bills",
+                "Email spam",
+            ],
+            2,
+            "The core story: manual, spreadsheet-based operational reporting.",
+            tag,
+        ),
+        true_false(
+            "Lumen replaces the customer's ERP system.",
+            false,
+            "Lumen connects to the ERP and reads from it; it does not replace it.",
+            tag,
+        ),
+        numeric(
+            "What is the minimum company size (employees) in Lumen's ideal customer profile?",
+            200.0,
+            0.0,
+            "The ICP is companies of 200 to 5,000 people.",
+            tag,
+        ),
+        short_text(
+            "Name the Lumen feature that sends a message when a metric crosses a threshold.",
+            &["alerts", "alert", "metric alerts"],
+            "Alerts notify owners the moment a metric crosses its threshold.",
+            tag,
+        ),
+        multiple(
+            "Which of these are Lumen differentiators? (Choose all that apply.)",
+            &[
+                "Live connectors to ERP and CRM",
+                "Dashboards ready in a day",
+                "On-premises mainframe hosting",
+                "Alerts with owners and escalation",
+            ],
+            &[1, 2, 4],
+            Partial,
+            "Lumen is cloud-only; the other three are the differentiators.",
+            tag,
+        ),
     ];
     let tag = "discovery";
     questions.extend([
@@ -277,8 +327,24 @@ fn sales(office_hours: i64) -> PathExport {
     ]);
     let tag = "demo";
     questions.extend([
-        ordering("Order a customer demo.", &["Restate the customer's problem", "Show their report rebuilt in Lumen", "Show an alert firing", "Agree the trial plan"], "Start from their pain, show the outcome, then the next step.", tag),
-        single("How long should the first demo be?", &["5 minutes", "About 30 minutes", "2 hours", "A full day"], 2, "Thirty minutes keeps attention and leaves time for questions.", tag),
+        ordering(
+            "Order a customer demo.",
+            &[
+                "Restate the customer's problem",
+                "Show their report rebuilt in Lumen",
+                "Show an alert firing",
+                "Agree the trial plan",
+            ],
+            "Start from their pain, show the outcome, then the next step.",
+            tag,
+        ),
+        single(
+            "How long should the first demo be?",
+            &["5 minutes", "About 30 minutes", "2 hours", "A full day"],
+            2,
+            "Thirty minutes keeps attention and leaves time for questions.",
+            tag,
+        ),
     ]);
     path(
         "Sales Certification",
@@ -318,11 +384,43 @@ fn technical(office_hours: i64) -> PathExport {
     use MultiScoring::*;
     let tag = "setup";
     let mut questions = vec![
-        ordering("Put a new Lumen workspace setup in order.", &["Create the workspace and invite admins", "Configure single sign-on", "Connect the first data source", "Build the first dashboard"], "Access first, then data, then content.", tag),
-        single("Which sign-in standard does Lumen support for single sign-on?", &["SAML 2.0", "FTP", "POP3", "LDAP over UDP"], 1, "Lumen supports SAML 2.0 (and OIDC) for SSO.", tag),
-        numeric("How many minutes does a standard connector wait between syncs by default?", 15.0, 0.0, "Standard connectors sync every 15 minutes.", tag),
-        true_false("Workspace admins can restrict dashboards to groups.", true, "Dashboards can be shared with groups only.", tag),
-        short_text("What file format does Lumen accept for bulk user import?", &["csv", "comma-separated values", ".csv"], "Bulk import takes a CSV file.", tag),
+        ordering(
+            "Put a new Lumen workspace setup in order.",
+            &[
+                "Create the workspace and invite admins",
+                "Configure single sign-on",
+                "Connect the first data source",
+                "Build the first dashboard",
+            ],
+            "Access first, then data, then content.",
+            tag,
+        ),
+        single(
+            "Which sign-in standard does Lumen support for single sign-on?",
+            &["SAML 2.0", "FTP", "POP3", "LDAP over UDP"],
+            1,
+            "Lumen supports SAML 2.0 (and OIDC) for SSO.",
+            tag,
+        ),
+        numeric(
+            "How many minutes does a standard connector wait between syncs by default?",
+            15.0,
+            0.0,
+            "Standard connectors sync every 15 minutes.",
+            tag,
+        ),
+        true_false(
+            "Workspace admins can restrict dashboards to groups.",
+            true,
+            "Dashboards can be shared with groups only.",
+            tag,
+        ),
+        short_text(
+            "What file format does Lumen accept for bulk user import?",
+            &["csv", "comma-separated values", ".csv"],
+            "Bulk import takes a CSV file.",
+            tag,
+        ),
     ];
     let tag = "integrations";
     questions.extend([
@@ -334,10 +432,48 @@ fn technical(office_hours: i64) -> PathExport {
     ]);
     let tag = "troubleshooting";
     questions.extend([
-        ordering("Order the steps to troubleshoot a failed sync.", &["Read the sync log", "Check the connector's credentials", "Re-run the sync", "Escalate with the log attached"], "Evidence first, fix, retry, then escalate with evidence.", tag),
-        single("A dashboard shows yesterday's numbers. The most likely cause?", &["The browser is old", "The connector's last sync failed", "The dashboard is too big", "The user is not an admin"], 2, "Stale data almost always means a failed or paused sync.", tag),
-        short_text("Which HTTP status code means the API rate limit was hit?", &["429"], "429 Too Many Requests.", tag),
-        multiple("Which belong in an escalation to Lumen support? (Choose all that apply.)", &["Workspace ID", "Sync log excerpt", "The customer's admin password", "Time the problem started (UTC)"], &[1, 2, 4], AllOrNothing, "Never send passwords; the rest lets support act at once.", tag),
+        ordering(
+            "Order the steps to troubleshoot a failed sync.",
+            &[
+                "Read the sync log",
+                "Check the connector's credentials",
+                "Re-run the sync",
+                "Escalate with the log attached",
+            ],
+            "Evidence first, fix, retry, then escalate with evidence.",
+            tag,
+        ),
+        single(
+            "A dashboard shows yesterday's numbers. The most likely cause?",
+            &[
+                "The browser is old",
+                "The connector's last sync failed",
+                "The dashboard is too big",
+                "The user is not an admin",
+            ],
+            2,
+            "Stale data almost always means a failed or paused sync.",
+            tag,
+        ),
+        short_text(
+            "Which HTTP status code means the API rate limit was hit?",
+            &["429"],
+            "429 Too Many Requests.",
+            tag,
+        ),
+        multiple(
+            "Which belong in an escalation to Lumen support? (Choose all that apply.)",
+            &[
+                "Workspace ID",
+                "Sync log excerpt",
+                "The customer's admin password",
+                "Time the problem started (UTC)",
+            ],
+            &[1, 2, 4],
+            AllOrNothing,
+            "Never send passwords; the rest lets support act at once.",
+            tag,
+        ),
     ]);
     path(
         "Technical Certification",
@@ -379,16 +515,80 @@ fn technical(office_hours: i64) -> PathExport {
 fn support() -> PathExport {
     let tag = "faq";
     let mut questions = vec![
-        single("A user forgot their password and the workspace uses SSO. What do you tell them?", &["Reset it in Lumen", "Reset it with their company's identity provider", "Create a second account", "Wait 24 hours"], 2, "With SSO, the identity provider owns the password.", tag),
-        true_false("Exporting a dashboard to PDF is available on every plan.", true, "PDF export is on every plan.", tag),
-        short_text("Which page in Lumen shows the status of every connector?", &["data sources", "data sources page", "sources"], "Settings → Data sources lists every connector with its status.", tag),
+        single(
+            "A user forgot their password and the workspace uses SSO. What do you tell them?",
+            &[
+                "Reset it in Lumen",
+                "Reset it with their company's identity provider",
+                "Create a second account",
+                "Wait 24 hours",
+            ],
+            2,
+            "With SSO, the identity provider owns the password.",
+            tag,
+        ),
+        true_false(
+            "Exporting a dashboard to PDF is available on every plan.",
+            true,
+            "PDF export is on every plan.",
+            tag,
+        ),
+        short_text(
+            "Which page in Lumen shows the status of every connector?",
+            &["data sources", "data sources page", "sources"],
+            "Settings → Data sources lists every connector with its status.",
+            tag,
+        ),
     ];
     let tag = "escalation";
     questions.extend([
-        ordering("Order the escalation path for a customer-reported outage.", &["Confirm impact and scope", "Open a P1 ticket with Lumen", "Update the customer every hour", "Write the incident summary"], "Scope, escalate, communicate, close.", tag),
-        matching("Match each situation to its priority.", &[("All dashboards down for every user", "P1"), ("One connector failing", "P2"), ("A chart colour is wrong", "P4"), ("Slow exports for one team", "P3")], "Priority follows impact: how many users, how badly.", tag),
-        single("Who may request a data deletion under the contract?", &["Any user", "The customer's workspace owner", "The reseller's sales rep", "Anyone with the link"], 2, "Only the workspace owner may request deletion.", tag),
-        multiple("Which details must a P1 ticket include? (Choose all that apply.)", &["Workspace ID", "Number of users affected", "Start time in UTC", "The customer's favourite colour"], &[1, 2, 3], MultiScoring::AllOrNothing, "Identify, size and time the incident.", tag),
+        ordering(
+            "Order the escalation path for a customer-reported outage.",
+            &[
+                "Confirm impact and scope",
+                "Open a P1 ticket with Lumen",
+                "Update the customer every hour",
+                "Write the incident summary",
+            ],
+            "Scope, escalate, communicate, close.",
+            tag,
+        ),
+        matching(
+            "Match each situation to its priority.",
+            &[
+                ("All dashboards down for every user", "P1"),
+                ("One connector failing", "P2"),
+                ("A chart colour is wrong", "P4"),
+                ("Slow exports for one team", "P3"),
+            ],
+            "Priority follows impact: how many users, how badly.",
+            tag,
+        ),
+        single(
+            "Who may request a data deletion under the contract?",
+            &[
+                "Any user",
+                "The customer's workspace owner",
+                "The reseller's sales rep",
+                "Anyone with the link",
+            ],
+            2,
+            "Only the workspace owner may request deletion.",
+            tag,
+        ),
+        multiple(
+            "Which details must a P1 ticket include? (Choose all that apply.)",
+            &[
+                "Workspace ID",
+                "Number of users affected",
+                "Start time in UTC",
+                "The customer's favourite colour",
+            ],
+            &[1, 2, 3],
+            MultiScoring::AllOrNothing,
+            "Identify, size and time the incident.",
+            tag,
+        ),
     ]);
     let tag = "sla";
     questions.extend([
@@ -585,7 +785,11 @@ mod tests {
         ] {
             assert!(kinds.contains(&kind), "{kind:?} missing");
         }
-        let steps: HashSet<_> = paths.iter().flat_map(|p| &p.steps).map(|s| s.kind).collect();
+        let steps: HashSet<_> = paths
+            .iter()
+            .flat_map(|p| &p.steps)
+            .map(|s| s.kind)
+            .collect();
         assert_eq!(steps.len(), StepKind::ALL.len(), "every step kind is used");
     }
 }

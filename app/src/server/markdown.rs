@@ -5,7 +5,8 @@
 /// attributes left; links get `rel="noopener noreferrer"`.
 pub fn render_markdown(markdown: &str) -> String {
     use pulldown_cmark::{html, Options, Parser};
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
     ammonia::Builder::default()
@@ -21,7 +22,9 @@ mod tests {
 
     #[test]
     fn renders_common_markdown() {
-        let html = render_markdown("# Escalation\n\n| Tier | SLA |\n|---|---|\n| P1 | 1 h |\n\n- **bold** item");
+        let html = render_markdown(
+            "# Escalation\n\n| Tier | SLA |\n|---|---|\n| P1 | 1 h |\n\n- **bold** item",
+        );
         assert!(html.contains("<h1>Escalation</h1>"));
         assert!(html.contains("<table>"));
         assert!(html.contains("<td>P1</td>"));

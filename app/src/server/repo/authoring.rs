@@ -225,13 +225,19 @@ pub async fn update_path(
     Ok(updated.rows_affected() == 1)
 }
 
-pub async fn set_published(db: &Db, path_id: i64, published: bool, now: i64) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query("UPDATE learning_paths SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(if published { "published" } else { "draft" })
-        .bind(now)
-        .bind(path_id)
-        .execute(&db.write)
-        .await?;
+pub async fn set_published(
+    db: &Db,
+    path_id: i64,
+    published: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let updated =
+        sqlx::query("UPDATE learning_paths SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(if published { "published" } else { "draft" })
+            .bind(now)
+            .bind(path_id)
+            .execute(&db.write)
+            .await?;
     Ok(updated.rows_affected() == 1)
 }
 
@@ -292,7 +298,11 @@ pub async fn move_step(db: &Db, step: &StepRow, up: bool, now: i64) -> Result<()
     let Some(index) = steps.iter().position(|s| s.id == step.id) else {
         return Ok(());
     };
-    let target = if up { index.checked_sub(1) } else { Some(index + 1) };
+    let target = if up {
+        index.checked_sub(1)
+    } else {
+        Some(index + 1)
+    };
     let Some(target) = target.filter(|t| *t < steps.len()) else {
         return Ok(());
     };
@@ -313,10 +323,11 @@ pub async fn move_step(db: &Db, step: &StepRow, up: bool, now: i64) -> Result<()
 /// Deletes a step. Refused (returns false) for a quiz step that has attempts: its history
 /// belongs to the learners.
 pub async fn delete_step(db: &Db, step: &StepRow, now: i64) -> Result<bool, LearningError> {
-    let (attempts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM quiz_attempts WHERE step_id = $1")
-        .bind(step.id)
-        .fetch_one(&db.read)
-        .await?;
+    let (attempts,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM quiz_attempts WHERE step_id = $1")
+            .bind(step.id)
+            .fetch_one(&db.read)
+            .await?;
     if attempts > 0 {
         return Ok(false);
     }
@@ -353,7 +364,11 @@ pub async fn bank(db: &Db, path_id: i64) -> Result<Vec<BankQuestion>, LearningEr
                     content: serde_json::from_str(&content)?,
                     key: serde_json::from_str(&key)?,
                     feedback: serde_json::from_str::<QuestionFeedback>(&feedback)?,
-                    tags: tags.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect(),
+                    tags: tags
+                        .split(',')
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                        .collect(),
                     weight,
                 },
             })
@@ -375,7 +390,12 @@ pub async fn add_questions(
 }
 
 /// Retires a question: new attempts no longer draw it; past attempts keep their copy.
-pub async fn retire_question(db: &Db, path_id: i64, question_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn retire_question(
+    db: &Db,
+    path_id: i64,
+    question_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let mut tx = db.write.begin().await?;
     let updated = sqlx::query(
         "UPDATE quiz_questions SET retired_at = $1 WHERE id = $2 AND path_id = $3 AND retired_at IS NULL",

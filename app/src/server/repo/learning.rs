@@ -1,7 +1,9 @@
 //! Learning paths as learners see them: which paths and steps, progress, completions,
 //! live-session seats and survey answers.
 use crate::domain::identity::{JobRole, PartnerType, Role, Tier};
-use crate::domain::learning::{is_complete, may_open_path, step_states, Audience, StepProgress, StepState};
+use crate::domain::learning::{
+    is_complete, may_open_path, step_states, Audience, StepProgress, StepState,
+};
 use crate::domain::steps::{StepKind, StepSettings};
 use crate::server::db::Db;
 use std::collections::HashMap;
@@ -154,9 +156,10 @@ pub async fn step(db: &Db, step_id: i64) -> Result<Option<StepRow>, sqlx::Error>
 
 /// Every step of the given paths, grouped by path, in order.
 pub async fn steps_of_all(db: &Db) -> Result<HashMap<i64, Vec<StepRow>>, sqlx::Error> {
-    let rows: Vec<StepRow> = sqlx::query_as(&format!("{STEP_SELECT} ORDER BY path_id, position, id"))
-        .fetch_all(&db.read)
-        .await?;
+    let rows: Vec<StepRow> =
+        sqlx::query_as(&format!("{STEP_SELECT} ORDER BY path_id, position, id"))
+            .fetch_all(&db.read)
+            .await?;
     let mut grouped: HashMap<i64, Vec<StepRow>> = HashMap::new();
     for row in rows {
         grouped.entry(row.path_id).or_default().push(row);
@@ -253,10 +256,11 @@ pub async fn record_completion_if_complete(
     if steps.is_empty() || !is_complete(&step_progress(&steps, &progress)) {
         return Ok(None);
     }
-    let version: Option<(i64,)> = sqlx::query_as("SELECT version FROM learning_paths WHERE id = $1")
-        .bind(path_id)
-        .fetch_optional(&db.read)
-        .await?;
+    let version: Option<(i64,)> =
+        sqlx::query_as("SELECT version FROM learning_paths WHERE id = $1")
+            .bind(path_id)
+            .fetch_optional(&db.read)
+            .await?;
     let Some((version,)) = version else {
         return Ok(None);
     };
@@ -381,11 +385,13 @@ pub async fn survey_answer(
     step_id: i64,
     user_id: i64,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT rating, comment FROM survey_responses WHERE step_id = $1 AND user_id = $2")
-        .bind(step_id)
-        .bind(user_id)
-        .fetch_optional(&db.read)
-        .await
+    sqlx::query_as(
+        "SELECT rating, comment FROM survey_responses WHERE step_id = $1 AND user_id = $2",
+    )
+    .bind(step_id)
+    .bind(user_id)
+    .fetch_optional(&db.read)
+    .await
 }
 
 /// Records (or replaces) the learner's survey answer.

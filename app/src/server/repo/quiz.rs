@@ -5,10 +5,10 @@ use crate::domain::quiz::attempts::{score_percent, AttemptRecord, StartDecision}
 use crate::domain::quiz::content::{QuestionContent, QuestionKind, QuizConfig};
 use crate::domain::quiz::draw::{draw, shuffle, BankEntry, SeededRng};
 use crate::domain::quiz::grading::{grade, AnswerKey, Response};
-pub use crate::model::{AttemptReview, AttemptView, QuestionView, SubmitResult};
 use crate::domain::quiz::review::{review_question, QuestionFeedback};
-use crate::server::repo::learning::{self, LearningError};
+pub use crate::model::{AttemptReview, AttemptView, QuestionView, SubmitResult};
 use crate::server::db::Db;
+use crate::server::repo::learning::{self, LearningError};
 use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -71,8 +71,16 @@ pub async fn insert_question(
     now: i64,
 ) -> Result<i64, QuizError> {
     let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
-    insert_question_with_feedback(db, path_id, content, key, &QuestionFeedback::default(), &tags, now)
-        .await
+    insert_question_with_feedback(
+        db,
+        path_id,
+        content,
+        key,
+        &QuestionFeedback::default(),
+        &tags,
+        now,
+    )
+    .await
 }
 
 pub async fn insert_question_with_feedback(
@@ -541,7 +549,9 @@ pub async fn item_observations(
     let responses: BTreeMap<(i64, i64), Response> = answers
         .into_iter()
         .filter_map(|(attempt, question, json)| {
-            serde_json::from_str(&json).ok().map(|r| ((attempt, question), r))
+            serde_json::from_str(&json)
+                .ok()
+                .map(|r| ((attempt, question), r))
         })
         .collect();
     // Item score (fraction) and its weight, per attempt.
@@ -558,10 +568,13 @@ pub async fn item_observations(
     for items in by_attempt.values() {
         let total: f64 = items.iter().map(|(_, score, weight)| score * weight).sum();
         for (question, score, weight) in items {
-            observations.entry(*question).or_default().push(ItemObservation {
-                item_score: *score,
-                rest_score: total - score * weight,
-            });
+            observations
+                .entry(*question)
+                .or_default()
+                .push(ItemObservation {
+                    item_score: *score,
+                    rest_score: total - score * weight,
+                });
         }
     }
     Ok(observations)
