@@ -224,6 +224,7 @@ fn Editor(data: PathEditorData, actions: EditorActions) -> impl IntoView {
         <QuestionBank path_id questions actions/>
         <ExportPanel path_id action=actions.export/>
     }
+    .into_any()
 }
 
 fn audience_boxes<T: Copy + PartialEq + Send + Sync + 'static>(
@@ -318,6 +319,7 @@ fn DetailsForm(
             <Show when=saved><span class="done-note" role="status">" Saved."</span></Show>
         </form>
     }
+    .into_any()
 }
 
 /// A starting point for a new step's settings, by kind.
@@ -361,6 +363,7 @@ fn StepFields(
         </div>
         <ProblemList error/>
     }
+    .into_any()
 }
 
 #[component]
@@ -433,6 +436,7 @@ fn StepEditor(
             </details>
         </li>
     }
+    .into_any()
 }
 
 #[component]
@@ -484,6 +488,7 @@ fn NewStepForm(path_id: i64, action: ServerAction<SaveStep>) -> impl IntoView {
             <button type="submit" class="button primary">"Add step"</button>
         </form>
     }
+    .into_any()
 }
 
 #[component]
@@ -528,6 +533,7 @@ fn QuestionBank(
             <button type="submit" class="button">"Add to bank"</button>
         </form>
     }
+    .into_any()
 }
 
 #[component]
@@ -550,6 +556,7 @@ fn ExportPanel(path_id: i64, action: ServerAction<ExportPath>) -> impl IntoView 
             })}
         </div>
     }
+    .into_any()
 }
 
 #[component]

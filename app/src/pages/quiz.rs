@@ -34,7 +34,9 @@ pub fn QuizPage() -> impl IntoView {
         <Title text="Quiz"/>
         <section class="page quiz-page" aria-labelledby="quiz-title">
             {loaded(attempt, move |view| {
-                let back = player_link(view.path_id, Some(view.step_id));
+                // After a pass, "back" goes on to the next open step; otherwise to this quiz.
+                let passed = view.review.as_ref().is_some_and(|r| r.passed);
+                let back = player_link(view.path_id, (!passed).then_some(view.step_id));
                 match view.review.clone() {
                     Some(review) => view! { <ReviewView title=view.quiz_title.clone() review back/> }.into_any(),
                     None => view! { <TakeQuiz view on_submitted/> }.into_any(),
@@ -192,13 +194,18 @@ fn TakeQuiz(view: AttemptView, on_submitted: Callback<()>) -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         on_submitted.run(());
     };
+    // "Saved" only once the server has confirmed every change.
+    let shown_status = move || match state.status.get() {
+        SaveStatus::Saved if state.pending.with(|p| !p.is_empty()) => SaveStatus::Saving,
+        other => other,
+    };
     let back = player_link(view.path_id, Some(view.step_id));
     view! {
         <Title text=view.quiz_title.clone()/>
         <h1 id="quiz-title">{view.quiz_title.clone()}</h1>
         <div class="quiz-bar" role="region" aria-label="Quiz status">
-            <p class=move || state.status.with(SaveStatus::class) role="status" aria-live="polite" data-testid="save-status">
-                {move || state.status.with(SaveStatus::text)}
+            <p class=move || shown_status().class() role="status" aria-live="polite" data-testid="save-status">
+                {move || shown_status().text()}
             </p>
             {move || remaining_ms.get().map(|ms| {
                 let secs = (ms + 999) / 1000;
@@ -299,7 +306,8 @@ fn QuestionCard(
         QuestionKind::ShortText | QuestionKind::Numeric => {
             let numeric = content.kind == QuestionKind::Numeric;
             let id = format!("q{question_id}-text");
-            let current = match state.response(question_id) {
+            // Reactive, so answers restored from this device's queue after a reload show up.
+            let current = move || match state.answers.with(|a| a.get(&question_id).cloned()) {
                 Some(Response::ShortText(text) | Response::Numeric(text)) => text,
                 _ => String::new(),
             };
@@ -310,7 +318,7 @@ fn QuestionCard(
                     type="text"
                     inputmode=if numeric { "decimal" } else { "text" }
                     autocomplete="off"
-                    value=current
+                    prop:value=current
                     placeholder=if numeric { "A number" } else { "Your answer" }
                     on:input=move |event| {
                         let value = event_target_value(&event);
