@@ -45,3 +45,19 @@ test('a sign-in link can be requested without JavaScript', async ({ page }) => {
   await page.goto('/dev/outbox');
   await expect(page.locator('li.email[data-to="wei@pacific.example"]')).toContainText('Lumen Analytics partner portal');
 });
+
+test('learning paths work without JavaScript: catalog, reading, marking done', async ({ page }) => {
+  await page.goto('/login?next=/learn');
+  const form = page.getByRole('form', { name: 'Sign in with password' });
+  await form.getByLabel('Email').fill('sam@keystone.example');
+  await form.getByLabel('Password').fill(PASSWORD);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL('/learn');
+  await page.getByRole('link', { name: 'Start: Support Readiness' }).click();
+  await expect(page.getByRole('heading', { name: 'Support FAQ', level: 2 })).toBeVisible();
+  await expect(page.getByRole('link', { name: /Support readiness check — Quiz, locked/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Mark as read' }).click();
+  await expect(page).toHaveURL(/\/learn\/\d+\?step=\d+$/);
+  await expect(page.getByRole('heading', { name: 'Escalation rules and SLAs', level: 2 })).toBeVisible();
+  await expect(page.getByRole('link', { name: /Support FAQ — Reading, done/ })).toBeVisible();
+});

@@ -144,6 +144,19 @@ struct EditorActions {
     export: ServerAction<ExportPath>,
 }
 
+fn refetch_on_success<I, O, T>(action: ServerAction<I>, resource: Resource<Result<T, AppError>>)
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    Effect::new(move |_| {
+        if action.value().get().is_some_and(|result| result.is_ok()) {
+            resource.refetch();
+        }
+    });
+}
+
 #[component]
 pub fn PathEditorPage() -> impl IntoView {
     let path_id = param_id("path_id");
@@ -163,21 +176,15 @@ pub fn PathEditorPage() -> impl IntoView {
         retire: ServerAction::new(),
         export: ServerAction::new(),
     };
-    // Any successful change reloads the editor's data.
-    Effect::new(move |_| {
-        let changed = [
-            actions.save_path.version().get(),
-            actions.publish.version().get(),
-            actions.save_step.version().get(),
-            actions.move_step.version().get(),
-            actions.delete_step.version().get(),
-            actions.add_questions.version().get(),
-            actions.retire.version().get(),
-        ];
-        if changed.iter().any(|v| *v > 0) {
-            editor.refetch();
-        }
-    });
+    // A successful change reloads the editor's data; a failed one keeps the form and its
+    // errors as they are.
+    refetch_on_success(actions.save_path, editor);
+    refetch_on_success(actions.publish, editor);
+    refetch_on_success(actions.save_step, editor);
+    refetch_on_success(actions.move_step, editor);
+    refetch_on_success(actions.delete_step, editor);
+    refetch_on_success(actions.add_questions, editor);
+    refetch_on_success(actions.retire, editor);
     view! {
         <Title text="Edit path"/>
         <section class="page editor" aria-labelledby="editor-title">
