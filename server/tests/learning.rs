@@ -13,7 +13,7 @@ use app::error::AppError;
 use app::model::{
     AttemptView, CatalogEntry, PlayerData, QuizStatistics, StepBody, StepDone, SubmitResult,
 };
-use common::{call, invoke, reply, sign_in, Backend, ServerFn, TestServer};
+use common::{call, invoke, reply, sign_in, start_quiz, Backend, ServerFn, TestServer};
 
 const SALES: &str = "nora@northwind.example";
 const OTHER_SALES: &str = "ben@bluefin.example";
@@ -120,20 +120,6 @@ async fn take_attempt(
     result.unwrap()
 }
 
-async fn start(
-    client: &reqwest::Client,
-    server: &TestServer,
-    step: i64,
-) -> (u16, Result<AttemptView, AppError>) {
-    invoke::<AttemptView>(
-        client,
-        server,
-        StartQuiz::PATH,
-        &[("step_id", &step.to_string())],
-    )
-    .await
-}
-
 async fn catalog_targets_role_type_and_tier(backend: Backend) {
     let server = TestServer::start(backend).await;
     let titles = |entries: Vec<CatalogEntry>| -> Vec<String> {
@@ -227,7 +213,7 @@ async fn a_learner_completes_a_path_step_by_step(backend: Backend) {
     )
     .await;
     assert_eq!(status, 409);
-    assert_eq!(start(&learner, &server, quiz_step).await.0, 409);
+    assert_eq!(start_quiz(&learner, &server, quiz_step).await.0, 409);
     let (status, locked) = invoke::<PlayerData>(
         &learner,
         &server,
@@ -265,7 +251,7 @@ async fn a_learner_completes_a_path_step_by_step(backend: Backend) {
     assert_eq!(done.unwrap().next_step_id, Some(quiz_step));
 
     // Fail, then pass: passing marks the quiz step done.
-    let (_, view) = start(&learner, &server, quiz_step).await;
+    let (_, view) = start_quiz(&learner, &server, quiz_step).await;
     let failed = take_attempt(&learner, &server, &view.unwrap(), false).await;
     assert!(!failed.passed);
     let after_fail = player(&learner, &server, path, Some(quiz_step)).await;
@@ -274,7 +260,7 @@ async fn a_learner_completes_a_path_step_by_step(backend: Backend) {
     };
     assert_eq!(overview.attempts.len(), 1);
     assert!(!overview.passed && overview.start_blocked.is_none());
-    let (_, view) = start(&learner, &server, quiz_step).await;
+    let (_, view) = start_quiz(&learner, &server, quiz_step).await;
     let passed = take_attempt(&learner, &server, &view.unwrap(), true).await;
     assert!(passed.passed, "{passed:?}");
     assert!((passed.score_percent - 100.0).abs() < 1e-9);
@@ -511,7 +497,7 @@ async fn quiz_pages_never_carry_answers(backend: Backend) {
         .bind(SUPPORT).bind(path).execute(&db.write).await.unwrap();
     let data = player(&learner, &server, path, None).await;
     let quiz_step = step_of(&data, StepKind::Quiz);
-    let (_, view) = start(&learner, &server, quiz_step).await;
+    let (_, view) = start_quiz(&learner, &server, quiz_step).await;
     let view = view.unwrap();
     // Everything that could give an answer away, from the server's copy of this attempt.
     let secrets: Vec<(String, String)> = sqlx::query_as(
@@ -775,7 +761,7 @@ async fn authors_build_publish_export_and_import_paths(backend: Backend) {
         .status(),
         200
     );
-    let (_, attempt) = start(&gold_sales, &server, quiz).await;
+    let (_, attempt) = start_quiz(&gold_sales, &server, quiz).await;
     let attempt = attempt.unwrap();
     let bank: Vec<(i64,)> = sqlx::query_as("SELECT id FROM quiz_questions WHERE path_id = $1")
         .bind(path)
@@ -917,7 +903,7 @@ async fn managers_see_item_statistics(backend: Backend) {
         let learner = sign_in(&server, email).await;
         let data = player(&learner, &server, path, None).await;
         quiz_step = step_of(&data, StepKind::Quiz);
-        let (_, view) = start(&learner, &server, quiz_step).await;
+        let (_, view) = start_quiz(&learner, &server, quiz_step).await;
         take_attempt(&learner, &server, &view.unwrap(), index % 2 == 0).await;
     }
     let manager = sign_in(&server, MANAGER).await;

@@ -8,7 +8,7 @@ use app::domain::quiz::grading::AnswerKey;
 use app::error::AppError;
 use app::model::{AttemptView, SubmitResult};
 use app::server::repo::quiz;
-use common::{invoke, sign_in, Backend, ServerFn, TestServer};
+use common::{invoke, sign_in, start_quiz, Backend, ServerFn, TestServer};
 
 const SALES_NORTHWIND: &str = "nora@northwind.example";
 const SALES_BLUEFIN: &str = "ben@bluefin.example";
@@ -97,20 +97,6 @@ async fn save(
             .send()
             .await
             .unwrap(),
-    )
-    .await
-}
-
-async fn start(
-    client: &reqwest::Client,
-    server: &TestServer,
-    step: i64,
-) -> (u16, Result<AttemptView, AppError>) {
-    invoke::<AttemptView>(
-        client,
-        server,
-        StartQuiz::PATH,
-        &[("step_id", &step.to_string())],
     )
     .await
 }
@@ -209,7 +195,7 @@ async fn a_learner_takes_a_quiz_without_ever_seeing_the_key(backend: Backend) {
     let (status, resumed) = open_attempt(&learner, &server, &view.attempt_id.to_string()).await;
     assert_eq!(status, 200);
     assert_eq!(resumed.unwrap().answers.len(), 2);
-    let (_, again) = start(&learner, &server, step).await;
+    let (_, again) = start_quiz(&learner, &server, step).await;
     assert_eq!(
         again.unwrap().attempt_id,
         view.attempt_id,
@@ -245,7 +231,7 @@ async fn a_learner_takes_a_quiz_without_ever_seeing_the_key(backend: Backend) {
     .await;
     assert_eq!(status, 409);
     assert!(matches!(late, Err(AppError::Conflict(_))));
-    let (status, _) = start(&learner, &server, step).await;
+    let (status, _) = start_quiz(&learner, &server, step).await;
     assert_eq!(status, 409, "already passed");
     server.stop().await;
 }
@@ -254,7 +240,7 @@ async fn nobody_reads_or_writes_another_learners_attempt(backend: Backend) {
     let server = TestServer::start(backend).await;
     let step = sales_quiz(&server, true).await;
     let owner = sign_in(&server, SALES_NORTHWIND).await;
-    let (_, view) = start(&owner, &server, step).await;
+    let (_, view) = start_quiz(&owner, &server, step).await;
     let view = view.unwrap();
     let attempt = view.attempt_id.to_string();
     let question = view.questions[0].question_id;
@@ -306,19 +292,19 @@ async fn audience_and_drafts_decide_who_may_start(backend: Backend) {
     let draft = sales_quiz(&server, false).await;
     let support = sign_in(&server, SUPPORT_NORTHWIND).await;
     assert_eq!(
-        start(&support, &server, published).await.0,
+        start_quiz(&support, &server, published).await.0,
         404,
         "not a sales person"
     );
     let sales = sign_in(&server, SALES_NORTHWIND).await;
     assert_eq!(
-        start(&sales, &server, draft).await.0,
+        start_quiz(&sales, &server, draft).await.0,
         404,
         "drafts are invisible"
     );
     let manager = sign_in(&server, "hannah@lumen.example").await;
     assert_eq!(
-        start(&manager, &server, draft).await.0,
+        start_quiz(&manager, &server, draft).await.0,
         200,
         "staff preview drafts"
     );

@@ -58,12 +58,17 @@ pub(crate) mod imp {
         }
 
         pub fn next_open_step(&self) -> Option<i64> {
-            self.steps
-                .iter()
-                .zip(&self.states)
-                .find(|(_, state)| **state == StepState::Available)
-                .map(|(step, _)| step.id)
+            first_available(&self.steps, &self.states)
         }
+    }
+
+    /// The first step the learner can take now.
+    fn first_available(steps: &[StepRow], states: &[StepState]) -> Option<i64> {
+        steps
+            .iter()
+            .zip(states)
+            .find(|(_, state)| **state == StepState::Available)
+            .map(|(step, _)| step.id)
     }
 
     pub async fn open_path(
@@ -161,11 +166,7 @@ pub(crate) mod imp {
                     progress_percent: progress_percent(&step_progress),
                     started: steps.iter().any(|s| progress.contains_key(&s.id)),
                     completed_at: completions.get(&path.id).copied(),
-                    next_step_id: steps
-                        .iter()
-                        .zip(&states)
-                        .find(|(_, state)| **state == StepState::Available)
-                        .map(|(s, _)| s.id),
+                    next_step_id: first_available(&steps, &states),
                 }
             })
             .collect();

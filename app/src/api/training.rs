@@ -45,7 +45,9 @@ mod imp {
         }
     }
 
-    /// The actor's own attempt and its quiz settings.
+    /// The actor's own attempt and its quiz settings. Ownership is the whole check: the step
+    /// was open when the attempt started, and answers to an open attempt are always kept
+    /// (even if the path is unpublished meanwhile). This keeps autosave to a few queries.
     pub async fn own_attempt(
         state: &AppState,
         actor: &Actor,
@@ -55,7 +57,9 @@ mod imp {
             .await?
             .filter(|a| a.user_id == actor.user.id)
             .ok_or(AppError::NotFound)?;
-        let config = open_step(state, actor, attempt.step_id).await?;
+        let config = quiz::quiz_config(&state.db, attempt.step_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         Ok((attempt, config))
     }
 }

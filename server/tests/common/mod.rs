@@ -253,3 +253,18 @@ pub async fn sign_in(server: &TestServer, email: &str) -> reqwest::Client {
 }
 
 pub use server_fn::ServerFn;
+
+/// Starts (or resumes) a quiz attempt as the browser does.
+pub async fn start_quiz(
+    client: &reqwest::Client,
+    server: &TestServer,
+    step: i64,
+) -> (u16, Result<app::model::AttemptView, app::error::AppError>) {
+    invoke(
+        client,
+        server,
+        app::api::training::StartQuiz::PATH,
+        &[("step_id", &step.to_string())],
+    )
+    .await
+}

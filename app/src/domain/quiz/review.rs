@@ -80,22 +80,20 @@ pub fn review_question(
     }
 }
 
-fn option_text(content: &QuestionContent, id: u32) -> String {
-    content
-        .options
+fn choice_text(choices: &[super::content::Choice], id: u32) -> String {
+    choices
         .iter()
         .find(|c| c.id == id)
         .map(|c| c.text.clone())
         .unwrap_or_else(|| "(unknown option)".to_string())
 }
 
+fn option_text(content: &QuestionContent, id: u32) -> String {
+    choice_text(&content.options, id)
+}
+
 fn target_text(content: &QuestionContent, id: u32) -> String {
-    content
-        .targets
-        .iter()
-        .find(|c| c.id == id)
-        .map(|c| c.text.clone())
-        .unwrap_or_else(|| "(unknown option)".to_string())
+    choice_text(&content.targets, id)
 }
 
 fn yes_no(value: bool) -> String {
@@ -106,24 +104,10 @@ fn yes_no(value: bool) -> String {
 pub fn describe_response(content: &QuestionContent, response: &Response) -> String {
     let described = match response {
         Response::SingleChoice(id) => option_text(content, *id),
-        Response::MultipleChoice(ids) => ids
-            .iter()
-            .map(|id| option_text(content, *id))
-            .collect::<Vec<_>>()
-            .join("; "),
+        Response::MultipleChoice(ids) => listed(content, ids.iter()),
         Response::TrueFalse(value) => yes_no(*value),
         Response::Ordering(ids) => numbered(ids.iter().map(|id| option_text(content, *id))),
-        Response::Matching(pairs) => pairs
-            .iter()
-            .map(|(left, right)| {
-                format!(
-                    "{} → {}",
-                    option_text(content, *left),
-                    target_text(content, *right)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        Response::Matching(pairs) => matched(content, pairs),
         Response::ShortText(text) | Response::Numeric(text) => text.trim().to_string(),
     };
     if described.is_empty() {
@@ -133,30 +117,38 @@ pub fn describe_response(content: &QuestionContent, response: &Response) -> Stri
     }
 }
 
+/// Options by id, in words, separated by semicolons.
+fn listed<'a>(content: &QuestionContent, ids: impl Iterator<Item = &'a u32>) -> String {
+    ids.map(|id| option_text(content, *id))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Matching pairs in words: "left → right; …".
+fn matched(content: &QuestionContent, pairs: &std::collections::BTreeMap<u32, u32>) -> String {
+    pairs
+        .iter()
+        .map(|(left, right)| {
+            format!(
+                "{} → {}",
+                option_text(content, *left),
+                target_text(content, *right)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The right answer in words.
 pub fn describe_key(content: &QuestionContent, key: &AnswerKey) -> String {
     match key {
         AnswerKey::SingleChoice { correct, .. } => option_text(content, *correct),
-        AnswerKey::MultipleChoice { correct, .. } => correct
-            .iter()
-            .map(|id| option_text(content, *id))
-            .collect::<Vec<_>>()
-            .join("; "),
+        AnswerKey::MultipleChoice { correct, .. } => listed(content, correct.iter()),
         AnswerKey::TrueFalse { correct } => yes_no(*correct),
         AnswerKey::Ordering { correct_order } => {
             numbered(correct_order.iter().map(|id| option_text(content, *id)))
         }
-        AnswerKey::Matching { pairs } => pairs
-            .iter()
-            .map(|(left, right)| {
-                format!(
-                    "{} → {}",
-                    option_text(content, *left),
-                    target_text(content, *right)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        AnswerKey::Matching { pairs } => matched(content, pairs),
         AnswerKey::ShortText { accepted } => accepted.join(" or "),
         AnswerKey::Numeric { value, tolerance } if *tolerance > 0.0 => {
             format!("{value} (± {tolerance})")

@@ -141,17 +141,7 @@ pub async fn export(db: &Db, path_id: i64) -> Result<Option<PathExport>, Learnin
     let questions = rows
         .into_iter()
         .map(|(content, key, feedback, tags, weight)| {
-            Ok(QuestionExport {
-                content: serde_json::from_str(&content)?,
-                key: serde_json::from_str(&key)?,
-                feedback: serde_json::from_str(&feedback)?,
-                tags: tags
-                    .split(',')
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                weight,
-            })
+            question_from_row(&content, &key, &feedback, &tags, weight)
         })
         .collect::<Result<Vec<_>, serde_json::Error>>()?;
     Ok(Some(PathExport {
@@ -360,20 +350,31 @@ pub async fn bank(db: &Db, path_id: i64) -> Result<Vec<BankQuestion>, LearningEr
         .map(|(id, content, key, feedback, tags, weight)| {
             Ok(BankQuestion {
                 id,
-                export: QuestionExport {
-                    content: serde_json::from_str(&content)?,
-                    key: serde_json::from_str(&key)?,
-                    feedback: serde_json::from_str::<QuestionFeedback>(&feedback)?,
-                    tags: tags
-                        .split(',')
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                    weight,
-                },
+                export: question_from_row(&content, &key, &feedback, &tags, weight)?,
             })
         })
         .collect()
+}
+
+/// A bank row (JSON columns and comma-separated tags) as an exportable question.
+fn question_from_row(
+    content: &str,
+    key: &str,
+    feedback: &str,
+    tags: &str,
+    weight: f64,
+) -> Result<QuestionExport, serde_json::Error> {
+    Ok(QuestionExport {
+        content: serde_json::from_str(content)?,
+        key: serde_json::from_str(key)?,
+        feedback: serde_json::from_str::<QuestionFeedback>(feedback)?,
+        tags: tags
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        weight,
+    })
 }
 
 pub async fn add_questions(
