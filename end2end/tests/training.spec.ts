@@ -100,6 +100,11 @@ async function openQuiz(page: Page, title: string) {
   await hydrated(page);
 }
 
+async function expectNoSidewaysScroll(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `sideways scroll on ${page.url()}`).toBeLessThanOrEqual(0);
+}
+
 const status = (page: Page) => page.getByTestId('save-status');
 const question = (page: Page, prompt: string) => page.locator('li.question', { hasText: prompt });
 
@@ -166,6 +171,10 @@ test.describe('partner training on a phone', () => {
     await page.getByRole('button', { name: 'Send' }).click();
     await expect(page.getByText(/Path completed on/)).toBeVisible();
     await expect(page.getByText('100% done').first()).toBeVisible();
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.getByRole('link', { name: /Onboarding check — Quiz, done/ }).click();
+    await expect(page.getByRole('heading', { name: 'Your attempts' })).toBeVisible();
+    await expectNoSidewaysScroll(page);
   });
 
   test('a reload mid-quiz restores every saved answer', async ({ page }) => {
@@ -203,9 +212,14 @@ test.describe('partner training on a phone', () => {
   });
 
   test('answers given offline are kept and all saved when the connection returns', async ({ page, context }) => {
+    await page.setViewportSize({ width: 360, height: 740 });
     await signIn(page, 'grace@harbor.example');
     await expect(page).toHaveURL('/');
+    await page.goto('/learn');
+    await hydrated(page);
+    await expectNoSidewaysScroll(page);
     await openQuiz(page, 'E2E Quiz Drill');
+    await expectNoSidewaysScroll(page);
     await question(page, 'Protection windows').getByLabel('True').check();
     await expect(status(page)).toHaveText('All answers saved');
 
