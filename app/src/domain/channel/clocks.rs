@@ -1,0 +1,374 @@
+//! Program settings and the clocks of a deal: protection windows and extensions, the
+//! approval SLA, the appeal window, inactivity and renewal confirmation. Time is passed in.
+use crate::domain::validation::FieldError;
+use serde::{Deserialize, Serialize};
+
+pub const HOUR_MS: i64 = 60 * 60 * 1000;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProgramSettings {
+    /// How long an approved registration protects the account (30–120 days).
+    pub protection_days: i64,
+    /// Hours a manager has to decide a registration.
+    pub approval_sla_hours: i64,
+    pub max_extensions: i64,
+    pub extension_days: i64,
+    /// An extension needs activity on the deal within this many days.
+    pub extension_activity_days: i64,
+    /// Extensions can be requested only this close to expiry.
+    pub extension_request_window_days: i64,
+    /// Days after a decision during which an affected party may appeal.
+    pub appeal_window_days: i64,
+    /// Days without activity after which a deal is flagged for reassignment.
+    pub inactivity_days: i64,
+    /// Renewal ownership must be confirmed this many days before the renewal date.
+    pub renewal_lead_days: i64,
+}
+
+impl Default for ProgramSettings {
+    fn default() -> Self {
+        ProgramSettings {
+            protection_days: 90,
+            approval_sla_hours: 48,
+            max_extensions: 1,
+            extension_days: 30,
+            extension_activity_days: 14,
+            extension_request_window_days: 30,
+            appeal_window_days: 10,
+            inactivity_days: 30,
+            renewal_lead_days: 90,
+        }
+    }
+}
+
+impl ProgramSettings {
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        let mut check = |ok: bool, field: &str, message: &str| {
+            if !ok {
+                problems.push(FieldError::new(field, message));
+            }
+        };
+        check(
+            (30..=120).contains(&self.protection_days),
+            "protection_days",
+            "The protection window is between 30 and 120 days.",
+        );
+        check(
+            (1..=24 * 14).contains(&self.approval_sla_hours),
+            "approval_sla_hours",
+            "The approval SLA is between 1 hour and 14 days.",
+        );
+        check(
+            (0..=5).contains(&self.max_extensions),
+            "max_extensions",
+            "Allow between 0 and 5 extensions.",
+        );
+        check(
+            (1..=120).contains(&self.extension_days),
+            "extension_days",
+            "An extension lasts between 1 and 120 days.",
+        );
+        check(
+            (1..=90).contains(&self.extension_activity_days),
+            "extension_activity_days",
+            "Recent activity means within 1 to 90 days.",
+        );
+        check(
+            (1..=120).contains(&self.extension_request_window_days),
+            "extension_request_window_days",
+            "Extensions open between 1 and 120 days before expiry.",
+        );
+        check(
+            (0..=60).contains(&self.appeal_window_days),
+            "appeal_window_days",
+            "The appeal window is between 0 and 60 days.",
+        );
+        check(
+            (7..=365).contains(&self.inactivity_days),
+            "inactivity_days",
+            "The inactivity threshold is between 7 and 365 days.",
+        );
+        check(
+            (7..=365).contains(&self.renewal_lead_days),
+            "renewal_lead_days",
+            "Renewal confirmation is due between 7 and 365 days ahead.",
+        );
+        problems
+    }
+
+    pub fn protection_until(&self, approved_at: i64) -> i64 {
+        approved_at + self.protection_days * DAY_MS
+    }
+
+    pub fn sla_due(&self, submitted_at: i64) -> i64 {
+        submitted_at + self.approval_sla_hours * HOUR_MS
+    }
+
+    pub fn sla(&self, submitted_at: i64, now: i64) -> SlaState {
+        let due = self.sla_due(submitted_at);
+        let left = due - now;
+        if left <= 0 {
+            SlaState::Breached { overdue_ms: -left }
+        } else if left * 4 <= self.approval_sla_hours * HOUR_MS {
+            SlaState::DueSoon { left_ms: left }
+        } else {
+            SlaState::OnTrack { left_ms: left }
+        }
+    }
+
+    pub fn appeal_open(&self, decided_at: i64, now: i64) -> bool {
+        now >= decided_at && now < decided_at + self.appeal_window_days * DAY_MS
+    }
+
+    pub fn inactive(&self, last_activity_at: i64, now: i64) -> bool {
+        now - last_activity_at >= self.inactivity_days * DAY_MS
+    }
+
+    /// Whether renewal ownership is due for confirmation (and not yet past the renewal).
+    pub fn renewal_confirmation_due(&self, renewal_at: i64, now: i64) -> bool {
+        now < renewal_at && renewal_at - now <= self.renewal_lead_days * DAY_MS
+    }
+
+    /// Decides an extension request; returns the new protection end.
+    pub fn extend(&self, protection: &Protection, now: i64) -> Result<i64, ExtensionRefusal> {
+        if protection.until <= now {
+            return Err(ExtensionRefusal::Expired);
+        }
+        if protection.extensions_used >= self.max_extensions {
+            return Err(ExtensionRefusal::NoExtensionsLeft);
+        }
+        if protection.until - now > self.extension_request_window_days * DAY_MS {
+            return Err(ExtensionRefusal::TooEarly {
+                opens_at: protection.until - self.extension_request_window_days * DAY_MS,
+            });
+        }
+        if now - protection.last_activity_at > self.extension_activity_days * DAY_MS {
+            return Err(ExtensionRefusal::NoRecentActivity);
+        }
+        Ok(protection.until + self.extension_days * DAY_MS)
+    }
+}
+
+/// Where a registration stands against its approval SLA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SlaState {
+    OnTrack { left_ms: i64 },
+    /// The last quarter of the SLA.
+    DueSoon { left_ms: i64 },
+    Breached { overdue_ms: i64 },
+}
+
+impl SlaState {
+    /// Queue order: most urgent first (breached longest, then least time left).
+    pub fn urgency_key(&self) -> i64 {
+        match self {
+            SlaState::Breached { overdue_ms } => -overdue_ms,
+            SlaState::DueSoon { left_ms } | SlaState::OnTrack { left_ms } => *left_ms,
+        }
+    }
+}
+
+/// An approved registration's protection, as extension rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Protection {
+    pub until: i64,
+    pub extensions_used: i64,
+    pub last_activity_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExtensionRefusal {
+    Expired,
+    NoExtensionsLeft,
+    TooEarly { opens_at: i64 },
+    NoRecentActivity,
+}
+
+impl ExtensionRefusal {
+    pub fn message(&self) -> &'static str {
+        match self {
+            ExtensionRefusal::Expired => "This protection has already expired; register the deal again.",
+            ExtensionRefusal::NoExtensionsLeft => "This deal has used all the extensions the program allows.",
+            ExtensionRefusal::TooEarly { .. } => "Extensions open closer to the protection's end.",
+            ExtensionRefusal::NoRecentActivity => "Log recent activity on the deal before asking for an extension.",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_000 * DAY_MS;
+
+    #[test]
+    fn defaults_are_valid_and_bounds_are_enforced() {
+        let settings = ProgramSettings::default();
+        assert!(settings.problems().is_empty());
+        for (days, ok) in [(29, false), (30, true), (90, true), (120, true), (121, false)] {
+            let s = ProgramSettings {
+                protection_days: days,
+                ..ProgramSettings::default()
+            };
+            assert_eq!(s.problems().is_empty(), ok, "{days} days");
+        }
+        let bad = ProgramSettings {
+            approval_sla_hours: 0,
+            max_extensions: 9,
+            extension_days: 0,
+            extension_activity_days: 0,
+            extension_request_window_days: 0,
+            appeal_window_days: -1,
+            inactivity_days: 1,
+            renewal_lead_days: 1000,
+            ..ProgramSettings::default()
+        };
+        assert_eq!(bad.problems().len(), 8);
+    }
+
+    #[test]
+    fn protection_runs_the_configured_days() {
+        let settings = ProgramSettings::default();
+        assert_eq!(settings.protection_until(T0), T0 + 90 * DAY_MS);
+    }
+
+    #[test]
+    fn sla_moves_from_on_track_to_due_soon_to_breached() {
+        let settings = ProgramSettings::default();
+        assert_eq!(
+            settings.sla(T0, T0),
+            SlaState::OnTrack {
+                left_ms: 48 * HOUR_MS
+            }
+        );
+        assert_eq!(
+            settings.sla(T0, T0 + 36 * HOUR_MS - 1),
+            SlaState::OnTrack {
+                left_ms: 12 * HOUR_MS + 1
+            }
+        );
+        assert_eq!(
+            settings.sla(T0, T0 + 36 * HOUR_MS),
+            SlaState::DueSoon {
+                left_ms: 12 * HOUR_MS
+            }
+        );
+        assert_eq!(
+            settings.sla(T0, T0 + 48 * HOUR_MS),
+            SlaState::Breached { overdue_ms: 0 }
+        );
+        assert_eq!(
+            settings.sla(T0, T0 + 50 * HOUR_MS),
+            SlaState::Breached {
+                overdue_ms: 2 * HOUR_MS
+            }
+        );
+    }
+
+    #[test]
+    fn the_queue_puts_the_most_overdue_first() {
+        let settings = ProgramSettings::default();
+        let mut queue = [
+            settings.sla(T0, T0 + HOUR_MS),
+            settings.sla(T0, T0 + 60 * HOUR_MS),
+            settings.sla(T0, T0 + 50 * HOUR_MS),
+            settings.sla(T0, T0 + 40 * HOUR_MS),
+        ];
+        queue.sort_by_key(SlaState::urgency_key);
+        assert_eq!(
+            queue,
+            [
+                SlaState::Breached {
+                    overdue_ms: 12 * HOUR_MS
+                },
+                SlaState::Breached {
+                    overdue_ms: 2 * HOUR_MS
+                },
+                SlaState::DueSoon {
+                    left_ms: 8 * HOUR_MS
+                },
+                SlaState::OnTrack {
+                    left_ms: 47 * HOUR_MS
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn extensions_follow_the_rules() {
+        let settings = ProgramSettings::default();
+        let until = T0 + 20 * DAY_MS;
+        let active = Protection {
+            until,
+            extensions_used: 0,
+            last_activity_at: T0 - DAY_MS,
+        };
+        assert_eq!(settings.extend(&active, T0), Ok(until + 30 * DAY_MS));
+        assert_eq!(
+            settings.extend(
+                &Protection {
+                    extensions_used: 1,
+                    ..active
+                },
+                T0
+            ),
+            Err(ExtensionRefusal::NoExtensionsLeft)
+        );
+        assert_eq!(
+            settings.extend(&active, until),
+            Err(ExtensionRefusal::Expired)
+        );
+        assert_eq!(
+            settings.extend(
+                &Protection {
+                    until: T0 + 60 * DAY_MS,
+                    ..active
+                },
+                T0
+            ),
+            Err(ExtensionRefusal::TooEarly {
+                opens_at: T0 + 30 * DAY_MS
+            })
+        );
+        assert_eq!(
+            settings.extend(
+                &Protection {
+                    last_activity_at: T0 - 15 * DAY_MS,
+                    ..active
+                },
+                T0
+            ),
+            Err(ExtensionRefusal::NoRecentActivity)
+        );
+        assert_eq!(
+            settings.extend(
+                &Protection {
+                    last_activity_at: T0 - 14 * DAY_MS,
+                    ..active
+                },
+                T0
+            ),
+            Ok(until + 30 * DAY_MS),
+            "activity exactly at the threshold counts"
+        );
+    }
+
+    #[test]
+    fn appeal_inactivity_and_renewal_windows() {
+        let settings = ProgramSettings::default();
+        assert!(settings.appeal_open(T0, T0));
+        assert!(settings.appeal_open(T0, T0 + 10 * DAY_MS - 1));
+        assert!(!settings.appeal_open(T0, T0 + 10 * DAY_MS));
+        assert!(!settings.appeal_open(T0, T0 - 1));
+        assert!(!settings.inactive(T0, T0 + 30 * DAY_MS - 1));
+        assert!(settings.inactive(T0, T0 + 30 * DAY_MS));
+        let renewal = T0 + 90 * DAY_MS;
+        assert!(!settings.renewal_confirmation_due(renewal, T0 - 1));
+        assert!(settings.renewal_confirmation_due(renewal, T0));
+        assert!(settings.renewal_confirmation_due(renewal, renewal - 1));
+        assert!(!settings.renewal_confirmation_due(renewal, renewal));
+    }
+}

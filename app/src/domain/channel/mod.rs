@@ -1,0 +1,4 @@
+//! Channel-conflict rules: customer matching, the conflict engine, and deal clocks.
+pub mod clocks;
+pub mod conflict;
+pub mod matching;
