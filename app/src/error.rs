@@ -80,15 +80,21 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // A malformed request body is the caller's mistake, not ours.
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                AppError::Validation(vec![FieldError::new(
-                    "form",
-                    "The form was incomplete. Reload the page and try again.",
-                )])
-            }
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => malformed_request(),
+            // On the server, a body that does not decode is the caller's mistake too; in the
+            // browser it means the reply was cut off, which is a network problem.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => malformed_request(),
             other => AppError::Network(other.to_string()),
         }
     }
+}
+
+fn malformed_request() -> AppError {
+    AppError::Validation(vec![FieldError::new(
+        "form",
+        "The form was incomplete. Reload the page and try again.",
+    )])
 }
 
 #[cfg(feature = "ssr")]

@@ -1,4 +1,7 @@
 //! Data sent between server and browser. Only what the viewer may see goes in these types.
+use crate::domain::channel::clocks::SlaState;
+use crate::domain::channel::conflict::DealKind;
+use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
 use crate::domain::identity::{JobRole, PartnerType, Role, Tier};
 use crate::domain::learning::{Audience, StepState};
 use crate::domain::quiz::content::QuestionContent;
@@ -349,4 +352,88 @@ pub struct QuizStatistics {
     pub pass_rate_percent: Option<f64>,
     pub mean_score_percent: Option<f64>,
     pub items: Vec<ItemStatistic>,
+}
+
+// ---- Channel: deals and registrations ----
+
+/// An existing customer that looks like the one being registered. Safe for any partner:
+/// whether and until when it is protected, never who holds it or any price or note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerMatch {
+    pub account_name: String,
+    pub same_domain: bool,
+    pub protected_until: Option<i64>,
+    pub under_review: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationOutcome {
+    pub deal_id: i64,
+    pub status: RegistrationStatus,
+    pub protected_until: Option<i64>,
+    /// The conflict rules that applied, in words, with other parties anonymised.
+    pub explanation: Vec<String>,
+}
+
+/// A deal of the viewer's own organisation, in full.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnDeal {
+    pub deal_id: i64,
+    pub account_name: String,
+    pub motion: Motion,
+    pub kind: DealKind,
+    pub product_line: String,
+    pub amount_cents: i64,
+    pub requested_discount_pct: f64,
+    pub stage: Stage,
+    pub close_at: Option<i64>,
+    pub status: RegistrationStatus,
+    pub submitted_at: Option<i64>,
+    pub protected_until: Option<i64>,
+    pub next_step: String,
+    pub notes: String,
+    pub explanation: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Holder {
+    AnotherPartner,
+    Direct,
+}
+
+/// Another party's deal on a customer the viewer works: the safe fields only. This type
+/// has no amount, discount, notes or party name, so none can leak through it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SafeDeal {
+    pub account_name: String,
+    pub stage: Stage,
+    pub holder: Holder,
+    pub status: RegistrationStatus,
+    pub protected_until: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartnerPipeline {
+    pub own: Vec<OwnDeal>,
+    pub others: Vec<SafeDeal>,
+}
+
+/// A registration awaiting a manager, with its SLA clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub deal_id: i64,
+    pub account_name: String,
+    pub partner_name: String,
+    pub owner_name: String,
+    pub motion: Motion,
+    pub kind: DealKind,
+    pub product_line: String,
+    pub amount_cents: i64,
+    pub requested_discount_pct: f64,
+    pub status: RegistrationStatus,
+    pub submitted_at: i64,
+    pub sla_due_at: i64,
+    pub sla: SlaState,
+    pub proof_of_work: String,
+    pub explanation: Vec<String>,
 }

@@ -13,6 +13,7 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 pub fn spawn_all(state: AppState, stop: watch::Receiver<bool>) {
     tokio::spawn(deliver_email(state.clone(), stop.clone()));
     tokio::spawn(close_expired_quiz_attempts(state.clone(), stop.clone()));
+    tokio::spawn(expire_deal_protections(state.clone(), stop.clone()));
     tokio::spawn(housekeeping(state, stop));
 }
 
@@ -27,6 +28,24 @@ async fn close_expired_quiz_attempts(state: AppState, mut stop: watch::Receiver<
         }
         tokio::select! {
             _ = tokio::time::sleep(QUIZ_EXPIRY_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+const PROTECTION_EXPIRY_EVERY: Duration = Duration::from_secs(60);
+
+/// Ends deal protections whose window has passed (each once, with an audit row).
+async fn expire_deal_protections(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        match app::server::repo::channel::expire_protections(&state.db, state.clock.now_ms()).await
+        {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "expired deal protections"),
+            Err(error) => tracing::error!(%error, "expiring deal protections failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(PROTECTION_EXPIRY_EVERY) => {}
             _ = stop.changed() => return,
         }
     }

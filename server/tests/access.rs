@@ -3,6 +3,7 @@ mod common;
 
 use app::api::auth::*;
 use app::api::authoring::*;
+use app::api::channel::*;
 use app::api::dev::*;
 use app::api::learning::*;
 use app::api::orgs::*;
@@ -220,6 +221,23 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             Args::Form(vec![("step_id", "1"), ("rating", "5"), ("comment", "")]),
             false,
         ),
+        (
+            CheckCustomer::PATH,
+            Args::Form(vec![("company_name", "Acme"), ("domain", "acme.com")]),
+            false,
+        ),
+        (
+            RegisterDeal::PATH,
+            Args::Json(serde_json::json!({"input": {}})),
+            false,
+        ),
+        (LoadMyPipeline::PATH, Args::Form(vec![]), false),
+        (LoadReviewQueue::PATH, Args::Form(vec![]), false),
+        (
+            DecideRegistration::PATH,
+            Args::Form(vec![("deal_id", "1"), ("decision", "approve"), ("rationale", "Because it is right.")]),
+            false,
+        ),
     ]
     .into_iter()
     .chain(authoring_table().into_iter().map(|(path, args)| (path, args, false)))
@@ -268,6 +286,35 @@ fn authoring_table() -> Vec<(&'static str, Args)> {
         ),
         (LoadQuizStatistics::PATH, Args::Form(vec![("step_id", "1")])),
     ]
+}
+
+/// A body that does not decode is the caller's mistake: 422 with a message, never a 500.
+async fn malformed_json_bodies_are_refused_as_user_errors(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let partner = sign_in(&server, NORTHWIND_USER).await;
+    let manager = sign_in(&server, MANAGER).await;
+    let json_fns = server_fn_table()
+        .into_iter()
+        .filter(|(_, args, _)| matches!(args, Args::Json(_)));
+    for (path, _, _) in json_fns {
+        for client in [&partner, &manager] {
+            for body in ["{", "[]", "{\"unexpected\": true}"] {
+                let response = client
+                    .post(server.url(path))
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                assert!(
+                    status == 422 || status == 403,
+                    "{path} answered {status} to {body}"
+                );
+            }
+        }
+    }
+    server.stop().await;
 }
 
 async fn only_vendor_staff_author_paths(backend: Backend) {
@@ -531,4 +578,5 @@ both_backends!(
     pages_health_and_metrics,
     production_hides_demo_and_dev_tools,
     only_vendor_staff_author_paths,
+    malformed_json_bodies_are_refused_as_user_errors,
 );

@@ -1,6 +1,7 @@
 //! Server-only code: database access, authentication, email. Compiled with `ssr` only.
 pub mod crypto;
 pub mod db;
+pub mod demo_channel;
 pub mod demo_content;
 pub mod guard;
 pub mod mail;

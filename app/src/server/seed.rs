@@ -242,6 +242,7 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64) -> Result<bool, SeedError> {
             .map_err(|e| SeedError::Content(e.to_string()))?;
         authoring::set_published(db, path_id, true, now).await?;
     }
+    super::demo_channel::seed(db, now).await?;
     Ok(true)
 }
 

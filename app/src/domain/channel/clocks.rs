@@ -155,10 +155,16 @@ impl ProgramSettings {
 /// Where a registration stands against its approval SLA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SlaState {
-    OnTrack { left_ms: i64 },
+    OnTrack {
+        left_ms: i64,
+    },
     /// The last quarter of the SLA.
-    DueSoon { left_ms: i64 },
-    Breached { overdue_ms: i64 },
+    DueSoon {
+        left_ms: i64,
+    },
+    Breached {
+        overdue_ms: i64,
+    },
 }
 
 impl SlaState {
@@ -190,10 +196,16 @@ pub enum ExtensionRefusal {
 impl ExtensionRefusal {
     pub fn message(&self) -> &'static str {
         match self {
-            ExtensionRefusal::Expired => "This protection has already expired; register the deal again.",
-            ExtensionRefusal::NoExtensionsLeft => "This deal has used all the extensions the program allows.",
+            ExtensionRefusal::Expired => {
+                "This protection has already expired; register the deal again."
+            }
+            ExtensionRefusal::NoExtensionsLeft => {
+                "This deal has used all the extensions the program allows."
+            }
             ExtensionRefusal::TooEarly { .. } => "Extensions open closer to the protection's end.",
-            ExtensionRefusal::NoRecentActivity => "Log recent activity on the deal before asking for an extension.",
+            ExtensionRefusal::NoRecentActivity => {
+                "Log recent activity on the deal before asking for an extension."
+            }
         }
     }
 }
@@ -208,7 +220,13 @@ mod tests {
     fn defaults_are_valid_and_bounds_are_enforced() {
         let settings = ProgramSettings::default();
         assert!(settings.problems().is_empty());
-        for (days, ok) in [(29, false), (30, true), (90, true), (120, true), (121, false)] {
+        for (days, ok) in [
+            (29, false),
+            (30, true),
+            (90, true),
+            (120, true),
+            (121, false),
+        ] {
             let s = ProgramSettings {
                 protection_days: days,
                 ..ProgramSettings::default()

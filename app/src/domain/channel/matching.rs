@@ -5,13 +5,55 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Legal-form words dropped from company names wherever they stand alone.
 const LEGAL_FORMS: &[&str] = &[
-    "inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "corp", "corporation", "co",
-    "company", "plc", "gmbh", "mbh", "ag", "kg", "sa", "sas", "sarl", "srl", "spa", "bv", "nv",
-    "oy", "oyj", "ab", "as", "asa", "aps", "pty", "pte", "kk", "sl", "sro", "zoo", "kft", "ug",
+    "inc",
+    "incorporated",
+    "llc",
+    "llp",
+    "lp",
+    "ltd",
+    "limited",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "plc",
+    "gmbh",
+    "mbh",
+    "ag",
+    "kg",
+    "sa",
+    "sas",
+    "sarl",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "oy",
+    "oyj",
+    "ab",
+    "as",
+    "asa",
+    "aps",
+    "pty",
+    "pte",
+    "kk",
+    "sl",
+    "sro",
+    "zoo",
+    "kft",
+    "ug",
 ];
 
 /// Words too common to find a company by.
-const STOP_WORDS: &[&str] = &["the", "and", "of", "group", "holding", "holdings", "international"];
+const STOP_WORDS: &[&str] = &[
+    "the",
+    "and",
+    "of",
+    "group",
+    "holding",
+    "holdings",
+    "international",
+];
 
 /// A company name reduced to what identifies it: folded to ASCII where possible, lower-case,
 /// punctuation as spaces, `&` as "and", legal forms and a leading "the" removed.
@@ -137,7 +179,10 @@ mod tests {
         assert!(keys.contains("traders"));
         assert!(!keys.contains("international"));
         let typo = name_keys(&normalize_company("Northwnd Traders"));
-        assert!(typo.contains("nort*"), "a late typo still shares the prefix key");
+        assert!(
+            typo.contains("nort*"),
+            "a late typo still shares the prefix key"
+        );
         assert_eq!(
             name_keys(&normalize_company("The International Group")),
             BTreeSet::from(["internationalgroup".to_string()])

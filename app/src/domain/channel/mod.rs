@@ -1,4 +1,6 @@
 //! Channel-conflict rules: customer matching, the conflict engine, and deal clocks.
 pub mod clocks;
 pub mod conflict;
+pub mod deals;
+pub mod explain;
 pub mod matching;

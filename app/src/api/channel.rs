@@ -1,0 +1,369 @@
+//! Deal registration (partners) and the review queue (partner managers). Partners see their
+//! own deals in full; anything about another party comes back as `SafeDeal`.
+use crate::domain::channel::deals::RegistrationInput;
+use crate::error::AppError;
+use crate::model::{CustomerMatch, PartnerPipeline, QueueItem, RegistrationOutcome};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+mod imp {
+    use crate::domain::channel::conflict::{Party, Verdict};
+    use crate::domain::channel::explain::{explain, PartnerView, PartyNames};
+    use crate::error::AppError;
+    use crate::server::repo::channel::ChannelError;
+    use crate::server::AppState;
+    use std::collections::HashMap;
+
+    impl From<ChannelError> for AppError {
+        #[track_caller]
+        fn from(error: ChannelError) -> Self {
+            match error {
+                ChannelError::Database(error) => error.into(),
+                ChannelError::Corrupt(error) => {
+                    tracing::error!(%error, "stored channel data is malformed");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    /// Partner names for vendor staff.
+    pub struct StaffNames(pub HashMap<i64, String>);
+
+    impl PartyNames for StaffNames {
+        fn name(&self, party: Party) -> String {
+            match party {
+                Party::Direct => "direct sales".into(),
+                Party::Partner(id) => self
+                    .0
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("partner #{id}")),
+            }
+        }
+    }
+
+    pub async fn staff_names(state: &AppState) -> Result<StaffNames, AppError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM partner_orgs")
+            .fetch_all(&state.db.read)
+            .await?;
+        Ok(StaffNames(rows.into_iter().collect()))
+    }
+
+    /// The stored verdict of a deal, explained to a partner of `org_id`.
+    pub fn explain_for_partner(decision_json: &str, org_id: i64) -> Vec<String> {
+        serde_json::from_str::<Verdict>(decision_json)
+            .map(|verdict| {
+                explain(
+                    &verdict,
+                    &PartnerView {
+                        me: Party::Partner(org_id),
+                    },
+                )
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn explain_for_staff(decision_json: &str, names: &StaffNames) -> Vec<String> {
+        serde_json::from_str::<Verdict>(decision_json)
+            .map(|verdict| explain(&verdict, names))
+            .unwrap_or_default()
+    }
+}
+
+/// While a partner types: existing customers with this domain or a similar name, and
+/// whether they are protected (until when) or under review. Never who holds them.
+#[server]
+pub async fn check_customer(
+    company_name: String,
+    domain: String,
+) -> Result<Vec<CustomerMatch>, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::matching::{normalize_domain, SAME_COMPANY};
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    authorize(Policy::SignedIn).await?;
+    let state = app_state()?;
+    if company_name.chars().count() > 200 || domain.len() > 300 {
+        return Err(AppError::field(
+            "company_name",
+            "That is too long to be a company name.",
+        ));
+    }
+    let domain = normalize_domain(&domain);
+    if company_name.trim().chars().count() < 2 && domain.is_none() {
+        return Ok(Vec::new());
+    }
+    let now = state.clock.now_ms();
+    let found =
+        channel::find_matches(&state.db, &company_name, domain.as_deref(), SAME_COMPANY).await?;
+    let mut matches = Vec::with_capacity(found.len().min(5));
+    for candidate in found.into_iter().take(5) {
+        matches.push(CustomerMatch {
+            protected_until: channel::protected_until(&state.db, candidate.account_id, now).await?,
+            under_review: channel::has_pending(&state.db, candidate.account_id).await?,
+            account_name: candidate.name,
+            same_domain: candidate.same_domain,
+        });
+    }
+    Ok(matches)
+}
+
+/// Registers a deal. The conflict engine decides at once: approved (protection starts),
+/// awaiting review, or refused as a duplicate with the protection's end date.
+#[server(input = Json)]
+pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutcome, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::conflict::{decide, Decision, Party, Registration};
+    use crate::domain::channel::deals::{validate_registration, RegistrationStatus};
+    use crate::domain::channel::explain::{explain, PartnerView};
+    use crate::domain::channel::matching::SAME_COMPANY;
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel::{self, Registering};
+    let actor = authorize(Policy::PartnerUser).await?;
+    let state = app_state()?;
+    let org_id = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
+    let scope = actor.org_scope(org_id)?;
+    let now = state.clock.now_ms();
+    let input = validate_registration(&input, now).map_err(AppError::Validation)?;
+    let settings = channel::settings(&state.db).await?;
+    // The same customer: same registrable domain, or a name similar enough.
+    let existing = channel::find_matches(
+        &state.db,
+        &input.company_name,
+        Some(&input.domain),
+        SAME_COMPANY,
+    )
+    .await?
+    .into_iter()
+    .next();
+    let claims = match &existing {
+        Some(found) => channel::claims(&state.db, found.account_id).await?,
+        None => Vec::new(),
+    };
+    let me = Party::Partner(scope.org_id());
+    let verdict = decide(
+        &Registration {
+            party: me,
+            kind: input.kind,
+            submitted_at: now,
+            certified: false,
+        },
+        &claims,
+        now,
+    );
+    let explanation = explain(&verdict, &PartnerView { me });
+    if verdict.decision == Decision::Duplicate {
+        let until = match &existing {
+            Some(found) => channel::protected_until(&state.db, found.account_id, now).await?,
+            None => None,
+        };
+        let message = match until {
+            Some(until) => format!(
+                "This customer is already protected until {}. {}",
+                crate::domain::channel::explain::protection_date(until),
+                "If you believe you should own it, ask your partner manager to review or file an appeal."
+            ),
+            None => "You already have a registration for this customer.".to_string(),
+        };
+        return Err(AppError::Conflict(message));
+    }
+    let (status, protected_until) = match verdict.decision {
+        Decision::AutoApprove => (
+            RegistrationStatus::Approved,
+            Some(settings.protection_until(now)),
+        ),
+        _ => (RegistrationStatus::Pending, None),
+    };
+    let decision_json = serde_json::to_string(&verdict).map_err(|error| {
+        tracing::error!(%error, "could not store a verdict");
+        AppError::Internal
+    })?;
+    let (deal_id, _) = channel::register(
+        &state.db,
+        existing.map(|found| found.account_id),
+        &input,
+        &Registering {
+            org_id: scope.org_id(),
+            user_id: actor.user.id,
+            owner_name: &actor.user.display_name,
+            status,
+            protected_until,
+            decision_json: &decision_json,
+            rationale: &explanation.join(" "),
+        },
+        now,
+    )
+    .await?;
+    Ok(RegistrationOutcome {
+        deal_id,
+        status,
+        protected_until,
+        explanation,
+    })
+}
+
+/// The caller's organisation's deals in full, and other parties' deals on the same
+/// customers as safe fields only.
+#[server]
+pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::conflict::DealKind;
+    use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
+    use crate::model::{Holder, OwnDeal, SafeDeal};
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    let actor = authorize(Policy::PartnerUser).await?;
+    let state = app_state()?;
+    let org_id = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
+    let scope = actor.org_scope(org_id)?;
+    let corrupt = |what: &str| {
+        tracing::error!(what, "unknown value in a deal row");
+        AppError::Internal
+    };
+    let own = channel::deals_of_org(&state.db, scope)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(OwnDeal {
+                deal_id: row.id,
+                motion: Motion::parse(&row.motion).ok_or_else(|| corrupt("motion"))?,
+                kind: DealKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+                stage: Stage::parse(&row.stage).ok_or_else(|| corrupt("stage"))?,
+                status: RegistrationStatus::parse(&row.registration_status)
+                    .ok_or_else(|| corrupt("status"))?,
+                explanation: imp::explain_for_partner(&row.decision_json, org_id),
+                account_name: row.account_name,
+                product_line: row.product_line,
+                amount_cents: row.amount_cents,
+                requested_discount_pct: row.requested_discount_pct,
+                close_at: row.close_at,
+                submitted_at: row.submitted_at,
+                protected_until: row.protected_until,
+                next_step: row.next_step,
+                notes: row.private_notes,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let others = channel::others_on_accounts_of_org(&state.db, scope)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(SafeDeal {
+                account_name: row.account_name,
+                stage: Stage::parse(&row.stage).ok_or_else(|| corrupt("stage"))?,
+                holder: if row.partner_org_id.is_some() {
+                    Holder::AnotherPartner
+                } else {
+                    Holder::Direct
+                },
+                status: RegistrationStatus::parse(&row.registration_status)
+                    .ok_or_else(|| corrupt("status"))?,
+                protected_until: row.protected_until,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(PartnerPipeline { own, others })
+}
+
+/// Registrations awaiting a decision, most urgent SLA first.
+#[server]
+pub async fn load_review_queue() -> Result<Vec<QueueItem>, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::conflict::DealKind;
+    use crate::domain::channel::deals::{Motion, RegistrationStatus};
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let settings = channel::settings(&state.db).await?;
+    let names = imp::staff_names(&state).await?;
+    let now = state.clock.now_ms();
+    let mut items: Vec<QueueItem> = channel::review_queue(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let submitted_at = row.submitted_at?;
+            Some(QueueItem {
+                deal_id: row.id,
+                partner_name: row.partner_name.clone().unwrap_or_else(|| "Direct".into()),
+                owner_name: row.owner_name.clone(),
+                motion: Motion::parse(&row.motion)?,
+                kind: DealKind::parse(&row.kind)?,
+                status: RegistrationStatus::parse(&row.registration_status)?,
+                product_line: row.product_line.clone(),
+                amount_cents: row.amount_cents,
+                requested_discount_pct: row.requested_discount_pct,
+                submitted_at,
+                sla_due_at: settings.sla_due(submitted_at),
+                sla: settings.sla(submitted_at, now),
+                proof_of_work: row.proof_of_work.clone(),
+                explanation: imp::explain_for_staff(&row.decision_json, &names),
+                account_name: row.account_name,
+            })
+        })
+        .collect();
+    items.sort_by_key(|item| item.sla.urgency_key());
+    Ok(items)
+}
+
+pub const MIN_RATIONALE_CHARS: usize = 10;
+
+/// Approves, declines or asks for more information on a registration; a rationale is
+/// required and recorded in the audit trail.
+#[server]
+pub async fn decide_registration(
+    deal_id: i64,
+    decision: String,
+    rationale: String,
+) -> Result<(), AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::deals::RegistrationStatus;
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    let actor = authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let to = match decision.as_str() {
+        "approve" => RegistrationStatus::Approved,
+        "decline" => RegistrationStatus::Declined,
+        "request_info" => RegistrationStatus::InfoRequested,
+        _ => {
+            return Err(AppError::field(
+                "decision",
+                "Choose approve, decline or request information.",
+            ))
+        }
+    };
+    let rationale = rationale.trim();
+    if rationale.chars().count() < MIN_RATIONALE_CHARS {
+        return Err(AppError::field(
+            "rationale",
+            "Explain the decision in a sentence; the partner and the audit trail will see it.",
+        ));
+    }
+    let settings = channel::settings(&state.db).await?;
+    let now = state.clock.now_ms();
+    let protected_until =
+        (to == RegistrationStatus::Approved).then(|| settings.protection_until(now));
+    if channel::deal(&state.db, deal_id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    if channel::decide(
+        &state.db,
+        deal_id,
+        to,
+        protected_until,
+        actor.user.id,
+        rationale,
+        now,
+    )
+    .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "This registration has already been decided.".into(),
+        ))
+    }
+}

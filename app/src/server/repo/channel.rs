@@ -1,0 +1,543 @@
+//! Accounts, deals, registrations and their audit trail. Every change to a deal writes a
+//! `deal_events` row in the same transaction.
+use crate::domain::channel::clocks::ProgramSettings;
+use crate::domain::channel::conflict::{Claim, Party};
+use crate::domain::channel::deals::{RegistrationStatus, Stage, ValidRegistration};
+use crate::domain::channel::matching::{name_keys, normalize_company, similarity};
+use crate::server::db::Db;
+use sqlx::{Any, Transaction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("stored channel data is malformed: {0}")]
+    Corrupt(String),
+}
+
+impl From<serde_json::Error> for ChannelError {
+    fn from(error: serde_json::Error) -> Self {
+        ChannelError::Corrupt(error.to_string())
+    }
+}
+
+pub async fn settings(db: &Db) -> Result<ProgramSettings, ChannelError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT settings_json FROM program_settings WHERE id = 1")
+            .fetch_optional(&db.read)
+            .await?;
+    Ok(match row {
+        Some((json,)) => serde_json::from_str(&json)?,
+        None => ProgramSettings::default(),
+    })
+}
+
+/// An existing account that looks like the customer being registered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountMatch {
+    pub account_id: i64,
+    pub name: String,
+    pub same_domain: bool,
+    pub similarity: f64,
+}
+
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Accounts with the same registrable domain or a similar name, best first. Reads the
+/// domain and name-key indexes only.
+pub async fn find_matches(
+    db: &Db,
+    company_name: &str,
+    domain: Option<&str>,
+    min_similarity: f64,
+) -> Result<Vec<AccountMatch>, sqlx::Error> {
+    const MAX_CANDIDATES: i64 = 200;
+    let normalized = normalize_company(company_name);
+    let keys: Vec<String> = name_keys(&normalized).into_iter().collect();
+    let mut ids: Vec<i64> = Vec::new();
+    let mut by_domain: Vec<i64> = Vec::new();
+    if let Some(domain) = domain {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT account_id FROM account_domains WHERE domain = $1")
+                .bind(domain)
+                .fetch_all(&db.read)
+                .await?;
+        by_domain = rows.into_iter().map(|(id,)| id).collect();
+        ids.extend(&by_domain);
+    }
+    if !keys.is_empty() {
+        let sql = format!(
+            "SELECT DISTINCT account_id FROM account_name_keys WHERE name_key IN ({}) LIMIT {MAX_CANDIDATES}",
+            placeholders(1, keys.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64,)>(&sql);
+        for key in &keys {
+            query = query.bind(key);
+        }
+        ids.extend(query.fetch_all(&db.read).await?.into_iter().map(|(id,)| id));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, name, normalized_name FROM accounts WHERE id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, (i64, String, String)>(&sql);
+    for id in &ids {
+        query = query.bind(id);
+    }
+    let mut matches: Vec<AccountMatch> = query
+        .fetch_all(&db.read)
+        .await?
+        .into_iter()
+        .map(|(id, name, stored)| AccountMatch {
+            account_id: id,
+            name,
+            same_domain: by_domain.contains(&id),
+            similarity: similarity(&normalized, &stored),
+        })
+        .filter(|m| m.same_domain || m.similarity >= min_similarity)
+        .collect();
+    matches.sort_by(|a, b| {
+        b.same_domain
+            .cmp(&a.same_domain)
+            .then(b.similarity.total_cmp(&a.similarity))
+    });
+    Ok(matches)
+}
+
+pub struct NewAccount<'a> {
+    pub name: &'a str,
+    pub domains: &'a [String],
+    pub country: &'a str,
+    pub region: &'a str,
+    pub vertical: &'a str,
+    pub incumbent_org_id: Option<i64>,
+    pub renewal_at: Option<i64>,
+}
+
+pub async fn insert_account(
+    tx: &mut Transaction<'_, Any>,
+    account: &NewAccount<'_>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let normalized = normalize_company(account.name);
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO accounts (name, normalized_name, country, region, vertical, incumbent_org_id, renewal_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(account.name.trim())
+    .bind(&normalized)
+    .bind(account.country)
+    .bind(account.region)
+    .bind(account.vertical)
+    .bind(account.incumbent_org_id)
+    .bind(account.renewal_at)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    for domain in account.domains {
+        sqlx::query("INSERT INTO account_domains (domain, account_id) VALUES ($1, $2) ON CONFLICT (domain) DO NOTHING")
+            .bind(domain)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for key in name_keys(&normalized) {
+        sqlx::query("INSERT INTO account_name_keys (name_key, account_id) VALUES ($1, $2)")
+            .bind(key)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// Deal id, partner org, status, stage, submitted, protected until.
+type ClaimRow = (i64, Option<i64>, String, String, Option<i64>, Option<i64>);
+
+/// The claims on an account that the conflict engine weighs.
+pub async fn claims(db: &Db, account_id: i64) -> Result<Vec<Claim>, sqlx::Error> {
+    let party = |org: Option<i64>| org.map_or(Party::Direct, Party::Partner);
+    let rows: Vec<ClaimRow> = sqlx::query_as(
+        "SELECT id, partner_org_id, registration_status, stage, submitted_at, protected_until FROM deals WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_all(&db.read)
+    .await?;
+    let mut claims: Vec<Claim> = rows
+        .into_iter()
+        .filter_map(
+            |(deal_id, org, status, stage, submitted_at, protected_until)| {
+                let open = !matches!(Stage::parse(&stage), Some(Stage::Won | Stage::Lost));
+                match RegistrationStatus::parse(&status)? {
+                    RegistrationStatus::Approved => Some(Claim::Approved {
+                        deal_id,
+                        party: party(org),
+                        protected_until: protected_until.unwrap_or(0),
+                    }),
+                    RegistrationStatus::Pending | RegistrationStatus::InfoRequested => {
+                        Some(Claim::Pending {
+                            deal_id,
+                            party: party(org),
+                            submitted_at: submitted_at.unwrap_or(0),
+                            certified: false,
+                        })
+                    }
+                    RegistrationStatus::NotRegistered if org.is_none() && open => {
+                        Some(Claim::DirectOpportunity { deal_id })
+                    }
+                    _ => None,
+                }
+            },
+        )
+        .collect();
+    let incumbent: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT incumbent_org_id FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&db.read)
+            .await?;
+    if let Some((Some(org),)) = incumbent {
+        claims.push(Claim::Incumbent {
+            party: Party::Partner(org),
+        });
+    }
+    Ok(claims)
+}
+
+/// One audit row: who changed which field of a deal, from what to what, and why.
+pub struct Event<'a> {
+    pub deal_id: i64,
+    pub actor: Option<i64>,
+    pub at: i64,
+    pub field: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub rationale: &'a str,
+}
+
+/// Appends one audit row.
+pub async fn record_event(
+    tx: &mut Transaction<'_, Any>,
+    event: &Event<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value, rationale) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(event.deal_id)
+    .bind(event.actor)
+    .bind(event.at)
+    .bind(event.field)
+    .bind(event.from)
+    .bind(event.to)
+    .bind(event.rationale)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Who registers, and what the engine decided.
+pub struct Registering<'a> {
+    pub org_id: i64,
+    pub user_id: i64,
+    pub owner_name: &'a str,
+    pub status: RegistrationStatus,
+    pub protected_until: Option<i64>,
+    pub decision_json: &'a str,
+    pub rationale: &'a str,
+}
+
+/// Creates the account if it is new, then the deal, with its first audit event.
+pub async fn register(
+    db: &Db,
+    account_id: Option<i64>,
+    input: &ValidRegistration,
+    who: &Registering<'_>,
+    now: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let account_id = match account_id {
+        Some(id) => id,
+        None => {
+            insert_account(
+                &mut tx,
+                &NewAccount {
+                    name: &input.company_name,
+                    domains: std::slice::from_ref(&input.domain),
+                    country: &input.country,
+                    region: "",
+                    vertical: "",
+                    incumbent_org_id: None,
+                    renewal_at: None,
+                },
+                now,
+            )
+            .await?
+        }
+    };
+    let decided = who.status != RegistrationStatus::Pending;
+    let (deal_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO deals (account_id, partner_org_id, owner_user_id, owner_name, motion, kind, product_line, amount_cents, \
+         requested_discount_pct, stage, close_at, registration_status, submitted_at, decided_at, protected_until, \
+         last_activity_at, next_step, proof_of_work, private_notes, decision_json, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $16, $17, $18, $19, $13, $13) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(who.org_id)
+    .bind(who.user_id)
+    .bind(who.owner_name)
+    .bind(input.motion.as_str())
+    .bind(input.kind.as_str())
+    .bind(&input.product_line)
+    .bind(input.amount_cents)
+    .bind(input.requested_discount_pct)
+    .bind(Stage::Qualify.as_str())
+    .bind(input.close_at)
+    .bind(who.status.as_str())
+    .bind(now)
+    .bind(decided.then_some(now))
+    .bind(who.protected_until)
+    .bind(&input.next_step)
+    .bind(&input.proof_of_work)
+    .bind(&input.notes)
+    .bind(who.decision_json)
+    .fetch_one(&mut *tx)
+    .await?;
+    record_event(
+        &mut tx,
+        &Event {
+            deal_id,
+            actor: Some(who.user_id),
+            at: now,
+            field: "registration_status",
+            from: "",
+            to: who.status.as_str(),
+            rationale: who.rationale,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((deal_id, account_id))
+}
+
+/// The latest end of an approved, unexpired protection on the account.
+pub async fn protected_until(
+    db: &Db,
+    account_id: i64,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: (Option<i64>,) = sqlx::query_as(
+        "SELECT MAX(protected_until) FROM deals WHERE account_id = $1 AND registration_status = 'approved' AND protected_until > $2",
+    )
+    .bind(account_id)
+    .bind(now)
+    .fetch_one(&db.read)
+    .await?;
+    Ok(row.0)
+}
+
+/// Whether a registration on the account awaits review.
+pub async fn has_pending(db: &Db, account_id: i64) -> Result<bool, sqlx::Error> {
+    let (count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM deals WHERE account_id = $1 AND registration_status IN ('pending', 'info_requested')",
+    )
+    .bind(account_id)
+    .fetch_one(&db.read)
+    .await?;
+    Ok(count > 0)
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DealRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_name: String,
+    pub partner_org_id: Option<i64>,
+    pub partner_name: Option<String>,
+    pub owner_name: String,
+    pub motion: String,
+    pub kind: String,
+    pub product_line: String,
+    pub amount_cents: i64,
+    pub requested_discount_pct: f64,
+    pub stage: String,
+    pub close_at: Option<i64>,
+    pub registration_status: String,
+    pub submitted_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub protected_until: Option<i64>,
+    pub next_step: String,
+    pub proof_of_work: String,
+    pub private_notes: String,
+    pub decision_json: String,
+}
+
+pub const DEAL_SELECT: &str = "SELECT d.id, d.account_id, a.name AS account_name, d.partner_org_id, o.name AS partner_name, \
+    d.owner_name, d.motion, d.kind, d.product_line, d.amount_cents, d.requested_discount_pct, d.stage, d.close_at, \
+    d.registration_status, d.submitted_at, d.decided_at, d.protected_until, d.next_step, d.proof_of_work, d.private_notes, \
+    d.decision_json FROM deals d JOIN accounts a ON a.id = d.account_id LEFT JOIN partner_orgs o ON o.id = d.partner_org_id";
+
+pub async fn deal(db: &Db, deal_id: i64) -> Result<Option<DealRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{DEAL_SELECT} WHERE d.id = $1"))
+        .bind(deal_id)
+        .fetch_optional(&db.read)
+        .await
+}
+
+/// An org's own deals, newest first.
+pub async fn deals_of_org(
+    db: &Db,
+    scope: crate::server::guard::OrgScope,
+) -> Result<Vec<DealRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{DEAL_SELECT} WHERE d.partner_org_id = $1 ORDER BY d.updated_at DESC, d.id DESC"
+    ))
+    .bind(scope.org_id())
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Other parties' deals on the accounts an org is working: for the safe-field view.
+pub async fn others_on_accounts_of_org(
+    db: &Db,
+    scope: crate::server::guard::OrgScope,
+) -> Result<Vec<DealRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{DEAL_SELECT} WHERE d.account_id IN (SELECT account_id FROM deals WHERE partner_org_id = $1) \
+         AND (d.partner_org_id IS NULL OR d.partner_org_id <> $1) ORDER BY d.id"
+    ))
+    .bind(scope.org_id())
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Registrations awaiting a decision.
+pub async fn review_queue(db: &Db) -> Result<Vec<DealRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{DEAL_SELECT} WHERE d.registration_status IN ('pending', 'info_requested') ORDER BY d.submitted_at"
+    ))
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Applies a manager's decision if the deal is still awaiting one. Returns false if it was
+/// already decided (a second click, or another manager first).
+pub async fn decide(
+    db: &Db,
+    deal_id: i64,
+    to: RegistrationStatus,
+    protected_until: Option<i64>,
+    actor: i64,
+    rationale: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let current: Option<(String,)> =
+        sqlx::query_as(&db.for_update("SELECT registration_status FROM deals WHERE id = $1"))
+            .bind(deal_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((from,)) = current else {
+        return Ok(false);
+    };
+    if !matches!(
+        RegistrationStatus::parse(&from),
+        Some(RegistrationStatus::Pending | RegistrationStatus::InfoRequested)
+    ) {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE deals SET registration_status = $1, decided_at = $2, protected_until = $3, updated_at = $2, last_activity_at = $2 WHERE id = $4",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(protected_until)
+    .bind(deal_id)
+    .execute(&mut *tx)
+    .await?;
+    record_event(
+        &mut tx,
+        &Event {
+            deal_id,
+            actor: Some(actor),
+            at: now,
+            field: "registration_status",
+            from: &from,
+            to: to.as_str(),
+            rationale,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct EventRow {
+    pub at: i64,
+    pub actor_name: Option<String>,
+    pub field: String,
+    pub from_value: String,
+    pub to_value: String,
+    pub rationale: String,
+}
+
+pub async fn events(db: &Db, deal_id: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.at, u.display_name AS actor_name, e.field, e.from_value, e.to_value, e.rationale \
+         FROM deal_events e LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.deal_id = $1 ORDER BY e.at, e.id",
+    )
+    .bind(deal_id)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Expires protections that have ended. Correct when run late or twice: only approved deals
+/// past their end change, each once, with an audit row.
+pub async fn expire_protections(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
+    let due: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM deals WHERE registration_status = 'approved' AND protected_until <= $1",
+    )
+    .bind(now)
+    .fetch_all(&db.read)
+    .await?;
+    let mut expired = 0;
+    for (deal_id,) in due {
+        let mut tx = db.write.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE deals SET registration_status = 'expired', updated_at = $1 \
+             WHERE id = $2 AND registration_status = 'approved' AND protected_until <= $1",
+        )
+        .bind(now)
+        .bind(deal_id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 1 {
+            record_event(
+                &mut tx,
+                &Event {
+                    deal_id,
+                    actor: None,
+                    at: now,
+                    field: "registration_status",
+                    from: "approved",
+                    to: "expired",
+                    rationale: "The protection window ended.",
+                },
+            )
+            .await?;
+            expired += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(expired)
+}

@@ -1,0 +1,505 @@
+//! Deal registration over HTTP on SQLite and PostgreSQL: the uniqueness check, the conflict
+//! engine's decisions, the review queue with SLA order and rationale, the audit trail, safe
+//! fields for other parties, and protection expiry.
+mod common;
+
+use app::api::channel::*;
+use app::domain::channel::deals::RegistrationStatus;
+use app::error::AppError;
+use app::model::{CustomerMatch, PartnerPipeline, QueueItem, RegistrationOutcome};
+use common::{invoke, reply, sign_in, Backend, ServerFn, TestServer};
+
+const NORTHWIND: &str = "nora@northwind.example";
+const BLUEFIN: &str = "ben@bluefin.example";
+const MANAGER: &str = "marco@lumen.example";
+
+fn form(company: &str, domain: &str, amount: &str, notes: &str) -> serde_json::Value {
+    // Six months out, so the form stays valid whenever the tests run.
+    let close_date = (chrono::Utc::now() + chrono::Duration::days(180))
+        .format("%Y-%m-%d")
+        .to_string();
+    serde_json::json!({"input": {
+        "company_name": company, "domain": domain, "country": "Germany", "motion": "resale",
+        "kind": "net_new", "product_line": "Lumen Dashboards", "amount": amount,
+        "requested_discount_pct": "15", "close_date": close_date, "next_step": "Demo with the COO",
+        "proof_of_work": "Two discovery calls with the operations lead.", "notes": notes,
+    }})
+}
+
+async fn register(
+    client: &reqwest::Client,
+    server: &TestServer,
+    body: serde_json::Value,
+) -> (u16, Result<RegistrationOutcome, AppError>) {
+    reply(
+        client
+            .post(server.url(RegisterDeal::PATH))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn deal_count(server: &TestServer) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deals")
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+    n
+}
+
+async fn the_first_registration_is_protected_and_a_rival_sees_only_the_date(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let northwind = sign_in(&server, NORTHWIND).await;
+    let (status, outcome) = register(
+        &northwind,
+        &server,
+        form(
+            "Quantum Widgets GmbH",
+            "https://www.quantumwidgets.de/kontakt",
+            "120000",
+            "Secret: CFO wants 30% off",
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{outcome:?}");
+    let outcome = outcome.unwrap();
+    assert_eq!(
+        outcome.status,
+        RegistrationStatus::Approved,
+        "nobody else claims this customer"
+    );
+    let until = outcome.protected_until.unwrap();
+    let now = server.server.state.clock.now_ms();
+    assert!(
+        (until - now - 90 * 86_400_000).abs() < 60_000,
+        "90 days of protection"
+    );
+
+    // Another partner types the same customer, spelled differently: it is flagged as
+    // protected, with the date, and nothing about who holds it or the money.
+    let bluefin = sign_in(&server, BLUEFIN).await;
+    let raw = common::call(
+        &bluefin,
+        &server,
+        CheckCustomer::PATH,
+        &[("company_name", "Quantum Widgets"), ("domain", "")],
+    )
+    .await;
+    assert_eq!(raw.status(), 200);
+    let body = raw.text().await.unwrap();
+    for secret in ["Northwind", "120000", "1200000", "Secret", "Nora"] {
+        assert!(!body.contains(secret), "the check leaks {secret}: {body}");
+    }
+    let matches: Vec<CustomerMatch> = serde_json::from_str(&body).unwrap();
+    assert_eq!(matches.len(), 1);
+    assert_eq!(matches[0].protected_until, Some(until));
+    let (_, by_domain) = invoke::<Vec<CustomerMatch>>(
+        &bluefin,
+        &server,
+        CheckCustomer::PATH,
+        &[("company_name", ""), ("domain", "sales@quantumwidgets.de")],
+    )
+    .await;
+    assert!(by_domain.unwrap()[0].same_domain);
+
+    let before = deal_count(&server).await;
+    let (status, refused) = register(
+        &bluefin,
+        &server,
+        form("Quantum-Widgets AG", "quantumwidgets.de", "90000", ""),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let AppError::Conflict(message) = refused.unwrap_err() else {
+        panic!("a conflict")
+    };
+    assert!(message.contains("protected until"), "{message}");
+    assert!(!message.contains("Northwind"));
+    assert_eq!(
+        deal_count(&server).await,
+        before,
+        "a refused registration stores nothing"
+    );
+
+    // Registering the same customer twice from one org is refused too.
+    let (status, _) = register(
+        &northwind,
+        &server,
+        form("Quantum Widgets", "quantumwidgets.de", "1", ""),
+    )
+    .await;
+    assert_eq!(status, 409);
+    server.stop().await;
+}
+
+async fn bad_registrations_name_their_fields_and_change_nothing(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let partner = sign_in(&server, NORTHWIND).await;
+    let before = deal_count(&server).await;
+    let mut body = form("", "not-a-domain", "-3", "");
+    body["input"]["close_date"] = serde_json::json!("yesterday");
+    let (status, error) = register(&partner, &server, body).await;
+    assert_eq!(status, 422);
+    let error = error.unwrap_err();
+    for field in ["company_name", "domain", "amount", "close_date"] {
+        assert!(error.field_message(field).is_some(), "{field}: {error:?}");
+    }
+    assert_eq!(deal_count(&server).await, before);
+    let manager = sign_in(&server, MANAGER).await;
+    let (status, _) = register(&manager, &server, form("Staff Co", "staffco.com", "10", "")).await;
+    assert_eq!(status, 403, "only partner users register deals");
+    server.stop().await;
+}
+
+async fn contested_registrations_wait_in_the_sla_queue_for_a_reasoned_decision(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    let northwind = sign_in(&server, NORTHWIND).await;
+    let bluefin = sign_in(&server, BLUEFIN).await;
+    let (_, first) = register(
+        &northwind,
+        &server,
+        form("Helios Parcel Ltd", "heliosparcel.co.uk", "50000", ""),
+    )
+    .await;
+    let first = first.unwrap();
+    // Put the first back to pending, as if it awaited review, to make the second contested.
+    sqlx::query(
+        "UPDATE deals SET registration_status = 'pending', protected_until = NULL WHERE id = $1",
+    )
+    .bind(first.deal_id)
+    .execute(&db.write)
+    .await
+    .unwrap();
+    let (status, second) = register(
+        &bluefin,
+        &server,
+        form("Helios Parcel", "https://heliosparcel.co.uk", "70000", ""),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let second = second.unwrap();
+    assert_eq!(second.status, RegistrationStatus::Pending);
+    assert!(
+        second
+            .explanation
+            .iter()
+            .any(|line| line.contains("earlier registration wins")
+                && line.contains("another partner")),
+        "{:?}",
+        second.explanation
+    );
+
+    let manager = sign_in(&server, MANAGER).await;
+    let (status, queue) =
+        invoke::<Vec<QueueItem>>(&manager, &server, LoadReviewQueue::PATH, &[]).await;
+    assert_eq!(status, 200);
+    let queue = queue.unwrap();
+    let keys: Vec<i64> = queue.iter().map(|q| q.sla.urgency_key()).collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "most urgent first");
+    let item = queue
+        .iter()
+        .find(|q| q.deal_id == second.deal_id)
+        .expect("in the queue");
+    assert_eq!(item.partner_name, "Bluefin Systems");
+    assert!(
+        item.explanation
+            .iter()
+            .any(|l| l.contains("Northwind Resellers")),
+        "staff see names: {:?}",
+        item.explanation
+    );
+
+    let id = second.deal_id.to_string();
+    let (status, missing) = invoke::<()>(
+        &manager,
+        &server,
+        DecideRegistration::PATH,
+        &[
+            ("deal_id", &id),
+            ("decision", "approve"),
+            ("rationale", "ok"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(missing.unwrap_err().field_message("rationale").is_some());
+    let (status, _) = invoke::<()>(
+        &manager,
+        &server,
+        DecideRegistration::PATH,
+        &[
+            ("deal_id", &id),
+            ("decision", "maybe"),
+            ("rationale", "A long enough reason."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = invoke::<()>(
+        &bluefin,
+        &server,
+        DecideRegistration::PATH,
+        &[
+            ("deal_id", &id),
+            ("decision", "approve"),
+            ("rationale", "Approving my own deal"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403, "partners cannot decide");
+    let (status, _) = invoke::<()>(
+        &manager,
+        &server,
+        DecideRegistration::PATH,
+        &[
+            ("deal_id", &id),
+            ("decision", "decline"),
+            ("rationale", "Northwind registered this customer first."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, twice) = invoke::<()>(
+        &manager,
+        &server,
+        DecideRegistration::PATH,
+        &[
+            ("deal_id", &id),
+            ("decision", "approve"),
+            ("rationale", "Changed my mind, approve."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 409, "{twice:?}");
+    let (status, _) = invoke::<()>(
+        &manager,
+        &server,
+        DecideRegistration::PATH,
+        &[
+            ("deal_id", &first.deal_id.to_string()),
+            ("decision", "approve"),
+            ("rationale", "First valid registration."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let events = app::server::repo::channel::events(db, second.deal_id)
+        .await
+        .unwrap();
+    let trail: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.from_value.clone(),
+                e.to_value.clone(),
+                e.actor_name.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            (
+                String::new(),
+                "pending".to_string(),
+                "Ben Okafor".to_string()
+            ),
+            (
+                "pending".to_string(),
+                "declined".to_string(),
+                "Marco Diaz".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        events[1].rationale,
+        "Northwind registered this customer first."
+    );
+    let row = app::server::repo::channel::deal(db, first.deal_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.registration_status, "approved");
+    assert!(row.protected_until.is_some());
+    server.stop().await;
+}
+
+async fn partners_see_other_parties_only_through_safe_fields(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    let northwind = sign_in(&server, NORTHWIND).await;
+    let bluefin = sign_in(&server, BLUEFIN).await;
+    let (_, mine) = register(
+        &northwind,
+        &server,
+        form(
+            "Orbit Analytics",
+            "orbitanalytics.com",
+            "777777",
+            "Top secret pricing note",
+        ),
+    )
+    .await;
+    let mine = mine.unwrap();
+    sqlx::query("UPDATE deals SET requested_discount_pct = 33.5 WHERE id = $1")
+        .bind(mine.deal_id)
+        .execute(&db.write)
+        .await
+        .unwrap();
+    // Bluefin also works this customer (declined earlier), so it sees Northwind's deal safely.
+    let account: (i64,) = sqlx::query_as("SELECT account_id FROM deals WHERE id = $1")
+        .bind(mine.deal_id)
+        .fetch_one(&db.read)
+        .await
+        .unwrap();
+    let bluefin_org: (i64,) =
+        sqlx::query_as("SELECT id FROM partner_orgs WHERE name = 'Bluefin Systems'")
+            .fetch_one(&db.read)
+            .await
+            .unwrap();
+    sqlx::query("INSERT INTO deals (account_id, partner_org_id, owner_name, motion, kind, product_line, amount_cents, stage, registration_status, last_activity_at, created_at, updated_at) \
+                 VALUES ($1, $2, 'Ben Okafor', 'resale', 'net_new', 'Lumen Alerts', 100, 'qualify', 'declined', 1, 1, 1)")
+        .bind(account.0).bind(bluefin_org.0).execute(&db.write).await.unwrap();
+
+    for (client, who) in [(&bluefin, "Bluefin")] {
+        let raw = common::call(client, &server, LoadMyPipeline::PATH, &[])
+            .await
+            .text()
+            .await
+            .unwrap();
+        for secret in [
+            "777777",
+            "77777700",
+            "33.5",
+            "Top secret",
+            "Northwind",
+            "Nora",
+        ] {
+            assert!(!raw.contains(secret), "{who} sees {secret}: {raw}");
+        }
+        let pipeline: PartnerPipeline = serde_json::from_str(&raw).unwrap();
+        let safe = pipeline
+            .others
+            .iter()
+            .find(|d| d.account_name == "Orbit Analytics")
+            .expect("the other deal, safely");
+        assert_eq!(safe.holder, app::model::Holder::AnotherPartner);
+        assert_eq!(safe.status, RegistrationStatus::Approved);
+        assert_eq!(safe.protected_until, mine.protected_until);
+    }
+    let (_, own) = invoke::<PartnerPipeline>(&northwind, &server, LoadMyPipeline::PATH, &[]).await;
+    let own = own.unwrap();
+    let deal = own.own.iter().find(|d| d.deal_id == mine.deal_id).unwrap();
+    assert_eq!(deal.amount_cents, 77_777_700);
+    assert_eq!(deal.notes, "Top secret pricing note");
+    assert!(own
+        .others
+        .iter()
+        .all(|d| d.account_name != "Orbit Analytics" || d.status == RegistrationStatus::Declined));
+    server.stop().await;
+}
+
+async fn protections_expire_once_when_the_job_runs_late_or_twice(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    let northwind = sign_in(&server, NORTHWIND).await;
+    let (_, outcome) = register(
+        &northwind,
+        &server,
+        form("Zephyr Kitchens", "zephyrkitchens.com", "1000", ""),
+    )
+    .await;
+    let outcome = outcome.unwrap();
+    let until = outcome.protected_until.unwrap();
+    use app::server::repo::channel::expire_protections;
+    expire_protections(db, until - 1).await.unwrap();
+    let row = app::server::repo::channel::deal(db, outcome.deal_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.registration_status, "approved", "not yet");
+    let late = expire_protections(db, until + 5 * 86_400_000)
+        .await
+        .unwrap();
+    assert!(
+        late >= 1,
+        "ours expired (with any demo protections ending in between)"
+    );
+    assert_eq!(
+        expire_protections(db, until + 5 * 86_400_000)
+            .await
+            .unwrap(),
+        0,
+        "a second run changes nothing"
+    );
+    let events = app::server::repo::channel::events(db, outcome.deal_id)
+        .await
+        .unwrap();
+    assert_eq!(events.iter().filter(|e| e.to_value == "expired").count(), 1);
+    // Now the customer is free again. (Sessions do not survive the jump: sign in after it.)
+    server
+        .server
+        .state
+        .clock
+        .advance(until + 5 * 86_400_000 - server.server.state.clock.now_ms());
+    let bluefin = sign_in(&server, BLUEFIN).await;
+    let (status, again) = register(
+        &bluefin,
+        &server,
+        form("Zephyr Kitchens", "zephyrkitchens.com", "2000", ""),
+    )
+    .await;
+    assert_eq!(status, 200, "{again:?}");
+    let again = again.unwrap();
+    assert_eq!(again.status, RegistrationStatus::Approved);
+    assert!(again.explanation.iter().all(|l| !l.contains("Northwind")));
+    server.stop().await;
+}
+
+async fn demo_data_has_the_conflicts_a_demo_needs(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    let count = |sql: &'static str| async move {
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&db.read).await.unwrap();
+        n
+    };
+    assert!(count("SELECT COUNT(*) FROM accounts").await >= 200);
+    assert!(count("SELECT COUNT(*) FROM deals").await >= 300);
+    assert!(count("SELECT COUNT(DISTINCT motion) FROM deals").await >= 5);
+    // Two pending registrations by different partners on one account.
+    assert!(count("SELECT COUNT(*) FROM (SELECT account_id FROM deals WHERE registration_status = 'pending' GROUP BY account_id HAVING COUNT(DISTINCT partner_org_id) > 1) t").await > 0);
+    // A referral registration against an open direct opportunity.
+    assert!(count("SELECT COUNT(*) FROM deals r JOIN deals d ON d.account_id = r.account_id WHERE r.motion = 'referral' AND r.registration_status = 'pending' AND d.partner_org_id IS NULL").await > 0);
+    // A reseller's expansion on an account with an incumbent SI.
+    assert!(count("SELECT COUNT(*) FROM deals d JOIN accounts a ON a.id = d.account_id WHERE a.incumbent_org_id IS NOT NULL AND d.kind = 'expansion' AND d.partner_org_id <> a.incumbent_org_id").await > 0);
+    // A renewal account touched by direct sales.
+    assert!(count("SELECT COUNT(*) FROM deals d JOIN accounts a ON a.id = d.account_id WHERE a.renewal_at IS NOT NULL AND d.partner_org_id IS NULL").await > 0);
+    assert!(count("SELECT COUNT(*) FROM deals WHERE registration_status = 'expired'").await > 0);
+    assert!(count("SELECT COUNT(*) FROM deals WHERE registration_status = 'declined'").await > 0);
+    let manager = sign_in(&server, MANAGER).await;
+    let (_, queue) = invoke::<Vec<QueueItem>>(&manager, &server, LoadReviewQueue::PATH, &[]).await;
+    let queue = queue.unwrap();
+    assert!(queue.iter().any(|q| matches!(
+        q.sla,
+        app::domain::channel::clocks::SlaState::Breached { .. }
+    )));
+    assert!(
+        queue.iter().all(|q| !q.explanation.is_empty()),
+        "every queued registration carries its rationale"
+    );
+    server.stop().await;
+}
+
+both_backends!(
+    the_first_registration_is_protected_and_a_rival_sees_only_the_date,
+    bad_registrations_name_their_fields_and_change_nothing,
+    contested_registrations_wait_in_the_sla_queue_for_a_reasoned_decision,
+    partners_see_other_parties_only_through_safe_fields,
+    protections_expire_once_when_the_job_runs_late_or_twice,
+    demo_data_has_the_conflicts_a_demo_needs,
+);
