@@ -11,12 +11,14 @@ fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
         Some(Role::PartnerUser) => vec![
             ("/", "Home"),
             ("/learn", "Learning"),
+            ("/deals", "Deals"),
             ("/my-org", "My organisation"),
             ("/account", "Account"),
         ],
         Some(Role::PartnerManager | Role::VendorAdmin) => vec![
             ("/", "Home"),
             ("/partners", "Partners"),
+            ("/deals/queue", "Registrations"),
             ("/learn", "Learning"),
             ("/author", "Authoring"),
             ("/account", "Account"),

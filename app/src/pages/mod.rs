@@ -1,5 +1,6 @@
 mod account;
 mod author;
+mod deals;
 mod home;
 mod learn;
 mod login;
@@ -9,6 +10,7 @@ mod quiz;
 
 pub use account::AccountPage;
 pub use author::{AuthorListPage, PathEditorPage, QuizStatsPage};
+pub use deals::{DealsPage, ReviewQueuePage};
 pub use home::HomePage;
 pub use learn::{CatalogPage, PlayerPage};
 pub use login::{LoginPage, MagicLinkPage};

@@ -1,0 +1,361 @@
+//! Deal registration and the partner's pipeline; the managers' review queue.
+use crate::api::channel::{
+    check_customer, load_my_pipeline, load_review_queue, DecideRegistration, RegisterDeal,
+};
+use crate::components::form::FormError;
+use crate::components::load::loaded;
+use crate::components::time::LocalTime;
+use crate::domain::channel::clocks::SlaState;
+use crate::domain::channel::deals::{format_money, Motion, RegistrationInput, PRODUCT_LINES};
+use crate::error::AppError;
+use crate::model::{CustomerMatch, Holder, OwnDeal, PartnerPipeline, QueueItem, SafeDeal};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn DealsPage() -> impl IntoView {
+    let pipeline = Resource::new(|| (), |_| load_my_pipeline());
+    let register = ServerAction::<RegisterDeal>::new();
+    Effect::new(move |_| {
+        if register.value().get().is_some_and(|r| r.is_ok()) {
+            pipeline.refetch();
+        }
+    });
+    view! {
+        <Title text="Deals"/>
+        <section class="page" aria-labelledby="deals-title">
+            <h1 id="deals-title">"Deals"</h1>
+            <RegisterForm action=register/>
+            {loaded(pipeline, |pipeline| view! { <Pipeline pipeline/> })}
+        </section>
+    }
+}
+
+fn field_signal(
+    error: Signal<Option<AppError>>,
+    name: &'static str,
+) -> impl Fn() -> Option<String> + Send + Sync + Copy {
+    move || error.get().and_then(|e| e.field_message(name))
+}
+
+#[component]
+fn Field(
+    label: &'static str,
+    name: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = "text")] kind: &'static str,
+) -> impl IntoView {
+    let id = format!("deal-{name}");
+    let label_for = id.clone();
+    let message = field_signal(error, name);
+    view! {
+        <div class="field" class:invalid=move || message().is_some()>
+            <label for=label_for>{label}</label>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            <input id=id type=kind bind:value=value aria-invalid=move || message().is_some().to_string()/>
+            <p class="field-error" aria-live="polite">{message}</p>
+        </div>
+    }
+}
+
+#[component]
+fn RegisterForm(action: ServerAction<RegisterDeal>) -> impl IntoView {
+    let company = RwSignal::new(String::new());
+    let domain = RwSignal::new(String::new());
+    let country = RwSignal::new(String::new());
+    let motion = RwSignal::new("resale".to_string());
+    let kind = RwSignal::new("net_new".to_string());
+    let product = RwSignal::new(PRODUCT_LINES[0].to_string());
+    let amount = RwSignal::new(String::new());
+    let discount = RwSignal::new(String::new());
+    let close = RwSignal::new(String::new());
+    let next_step = RwSignal::new(String::new());
+    let proof = RwSignal::new(String::new());
+    let notes = RwSignal::new(String::new());
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    // The uniqueness check runs as the partner types (after a short pause) and on submit.
+    let matches: RwSignal<Vec<CustomerMatch>> = RwSignal::new(Vec::new());
+    let check_seq = StoredValue::new(0u64);
+    let run_check = move || {
+        let (name, site) = (company.get_untracked(), domain.get_untracked());
+        check_seq.update_value(|s| *s += 1);
+        let mine = check_seq.get_value();
+        leptos::task::spawn_local(async move {
+            #[cfg(feature = "hydrate")]
+            gloo_timers::future::TimeoutFuture::new(350).await;
+            if check_seq.get_value() != mine {
+                return;
+            }
+            if let Ok(found) = check_customer(name, site).await {
+                if check_seq.get_value() == mine {
+                    matches.set(found);
+                }
+            }
+        });
+    };
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        action.dispatch(RegisterDeal {
+            input: RegistrationInput {
+                company_name: company.get_untracked(),
+                domain: domain.get_untracked(),
+                country: country.get_untracked(),
+                motion: motion.get_untracked(),
+                kind: kind.get_untracked(),
+                product_line: product.get_untracked(),
+                amount: amount.get_untracked(),
+                requested_discount_pct: discount.get_untracked(),
+                close_date: close.get_untracked(),
+                next_step: next_step.get_untracked(),
+                proof_of_work: proof.get_untracked(),
+                notes: notes.get_untracked(),
+            },
+        });
+    };
+    let outcome = move || action.value().get().and_then(Result::ok);
+    view! {
+        <form class="card deal-form" on:submit=submit aria-labelledby="register-title">
+            <h2 id="register-title">"Register a deal"</h2>
+            <div class="field">
+                <label for="deal-company_name">"Customer company"</label>
+                <input id="deal-company_name" bind:value=company on:input=move |_| run_check()
+                    aria-describedby="customer-check"/>
+                <p class="field-error" aria-live="polite">{field_signal(error, "company_name")}</p>
+            </div>
+            <div class="field">
+                <label for="deal-domain">"Customer website"</label>
+                <input id="deal-domain" bind:value=domain on:input=move |_| run_check() placeholder="acme.com"/>
+                <p class="field-error" aria-live="polite">{field_signal(error, "domain")}</p>
+            </div>
+            <div id="customer-check" aria-live="polite">
+                {move || {
+                    let found = matches.get();
+                    (!found.is_empty()).then(|| view! {
+                        <div class="notice duplicate-warning" role="status">
+                            <p><strong>"This customer may already be registered."</strong></p>
+                            <ul>
+                                {found.into_iter().map(|m| view! {
+                                    <li>
+                                        {m.account_name}
+                                        {if m.same_domain { " (same website)" } else { " (similar name)" }}
+                                        {match (m.protected_until, m.under_review) {
+                                            (Some(until), _) => view! { " — protected until " <LocalTime ms=until/> }.into_any(),
+                                            (None, true) => view! { " — a registration is under review" }.into_any(),
+                                            (None, false) => view! { " — not protected" }.into_any(),
+                                        }}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </div>
+                    })
+                }}
+            </div>
+            <Field label="Country" name="country" value=country error/>
+            <div class="field">
+                <label for="deal-motion">"How you sell it"</label>
+                <select id="deal-motion" on:change=move |e| motion.set(event_target_value(&e))>
+                    {Motion::ALL.iter().filter(|m| **m != Motion::Direct).map(|m| view! {
+                        <option value=m.as_str() selected=*m == Motion::Resale>{m.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="deal-kind">"Deal type"</label>
+                <select id="deal-kind" on:change=move |e| kind.set(event_target_value(&e))>
+                    <option value="net_new" selected=true>"New customer"</option>
+                    <option value="expansion">"Expansion"</option>
+                    <option value="renewal">"Renewal"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="deal-product_line">"Product line"</label>
+                <select id="deal-product_line" on:change=move |e| product.set(event_target_value(&e))>
+                    {PRODUCT_LINES.iter().map(|p| view! { <option value=*p>{*p}</option> }).collect_view()}
+                </select>
+                <p class="field-error" aria-live="polite">{field_signal(error, "product_line")}</p>
+            </div>
+            <Field label="Amount (USD)" name="amount" value=amount error/>
+            <Field label="Requested discount (%)" name="requested_discount_pct" value=discount error/>
+            <Field label="Expected close date" name="close_date" value=close error kind="date"/>
+            <Field label="Next step" name="next_step" value=next_step error/>
+            <div class="field">
+                <label for="deal-proof_of_work">"Proof of work"</label>
+                <p class="hint">"Meetings held, contacts, the need you found. Reviewers rely on this."</p>
+                <textarea id="deal-proof_of_work" rows="3" bind:value=proof></textarea>
+                <p class="field-error" aria-live="polite">{field_signal(error, "proof_of_work")}</p>
+            </div>
+            <div class="field">
+                <label for="deal-notes">"Private notes (only your organisation sees these)"</label>
+                <textarea id="deal-notes" rows="2" bind:value=notes></textarea>
+                <p class="field-error" aria-live="polite">{field_signal(error, "notes")}</p>
+            </div>
+            <FormError error fields=&["company_name", "domain", "country", "product_line", "amount", "requested_discount_pct", "close_date", "next_step", "proof_of_work", "notes", "motion", "kind"]/>
+            <button type="submit" class="button primary" disabled=move || action.pending().get()>"Register deal"</button>
+            {move || outcome().map(|o| view! {
+                <div class="success" role="status">
+                    <p><strong>{o.status.label()}</strong>
+                        {o.protected_until.map(|until| view! { " — protected until " <LocalTime ms=until/> })}
+                    </p>
+                    <ul>{o.explanation.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+                </div>
+            })}
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn Pipeline(pipeline: PartnerPipeline) -> impl IntoView {
+    let PartnerPipeline { own, others } = pipeline;
+    view! {
+        <h2>"Your deals (" {own.len()} ")"</h2>
+        {if own.is_empty() {
+            view! { <p class="empty">"No deals yet. Register your first above."</p> }.into_any()
+        } else {
+            view! { <ul class="card-list">{own.into_iter().map(|deal| view! { <OwnDealCard deal/> }).collect_view()}</ul> }.into_any()
+        }}
+        {(!others.is_empty()).then(|| view! {
+            <h2>"Other parties on your customers"</h2>
+            <p class="hint">"Only stage and protection are shared; never price, discount or notes."</p>
+            <div class="table-wrap">
+                <table class="attempts safe-deals">
+                    <thead><tr><th scope="col">"Customer"</th><th scope="col">"Who"</th><th scope="col">"Stage"</th><th scope="col">"Status"</th><th scope="col">"Protected until"</th></tr></thead>
+                    <tbody>{others.into_iter().map(|deal| view! { <SafeRow deal/> }).collect_view()}</tbody>
+                </table>
+            </div>
+        })}
+    }
+}
+
+#[component]
+fn OwnDealCard(deal: OwnDeal) -> impl IntoView {
+    view! {
+        <li class="card deal-card">
+            <div class="path-head">
+                <h3>{deal.account_name}</h3>
+                <span class="badge">{deal.status.label()}</span>
+            </div>
+            <p class="meta">
+                {deal.motion.label()} " · " {deal.kind.label()} " · " {deal.product_line} " · "
+                {format_money(deal.amount_cents)} " · " {format!("{:.0}% discount", deal.requested_discount_pct)} " · " {deal.stage.label()}
+            </p>
+            {deal.protected_until.map(|until| view! { <p>"Protected until " <LocalTime ms=until/></p> })}
+            {(!deal.explanation.is_empty()).then(|| view! {
+                <details><summary>"Why"</summary><ul>{deal.explanation.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul></details>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn SafeRow(deal: SafeDeal) -> impl IntoView {
+    view! {
+        <tr>
+            <td>{deal.account_name}</td>
+            <td>{match deal.holder { Holder::AnotherPartner => "Another partner", Holder::Direct => "Direct sales" }}</td>
+            <td>{deal.stage.label()}</td>
+            <td>{deal.status.label()}</td>
+            <td>{deal.protected_until.map(|until| view! { <LocalTime ms=until/> }.into_any()).unwrap_or_else(|| "—".into_any())}</td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn ReviewQueuePage() -> impl IntoView {
+    let queue = Resource::new(|| (), |_| load_review_queue());
+    let decide = ServerAction::<DecideRegistration>::new();
+    Effect::new(move |_| {
+        if decide.value().get().is_some_and(|r| r.is_ok()) {
+            queue.refetch();
+        }
+    });
+    view! {
+        <Title text="Registration queue"/>
+        <section class="page" aria-labelledby="queue-title">
+            <h1 id="queue-title">"Registrations to review"</h1>
+            <p class="lead">"Most urgent first: breached SLAs, then the least time left."</p>
+            {loaded(queue, move |items| view! { <Queue items decide/> })}
+        </section>
+    }
+}
+
+#[component]
+fn Queue(items: Vec<QueueItem>, decide: ServerAction<DecideRegistration>) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <p class="empty">"Nothing waits for review."</p> }.into_any();
+    }
+    view! {
+        <ul class="card-list">{items.into_iter().map(|item| view! { <QueueCard item decide/> }).collect_view()}</ul>
+    }
+    .into_any()
+}
+
+fn hours(ms: i64) -> String {
+    let hours = ms / 3_600_000;
+    if hours >= 48 {
+        format!("{} days", hours / 24)
+    } else {
+        format!("{hours} h")
+    }
+}
+
+#[component]
+fn QueueCard(item: QueueItem, decide: ServerAction<DecideRegistration>) -> impl IntoView {
+    let deal_id = item.deal_id;
+    let rationale = RwSignal::new(String::new());
+    let mine = RwSignal::new(false);
+    let error = Signal::derive(move || {
+        if mine.get() {
+            decide.value().get().and_then(Result::err)
+        } else {
+            None
+        }
+    });
+    let (sla_class, sla_text) = match item.sla {
+        SlaState::Breached { overdue_ms } => (
+            "sla breached",
+            format!("SLA breached {} ago", hours(overdue_ms)),
+        ),
+        SlaState::DueSoon { left_ms } => ("sla due-soon", format!("Due in {}", hours(left_ms))),
+        SlaState::OnTrack { left_ms } => ("sla on-track", format!("Due in {}", hours(left_ms))),
+    };
+    let send = move |decision: &'static str| {
+        mine.set(true);
+        decide.dispatch(DecideRegistration {
+            deal_id,
+            decision: decision.to_string(),
+            rationale: rationale.get_untracked(),
+        });
+    };
+    let rationale_id = format!("rationale-{deal_id}");
+    let rationale_for = rationale_id.clone();
+    view! {
+        <li class="card queue-card" data-deal-id=deal_id.to_string()>
+            <div class="path-head">
+                <h2>{item.account_name.clone()}</h2>
+                <span class=sla_class>{sla_text}</span>
+            </div>
+            <p class="meta">
+                {item.partner_name} " (" {item.owner_name} ") · " {item.motion.label()} " · " {item.kind.label()} " · "
+                {item.product_line} " · " {format_money(item.amount_cents)} " · " {format!("{:.0}% discount", item.requested_discount_pct)}
+            </p>
+            <p class="meta">"Submitted " <LocalTime ms=item.submitted_at/> " · " {item.status.label()}</p>
+            <p><span class="label">"Proof of work: "</span>{item.proof_of_work}</p>
+            <h3>"Conflict check"</h3>
+            <ol class="rationale">{item.explanation.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ol>
+            <div class="field">
+                <label for=rationale_for>"Rationale (shared with the partner and kept in the audit trail)"</label>
+                <textarea id=rationale_id rows="2" bind:value=rationale></textarea>
+                <p class="field-error" aria-live="polite">{move || error.get().and_then(|e| e.field_message("rationale"))}</p>
+            </div>
+            <FormError error fields=&["rationale"]/>
+            <div class="quiz-actions">
+                <button type="button" class="button primary" on:click=move |_| send("approve")>"Approve"</button>
+                <button type="button" class="button" on:click=move |_| send("request_info")>"Request info"</button>
+                <button type="button" class="button danger" on:click=move |_| send("decline")>"Decline"</button>
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,93 @@
+import { Page } from '@playwright/test';
+import { expect, hydrated, openMenu, signIn, test } from './helpers';
+
+// Deal registration, the duplicate warning, the manager's SLA queue and the safe view.
+// Each project (desktop, phone) uses its own customers, so the runs do not collide.
+
+async function fillRegistration(page: Page, company: string, domain: string) {
+  const form = page.getByRole('form', { name: 'Register a deal' });
+  await form.getByLabel('Customer company').fill(company);
+  await form.getByLabel('Customer website').fill(domain);
+  await form.getByLabel('Country').fill('Japan');
+  await form.getByLabel('Amount (USD)').fill('64000');
+  await form.getByLabel('Requested discount (%)').fill('10');
+  const inSixMonths = new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10);
+  await form.getByLabel('Expected close date').fill(inSixMonths);
+  await form.getByLabel('Next step').fill('Workshop with the operations team');
+  await form.getByLabel('Proof of work').fill('Two calls with the COO; pain confirmed.');
+  await form.getByLabel(/Private notes/).fill('Budget approved for Q2.');
+  return form;
+}
+
+test('a partner registers a deal, a rival sees the duplicate warning, a manager approves from the queue', async ({ page, browser }, testInfo) => {
+  const tag = testInfo.project.name;
+  // Distinct customers per project: similar names would (rightly) count as the same one.
+  const company = tag === 'phone' ? 'Nimbus Ceramics' : 'Vortex Appliances';
+  const domain = tag === 'phone' ? 'nimbusceramics.com' : 'vortexappliances.com';
+
+  await signIn(page, 'nora@northwind.example');
+  await expect(page).toHaveURL('/');
+  await openMenu(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Deals' }).click();
+  await expect(page).toHaveURL('/deals');
+  await hydrated(page);
+  const form = await fillRegistration(page, company, domain);
+  await form.getByRole('button', { name: 'Register deal' }).click();
+  await expect(form.getByRole('status').filter({ hasText: 'Approved' })).toBeVisible();
+  await expect(page.locator('.deal-card', { hasText: company })).toBeVisible();
+
+  // Another partner, in another browser, types the same customer.
+  const rivalContext = await browser.newContext({ ...testInfo.project.use });
+  const rival = await rivalContext.newPage();
+  await signIn(rival, 'ben@bluefin.example');
+  await expect(rival).toHaveURL('/');
+  await rival.goto('/deals');
+  await hydrated(rival);
+  const rivalForm = await fillRegistration(rival, company.toUpperCase() + ' Inc.', `https://www.${domain}/`);
+  const warning = rival.locator('.duplicate-warning');
+  await expect(warning).toContainText('protected until');
+  await expect(warning).not.toContainText('Northwind');
+  await rivalForm.getByRole('button', { name: 'Register deal' }).click();
+  await expect(rival.getByRole('alert')).toContainText('already protected until');
+
+  // A contested registration: a customer with an open direct opportunity goes to review.
+  const contested = tag === 'phone' ? 'Redwood Logistics' : 'Harbor Logistics';
+  const contestedDomain = tag === 'phone' ? 'redwoodlogistics.co.jp' : 'harborlogistics.co.jp';
+  await rival.reload();
+  await hydrated(rival);
+  const second = await fillRegistration(rival, contested, contestedDomain);
+  await second.getByRole('button', { name: 'Register deal' }).click();
+  await expect(second.getByRole('status').filter({ hasText: 'Awaiting review' })).toBeVisible();
+  await expect(second).toContainText('Registered beats unregistered');
+  await rivalContext.close();
+
+  // The manager decides it from the SLA queue, with a rationale.
+  const managerContext = await browser.newContext({ ...testInfo.project.use });
+  const manager = await managerContext.newPage();
+  await signIn(manager, 'marco@lumen.example');
+  await expect(manager).toHaveURL('/');
+  await manager.goto('/deals/queue');
+  await hydrated(manager);
+  const card = manager.locator('.queue-card', { hasText: contested }).filter({ hasText: 'Bluefin Systems' });
+  await expect(card).toHaveCount(1);
+  await expect(manager.locator('.queue-card .sla.breached').first()).toBeVisible();
+  await card.getByRole('button', { name: 'Approve' }).click();
+  await expect(card.getByText(/Explain the decision/)).toBeVisible();
+  await card.getByLabel(/Rationale/).fill('Bluefin registered first; direct sales agreed to step back.');
+  await card.getByRole('button', { name: 'Approve' }).click();
+  await expect(manager.locator('.queue-card', { hasText: contested }).filter({ hasText: 'Bluefin Systems' })).toHaveCount(0);
+  await managerContext.close();
+});
+
+test('a partner sees other parties on its customers through safe fields only', async ({ page }) => {
+  await signIn(page, 'nora@northwind.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/deals');
+  await hydrated(page);
+  const others = page.locator('table.safe-deals');
+  await expect(others).toBeVisible();
+  await expect(others.locator('tbody tr').first()).toBeVisible();
+  const text = await others.innerText();
+  expect(text).not.toMatch(/\$|discount|Internal:|Bluefin|Harbor Digital|Atlas/);
+  expect(text).toMatch(/Another partner|Direct sales/);
+});
