@@ -393,6 +393,30 @@ pub struct OwnDeal {
     pub next_step: String,
     pub notes: String,
     pub explanation: Vec<String>,
+    /// The latest appeal of this deal's decision, if any.
+    pub appeal: Option<AppealSummary>,
+    /// Declined, within the appeal window, and no appeal open.
+    pub can_appeal: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppealSummary {
+    pub appeal_id: i64,
+    pub status: String,
+    pub filed_at: i64,
+    pub resolution: String,
+}
+
+/// An open appeal, for the managers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppealItem {
+    pub appeal_id: i64,
+    pub deal_id: i64,
+    pub account_name: String,
+    pub partner_name: String,
+    pub filed_at: i64,
+    pub evidence: String,
+    pub explanation: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

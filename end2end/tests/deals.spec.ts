@@ -91,3 +91,53 @@ test('a partner sees other parties on its customers through safe fields only', a
   expect(text).not.toMatch(/\$|discount|Internal:|Bluefin|Harbor Digital|Atlas/);
   expect(text).toMatch(/Another partner|Direct sales/);
 });
+
+test('a declined partner appeals with evidence and a manager upholds it', async ({ page, browser }, testInfo) => {
+  const phone = testInfo.project.name === 'phone';
+  const company = phone ? 'Redwood Foods' : 'Harbor Foods';
+  const domain = phone ? 'redwoodfoods.co.jp' : 'harborfoods.co.jp';
+
+  await signIn(page, 'ben@bluefin.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/deals');
+  await hydrated(page);
+  const form = await fillRegistration(page, company, domain);
+  await form.getByRole('button', { name: 'Register deal' }).click();
+  await expect(form.getByRole('status').filter({ hasText: 'Awaiting review' })).toBeVisible();
+
+  const managerContext = await browser.newContext({ ...testInfo.project.use });
+  const manager = await managerContext.newPage();
+  await signIn(manager, 'hannah@lumen.example');
+  await expect(manager).toHaveURL('/');
+  await manager.goto('/deals/queue');
+  await hydrated(manager);
+  const card = manager.locator('.queue-card', { hasText: company }).filter({ hasText: 'Bluefin Systems' });
+  await card.getByLabel(/Rationale/).fill('Direct sales has worked this customer for months.');
+  await card.getByRole('button', { name: 'Decline' }).click();
+  await expect(card).toHaveCount(0);
+
+  await page.reload();
+  await hydrated(page);
+  const deal = page.locator('.deal-card', { hasText: company });
+  await expect(deal.locator('.badge')).toHaveText('Declined');
+  await deal.getByText('Appeal this decision').click();
+  await deal.getByLabel('Evidence').fill('Their COO invited us to run the pilot; the invitation email is dated last month.');
+  await deal.getByRole('button', { name: 'File appeal' }).click();
+  await expect(page.locator('.deal-card', { hasText: company }).locator('.appeal-status')).toContainText('Appeal open');
+
+  await manager.reload();
+  await hydrated(manager);
+  const appeal = manager.locator('.appeal-card', { hasText: company });
+  await expect(appeal).toContainText('invitation email');
+  await appeal.getByLabel(/Resolution/).fill('The invitation predates direct sales’ first meeting.');
+  await appeal.getByRole('button', { name: 'Uphold' }).click();
+  await expect(manager.locator('.appeal-card', { hasText: company })).toHaveCount(0);
+  await managerContext.close();
+
+  await page.reload();
+  await hydrated(page);
+  const upheld = page.locator('.deal-card', { hasText: company });
+  await expect(upheld.locator('.badge')).toHaveText('Approved');
+  await expect(upheld.locator('.appeal-status')).toContainText('Appeal upheld');
+  await expect(upheld).toContainText('Protected until');
+});

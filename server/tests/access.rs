@@ -234,6 +234,17 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (LoadMyPipeline::PATH, Args::Form(vec![]), false),
         (LoadReviewQueue::PATH, Args::Form(vec![]), false),
         (
+            FileAppeal::PATH,
+            Args::Form(vec![("deal_id", "1"), ("evidence", "We ran the pilot with them.")]),
+            false,
+        ),
+        (LoadOpenAppeals::PATH, Args::Form(vec![]), false),
+        (
+            ResolveAppeal::PATH,
+            Args::Form(vec![("appeal_id", "1"), ("uphold", "true"), ("rationale", "Because it is right.")]),
+            false,
+        ),
+        (
             DecideRegistration::PATH,
             Args::Form(vec![("deal_id", "1"), ("decision", "approve"), ("rationale", "Because it is right.")]),
             false,

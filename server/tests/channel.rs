@@ -495,7 +495,231 @@ async fn demo_data_has_the_conflicts_a_demo_needs(backend: Backend) {
     server.stop().await;
 }
 
+async fn appeals_are_filed_in_the_window_and_resolved_with_a_rationale(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    let northwind = sign_in(&server, NORTHWIND).await;
+    let bluefin = sign_in(&server, BLUEFIN).await;
+    let manager = sign_in(&server, MANAGER).await;
+    let (_, first) = register(
+        &northwind,
+        &server,
+        form("Lynx Robotics", "lynxrobotics.com", "10000", ""),
+    )
+    .await;
+    let first = first.unwrap();
+    sqlx::query(
+        "UPDATE deals SET registration_status = 'pending', protected_until = NULL WHERE id = $1",
+    )
+    .bind(first.deal_id)
+    .execute(&db.write)
+    .await
+    .unwrap();
+    let (_, second) = register(
+        &bluefin,
+        &server,
+        form("Lynx Robotics", "lynxrobotics.com", "20000", ""),
+    )
+    .await;
+    let second = second.unwrap();
+    let decide = |deal: i64, decision: &'static str| {
+        let manager = manager.clone();
+        let url = server.url(DecideRegistration::PATH);
+        async move {
+            manager
+                .post(url)
+                .form(&[
+                    ("deal_id", deal.to_string().as_str()),
+                    ("decision", decision),
+                    ("rationale", "Decided on the evidence at hand."),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(decide(second.deal_id, "decline").await, 200);
+    assert_eq!(decide(first.deal_id, "approve").await, 200);
+
+    let deal = second.deal_id.to_string();
+    let evidence = "The customer's COO asked us to run the pilot; emails from 3 March attached.";
+    let (status, short) = invoke::<i64>(
+        &bluefin,
+        &server,
+        FileAppeal::PATH,
+        &[("deal_id", &deal), ("evidence", "trust me")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(short.unwrap_err().field_message("evidence").is_some());
+    let (status, _) = invoke::<i64>(
+        &northwind,
+        &server,
+        FileAppeal::PATH,
+        &[("deal_id", &deal), ("evidence", evidence)],
+    )
+    .await;
+    assert_eq!(status, 404, "only the affected party appeals");
+    let (status, appeal) = invoke::<i64>(
+        &bluefin,
+        &server,
+        FileAppeal::PATH,
+        &[("deal_id", &deal), ("evidence", evidence)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let appeal = appeal.unwrap();
+    let (status, _) = invoke::<i64>(
+        &bluefin,
+        &server,
+        FileAppeal::PATH,
+        &[("deal_id", &deal), ("evidence", evidence)],
+    )
+    .await;
+    assert_eq!(status, 409, "one open appeal at a time");
+    let (_, pipeline) =
+        invoke::<PartnerPipeline>(&bluefin, &server, LoadMyPipeline::PATH, &[]).await;
+    let mine = pipeline
+        .unwrap()
+        .own
+        .into_iter()
+        .find(|d| d.deal_id == second.deal_id)
+        .unwrap();
+    assert_eq!(
+        mine.appeal.as_ref().map(|a| a.status.as_str()),
+        Some("open")
+    );
+    assert!(!mine.can_appeal);
+
+    let (_, open) =
+        invoke::<Vec<app::model::AppealItem>>(&manager, &server, LoadOpenAppeals::PATH, &[]).await;
+    let item = open
+        .unwrap()
+        .into_iter()
+        .find(|a| a.appeal_id == appeal)
+        .expect("listed");
+    assert_eq!(item.evidence, evidence);
+    let id = appeal.to_string();
+    let (status, _) = invoke::<()>(
+        &manager,
+        &server,
+        ResolveAppeal::PATH,
+        &[("appeal_id", &id), ("uphold", "true"), ("rationale", "ok")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = invoke::<()>(
+        &bluefin,
+        &server,
+        ResolveAppeal::PATH,
+        &[
+            ("appeal_id", &id),
+            ("uphold", "true"),
+            ("rationale", "I uphold my own appeal."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = invoke::<()>(
+        &manager,
+        &server,
+        ResolveAppeal::PATH,
+        &[
+            ("appeal_id", "999999"),
+            ("uphold", "true"),
+            ("rationale", "No such appeal here."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = invoke::<()>(
+        &manager,
+        &server,
+        ResolveAppeal::PATH,
+        &[
+            ("appeal_id", &id),
+            ("uphold", "true"),
+            ("rationale", "The emails show Bluefin led the pilot."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = invoke::<()>(
+        &manager,
+        &server,
+        ResolveAppeal::PATH,
+        &[
+            ("appeal_id", &id),
+            ("uphold", "false"),
+            ("rationale", "Second thoughts, reject it."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 409);
+
+    let appellant = app::server::repo::channel::deal(db, second.deal_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(appellant.registration_status, "approved");
+    assert!(appellant.protected_until.is_some());
+    let previous = app::server::repo::channel::deal(db, first.deal_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        previous.registration_status, "declined",
+        "the protection moved on appeal"
+    );
+    let trail = app::server::repo::channel::events(db, first.deal_id)
+        .await
+        .unwrap();
+    assert!(trail
+        .last()
+        .unwrap()
+        .rationale
+        .contains("transferred on appeal"));
+    let fields: Vec<String> = app::server::repo::channel::events(db, second.deal_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{}:{}", e.field, e.to_value))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "registration_status:pending",
+            "registration_status:declined",
+            "appeal:open",
+            "appeal:upheld",
+            "registration_status:approved"
+        ]
+    );
+
+    // Past the window, appeals are refused.
+    sqlx::query("UPDATE deals SET registration_status = 'declined', decided_at = 1 WHERE id = $1")
+        .bind(first.deal_id)
+        .execute(&db.write)
+        .await
+        .unwrap();
+    let (status, late) = invoke::<i64>(
+        &northwind,
+        &server,
+        FileAppeal::PATH,
+        &[
+            ("deal_id", &first.deal_id.to_string()),
+            ("evidence", evidence),
+        ],
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(format!("{late:?}").contains("window"));
+    server.stop().await;
+}
+
 both_backends!(
+    appeals_are_filed_in_the_window_and_resolved_with_a_rationale,
     the_first_registration_is_protected_and_a_rival_sees_only_the_date,
     bad_registrations_name_their_fields_and_change_nothing,
     contested_registrations_wait_in_the_sla_queue_for_a_reasoned_decision,

@@ -2,7 +2,7 @@
 //! own deals in full; anything about another party comes back as `SafeDeal`.
 use crate::domain::channel::deals::RegistrationInput;
 use crate::error::AppError;
-use crate::model::{CustomerMatch, PartnerPipeline, QueueItem, RegistrationOutcome};
+use crate::model::{AppealItem, CustomerMatch, PartnerPipeline, QueueItem, RegistrationOutcome};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -211,7 +211,7 @@ pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::channel::conflict::DealKind;
     use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
-    use crate::model::{Holder, OwnDeal, SafeDeal};
+    use crate::model::{AppealSummary, Holder, OwnDeal, SafeDeal};
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::channel;
     let actor = authorize(Policy::PartnerUser).await?;
@@ -222,11 +222,33 @@ pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
         tracing::error!(what, "unknown value in a deal row");
         AppError::Internal
     };
-    let own = channel::deals_of_org(&state.db, scope)
-        .await?
+    let settings = channel::settings(&state.db).await?;
+    let now = state.clock.now_ms();
+    let rows = channel::deals_of_org(&state.db, scope).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let appeals = channel::appeals_of_deals(&state.db, &ids).await?;
+    let own = rows
         .into_iter()
         .map(|row| {
+            let appeal =
+                appeals
+                    .iter()
+                    .rev()
+                    .find(|a| a.deal_id == row.id)
+                    .map(|a| AppealSummary {
+                        appeal_id: a.id,
+                        status: a.status.clone(),
+                        filed_at: a.filed_at,
+                        resolution: a.resolution.clone(),
+                    });
+            let can_appeal = row.registration_status == "declined"
+                && row
+                    .decided_at
+                    .is_some_and(|at| settings.appeal_open(at, now))
+                && appeal.as_ref().is_none_or(|a| a.status != "open");
             Ok(OwnDeal {
+                appeal,
+                can_appeal,
                 deal_id: row.id,
                 motion: Motion::parse(&row.motion).ok_or_else(|| corrupt("motion"))?,
                 kind: DealKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
@@ -364,6 +386,131 @@ pub async fn decide_registration(
     } else {
         Err(AppError::Conflict(
             "This registration has already been decided.".into(),
+        ))
+    }
+}
+
+pub const MIN_EVIDENCE_CHARS: usize = 20;
+
+/// Appeals a declined registration of the caller's organisation, within the appeal window,
+/// with evidence (meetings, emails, the customer's own words).
+#[server]
+pub async fn file_appeal(deal_id: i64, evidence: String) -> Result<i64, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    let actor = authorize(Policy::PartnerUser).await?;
+    let state = app_state()?;
+    let org_id = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
+    let scope = actor.org_scope(org_id)?;
+    let evidence = evidence.trim();
+    if evidence.chars().count() < MIN_EVIDENCE_CHARS || evidence.chars().count() > 5000 {
+        return Err(AppError::field(
+            "evidence",
+            "Describe your evidence in at least a couple of sentences (up to 5,000 characters).",
+        ));
+    }
+    let deal = channel::deal(&state.db, deal_id)
+        .await?
+        .filter(|d| d.partner_org_id == Some(scope.org_id()))
+        .ok_or(AppError::NotFound)?;
+    let settings = channel::settings(&state.db).await?;
+    let now = state.clock.now_ms();
+    if deal.registration_status != "declined" {
+        return Err(AppError::Conflict(
+            "Only a declined registration can be appealed.".into(),
+        ));
+    }
+    if !deal
+        .decided_at
+        .is_some_and(|at| settings.appeal_open(at, now))
+    {
+        return Err(AppError::Conflict(format!(
+            "The appeal window ({} days after the decision) has closed.",
+            settings.appeal_window_days
+        )));
+    }
+    channel::file_appeal(
+        &state.db,
+        deal_id,
+        scope.org_id(),
+        actor.user.id,
+        evidence,
+        now,
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict("An appeal of this decision is already open.".into()))
+}
+
+/// Open appeals, oldest first.
+#[server]
+pub async fn load_open_appeals() -> Result<Vec<AppealItem>, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let names = imp::staff_names(&state).await?;
+    let mut items = Vec::new();
+    for appeal in channel::open_appeals(&state.db).await? {
+        let Some(deal) = channel::deal(&state.db, appeal.deal_id).await? else {
+            continue;
+        };
+        items.push(AppealItem {
+            appeal_id: appeal.id,
+            deal_id: deal.id,
+            account_name: deal.account_name,
+            partner_name: deal.partner_name.unwrap_or_else(|| "Direct".into()),
+            filed_at: appeal.filed_at,
+            evidence: appeal.evidence,
+            explanation: imp::explain_for_staff(&deal.decision_json, &names),
+        });
+    }
+    Ok(items)
+}
+
+/// Upholds (the appellant gets the protection) or rejects an appeal, with a rationale.
+#[server]
+pub async fn resolve_appeal(
+    appeal_id: i64,
+    uphold: bool,
+    rationale: String,
+) -> Result<(), AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    let actor = authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let rationale = rationale.trim();
+    if rationale.chars().count() < MIN_RATIONALE_CHARS {
+        return Err(AppError::field(
+            "rationale",
+            "Explain the decision in a sentence; the partner and the audit trail will see it.",
+        ));
+    }
+    if channel::appeal_status(&state.db, appeal_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    let settings = channel::settings(&state.db).await?;
+    let now = state.clock.now_ms();
+    if channel::resolve_appeal(
+        &state.db,
+        appeal_id,
+        uphold,
+        settings.protection_until(now),
+        actor.user.id,
+        rationale,
+        now,
+    )
+    .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "This appeal has already been resolved.".into(),
         ))
     }
 }

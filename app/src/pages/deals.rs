@@ -1,6 +1,7 @@
 //! Deal registration and the partner's pipeline; the managers' review queue.
 use crate::api::channel::{
-    check_customer, load_my_pipeline, load_review_queue, DecideRegistration, RegisterDeal,
+    check_customer, load_my_pipeline, load_open_appeals, load_review_queue, DecideRegistration,
+    FileAppeal, RegisterDeal, ResolveAppeal,
 };
 use crate::components::form::FormError;
 use crate::components::load::loaded;
@@ -8,7 +9,9 @@ use crate::components::time::LocalTime;
 use crate::domain::channel::clocks::SlaState;
 use crate::domain::channel::deals::{format_money, Motion, RegistrationInput, PRODUCT_LINES};
 use crate::error::AppError;
-use crate::model::{CustomerMatch, Holder, OwnDeal, PartnerPipeline, QueueItem, SafeDeal};
+use crate::model::{
+    AppealItem, CustomerMatch, Holder, OwnDeal, PartnerPipeline, QueueItem, SafeDeal,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -16,8 +19,11 @@ use leptos_meta::Title;
 pub fn DealsPage() -> impl IntoView {
     let pipeline = Resource::new(|| (), |_| load_my_pipeline());
     let register = ServerAction::<RegisterDeal>::new();
+    let appeal = ServerAction::<FileAppeal>::new();
     Effect::new(move |_| {
-        if register.value().get().is_some_and(|r| r.is_ok()) {
+        let registered = register.value().get().is_some_and(|r| r.is_ok());
+        let appealed = appeal.value().get().is_some_and(|r| r.is_ok());
+        if registered || appealed {
             pipeline.refetch();
         }
     });
@@ -26,7 +32,7 @@ pub fn DealsPage() -> impl IntoView {
         <section class="page" aria-labelledby="deals-title">
             <h1 id="deals-title">"Deals"</h1>
             <RegisterForm action=register/>
-            {loaded(pipeline, |pipeline| view! { <Pipeline pipeline/> })}
+            {loaded(pipeline, move |pipeline| view! { <Pipeline pipeline appeal/> })}
         </section>
     }
 }
@@ -207,14 +213,14 @@ fn RegisterForm(action: ServerAction<RegisterDeal>) -> impl IntoView {
 }
 
 #[component]
-fn Pipeline(pipeline: PartnerPipeline) -> impl IntoView {
+fn Pipeline(pipeline: PartnerPipeline, appeal: ServerAction<FileAppeal>) -> impl IntoView {
     let PartnerPipeline { own, others } = pipeline;
     view! {
         <h2>"Your deals (" {own.len()} ")"</h2>
         {if own.is_empty() {
             view! { <p class="empty">"No deals yet. Register your first above."</p> }.into_any()
         } else {
-            view! { <ul class="card-list">{own.into_iter().map(|deal| view! { <OwnDealCard deal/> }).collect_view()}</ul> }.into_any()
+            view! { <ul class="card-list">{own.into_iter().map(|deal| view! { <OwnDealCard deal appeal/> }).collect_view()}</ul> }.into_any()
         }}
         {(!others.is_empty()).then(|| view! {
             <h2>"Other parties on your customers"</h2>
@@ -230,9 +236,21 @@ fn Pipeline(pipeline: PartnerPipeline) -> impl IntoView {
 }
 
 #[component]
-fn OwnDealCard(deal: OwnDeal) -> impl IntoView {
+fn OwnDealCard(deal: OwnDeal, appeal: ServerAction<FileAppeal>) -> impl IntoView {
+    let deal_id = deal.deal_id;
+    let evidence = RwSignal::new(String::new());
+    let mine = RwSignal::new(false);
+    let error = Signal::derive(move || {
+        if mine.get() {
+            appeal.value().get().and_then(Result::err)
+        } else {
+            None
+        }
+    });
+    let evidence_id = format!("evidence-{deal_id}");
+    let evidence_for = evidence_id.clone();
     view! {
-        <li class="card deal-card">
+        <li class="card deal-card" data-deal-id=deal_id.to_string()>
             <div class="path-head">
                 <h3>{deal.account_name}</h3>
                 <span class="badge">{deal.status.label()}</span>
@@ -244,6 +262,29 @@ fn OwnDealCard(deal: OwnDeal) -> impl IntoView {
             {deal.protected_until.map(|until| view! { <p>"Protected until " <LocalTime ms=until/></p> })}
             {(!deal.explanation.is_empty()).then(|| view! {
                 <details><summary>"Why"</summary><ul>{deal.explanation.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul></details>
+            })}
+            {deal.appeal.map(|a| view! {
+                <p class="appeal-status">"Appeal " {a.status.clone()} " (filed " <LocalTime ms=a.filed_at/> ")"
+                    {(!a.resolution.is_empty()).then(|| format!(": {}", a.resolution))}</p>
+            })}
+            {deal.can_appeal.then(|| view! {
+                <details class="appeal">
+                    <summary>"Appeal this decision"</summary>
+                    <form on:submit=move |event: leptos::ev::SubmitEvent| {
+                        event.prevent_default();
+                        mine.set(true);
+                        appeal.dispatch(FileAppeal { deal_id, evidence: evidence.get_untracked() });
+                    }>
+                        <div class="field">
+                            <label for=evidence_for>"Evidence"</label>
+                            <p class="hint">"Meetings, emails, the customer's own words: what shows this customer is yours."</p>
+                            <textarea id=evidence_id rows="3" bind:value=evidence></textarea>
+                            <p class="field-error" aria-live="polite">{move || error.get().and_then(|e| e.field_message("evidence"))}</p>
+                        </div>
+                        <FormError error fields=&["evidence"]/>
+                        <button type="submit" class="button">"File appeal"</button>
+                    </form>
+                </details>
             })}
         </li>
     }
@@ -265,10 +306,17 @@ fn SafeRow(deal: SafeDeal) -> impl IntoView {
 #[component]
 pub fn ReviewQueuePage() -> impl IntoView {
     let queue = Resource::new(|| (), |_| load_review_queue());
+    let appeals = Resource::new(|| (), |_| load_open_appeals());
     let decide = ServerAction::<DecideRegistration>::new();
+    let resolve = ServerAction::<ResolveAppeal>::new();
     Effect::new(move |_| {
         if decide.value().get().is_some_and(|r| r.is_ok()) {
             queue.refetch();
+        }
+    });
+    Effect::new(move |_| {
+        if resolve.value().get().is_some_and(|r| r.is_ok()) {
+            appeals.refetch();
         }
     });
     view! {
@@ -277,6 +325,8 @@ pub fn ReviewQueuePage() -> impl IntoView {
             <h1 id="queue-title">"Registrations to review"</h1>
             <p class="lead">"Most urgent first: breached SLAs, then the least time left."</p>
             {loaded(queue, move |items| view! { <Queue items decide/> })}
+            <h2>"Open appeals"</h2>
+            {loaded(appeals, move |items| view! { <Appeals items resolve/> })}
         </section>
     }
 }
@@ -355,6 +405,59 @@ fn QueueCard(item: QueueItem, decide: ServerAction<DecideRegistration>) -> impl 
                 <button type="button" class="button primary" on:click=move |_| send("approve")>"Approve"</button>
                 <button type="button" class="button" on:click=move |_| send("request_info")>"Request info"</button>
                 <button type="button" class="button danger" on:click=move |_| send("decline")>"Decline"</button>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn Appeals(items: Vec<AppealItem>, resolve: ServerAction<ResolveAppeal>) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <p class="empty">"No open appeals."</p> }.into_any();
+    }
+    view! {
+        <ul class="card-list">{items.into_iter().map(|item| view! { <AppealCard item resolve/> }).collect_view()}</ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn AppealCard(item: AppealItem, resolve: ServerAction<ResolveAppeal>) -> impl IntoView {
+    let appeal_id = item.appeal_id;
+    let rationale = RwSignal::new(String::new());
+    let mine = RwSignal::new(false);
+    let error = Signal::derive(move || {
+        if mine.get() {
+            resolve.value().get().and_then(Result::err)
+        } else {
+            None
+        }
+    });
+    let send = move |uphold: bool| {
+        mine.set(true);
+        resolve.dispatch(ResolveAppeal {
+            appeal_id,
+            uphold,
+            rationale: rationale.get_untracked(),
+        });
+    };
+    let rationale_id = format!("appeal-rationale-{appeal_id}");
+    let rationale_for = rationale_id.clone();
+    view! {
+        <li class="card appeal-card">
+            <h3>{item.account_name} " — " {item.partner_name}</h3>
+            <p class="meta">"Filed " <LocalTime ms=item.filed_at/></p>
+            <p><span class="label">"Evidence: "</span>{item.evidence}</p>
+            <ol class="rationale">{item.explanation.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ol>
+            <div class="field">
+                <label for=rationale_for>"Resolution (shared with the partner)"</label>
+                <textarea id=rationale_id rows="2" bind:value=rationale></textarea>
+                <p class="field-error" aria-live="polite">{move || error.get().and_then(|e| e.field_message("rationale"))}</p>
+            </div>
+            <FormError error fields=&["rationale"]/>
+            <div class="quiz-actions">
+                <button type="button" class="button primary" on:click=move |_| send(true)>"Uphold"</button>
+                <button type="button" class="button danger" on:click=move |_| send(false)>"Reject"</button>
             </div>
         </li>
     }

@@ -541,3 +541,201 @@ pub async fn expire_protections(db: &Db, now: i64) -> Result<usize, sqlx::Error>
     }
     Ok(expired)
 }
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AppealRow {
+    pub id: i64,
+    pub deal_id: i64,
+    pub appellant_org_id: Option<i64>,
+    pub filed_at: i64,
+    pub evidence: String,
+    pub status: String,
+    pub resolved_at: Option<i64>,
+    pub resolution: String,
+}
+
+const APPEAL_SELECT: &str = "SELECT id, deal_id, appellant_org_id, filed_at, evidence, status, resolved_at, resolution FROM appeals";
+
+pub async fn appeals_of_deals(db: &Db, deal_ids: &[i64]) -> Result<Vec<AppealRow>, sqlx::Error> {
+    if deal_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{APPEAL_SELECT} WHERE deal_id IN ({}) ORDER BY id",
+        placeholders(1, deal_ids.len())
+    );
+    let mut query = sqlx::query_as::<_, AppealRow>(&sql);
+    for id in deal_ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(&db.read).await
+}
+
+pub async fn open_appeals(db: &Db) -> Result<Vec<AppealRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{APPEAL_SELECT} WHERE status = 'open' ORDER BY filed_at"
+    ))
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Files an appeal unless one is already open on the deal. Returns the appeal id.
+pub async fn file_appeal(
+    db: &Db,
+    deal_id: i64,
+    org_id: i64,
+    user_id: i64,
+    evidence: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    sqlx::query(&db.for_update("SELECT id FROM deals WHERE id = $1"))
+        .bind(deal_id)
+        .execute(&mut *tx)
+        .await?;
+    let (open,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM appeals WHERE deal_id = $1 AND status = 'open'")
+            .bind(deal_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if open > 0 {
+        return Ok(None);
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO appeals (deal_id, appellant_org_id, filed_by, filed_at, evidence, status) VALUES ($1, $2, $3, $4, $5, 'open') RETURNING id",
+    )
+    .bind(deal_id)
+    .bind(org_id)
+    .bind(user_id)
+    .bind(now)
+    .bind(evidence)
+    .fetch_one(&mut *tx)
+    .await?;
+    record_event(
+        &mut tx,
+        &Event {
+            deal_id,
+            actor: Some(user_id),
+            at: now,
+            field: "appeal",
+            from: "",
+            to: "open",
+            rationale: evidence,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Resolves an open appeal. Upheld: the appellant's deal is approved with a new protection,
+/// and any other active protection on the customer ends. Returns false if already resolved.
+pub async fn resolve_appeal(
+    db: &Db,
+    appeal_id: i64,
+    uphold: bool,
+    protected_until: i64,
+    actor: i64,
+    rationale: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let row: Option<(i64, String)> =
+        sqlx::query_as(&db.for_update("SELECT deal_id, status FROM appeals WHERE id = $1"))
+            .bind(appeal_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((deal_id, status)) = row else {
+        return Ok(false);
+    };
+    if status != "open" {
+        return Ok(false);
+    }
+    let outcome = if uphold { "upheld" } else { "rejected" };
+    sqlx::query("UPDATE appeals SET status = $1, resolved_by = $2, resolved_at = $3, resolution = $4 WHERE id = $5")
+        .bind(outcome)
+        .bind(actor)
+        .bind(now)
+        .bind(rationale)
+        .bind(appeal_id)
+        .execute(&mut *tx)
+        .await?;
+    record_event(
+        &mut tx,
+        &Event {
+            deal_id,
+            actor: Some(actor),
+            at: now,
+            field: "appeal",
+            from: "open",
+            to: outcome,
+            rationale,
+        },
+    )
+    .await?;
+    if uphold {
+        let (account_id, from): (i64, String) =
+            sqlx::query_as("SELECT account_id, registration_status FROM deals WHERE id = $1")
+                .bind(deal_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let others: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM deals WHERE account_id = $1 AND id <> $2 AND registration_status = 'approved' AND protected_until > $3",
+        )
+        .bind(account_id)
+        .bind(deal_id)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (other,) in others {
+            sqlx::query("UPDATE deals SET registration_status = 'declined', protected_until = NULL, updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(other)
+                .execute(&mut *tx)
+                .await?;
+            let note = format!("Protection transferred on appeal: {rationale}");
+            record_event(
+                &mut tx,
+                &Event {
+                    deal_id: other,
+                    actor: Some(actor),
+                    at: now,
+                    field: "registration_status",
+                    from: "approved",
+                    to: "declined",
+                    rationale: &note,
+                },
+            )
+            .await?;
+        }
+        sqlx::query("UPDATE deals SET registration_status = 'approved', decided_at = $1, protected_until = $2, updated_at = $1 WHERE id = $3")
+            .bind(now)
+            .bind(protected_until)
+            .bind(deal_id)
+            .execute(&mut *tx)
+            .await?;
+        record_event(
+            &mut tx,
+            &Event {
+                deal_id,
+                actor: Some(actor),
+                at: now,
+                field: "registration_status",
+                from: &from,
+                to: "approved",
+                rationale,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn appeal_status(db: &Db, appeal_id: i64) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT status FROM appeals WHERE id = $1")
+        .bind(appeal_id)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.map(|(status,)| status))
+}
