@@ -77,6 +77,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/quiz/:attempt_id") view=QuizPage ssr=ssr.clone()/>
                     <Route path=path!("/deals") view=DealsPage ssr=ssr.clone()/>
                     <Route path=path!("/deals/queue") view=ReviewQueuePage ssr=ssr.clone()/>
+                    <Route path=path!("/deals/pipeline") view=PipelinePage ssr=ssr.clone()/>
+                    <Route path=path!("/deals/:deal_id") view=DealAuditPage ssr=ssr.clone()/>
                     <Route path=path!("/author") view=AuthorListPage ssr=ssr.clone()/>
                     <Route path=path!("/author/:path_id") view=PathEditorPage ssr=ssr.clone()/>
                     <Route path=path!("/author/steps/:step_id/stats") view=QuizStatsPage ssr=ssr.clone()/>

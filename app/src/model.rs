@@ -461,3 +461,59 @@ pub struct QueueItem {
     pub proof_of_work: String,
     pub explanation: Vec<String>,
 }
+
+/// One row of the managers' pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineRow {
+    pub deal_id: i64,
+    pub account_name: String,
+    pub region: String,
+    pub partner_name: String,
+    pub owner_name: String,
+    pub motion: Motion,
+    pub stage: Stage,
+    pub status: RegistrationStatus,
+    pub amount_cents: i64,
+    pub requested_discount_pct: f64,
+    pub close_at: Option<i64>,
+    pub protected_until: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineTotal {
+    pub label: String,
+    pub deals: i64,
+    pub amount_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelinePage {
+    pub rows: Vec<PipelineRow>,
+    pub total_deals: i64,
+    pub page: i64,
+    pub page_count: i64,
+    pub by_motion: Vec<PipelineTotal>,
+    pub by_status: Vec<PipelineTotal>,
+    pub partners: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+}
+
+/// A deal with its audit trail (staff, or the deal's own organisation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealAudit {
+    pub deal_id: i64,
+    pub account_name: String,
+    pub partner_name: String,
+    pub status: RegistrationStatus,
+    pub events: Vec<AuditEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub at: i64,
+    pub actor: String,
+    pub field: String,
+    pub from: String,
+    pub to: String,
+    pub rationale: String,
+}

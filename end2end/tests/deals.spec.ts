@@ -141,3 +141,21 @@ test('a declined partner appeals with evidence and a manager upholds it', async 
   await expect(upheld.locator('.appeal-status')).toContainText('Appeal upheld');
   await expect(upheld).toContainText('Protected until');
 });
+
+test('a manager filters the pipeline and opens a deal’s audit trail', async ({ page }) => {
+  await signIn(page, 'marco@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/deals/pipeline');
+  await hydrated(page);
+  await expect(page.getByRole('status').filter({ hasText: /deals · page 1 of/ })).toBeVisible();
+  await page.getByLabel('Motion').selectOption('referral');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/motion=referral/);
+  const rows = page.locator('table.pipeline tbody tr');
+  await expect(rows.first()).toBeVisible();
+  for (const motion of await rows.locator('td:nth-child(3)').allInnerTexts()) expect(motion).toBe('Referral');
+  await rows.first().getByRole('link').click();
+  await expect(page).toHaveURL(/\/deals\/\d+$/);
+  await expect(page.getByRole('link', { name: 'Download history (CSV)' })).toBeVisible();
+  await expect(page.locator('table.audit tbody tr').first()).toBeVisible();
+});

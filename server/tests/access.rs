@@ -240,6 +240,21 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (LoadOpenAppeals::PATH, Args::Form(vec![]), false),
         (
+            LoadPipeline::PATH,
+            Args::Form(vec![("query[page]", "1")]),
+            false,
+        ),
+        (
+            ExportPipelineCsv::PATH,
+            Args::Form(vec![("query[page]", "1")]),
+            false,
+        ),
+        (
+            LoadDealAudit::PATH,
+            Args::Form(vec![("deal_id", "1")]),
+            false,
+        ),
+        (
             ResolveAppeal::PATH,
             Args::Form(vec![("appeal_id", "1"), ("uphold", "true"), ("rationale", "Because it is right.")]),
             false,

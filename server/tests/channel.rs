@@ -718,7 +718,156 @@ async fn appeals_are_filed_in_the_window_and_resolved_with_a_rationale(backend: 
     server.stop().await;
 }
 
+async fn managers_filter_page_total_and_export_the_pipeline(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let manager = sign_in(&server, MANAGER).await;
+    let page = |args: &'static [(&'static str, &'static str)]| {
+        let manager = manager.clone();
+        let server = &server;
+        async move {
+            invoke::<app::model::PipelinePage>(&manager, server, LoadPipeline::PATH, args).await
+        }
+    };
+    let (status, all) = page(&[("query[page]", "1")]).await;
+    assert_eq!(status, 200);
+    let all = all.unwrap();
+    assert!(all.total_deals >= 300);
+    assert_eq!(all.rows.len(), 50);
+    assert_eq!(all.page_count, (all.total_deals + 49) / 50);
+    assert_eq!(
+        all.by_motion.iter().map(|t| t.deals).sum::<i64>(),
+        all.total_deals
+    );
+    assert_eq!(
+        all.by_status.iter().map(|t| t.deals).sum::<i64>(),
+        all.total_deals
+    );
+
+    let (_, referral) = page(&[("query[motion]", "referral"), ("query[sort]", "amount")]).await;
+    let referral = referral.unwrap();
+    assert!(referral.total_deals > 0 && referral.total_deals < all.total_deals);
+    assert!(referral
+        .rows
+        .iter()
+        .all(|r| r.motion == app::domain::channel::deals::Motion::Referral));
+    assert!(
+        referral
+            .rows
+            .windows(2)
+            .all(|w| w[0].amount_cents >= w[1].amount_cents),
+        "sorted by amount"
+    );
+
+    let (_, expiring) = page(&[("query[expiring_days]", "7")]).await;
+    let now = server.server.state.clock.now_ms();
+    let expiring = expiring.unwrap();
+    assert!(
+        expiring.total_deals > 0,
+        "the demo has protections ending this week"
+    );
+    assert!(expiring
+        .rows
+        .iter()
+        .all(|r| r.status == RegistrationStatus::Approved
+            && r.protected_until
+                .is_some_and(|t| t > now && t <= now + 7 * 86_400_000)));
+
+    let (_, emea_pending) = page(&[("query[region]", "EMEA"), ("query[status]", "pending")]).await;
+    assert!(emea_pending
+        .unwrap()
+        .rows
+        .iter()
+        .all(|r| r.region == "EMEA" && r.status == RegistrationStatus::Pending));
+    let (_, past_end) = page(&[("query[page]", "999")]).await;
+    assert!(past_end.unwrap().rows.is_empty());
+
+    let (status, bad) = page(&[
+        ("query[motion]", "telepathy"),
+        ("query[expiring_days]", "0"),
+    ])
+    .await;
+    assert_eq!(status, 422);
+    let bad = bad.unwrap_err();
+    assert!(bad.field_message("motion").is_some() && bad.field_message("expiring_days").is_some());
+
+    let (status, csv) = invoke::<String>(
+        &manager,
+        &server,
+        ExportPipelineCsv::PATH,
+        &[("query[motion]", "referral")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let csv = csv.unwrap();
+    assert!(csv.starts_with("deal_id,customer,region,partner"));
+    assert_eq!(csv.lines().count() as i64, referral.total_deals + 1);
+
+    let partner = sign_in(&server, NORTHWIND).await;
+    let (status, _) = invoke::<app::model::PipelinePage>(
+        &partner,
+        &server,
+        LoadPipeline::PATH,
+        &[("query[page]", "1")],
+    )
+    .await;
+    assert_eq!(status, 403, "partners do not see the whole pipeline");
+    server.stop().await;
+}
+
+async fn a_deals_history_is_visible_to_its_org_and_staff_only(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let northwind = sign_in(&server, NORTHWIND).await;
+    let (_, mine) = register(
+        &northwind,
+        &server,
+        form("Pelican Dairy", "pelicandairy.com", "5000", ""),
+    )
+    .await;
+    let id = mine.unwrap().deal_id.to_string();
+    let (status, own) = invoke::<app::model::DealAudit>(
+        &northwind,
+        &server,
+        LoadDealAudit::PATH,
+        &[("deal_id", &id)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let own = own.unwrap();
+    assert_eq!(own.events.len(), 1);
+    assert_eq!(own.events[0].actor, "Nora Quist");
+    assert_eq!(own.events[0].to, "approved");
+    let bluefin = sign_in(&server, BLUEFIN).await;
+    let (status, _) = invoke::<app::model::DealAudit>(
+        &bluefin,
+        &server,
+        LoadDealAudit::PATH,
+        &[("deal_id", &id)],
+    )
+    .await;
+    assert_eq!(status, 404);
+    let manager = sign_in(&server, MANAGER).await;
+    let (status, _) = invoke::<app::model::DealAudit>(
+        &manager,
+        &server,
+        LoadDealAudit::PATH,
+        &[("deal_id", &id)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let page = manager
+        .get(server.url(&format!("/deals/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Download history (CSV)") && html.contains("data:text/csv"));
+    server.stop().await;
+}
+
 both_backends!(
+    managers_filter_page_total_and_export_the_pipeline,
+    a_deals_history_is_visible_to_its_org_and_staff_only,
     appeals_are_filed_in_the_window_and_resolved_with_a_rationale,
     the_first_registration_is_protected_and_a_rival_sees_only_the_date,
     bad_registrations_name_their_fields_and_change_nothing,

@@ -514,3 +514,275 @@ pub async fn resolve_appeal(
         ))
     }
 }
+
+/// Pipeline filters as they arrive from the page's query string.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PipelineQuery {
+    pub partner: Option<String>,
+    pub motion: Option<String>,
+    pub stage: Option<String>,
+    pub region: Option<String>,
+    pub status: Option<String>,
+    pub expiring_days: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<String>,
+}
+
+pub const PIPELINE_PAGE_SIZE: i64 = 50;
+
+#[cfg(feature = "ssr")]
+fn pipeline_filter(
+    query: &PipelineQuery,
+    now: i64,
+) -> Result<
+    (
+        crate::server::repo::channel::PipelineFilter,
+        crate::server::repo::channel::PipelineSort,
+        bool,
+        i64,
+    ),
+    AppError,
+> {
+    use crate::domain::channel::clocks::DAY_MS;
+    use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
+    use crate::server::repo::channel::{PipelineFilter, PipelineSort};
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let mut problems = Vec::new();
+    let mut check = |ok: bool, field: &str, message: &str| {
+        if !ok {
+            problems.push(crate::domain::validation::FieldError::new(field, message));
+        }
+    };
+    let partner = given(&query.partner).map(|p| p.parse::<i64>());
+    check(
+        !matches!(partner, Some(Err(_))),
+        "partner",
+        "Choose a partner from the list.",
+    );
+    let motion = given(&query.motion);
+    check(
+        motion.as_deref().is_none_or(|m| Motion::parse(m).is_some()),
+        "motion",
+        "Unknown motion.",
+    );
+    let stage = given(&query.stage);
+    check(
+        stage.as_deref().is_none_or(|s| Stage::parse(s).is_some()),
+        "stage",
+        "Unknown stage.",
+    );
+    let status = given(&query.status);
+    check(
+        status
+            .as_deref()
+            .is_none_or(|s| RegistrationStatus::parse(s).is_some()),
+        "status",
+        "Unknown status.",
+    );
+    let expiring = given(&query.expiring_days).map(|d| d.parse::<i64>());
+    check(
+        matches!(expiring, None | Some(Ok(1..=365))),
+        "expiring_days",
+        "Enter a number of days from 1 to 365.",
+    );
+    let page = given(&query.page).map(|p| p.parse::<i64>());
+    check(
+        matches!(page, None | Some(Ok(1..))),
+        "page",
+        "Pages start at 1.",
+    );
+    let (sort, descending) = match given(&query.sort).as_deref() {
+        None | Some("updated") => (PipelineSort::Updated, true),
+        Some("amount") => (PipelineSort::Amount, true),
+        Some("close") => (PipelineSort::Close, false),
+        Some("protection") => (PipelineSort::Protection, false),
+        Some(_) => {
+            check(false, "sort", "Unknown sort order.");
+            (PipelineSort::Updated, true)
+        }
+    };
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
+    }
+    Ok((
+        PipelineFilter {
+            partner_org_id: partner.and_then(Result::ok),
+            motion,
+            stage,
+            region: given(&query.region),
+            status,
+            expiring_before: expiring
+                .and_then(Result::ok)
+                .map(|days| now + days * DAY_MS),
+            now,
+        },
+        sort,
+        descending,
+        page.and_then(Result::ok).unwrap_or(1),
+    ))
+}
+
+/// Every deal (managers), filtered, sorted and paginated, with totals by motion and status.
+#[server]
+pub async fn load_pipeline(query: PipelineQuery) -> Result<crate::model::PipelinePage, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
+    use crate::model::{PipelinePage, PipelineRow, PipelineTotal};
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let (filter, sort, descending, page) = pipeline_filter(&query, state.clock.now_ms())?;
+    let (rows, total) = channel::pipeline(
+        &state.db,
+        &filter,
+        sort,
+        descending,
+        PIPELINE_PAGE_SIZE,
+        (page - 1) * PIPELINE_PAGE_SIZE,
+    )
+    .await?;
+    let totals = |rows: Vec<(String, i64, i64)>, label: fn(&str) -> String| {
+        rows.into_iter()
+            .map(|(value, deals, amount_cents)| PipelineTotal {
+                label: label(&value),
+                deals,
+                amount_cents,
+            })
+            .collect::<Vec<_>>()
+    };
+    let partners: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM partner_orgs ORDER BY name")
+            .fetch_all(&state.db.read)
+            .await?;
+    Ok(PipelinePage {
+        rows: rows
+            .into_iter()
+            .filter_map(|row| {
+                Some(PipelineRow {
+                    deal_id: row.id,
+                    motion: Motion::parse(&row.motion)?,
+                    stage: Stage::parse(&row.stage)?,
+                    status: RegistrationStatus::parse(&row.registration_status)?,
+                    account_name: row.account_name,
+                    region: row.region,
+                    partner_name: row.partner_name.unwrap_or_else(|| "Direct".into()),
+                    owner_name: row.owner_name,
+                    amount_cents: row.amount_cents,
+                    requested_discount_pct: row.requested_discount_pct,
+                    close_at: row.close_at,
+                    protected_until: row.protected_until,
+                })
+            })
+            .collect(),
+        total_deals: total,
+        page,
+        page_count: ((total + PIPELINE_PAGE_SIZE - 1) / PIPELINE_PAGE_SIZE).max(1),
+        by_motion: totals(
+            channel::pipeline_totals(&state.db, &filter, false).await?,
+            |v| Motion::parse(v).map_or(v.to_string(), |m| m.label().to_string()),
+        ),
+        by_status: totals(
+            channel::pipeline_totals(&state.db, &filter, true).await?,
+            |v| RegistrationStatus::parse(v).map_or(v.to_string(), |s| s.label().to_string()),
+        ),
+        partners,
+        regions: channel::regions(&state.db).await?,
+    })
+}
+
+/// The filtered pipeline as CSV (up to 100,000 deals).
+#[server]
+pub async fn export_pipeline_csv(query: PipelineQuery) -> Result<String, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::csv::line;
+    use crate::domain::channel::deals::format_money;
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let (filter, sort, descending, _) = pipeline_filter(&query, state.clock.now_ms())?;
+    let (rows, _) = channel::pipeline(&state.db, &filter, sort, descending, 100_000, 0).await?;
+    let iso = |ms: Option<i64>| {
+        ms.and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default()
+    };
+    let mut csv = line(&[
+        "deal_id",
+        "customer",
+        "region",
+        "partner",
+        "owner",
+        "motion",
+        "stage",
+        "registration",
+        "amount",
+        "discount_pct",
+        "close",
+        "protected_until",
+    ]);
+    for row in rows {
+        csv.push_str(&line(&[
+            row.id.to_string(),
+            row.account_name,
+            row.region,
+            row.partner_name.unwrap_or_else(|| "Direct".into()),
+            row.owner_name,
+            row.motion,
+            row.stage,
+            row.registration_status,
+            format_money(row.amount_cents),
+            row.requested_discount_pct.to_string(),
+            iso(row.close_at),
+            iso(row.protected_until),
+        ]));
+    }
+    Ok(csv)
+}
+
+/// A deal's audit trail: vendor staff, or the deal's own organisation.
+#[server]
+pub async fn load_deal_audit(deal_id: i64) -> Result<crate::model::DealAudit, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::deals::RegistrationStatus;
+    use crate::model::{AuditEvent, DealAudit};
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    let actor = authorize(Policy::SignedIn).await?;
+    let state = app_state()?;
+    let deal = channel::deal(&state.db, deal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let allowed = match deal.partner_org_id {
+        Some(org) => actor.org_scope(org).is_ok(),
+        None => actor.user.role.is_vendor_staff(),
+    };
+    if !allowed {
+        return Err(AppError::NotFound);
+    }
+    let events = channel::events(&state.db, deal_id).await?;
+    Ok(DealAudit {
+        deal_id,
+        status: RegistrationStatus::parse(&deal.registration_status).ok_or(AppError::Internal)?,
+        account_name: deal.account_name,
+        partner_name: deal.partner_name.unwrap_or_else(|| "Direct".into()),
+        events: events
+            .into_iter()
+            .map(|e| AuditEvent {
+                at: e.at,
+                actor: e.actor_name.unwrap_or_else(|| "System".into()),
+                field: e.field,
+                from: e.from_value,
+                to: e.to_value,
+                rationale: e.rationale,
+            })
+            .collect(),
+    })
+}

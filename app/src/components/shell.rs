@@ -18,6 +18,7 @@ fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
         Some(Role::PartnerManager | Role::VendorAdmin) => vec![
             ("/", "Home"),
             ("/partners", "Partners"),
+            ("/deals/pipeline", "Pipeline"),
             ("/deals/queue", "Registrations"),
             ("/learn", "Learning"),
             ("/author", "Authoring"),

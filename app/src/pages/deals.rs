@@ -252,7 +252,7 @@ fn OwnDealCard(deal: OwnDeal, appeal: ServerAction<FileAppeal>) -> impl IntoView
     view! {
         <li class="card deal-card" data-deal-id=deal_id.to_string()>
             <div class="path-head">
-                <h3>{deal.account_name}</h3>
+                <h3><a href=format!("/deals/{deal_id}")>{deal.account_name}</a></h3>
                 <span class="badge">{deal.status.label()}</span>
             </div>
             <p class="meta">
@@ -460,5 +460,247 @@ fn AppealCard(item: AppealItem, resolve: ServerAction<ResolveAppeal>) -> impl In
                 <button type="button" class="button danger" on:click=move |_| send(false)>"Reject"</button>
             </div>
         </li>
+    }
+}
+
+#[component]
+pub fn PipelinePage() -> impl IntoView {
+    use crate::api::channel::{load_pipeline, ExportPipelineCsv, PipelineQuery};
+    use leptos_router::hooks::use_query_map;
+    let query_map = use_query_map();
+    let query = move || {
+        let q = query_map.read();
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+        PipelineQuery {
+            partner: get("partner"),
+            motion: get("motion"),
+            stage: get("stage"),
+            region: get("region"),
+            status: get("status"),
+            expiring_days: get("expiring_days"),
+            sort: get("sort"),
+            page: get("page"),
+        }
+    };
+    let pipeline = Resource::new(query, load_pipeline);
+    let export = ServerAction::<ExportPipelineCsv>::new();
+    view! {
+        <Title text="Pipeline"/>
+        <section class="page" aria-labelledby="pipeline-title">
+            <h1 id="pipeline-title">"Pipeline"</h1>
+            {loaded(pipeline, move |page| view! { <PipelineView page query=query() export/> })}
+        </section>
+    }
+}
+
+#[component]
+fn PipelineView(
+    page: crate::model::PipelinePage,
+    query: crate::api::channel::PipelineQuery,
+    export: ServerAction<crate::api::channel::ExportPipelineCsv>,
+) -> impl IntoView {
+    use crate::api::channel::ExportPipelineCsv;
+    use crate::components::load::encode_query_value;
+    use crate::domain::channel::deals::{RegistrationStatus, Stage};
+    let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
+    let link_for = {
+        let query = query.clone();
+        move |page: i64| {
+            let mut parts = Vec::new();
+            for (key, value) in [
+                ("partner", &query.partner),
+                ("motion", &query.motion),
+                ("stage", &query.stage),
+                ("region", &query.region),
+                ("status", &query.status),
+                ("expiring_days", &query.expiring_days),
+                ("sort", &query.sort),
+            ] {
+                if let Some(value) = value {
+                    parts.push(format!("{key}={}", encode_query_value(value)));
+                }
+            }
+            parts.push(format!("page={page}"));
+            format!("/deals/pipeline?{}", parts.join("&"))
+        }
+    };
+    let export_query = query.clone();
+    let previous = (page.page > 1).then(|| link_for(page.page - 1));
+    let next = (page.page < page.page_count).then(|| link_for(page.page + 1));
+    view! {
+        <form method="get" action="/deals/pipeline" class="filters pipeline-filters card" role="search" aria-label="Filter the pipeline">
+            <div class="field">
+                <label for="f-partner">"Partner"</label>
+                <select id="f-partner" name="partner">
+                    <option value="">"Any partner"</option>
+                    {page.partners.iter().map(|(id, name)| view! {
+                        <option value=id.to_string() selected=selected(&query.partner, &id.to_string())>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-motion">"Motion"</label>
+                <select id="f-motion" name="motion">
+                    <option value="">"Any motion"</option>
+                    {Motion::ALL.iter().map(|m| view! { <option value=m.as_str() selected=selected(&query.motion, m.as_str())>{m.label()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-stage">"Stage"</label>
+                <select id="f-stage" name="stage">
+                    <option value="">"Any stage"</option>
+                    {Stage::ALL.iter().map(|s| view! { <option value=s.as_str() selected=selected(&query.stage, s.as_str())>{s.label()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-region">"Region"</label>
+                <select id="f-region" name="region">
+                    <option value="">"Any region"</option>
+                    {page.regions.iter().map(|r| view! { <option value=r.clone() selected=selected(&query.region, r)>{r.clone()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-status">"Registration"</label>
+                <select id="f-status" name="status">
+                    <option value="">"Any status"</option>
+                    {RegistrationStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=selected(&query.status, s.as_str())>{s.label()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-expiring">"Protection ends within (days)"</label>
+                <input id="f-expiring" name="expiring_days" inputmode="numeric" value=query.expiring_days.clone().unwrap_or_default()/>
+            </div>
+            <div class="field">
+                <label for="f-sort">"Sort by"</label>
+                <select id="f-sort" name="sort">
+                    <option value="updated" selected=selected(&query.sort, "updated")>"Last updated"</option>
+                    <option value="amount" selected=selected(&query.sort, "amount")>"Amount"</option>
+                    <option value="close" selected=selected(&query.sort, "close")>"Close date"</option>
+                    <option value="protection" selected=selected(&query.sort, "protection")>"Protection end"</option>
+                </select>
+            </div>
+            <button type="submit" class="button">"Apply"</button>
+        </form>
+        <p class="count" role="status">{page.total_deals} " deals · page " {page.page} " of " {page.page_count}</p>
+        <div class="totals">
+            <Totals title="By motion" totals=page.by_motion/>
+            <Totals title="By registration" totals=page.by_status/>
+        </div>
+        <p>
+            <button type="button" class="button" on:click=move |_| { export.dispatch(ExportPipelineCsv { query: export_query.clone() }); }>"Export CSV"</button>
+            {move || export.value().get().and_then(Result::ok).map(|csv| view! {
+                " " <a class="button primary" download="pipeline.csv" href=format!("data:text/csv;charset=utf-8,{}", encode_query_value(&csv))>"Download pipeline.csv"</a>
+            })}
+        </p>
+        <div class="table-wrap">
+            <table class="attempts pipeline">
+                <thead><tr>
+                    <th scope="col">"Customer"</th><th scope="col">"Partner"</th><th scope="col">"Motion"</th><th scope="col">"Stage"</th>
+                    <th scope="col">"Registration"</th><th scope="col">"Amount"</th><th scope="col">"Discount"</th><th scope="col">"Protected until"</th>
+                </tr></thead>
+                <tbody>
+                    {page.rows.into_iter().map(|row| view! {
+                        <tr>
+                            <td><a href=format!("/deals/{}", row.deal_id)>{row.account_name}</a><br/><span class="meta">{row.region}</span></td>
+                            <td>{row.partner_name}</td>
+                            <td>{row.motion.label()}</td>
+                            <td>{row.stage.label()}</td>
+                            <td>{row.status.label()}</td>
+                            <td>{format_money(row.amount_cents)}</td>
+                            <td>{format!("{:.0}%", row.requested_discount_pct)}</td>
+                            <td>{row.protected_until.map(|t| view! { <LocalTime ms=t/> }.into_any()).unwrap_or_else(|| "—".into_any())}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            {previous.map(|href| view! { <a class="button" href=href rel="prev">"← Previous"</a> })}
+            {next.map(|href| view! { <a class="button" href=href rel="next">"Next →"</a> })}
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn Totals(title: &'static str, totals: Vec<crate::model::PipelineTotal>) -> impl IntoView {
+    view! {
+        <div class="card">
+            <h2>{title}</h2>
+            <table class="attempts">
+                <tbody>
+                    {totals.into_iter().map(|t| view! {
+                        <tr><th scope="row">{t.label}</th><td>{t.deals}</td><td>{format_money(t.amount_cents)}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+pub fn DealAuditPage() -> impl IntoView {
+    use crate::api::channel::load_deal_audit;
+    use leptos_router::hooks::use_params_map;
+    let params = use_params_map();
+    let deal_id = move || {
+        params
+            .read()
+            .get("deal_id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    let audit = Resource::new(deal_id, |id| async move {
+        match id {
+            Some(id) => load_deal_audit(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <Title text="Deal history"/>
+        <section class="page" aria-labelledby="audit-title">
+            {loaded(audit, |audit| view! { <AuditView audit/> })}
+        </section>
+    }
+}
+
+#[component]
+fn AuditView(audit: crate::model::DealAudit) -> impl IntoView {
+    use crate::components::load::encode_query_value;
+    use crate::domain::channel::csv::line;
+    let mut csv = line(&["at", "actor", "field", "from", "to", "rationale"]);
+    for e in &audit.events {
+        let at = chrono::DateTime::from_timestamp_millis(e.at)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        csv.push_str(&line(&[
+            at.as_str(),
+            &e.actor,
+            &e.field,
+            &e.from,
+            &e.to,
+            &e.rationale,
+        ]));
+    }
+    let href = format!("data:text/csv;charset=utf-8,{}", encode_query_value(&csv));
+    view! {
+        <h1 id="audit-title">{audit.account_name} " — " {audit.partner_name}</h1>
+        <p class="meta">"Registration: " {audit.status.label()}</p>
+        <p><a class="button" href=href download=format!("deal-{}-history.csv", audit.deal_id)>"Download history (CSV)"</a></p>
+        <div class="table-wrap">
+            <table class="attempts audit">
+                <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"From → to"</th><th scope="col">"Why"</th></tr></thead>
+                <tbody>
+                    {audit.events.into_iter().map(|e| view! {
+                        <tr>
+                            <td><LocalTime ms=e.at/></td>
+                            <td>{e.actor}</td>
+                            <td>{e.field}</td>
+                            <td>{if e.from.is_empty() { e.to.clone() } else { format!("{} → {}", e.from, e.to) }}</td>
+                            <td>{e.rationale}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

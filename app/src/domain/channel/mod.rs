@@ -1,6 +1,7 @@
 //! Channel-conflict rules: customer matching, the conflict engine, and deal clocks.
 pub mod clocks;
 pub mod conflict;
+pub mod csv;
 pub mod deals;
 pub mod explain;
 pub mod matching;

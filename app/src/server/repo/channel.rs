@@ -739,3 +739,126 @@ pub async fn appeal_status(db: &Db, appeal_id: i64) -> Result<Option<String>, sq
         .await?;
     Ok(row.map(|(status,)| status))
 }
+
+/// What the managers' pipeline is narrowed to. `None` means "any".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PipelineFilter {
+    pub partner_org_id: Option<i64>,
+    pub motion: Option<String>,
+    pub stage: Option<String>,
+    pub region: Option<String>,
+    pub status: Option<String>,
+    /// Approved protections ending before this instant (and after `now`).
+    pub expiring_before: Option<i64>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipelineSort {
+    Updated,
+    Amount,
+    Close,
+    Protection,
+}
+
+impl PipelineSort {
+    fn column(self) -> &'static str {
+        match self {
+            PipelineSort::Updated => "d.updated_at",
+            PipelineSort::Amount => "d.amount_cents",
+            PipelineSort::Close => "d.close_at",
+            PipelineSort::Protection => "d.protected_until",
+        }
+    }
+}
+
+const PIPELINE_FROM: &str = "FROM deals d JOIN accounts a ON a.id = d.account_id LEFT JOIN partner_orgs o ON o.id = d.partner_org_id \
+    WHERE (CAST($1 AS BIGINT) IS NULL OR d.partner_org_id = $1) \
+    AND (CAST($2 AS TEXT) IS NULL OR d.motion = $2) \
+    AND (CAST($3 AS TEXT) IS NULL OR d.stage = $3) \
+    AND (CAST($4 AS TEXT) IS NULL OR a.region = $4) \
+    AND (CAST($5 AS TEXT) IS NULL OR d.registration_status = $5) \
+    AND (CAST($6 AS BIGINT) IS NULL OR (d.registration_status = 'approved' AND d.protected_until > $7 AND d.protected_until <= $6))";
+
+fn bind_filter<'q, O>(
+    query: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>,
+    filter: &'q PipelineFilter,
+) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(filter.partner_org_id)
+        .bind(filter.motion.as_deref())
+        .bind(filter.stage.as_deref())
+        .bind(filter.region.as_deref())
+        .bind(filter.status.as_deref())
+        .bind(filter.expiring_before)
+        .bind(filter.now)
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PipelineDbRow {
+    pub id: i64,
+    pub account_name: String,
+    pub region: String,
+    pub partner_name: Option<String>,
+    pub owner_name: String,
+    pub motion: String,
+    pub stage: String,
+    pub registration_status: String,
+    pub amount_cents: i64,
+    pub requested_discount_pct: f64,
+    pub close_at: Option<i64>,
+    pub protected_until: Option<i64>,
+}
+
+/// One page of the pipeline, and the number of deals matching the filter.
+pub async fn pipeline(
+    db: &Db,
+    filter: &PipelineFilter,
+    sort: PipelineSort,
+    descending: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<PipelineDbRow>, i64), sqlx::Error> {
+    let direction = if descending { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT d.id, a.name AS account_name, a.region, o.name AS partner_name, d.owner_name, d.motion, d.stage, \
+         d.registration_status, d.amount_cents, d.requested_discount_pct, d.close_at, d.protected_until {PIPELINE_FROM} \
+         ORDER BY {} {direction}, d.id {direction} LIMIT {limit} OFFSET {offset}",
+        sort.column()
+    );
+    let rows = bind_filter(sqlx::query_as::<_, PipelineDbRow>(&sql), filter)
+        .fetch_all(&db.read)
+        .await?;
+    let count_sql = format!("SELECT COUNT(*) {PIPELINE_FROM}");
+    let (count,): (i64,) = bind_filter(sqlx::query_as(&count_sql), filter)
+        .fetch_one(&db.read)
+        .await?;
+    Ok((rows, count))
+}
+
+/// Deal count and amount per value of `column` (motion or registration status).
+pub async fn pipeline_totals(
+    db: &Db,
+    filter: &PipelineFilter,
+    by_status: bool,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    let column = if by_status {
+        "d.registration_status"
+    } else {
+        "d.motion"
+    };
+    let sql = format!(
+        "SELECT {column}, COUNT(*), CAST(COALESCE(SUM(d.amount_cents), 0) AS BIGINT) {PIPELINE_FROM} GROUP BY {column} ORDER BY {column}"
+    );
+    bind_filter(sqlx::query_as(&sql), filter)
+        .fetch_all(&db.read)
+        .await
+}
+
+pub async fn regions(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT DISTINCT region FROM accounts WHERE region <> '' ORDER BY region")
+            .fetch_all(&db.read)
+            .await?;
+    Ok(rows.into_iter().map(|(r,)| r).collect())
+}
