@@ -517,3 +517,36 @@ pub struct AuditEvent {
     pub to: String,
     pub rationale: String,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignalKind {
+    TwoOpenDeals,
+    DiscountAboveBand,
+    MissingPartnerFields,
+    ProtectionExpiringSoon,
+    RenewalTouchedByDirect,
+    Inactive,
+}
+
+impl SignalKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SignalKind::TwoOpenDeals => "Two open deals on one customer",
+            SignalKind::DiscountAboveBand => "Discount above the tier's band",
+            SignalKind::MissingPartnerFields => "Missing partner fields",
+            SignalKind::ProtectionExpiringSoon => "Protection ends within 7 days",
+            SignalKind::RenewalTouchedByDirect => "Renewal touched by direct sales",
+            SignalKind::Inactive => "No activity past the threshold",
+        }
+    }
+}
+
+/// An early warning about a deal or customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealSignal {
+    pub kind: SignalKind,
+    pub deal_id: i64,
+    pub account_name: String,
+    pub partner_name: String,
+    pub detail: String,
+}

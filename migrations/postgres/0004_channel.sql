@@ -22,6 +22,8 @@ CREATE TABLE accounts (
     created_at BIGINT NOT NULL
 );
 
+CREATE INDEX accounts_by_normalized_name ON accounts (normalized_name);
+
 -- Registrable domains (e.g. acme.co.uk), each belonging to one account.
 CREATE TABLE account_domains (
     domain TEXT PRIMARY KEY,

@@ -239,6 +239,7 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (LoadOpenAppeals::PATH, Args::Form(vec![]), false),
+        (LoadSignals::PATH, Args::Form(vec![]), false),
         (
             LoadPipeline::PATH,
             Args::Form(vec![("query[page]", "1")]),

@@ -865,7 +865,47 @@ async fn a_deals_history_is_visible_to_its_org_and_staff_only(backend: Backend) 
     server.stop().await;
 }
 
+async fn managers_get_early_warnings_of_every_kind(backend: Backend) {
+    use app::model::{DealSignal, SignalKind};
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    // A deal past qualification without a next step, to complete the demo's warnings.
+    sqlx::query("UPDATE deals SET stage = 'propose', next_step = '' WHERE id = (SELECT MIN(id) FROM deals WHERE partner_org_id IS NOT NULL AND registration_status = 'approved')")
+        .execute(&db.write)
+        .await
+        .unwrap();
+    let manager = sign_in(&server, MANAGER).await;
+    let (status, signals) =
+        invoke::<Vec<DealSignal>>(&manager, &server, LoadSignals::PATH, &[]).await;
+    assert_eq!(status, 200);
+    let signals = signals.unwrap();
+    for kind in [
+        SignalKind::TwoOpenDeals,
+        SignalKind::DiscountAboveBand,
+        SignalKind::MissingPartnerFields,
+        SignalKind::ProtectionExpiringSoon,
+        SignalKind::RenewalTouchedByDirect,
+        SignalKind::Inactive,
+    ] {
+        assert!(signals.iter().any(|s| s.kind == kind), "{kind:?} missing");
+    }
+    let discount = signals
+        .iter()
+        .find(|s| s.kind == SignalKind::DiscountAboveBand)
+        .unwrap();
+    assert!(discount.detail.contains("band"), "{}", discount.detail);
+    let partner = sign_in(&server, NORTHWIND).await;
+    assert_eq!(
+        common::call(&partner, &server, LoadSignals::PATH, &[])
+            .await
+            .status(),
+        403
+    );
+    server.stop().await;
+}
+
 both_backends!(
+    managers_get_early_warnings_of_every_kind,
     managers_filter_page_total_and_export_the_pipeline,
     a_deals_history_is_visible_to_its_org_and_staff_only,
     appeals_are_filed_in_the_window_and_resolved_with_a_rationale,

@@ -786,3 +786,88 @@ pub async fn load_deal_audit(deal_id: i64) -> Result<crate::model::DealAudit, Ap
             .collect(),
     })
 }
+
+/// Early warnings for managers: contested customers, discounts above band, missing fields,
+/// protections ending soon, renewals touched by direct sales, inactive deals.
+#[server]
+pub async fn load_signals() -> Result<Vec<crate::model::DealSignal>, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::clocks::DAY_MS;
+    use crate::domain::channel::explain::protection_date;
+    use crate::domain::identity::Tier;
+    use crate::model::{DealSignal, SignalKind};
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel::{self, SignalRow};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let db = &state.db;
+    let settings = channel::settings(db).await?;
+    let now = state.clock.now_ms();
+    let to_signals =
+        |kind: SignalKind, rows: Vec<SignalRow>, detail: &dyn Fn(Option<i64>) -> String| {
+            rows.into_iter()
+                .map(|(deal_id, account_name, partner, number)| DealSignal {
+                    kind,
+                    deal_id,
+                    account_name,
+                    partner_name: partner.unwrap_or_else(|| "Direct".into()),
+                    detail: detail(number),
+                })
+                .collect::<Vec<_>>()
+        };
+    let mut signals = to_signals(
+        SignalKind::TwoOpenDeals,
+        channel::signal_two_open_deals(db).await?,
+        &|_| "Another party has an open deal on this customer.".into(),
+    );
+    for (deal_id, account_name, partner, tier, discount) in
+        channel::open_partner_discounts(db).await?
+    {
+        let limit = Tier::parse(&tier).map_or(100.0, |t| settings.discount_limit(t));
+        if discount > limit {
+            signals.push(DealSignal {
+                kind: SignalKind::DiscountAboveBand,
+                deal_id,
+                account_name,
+                partner_name: partner,
+                detail: format!("Requests {discount:.0}% against a {tier} band of {limit:.0}%."),
+            });
+        }
+    }
+    signals.extend(to_signals(
+        SignalKind::MissingPartnerFields,
+        channel::signal_missing_fields(db).await?,
+        &|_| "Past qualification without a next step or proof of work.".into(),
+    ));
+    signals.extend(to_signals(
+        SignalKind::ProtectionExpiringSoon,
+        channel::signal_expiring(db, now, now + 7 * DAY_MS).await?,
+        &|at| {
+            format!(
+                "Protection ends {}.",
+                at.map(protection_date).unwrap_or_default()
+            )
+        },
+    ));
+    signals.extend(to_signals(
+        SignalKind::RenewalTouchedByDirect,
+        channel::signal_renewal_direct(db, now, now + settings.renewal_lead_days * DAY_MS).await?,
+        &|at| {
+            format!(
+                "Direct sales is active; the incumbent's renewal is due {}.",
+                at.map(protection_date).unwrap_or_default()
+            )
+        },
+    ));
+    signals.extend(to_signals(
+        SignalKind::Inactive,
+        channel::signal_inactive(db, now - settings.inactivity_days * DAY_MS).await?,
+        &|at| {
+            format!(
+                "No activity since {}: consider reassigning.",
+                at.map(protection_date).unwrap_or_default()
+            )
+        },
+    ));
+    Ok(signals)
+}

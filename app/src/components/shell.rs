@@ -20,6 +20,7 @@ fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
             ("/partners", "Partners"),
             ("/deals/pipeline", "Pipeline"),
             ("/deals/queue", "Registrations"),
+            ("/deals/signals", "Warnings"),
             ("/learn", "Learning"),
             ("/author", "Authoring"),
             ("/account", "Account"),

@@ -704,3 +704,47 @@ fn AuditView(audit: crate::model::DealAudit) -> impl IntoView {
         </div>
     }
 }
+
+#[component]
+pub fn SignalsPage() -> impl IntoView {
+    use crate::api::channel::load_signals;
+    let signals = Resource::new(|| (), |_| load_signals());
+    view! {
+        <Title text="Early warnings"/>
+        <section class="page" aria-labelledby="signals-title">
+            <h1 id="signals-title">"Early warnings"</h1>
+            <p class="lead">"Conflicts in the making, before they cost a deal."</p>
+            {loaded(signals, |signals| view! { <SignalList signals/> })}
+        </section>
+    }
+}
+
+#[component]
+fn SignalList(signals: Vec<crate::model::DealSignal>) -> impl IntoView {
+    use crate::model::SignalKind;
+    let kinds = [
+        SignalKind::TwoOpenDeals,
+        SignalKind::RenewalTouchedByDirect,
+        SignalKind::DiscountAboveBand,
+        SignalKind::ProtectionExpiringSoon,
+        SignalKind::MissingPartnerFields,
+        SignalKind::Inactive,
+    ];
+    view! {
+        {kinds.into_iter().map(|kind| {
+            let rows: Vec<_> = signals.iter().filter(|s| s.kind == kind).cloned().collect();
+            let count = rows.len();
+            let open = (1..=10).contains(&count);
+            view! {
+                <details class="card signal-group" open=open>
+                    <summary><strong>{kind.label()}</strong> " (" {count} ")"</summary>
+                    <ul class="signals">
+                        {rows.into_iter().map(|s| view! {
+                            <li><a href=format!("/deals/{}", s.deal_id)>{s.account_name}</a> " — " {s.partner_name} ": " {s.detail}</li>
+                        }).collect_view()}
+                    </ul>
+                </details>
+            }
+        }).collect_view()}
+    }
+}

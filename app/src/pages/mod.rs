@@ -10,7 +10,7 @@ mod quiz;
 
 pub use account::AccountPage;
 pub use author::{AuthorListPage, PathEditorPage, QuizStatsPage};
-pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage};
+pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, SignalsPage};
 pub use home::HomePage;
 pub use learn::{CatalogPage, PlayerPage};
 pub use login::{LoginPage, MagicLinkPage};

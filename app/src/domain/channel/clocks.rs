@@ -25,6 +25,25 @@ pub struct ProgramSettings {
     pub inactivity_days: i64,
     /// Renewal ownership must be confirmed this many days before the renewal date.
     pub renewal_lead_days: i64,
+    /// Highest discount (percent) each tier may request without a flag.
+    pub discount_bands: Vec<DiscountBand>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiscountBand {
+    pub tier: crate::domain::identity::Tier,
+    pub max_discount_pct: f64,
+}
+
+impl ProgramSettings {
+    /// The discount a tier may request before it is flagged (the highest band if unset).
+    pub fn discount_limit(&self, tier: crate::domain::identity::Tier) -> f64 {
+        self.discount_bands
+            .iter()
+            .find(|band| band.tier == tier)
+            .map(|band| band.max_discount_pct)
+            .unwrap_or(100.0)
+    }
 }
 
 impl Default for ProgramSettings {
@@ -39,6 +58,24 @@ impl Default for ProgramSettings {
             appeal_window_days: 10,
             inactivity_days: 30,
             renewal_lead_days: 90,
+            discount_bands: vec![
+                DiscountBand {
+                    tier: crate::domain::identity::Tier::Registered,
+                    max_discount_pct: 10.0,
+                },
+                DiscountBand {
+                    tier: crate::domain::identity::Tier::Silver,
+                    max_discount_pct: 15.0,
+                },
+                DiscountBand {
+                    tier: crate::domain::identity::Tier::Gold,
+                    max_discount_pct: 20.0,
+                },
+                DiscountBand {
+                    tier: crate::domain::identity::Tier::Platinum,
+                    max_discount_pct: 25.0,
+                },
+            ],
         }
     }
 }
@@ -245,6 +282,19 @@ mod tests {
             ..ProgramSettings::default()
         };
         assert_eq!(bad.problems().len(), 8);
+    }
+
+    #[test]
+    fn discount_limits_follow_the_tier_bands() {
+        use crate::domain::identity::Tier;
+        let settings = ProgramSettings::default();
+        assert_eq!(settings.discount_limit(Tier::Registered), 10.0);
+        assert_eq!(settings.discount_limit(Tier::Platinum), 25.0);
+        let none = ProgramSettings {
+            discount_bands: vec![],
+            ..ProgramSettings::default()
+        };
+        assert_eq!(none.discount_limit(Tier::Gold), 100.0);
     }
 
     #[test]

@@ -56,7 +56,8 @@ pub async fn find_matches(
     domain: Option<&str>,
     min_similarity: f64,
 ) -> Result<Vec<AccountMatch>, sqlx::Error> {
-    const MAX_CANDIDATES: i64 = 200;
+    // Per key, so a common word ("logistics") cannot crowd out the distinctive one.
+    const PER_KEY: i64 = 100;
     let normalized = normalize_company(company_name);
     let keys: Vec<String> = name_keys(&normalized).into_iter().collect();
     let mut ids: Vec<i64> = Vec::new();
@@ -70,16 +71,21 @@ pub async fn find_matches(
         by_domain = rows.into_iter().map(|(id,)| id).collect();
         ids.extend(&by_domain);
     }
-    if !keys.is_empty() {
-        let sql = format!(
-            "SELECT DISTINCT account_id FROM account_name_keys WHERE name_key IN ({}) LIMIT {MAX_CANDIDATES}",
-            placeholders(1, keys.len())
-        );
-        let mut query = sqlx::query_as::<_, (i64,)>(&sql);
-        for key in &keys {
-            query = query.bind(key);
-        }
-        ids.extend(query.fetch_all(&db.read).await?.into_iter().map(|(id,)| id));
+    // The same name, normalised, is found directly.
+    let exact: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM accounts WHERE normalized_name = $1 LIMIT 20")
+            .bind(&normalized)
+            .fetch_all(&db.read)
+            .await?;
+    ids.extend(exact.into_iter().map(|(id,)| id));
+    for key in &keys {
+        let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+            "SELECT account_id FROM account_name_keys WHERE name_key = $1 LIMIT {PER_KEY}"
+        ))
+        .bind(key)
+        .fetch_all(&db.read)
+        .await?;
+        ids.extend(rows.into_iter().map(|(id,)| id));
     }
     ids.sort_unstable();
     ids.dedup();
@@ -855,10 +861,97 @@ pub async fn pipeline_totals(
         .await
 }
 
+/// The program's regions (those its partners work in): a short list, read without touching
+/// the accounts table, which may hold millions of rows.
 pub async fn regions(db: &Db) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT DISTINCT region FROM accounts WHERE region <> '' ORDER BY region")
-            .fetch_all(&db.read)
-            .await?;
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT region FROM partner_orgs WHERE region <> '' ORDER BY region",
+    )
+    .fetch_all(&db.read)
+    .await?;
     Ok(rows.into_iter().map(|(r,)| r).collect())
+}
+
+/// Rows behind the early-warning signals: (deal id, customer, partner, detail number).
+pub type SignalRow = (i64, String, Option<String>, Option<i64>);
+
+const OPEN_DEAL: &str = "d.stage NOT IN ('won', 'lost') AND d.registration_status NOT IN ('declined', 'expired', 'duplicate')";
+
+/// Open deals on customers that have another open deal by a different party.
+pub async fn signal_two_open_deals(db: &Db) -> Result<Vec<SignalRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT d.id, a.name, o.name, NULL FROM deals d JOIN accounts a ON a.id = d.account_id \
+         LEFT JOIN partner_orgs o ON o.id = d.partner_org_id WHERE {OPEN_DEAL} AND EXISTS ( \
+           SELECT 1 FROM deals x WHERE x.account_id = d.account_id AND x.id <> d.id \
+           AND x.stage NOT IN ('won', 'lost') AND x.registration_status NOT IN ('declined', 'expired', 'duplicate') \
+           AND COALESCE(x.partner_org_id, 0) <> COALESCE(d.partner_org_id, 0)) ORDER BY a.name, d.id"
+    ))
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Open partner deals with their tier and requested discount (basis points), to compare
+/// with the tier's band.
+pub async fn open_partner_discounts(
+    db: &Db,
+) -> Result<Vec<(i64, String, String, String, f64)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT d.id, a.name, o.name, o.tier, d.requested_discount_pct FROM deals d JOIN accounts a ON a.id = d.account_id \
+         JOIN partner_orgs o ON o.id = d.partner_org_id WHERE {OPEN_DEAL} ORDER BY d.requested_discount_pct DESC"
+    ))
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Partner deals past qualification without a next step or proof of work.
+pub async fn signal_missing_fields(db: &Db) -> Result<Vec<SignalRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT d.id, a.name, o.name, NULL FROM deals d JOIN accounts a ON a.id = d.account_id \
+         JOIN partner_orgs o ON o.id = d.partner_org_id WHERE {OPEN_DEAL} AND d.stage IN ('propose', 'negotiate') \
+         AND (TRIM(d.next_step) = '' OR TRIM(d.proof_of_work) = '') ORDER BY a.name"
+    ))
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Approved protections ending between `now` and `until`.
+pub async fn signal_expiring(db: &Db, now: i64, until: i64) -> Result<Vec<SignalRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.id, a.name, o.name, d.protected_until FROM deals d JOIN accounts a ON a.id = d.account_id \
+         LEFT JOIN partner_orgs o ON o.id = d.partner_org_id WHERE d.registration_status = 'approved' \
+         AND d.protected_until > $1 AND d.protected_until <= $2 ORDER BY d.protected_until",
+    )
+    .bind(now)
+    .bind(until)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Open direct deals on customers with an incumbent partner and a renewal coming up.
+pub async fn signal_renewal_direct(
+    db: &Db,
+    now: i64,
+    lead_until: i64,
+) -> Result<Vec<SignalRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT d.id, a.name, o.name, a.renewal_at FROM deals d JOIN accounts a ON a.id = d.account_id \
+         JOIN partner_orgs o ON o.id = a.incumbent_org_id WHERE d.partner_org_id IS NULL AND {OPEN_DEAL} \
+         AND a.renewal_at > $1 AND a.renewal_at <= $2 ORDER BY a.renewal_at"
+    ))
+    .bind(now)
+    .bind(lead_until)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Open deals without activity since `before`.
+pub async fn signal_inactive(db: &Db, before: i64) -> Result<Vec<SignalRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT d.id, a.name, o.name, d.last_activity_at FROM deals d JOIN accounts a ON a.id = d.account_id \
+         LEFT JOIN partner_orgs o ON o.id = d.partner_org_id WHERE {OPEN_DEAL} AND d.last_activity_at < $1 \
+         ORDER BY d.last_activity_at"
+    ))
+    .bind(before)
+    .fetch_all(&db.read)
+    .await
 }
