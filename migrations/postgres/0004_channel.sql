@@ -65,6 +65,8 @@ CREATE TABLE deals (
     private_notes TEXT NOT NULL DEFAULT '',
     -- The conflict engine's verdict and rationale at submission, as JSON.
     decision_json TEXT NOT NULL DEFAULT '{}',
+    -- Copied from the account, so pipeline filters and totals read the deals table alone.
+    region TEXT NOT NULL DEFAULT '',
     sla_escalated_at BIGINT,
     expiry_reminded_at BIGINT,
     created_at BIGINT NOT NULL,
@@ -74,6 +76,7 @@ CREATE INDEX deals_by_account ON deals (account_id);
 CREATE INDEX deals_by_org ON deals (partner_org_id, updated_at);
 CREATE INDEX deals_by_status ON deals (registration_status, submitted_at);
 CREATE INDEX deals_by_protection ON deals (protected_until);
+CREATE INDEX deals_by_update ON deals (updated_at);
 
 CREATE TABLE appeals (
     id BIGSERIAL PRIMARY KEY,

@@ -83,6 +83,8 @@ fn main() {
     let deals = arg("--deals", 10_000);
     let users = arg("--users", 100);
     let seconds = arg("--seconds", 30);
+    // Pause between one user's page loads; 0 = each user reloads as fast as answers come.
+    let think_ms = arg("--think-ms", 0);
     let dir = std::env::temp_dir().join(format!("channel-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let config = Cli::try_parse_from([
@@ -137,7 +139,7 @@ fn main() {
             "seeded {deals} more deals in {:.0} s",
             started.elapsed().as_secs_f64()
         );
-        measure_pipeline(&state, &running.url(), users, seconds).await;
+        measure_pipeline(&state, &running.url(), users, seconds, think_ms).await;
     });
     server_runtime.block_on(running.stop());
     let _ = std::fs::remove_dir_all(&dir);
@@ -168,7 +170,7 @@ async fn seed_accounts(state: &app::server::AppState, count: u64) {
                 "{sep}({id}, '{name}', '{normalized}', 'Germany', 'EMEA', 'Retail', {now})"
             ));
             domains.push_str(&format!(
-                "{sep}('{}.example-{i}.com', {id})",
+                "{sep}('{}-{i}.com', {id})",
                 normalized.replace(' ', "")
             ));
             for key in name_keys(&normalized) {
@@ -201,7 +203,7 @@ async fn measure_conflict_check(state: &app::server::AppState, accounts: u64) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let now = chrono::Utc::now().timestamp_millis();
     let mut samples = Vec::new();
-    let mut matched = 0;
+    let mut matched = [0usize; 4];
     for probe in 0..2_000u64 {
         // Half existing customers (some with a typo, some by domain), half new ones.
         let i = rng.gen_range(0..accounts);
@@ -211,7 +213,7 @@ async fn measure_conflict_check(state: &app::server::AppState, accounts: u64) {
             2 => (
                 String::from("Unrelated"),
                 Some(format!(
-                    "{}.example-{i}.com",
+                    "www.{}-{i}.com",
                     normalize_company(&company(i)).replace(' ', "")
                 )),
             ),
@@ -242,11 +244,15 @@ async fn measure_conflict_check(state: &app::server::AppState, accounts: u64) {
             now,
         );
         samples.push(started.elapsed().as_micros() as u64);
-        matched += usize::from(!found.is_empty());
+        matched[(probe % 4) as usize] += usize::from(!found.is_empty());
         std::hint::black_box(verdict);
     }
     let (p50, p99, max) = percentiles(samples);
-    println!("conflict check: accounts={accounts} probes=2000 matched={matched} p50={p50:.2}ms p99={p99:.2}ms max={max:.2}ms");
+    println!(
+        "conflict check: accounts={accounts} probes=2000 found exact={}/500 typo={}/500 domain={}/500 new={}/500 \
+         p50={p50:.2}ms p99={p99:.2}ms max={max:.2}ms",
+        matched[0], matched[1], matched[2], matched[3]
+    );
 }
 
 /// Adds deals spread over the first accounts, partners, motions, stages and statuses.
@@ -270,7 +276,7 @@ async fn seed_deals(state: &app::server::AppState, count: u64) {
     for first in (0..count).step_by(500) {
         let mut sql = String::from(
             "INSERT INTO deals (account_id, partner_org_id, owner_name, motion, kind, product_line, amount_cents, requested_discount_pct, \
-             stage, close_at, registration_status, submitted_at, protected_until, last_activity_at, created_at, updated_at) VALUES ",
+             stage, close_at, registration_status, submitted_at, protected_until, last_activity_at, created_at, updated_at, region) VALUES ",
         );
         for i in first..(first + 500).min(count) {
             let org = orgs[(i as usize) % orgs.len()].0;
@@ -281,7 +287,7 @@ async fn seed_deals(state: &app::server::AppState, count: u64) {
                 "NULL".into()
             };
             sql.push_str(&format!(
-                "{}({}, {org}, 'Load owner', '{}', 'net_new', 'Lumen Dashboards', {}, {}, '{}', {}, '{status}', {}, {protected}, {now}, {now}, {})",
+                "{}({}, {org}, 'Load owner', '{}', 'net_new', 'Lumen Dashboards', {}, {}, '{}', {}, '{status}', {}, {protected}, {now}, {now}, {}, 'EMEA')",
                 if i == first { "" } else { "," },
                 1 + (i % 200_000),
                 motions[(i as usize) % motions.len()],
@@ -302,7 +308,13 @@ async fn seed_deals(state: &app::server::AppState, count: u64) {
         .expect("analyze");
 }
 
-async fn measure_pipeline(state: &app::server::AppState, base: &str, users: u64, seconds: u64) {
+async fn measure_pipeline(
+    state: &app::server::AppState,
+    base: &str,
+    users: u64,
+    seconds: u64,
+    think_ms: u64,
+) {
     let (manager,): (i64,) =
         sqlx::query_as("SELECT id FROM users WHERE role = 'partner_manager' ORDER BY id LIMIT 1")
             .fetch_one(&state.db.read)
@@ -358,6 +370,11 @@ async fn measure_pipeline(state: &app::server::AppState, base: &str, users: u64,
                 };
                 samples.push(started.elapsed().as_micros() as u64);
                 errors += usize::from(!ok);
+                if think_ms > 0 {
+                    let jitter = rng.gen_range(0..=think_ms / 2);
+                    tokio::time::sleep(Duration::from_millis(think_ms - think_ms / 4 + jitter))
+                        .await;
+                }
             }
             (samples, errors)
         }));
@@ -371,7 +388,7 @@ async fn measure_pipeline(state: &app::server::AppState, base: &str, users: u64,
     let requests = all.len();
     let (p50, p99, max) = percentiles(all);
     println!(
-        "pipeline: users={users} requests={requests} ({:.0}/s) errors={errors} p50={p50:.1}ms p99={p99:.1}ms max={max:.1}ms",
+        "pipeline: users={users} think={think_ms}ms requests={requests} ({:.0}/s) errors={errors} p50={p50:.1}ms p99={p99:.1}ms max={max:.1}ms",
         requests as f64 / seconds as f64
     );
 }

@@ -332,6 +332,19 @@ pub async fn load_review_queue() -> Result<Vec<QueueItem>, AppError> {
 
 pub const MIN_RATIONALE_CHARS: usize = 10;
 
+/// A manager's reason for a decision: required, since partners and the audit trail read it.
+pub fn checked_rationale(rationale: &str) -> Result<&str, AppError> {
+    let rationale = rationale.trim();
+    if rationale.chars().count() < MIN_RATIONALE_CHARS {
+        Err(AppError::field(
+            "rationale",
+            "Explain the decision in a sentence; the partner and the audit trail will see it.",
+        ))
+    } else {
+        Ok(rationale)
+    }
+}
+
 /// Approves, declines or asks for more information on a registration; a rationale is
 /// required and recorded in the audit trail.
 #[server]
@@ -357,13 +370,7 @@ pub async fn decide_registration(
             ))
         }
     };
-    let rationale = rationale.trim();
-    if rationale.chars().count() < MIN_RATIONALE_CHARS {
-        return Err(AppError::field(
-            "rationale",
-            "Explain the decision in a sentence; the partner and the audit trail will see it.",
-        ));
-    }
+    let rationale = checked_rationale(&rationale)?;
     let settings = channel::settings(&state.db).await?;
     let now = state.clock.now_ms();
     let protected_until =
@@ -481,13 +488,7 @@ pub async fn resolve_appeal(
     use crate::server::repo::channel;
     let actor = authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let rationale = rationale.trim();
-    if rationale.chars().count() < MIN_RATIONALE_CHARS {
-        return Err(AppError::field(
-            "rationale",
-            "Explain the decision in a sentence; the partner and the audit trail will see it.",
-        ));
-    }
+    let rationale = checked_rationale(&rationale)?;
     if channel::appeal_status(&state.db, appeal_id)
         .await?
         .is_none()
@@ -639,7 +640,7 @@ pub async fn load_pipeline(query: PipelineQuery) -> Result<crate::model::Pipelin
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
     let (filter, sort, descending, page) = pipeline_filter(&query, state.clock.now_ms())?;
-    let (rows, total) = channel::pipeline(
+    let rows = channel::pipeline(
         &state.db,
         &filter,
         sort,
@@ -648,10 +649,20 @@ pub async fn load_pipeline(query: PipelineQuery) -> Result<crate::model::Pipelin
         (page - 1) * PIPELINE_PAGE_SIZE,
     )
     .await?;
-    let totals = |rows: Vec<(String, i64, i64)>, label: fn(&str) -> String| {
-        rows.into_iter()
-            .map(|(value, deals, amount_cents)| PipelineTotal {
-                label: label(&value),
+    // One scan gives the count and both sets of totals.
+    let cells = channel::pipeline_totals(&state.db, &filter).await?;
+    let total: i64 = cells.iter().map(|(_, _, deals, _)| deals).sum();
+    let totals = |label_of: &dyn Fn(&str, &str) -> String| {
+        let mut grouped: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        for (motion, status, deals, amount) in &cells {
+            let entry = grouped.entry(label_of(motion, status)).or_default();
+            entry.0 += deals;
+            entry.1 += amount;
+        }
+        grouped
+            .into_iter()
+            .map(|(label, (deals, amount_cents))| PipelineTotal {
+                label,
                 deals,
                 amount_cents,
             })
@@ -684,14 +695,12 @@ pub async fn load_pipeline(query: PipelineQuery) -> Result<crate::model::Pipelin
         total_deals: total,
         page,
         page_count: ((total + PIPELINE_PAGE_SIZE - 1) / PIPELINE_PAGE_SIZE).max(1),
-        by_motion: totals(
-            channel::pipeline_totals(&state.db, &filter, false).await?,
-            |v| Motion::parse(v).map_or(v.to_string(), |m| m.label().to_string()),
-        ),
-        by_status: totals(
-            channel::pipeline_totals(&state.db, &filter, true).await?,
-            |v| RegistrationStatus::parse(v).map_or(v.to_string(), |s| s.label().to_string()),
-        ),
+        by_motion: totals(&|motion, _| {
+            Motion::parse(motion).map_or(motion.to_string(), |m| m.label().to_string())
+        }),
+        by_status: totals(&|_, status| {
+            RegistrationStatus::parse(status).map_or(status.to_string(), |s| s.label().to_string())
+        }),
         partners,
         regions: channel::regions(&state.db).await?,
     })
@@ -708,7 +717,7 @@ pub async fn export_pipeline_csv(query: PipelineQuery) -> Result<String, AppErro
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
     let (filter, sort, descending, _) = pipeline_filter(&query, state.clock.now_ms())?;
-    let (rows, _) = channel::pipeline(&state.db, &filter, sort, descending, 100_000, 0).await?;
+    let rows = channel::pipeline(&state.db, &filter, sort, descending, 100_000, 0).await?;
     let iso = |ms: Option<i64>| {
         ms.and_then(chrono::DateTime::from_timestamp_millis)
             .map(|t| t.to_rfc3339())

@@ -114,8 +114,8 @@ impl Seeder<'_> {
         let (deal_id,): (i64,) = sqlx::query_as(
             "INSERT INTO deals (account_id, partner_org_id, owner_user_id, owner_name, motion, kind, product_line, amount_cents, \
              requested_discount_pct, stage, close_at, registration_status, submitted_at, decided_at, protected_until, \
-             last_activity_at, next_step, proof_of_work, private_notes, decision_json, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) RETURNING id",
+             last_activity_at, next_step, proof_of_work, private_notes, decision_json, created_at, updated_at, region) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, (SELECT region FROM accounts WHERE id = $1)) RETURNING id",
         )
         .bind(deal.account_id)
         .bind(deal.org.map(|o| o.id))

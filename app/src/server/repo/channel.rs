@@ -294,8 +294,9 @@ pub async fn register(
     let (deal_id,): (i64,) = sqlx::query_as(
         "INSERT INTO deals (account_id, partner_org_id, owner_user_id, owner_name, motion, kind, product_line, amount_cents, \
          requested_discount_pct, stage, close_at, registration_status, submitted_at, decided_at, protected_until, \
-         last_activity_at, next_step, proof_of_work, private_notes, decision_json, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $16, $17, $18, $19, $13, $13) RETURNING id",
+         last_activity_at, next_step, proof_of_work, private_notes, decision_json, created_at, updated_at, region) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $16, $17, $18, $19, $13, $13, \
+         (SELECT region FROM accounts WHERE id = $1)) RETURNING id",
     )
     .bind(account_id)
     .bind(who.org_id)
@@ -778,11 +779,11 @@ impl PipelineSort {
     }
 }
 
-const PIPELINE_FROM: &str = "FROM deals d JOIN accounts a ON a.id = d.account_id LEFT JOIN partner_orgs o ON o.id = d.partner_org_id \
+const PIPELINE_FROM: &str = "FROM deals d \
     WHERE (CAST($1 AS BIGINT) IS NULL OR d.partner_org_id = $1) \
     AND (CAST($2 AS TEXT) IS NULL OR d.motion = $2) \
     AND (CAST($3 AS TEXT) IS NULL OR d.stage = $3) \
-    AND (CAST($4 AS TEXT) IS NULL OR a.region = $4) \
+    AND (CAST($4 AS TEXT) IS NULL OR d.region = $4) \
     AND (CAST($5 AS TEXT) IS NULL OR d.registration_status = $5) \
     AND (CAST($6 AS BIGINT) IS NULL OR (d.registration_status = 'approved' AND d.protected_until > $7 AND d.protected_until <= $6))";
 
@@ -816,7 +817,8 @@ pub struct PipelineDbRow {
     pub protected_until: Option<i64>,
 }
 
-/// One page of the pipeline, and the number of deals matching the filter.
+/// One page of the pipeline. The page is chosen from `deals` alone; names are joined for
+/// its rows only.
 pub async fn pipeline(
     db: &Db,
     filter: &PipelineFilter,
@@ -824,45 +826,35 @@ pub async fn pipeline(
     descending: bool,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<PipelineDbRow>, i64), sqlx::Error> {
+) -> Result<Vec<PipelineDbRow>, sqlx::Error> {
     let direction = if descending { "DESC" } else { "ASC" };
+    let column = sort.column();
     let sql = format!(
-        "SELECT d.id, a.name AS account_name, a.region, o.name AS partner_name, d.owner_name, d.motion, d.stage, \
-         d.registration_status, d.amount_cents, d.requested_discount_pct, d.close_at, d.protected_until {PIPELINE_FROM} \
-         ORDER BY {} {direction}, d.id {direction} LIMIT {limit} OFFSET {offset}",
-        sort.column()
+        "SELECT d.id, a.name AS account_name, d.region, o.name AS partner_name, d.owner_name, d.motion, d.stage, \
+         d.registration_status, d.amount_cents, d.requested_discount_pct, d.close_at, d.protected_until \
+         FROM (SELECT d.* {PIPELINE_FROM} ORDER BY {column} {direction}, d.id {direction} LIMIT {limit} OFFSET {offset}) d \
+         JOIN accounts a ON a.id = d.account_id LEFT JOIN partner_orgs o ON o.id = d.partner_org_id \
+         ORDER BY {column} {direction}, d.id {direction}"
     );
-    let rows = bind_filter(sqlx::query_as::<_, PipelineDbRow>(&sql), filter)
+    bind_filter(sqlx::query_as::<_, PipelineDbRow>(&sql), filter)
         .fetch_all(&db.read)
-        .await?;
-    let count_sql = format!("SELECT COUNT(*) {PIPELINE_FROM}");
-    let (count,): (i64,) = bind_filter(sqlx::query_as(&count_sql), filter)
-        .fetch_one(&db.read)
-        .await?;
-    Ok((rows, count))
+        .await
 }
 
-/// Deal count and amount per value of `column` (motion or registration status).
+/// Deal count and amount per (motion, registration status) for the filter, in one scan.
 pub async fn pipeline_totals(
     db: &Db,
     filter: &PipelineFilter,
-    by_status: bool,
-) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    let column = if by_status {
-        "d.registration_status"
-    } else {
-        "d.motion"
-    };
+) -> Result<Vec<(String, String, i64, i64)>, sqlx::Error> {
     let sql = format!(
-        "SELECT {column}, COUNT(*), CAST(COALESCE(SUM(d.amount_cents), 0) AS BIGINT) {PIPELINE_FROM} GROUP BY {column} ORDER BY {column}"
+        "SELECT d.motion, d.registration_status, COUNT(*), CAST(COALESCE(SUM(d.amount_cents), 0) AS BIGINT) \
+         {PIPELINE_FROM} GROUP BY d.motion, d.registration_status"
     );
     bind_filter(sqlx::query_as(&sql), filter)
         .fetch_all(&db.read)
         .await
 }
 
-/// The program's regions (those its partners work in): a short list, read without touching
-/// the accounts table, which may hold millions of rows.
 pub async fn regions(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT DISTINCT region FROM partner_orgs WHERE region <> '' ORDER BY region",
