@@ -13,11 +13,10 @@ use app::domain::channel::matching::{
 };
 use app::server::crypto::{new_token, token_hash};
 use app::server::repo::{channel, sessions};
-use app::AssetManifest;
-use clap::Parser;
 use rand::{Rng, SeedableRng};
-use server::config::Cli;
 use std::time::{Duration, Instant};
+
+mod common;
 
 const SYLLABLES: &[&str] = &[
     "ar", "bel", "cor", "dan", "el", "fen", "gar", "hol", "is", "jun", "kal", "lor", "mer", "nor",
@@ -74,8 +73,11 @@ fn company(i: u64) -> String {
 
 fn percentiles(mut samples: Vec<u64>) -> (f64, f64, f64) {
     samples.sort_unstable();
-    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0;
-    (at(0.5), at(0.99), at(1.0))
+    (
+        common::quantile_ms(&samples, 0.5),
+        common::quantile_ms(&samples, 0.99),
+        common::quantile_ms(&samples, 1.0),
+    )
 }
 
 fn main() {
@@ -85,64 +87,25 @@ fn main() {
     let seconds = arg("--seconds", 30);
     // Pause between one user's page loads; 0 = each user reloads as fast as answers come.
     let think_ms = arg("--think-ms", 0);
-    let dir = std::env::temp_dir().join(format!("channel-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let config = Cli::try_parse_from([
-        "partner-portal",
-        "--database-url",
-        &format!("sqlite:{}/portal.db", dir.display()),
-        "--bind",
-        "127.0.0.1:0",
-        "--data-dir",
-        &dir.display().to_string(),
-        "--site-root",
-        &dir.display().to_string(),
-        "--secret-key",
-        &"ef".repeat(32),
-    ])
-    .expect("configuration")
-    .config;
-    let server_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("server runtime");
-    let (state, running) = server_runtime.block_on(async {
-        let state = server::build_state(&config).await.expect("state");
-        let assets = AssetManifest {
-            js: "x.js".into(),
-            wasm: "x.wasm".into(),
-            css: "x.css".into(),
-        };
-        let running = server::start(&config, state.clone(), assets)
-            .await
-            .expect("server");
-        (state, running)
-    });
-    let client_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("client runtime");
-
+    let portal = common::start("channel-load");
+    let (state, running, client_runtime) = (&portal.state, &portal.running, &portal.client_runtime);
     client_runtime.block_on(async {
         let started = Instant::now();
-        seed_accounts(&state, accounts).await;
+        seed_accounts(state, accounts).await;
         println!(
             "seeded {accounts} accounts in {:.0} s",
             started.elapsed().as_secs_f64()
         );
-        measure_conflict_check(&state, accounts).await;
+        measure_conflict_check(state, accounts).await;
         let started = Instant::now();
-        seed_deals(&state, deals).await;
+        seed_deals(state, deals).await;
         println!(
             "seeded {deals} more deals in {:.0} s",
             started.elapsed().as_secs_f64()
         );
-        measure_pipeline(&state, &running.url(), users, seconds, think_ms).await;
+        measure_pipeline(state, &running.url(), users, seconds, think_ms).await;
     });
-    server_runtime.block_on(running.stop());
-    let _ = std::fs::remove_dir_all(&dir);
+    portal.stop();
 }
 
 /// Bulk-inserts accounts with their domains and name keys, 500 per statement.
@@ -343,6 +306,10 @@ async fn measure_pipeline(
             let client = reqwest::Client::new();
             let mut rng = rand::rngs::StdRng::seed_from_u64(user);
             let (mut samples, mut errors) = (Vec::new(), 0usize);
+            // Users arrive spread over one think time, not all in the same millisecond.
+            if think_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(rng.gen_range(0..think_ms))).await;
+            }
             while Instant::now() < deadline {
                 let mut form: Vec<(&str, String)> =
                     vec![("query[page]", rng.gen_range(1..20).to_string())];

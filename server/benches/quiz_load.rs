@@ -12,10 +12,9 @@
 //!     cargo bench -p server --bench quiz_load -- --takers 1000 --seconds 60
 use app::server::crypto::{new_token, token_hash};
 use app::server::repo::{sessions, users};
-use app::AssetManifest;
-use clap::Parser;
 use rand::Rng;
-use server::config::Cli;
+mod common;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -57,68 +56,19 @@ struct Results {
     acknowledged: HashMap<(i64, i64), i64>,
 }
 
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index] as f64 / 1000.0
-}
-
 fn main() {
     let options = options();
-    let dir = std::env::temp_dir().join(format!("quiz-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let db_url = format!("sqlite:{}/portal.db", dir.display());
-    let config = Cli::try_parse_from([
-        "partner-portal",
-        "--database-url",
-        &db_url,
-        "--bind",
-        "127.0.0.1:0",
-        "--data-dir",
-        &dir.display().to_string(),
-        "--site-root",
-        &dir.display().to_string(),
-        "--secret-key",
-        &"cd".repeat(32),
-    ])
-    .expect("configuration")
-    .config;
-
-    // The server: its own runtime, two worker threads, like the binary on this machine.
-    let server_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("server runtime");
-    let (state, running) = server_runtime.block_on(async {
-        let state = server::build_state(&config).await.expect("state");
-        let assets = AssetManifest {
-            js: "x.js".into(),
-            wasm: "x.wasm".into(),
-            css: "x.css".into(),
-        };
-        let running = server::start(&config, state.clone(), assets)
-            .await
-            .expect("server");
-        (state, running)
-    });
-    let base = running.url();
-
-    let client_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("client runtime");
-    let takers = client_runtime.block_on(prepare(&state, &base, options.takers));
+    let portal = common::start("quiz-load");
+    let (state, base, client_runtime) =
+        (&portal.state, portal.running.url(), &portal.client_runtime);
+    let takers = client_runtime.block_on(prepare(state, &base, options.takers));
     println!(
         "prepared {} takers with open attempts; running {} s",
         takers.len(),
         options.seconds
     );
     let results = client_runtime.block_on(run(&base, takers, options.seconds));
-    let lost = client_runtime.block_on(count_lost(&state, &results));
+    let lost = client_runtime.block_on(count_lost(state, &results));
 
     let mut sorted = results.latencies_us.clone();
     sorted.sort_unstable();
@@ -129,13 +79,12 @@ fn main() {
         sorted.len() as f64 / options.seconds as f64,
         results.errors,
         lost,
-        percentile(&sorted, 0.50),
-        percentile(&sorted, 0.90),
-        percentile(&sorted, 0.99),
-        percentile(&sorted, 1.0),
+        common::quantile_ms(&sorted, 0.50),
+        common::quantile_ms(&sorted, 0.90),
+        common::quantile_ms(&sorted, 0.99),
+        common::quantile_ms(&sorted, 1.0),
     );
-    server_runtime.block_on(running.stop());
-    let _ = std::fs::remove_dir_all(&dir);
+    portal.stop();
 }
 
 /// Creates learners with sessions (directly in the database: sign-in speed is not what is
