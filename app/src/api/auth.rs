@@ -70,13 +70,6 @@ mod imp {
         next.and_then(crate::domain::validation::safe_local_path)
             .unwrap_or_else(|| "/".to_string())
     }
-
-    /// Plain form posts get a redirect; script callers navigate themselves.
-    pub fn redirect_form_post(to: &str) {
-        if crate::server::guard::is_form_post() {
-            leptos_axum::redirect(to);
-        }
-    }
 }
 
 /// The signed-in user, or `None`.
@@ -130,7 +123,7 @@ pub async fn login_with_password(
     start_session(&state, user.id).await?;
     tracing::info!(user_id = user.id, "signed in with password");
     let to = destination(next.as_deref());
-    redirect_form_post(&to);
+    crate::server::guard::redirect_form_post(&to);
     Ok(to)
 }
 
@@ -197,7 +190,7 @@ pub async fn request_magic_link(email: String, next: Option<String>) -> Result<(
         ),
         None => "/login?link_sent=1".to_string(),
     };
-    redirect_form_post(&back);
+    crate::server::guard::redirect_form_post(&back);
     Ok(())
 }
 
@@ -226,7 +219,7 @@ pub async fn redeem_magic_link(token: String) -> Result<String, AppError> {
         .ok_or_else(expired)?;
     start_session(&state, user_id).await?;
     tracing::info!(user_id, "signed in with magic link");
-    redirect_form_post(&to);
+    crate::server::guard::redirect_form_post(&to);
     Ok(to)
 }
 
@@ -240,7 +233,7 @@ pub async fn logout() -> Result<(), AppError> {
         sessions::delete(&state.db, &hash).await?;
     }
     clear_session_cookie(&state);
-    imp::redirect_form_post("/login");
+    crate::server::guard::redirect_form_post("/login");
     Ok(())
 }
 
@@ -255,7 +248,7 @@ pub async fn logout_everywhere() -> Result<u64, AppError> {
     let ended = sessions::delete_all_for_user(&state.db, actor.user.id).await?;
     clear_session_cookie(&state);
     tracing::info!(user_id = actor.user.id, ended, "signed out everywhere");
-    imp::redirect_form_post("/login");
+    crate::server::guard::redirect_form_post("/login");
     Ok(ended)
 }
 
@@ -286,7 +279,7 @@ pub async fn demo_sign_in(email: String) -> Result<String, AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     start_session(&state, user.id).await?;
-    redirect_form_post("/");
+    crate::server::guard::redirect_form_post("/");
     Ok("/".to_string())
 }
 

@@ -114,13 +114,7 @@ pub async fn load_path_editor(path_id: i64) -> Result<PathEditorData, AppError> 
     let state = app_state()?;
     let path = imp::existing_path(&state, path_id).await?;
     let steps = learning::steps(&state.db, path_id).await?;
-    let attempt_counts: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT s.id, COUNT(a.id) FROM path_steps s LEFT JOIN quiz_attempts a ON a.step_id = s.id \
-         WHERE s.path_id = $1 GROUP BY s.id",
-    )
-    .bind(path_id)
-    .fetch_all(&state.db.read)
-    .await?;
+    let attempt_counts = authoring::attempt_counts(&state.db, path_id).await?;
     let mut editor_steps = Vec::with_capacity(steps.len());
     for step in &steps {
         let settings = step.settings()?;
@@ -130,10 +124,7 @@ pub async fn load_path_editor(path_id: i64) -> Result<PathEditorData, AppError> 
             title: step.title.clone(),
             required: step.required == 1,
             settings_json: serde_json::to_string_pretty(&settings.to_value()).unwrap_or_default(),
-            attempt_count: attempt_counts
-                .iter()
-                .find(|(id, _)| *id == step.id)
-                .map_or(0, |(_, n)| *n),
+            attempt_count: attempt_counts.get(&step.id).copied().unwrap_or(0),
         });
     }
     let questions = authoring::bank(&state.db, path_id)
@@ -401,32 +392,14 @@ pub async fn load_quiz_statistics(step_id: i64) -> Result<QuizStatistics, AppErr
     let StepSettings::Quiz(config) = step.settings()? else {
         return Err(AppError::NotFound);
     };
-    let scores: Vec<(f64,)> = sqlx::query_as(
-        "SELECT score_percent FROM quiz_attempts WHERE step_id = $1 AND submitted_at IS NOT NULL AND score_percent IS NOT NULL",
-    )
-    .bind(step_id)
-    .fetch_all(&state.db.read)
-    .await?;
+    let scores = quiz::submitted_scores(&state.db, step_id).await?;
     let count = scores.len();
     let policy = config.policy();
-    let mean = (count > 0).then(|| scores.iter().map(|(s,)| s).sum::<f64>() / count as f64);
+    let mean = (count > 0).then(|| scores.iter().sum::<f64>() / count as f64);
     let pass_rate = (count > 0).then(|| {
-        100.0 * scores.iter().filter(|(s,)| policy.passed(*s)).count() as f64 / count as f64
+        100.0 * scores.iter().filter(|s| policy.passed(**s)).count() as f64 / count as f64
     });
-    let prompts: std::collections::HashMap<i64, String> = {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, content_json FROM quiz_questions WHERE path_id = $1")
-                .bind(step.path_id)
-                .fetch_all(&state.db.read)
-                .await?;
-        rows.into_iter()
-            .filter_map(|(id, json)| {
-                serde_json::from_str::<crate::domain::quiz::content::QuestionContent>(&json)
-                    .ok()
-                    .map(|c| (id, c.prompt))
-            })
-            .collect()
-    };
+    let prompts = quiz::question_prompts(&state.db, step.path_id).await?;
     let mut items: Vec<ItemStatistic> = quiz::item_observations(&state.db, step_id)
         .await?
         .into_iter()

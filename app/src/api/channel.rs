@@ -45,10 +45,8 @@ mod imp {
     }
 
     pub async fn staff_names(state: &AppState) -> Result<StaffNames, AppError> {
-        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM partner_orgs")
-            .fetch_all(&state.db.read)
-            .await?;
-        Ok(StaffNames(rows.into_iter().collect()))
+        let names = crate::server::repo::orgs::names(&state.db).await?;
+        Ok(StaffNames(names.into_iter().collect()))
     }
 
     /// The stored verdict of a deal, explained to a partner of `org_id`.
@@ -668,10 +666,7 @@ pub async fn load_pipeline(query: PipelineQuery) -> Result<crate::model::Pipelin
             })
             .collect::<Vec<_>>()
     };
-    let partners: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, name FROM partner_orgs ORDER BY name")
-            .fetch_all(&state.db.read)
-            .await?;
+    let partners = crate::server::repo::orgs::names(&state.db).await?;
     Ok(PipelinePage {
         rows: rows
             .into_iter()

@@ -116,7 +116,8 @@ pub(crate) mod imp {
         Ok((open, step))
     }
 
-    /// The result of finishing a step, with where to go next.
+    /// The result of finishing a step, with where to go next. Call after the step's
+    /// progress is saved.
     pub async fn step_done(
         state: &AppState,
         learner: &Learner,
@@ -124,13 +125,11 @@ pub(crate) mod imp {
         step_id: i64,
     ) -> Result<StepDone, AppError> {
         let open = open_path(state, learner, path_id).await?;
-        let completed_at = learning::record_completion_if_complete(
-            &state.db,
-            learner.user_id,
-            path_id,
-            state.clock.now_ms(),
-        )
-        .await?;
+        // Marking a step done already recorded any completion; here it is only read.
+        let completed_at = learning::completions(&state.db, learner.user_id)
+            .await?
+            .get(&path_id)
+            .copied();
         let step_done = open
             .progress
             .get(&step_id)
@@ -228,12 +227,7 @@ pub(crate) mod imp {
         let now = state.clock.now_ms();
         let attempts = quiz::attempts_for(&state.db, step.id, user_id).await?;
         let records: Vec<_> = attempts.iter().map(quiz::AttemptRow::record).collect();
-        let (bank_size,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM quiz_questions WHERE path_id = $1 AND retired_at IS NULL",
-        )
-        .bind(step.path_id)
-        .fetch_one(&state.db.read)
-        .await?;
+        let bank_size = quiz::bank_size(&state.db, step.path_id).await?;
         let question_count = config
             .draw_count
             .map_or(bank_size as usize, |n| n.min(bank_size as usize));
@@ -348,12 +342,6 @@ pub(crate) mod imp {
             body,
         })
     }
-
-    pub fn redirect_form_post(to: &str) {
-        if crate::server::guard::is_form_post() {
-            leptos_axum::redirect(to);
-        }
-    }
 }
 
 /// The paths targeted to the caller, with progress; required and unfinished first.
@@ -415,7 +403,7 @@ pub async fn complete_document(step_id: i64) -> Result<StepDone, AppError> {
     let (open, _) = imp::unlocked_step(&state, &learner, step_id, StepKind::Document).await?;
     learning::mark_done(&state.db, learner.user_id, step_id, state.clock.now_ms()).await?;
     let done = imp::step_done(&state, &learner, open.path.id, step_id).await?;
-    imp::redirect_form_post(&player_link(
+    crate::server::guard::redirect_form_post(&player_link(
         open.path.id,
         done.next_step_id.or(Some(step_id)),
     ));
@@ -501,7 +489,7 @@ pub async fn rsvp_live_session(step_id: i64, attending: bool) -> Result<StepDone
         }
         RsvpOutcome::Cancelled => {}
     }
-    imp::redirect_form_post(&player_link(open.path.id, Some(step_id)));
+    crate::server::guard::redirect_form_post(&player_link(open.path.id, Some(step_id)));
     imp::step_done(&state, &learner, open.path.id, step_id).await
 }
 
@@ -536,7 +524,7 @@ pub async fn answer_survey(
     learning::save_survey(&state.db, step_id, learner.user_id, rating, comment, now).await?;
     learning::mark_done(&state.db, learner.user_id, step_id, now).await?;
     let done = imp::step_done(&state, &learner, open.path.id, step_id).await?;
-    imp::redirect_form_post(&player_link(
+    crate::server::guard::redirect_form_post(&player_link(
         open.path.id,
         done.next_step_id.or(Some(step_id)),
     ));

@@ -108,7 +108,7 @@ pub async fn start_quiz(step_id: i64) -> Result<AttemptView, AppError> {
             ))
         }
     };
-    crate::api::learning::imp::redirect_form_post(&format!("/quiz/{attempt_id}"));
+    crate::server::guard::redirect_form_post(&format!("/quiz/{attempt_id}"));
     quiz::attempt_view(&state.db, attempt_id, &config, state.clock.now_ms())
         .await?
         .ok_or(AppError::NotFound)

@@ -11,6 +11,22 @@ where
     Signal::derive(move || value.get().and_then(Result::err))
 }
 
+/// The error of the last run of an action shared by several forms on a page, shown only in
+/// the form that ran it (`used_here` is set when that form submits).
+pub fn last_error_here<T, S>(used_here: RwSignal<bool>, value: S) -> Signal<Option<AppError>>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        if used_here.get() {
+            value.get().and_then(Result::err)
+        } else {
+            None
+        }
+    })
+}
+
 #[component]
 pub fn TextField(
     /// Names the form, so ids stay unique when two forms on a page share a field name.

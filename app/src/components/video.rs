@@ -114,28 +114,24 @@ mod hydrate {
             let Some(video) = video_ref.get() else { return };
             let media: web_sys::HtmlMediaElement = video.clone().unchecked_into();
 
-            let on_metadata = {
-                let media = media.clone();
-                Closure::<dyn Fn()>::new(move || {
-                    let start = resume_position_secs(saved_position, known_duration(&media));
-                    if start > 0.0 {
-                        media.set_current_time(start);
-                    }
-                })
-            };
-            // Metadata may already be in by the time the page is live.
-            if media.ready_state() >= 1 {
-                let start = resume_position_secs(saved_position, known_duration(&media));
+            let seek_to_resume = move |media: &web_sys::HtmlMediaElement| {
+                let start = resume_position_secs(saved_position, known_duration(media));
                 if start > 0.0 {
                     media.set_current_time(start);
                 }
+            };
+            // Metadata may already be in by the time the page is live.
+            if media.ready_state() >= 1 {
+                seek_to_resume(&media);
             } else {
+                let target = media.clone();
+                let on_metadata = Closure::<dyn Fn()>::new(move || seek_to_resume(&target));
                 let _ = media.add_event_listener_with_callback(
                     "loadedmetadata",
                     on_metadata.as_ref().unchecked_ref(),
                 );
+                on_metadata.forget();
             }
-            on_metadata.forget();
 
             let on_time = {
                 let media = media.clone();

@@ -3,7 +3,7 @@ use crate::api::authoring::{
     list_authored_paths, load_path_editor, load_quiz_statistics, AddQuestions, DeleteStep,
     ExportPath, ImportPath, MoveStep, RetireQuestion, SavePath, SaveStep, SetPathPublished,
 };
-use crate::components::form::FormError;
+use crate::components::form::{last_error, last_error_here, FormError};
 use crate::components::load::{encode_query_value, loaded};
 use crate::domain::identity::{JobRole, PartnerType, Tier};
 use crate::domain::learning::Audience;
@@ -27,15 +27,6 @@ fn param_id(name: &'static str) -> impl Fn() -> Option<i64> + Copy + Send + Sync
     }
 }
 
-/// Errors of a server action, for `FormError` and field messages.
-fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<AppError>>
-where
-    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
-    O: Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || action.value().get().and_then(Result::err))
-}
-
 #[component]
 pub fn AuthorListPage() -> impl IntoView {
     let paths = Resource::new(|| (), |_| list_authored_paths());
@@ -51,8 +42,8 @@ pub fn AuthorListPage() -> impl IntoView {
     });
     let new_title = RwSignal::new(String::new());
     let import_json = RwSignal::new(String::new());
-    let create_error = action_error(create);
-    let import_error = action_error(import);
+    let create_error = last_error(create.value());
+    let import_error = last_error(import.value());
     view! {
         <Title text="Authoring"/>
         <section class="page" aria-labelledby="author-title">
@@ -204,7 +195,7 @@ fn Editor(data: PathEditorData, actions: EditorActions) -> impl IntoView {
         steps,
         questions,
     } = data;
-    let publish_error = action_error(actions.publish);
+    let publish_error = last_error(actions.publish.value());
     view! {
         <Title text=format!("Edit: {}", details.title)/>
         <h1 id="editor-title">{details.title.clone()}</h1>
@@ -276,7 +267,7 @@ fn DetailsForm(
     let types = RwSignal::new(details.audience.partner_types);
     let tiers = RwSignal::new(details.audience.tiers);
     let roles = RwSignal::new(details.audience.job_roles);
-    let error = action_error(action);
+    let error = last_error(action.value());
     let message =
         move |field: &'static str| move || error.get().and_then(|e| e.field_message(field));
     let saved = move || action.value().get().is_some_and(|r| r.is_ok()) && !action.pending().get();
@@ -393,21 +384,9 @@ fn StepEditor(
     let required_signal = RwSignal::new(required);
     let settings = RwSignal::new(settings_json);
     let submitted_here = RwSignal::new(false);
-    let save_error = Signal::derive(move || {
-        if submitted_here.get() {
-            actions.save_step.value().get().and_then(Result::err)
-        } else {
-            None
-        }
-    });
+    let save_error = last_error_here(submitted_here, actions.save_step.value());
     let deleting_here = RwSignal::new(false);
-    let delete_error = Signal::derive(move || {
-        if deleting_here.get() {
-            actions.delete_step.value().get().and_then(Result::err)
-        } else {
-            None
-        }
-    });
+    let delete_error = last_error_here(deleting_here, actions.delete_step.value());
     view! {
         <li class="card editor-step">
             <div class="step-row">
@@ -453,13 +432,7 @@ fn NewStepForm(path_id: i64, action: ServerAction<SaveStep>) -> impl IntoView {
     let required = RwSignal::new(true);
     let settings = RwSignal::new(settings_template(StepKind::Document).to_string());
     let submitted_here = RwSignal::new(false);
-    let error = Signal::derive(move || {
-        if submitted_here.get() {
-            action.value().get().and_then(Result::err)
-        } else {
-            None
-        }
-    });
+    let error = last_error_here(submitted_here, action.value());
     // A successful add clears the form for the next step.
     Effect::new(move |_| {
         if submitted_here.get_untracked() && action.value().get().is_some_and(|r| r.is_ok()) {
@@ -505,7 +478,7 @@ fn QuestionBank(
     actions: EditorActions,
 ) -> impl IntoView {
     let json = RwSignal::new(String::new());
-    let error = action_error(actions.add_questions);
+    let error = last_error(actions.add_questions.value());
     let count = questions.len();
     view! {
         <h2>"Question bank (" {count} ")"</h2>

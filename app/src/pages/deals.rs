@@ -3,7 +3,7 @@ use crate::api::channel::{
     check_customer, load_my_pipeline, load_open_appeals, load_review_queue, DecideRegistration,
     FileAppeal, RegisterDeal, ResolveAppeal,
 };
-use crate::components::form::FormError;
+use crate::components::form::{last_error, last_error_here, FormError};
 use crate::components::load::loaded;
 use crate::components::time::LocalTime;
 use crate::domain::channel::clocks::SlaState;
@@ -80,7 +80,7 @@ fn RegisterForm(action: ServerAction<RegisterDeal>) -> impl IntoView {
     let next_step = RwSignal::new(String::new());
     let proof = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = last_error(action.value());
     // The uniqueness check runs as the partner types (after a short pause) and on submit.
     let matches: RwSignal<Vec<CustomerMatch>> = RwSignal::new(Vec::new());
     let check_seq = StoredValue::new(0u64);
@@ -240,13 +240,7 @@ fn OwnDealCard(deal: OwnDeal, appeal: ServerAction<FileAppeal>) -> impl IntoView
     let deal_id = deal.deal_id;
     let evidence = RwSignal::new(String::new());
     let mine = RwSignal::new(false);
-    let error = Signal::derive(move || {
-        if mine.get() {
-            appeal.value().get().and_then(Result::err)
-        } else {
-            None
-        }
-    });
+    let error = last_error_here(mine, appeal.value());
     let evidence_id = format!("evidence-{deal_id}");
     let evidence_for = evidence_id.clone();
     view! {
@@ -356,13 +350,7 @@ fn QueueCard(item: QueueItem, decide: ServerAction<DecideRegistration>) -> impl 
     let deal_id = item.deal_id;
     let rationale = RwSignal::new(String::new());
     let mine = RwSignal::new(false);
-    let error = Signal::derive(move || {
-        if mine.get() {
-            decide.value().get().and_then(Result::err)
-        } else {
-            None
-        }
-    });
+    let error = last_error_here(mine, decide.value());
     let (sla_class, sla_text) = match item.sla {
         SlaState::Breached { overdue_ms } => (
             "sla breached",
@@ -426,13 +414,7 @@ fn AppealCard(item: AppealItem, resolve: ServerAction<ResolveAppeal>) -> impl In
     let appeal_id = item.appeal_id;
     let rationale = RwSignal::new(String::new());
     let mine = RwSignal::new(false);
-    let error = Signal::derive(move || {
-        if mine.get() {
-            resolve.value().get().and_then(Result::err)
-        } else {
-            None
-        }
-    });
+    let error = last_error_here(mine, resolve.value());
     let send = move |uphold: bool| {
         mine.set(true);
         resolve.dispatch(ResolveAppeal {

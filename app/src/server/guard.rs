@@ -122,6 +122,13 @@ pub fn is_form_post() -> bool {
         .unwrap_or(false)
 }
 
+/// Plain form posts get a redirect; script callers navigate themselves.
+pub fn redirect_form_post(to: &str) {
+    if is_form_post() {
+        leptos_axum::redirect(to);
+    }
+}
+
 pub fn set_session_cookie(state: &AppState, token: &str) {
     let max_age = state.settings.session.absolute_timeout_ms / 1000;
     let secure = if state.settings.secure_cookies() {

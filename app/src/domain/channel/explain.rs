@@ -22,15 +22,11 @@ impl PartyNames for PartnerView {
     }
 }
 
-fn date(ms: i64) -> String {
+/// The calendar date (UTC) a message about a protection names.
+pub fn protection_date(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
-}
-
-/// The calendar date (UTC) a message about a protection names.
-pub fn protection_date(ms: i64) -> String {
-    date(ms)
 }
 
 /// One sentence per rule that applied, in precedence order, then the decision.
@@ -55,7 +51,7 @@ pub fn explain(verdict: &Verdict, names: &dyn PartyNames) -> Vec<String> {
 fn sentence(outcome: &RuleOutcome, names: &dyn PartyNames) -> String {
     let favours = outcome.favours.map(|p| names.name(p)).unwrap_or_default();
     let against = outcome.against.map(|p| names.name(p)).unwrap_or_default();
-    let at = outcome.at.map(date).unwrap_or_default();
+    let at = outcome.at.map(protection_date).unwrap_or_default();
     match outcome.rule {
         Rule::ExpiredProtection => {
             format!("An earlier protection ended on {at} and no longer counts.")

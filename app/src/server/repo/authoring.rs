@@ -410,3 +410,18 @@ pub async fn retire_question(
     tx.commit().await?;
     Ok(updated.rows_affected() == 1)
 }
+
+/// Attempts per step of a path (steps without attempts left out).
+pub async fn attempt_counts(
+    db: &Db,
+    path_id: i64,
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT s.id, COUNT(a.id) FROM path_steps s LEFT JOIN quiz_attempts a ON a.step_id = s.id \
+         WHERE s.path_id = $1 GROUP BY s.id",
+    )
+    .bind(path_id)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().collect())
+}

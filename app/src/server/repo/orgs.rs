@@ -147,3 +147,10 @@ pub async fn overview(pool: &AnyPool) -> Result<ProgramOverview, sqlx::Error> {
             .collect(),
     })
 }
+
+/// Every partner organisation's id and name, by name.
+pub async fn names(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name FROM partner_orgs ORDER BY name")
+        .fetch_all(&db.read)
+        .await
+}

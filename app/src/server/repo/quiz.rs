@@ -579,3 +579,46 @@ pub async fn item_observations(
     }
     Ok(observations)
 }
+
+/// Questions a path's quizzes can draw from now (retired ones left out).
+pub async fn bank_size(db: &Db, path_id: i64) -> Result<i64, sqlx::Error> {
+    let (count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM quiz_questions WHERE path_id = $1 AND retired_at IS NULL",
+    )
+    .bind(path_id)
+    .fetch_one(&db.read)
+    .await?;
+    Ok(count)
+}
+
+/// Scores (percent) of every submitted attempt at a quiz step.
+pub async fn submitted_scores(db: &Db, step_id: i64) -> Result<Vec<f64>, sqlx::Error> {
+    let rows: Vec<(f64,)> = sqlx::query_as(
+        "SELECT score_percent FROM quiz_attempts WHERE step_id = $1 AND submitted_at IS NOT NULL AND score_percent IS NOT NULL",
+    )
+    .bind(step_id)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|(score,)| score).collect())
+}
+
+/// The prompt of every question in a path's bank, retired ones included (past attempts
+/// may have drawn them). Unreadable rows are left out.
+pub async fn question_prompts(
+    db: &Db,
+    path_id: i64,
+) -> Result<std::collections::HashMap<i64, String>, sqlx::Error> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, content_json FROM quiz_questions WHERE path_id = $1")
+            .bind(path_id)
+            .fetch_all(&db.read)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, json)| {
+            serde_json::from_str::<QuestionContent>(&json)
+                .ok()
+                .map(|content| (id, content.prompt))
+        })
+        .collect())
+}
