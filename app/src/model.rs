@@ -397,6 +397,57 @@ pub struct OwnDeal {
     pub appeal: Option<AppealSummary>,
     /// Declined, within the appeal window, and no appeal open.
     pub can_appeal: bool,
+    pub proof_of_work: String,
+    pub owner_user_id: Option<i64>,
+    pub owner_name: String,
+    /// The deal's `updated_at` when read: an edit based on an older read is refused.
+    pub version: i64,
+    /// For approved registrations: whether the protection can be extended now.
+    pub extension: Option<ExtensionHint>,
+}
+
+/// Whether an approved registration's protection can be extended, and if not, why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ExtensionHint {
+    /// The rules allow it now; the protection would run until `until`.
+    Available {
+        until: i64,
+    },
+    /// Extensions open at this instant.
+    OpensAt(i64),
+    Unavailable(String),
+}
+
+/// A user who may own a deal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub name: String,
+}
+
+/// An account renewing soon, for the managers' renewal list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenewalItem {
+    pub account_id: i64,
+    pub account_name: String,
+    pub region: String,
+    pub renewal_at: i64,
+    /// The partner of record; `None` is direct sales.
+    pub owner_org_id: Option<i64>,
+    pub owner_name: String,
+    pub confirmed: bool,
+    pub confirmed_at: Option<i64>,
+    pub confirmed_by: Option<String>,
+    /// Inside the confirmation lead time and not confirmed.
+    pub confirmation_due: bool,
+    pub other_open_deals: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenewalsPage {
+    pub items: Vec<RenewalItem>,
+    pub partners: Vec<(i64, String)>,
+    pub lead_days: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -440,6 +491,8 @@ pub struct SafeDeal {
 pub struct PartnerPipeline {
     pub own: Vec<OwnDeal>,
     pub others: Vec<SafeDeal>,
+    /// The organisation's users, who may own its deals.
+    pub members: Vec<Member>,
 }
 
 /// A registration awaiting a manager, with its SLA clock.
@@ -525,6 +578,8 @@ pub enum SignalKind {
     MissingPartnerFields,
     ProtectionExpiringSoon,
     RenewalTouchedByDirect,
+    RenewalUnconfirmed,
+    OwnerChanged,
     Inactive,
 }
 
@@ -536,6 +591,8 @@ impl SignalKind {
             SignalKind::MissingPartnerFields => "Missing partner fields",
             SignalKind::ProtectionExpiringSoon => "Protection ends within 7 days",
             SignalKind::RenewalTouchedByDirect => "Renewal touched by direct sales",
+            SignalKind::RenewalUnconfirmed => "Renewal owner not confirmed",
+            SignalKind::OwnerChanged => "Owner changed in the last 14 days",
             SignalKind::Inactive => "No activity past the threshold",
         }
     }
@@ -545,7 +602,8 @@ impl SignalKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DealSignal {
     pub kind: SignalKind,
-    pub deal_id: i64,
+    /// The deal to open; `None` for signals about a customer (see the renewals page).
+    pub deal_id: Option<i64>,
     pub account_name: String,
     pub partner_name: String,
     pub detail: String,

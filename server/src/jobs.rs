@@ -1,6 +1,7 @@
-//! Background work: email delivery and housekeeping. Each job is safe to run late, twice,
+//! Background work: email delivery, deal clocks and housekeeping. Each job is safe to run late, twice,
 //! or in several instances at once (see the claims in `repo::outbox`).
-use app::server::repo::{magic_links, rate_limits};
+use app::server::repo::channel::{self, ChannelError, Notice};
+use app::server::repo::{magic_links, rate_limits, users};
 use app::server::AppState;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -13,7 +14,7 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 pub fn spawn_all(state: AppState, stop: watch::Receiver<bool>) {
     tokio::spawn(deliver_email(state.clone(), stop.clone()));
     tokio::spawn(close_expired_quiz_attempts(state.clone(), stop.clone()));
-    tokio::spawn(expire_deal_protections(state.clone(), stop.clone()));
+    tokio::spawn(channel_clocks(state.clone(), stop.clone()));
     tokio::spawn(housekeeping(state, stop));
 }
 
@@ -33,19 +34,111 @@ async fn close_expired_quiz_attempts(state: AppState, mut stop: watch::Receiver<
     }
 }
 
-const PROTECTION_EXPIRY_EVERY: Duration = Duration::from_secs(60);
+const CHANNEL_CLOCKS_EVERY: Duration = Duration::from_secs(60);
 
-/// Ends deal protections whose window has passed (each once, with an audit row).
-async fn expire_deal_protections(state: AppState, mut stop: watch::Receiver<bool>) {
+/// What one run of the channel clocks did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ClockRun {
+    pub expired: usize,
+    pub escalated: usize,
+    pub reminded: usize,
+}
+
+/// Days before a protection ends that its owner is reminded.
+pub const EXPIRY_REMINDER_DAYS: i64 = 7;
+
+/// The deal clocks: protections that ended expire, registrations past their approval SLA
+/// are escalated to the partner managers, and owners are reminded 7 days before their
+/// protection ends. Each is flagged on the deal in the same transaction that queues its
+/// email, so a late run catches up, and a second run (or another instance) sends nothing.
+pub async fn run_channel_clocks(state: &AppState) -> Result<ClockRun, ChannelError> {
+    use app::domain::channel::clocks::{DAY_MS, HOUR_MS};
+    use app::domain::channel::explain::protection_date;
+    let db = &state.db;
+    let now = state.clock.now_ms();
+    let settings = channel::settings(db).await?;
+    let mut run = ClockRun {
+        expired: channel::expire_protections(db, now).await?,
+        ..ClockRun::default()
+    };
+    let deal_link = |id: i64| format!("{}/deals/{id}", state.settings.public_base_url);
+    let breaches =
+        channel::unescalated_sla_breaches(db, now - settings.approval_sla_hours * HOUR_MS).await?;
+    if !breaches.is_empty() {
+        let managers = users::vendor_staff(&db.read).await?;
+        for deal in breaches {
+            let partner = deal.partner_name.as_deref().unwrap_or("Direct sales");
+            let notices: Vec<Notice> = managers
+                .iter()
+                .map(|manager| Notice {
+                    to: manager.email.clone(),
+                    subject: format!("Approval SLA breached: {} ({partner})", deal.account_name),
+                    body: format!(
+                        "Hello {},\n\nThe registration of {} by {partner} has waited longer than the \
+                         {}-hour approval SLA. Please decide it now:\n\n{}\n",
+                        manager.display_name,
+                        deal.account_name,
+                        settings.approval_sla_hours,
+                        format_args!("{}/deals/queue", state.settings.public_base_url),
+                    ),
+                })
+                .collect();
+            let rationale = format!(
+                "No decision within the {}-hour approval SLA; escalated to {} partner managers.",
+                settings.approval_sla_hours,
+                managers.len()
+            );
+            if channel::flag_sla_escalated(db, deal.id, &rationale, &notices, now).await? {
+                run.escalated += 1;
+            }
+        }
+    }
+    for deal in channel::unreminded_expiring(db, now, now + EXPIRY_REMINDER_DAYS * DAY_MS).await? {
+        let Some(until) = deal.protected_until else {
+            continue;
+        };
+        let notices: Vec<Notice> = deal
+            .owner_email
+            .iter()
+            .map(|email| Notice {
+                to: email.clone(),
+                subject: format!(
+                    "Protection of {} ends {}",
+                    deal.account_name,
+                    protection_date(until)
+                ),
+                body: format!(
+                    "Hello,\n\nYour registration of {} is protected until {}. If the deal is still \
+                     active, log your latest activity and request an extension:\n\n{}\n",
+                    deal.account_name,
+                    protection_date(until),
+                    deal_link(deal.id),
+                ),
+            })
+            .collect();
+        let rationale = format!(
+            "Protection ends {}; the owner was reminded {EXPIRY_REMINDER_DAYS} days ahead.",
+            protection_date(until)
+        );
+        if channel::flag_expiry_reminded(db, deal.id, &rationale, &notices, now).await? {
+            run.reminded += 1;
+        }
+    }
+    if run.escalated + run.reminded > 0 {
+        state.mailer.wake();
+    }
+    Ok(run)
+}
+
+async fn channel_clocks(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
-        match app::server::repo::channel::expire_protections(&state.db, state.clock.now_ms()).await
-        {
-            Ok(0) => {}
-            Ok(expired) => tracing::info!(expired, "expired deal protections"),
-            Err(error) => tracing::error!(%error, "expiring deal protections failed"),
+        match run_channel_clocks(&state).await {
+            Ok(run) if run == ClockRun::default() => {}
+            Ok(run) => tracing::info!(?run, "channel clocks ran"),
+            Err(error) => tracing::error!(%error, "channel clocks failed"),
         }
         tokio::select! {
-            _ = tokio::time::sleep(PROTECTION_EXPIRY_EVERY) => {}
+            _ = tokio::time::sleep(CHANNEL_CLOCKS_EVERY) => {}
             _ = stop.changed() => return,
         }
     }

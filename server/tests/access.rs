@@ -7,6 +7,7 @@ use app::api::channel::*;
 use app::api::dev::*;
 use app::api::learning::*;
 use app::api::orgs::*;
+use app::api::program::*;
 use app::api::training::*;
 use app::error::AppError;
 use app::model::{HomeData, HomeView, OrgDetail, PartnerOrgSummary};
@@ -240,6 +241,28 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (LoadOpenAppeals::PATH, Args::Form(vec![]), false),
         (LoadSignals::PATH, Args::Form(vec![]), false),
+        (
+            UpdateDeal::PATH,
+            Args::Json(serde_json::json!({"deal_id": 1, "version": 0, "input": {}})),
+            false,
+        ),
+        (
+            RequestExtension::PATH,
+            Args::Form(vec![("deal_id", "1")]),
+            false,
+        ),
+        (LoadProgramSettings::PATH, Args::Form(vec![]), false),
+        (
+            SaveProgramSettings::PATH,
+            Args::Json(serde_json::json!({"form": {}})),
+            false,
+        ),
+        (LoadRenewals::PATH, Args::Form(vec![]), false),
+        (
+            ConfirmRenewalOwner::PATH,
+            Args::Form(vec![("account_id", "1"), ("owner", "incumbent"), ("rationale", "")]),
+            false,
+        ),
         (
             LoadPipeline::PATH,
             Args::Form(vec![("query[page]", "1")]),

@@ -6,41 +6,13 @@ mod common;
 use app::api::channel::*;
 use app::domain::channel::deals::RegistrationStatus;
 use app::error::AppError;
-use app::model::{CustomerMatch, PartnerPipeline, QueueItem, RegistrationOutcome};
-use common::{invoke, reply, sign_in, Backend, ServerFn, TestServer};
+use app::model::{CustomerMatch, PartnerPipeline, QueueItem};
+use common::deals::{form, register};
+use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
 const NORTHWIND: &str = "nora@northwind.example";
 const BLUEFIN: &str = "ben@bluefin.example";
 const MANAGER: &str = "marco@lumen.example";
-
-fn form(company: &str, domain: &str, amount: &str, notes: &str) -> serde_json::Value {
-    // Six months out, so the form stays valid whenever the tests run.
-    let close_date = (chrono::Utc::now() + chrono::Duration::days(180))
-        .format("%Y-%m-%d")
-        .to_string();
-    serde_json::json!({"input": {
-        "company_name": company, "domain": domain, "country": "Germany", "motion": "resale",
-        "kind": "net_new", "product_line": "Lumen Dashboards", "amount": amount,
-        "requested_discount_pct": "15", "close_date": close_date, "next_step": "Demo with the COO",
-        "proof_of_work": "Two discovery calls with the operations lead.", "notes": notes,
-    }})
-}
-
-async fn register(
-    client: &reqwest::Client,
-    server: &TestServer,
-    body: serde_json::Value,
-) -> (u16, Result<RegistrationOutcome, AppError>) {
-    reply(
-        client
-            .post(server.url(RegisterDeal::PATH))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
 
 async fn deal_count(server: &TestServer) -> i64 {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deals")

@@ -175,7 +175,14 @@ pub async fn request_magic_link(email: String, next: Option<String>) -> Result<(
             user.display_name,
             ttl / 60_000
         );
-        outbox::enqueue(&state.db, &user.email, "Your sign-in link", &body, now).await?;
+        outbox::enqueue(
+            &state.db.write,
+            &user.email,
+            "Your sign-in link",
+            &body,
+            now,
+        )
+        .await?;
         state.mailer.wake();
         tracing::info!(user_id = user.id, "magic link issued");
     }

@@ -115,6 +115,7 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
     use crate::domain::access::Policy;
     use crate::domain::channel::conflict::{decide, Decision, Party, Registration};
     use crate::domain::channel::deals::{validate_registration, RegistrationStatus};
+    use crate::domain::channel::eligibility::{check_eligibility, Rights};
     use crate::domain::channel::explain::{explain, PartnerView};
     use crate::domain::channel::matching::SAME_COMPANY;
     use crate::server::guard::{app_state, authorize};
@@ -125,6 +126,13 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
     let scope = actor.org_scope(org_id)?;
     let now = state.clock.now_ms();
     let input = validate_registration(&input, now).map_err(AppError::Validation)?;
+    let partner_type = crate::server::repo::orgs::partner_type(&state.db, scope)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    // Certification-based rights plug in here; until they are configured nothing is withheld.
+    let rights = Rights::default();
+    check_eligibility(partner_type, input.motion, &input.product_line, &rights)
+        .map_err(AppError::Validation)?;
     let settings = channel::settings(&state.db).await?;
     // The same customer: same registrable domain, or a name similar enough.
     let existing = channel::find_matches(
@@ -146,7 +154,7 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
             party: me,
             kind: input.kind,
             submitted_at: now,
-            certified: false,
+            certified: rights.certified,
         },
         &claims,
         now,
@@ -207,9 +215,10 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
 #[server]
 pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
     use crate::domain::access::Policy;
+    use crate::domain::channel::clocks::{ExtensionRefusal, Protection};
     use crate::domain::channel::conflict::DealKind;
     use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
-    use crate::model::{AppealSummary, Holder, OwnDeal, SafeDeal};
+    use crate::model::{AppealSummary, ExtensionHint, Holder, Member, OwnDeal, SafeDeal};
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::channel;
     let actor = authorize(Policy::PartnerUser).await?;
@@ -244,9 +253,31 @@ pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
                     .decided_at
                     .is_some_and(|at| settings.appeal_open(at, now))
                 && appeal.as_ref().is_none_or(|a| a.status != "open");
+            let extension = (row.registration_status == "approved")
+                .then_some(row.protected_until)
+                .flatten()
+                .map(|until| {
+                    let protection = Protection {
+                        until,
+                        extensions_used: row.extensions_used,
+                        last_activity_at: row.last_activity_at,
+                    };
+                    match settings.extend(&protection, now) {
+                        Ok(until) => ExtensionHint::Available { until },
+                        Err(ExtensionRefusal::TooEarly { opens_at }) => {
+                            ExtensionHint::OpensAt(opens_at)
+                        }
+                        Err(refusal) => ExtensionHint::Unavailable(refusal.message().into()),
+                    }
+                });
             Ok(OwnDeal {
                 appeal,
                 can_appeal,
+                extension,
+                proof_of_work: row.proof_of_work,
+                owner_user_id: row.owner_user_id,
+                owner_name: row.owner_name,
+                version: row.updated_at,
                 deal_id: row.id,
                 motion: Motion::parse(&row.motion).ok_or_else(|| corrupt("motion"))?,
                 kind: DealKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
@@ -284,7 +315,16 @@ pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
-    Ok(PartnerPipeline { own, others })
+    let members = channel::org_members(&state.db, scope.org_id())
+        .await?
+        .into_iter()
+        .map(|(user_id, name)| Member { user_id, name })
+        .collect();
+    Ok(PartnerPipeline {
+        own,
+        others,
+        members,
+    })
 }
 
 /// Registrations awaiting a decision, most urgent SLA first.
@@ -791,12 +831,15 @@ pub async fn load_deal_audit(deal_id: i64) -> Result<crate::model::DealAudit, Ap
     })
 }
 
+/// Owner changes within this many days raise a signal.
+pub const OWNER_CHANGE_WINDOW_DAYS: i64 = 14;
+
 /// Early warnings for managers: contested customers, discounts above band, missing fields,
 /// protections ending soon, renewals touched by direct sales, inactive deals.
 #[server]
 pub async fn load_signals() -> Result<Vec<crate::model::DealSignal>, AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::channel::clocks::DAY_MS;
+    use crate::domain::channel::clocks::{renewal_confirmed, DAY_MS};
     use crate::domain::channel::explain::protection_date;
     use crate::domain::identity::Tier;
     use crate::model::{DealSignal, SignalKind};
@@ -812,7 +855,7 @@ pub async fn load_signals() -> Result<Vec<crate::model::DealSignal>, AppError> {
             rows.into_iter()
                 .map(|(deal_id, account_name, partner, number)| DealSignal {
                     kind,
-                    deal_id,
+                    deal_id: Some(deal_id),
                     account_name,
                     partner_name: partner.unwrap_or_else(|| "Direct".into()),
                     detail: detail(number),
@@ -831,7 +874,7 @@ pub async fn load_signals() -> Result<Vec<crate::model::DealSignal>, AppError> {
         if discount > limit {
             signals.push(DealSignal {
                 kind: SignalKind::DiscountAboveBand,
-                deal_id,
+                deal_id: Some(deal_id),
                 account_name,
                 partner_name: partner,
                 detail: format!("Requests {discount:.0}% against a {tier} band of {limit:.0}%."),
@@ -863,6 +906,31 @@ pub async fn load_signals() -> Result<Vec<crate::model::DealSignal>, AppError> {
             )
         },
     ));
+    for renewal in
+        channel::renewals_between(db, now, now + settings.renewal_lead_days * DAY_MS).await?
+    {
+        if !renewal_confirmed(renewal.renewal_at, renewal.confirmed_at) {
+            signals.push(DealSignal {
+                kind: SignalKind::RenewalUnconfirmed,
+                deal_id: None,
+                detail: format!(
+                    "Renews {}; confirm {} or reassign.",
+                    protection_date(renewal.renewal_at),
+                    renewal.owner_name.as_deref().unwrap_or("direct sales")
+                ),
+                partner_name: renewal.owner_name.unwrap_or_else(|| "Direct".into()),
+                account_name: renewal.account_name,
+            });
+        }
+    }
+    signals.extend(to_signals(
+        SignalKind::OwnerChanged,
+        channel::signal_owner_changes(db, now - OWNER_CHANGE_WINDOW_DAYS * DAY_MS).await?,
+        &|count| match count.unwrap_or(1) {
+            1 => "The owner changed once recently: check the customer knows.".into(),
+            n => format!("The owner changed {n} times recently."),
+        },
+    ));
     signals.extend(to_signals(
         SignalKind::Inactive,
         channel::signal_inactive(db, now - settings.inactivity_days * DAY_MS).await?,
@@ -874,4 +942,157 @@ pub async fn load_signals() -> Result<Vec<crate::model::DealSignal>, AppError> {
         },
     ));
     Ok(signals)
+}
+
+/// Edits one of the caller's organisation's deals: stage, amount, discount, close date,
+/// next step, proof of work, notes and owner. Advancing a stage needs the fields that stage
+/// requires; closed deals keep everything but notes. `version` is the deal's version when
+/// the editor read it, so a concurrent edit is refused rather than overwritten.
+#[server(input = Json)]
+pub async fn update_deal(
+    deal_id: i64,
+    version: i64,
+    input: crate::domain::channel::updates::DealUpdateInput,
+) -> Result<(), AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::deals::Stage;
+    use crate::domain::channel::updates::{apply_update, DealFields};
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel::{self, By};
+    let actor = authorize(Policy::PartnerUser).await?;
+    let state = app_state()?;
+    let org_id = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
+    let scope = actor.org_scope(org_id)?;
+    let deal = channel::deal(&state.db, deal_id)
+        .await?
+        .filter(|d| d.partner_org_id == Some(scope.org_id()))
+        .ok_or(AppError::NotFound)?;
+    let members = channel::org_members(&state.db, scope.org_id()).await?;
+    let member_ids: Vec<i64> = members.iter().map(|(id, _)| *id).collect();
+    let current = DealFields {
+        stage: Stage::parse(&deal.stage).ok_or(AppError::Internal)?,
+        amount_cents: deal.amount_cents,
+        requested_discount_pct: deal.requested_discount_pct,
+        close_at: deal.close_at,
+        next_step: deal.next_step,
+        proof_of_work: deal.proof_of_work,
+        notes: deal.private_notes,
+        owner_user_id: deal.owner_user_id,
+    };
+    let now = state.clock.now_ms();
+    let accepted =
+        apply_update(&current, &input, &member_ids, now).map_err(AppError::Validation)?;
+    if accepted.changes.is_empty() {
+        return Ok(());
+    }
+    let name_of = |id: &str| {
+        members
+            .iter()
+            .find(|(member, _)| member.to_string() == id)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| deal.owner_name.clone())
+    };
+    let changes: Vec<(&str, String, String)> = accepted
+        .changes
+        .iter()
+        .map(|change| match change.field {
+            "owner" => (change.field, name_of(&change.from), name_of(&change.to)),
+            field => (field, change.from.clone(), change.to.clone()),
+        })
+        .collect();
+    let owner_name = accepted
+        .fields
+        .owner_user_id
+        .map(|id| name_of(&id.to_string()))
+        .unwrap_or_else(|| deal.owner_name.clone());
+    if channel::update_deal(
+        &state.db,
+        deal_id,
+        version,
+        &accepted.fields,
+        &owner_name,
+        &changes,
+        &By {
+            actor: actor.user.id,
+            rationale: &accepted.reason,
+            at: now,
+        },
+    )
+    .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "Someone changed this deal after you opened it. Reload to see their changes, then edit again.".into(),
+        ))
+    }
+}
+
+/// Extends the protection of one of the caller's organisation's approved registrations,
+/// when the program's extension rules allow it now. Returns the new end.
+#[server]
+pub async fn request_extension(deal_id: i64) -> Result<i64, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::clocks::{ExtensionRefusal, Protection};
+    use crate::domain::channel::explain::protection_date;
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel::{self, By};
+    let actor = authorize(Policy::PartnerUser).await?;
+    let state = app_state()?;
+    let org_id = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
+    let scope = actor.org_scope(org_id)?;
+    let deal = channel::deal(&state.db, deal_id)
+        .await?
+        .filter(|d| d.partner_org_id == Some(scope.org_id()))
+        .ok_or(AppError::NotFound)?;
+    let until = deal
+        .protected_until
+        .filter(|_| deal.registration_status == "approved")
+        .ok_or_else(|| {
+            AppError::Conflict("Only an approved registration's protection can be extended.".into())
+        })?;
+    let settings = channel::settings(&state.db).await?;
+    let now = state.clock.now_ms();
+    let protection = Protection {
+        until,
+        extensions_used: deal.extensions_used,
+        last_activity_at: deal.last_activity_at,
+    };
+    let extended_until = settings.extend(&protection, now).map_err(|refusal| {
+        AppError::Conflict(match refusal {
+            ExtensionRefusal::TooEarly { opens_at } => format!(
+                "Extensions open on {}, {} days before the protection ends.",
+                protection_date(opens_at),
+                settings.extension_request_window_days
+            ),
+            other => other.message().to_string(),
+        })
+    })?;
+    let rationale = format!(
+        "Extension {} of {}: activity on {}, within the {}-day rule.",
+        deal.extensions_used + 1,
+        settings.max_extensions,
+        protection_date(deal.last_activity_at),
+        settings.extension_activity_days
+    );
+    if channel::extend_protection(
+        &state.db,
+        deal_id,
+        until,
+        deal.extensions_used,
+        extended_until,
+        &By {
+            actor: actor.user.id,
+            rationale: &rationale,
+            at: now,
+        },
+    )
+    .await?
+    {
+        Ok(extended_until)
+    } else {
+        Err(AppError::Conflict(
+            "This protection changed meanwhile (another extension, or it ended). Reload and try again.".into(),
+        ))
+    }
 }

@@ -6,4 +6,5 @@ pub mod channel;
 pub mod dev;
 pub mod learning;
 pub mod orgs;
+pub mod program;
 pub mod training;

@@ -27,6 +27,21 @@ where
     })
 }
 
+/// Refetches `resource` each time `action` succeeds. One effect per action: an effect that
+/// read several actions would re-run (and refetch, resetting forms) when any of them failed.
+pub fn refetch_on_success<I, O, T>(action: ServerAction<I>, resource: Resource<Result<T, AppError>>)
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    Effect::new(move |_| {
+        if action.value().get().is_some_and(|result| result.is_ok()) {
+            resource.refetch();
+        }
+    });
+}
+
 #[component]
 pub fn TextField(
     /// Names the form, so ids stay unique when two forms on a page share a field name.
@@ -108,5 +123,39 @@ pub fn SubmitButton(
             </Show>
             {move || if pending.get() { busy_label } else { label }}
         </button>
+    }
+}
+
+/// The message for one field of an error, as a reactive closure.
+pub fn field_signal(
+    error: Signal<Option<AppError>>,
+    name: &'static str,
+) -> impl Fn() -> Option<String> + Send + Sync + Copy {
+    move || error.get().and_then(|e| e.field_message(name))
+}
+
+/// A text input bound to a signal, with its label, optional hint and field error.
+#[component]
+pub fn BoundField(
+    label: &'static str,
+    name: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = "text")] kind: &'static str,
+    /// Makes ids unique when several forms on the page have this field.
+    #[prop(optional, into)]
+    prefix: Option<String>,
+) -> impl IntoView {
+    let id = format!("{}-{name}", prefix.as_deref().unwrap_or("deal"));
+    let label_for = id.clone();
+    let message = field_signal(error, name);
+    view! {
+        <div class="field" class:invalid=move || message().is_some()>
+            <label for=label_for>{label}</label>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            <input id=id type=kind bind:value=value aria-invalid=move || message().is_some().to_string()/>
+            <p class="field-error" aria-live="polite">{message}</p>
+        </div>
     }
 }

@@ -21,6 +21,8 @@ fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
             ("/deals/pipeline", "Pipeline"),
             ("/deals/queue", "Registrations"),
             ("/deals/signals", "Warnings"),
+            ("/deals/renewals", "Renewals"),
+            ("/deals/settings", "Program rules"),
             ("/learn", "Learning"),
             ("/author", "Authoring"),
             ("/account", "Account"),

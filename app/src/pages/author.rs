@@ -3,7 +3,7 @@ use crate::api::authoring::{
     list_authored_paths, load_path_editor, load_quiz_statistics, AddQuestions, DeleteStep,
     ExportPath, ImportPath, MoveStep, RetireQuestion, SavePath, SaveStep, SetPathPublished,
 };
-use crate::components::form::{last_error, last_error_here, FormError};
+use crate::components::form::{last_error, last_error_here, refetch_on_success, FormError};
 use crate::components::load::{encode_query_value, loaded};
 use crate::domain::identity::{JobRole, PartnerType, Tier};
 use crate::domain::learning::Audience;
@@ -133,19 +133,6 @@ struct EditorActions {
     add_questions: ServerAction<AddQuestions>,
     retire: ServerAction<RetireQuestion>,
     export: ServerAction<ExportPath>,
-}
-
-fn refetch_on_success<I, O, T>(action: ServerAction<I>, resource: Resource<Result<T, AppError>>)
-where
-    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
-    O: Clone + Send + Sync + 'static,
-    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
-{
-    Effect::new(move |_| {
-        if action.value().get().is_some_and(|result| result.is_ok()) {
-            resource.refetch();
-        }
-    });
 }
 
 #[component]

@@ -1,16 +1,22 @@
 //! Deal registration and the partner's pipeline; the managers' review queue.
 use crate::api::channel::{
     check_customer, load_my_pipeline, load_open_appeals, load_review_queue, DecideRegistration,
-    FileAppeal, RegisterDeal, ResolveAppeal,
+    FileAppeal, RegisterDeal, RequestExtension, ResolveAppeal, UpdateDeal,
 };
-use crate::components::form::{last_error, last_error_here, FormError};
+use crate::components::form::BoundField as Field;
+use crate::components::form::{
+    field_signal, last_error, last_error_here, refetch_on_success, FormError,
+};
 use crate::components::load::loaded;
 use crate::components::time::LocalTime;
 use crate::domain::channel::clocks::SlaState;
+use crate::domain::channel::deals::Stage;
 use crate::domain::channel::deals::{format_money, Motion, RegistrationInput, PRODUCT_LINES};
+use crate::domain::channel::updates::{audit_field_label, audit_value, iso_date, DealUpdateInput};
 use crate::error::AppError;
 use crate::model::{
-    AppealItem, CustomerMatch, Holder, OwnDeal, PartnerPipeline, QueueItem, SafeDeal,
+    AppealItem, CustomerMatch, ExtensionHint, Holder, Member, OwnDeal, PartnerPipeline, QueueItem,
+    SafeDeal,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,50 +26,33 @@ pub fn DealsPage() -> impl IntoView {
     let pipeline = Resource::new(|| (), |_| load_my_pipeline());
     let register = ServerAction::<RegisterDeal>::new();
     let appeal = ServerAction::<FileAppeal>::new();
-    Effect::new(move |_| {
-        let registered = register.value().get().is_some_and(|r| r.is_ok());
-        let appealed = appeal.value().get().is_some_and(|r| r.is_ok());
-        if registered || appealed {
-            pipeline.refetch();
-        }
-    });
+    let update = ServerAction::<UpdateDeal>::new();
+    let extend = ServerAction::<RequestExtension>::new();
+    let actions = DealActions {
+        appeal,
+        update,
+        extend,
+    };
+    refetch_on_success(register, pipeline);
+    refetch_on_success(appeal, pipeline);
+    refetch_on_success(update, pipeline);
+    refetch_on_success(extend, pipeline);
     view! {
         <Title text="Deals"/>
         <section class="page" aria-labelledby="deals-title">
             <h1 id="deals-title">"Deals"</h1>
             <RegisterForm action=register/>
-            {loaded(pipeline, move |pipeline| view! { <Pipeline pipeline appeal/> })}
+            {loaded(pipeline, move |pipeline| view! { <Pipeline pipeline actions/> })}
         </section>
     }
 }
 
-fn field_signal(
-    error: Signal<Option<AppError>>,
-    name: &'static str,
-) -> impl Fn() -> Option<String> + Send + Sync + Copy {
-    move || error.get().and_then(|e| e.field_message(name))
-}
-
-#[component]
-fn Field(
-    label: &'static str,
-    name: &'static str,
-    value: RwSignal<String>,
-    error: Signal<Option<AppError>>,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(default = "text")] kind: &'static str,
-) -> impl IntoView {
-    let id = format!("deal-{name}");
-    let label_for = id.clone();
-    let message = field_signal(error, name);
-    view! {
-        <div class="field" class:invalid=move || message().is_some()>
-            <label for=label_for>{label}</label>
-            {hint.map(|h| view! { <p class="hint">{h}</p> })}
-            <input id=id type=kind bind:value=value aria-invalid=move || message().is_some().to_string()/>
-            <p class="field-error" aria-live="polite">{message}</p>
-        </div>
-    }
+/// The partner's actions on their own deals, shared by every card on the page.
+#[derive(Clone, Copy)]
+struct DealActions {
+    appeal: ServerAction<FileAppeal>,
+    update: ServerAction<UpdateDeal>,
+    extend: ServerAction<RequestExtension>,
 }
 
 #[component]
@@ -213,14 +202,18 @@ fn RegisterForm(action: ServerAction<RegisterDeal>) -> impl IntoView {
 }
 
 #[component]
-fn Pipeline(pipeline: PartnerPipeline, appeal: ServerAction<FileAppeal>) -> impl IntoView {
-    let PartnerPipeline { own, others } = pipeline;
+fn Pipeline(pipeline: PartnerPipeline, actions: DealActions) -> impl IntoView {
+    let PartnerPipeline {
+        own,
+        others,
+        members,
+    } = pipeline;
     view! {
         <h2>"Your deals (" {own.len()} ")"</h2>
         {if own.is_empty() {
             view! { <p class="empty">"No deals yet. Register your first above."</p> }.into_any()
         } else {
-            view! { <ul class="card-list">{own.into_iter().map(|deal| view! { <OwnDealCard deal appeal/> }).collect_view()}</ul> }.into_any()
+            view! { <ul class="card-list">{own.into_iter().map(|deal| view! { <OwnDealCard deal members=members.clone() actions/> }).collect_view()}</ul> }.into_any()
         }}
         {(!others.is_empty()).then(|| view! {
             <h2>"Other parties on your customers"</h2>
@@ -236,8 +229,14 @@ fn Pipeline(pipeline: PartnerPipeline, appeal: ServerAction<FileAppeal>) -> impl
 }
 
 #[component]
-fn OwnDealCard(deal: OwnDeal, appeal: ServerAction<FileAppeal>) -> impl IntoView {
+fn OwnDealCard(deal: OwnDeal, members: Vec<Member>, actions: DealActions) -> impl IntoView {
+    let appeal = actions.appeal;
     let deal_id = deal.deal_id;
+    let editor = view! { <DealEditor deal=deal.clone() members update=actions.update/> };
+    let extension = deal
+        .extension
+        .clone()
+        .map(|hint| view! { <ExtensionControl deal_id hint extend=actions.extend/> });
     let evidence = RwSignal::new(String::new());
     let mine = RwSignal::new(false);
     let error = last_error_here(mine, appeal.value());
@@ -253,7 +252,10 @@ fn OwnDealCard(deal: OwnDeal, appeal: ServerAction<FileAppeal>) -> impl IntoView
                 {deal.motion.label()} " · " {deal.kind.label()} " · " {deal.product_line} " · "
                 {format_money(deal.amount_cents)} " · " {format!("{:.0}% discount", deal.requested_discount_pct)} " · " {deal.stage.label()}
             </p>
+            <p class="meta">"Owner: " {deal.owner_name.clone()}
+                {(!deal.next_step.is_empty()).then(|| format!(" · Next: {}", deal.next_step))}</p>
             {deal.protected_until.map(|until| view! { <p>"Protected until " <LocalTime ms=until/></p> })}
+            {extension}
             {(!deal.explanation.is_empty()).then(|| view! {
                 <details><summary>"Why"</summary><ul>{deal.explanation.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul></details>
             })}
@@ -280,8 +282,154 @@ fn OwnDealCard(deal: OwnDeal, appeal: ServerAction<FileAppeal>) -> impl IntoView
                     </form>
                 </details>
             })}
+            {editor}
         </li>
     }
+    .into_any()
+}
+
+/// Extending a protection: a button when the rules allow it now, otherwise when or why not.
+#[component]
+fn ExtensionControl(
+    deal_id: i64,
+    hint: ExtensionHint,
+    extend: ServerAction<RequestExtension>,
+) -> impl IntoView {
+    let mine = RwSignal::new(false);
+    let error = last_error_here(mine, extend.value());
+    match hint {
+        ExtensionHint::Available { until } => view! {
+            <div class="extension">
+                <button type="button" class="button" disabled=move || extend.pending().get()
+                    on:click=move |_| {
+                        mine.set(true);
+                        extend.dispatch(RequestExtension { deal_id });
+                    }>
+                    "Extend protection to " <LocalTime ms=until/>
+                </button>
+                <FormError error fields=&[]/>
+            </div>
+        }
+        .into_any(),
+        ExtensionHint::OpensAt(at) => view! {
+            <p class="hint extension">"You can request an extension from " <LocalTime ms=at/> "."</p>
+        }
+        .into_any(),
+        ExtensionHint::Unavailable(why) => view! { <p class="hint extension">{why}</p> }.into_any(),
+    }
+}
+
+/// Editing a deal: stage, numbers, next step, proof, notes and owner. Stage rules come back
+/// on their fields from the server.
+#[component]
+fn DealEditor(
+    deal: OwnDeal,
+    members: Vec<Member>,
+    update: ServerAction<UpdateDeal>,
+) -> impl IntoView {
+    let deal_id = deal.deal_id;
+    let version = deal.version;
+    let prefix = format!("deal-{deal_id}");
+    let stage = RwSignal::new(deal.stage.as_str().to_string());
+    let amount = RwSignal::new(format_money(deal.amount_cents));
+    let discount = RwSignal::new(format!("{}", deal.requested_discount_pct));
+    let close = RwSignal::new(iso_date(deal.close_at));
+    let next_step = RwSignal::new(deal.next_step.clone());
+    let proof = RwSignal::new(deal.proof_of_work.clone());
+    let notes = RwSignal::new(deal.notes.clone());
+    let owner = RwSignal::new(
+        deal.owner_user_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    );
+    let reason = RwSignal::new(String::new());
+    let mine = RwSignal::new(false);
+    let error = last_error_here(mine, update.value());
+    let saved = move || mine.get() && update.value().get().is_some_and(|r| r.is_ok());
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        mine.set(true);
+        update.dispatch(UpdateDeal {
+            deal_id,
+            version,
+            input: DealUpdateInput {
+                stage: stage.get_untracked(),
+                amount: amount.get_untracked(),
+                requested_discount_pct: discount.get_untracked(),
+                close_date: close.get_untracked(),
+                next_step: next_step.get_untracked(),
+                proof_of_work: proof.get_untracked(),
+                notes: notes.get_untracked(),
+                owner_user_id: owner.get_untracked(),
+                reason: reason.get_untracked(),
+            },
+        });
+    };
+    let id = |name: &str| format!("{prefix}-{name}");
+    let (stage_id, owner_id, proof_id, notes_id, reason_id) = (
+        id("stage"),
+        id("owner_user_id"),
+        id("proof_of_work"),
+        id("notes"),
+        id("reason"),
+    );
+    let (stage_for, owner_for, proof_for, notes_for, reason_for) = (
+        stage_id.clone(),
+        owner_id.clone(),
+        proof_id.clone(),
+        notes_id.clone(),
+        reason_id.clone(),
+    );
+    let current_owner = deal.owner_user_id;
+    let current_stage = deal.stage;
+    view! {
+        <details class="deal-editor">
+            <summary>"Update deal"</summary>
+            <form on:submit=submit>
+                <div class="field">
+                    <label for=stage_for>"Stage"</label>
+                    <select id=stage_id on:change=move |e| stage.set(event_target_value(&e))>
+                        {Stage::ALL.iter().map(|s| view! {
+                            <option value=s.as_str() selected=*s == current_stage>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" aria-live="polite">{field_signal(error, "stage")}</p>
+                </div>
+                <Field label="Amount (USD)" name="amount" value=amount error prefix=prefix.clone()/>
+                <Field label="Requested discount (%)" name="requested_discount_pct" value=discount error prefix=prefix.clone()/>
+                <Field label="Expected close date" name="close_date" value=close error kind="date" prefix=prefix.clone()/>
+                <Field label="Next step" name="next_step" value=next_step error prefix=prefix.clone()/>
+                <div class="field">
+                    <label for=proof_for>"Proof of work"</label>
+                    <textarea id=proof_id rows="3" bind:value=proof></textarea>
+                    <p class="field-error" aria-live="polite">{field_signal(error, "proof_of_work")}</p>
+                </div>
+                <div class="field">
+                    <label for=owner_for>"Owner"</label>
+                    <select id=owner_id on:change=move |e| owner.set(event_target_value(&e))>
+                        {members.into_iter().map(|m| view! {
+                            <option value=m.user_id.to_string() selected=Some(m.user_id) == current_owner>{m.name}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" aria-live="polite">{field_signal(error, "owner_user_id")}</p>
+                </div>
+                <div class="field">
+                    <label for=notes_for>"Private notes"</label>
+                    <textarea id=notes_id rows="2" bind:value=notes></textarea>
+                    <p class="field-error" aria-live="polite">{field_signal(error, "notes")}</p>
+                </div>
+                <div class="field">
+                    <label for=reason_for>"Reason (required when closing as lost)"</label>
+                    <input id=reason_id bind:value=reason/>
+                    <p class="field-error" aria-live="polite">{field_signal(error, "reason")}</p>
+                </div>
+                <FormError error fields=&["stage", "amount", "requested_discount_pct", "close_date", "next_step", "proof_of_work", "owner_user_id", "notes", "reason"]/>
+                <button type="submit" class="button primary" disabled=move || update.pending().get()>"Save changes"</button>
+                <p class="success" role="status">{move || saved().then_some("Saved.")}</p>
+            </form>
+        </details>
+    }
+    .into_any()
 }
 
 #[component]
@@ -303,16 +451,8 @@ pub fn ReviewQueuePage() -> impl IntoView {
     let appeals = Resource::new(|| (), |_| load_open_appeals());
     let decide = ServerAction::<DecideRegistration>::new();
     let resolve = ServerAction::<ResolveAppeal>::new();
-    Effect::new(move |_| {
-        if decide.value().get().is_some_and(|r| r.is_ok()) {
-            queue.refetch();
-        }
-    });
-    Effect::new(move |_| {
-        if resolve.value().get().is_some_and(|r| r.is_ok()) {
-            appeals.refetch();
-        }
-    });
+    refetch_on_success(decide, queue);
+    refetch_on_success(resolve, appeals);
     view! {
         <Title text="Registration queue"/>
         <section class="page" aria-labelledby="queue-title">
@@ -676,8 +816,11 @@ fn AuditView(audit: crate::model::DealAudit) -> impl IntoView {
                         <tr>
                             <td><LocalTime ms=e.at/></td>
                             <td>{e.actor}</td>
-                            <td>{e.field}</td>
-                            <td>{if e.from.is_empty() { e.to.clone() } else { format!("{} → {}", e.from, e.to) }}</td>
+                            <td>{audit_field_label(&e.field).to_string()}</td>
+                            <td>{
+                                let (from, to) = (audit_value(&e.field, &e.from), audit_value(&e.field, &e.to));
+                                if from.is_empty() { to } else { format!("{from} → {to}") }
+                            }</td>
                             <td>{e.rationale}</td>
                         </tr>
                     }).collect_view()}
@@ -707,6 +850,8 @@ fn SignalList(signals: Vec<crate::model::DealSignal>) -> impl IntoView {
     let kinds = [
         SignalKind::TwoOpenDeals,
         SignalKind::RenewalTouchedByDirect,
+        SignalKind::RenewalUnconfirmed,
+        SignalKind::OwnerChanged,
         SignalKind::DiscountAboveBand,
         SignalKind::ProtectionExpiringSoon,
         SignalKind::MissingPartnerFields,
@@ -722,7 +867,7 @@ fn SignalList(signals: Vec<crate::model::DealSignal>) -> impl IntoView {
                     <summary><strong>{kind.label()}</strong> " (" {count} ")"</summary>
                     <ul class="signals">
                         {rows.into_iter().map(|s| view! {
-                            <li><a href=format!("/deals/{}", s.deal_id)>{s.account_name}</a> " — " {s.partner_name} ": " {s.detail}</li>
+                            <li><a href=s.deal_id.map_or("/deals/renewals".to_string(), |id| format!("/deals/{id}"))>{s.account_name}</a> " — " {s.partner_name} ": " {s.detail}</li>
                         }).collect_view()}
                     </ul>
                 </details>

@@ -6,6 +6,7 @@ mod learn;
 mod login;
 mod orgs;
 mod outbox;
+mod program;
 mod quiz;
 
 pub use account::AccountPage;
@@ -16,6 +17,7 @@ pub use learn::{CatalogPage, PlayerPage};
 pub use login::{LoginPage, MagicLinkPage};
 pub use orgs::{MyOrgPage, PartnerDetailPage, PartnersPage};
 pub use outbox::OutboxPage;
+pub use program::{ProgramSettingsPage, RenewalsPage};
 pub use quiz::QuizPage;
 
 use crate::components::load::NotFoundView;

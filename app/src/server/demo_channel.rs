@@ -231,6 +231,10 @@ pub async fn seed(db: &Db, now: i64) -> Result<(), sqlx::Error> {
         let pattern = index % 10;
         let incumbent = matches!(pattern, 6 | 7).then(|| integrators[index % integrators.len()]);
         let renewal_at = incumbent.map(|_| now + seeder.between(20, 200) * DAY_MS);
+        // About half the renewals already have their owner confirmed.
+        let confirmed_at = renewal_at
+            .filter(|_| index % 20 == 6)
+            .map(|_| now - seeder.between(1, 20) * DAY_MS);
         let account_id = insert_account(
             &mut seeder.tx,
             &NewAccount {
@@ -245,6 +249,13 @@ pub async fn seed(db: &Db, now: i64) -> Result<(), sqlx::Error> {
             now,
         )
         .await?;
+        if let Some(at) = confirmed_at {
+            sqlx::query("UPDATE accounts SET renewal_owner_confirmed_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(account_id)
+                .execute(&mut *seeder.tx)
+                .await?;
+        }
         let reseller = resellers[index % resellers.len()];
         let rival = resellers[(index + 3) % resellers.len()];
         let referral = referrals[index % referrals.len()];
@@ -266,7 +277,7 @@ pub async fn seed(db: &Db, now: i64) -> Result<(), sqlx::Error> {
                     &claims,
                 );
                 let expired = submitted + seeder.settings.protection_days * DAY_MS < now;
-                seeder
+                let deal_id = seeder
                     .deal(DemoDeal {
                         account_id,
                         org: Some(reseller),
@@ -282,6 +293,23 @@ pub async fn seed(db: &Db, now: i64) -> Result<(), sqlx::Error> {
                         decision_json: verdict,
                     })
                     .await?;
+                // A few open deals changed hands days ago: the owner-change warning.
+                if !expired && index % 30 == 0 {
+                    let changed_at = now - seeder.between(1, 10) * DAY_MS;
+                    record_event(
+                        &mut seeder.tx,
+                        &Event {
+                            deal_id,
+                            actor: Some(reseller.owner.0),
+                            at: changed_at,
+                            field: "owner",
+                            from: "A former colleague",
+                            to: &reseller.owner.1,
+                            rationale: "",
+                        },
+                    )
+                    .await?;
+                }
             }
             // Awaiting review, spread over the SLA (some breached).
             3 => {
@@ -492,5 +520,23 @@ pub async fn seed(db: &Db, now: i64) -> Result<(), sqlx::Error> {
             }
         }
     }
+    // The demo's history includes its past warnings: breached SLAs were escalated and
+    // protections ending this week were reminded, so a fresh demo does not start by
+    // emailing every manager about every old deal at once.
+    sqlx::query(
+        "UPDATE deals SET sla_escalated_at = $1 WHERE registration_status IN ('pending', 'info_requested') \
+         AND submitted_at <= $2",
+    )
+    .bind(now)
+    .bind(now - seeder.settings.approval_sla_hours * HOUR_MS)
+    .execute(&mut *seeder.tx)
+    .await?;
+    sqlx::query(
+        "UPDATE deals SET expiry_reminded_at = $1 WHERE registration_status = 'approved' AND protected_until <= $2",
+    )
+    .bind(now)
+    .bind(now + 7 * DAY_MS)
+    .execute(&mut *seeder.tx)
+    .await?;
     seeder.tx.commit().await
 }

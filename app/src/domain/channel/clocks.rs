@@ -189,6 +189,123 @@ impl ProgramSettings {
     }
 }
 
+/// Whether a renewal's owner has been confirmed for this renewal: a confirmation counts for
+/// the year before the renewal date, so last year's does not carry over.
+pub fn renewal_confirmed(renewal_at: i64, confirmed_at: Option<i64>) -> bool {
+    confirmed_at.is_some_and(|at| at > renewal_at - 365 * DAY_MS)
+}
+
+/// The settings form as typed; every number is text so mistakes come back on their field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    pub protection_days: String,
+    pub approval_sla_hours: String,
+    pub max_extensions: String,
+    pub extension_days: String,
+    pub extension_activity_days: String,
+    pub extension_request_window_days: String,
+    pub appeal_window_days: String,
+    pub inactivity_days: String,
+    pub renewal_lead_days: String,
+    /// Discount band per tier, in tier order (Registered, Silver, Gold, Platinum).
+    pub discount_registered: String,
+    pub discount_silver: String,
+    pub discount_gold: String,
+    pub discount_platinum: String,
+}
+
+impl SettingsForm {
+    /// The form filled in with the current settings.
+    pub fn from_settings(settings: &ProgramSettings) -> SettingsForm {
+        use crate::domain::identity::Tier;
+        let band = |tier| format!("{}", settings.discount_limit(tier));
+        SettingsForm {
+            protection_days: settings.protection_days.to_string(),
+            approval_sla_hours: settings.approval_sla_hours.to_string(),
+            max_extensions: settings.max_extensions.to_string(),
+            extension_days: settings.extension_days.to_string(),
+            extension_activity_days: settings.extension_activity_days.to_string(),
+            extension_request_window_days: settings.extension_request_window_days.to_string(),
+            appeal_window_days: settings.appeal_window_days.to_string(),
+            inactivity_days: settings.inactivity_days.to_string(),
+            renewal_lead_days: settings.renewal_lead_days.to_string(),
+            discount_registered: band(Tier::Registered),
+            discount_silver: band(Tier::Silver),
+            discount_gold: band(Tier::Gold),
+            discount_platinum: band(Tier::Platinum),
+        }
+    }
+
+    /// Parses and checks the form; every problem is reported on its field.
+    pub fn parse(&self) -> Result<ProgramSettings, Vec<FieldError>> {
+        use crate::domain::identity::Tier;
+        let mut problems = Vec::new();
+        let mut whole = |text: &str, field: &str| -> i64 {
+            text.trim().parse::<i64>().unwrap_or_else(|_| {
+                problems.push(FieldError::new(field, "Enter a whole number."));
+                0
+            })
+        };
+        let mut settings = ProgramSettings {
+            protection_days: whole(&self.protection_days, "protection_days"),
+            approval_sla_hours: whole(&self.approval_sla_hours, "approval_sla_hours"),
+            max_extensions: whole(&self.max_extensions, "max_extensions"),
+            extension_days: whole(&self.extension_days, "extension_days"),
+            extension_activity_days: whole(
+                &self.extension_activity_days,
+                "extension_activity_days",
+            ),
+            extension_request_window_days: whole(
+                &self.extension_request_window_days,
+                "extension_request_window_days",
+            ),
+            appeal_window_days: whole(&self.appeal_window_days, "appeal_window_days"),
+            inactivity_days: whole(&self.inactivity_days, "inactivity_days"),
+            renewal_lead_days: whole(&self.renewal_lead_days, "renewal_lead_days"),
+            discount_bands: Vec::new(),
+        };
+        for (tier, text, field) in [
+            (
+                Tier::Registered,
+                &self.discount_registered,
+                "discount_registered",
+            ),
+            (Tier::Silver, &self.discount_silver, "discount_silver"),
+            (Tier::Gold, &self.discount_gold, "discount_gold"),
+            (Tier::Platinum, &self.discount_platinum, "discount_platinum"),
+        ] {
+            match text
+                .trim()
+                .trim_end_matches('%')
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|pct| (0.0..=100.0).contains(pct))
+            {
+                Some(max_discount_pct) => settings.discount_bands.push(DiscountBand {
+                    tier,
+                    max_discount_pct,
+                }),
+                None => problems.push(FieldError::new(field, "Enter a percentage from 0 to 100.")),
+            }
+        }
+        // Range checks only for numbers that parsed, so each field gets one message.
+        let unparsed: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
+        problems.extend(
+            settings
+                .problems()
+                .into_iter()
+                .filter(|p| !unparsed.contains(&p.field)),
+        );
+        if problems.is_empty() {
+            Ok(settings)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
 /// Where a registration stands against its approval SLA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SlaState {
@@ -252,6 +369,47 @@ mod tests {
     use super::*;
 
     const T0: i64 = 1_000 * DAY_MS;
+
+    #[test]
+    fn the_settings_form_round_trips_and_names_each_bad_field() {
+        let defaults = ProgramSettings::default();
+        let form = SettingsForm::from_settings(&defaults);
+        assert_eq!(form.parse().unwrap(), defaults);
+        let mut bad = form.clone();
+        bad.protection_days = "ninety".into();
+        bad.approval_sla_hours = "0".into();
+        bad.discount_gold = "120".into();
+        let fields: Vec<String> = bad
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(
+            fields,
+            vec!["protection_days", "discount_gold", "approval_sla_hours"]
+        );
+        let mut tuned = form;
+        tuned.protection_days = " 120 ".into();
+        tuned.discount_silver = "17.5 %".into();
+        let parsed = tuned.parse().unwrap();
+        assert_eq!(parsed.protection_days, 120);
+        assert_eq!(
+            parsed.discount_limit(crate::domain::identity::Tier::Silver),
+            17.5
+        );
+    }
+
+    #[test]
+    fn a_renewal_confirmation_counts_for_the_year_before_the_renewal() {
+        let renewal = 400 * DAY_MS;
+        assert!(!renewal_confirmed(renewal, None));
+        assert!(renewal_confirmed(renewal, Some(renewal - 30 * DAY_MS)));
+        assert!(renewal_confirmed(renewal, Some(renewal - 364 * DAY_MS)));
+        // Last cycle's confirmation does not count for this renewal.
+        assert!(!renewal_confirmed(renewal, Some(renewal - 365 * DAY_MS)));
+        assert!(!renewal_confirmed(renewal, Some(renewal - 380 * DAY_MS)));
+    }
 
     #[test]
     fn defaults_are_valid_and_bounds_are_enforced() {

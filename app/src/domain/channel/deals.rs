@@ -181,27 +181,14 @@ pub fn validate_registration(
             "Enter the deal amount in dollars, like 25000.",
         ));
     }
-    let discount = input.requested_discount_pct.trim();
-    let requested_discount_pct = if discount.is_empty() {
-        Some(0.0)
-    } else {
-        discount
-            .trim_end_matches('%')
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|d| (0.0..=100.0).contains(d))
-    };
+    let requested_discount_pct = parse_discount(&input.requested_discount_pct);
     if requested_discount_pct.is_none() {
         problems.push(FieldError::new(
             "requested_discount_pct",
             "Enter a discount from 0 to 100 %.",
         ));
     }
-    let close_at = chrono::NaiveDate::parse_from_str(input.close_date.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_millis());
+    let close_at = parse_close_date(&input.close_date);
     match close_at {
         None => problems.push(FieldError::new(
             "close_date",
@@ -239,6 +226,27 @@ pub fn validate_registration(
         proof_of_work,
         notes: input.notes.trim().to_string(),
     })
+}
+
+/// A requested discount as typed ("12", "12.5 %"); empty means none.
+pub fn parse_discount(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some(0.0);
+    }
+    text.trim_end_matches('%')
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|d| (0.0..=100.0).contains(d))
+}
+
+/// A date typed as YYYY-MM-DD, as UTC midnight in milliseconds.
+pub fn parse_close_date(text: &str) -> Option<i64> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
 }
 
 /// Dollars as typed ("25000", "$25,000.50") to cents; refuses negatives and absurd sums.

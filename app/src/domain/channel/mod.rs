@@ -3,5 +3,8 @@ pub mod clocks;
 pub mod conflict;
 pub mod csv;
 pub mod deals;
+pub mod eligibility;
 pub mod explain;
 pub mod matching;
+pub mod regions;
+pub mod updates;

@@ -4,6 +4,8 @@ use crate::domain::channel::clocks::ProgramSettings;
 use crate::domain::channel::conflict::{Claim, Party};
 use crate::domain::channel::deals::{RegistrationStatus, Stage, ValidRegistration};
 use crate::domain::channel::matching::{name_keys, normalize_company, similarity};
+use crate::domain::channel::regions::region_for_country;
+use crate::domain::channel::updates::DealFields;
 use crate::server::db::Db;
 use sqlx::{Any, Transaction};
 
@@ -280,7 +282,7 @@ pub async fn register(
                     name: &input.company_name,
                     domains: std::slice::from_ref(&input.domain),
                     country: &input.country,
-                    region: "",
+                    region: region_for_country(&input.country).unwrap_or_default(),
                     vertical: "",
                     incumbent_org_id: None,
                     renewal_at: None,
@@ -386,12 +388,16 @@ pub struct DealRow {
     pub proof_of_work: String,
     pub private_notes: String,
     pub decision_json: String,
+    pub owner_user_id: Option<i64>,
+    pub extensions_used: i64,
+    pub last_activity_at: i64,
+    pub updated_at: i64,
 }
 
 pub const DEAL_SELECT: &str = "SELECT d.id, d.account_id, a.name AS account_name, d.partner_org_id, o.name AS partner_name, \
     d.owner_name, d.motion, d.kind, d.product_line, d.amount_cents, d.requested_discount_pct, d.stage, d.close_at, \
     d.registration_status, d.submitted_at, d.decided_at, d.protected_until, d.next_step, d.proof_of_work, d.private_notes, \
-    d.decision_json FROM deals d JOIN accounts a ON a.id = d.account_id LEFT JOIN partner_orgs o ON o.id = d.partner_org_id";
+    d.decision_json, d.owner_user_id, d.extensions_used, d.last_activity_at, d.updated_at FROM deals d JOIN accounts a ON a.id = d.account_id LEFT JOIN partner_orgs o ON o.id = d.partner_org_id";
 
 pub async fn deal(db: &Db, deal_id: i64) -> Result<Option<DealRow>, sqlx::Error> {
     sqlx::query_as(&format!("{DEAL_SELECT} WHERE d.id = $1"))
@@ -946,4 +952,400 @@ pub async fn signal_inactive(db: &Db, before: i64) -> Result<Vec<SignalRow>, sql
     .bind(before)
     .fetch_all(&db.read)
     .await
+}
+
+/// Who made a change, why, and when: what every audit row records.
+pub struct By<'a> {
+    pub actor: i64,
+    pub rationale: &'a str,
+    pub at: i64,
+}
+
+/// Applies an accepted edit if nobody changed the deal since it was read (`read_version` is
+/// the `updated_at` the editor saw). Writes one audit row per change. False: stale read.
+pub async fn update_deal(
+    db: &Db,
+    deal_id: i64,
+    read_version: i64,
+    fields: &DealFields,
+    owner_name: &str,
+    changes: &[(&str, String, String)],
+    by: &By<'_>,
+) -> Result<bool, sqlx::Error> {
+    let now = by.at;
+    let mut tx = db.write.begin().await?;
+    // Strictly later, so two edits within one millisecond still see each other.
+    let version = now.max(read_version + 1);
+    let changed = sqlx::query(
+        "UPDATE deals SET stage = $1, amount_cents = $2, requested_discount_pct = $3, close_at = $4, next_step = $5, \
+         proof_of_work = $6, private_notes = $7, owner_user_id = $8, owner_name = $9, updated_at = $10, last_activity_at = $11 \
+         WHERE id = $12 AND updated_at = $13",
+    )
+    .bind(fields.stage.as_str())
+    .bind(fields.amount_cents)
+    .bind(fields.requested_discount_pct)
+    .bind(fields.close_at)
+    .bind(&fields.next_step)
+    .bind(&fields.proof_of_work)
+    .bind(&fields.notes)
+    .bind(fields.owner_user_id)
+    .bind(owner_name)
+    .bind(version)
+    .bind(now)
+    .bind(deal_id)
+    .bind(read_version)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    for (field, from, to) in changes {
+        record_event(
+            &mut tx,
+            &Event {
+                deal_id,
+                actor: Some(by.actor),
+                at: now,
+                field,
+                from,
+                to,
+                rationale: by.rationale,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Users of an organisation who may own its deals: (id, name), by name.
+pub async fn org_members(db: &Db, org_id: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, display_name FROM users WHERE partner_org_id = $1 AND disabled_at IS NULL ORDER BY display_name, id",
+    )
+    .bind(org_id)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Moves a protection's end after an accepted extension, if the protection is still the one
+/// the rules looked at (same end, same number of extensions used). The 7-day reminder is
+/// re-armed for the new end.
+pub async fn extend_protection(
+    db: &Db,
+    deal_id: i64,
+    from_until: i64,
+    extensions_used: i64,
+    to_until: i64,
+    by: &By<'_>,
+) -> Result<bool, sqlx::Error> {
+    let now = by.at;
+    let mut tx = db.write.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE deals SET protected_until = $1, extensions_used = extensions_used + 1, expiry_reminded_at = NULL, \
+         updated_at = $2 WHERE id = $3 AND registration_status = 'approved' AND protected_until = $4 AND extensions_used = $5",
+    )
+    .bind(to_until)
+    .bind(now)
+    .bind(deal_id)
+    .bind(from_until)
+    .bind(extensions_used)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    record_event(
+        &mut tx,
+        &Event {
+            deal_id,
+            actor: Some(by.actor),
+            at: now,
+            field: "protected_until",
+            from: &iso_instant(from_until),
+            to: &iso_instant(to_until),
+            rationale: by.rationale,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+fn iso_instant(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// An email a job queues in the same transaction as the work it reports.
+pub struct Notice {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// A deal a clock job looks at, with its owner's email address.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ClockCandidate {
+    pub id: i64,
+    pub account_name: String,
+    pub partner_name: Option<String>,
+    pub owner_email: Option<String>,
+    pub submitted_at: Option<i64>,
+    pub protected_until: Option<i64>,
+}
+
+const CANDIDATE_SELECT: &str = "SELECT d.id, a.name AS account_name, o.name AS partner_name, u.email AS owner_email, \
+    d.submitted_at, d.protected_until FROM deals d JOIN accounts a ON a.id = d.account_id \
+    LEFT JOIN partner_orgs o ON o.id = d.partner_org_id LEFT JOIN users u ON u.id = d.owner_user_id";
+
+/// Registrations still awaiting a decision, submitted before `submitted_before` (their SLA
+/// has passed), and not yet escalated.
+pub async fn unescalated_sla_breaches(
+    db: &Db,
+    submitted_before: i64,
+) -> Result<Vec<ClockCandidate>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{CANDIDATE_SELECT} WHERE d.registration_status IN ('pending', 'info_requested') AND d.sla_escalated_at IS NULL \
+         AND d.submitted_at <= $1 ORDER BY d.submitted_at"
+    ))
+    .bind(submitted_before)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Approved protections ending in `(now, until]` whose owner has not been reminded.
+pub async fn unreminded_expiring(
+    db: &Db,
+    now: i64,
+    until: i64,
+) -> Result<Vec<ClockCandidate>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{CANDIDATE_SELECT} WHERE d.registration_status = 'approved' AND d.expiry_reminded_at IS NULL \
+         AND d.protected_until > $1 AND d.protected_until <= $2 ORDER BY d.protected_until"
+    ))
+    .bind(now)
+    .bind(until)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Marks a breached SLA as escalated and queues the notices, once: a second run, or another
+/// instance, finds the flag set and does nothing.
+pub async fn flag_sla_escalated(
+    db: &Db,
+    deal_id: i64,
+    rationale: &str,
+    notices: &[Notice],
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    flag_once(
+        db,
+        "UPDATE deals SET sla_escalated_at = $1 WHERE id = $2 AND sla_escalated_at IS NULL \
+         AND registration_status IN ('pending', 'info_requested')",
+        &Event {
+            deal_id,
+            actor: None,
+            at: now,
+            field: "approval_sla",
+            from: "",
+            to: "breached, escalated",
+            rationale,
+        },
+        notices,
+    )
+    .await
+}
+
+/// Marks a protection's 7-day reminder as sent and queues it, once.
+pub async fn flag_expiry_reminded(
+    db: &Db,
+    deal_id: i64,
+    rationale: &str,
+    notices: &[Notice],
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    flag_once(
+        db,
+        "UPDATE deals SET expiry_reminded_at = $1 WHERE id = $2 AND expiry_reminded_at IS NULL \
+         AND registration_status = 'approved'",
+        &Event {
+            deal_id,
+            actor: None,
+            at: now,
+            field: "protection_reminder",
+            from: "",
+            to: "sent",
+            rationale,
+        },
+        notices,
+    )
+    .await
+}
+
+/// Runs `flag_sql` (binding the event's time and deal); if it changed the row, records the
+/// event and queues the notices in the same transaction.
+async fn flag_once(
+    db: &Db,
+    flag_sql: &str,
+    event: &Event<'_>,
+    notices: &[Notice],
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let changed = sqlx::query(flag_sql)
+        .bind(event.at)
+        .bind(event.deal_id)
+        .execute(&mut *tx)
+        .await?;
+    if changed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    record_event(&mut tx, event).await?;
+    for notice in notices {
+        crate::server::repo::outbox::enqueue(
+            &mut *tx,
+            &notice.to,
+            &notice.subject,
+            &notice.body,
+            event.at,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// An account whose renewal is coming up, with who owns it and whether that is confirmed.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RenewalRow {
+    pub account_id: i64,
+    pub account_name: String,
+    pub region: String,
+    pub renewal_at: i64,
+    pub owner_org_id: Option<i64>,
+    pub owner_name: Option<String>,
+    pub confirmed_at: Option<i64>,
+    pub confirmed_by: Option<String>,
+    /// Open deals of parties other than the owner on the account.
+    pub other_open_deals: i64,
+}
+
+/// Accounts renewing in `[from, until]`, soonest first.
+pub async fn renewals_between(
+    db: &Db,
+    from: i64,
+    until: i64,
+) -> Result<Vec<RenewalRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id AS account_id, a.name AS account_name, a.region, a.renewal_at, a.incumbent_org_id AS owner_org_id, \
+         o.name AS owner_name, a.renewal_owner_confirmed_at AS confirmed_at, u.display_name AS confirmed_by, \
+         (SELECT COUNT(*) FROM deals d WHERE d.account_id = a.id AND d.stage NOT IN ('won', 'lost') \
+          AND d.registration_status NOT IN ('declined', 'expired', 'duplicate') \
+          AND COALESCE(d.partner_org_id, 0) <> COALESCE(a.incumbent_org_id, 0)) AS other_open_deals \
+         FROM accounts a LEFT JOIN partner_orgs o ON o.id = a.incumbent_org_id LEFT JOIN users u ON u.id = a.renewal_confirmed_by \
+         WHERE a.renewal_at >= $1 AND a.renewal_at <= $2 ORDER BY a.renewal_at, a.id",
+    )
+    .bind(from)
+    .bind(until)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// One renewal, for a confirmation.
+pub async fn renewal(db: &Db, account_id: i64) -> Result<Option<RenewalRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id AS account_id, a.name AS account_name, a.region, a.renewal_at, a.incumbent_org_id AS owner_org_id, \
+         o.name AS owner_name, a.renewal_owner_confirmed_at AS confirmed_at, u.display_name AS confirmed_by, \
+         CAST(0 AS BIGINT) AS other_open_deals \
+         FROM accounts a LEFT JOIN partner_orgs o ON o.id = a.incumbent_org_id LEFT JOIN users u ON u.id = a.renewal_confirmed_by \
+         WHERE a.id = $1 AND a.renewal_at IS NOT NULL",
+    )
+    .bind(account_id)
+    .fetch_optional(&db.read)
+    .await
+}
+
+/// Records who owns an account's renewal (`None`: direct sales), if the owner is still the
+/// one the manager saw. The account's partner of record changes with it, so the conflict
+/// engine's incumbency follows the confirmed owner.
+pub async fn confirm_renewal_owner(
+    db: &Db,
+    account_id: i64,
+    seen_owner: Option<i64>,
+    owner: Option<i64>,
+    names: (&str, &str),
+    by: &By<'_>,
+) -> Result<bool, sqlx::Error> {
+    let (actor, rationale, now) = (by.actor, by.rationale, by.at);
+    let mut tx = db.write.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE accounts SET incumbent_org_id = $1, renewal_owner_confirmed_at = $2, renewal_confirmed_by = $3 \
+         WHERE id = $4 AND COALESCE(incumbent_org_id, 0) = $5",
+    )
+    .bind(owner)
+    .bind(now)
+    .bind(actor)
+    .bind(account_id)
+    .bind(seen_owner.unwrap_or(0))
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO account_events (account_id, actor_user_id, at, field, from_value, to_value, rationale) \
+         VALUES ($1, $2, $3, 'renewal_owner', $4, $5, $6)",
+    )
+    .bind(account_id)
+    .bind(actor)
+    .bind(now)
+    .bind(names.0)
+    .bind(names.1)
+    .bind(rationale)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// An account's audit rows, oldest first: (at, actor, field, from, to, rationale).
+pub async fn account_events(db: &Db, account_id: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.at, u.display_name AS actor_name, e.field, e.from_value, e.to_value, e.rationale \
+         FROM account_events e LEFT JOIN users u ON u.id = e.actor_user_id WHERE e.account_id = $1 ORDER BY e.at, e.id",
+    )
+    .bind(account_id)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Open deals whose owner changed since `since`, with how many times.
+pub async fn signal_owner_changes(db: &Db, since: i64) -> Result<Vec<SignalRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT d.id, a.name, o.name, CAST(COUNT(*) AS BIGINT) FROM deal_events e JOIN deals d ON d.id = e.deal_id \
+         JOIN accounts a ON a.id = d.account_id LEFT JOIN partner_orgs o ON o.id = d.partner_org_id \
+         WHERE e.field = 'owner' AND e.at >= $1 AND {OPEN_DEAL} GROUP BY d.id, a.name, o.name ORDER BY a.name, d.id"
+    ))
+    .bind(since)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Replaces the program's settings (checked by the caller).
+pub async fn save_settings(
+    db: &Db,
+    settings: &ProgramSettings,
+    now: i64,
+) -> Result<(), ChannelError> {
+    let json = serde_json::to_string(settings)?;
+    sqlx::query(
+        "INSERT INTO program_settings (id, settings_json, updated_at) VALUES (1, $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET settings_json = excluded.settings_json, updated_at = excluded.updated_at",
+    )
+    .bind(json)
+    .bind(now)
+    .execute(&db.write)
+    .await?;
+    Ok(())
 }

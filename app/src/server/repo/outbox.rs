@@ -1,8 +1,10 @@
 use crate::model::OutboxEmail;
 use crate::server::db::Db;
 
-pub async fn enqueue(
-    db: &Db,
+/// Queues an email. Takes a pool or a transaction, so a job can queue its message in the
+/// same transaction that marks the work done (and so sends it exactly once).
+pub async fn enqueue<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     to: &str,
     subject: &str,
     body: &str,
@@ -16,7 +18,7 @@ pub async fn enqueue(
     .bind(subject)
     .bind(body)
     .bind(now)
-    .fetch_one(&db.write)
+    .fetch_one(executor)
     .await?;
     Ok(id)
 }

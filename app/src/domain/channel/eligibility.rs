@@ -1,0 +1,246 @@
+//! Who may register what. A partner's type decides the motions it can sell through, and
+//! rights earned by certifications decide the product lines it may sell and whether it may
+//! deliver implementations. The rights are passed in, so the certification rules (a later
+//! part of the program) plug in without touching registration.
+use super::deals::Motion;
+use crate::domain::identity::PartnerType;
+use crate::domain::validation::FieldError;
+use serde::{Deserialize, Serialize};
+
+/// What a right needs: the certification (by name, for the message) that unlocks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RightRequirement {
+    pub right: Right,
+    pub certification: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Right {
+    /// Selling this product line.
+    Sell { product_line: String },
+    /// Delivering implementations (the SI motion).
+    Deliver,
+}
+
+/// The rights in force for one partner organisation: what the program requires, and which
+/// of those requirements the organisation meets today.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rights {
+    /// Requirements the organisation does not meet. Empty: nothing is withheld.
+    pub missing: Vec<RightRequirement>,
+    /// Whether the registering party holds a certification that applies to the deal; the
+    /// conflict engine uses it to break ties.
+    pub certified: bool,
+}
+
+/// The motions each partner type sells through. Direct is the vendor's own team.
+pub fn motions_for(partner_type: PartnerType) -> &'static [Motion] {
+    match partner_type {
+        PartnerType::Reseller => &[Motion::Resale, Motion::Marketplace, Motion::Referral],
+        PartnerType::Referral => &[Motion::Referral],
+        PartnerType::Implementation => &[Motion::Si, Motion::Referral],
+        PartnerType::Distributor => &[Motion::Resale, Motion::Marketplace],
+    }
+}
+
+fn partner_noun(partner_type: PartnerType) -> &'static str {
+    match partner_type {
+        PartnerType::Reseller => "a reseller",
+        PartnerType::Referral => "a referral partner",
+        PartnerType::Implementation => "an implementation partner",
+        PartnerType::Distributor => "a distributor",
+    }
+}
+
+fn motion_noun(motion: Motion) -> &'static str {
+    match motion {
+        Motion::Referral => "referral",
+        Motion::Resale => "resale",
+        Motion::Marketplace => "marketplace",
+        Motion::Si => "implementation (SI)",
+        Motion::Direct => "direct",
+    }
+}
+
+/// Whether a partner of this type, with these rights, may register a deal of this motion
+/// and product line. Every refusal names its field and what would unlock it.
+pub fn check_eligibility(
+    partner_type: PartnerType,
+    motion: Motion,
+    product_line: &str,
+    rights: &Rights,
+) -> Result<(), Vec<FieldError>> {
+    let mut problems = Vec::new();
+    let allowed = motions_for(partner_type);
+    if !allowed.contains(&motion) {
+        let names: Vec<&str> = allowed.iter().map(|m| motion_noun(*m)).collect();
+        problems.push(FieldError::new(
+            "motion",
+            format!(
+                "As {} you can register {} deals.",
+                partner_noun(partner_type),
+                names.join(" or ")
+            ),
+        ));
+    }
+    for requirement in &rights.missing {
+        match &requirement.right {
+            Right::Sell { product_line: line } if line == product_line => {
+                problems.push(FieldError::new(
+                    "product_line",
+                    format!(
+                        "Selling {line} needs someone in your organisation certified in {}. Completing it unlocks this product line.",
+                        requirement.certification
+                    ),
+                ));
+            }
+            Right::Deliver if motion == Motion::Si => {
+                problems.push(FieldError::new(
+                    "motion",
+                    format!(
+                        "Delivering implementations needs the {} certification in your organisation.",
+                        requirement.certification
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(result: Result<(), Vec<FieldError>>) -> Vec<(String, String)> {
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect()
+    }
+
+    #[test]
+    fn each_partner_type_registers_its_own_motions_only() {
+        for partner_type in PartnerType::ALL {
+            for motion in Motion::ALL {
+                let result =
+                    check_eligibility(*partner_type, *motion, "Lumen Alerts", &Rights::default());
+                let expected = motions_for(*partner_type).contains(motion);
+                assert_eq!(result.is_ok(), expected, "{partner_type:?} {motion:?}");
+                if !expected {
+                    let problems = messages(result);
+                    assert_eq!(problems.len(), 1);
+                    assert_eq!(problems[0].0, "motion");
+                }
+            }
+            // Direct is the vendor's own motion, never a partner's.
+            assert!(!motions_for(*partner_type).contains(&Motion::Direct));
+        }
+    }
+
+    #[test]
+    fn the_refusal_names_what_the_partner_can_do() {
+        let problems = messages(check_eligibility(
+            PartnerType::Referral,
+            Motion::Resale,
+            "Lumen Alerts",
+            &Rights::default(),
+        ));
+        assert_eq!(
+            problems,
+            vec![(
+                "motion".to_string(),
+                "As a referral partner you can register referral deals.".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_missing_sell_right_blocks_only_its_product_line() {
+        let rights = Rights {
+            missing: vec![RightRequirement {
+                right: Right::Sell {
+                    product_line: "Lumen Alerts".into(),
+                },
+                certification: "Alerts Sales Professional".into(),
+            }],
+            certified: false,
+        };
+        let blocked = messages(check_eligibility(
+            PartnerType::Reseller,
+            Motion::Resale,
+            "Lumen Alerts",
+            &rights,
+        ));
+        assert_eq!(blocked.len(), 1);
+        assert_eq!(blocked[0].0, "product_line");
+        assert!(blocked[0].1.contains("Alerts Sales Professional"));
+        assert!(check_eligibility(
+            PartnerType::Reseller,
+            Motion::Resale,
+            "Lumen Dashboards",
+            &rights
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn a_missing_delivery_right_blocks_implementation_deals_only() {
+        let rights = Rights {
+            missing: vec![RightRequirement {
+                right: Right::Deliver,
+                certification: "Lumen Implementation Specialist".into(),
+            }],
+            certified: false,
+        };
+        let blocked = messages(check_eligibility(
+            PartnerType::Implementation,
+            Motion::Si,
+            "Lumen Connect",
+            &rights,
+        ));
+        assert_eq!(blocked.len(), 1);
+        assert!(blocked[0].1.contains("Lumen Implementation Specialist"));
+        assert!(check_eligibility(
+            PartnerType::Implementation,
+            Motion::Referral,
+            "Lumen Connect",
+            &rights
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let rights = Rights {
+            missing: vec![
+                RightRequirement {
+                    right: Right::Sell {
+                        product_line: "Lumen Connect".into(),
+                    },
+                    certification: "Connect Sales".into(),
+                },
+                RightRequirement {
+                    right: Right::Deliver,
+                    certification: "Implementation Specialist".into(),
+                },
+            ],
+            certified: false,
+        };
+        let problems = messages(check_eligibility(
+            PartnerType::Distributor,
+            Motion::Si,
+            "Lumen Connect",
+            &rights,
+        ));
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, vec!["motion", "product_line", "motion"]);
+    }
+}
