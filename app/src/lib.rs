@@ -75,6 +75,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/learn") view=CatalogPage ssr=ssr.clone()/>
                     <Route path=path!("/learn/:path_id") view=PlayerPage ssr=ssr.clone()/>
                     <Route path=path!("/quiz/:attempt_id") view=QuizPage ssr=ssr.clone()/>
+                    <Route path=path!("/certificates") view=MyCertificatesPage ssr=ssr.clone()/>
+                    <Route path=path!("/certificates/holders") view=HoldersListPage ssr=ssr.clone()/>
+                    <Route path=path!("/verify/:code") view=VerifyPage ssr=ssr.clone()/>
+                    <Route path=path!("/verify/:code/print") view=CertificatePrintPage ssr=ssr.clone()/>
                     <Route path=path!("/deals") view=DealsPage ssr=ssr.clone()/>
                     <Route path=path!("/deals/queue") view=ReviewQueuePage ssr=ssr.clone()/>
                     <Route path=path!("/deals/pipeline") view=PipelinePage ssr=ssr.clone()/>

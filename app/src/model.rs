@@ -608,3 +608,70 @@ pub struct DealSignal {
     pub partner_name: String,
     pub detail: String,
 }
+
+/// One of the signed-in user's certificates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateView {
+    pub certificate_id: i64,
+    pub certification_name: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub status: crate::domain::certification::CertificateStatus,
+    pub verify_code: String,
+    /// The recertification window is open now.
+    pub recertification_open: bool,
+    pub revoke_reason: String,
+}
+
+/// A holder's latest certificate of one certification, for managers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HolderRow {
+    pub certificate_id: i64,
+    pub holder_name: String,
+    pub org_name: String,
+    pub job_role: Option<JobRole>,
+    pub certification_name: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub status: crate::domain::certification::CertificateStatus,
+    pub verify_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoldersPage {
+    pub rows: Vec<HolderRow>,
+    pub orgs: Vec<(i64, String)>,
+    /// How many rows of each status, before the status filter.
+    pub counts: Vec<(crate::domain::certification::CertificateStatus, i64)>,
+}
+
+/// What the public verification page shows about a certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifiedCertificate {
+    pub verify_code: String,
+    /// This page's full address, for printouts.
+    pub verify_url: String,
+    pub holder_name: String,
+    pub org_name: Option<String>,
+    pub certification_name: String,
+    pub certification_description: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub status: crate::domain::certification::CertificateStatus,
+    pub revoke_reason: Option<String>,
+    /// The signed Open Badges 3.0 credential, as JSON.
+    pub credential_json: String,
+    /// Whether the credential's Ed25519 proof verifies against this portal's key.
+    pub signature_valid: bool,
+    /// The portal's signing key, as a did:key.
+    pub signer: String,
+}
+
+/// The result of checking a credential someone presents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CredentialCheck {
+    pub signature_valid: bool,
+    pub message: String,
+    /// The certificate it claims to be, as it stands now (revocations included).
+    pub record: Option<VerifiedCertificate>,
+}

@@ -15,6 +15,7 @@ pub fn spawn_all(state: AppState, stop: watch::Receiver<bool>) {
     tokio::spawn(deliver_email(state.clone(), stop.clone()));
     tokio::spawn(close_expired_quiz_attempts(state.clone(), stop.clone()));
     tokio::spawn(channel_clocks(state.clone(), stop.clone()));
+    tokio::spawn(certification_clock(state.clone(), stop.clone()));
     tokio::spawn(housekeeping(state, stop));
 }
 
@@ -139,6 +140,49 @@ async fn channel_clocks(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         tokio::select! {
             _ = tokio::time::sleep(CHANNEL_CLOCKS_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// What one run of the certification clock did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CertificationRun {
+    pub issued: Vec<i64>,
+    pub expired: Vec<i64>,
+}
+
+/// Issues certificates learners have earned (a completion the request path did not get to
+/// issue, e.g. a quiz graded by the expiry job) and records certificates that have ended.
+/// Issues are keyed on the earning instant and expiries on a recorded-at column, so a run
+/// that comes late catches up, and a second run (or another instance) changes nothing.
+pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRun, sqlx::Error> {
+    use app::server::repo::certifications;
+    let definitions = certifications::certifications(&state.db).await?;
+    let mut run = CertificationRun::default();
+    for user_id in certifications::learners_with_certification_progress(&state.db).await? {
+        run.issued
+            .extend(certifications::issue_earned(&state.db, &definitions, user_id).await?);
+    }
+    run.expired = certifications::record_expiries(&state.db, state.clock.now_ms()).await?;
+    Ok(run)
+}
+
+const CERTIFICATION_CLOCK_EVERY: Duration = Duration::from_secs(60);
+
+async fn certification_clock(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        match run_certification_clock(&state).await {
+            Ok(run) if run == CertificationRun::default() => {}
+            Ok(run) => tracing::info!(
+                issued = run.issued.len(),
+                expired = run.expired.len(),
+                "certification clock ran"
+            ),
+            Err(error) => tracing::error!(%error, "certification clock failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(CERTIFICATION_CLOCK_EVERY) => {}
             _ = stop.changed() => return,
         }
     }

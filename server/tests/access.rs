@@ -3,6 +3,7 @@ mod common;
 
 use app::api::auth::*;
 use app::api::authoring::*;
+use app::api::certifications::*;
 use app::api::channel::*;
 use app::api::dev::*;
 use app::api::learning::*;
@@ -252,6 +253,23 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (LoadProgramSettings::PATH, Args::Form(vec![]), false),
+        (LoadMyCertificates::PATH, Args::Form(vec![]), false),
+        (LoadHolders::PATH, Args::Form(vec![]), false),
+        (
+            RevokeCertificate::PATH,
+            Args::Form(vec![("certificate_id", "1"), ("reason", "x")]),
+            false,
+        ),
+        (
+            VerifyCertificate::PATH,
+            Args::Form(vec![("code", "NOPE")]),
+            true,
+        ),
+        (
+            CheckCredential::PATH,
+            Args::Form(vec![("credential", "{}")]),
+            true,
+        ),
         (
             SaveProgramSettings::PATH,
             Args::Json(serde_json::json!({"form": {}})),

@@ -115,7 +115,7 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
     use crate::domain::access::Policy;
     use crate::domain::channel::conflict::{decide, Decision, Party, Registration};
     use crate::domain::channel::deals::{validate_registration, RegistrationStatus};
-    use crate::domain::channel::eligibility::{check_eligibility, Rights};
+    use crate::domain::channel::eligibility::check_eligibility;
     use crate::domain::channel::explain::{explain, PartnerView};
     use crate::domain::channel::matching::SAME_COMPANY;
     use crate::server::guard::{app_state, authorize};
@@ -129,8 +129,8 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
     let partner_type = crate::server::repo::orgs::partner_type(&state.db, scope)
         .await?
         .ok_or(AppError::Forbidden)?;
-    // Certification-based rights plug in here; until they are configured nothing is withheld.
-    let rights = Rights::default();
+    let rights =
+        crate::server::repo::certifications::rights_of_org(&state.db, scope.org_id(), now).await?;
     check_eligibility(partner_type, input.motion, &input.product_line, &rights)
         .map_err(AppError::Validation)?;
     let settings = channel::settings(&state.db).await?;

@@ -2,6 +2,7 @@
 //! validates, calls a repository, and returns a DTO or a typed `AppError`.
 pub mod auth;
 pub mod authoring;
+pub mod certifications;
 pub mod channel;
 pub mod dev;
 pub mod learning;

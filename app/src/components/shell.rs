@@ -11,6 +11,7 @@ fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
         Some(Role::PartnerUser) => vec![
             ("/", "Home"),
             ("/learn", "Learning"),
+            ("/certificates", "Certificates"),
             ("/deals", "Deals"),
             ("/my-org", "My organisation"),
             ("/account", "Account"),
@@ -24,6 +25,7 @@ fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
             ("/deals/renewals", "Renewals"),
             ("/deals/settings", "Program rules"),
             ("/learn", "Learning"),
+            ("/certificates/holders", "Certified people"),
             ("/author", "Authoring"),
             ("/account", "Account"),
         ],

@@ -1,5 +1,6 @@
 mod account;
 mod author;
+mod certificates;
 mod deals;
 mod home;
 mod learn;
@@ -11,6 +12,7 @@ mod quiz;
 
 pub use account::AccountPage;
 pub use author::{AuthorListPage, PathEditorPage, QuizStatsPage};
+pub use certificates::{CertificatePrintPage, HoldersListPage, MyCertificatesPage, VerifyPage};
 pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, SignalsPage};
 pub use home::HomePage;
 pub use learn::{CatalogPage, PlayerPage};

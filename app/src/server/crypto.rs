@@ -14,6 +14,18 @@ pub fn new_token() -> String {
     hex::encode(bytes)
 }
 
+/// A public code for a certificate's verification page: 16 characters of Crockford base32
+/// (80 bits), without letters that read like digits, so it can be typed from a printout.
+pub fn new_verify_code() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(b & 31)] as char)
+        .collect()
+}
+
 /// The form in which a token is stored: keyed with the deployment secret.
 pub fn token_hash(secret: &[u8], token: &str) -> String {
     let mut mac =

@@ -1,6 +1,8 @@
 //! Server-only code: database access, authentication, email. Compiled with `ssr` only.
+pub mod badges;
 pub mod crypto;
 pub mod db;
+pub mod demo_certifications;
 pub mod demo_channel;
 pub mod demo_content;
 pub mod guard;

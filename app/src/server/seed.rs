@@ -232,6 +232,7 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64) -> Result<bool, SeedError> {
             users::insert(&db.write, &user, now).await?;
         }
     }
+    let mut path_ids = Vec::new();
     for path in super::demo_content::demo_paths(now) {
         let problems = crate::domain::transfer::import_problems(&path);
         if !problems.is_empty() {
@@ -241,7 +242,9 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64) -> Result<bool, SeedError> {
             .await
             .map_err(|e| SeedError::Content(e.to_string()))?;
         authoring::set_published(db, path_id, true, now).await?;
+        path_ids.push(path_id);
     }
+    super::demo_certifications::seed(db, &path_ids, now).await?;
     super::demo_channel::seed(db, now).await?;
     Ok(true)
 }

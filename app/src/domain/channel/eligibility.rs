@@ -33,6 +33,46 @@ pub struct Rights {
     pub certified: bool,
 }
 
+/// A configured right: which certification unlocks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RightRule {
+    pub right: Right,
+    pub certification_id: i64,
+    pub certification: String,
+}
+
+/// The rights of an organisation whose people hold valid certificates of the `held`
+/// certifications. Several rules for one right are alternatives: any of them unlocks it.
+pub fn rights_of(rules: &[RightRule], held: &[i64]) -> Rights {
+    let mut missing: Vec<RightRequirement> = Vec::new();
+    let mut rights: Vec<&Right> = Vec::new();
+    for rule in rules {
+        if !rights.contains(&&rule.right) {
+            rights.push(&rule.right);
+        }
+    }
+    for right in rights {
+        let alternatives: Vec<&RightRule> = rules.iter().filter(|r| &r.right == right).collect();
+        if !alternatives
+            .iter()
+            .any(|rule| held.contains(&rule.certification_id))
+        {
+            missing.push(RightRequirement {
+                right: right.clone(),
+                certification: alternatives
+                    .iter()
+                    .map(|rule| rule.certification.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            });
+        }
+    }
+    Rights {
+        missing,
+        certified: !held.is_empty(),
+    }
+}
+
 /// The motions each partner type sells through. Direct is the vendor's own team.
 pub fn motions_for(partner_type: PartnerType) -> &'static [Motion] {
     match partner_type {
@@ -215,6 +255,51 @@ mod tests {
             &rights
         )
         .is_ok());
+    }
+
+    #[test]
+    fn rights_come_from_held_certifications_and_alternatives_each_unlock() {
+        let connect = Right::Sell {
+            product_line: "Lumen Connect".into(),
+        };
+        let rules = vec![
+            RightRule {
+                right: connect.clone(),
+                certification_id: 1,
+                certification: "Technical Specialist".into(),
+            },
+            RightRule {
+                right: connect.clone(),
+                certification_id: 2,
+                certification: "Connect Sales".into(),
+            },
+            RightRule {
+                right: Right::Deliver,
+                certification_id: 1,
+                certification: "Technical Specialist".into(),
+            },
+        ];
+        let none = rights_of(&rules, &[]);
+        assert!(!none.certified);
+        assert_eq!(
+            none.missing,
+            vec![
+                RightRequirement {
+                    right: connect.clone(),
+                    certification: "Technical Specialist or Connect Sales".into()
+                },
+                RightRequirement {
+                    right: Right::Deliver,
+                    certification: "Technical Specialist".into()
+                },
+            ]
+        );
+        let sales = rights_of(&rules, &[2]);
+        assert!(sales.certified);
+        assert_eq!(sales.missing.len(), 1);
+        assert_eq!(sales.missing[0].right, Right::Deliver);
+        assert!(rights_of(&rules, &[1]).missing.is_empty());
+        assert!(rights_of(&[], &[]).missing.is_empty());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! All SQL lives here, one module per area. Queries use `$N` placeholders, which both
 //! SQLite and PostgreSQL accept.
 pub mod authoring;
+pub mod certifications;
 pub mod channel;
 pub mod learning;
 pub mod magic_links;

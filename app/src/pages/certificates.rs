@@ -1,0 +1,344 @@
+//! Certificates: the holder's list, the managers' holder list with revocation, the public
+//! verification page with the signed credential, and a printable certificate.
+use crate::api::certifications::{
+    load_holders, load_my_certificates, verify_certificate, CheckCredential, RevokeCertificate,
+};
+use crate::components::form::{
+    field_signal, last_error, last_error_here, refetch_on_success, FormError,
+};
+use crate::components::load::{encode_query_value, loaded};
+use crate::components::session::use_session;
+use crate::components::time::LocalTime;
+use crate::domain::certification::CertificateStatus;
+use crate::domain::identity::{JobRole, Role};
+use crate::error::AppError;
+use crate::model::{CertificateView, HolderRow, HoldersPage, VerifiedCertificate};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn status_class(status: CertificateStatus) -> &'static str {
+    match status {
+        CertificateStatus::Active => "badge status-active",
+        CertificateStatus::Expiring => "badge status-expiring",
+        CertificateStatus::Expired => "badge status-expired",
+        CertificateStatus::Revoked => "badge status-revoked",
+    }
+}
+
+#[component]
+pub fn MyCertificatesPage() -> impl IntoView {
+    let certificates = Resource::new(|| (), |_| load_my_certificates());
+    view! {
+        <Title text="Certificates"/>
+        <section class="page" aria-labelledby="certificates-title">
+            <h1 id="certificates-title">"Your certificates"</h1>
+            {loaded(certificates, |list| view! { <CertificateList list/> })}
+        </section>
+    }
+}
+
+#[component]
+fn CertificateList(list: Vec<CertificateView>) -> impl IntoView {
+    if list.is_empty() {
+        return view! {
+            <p class="empty">"No certificates yet. Complete a certification's learning paths in " <a href="/learn">"Learning"</a> " to earn one."</p>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="card-list">
+            {list.into_iter().map(|c| view! {
+                <li class="card certificate-card">
+                    <div class="path-head">
+                        <h2>{c.certification_name}</h2>
+                        <span class=status_class(c.status)>{c.status.label()}</span>
+                    </div>
+                    <p class="meta">"Issued " <LocalTime ms=c.issued_at/> " · valid until " <LocalTime ms=c.expires_at/></p>
+                    {c.recertification_open.then(|| view! {
+                        <p class="notice">"Your recertification window is open: complete the certification's paths again before it expires."</p>
+                    })}
+                    {(c.status == CertificateStatus::Revoked).then(|| view! {
+                        <p class="notice">"Revoked: " {c.revoke_reason.clone()}</p>
+                    })}
+                    <p>
+                        <a href=format!("/verify/{}", c.verify_code)>"Public verification page"</a>
+                        " · "
+                        <a href=format!("/verify/{}/print", c.verify_code)>"Printable certificate"</a>
+                    </p>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn HoldersListPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = move || {
+        let q = query.read();
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+        (get("org"), get("role"), get("status"))
+    };
+    let holders = Resource::new(filter, |(org, role, status)| {
+        load_holders(org, role, status)
+    });
+    let revoke = ServerAction::<RevokeCertificate>::new();
+    refetch_on_success(revoke, holders);
+    view! {
+        <Title text="Certified people"/>
+        <section class="page" aria-labelledby="holders-title">
+            <h1 id="holders-title">"Certified people"</h1>
+            {move || {
+                let (org, role, status) = filter();
+                view! { <HolderFilters org role status/> }
+            }}
+            {loaded(holders, move |page| view! { <HolderTable page revoke/> })}
+        </section>
+    }
+}
+
+/// A plain GET form, so filters live in the URL and work without JavaScript.
+#[component]
+fn HolderFilters(
+    org: Option<String>,
+    role: Option<String>,
+    status: Option<String>,
+) -> impl IntoView {
+    let org_value = org.unwrap_or_default();
+    view! {
+        <form class="filters" method="get" action="/certificates/holders">
+            <div class="field">
+                <label for="holders-org">"Organisation id"</label>
+                <input id="holders-org" name="org" inputmode="numeric" value=org_value/>
+            </div>
+            <div class="field">
+                <label for="holders-role">"Job role"</label>
+                <select id="holders-role" name="role">
+                    <option value="">"Any"</option>
+                    {JobRole::ALL.iter().map(|r| view! {
+                        <option value=r.as_str() selected=role.as_deref() == Some(r.as_str())>{r.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="holders-status">"Status"</label>
+                <select id="holders-status" name="status">
+                    <option value="">"Any"</option>
+                    {[CertificateStatus::Active, CertificateStatus::Expiring, CertificateStatus::Expired, CertificateStatus::Revoked]
+                        .into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{s.label()}</option>
+                        }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="button">"Apply"</button>
+        </form>
+    }
+}
+
+#[component]
+fn HolderTable(page: HoldersPage, revoke: ServerAction<RevokeCertificate>) -> impl IntoView {
+    let session = use_session();
+    let is_admin = Signal::derive(move || {
+        session
+            .user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.role == Role::VendorAdmin)
+    });
+    let orgs = page.orgs;
+    view! {
+        <p class="meta" role="status">
+            {page.counts.iter().map(|(s, n)| format!("{}: {n}", s.label())).collect::<Vec<_>>().join(" · ")}
+        </p>
+        <details class="org-ids">
+            <summary>"Organisation ids"</summary>
+            <ul>{orgs.into_iter().map(|(id, name)| view! { <li>{id} " — " {name}</li> }).collect_view()}</ul>
+        </details>
+        {if page.rows.is_empty() {
+            view! { <p class="empty">"Nobody matches these filters."</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap">
+                    <table class="attempts holders">
+                        <thead><tr>
+                            <th scope="col">"Holder"</th><th scope="col">"Organisation"</th><th scope="col">"Role"</th>
+                            <th scope="col">"Certification"</th><th scope="col">"Valid until"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th>
+                        </tr></thead>
+                        <tbody>{page.rows.into_iter().map(|row| view! { <HolderLine row revoke is_admin/> }).collect_view()}</tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+    }
+    .into_any()
+}
+
+#[component]
+fn HolderLine(
+    row: HolderRow,
+    revoke: ServerAction<RevokeCertificate>,
+    is_admin: Signal<bool>,
+) -> impl IntoView {
+    let certificate_id = row.certificate_id;
+    let revocable = row.status != CertificateStatus::Revoked;
+    view! {
+        <tr data-certificate-id=certificate_id.to_string()>
+            <td>{row.holder_name}</td>
+            <td>{row.org_name}</td>
+            <td>{row.job_role.map(|r| r.label()).unwrap_or("—")}</td>
+            <td>{row.certification_name}</td>
+            <td><LocalTime ms=row.expires_at/></td>
+            <td><span class=status_class(row.status)>{row.status.label()}</span></td>
+            <td>
+                <a href=format!("/verify/{}", row.verify_code)>"Verify"</a>
+                {move || (is_admin.get() && revocable).then(|| view! { <RevokeForm certificate_id revoke/> })}
+            </td>
+        </tr>
+    }
+    .into_any()
+}
+
+#[component]
+fn RevokeForm(certificate_id: i64, revoke: ServerAction<RevokeCertificate>) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let mine = RwSignal::new(false);
+    let error = last_error_here(mine, revoke.value());
+    let reason_id = format!("revoke-{certificate_id}");
+    let reason_for = reason_id.clone();
+    view! {
+        <details class="revoke">
+            <summary>"Revoke"</summary>
+            <form on:submit=move |event: leptos::ev::SubmitEvent| {
+                event.prevent_default();
+                mine.set(true);
+                revoke.dispatch(RevokeCertificate { certificate_id, reason: reason.get_untracked() });
+            }>
+                <div class="field">
+                    <label for=reason_for>"Reason (the holder and the verification page show it)"</label>
+                    <textarea id=reason_id rows="2" bind:value=reason></textarea>
+                    <p class="field-error" aria-live="polite">{field_signal(error, "reason")}</p>
+                </div>
+                <FormError error fields=&["reason"]/>
+                <button type="submit" class="button danger">"Revoke certificate"</button>
+            </form>
+        </details>
+    }
+    .into_any()
+}
+
+fn code_param() -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.read().get("code")
+}
+
+/// The public record of a certificate: no sign-in needed.
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let code = code_param();
+    let record = Resource::new(code, |code| async move {
+        match code {
+            Some(code) => verify_certificate(code).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <Title text="Verify a certificate"/>
+        <section class="page" aria-labelledby="verify-title">
+            {loaded(record, |record| view! { <VerifiedView record/> })}
+            <CheckCredentialForm/>
+        </section>
+    }
+}
+
+#[component]
+fn VerifiedView(record: VerifiedCertificate) -> impl IntoView {
+    let download = format!(
+        "data:application/json;charset=utf-8,{}",
+        encode_query_value(&record.credential_json)
+    );
+    let file_name = format!("certificate-{}.json", record.verify_code);
+    view! {
+        <h1 id="verify-title">{record.certification_name.clone()}</h1>
+        <p class="verify-status">
+            <span class=status_class(record.status)>{record.status.label()}</span>
+        </p>
+        <dl class="facts">
+            <dt>"Holder"</dt><dd>{record.holder_name.clone()}</dd>
+            {record.org_name.clone().map(|org| view! { <dt>"Organisation"</dt><dd>{org}</dd> })}
+            <dt>"Issued"</dt><dd><LocalTime ms=record.issued_at/></dd>
+            <dt>"Valid until"</dt><dd><LocalTime ms=record.expires_at/></dd>
+            {record.revoke_reason.clone().map(|why| view! { <dt>"Revoked because"</dt><dd>{why}</dd> })}
+            <dt>"Credential signature"</dt>
+            <dd class="signature">{if record.signature_valid { "Valid (Ed25519, signed by this portal)" } else { "Invalid" }}</dd>
+            <dt>"Signing key"</dt><dd class="did">{record.signer.clone()}</dd>
+        </dl>
+        <p>{record.certification_description.clone()}</p>
+        <p>
+            <a class="button" href=download download=file_name>"Download Open Badges 3.0 credential"</a>
+            " "
+            <a class="button" href=format!("/verify/{}/print", record.verify_code)>"Printable certificate"</a>
+        </p>
+    }
+}
+
+/// Paste a credential to check its signature and the certificate's current status.
+#[component]
+fn CheckCredentialForm() -> impl IntoView {
+    let check = ServerAction::<CheckCredential>::new();
+    let credential = RwSignal::new(String::new());
+    let error = last_error(check.value());
+    let result = move || check.value().get().and_then(Result::ok);
+    view! {
+        <form class="card check-credential" aria-labelledby="check-title" on:submit=move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            check.dispatch(CheckCredential { credential: credential.get_untracked() });
+        }>
+            <h2 id="check-title">"Check a credential"</h2>
+            <div class="field">
+                <label for="credential-json">"Credential (JSON)"</label>
+                <textarea id="credential-json" rows="6" bind:value=credential></textarea>
+                <p class="field-error" aria-live="polite">{field_signal(error, "credential")}</p>
+            </div>
+            <FormError error fields=&["credential"]/>
+            <button type="submit" class="button">"Check"</button>
+            <div role="status" class="check-result">
+                {move || result().map(|r| view! {
+                    <p class:success=r.signature_valid class:field-error=!r.signature_valid>{r.message}</p>
+                    {r.record.map(|record| view! {
+                        <p>{format!("{} — {} for {}", record.status.label(), record.certification_name, record.holder_name)}</p>
+                    })}
+                })}
+            </div>
+        </form>
+    }
+}
+
+/// A certificate laid out for printing (A4 or Letter, landscape-friendly).
+#[component]
+pub fn CertificatePrintPage() -> impl IntoView {
+    let code = code_param();
+    let record = Resource::new(code, |code| async move {
+        match code {
+            Some(code) => verify_certificate(code).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <Title text="Certificate"/>
+        {loaded(record, |record| view! {
+            <article class="certificate-print" aria-labelledby="certificate-title">
+                <p class="certificate-kicker">"Certificate of achievement"</p>
+                <h1 id="certificate-title">{record.certification_name.clone()}</h1>
+                <p class="certificate-holder">{record.holder_name.clone()}</p>
+                {record.org_name.clone().map(|org| view! { <p>{org}</p> })}
+                <p>"Issued " <LocalTime ms=record.issued_at/> " · valid until " <LocalTime ms=record.expires_at/></p>
+                <p class="certificate-status">{record.status.label()}</p>
+                <p class="certificate-verify">"Verify at " {record.verify_url.clone()}</p>
+                <p class="no-print"><a href=format!("/verify/{}", record.verify_code)>"Back to the verification page"</a></p>
+            </article>
+        })}
+    }
+}

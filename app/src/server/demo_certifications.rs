@@ -1,0 +1,117 @@
+//! Demo certifications, one per role's learning path, and a history of certificates across
+//! partners: active, expiring soon, expired and revoked, so every view has something to show.
+use super::db::Db;
+use super::repo::certifications::{self, CertificationDef, NewCertification};
+use crate::domain::certification::DAY_MS;
+use crate::domain::channel::eligibility::{Right, RightRule};
+
+/// (name, description, job role) of the certification for each demo path, in path order
+/// (sales, technical, support).
+const CERTIFICATIONS: [(&str, &str, &str); 3] = [
+    (
+        "Lumen Certified Sales Professional",
+        "Positions Lumen, qualifies opportunities and registers deals by the rules of engagement.",
+        "sales",
+    ),
+    (
+        "Lumen Certified Technical Specialist",
+        "Plans, deploys and integrates Lumen for customers.",
+        "technical",
+    ),
+    (
+        "Lumen Certified Support Associate",
+        "Diagnoses and resolves Lumen support cases.",
+        "support",
+    ),
+];
+
+/// (holder email, certification index, days since issue, revoked with this reason).
+const HISTORY: &[(&str, usize, i64, Option<&str>)] = &[
+    ("mila@atlas.example", 1, 40, None),
+    ("jonas@atlas.example", 1, 345, None),
+    ("clara@atlas.example", 0, 400, None),
+    (
+        "priya@keystone.example",
+        1,
+        90,
+        Some("Exam answers were shared outside the organisation."),
+    ),
+    ("aiko@sakura.example", 0, 120, None),
+    ("henrik@meridian.example", 0, 200, None),
+    ("lucia@andes.example", 1, 330, None),
+];
+
+pub async fn seed(db: &Db, path_ids: &[i64], now: i64) -> Result<(), sqlx::Error> {
+    let mut definitions: Vec<CertificationDef> = Vec::new();
+    for ((name, description, role), path_id) in CERTIFICATIONS.iter().zip(path_ids) {
+        let id = certifications::insert_certification(
+            db,
+            &NewCertification {
+                name,
+                description,
+                job_role: Some(role),
+                validity_months: 12,
+                recert_window_days: 60,
+                path_ids: std::slice::from_ref(path_id),
+            },
+            now,
+        )
+        .await?;
+        definitions.push(CertificationDef {
+            id,
+            name: name.to_string(),
+            description: description.to_string(),
+            job_role: Some(role.to_string()),
+            validity_months: 12,
+            recert_window_days: 60,
+            path_ids: vec![*path_id],
+        });
+    }
+    // Lumen Connect is an integration product: selling it, and delivering implementations,
+    // take a technical certification in the partner's organisation.
+    if let Some(technical) = definitions.get(1) {
+        for right in [
+            Right::Sell {
+                product_line: "Lumen Connect".into(),
+            },
+            Right::Deliver,
+        ] {
+            certifications::insert_right(
+                db,
+                &RightRule {
+                    right,
+                    certification_id: technical.id,
+                    certification: technical.name.clone(),
+                },
+            )
+            .await?;
+        }
+    }
+    for (email, index, days_ago, revoked) in HISTORY {
+        let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&db.read)
+            .await?;
+        let (Some((user_id,)), Some(definition)) = (user, definitions.get(*index)) else {
+            continue;
+        };
+        let issued_at = now - days_ago * DAY_MS;
+        let code = super::crypto::new_verify_code();
+        let Some(certificate_id) =
+            certifications::insert_certificate(db, definition, user_id, issued_at, &code).await?
+        else {
+            continue;
+        };
+        if let Some(reason) = revoked {
+            let admin: (i64,) = sqlx::query_as(
+                "SELECT id FROM users WHERE role = 'vendor_admin' ORDER BY id LIMIT 1",
+            )
+            .fetch_one(&db.read)
+            .await?;
+            certifications::revoke(db, certificate_id, admin.0, reason, now - DAY_MS).await?;
+        }
+    }
+    // The expired ones are history: record their expiry as the job would have.
+    certifications::record_expiries(db, now).await?;
+    Ok(())
+}

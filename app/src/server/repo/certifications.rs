@@ -1,0 +1,375 @@
+//! Certifications, certificates and their events. Issuing is keyed on the earning instant
+//! and expiry on a recorded-at column, so jobs can run late, twice, or on several instances.
+use crate::domain::certification::{earned_at, expiry_after, should_issue};
+use crate::domain::channel::eligibility::{rights_of, Right, RightRule, Rights};
+use crate::server::db::Db;
+use sqlx::{Any, Transaction};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertificationDef {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub job_role: Option<String>,
+    pub validity_months: i64,
+    pub recert_window_days: i64,
+    pub path_ids: Vec<i64>,
+}
+
+pub async fn certifications(db: &Db) -> Result<Vec<CertificationDef>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, Option<String>, i64, i64)> = sqlx::query_as(
+        "SELECT id, name, description, job_role, validity_months, recert_window_days FROM certifications ORDER BY name",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    let links: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT certification_id, path_id FROM certification_paths ORDER BY path_id",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, name, description, job_role, validity_months, recert_window_days)| {
+                CertificationDef {
+                    path_ids: links
+                        .iter()
+                        .filter(|(cert, _)| *cert == id)
+                        .map(|(_, path)| *path)
+                        .collect(),
+                    id,
+                    name,
+                    description,
+                    job_role,
+                    validity_months,
+                    recert_window_days,
+                }
+            },
+        )
+        .collect())
+}
+
+pub struct NewCertification<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub job_role: Option<&'a str>,
+    pub validity_months: i64,
+    pub recert_window_days: i64,
+    pub path_ids: &'a [i64],
+}
+
+pub async fn insert_certification(
+    db: &Db,
+    certification: &NewCertification<'_>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO certifications (name, description, job_role, validity_months, recert_window_days, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(certification.name)
+    .bind(certification.description)
+    .bind(certification.job_role)
+    .bind(certification.validity_months)
+    .bind(certification.recert_window_days)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for path_id in certification.path_ids {
+        sqlx::query("INSERT INTO certification_paths (certification_id, path_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(path_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn record_event(
+    tx: &mut Transaction<'_, Any>,
+    certificate_id: i64,
+    actor: Option<i64>,
+    at: i64,
+    event: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO certificate_events (certificate_id, actor_user_id, at, event, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(certificate_id)
+    .bind(actor)
+    .bind(at)
+    .bind(event)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a certificate unless this exact issue exists; returns its id if inserted.
+pub async fn insert_certificate(
+    db: &Db,
+    certification: &CertificationDef,
+    user_id: i64,
+    issued_at: i64,
+    verify_code: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let inserted: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO certificates (certification_id, user_id, verify_code, issued_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(certification.id)
+    .bind(user_id)
+    .bind(verify_code)
+    .bind(issued_at)
+    .bind(expiry_after(
+        issued_at,
+        u32::try_from(certification.validity_months).unwrap_or(12),
+    ))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((id,)) = inserted else {
+        return Ok(None);
+    };
+    record_event(
+        &mut tx,
+        id,
+        None,
+        issued_at,
+        "issued",
+        &format!("Completed every path of {}.", certification.name),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Issues every certification the user has earned and not yet received for this earning.
+/// Returns the new certificates' ids.
+pub async fn issue_earned(
+    db: &Db,
+    definitions: &[CertificationDef],
+    user_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let completions = crate::server::repo::learning::completions(db, user_id).await?;
+    let latest: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
+        "SELECT certification_id, MAX(issued_at) FROM certificates WHERE user_id = $1 GROUP BY certification_id",
+    )
+    .bind(user_id)
+    .fetch_all(&db.read)
+    .await?
+    .into_iter()
+    .collect();
+    let mut issued = Vec::new();
+    for definition in definitions {
+        let Some(earned) = earned_at(&definition.path_ids, &completions) else {
+            continue;
+        };
+        if !should_issue(earned, latest.get(&definition.id).copied()) {
+            continue;
+        }
+        let code = crate::server::crypto::new_verify_code();
+        if let Some(id) = insert_certificate(db, definition, user_id, earned, &code).await? {
+            issued.push(id);
+        }
+    }
+    Ok(issued)
+}
+
+/// Users with a completion of any certification's path: whom the issuing job looks at.
+pub async fn learners_with_certification_progress(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT pc.user_id FROM path_completions pc \
+         JOIN certification_paths cp ON cp.path_id = pc.path_id ORDER BY pc.user_id",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Records certificates that have reached their end, each once. Returns their ids.
+pub async fn record_expiries(db: &Db, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let due: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM certificates WHERE expires_at <= $1 AND expired_recorded_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .fetch_all(&db.read)
+    .await?;
+    let mut recorded = Vec::new();
+    for (id,) in due {
+        let mut tx = db.write.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE certificates SET expired_recorded_at = $1 WHERE id = $2 AND expired_recorded_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 1 {
+            record_event(
+                &mut tx,
+                id,
+                None,
+                now,
+                "expired",
+                "The validity period ended.",
+            )
+            .await?;
+            recorded.push(id);
+        }
+        tx.commit().await?;
+    }
+    Ok(recorded)
+}
+
+/// Revokes a certificate unless it already is. False: already revoked (or unknown).
+pub async fn revoke(
+    db: &Db,
+    certificate_id: i64,
+    actor: i64,
+    reason: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE certificates SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(actor)
+    .bind(reason)
+    .bind(certificate_id)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    record_event(&mut tx, certificate_id, Some(actor), now, "revoked", reason).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CertificateRow {
+    pub id: i64,
+    pub certification_id: i64,
+    pub certification_name: String,
+    pub certification_description: String,
+    pub recert_window_days: i64,
+    pub user_id: i64,
+    pub holder_name: String,
+    pub holder_email: String,
+    pub job_role: Option<String>,
+    pub org_id: Option<i64>,
+    pub org_name: Option<String>,
+    pub verify_code: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: String,
+}
+
+const CERTIFICATE_SELECT: &str = "SELECT c.id, c.certification_id, k.name AS certification_name, \
+    k.description AS certification_description, k.recert_window_days, c.user_id, u.display_name AS holder_name, \
+    u.email AS holder_email, u.job_role, u.partner_org_id AS org_id, o.name AS org_name, c.verify_code, c.issued_at, \
+    c.expires_at, c.revoked_at, c.revoke_reason FROM certificates c JOIN certifications k ON k.id = c.certification_id \
+    JOIN users u ON u.id = c.user_id LEFT JOIN partner_orgs o ON o.id = u.partner_org_id";
+
+pub async fn of_user(db: &Db, user_id: i64) -> Result<Vec<CertificateRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{CERTIFICATE_SELECT} WHERE c.user_id = $1 ORDER BY c.issued_at DESC, c.id DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(&db.read)
+    .await
+}
+
+pub async fn by_code(db: &Db, code: &str) -> Result<Option<CertificateRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{CERTIFICATE_SELECT} WHERE c.verify_code = $1"))
+        .bind(code)
+        .fetch_optional(&db.read)
+        .await
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<CertificateRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{CERTIFICATE_SELECT} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await
+}
+
+/// Every holder's latest certificate per certification, optionally of one organisation.
+pub async fn holders(db: &Db, org_id: Option<i64>) -> Result<Vec<CertificateRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{CERTIFICATE_SELECT} WHERE (CAST($1 AS BIGINT) IS NULL OR u.partner_org_id = $1) \
+         AND c.issued_at = (SELECT MAX(x.issued_at) FROM certificates x WHERE x.user_id = c.user_id \
+         AND x.certification_id = c.certification_id) ORDER BY o.name, u.display_name, k.name"
+    ))
+    .bind(org_id)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// The configured rights, with the certification that unlocks each.
+pub async fn right_rules(db: &Db) -> Result<Vec<RightRule>, sqlx::Error> {
+    let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
+        "SELECT r.right_kind, r.product_line, r.certification_id, c.name FROM certification_rights r \
+         JOIN certifications c ON c.id = r.certification_id ORDER BY r.id",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kind, product_line, certification_id, certification)| {
+            let right = match kind.as_str() {
+                "sell" => Right::Sell { product_line },
+                "deliver" => Right::Deliver,
+                _ => return None,
+            };
+            Some(RightRule {
+                right,
+                certification_id,
+                certification,
+            })
+        })
+        .collect())
+}
+
+pub async fn insert_right(db: &Db, rule: &RightRule) -> Result<(), sqlx::Error> {
+    let (kind, product_line) = match &rule.right {
+        Right::Sell { product_line } => ("sell", product_line.as_str()),
+        Right::Deliver => ("deliver", ""),
+    };
+    sqlx::query(
+        "INSERT INTO certification_rights (right_kind, product_line, certification_id) VALUES ($1, $2, $3)",
+    )
+    .bind(kind)
+    .bind(product_line)
+    .bind(rule.certification_id)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Certifications someone in the organisation holds a valid certificate of at `now`.
+pub async fn held_by_org(db: &Db, org_id: i64, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT c.certification_id FROM certificates c JOIN users u ON u.id = c.user_id \
+         WHERE u.partner_org_id = $1 AND u.disabled_at IS NULL AND c.revoked_at IS NULL AND c.expires_at > $2",
+    )
+    .bind(org_id)
+    .bind(now)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// The rights an organisation holds now.
+pub async fn rights_of_org(db: &Db, org_id: i64, now: i64) -> Result<Rights, sqlx::Error> {
+    let rules = right_rules(db).await?;
+    let held = held_by_org(db, org_id, now).await?;
+    Ok(rights_of(&rules, &held))
+}

@@ -1,0 +1,61 @@
+import { expect, hydrated, signIn, test } from './helpers';
+
+// Certificates: anyone can verify one without signing in, with its signature status and a
+// printable version; an admin revokes one and the public page shows it at once.
+
+test('a certificate is verified publicly, with its signature, and printed', async ({ page, browser }, testInfo) => {
+  await signIn(page, 'marco@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/certificates/holders?status=active');
+  await hydrated(page);
+  const row = page.locator('table.holders tbody tr').first();
+  const holder = (await row.locator('td').first().innerText()).trim();
+  const href = await row.getByRole('link', { name: 'Verify' }).getAttribute('href');
+  expect(href).toMatch(/^\/verify\/[0-9A-Z]{16}$/);
+
+  // A stranger (another browser, not signed in) checks it.
+  const strangerContext = await browser.newContext({ ...testInfo.project.use });
+  const stranger = await strangerContext.newPage();
+  await stranger.goto(href!);
+  await hydrated(stranger);
+  await expect(stranger).toHaveURL(href!);
+  await expect(stranger.locator('.facts')).toContainText(holder);
+  await expect(stranger.locator('.verify-status')).toContainText('Active');
+  await expect(stranger.locator('.signature')).toHaveText('Valid (Ed25519, signed by this portal)');
+  await expect(stranger.getByRole('link', { name: 'Download Open Badges 3.0 credential' })).toHaveAttribute('href', /^data:application\/json/);
+
+  // Pasting a tampered credential fails the check.
+  await stranger.getByLabel('Credential (JSON)').fill('{"id": "x", "proof": {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022", "verificationMethod": "did:key:z6Mkxyz", "proofValue": "z1"}}');
+  await stranger.getByRole('button', { name: 'Check' }).click();
+  await expect(stranger.locator('.check-result')).toContainText('not a valid Ed25519 did:key');
+
+  await stranger.getByRole('link', { name: 'Printable certificate' }).click();
+  await expect(stranger.locator('.certificate-print')).toContainText('Certificate of achievement');
+  await expect(stranger.locator('.certificate-holder')).toHaveText(holder);
+  await strangerContext.close();
+});
+
+test('an admin revokes a certificate and the public page shows it at once', async ({ page, browser }, testInfo) => {
+  await signIn(page, 'admin@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/certificates/holders?status=active');
+  await hydrated(page);
+  const row = page.locator('table.holders tbody tr').first();
+  const id = await row.getAttribute('data-certificate-id');
+  const href = await row.getByRole('link', { name: 'Verify' }).getAttribute('href');
+  await row.getByText('Revoke', { exact: true }).click();
+  await row.getByLabel(/Reason/).fill('short');
+  await row.getByRole('button', { name: 'Revoke certificate' }).click();
+  await expect(row.locator('.field-error')).toContainText('Give the reason in a sentence');
+  await row.getByLabel(/Reason/).fill('Left the partner organisation; certificate withdrawn.');
+  await row.getByRole('button', { name: 'Revoke certificate' }).click();
+  // The list refreshes without it: it is no longer active.
+  await expect(page.locator(`tr[data-certificate-id="${id}"]`)).toHaveCount(0);
+
+  const strangerContext = await browser.newContext({ ...testInfo.project.use });
+  const stranger = await strangerContext.newPage();
+  await stranger.goto(href!);
+  await expect(stranger.locator('.verify-status')).toContainText('Revoked');
+  await expect(stranger.locator('.facts')).toContainText('Left the partner organisation');
+  await strangerContext.close();
+});
