@@ -75,6 +75,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/learn") view=CatalogPage ssr=ssr.clone()/>
                     <Route path=path!("/learn/:path_id") view=PlayerPage ssr=ssr.clone()/>
                     <Route path=path!("/quiz/:attempt_id") view=QuizPage ssr=ssr.clone()/>
+                    <Route path=path!("/announcements") view=AnnouncementsPage ssr=ssr.clone()/>
+                    <Route path=path!("/announcements/manage") view=AnnouncementsManagePage ssr=ssr.clone()/>
                     <Route path=path!("/certificates") view=MyCertificatesPage ssr=ssr.clone()/>
                     <Route path=path!("/certificates/holders") view=HoldersListPage ssr=ssr.clone()/>
                     <Route path=path!("/verify/:code") view=VerifyPage ssr=ssr.clone()/>

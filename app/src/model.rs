@@ -675,3 +675,42 @@ pub struct CredentialCheck {
     /// The certificate it claims to be, as it stands now (revocations included).
     pub record: Option<VerifiedCertificate>,
 }
+
+/// An announcement as a partner sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnouncementView {
+    pub announcement_id: i64,
+    pub title: String,
+    /// Sanitised HTML rendered from the Markdown source.
+    pub body_html: String,
+    pub published_at: i64,
+    pub requires_ack: bool,
+    pub opened_at: Option<i64>,
+    pub acknowledged_at: Option<i64>,
+}
+
+/// Someone who has not acknowledged an announcement yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitingPerson {
+    pub name: String,
+    pub org_name: String,
+    pub delivered_at: i64,
+    pub opened_at: Option<i64>,
+    pub reminded_at: Option<i64>,
+}
+
+/// Read receipts of one announcement, for managers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnouncementReport {
+    pub announcement_id: i64,
+    pub title: String,
+    pub published_at: i64,
+    pub requires_ack: bool,
+    pub delivered: i64,
+    pub opened: i64,
+    pub acknowledged: i64,
+    /// A policy change a week old that fewer than half have acknowledged.
+    pub silence: bool,
+    /// Who has not acknowledged (announcements that need it), by organisation.
+    pub waiting: Vec<WaitingPerson>,
+}

@@ -16,6 +16,7 @@ pub fn spawn_all(state: AppState, stop: watch::Receiver<bool>) {
     tokio::spawn(close_expired_quiz_attempts(state.clone(), stop.clone()));
     tokio::spawn(channel_clocks(state.clone(), stop.clone()));
     tokio::spawn(certification_clock(state.clone(), stop.clone()));
+    tokio::spawn(announcement_reminders(state.clone(), stop.clone()));
     tokio::spawn(housekeeping(state, stop));
 }
 
@@ -183,6 +184,52 @@ async fn certification_clock(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         tokio::select! {
             _ = tokio::time::sleep(CERTIFICATION_CLOCK_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Reminds, once each, the people who have not acknowledged an announcement that needs it,
+/// three days after delivery. The reminder is flagged and queued in one transaction.
+pub async fn run_announcement_reminders(state: &AppState) -> Result<usize, sqlx::Error> {
+    use app::domain::announcements::{DAY_MS as ANNOUNCEMENT_DAY_MS, REMINDER_AFTER_DAYS};
+    use app::server::repo::announcements;
+    let now = state.clock.now_ms();
+    let due =
+        announcements::reminders_due(&state.db, now - REMINDER_AFTER_DAYS * ANNOUNCEMENT_DAY_MS)
+            .await?;
+    let mut sent = 0;
+    for (announcement_id, user_id, email, name, title) in due {
+        let notice = Notice {
+            to: email,
+            subject: format!("Please acknowledge: {title}"),
+            body: format!(
+                "Hello {name},\n\nThe announcement \"{title}\" needs your acknowledgment. Read it and \
+                 acknowledge it here:\n\n{}/announcements\n",
+                state.settings.public_base_url
+            ),
+        };
+        if announcements::flag_reminded(&state.db, announcement_id, user_id, &notice, now).await? {
+            sent += 1;
+        }
+    }
+    if sent > 0 {
+        state.mailer.wake();
+    }
+    Ok(sent)
+}
+
+const ANNOUNCEMENT_REMINDERS_EVERY: Duration = Duration::from_secs(300);
+
+async fn announcement_reminders(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        match run_announcement_reminders(&state).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "announcement reminders queued"),
+            Err(error) => tracing::error!(%error, "announcement reminders failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(ANNOUNCEMENT_REMINDERS_EVERY) => {}
             _ = stop.changed() => return,
         }
     }

@@ -1,6 +1,7 @@
 //! Authorization across roles and orgs, cross-site refusal, and the pages' HTTP behaviour.
 mod common;
 
+use app::api::announcements::*;
 use app::api::auth::*;
 use app::api::authoring::*;
 use app::api::certifications::*;
@@ -254,6 +255,23 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (LoadProgramSettings::PATH, Args::Form(vec![]), false),
         (LoadMyCertificates::PATH, Args::Form(vec![]), false),
+        (
+            PublishAnnouncement::PATH,
+            Args::Json(serde_json::json!({"form": {}})),
+            false,
+        ),
+        (LoadMyAnnouncements::PATH, Args::Form(vec![]), false),
+        (
+            OpenAnnouncement::PATH,
+            Args::Form(vec![("announcement_id", "1")]),
+            false,
+        ),
+        (
+            AcknowledgeAnnouncement::PATH,
+            Args::Form(vec![("announcement_id", "1")]),
+            false,
+        ),
+        (LoadAnnouncementReports::PATH, Args::Form(vec![]), false),
         (LoadHolders::PATH, Args::Form(vec![]), false),
         (
             RevokeCertificate::PATH,

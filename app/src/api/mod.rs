@@ -1,5 +1,6 @@
 //! Server functions, one module per area. Each one authenticates through `server::guard`,
 //! validates, calls a repository, and returns a DTO or a typed `AppError`.
+pub mod announcements;
 pub mod auth;
 pub mod authoring;
 pub mod certifications;

@@ -1,5 +1,6 @@
 //! Pure rules: plain Rust, no Leptos, no sqlx. Everything here is unit-tested.
 pub mod access;
+pub mod announcements;
 pub mod certification;
 pub mod channel;
 pub mod ics;

@@ -1,4 +1,5 @@
 mod account;
+mod announcements;
 mod author;
 mod certificates;
 mod deals;
@@ -11,6 +12,7 @@ mod program;
 mod quiz;
 
 pub use account::AccountPage;
+pub use announcements::{AnnouncementsManagePage, AnnouncementsPage};
 pub use author::{AuthorListPage, PathEditorPage, QuizStatsPage};
 pub use certificates::{CertificatePrintPage, HoldersListPage, MyCertificatesPage, VerifyPage};
 pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, SignalsPage};

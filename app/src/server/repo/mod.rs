@@ -1,5 +1,6 @@
 //! All SQL lives here, one module per area. Queries use `$N` placeholders, which both
 //! SQLite and PostgreSQL accept.
+pub mod announcements;
 pub mod authoring;
 pub mod certifications;
 pub mod channel;

@@ -1,0 +1,228 @@
+//! Announcements: partners read and acknowledge; vendor staff publish and follow receipts.
+use crate::api::announcements::{
+    load_announcement_reports, load_my_announcements, AcknowledgeAnnouncement, OpenAnnouncement,
+    PublishAnnouncement,
+};
+use crate::components::form::BoundField as Field;
+use crate::components::form::{
+    field_signal, last_error, last_error_here, refetch_on_success, FormError,
+};
+use crate::components::load::loaded;
+use crate::components::time::LocalTime;
+use crate::domain::announcements::AnnouncementForm;
+use crate::domain::identity::{JobRole, PartnerType, Tier};
+use crate::model::{AnnouncementReport, AnnouncementView};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn AnnouncementsPage() -> impl IntoView {
+    let list = Resource::new(|| (), |_| load_my_announcements());
+    let acknowledge = ServerAction::<AcknowledgeAnnouncement>::new();
+    let open = ServerAction::<OpenAnnouncement>::new();
+    refetch_on_success(acknowledge, list);
+    view! {
+        <Title text="Announcements"/>
+        <section class="page" aria-labelledby="announcements-title">
+            <h1 id="announcements-title">"Announcements"</h1>
+            {loaded(list, move |items| view! { <AnnouncementList items acknowledge open/> })}
+        </section>
+    }
+}
+
+#[component]
+fn AnnouncementList(
+    items: Vec<AnnouncementView>,
+    acknowledge: ServerAction<AcknowledgeAnnouncement>,
+    open: ServerAction<OpenAnnouncement>,
+) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <p class="empty">"No announcements for you yet."</p> }.into_any();
+    }
+    view! {
+        <ul class="card-list">
+            {items.into_iter().map(|item| view! { <AnnouncementCard item acknowledge open/> }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn AnnouncementCard(
+    item: AnnouncementView,
+    acknowledge: ServerAction<AcknowledgeAnnouncement>,
+    open: ServerAction<OpenAnnouncement>,
+) -> impl IntoView {
+    let announcement_id = item.announcement_id;
+    let opened = StoredValue::new(item.opened_at.is_some());
+    let mine = RwSignal::new(false);
+    let error = last_error_here(mine, acknowledge.value());
+    let status = match (item.requires_ack, item.acknowledged_at) {
+        (true, None) => Some(
+            view! { <span class="badge required">"Needs your acknowledgment"</span> }.into_any(),
+        ),
+        (true, Some(_)) => {
+            Some(view! { <span class="badge done">"Acknowledged"</span> }.into_any())
+        }
+        (false, _) => None,
+    };
+    view! {
+        <li class="card announcement-card" data-announcement-id=announcement_id.to_string()>
+            <div class="path-head">
+                <h2>{item.title}</h2>
+                {status}
+            </div>
+            <p class="meta">"Published " <LocalTime ms=item.published_at/></p>
+            <details open=item.requires_ack && item.acknowledged_at.is_none() on:toggle=move |_| {
+                // The first time it is read counts as opened.
+                if !opened.get_value() {
+                    opened.set_value(true);
+                    open.dispatch(OpenAnnouncement { announcement_id });
+                }
+            }>
+                <summary>"Read"</summary>
+                <div class="document" inner_html=item.body_html></div>
+            </details>
+            {item.acknowledged_at.map(|at| view! { <p class="meta">"You acknowledged this " <LocalTime ms=at/> "."</p> })}
+            {(item.requires_ack && item.acknowledged_at.is_none()).then(|| view! {
+                <button type="button" class="button primary" disabled=move || acknowledge.pending().get()
+                    on:click=move |_| {
+                        mine.set(true);
+                        acknowledge.dispatch(AcknowledgeAnnouncement { announcement_id });
+                    }>"I have read and acknowledge this"</button>
+                <FormError error fields=&[]/>
+            })}
+        </li>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn AnnouncementsManagePage() -> impl IntoView {
+    let reports = Resource::new(|| (), |_| load_announcement_reports());
+    let publish = ServerAction::<PublishAnnouncement>::new();
+    refetch_on_success(publish, reports);
+    view! {
+        <Title text="Announcements and receipts"/>
+        <section class="page" aria-labelledby="manage-announcements-title">
+            <h1 id="manage-announcements-title">"Announcements and receipts"</h1>
+            <PublishForm publish/>
+            <h2>"Read receipts"</h2>
+            {loaded(reports, |reports| view! { <ReportList reports/> })}
+        </section>
+    }
+}
+
+fn toggle(list: RwSignal<Vec<String>>, value: &'static str, on: bool) {
+    list.update(|values| {
+        values.retain(|v| v != value);
+        if on {
+            values.push(value.to_string());
+        }
+    });
+}
+
+#[component]
+fn PublishForm(publish: ServerAction<PublishAnnouncement>) -> impl IntoView {
+    let title = RwSignal::new(String::new());
+    let body = RwSignal::new(String::new());
+    let partner_types = RwSignal::new(Vec::<String>::new());
+    let tiers = RwSignal::new(Vec::<String>::new());
+    let job_roles = RwSignal::new(Vec::<String>::new());
+    let requires_ack = RwSignal::new(true);
+    let error = last_error(publish.value());
+    let published = move || publish.value().get().is_some_and(|r| r.is_ok());
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        publish.dispatch(PublishAnnouncement {
+            form: AnnouncementForm {
+                title: title.get_untracked(),
+                body: body.get_untracked(),
+                partner_types: partner_types.get_untracked(),
+                tiers: tiers.get_untracked(),
+                job_roles: job_roles.get_untracked(),
+                requires_ack: requires_ack.get_untracked(),
+            },
+        });
+    };
+    let check = |list: RwSignal<Vec<String>>, value: &'static str, label: &'static str| {
+        let id = format!("audience-{value}");
+        let label_for = id.clone();
+        view! {
+            <span class="check">
+                <input type="checkbox" id=id on:change=move |e| toggle(list, value, event_target_checked(&e))/>
+                <label for=label_for>{label}</label>
+            </span>
+        }
+    };
+    view! {
+        <form class="card publish-form" aria-labelledby="publish-title" on:submit=submit>
+            <h2 id="publish-title">"Publish an announcement"</h2>
+            <Field label="Title" name="title" value=title error prefix="announcement"/>
+            <div class="field">
+                <label for="announcement-body">"Text (Markdown)"</label>
+                <textarea id="announcement-body" rows="5" bind:value=body></textarea>
+                <p class="field-error" aria-live="polite">{field_signal(error, "body")}</p>
+            </div>
+            <fieldset>
+                <legend>"Partner types (none ticked: all)"</legend>
+                {PartnerType::ALL.iter().map(|t| check(partner_types, t.as_str(), t.label())).collect_view()}
+            </fieldset>
+            <fieldset>
+                <legend>"Tiers (none ticked: all)"</legend>
+                {Tier::ALL.iter().map(|t| check(tiers, t.as_str(), t.label())).collect_view()}
+            </fieldset>
+            <fieldset>
+                <legend>"Job roles (none ticked: all)"</legend>
+                {JobRole::ALL.iter().map(|r| check(job_roles, r.as_str(), r.label())).collect_view()}
+            </fieldset>
+            <div class="field check">
+                <input type="checkbox" id="announcement-ack" prop:checked=requires_ack
+                    on:change=move |e| requires_ack.set(event_target_checked(&e))/>
+                <label for="announcement-ack">"Partners must acknowledge it (policy changes)"</label>
+            </div>
+            <FormError error fields=&["title", "body", "partner_types", "tiers", "job_roles"]/>
+            <button type="submit" class="button primary" disabled=move || publish.pending().get()>"Publish"</button>
+            <p class="success" role="status">{move || published().then_some("Published and delivered.")}</p>
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn ReportList(reports: Vec<AnnouncementReport>) -> impl IntoView {
+    if reports.is_empty() {
+        return view! { <p class="empty">"Nothing published yet."</p> }.into_any();
+    }
+    view! {
+        <ul class="card-list">
+            {reports.into_iter().map(|report| view! {
+                <li class="card report-card" data-announcement-id=report.announcement_id.to_string()>
+                    <div class="path-head">
+                        <h3>{report.title}</h3>
+                        {report.silence.then(|| view! { <span class="badge required">"Met with silence"</span> })}
+                    </div>
+                    <p class="meta">"Published " <LocalTime ms=report.published_at/></p>
+                    <p class="receipts">
+                        {format!("Delivered {} · opened {}", report.delivered, report.opened)}
+                        {report.requires_ack.then(|| format!(" · acknowledged {} of {}", report.acknowledged, report.delivered))}
+                    </p>
+                    {(!report.waiting.is_empty()).then(|| view! {
+                        <details>
+                            <summary>{format!("Not acknowledged ({})", report.waiting.len())}</summary>
+                            <ul class="waiting">
+                                {report.waiting.into_iter().map(|p| view! {
+                                    <li>{p.name} " — " {p.org_name}
+                                        {if p.opened_at.is_some() { " (opened)" } else { " (not opened)" }}
+                                        {p.reminded_at.map(|_| " · reminded")}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </details>
+                    })}
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}

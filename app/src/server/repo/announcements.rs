@@ -1,0 +1,237 @@
+//! Announcements and their receipts. Every receipt change is a conditional update, so a
+//! second click, a second job run or a second instance changes nothing.
+use crate::domain::announcements::ValidAnnouncement;
+use crate::domain::learning::Audience;
+use crate::server::db::Db;
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AnnouncementRow {
+    pub id: i64,
+    pub title: String,
+    pub body_markdown: String,
+    pub audience_json: String,
+    pub requires_ack: i64,
+    pub published_at: i64,
+}
+
+impl AnnouncementRow {
+    /// Who it targets; `None` if the stored audience is unreadable, so a broken record
+    /// reaches nobody rather than everybody.
+    pub fn audience(&self) -> Option<Audience> {
+        serde_json::from_str(&self.audience_json)
+            .map_err(
+                |error| tracing::error!(%error, id = self.id, "unreadable announcement audience"),
+            )
+            .ok()
+    }
+}
+
+/// A partner user who may receive announcements.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Recipient {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub org_name: String,
+    pub partner_type: String,
+    pub tier: String,
+    pub job_role: Option<String>,
+}
+
+impl Recipient {
+    pub fn is_in(&self, audience: &Audience) -> bool {
+        use crate::domain::identity::{JobRole, PartnerType, Tier};
+        match (
+            PartnerType::parse(&self.partner_type),
+            Tier::parse(&self.tier),
+        ) {
+            (Some(kind), Some(tier)) => audience.includes(
+                kind,
+                tier,
+                self.job_role.as_deref().and_then(JobRole::parse),
+            ),
+            _ => false,
+        }
+    }
+}
+
+pub async fn recipients(db: &Db) -> Result<Vec<Recipient>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.display_name AS name, u.email, o.name AS org_name, o.partner_type, o.tier, u.job_role \
+         FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id \
+         WHERE u.role = 'partner_user' AND u.disabled_at IS NULL ORDER BY o.name, u.display_name",
+    )
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Publishes an announcement and delivers it to `recipients` in one transaction.
+pub async fn publish(
+    db: &Db,
+    announcement: &ValidAnnouncement,
+    actor: i64,
+    recipients: &[i64],
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let audience_json = serde_json::to_string(&announcement.audience).unwrap_or_default();
+    let mut tx = db.write.begin().await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO announcements (title, body_markdown, audience_json, requires_ack, published_by, published_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(&announcement.title)
+    .bind(&announcement.body)
+    .bind(audience_json)
+    .bind(i64::from(announcement.requires_ack))
+    .bind(actor)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for user_id in recipients {
+        sqlx::query(
+            "INSERT INTO announcement_receipts (announcement_id, user_id, delivered_at) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Delivers an announcement to someone who joined its audience after publishing.
+pub async fn deliver(
+    db: &Db,
+    announcement_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO announcement_receipts (announcement_id, user_id, delivered_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (announcement_id, user_id) DO NOTHING",
+    )
+    .bind(announcement_id)
+    .bind(user_id)
+    .bind(now)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+pub async fn all(db: &Db) -> Result<Vec<AnnouncementRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, title, body_markdown, audience_json, requires_ack, published_at FROM announcements \
+         ORDER BY published_at DESC, id DESC",
+    )
+    .fetch_all(&db.read)
+    .await
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ReceiptRow {
+    pub announcement_id: i64,
+    pub user_id: i64,
+    pub delivered_at: i64,
+    pub opened_at: Option<i64>,
+    pub acknowledged_at: Option<i64>,
+    pub reminded_at: Option<i64>,
+}
+
+const RECEIPT_SELECT: &str =
+    "SELECT announcement_id, user_id, delivered_at, opened_at, acknowledged_at, reminded_at \
+    FROM announcement_receipts";
+
+pub async fn receipts_of_user(db: &Db, user_id: i64) -> Result<Vec<ReceiptRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{RECEIPT_SELECT} WHERE user_id = $1"))
+        .bind(user_id)
+        .fetch_all(&db.read)
+        .await
+}
+
+pub async fn receipts(db: &Db) -> Result<Vec<ReceiptRow>, sqlx::Error> {
+    sqlx::query_as(RECEIPT_SELECT).fetch_all(&db.read).await
+}
+
+/// Records the first opening. False: not delivered to this user.
+pub async fn mark_opened(
+    db: &Db,
+    announcement_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "UPDATE announcement_receipts SET opened_at = COALESCE(opened_at, $1) WHERE announcement_id = $2 AND user_id = $3",
+    )
+    .bind(now)
+    .bind(announcement_id)
+    .bind(user_id)
+    .execute(&db.write)
+    .await
+    .map(|done| done.rows_affected() == 1)
+}
+
+/// Records the acknowledgment (and the opening, if not yet). False: not delivered to this
+/// user. Acknowledging twice keeps the first time.
+pub async fn acknowledge(
+    db: &Db,
+    announcement_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "UPDATE announcement_receipts SET acknowledged_at = COALESCE(acknowledged_at, $1), \
+         opened_at = COALESCE(opened_at, $1) WHERE announcement_id = $2 AND user_id = $3",
+    )
+    .bind(now)
+    .bind(announcement_id)
+    .bind(user_id)
+    .execute(&db.write)
+    .await
+    .map(|done| done.rows_affected() == 1)
+}
+
+/// Who has not acknowledged an announcement that needs it, delivered before
+/// `delivered_before`, and has not been reminded: (announcement, user, email, name, title).
+pub async fn reminders_due(
+    db: &Db,
+    delivered_before: i64,
+) -> Result<Vec<(i64, i64, String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.announcement_id, r.user_id, u.email, u.display_name, a.title FROM announcement_receipts r \
+         JOIN announcements a ON a.id = r.announcement_id JOIN users u ON u.id = r.user_id \
+         WHERE a.requires_ack = 1 AND r.acknowledged_at IS NULL AND r.reminded_at IS NULL \
+         AND r.delivered_at <= $1 AND u.disabled_at IS NULL ORDER BY r.announcement_id, r.user_id",
+    )
+    .bind(delivered_before)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Marks a reminder sent and queues its email in one transaction, once.
+pub async fn flag_reminded(
+    db: &Db,
+    announcement_id: i64,
+    user_id: i64,
+    notice: &crate::server::repo::channel::Notice,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE announcement_receipts SET reminded_at = $1 WHERE announcement_id = $2 AND user_id = $3 \
+         AND reminded_at IS NULL AND acknowledged_at IS NULL",
+    )
+    .bind(now)
+    .bind(announcement_id)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    crate::server::repo::outbox::enqueue(&mut *tx, &notice.to, &notice.subject, &notice.body, now)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
