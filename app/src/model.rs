@@ -22,6 +22,10 @@ pub struct SessionUser {
     pub job_role: Option<JobRole>,
     pub partner_org_id: Option<i64>,
     pub partner_org_name: Option<String>,
+    /// Set for a session started by a link to one module or deal: only that place (a path
+    /// prefix such as `/learn/12`) is open until the person signs in fully.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

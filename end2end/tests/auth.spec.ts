@@ -68,7 +68,7 @@ test('a magic link from the outbox signs in once', async ({ page, context }) => 
   await expect(form.getByText('a sign-in link is on its way')).toBeVisible();
 
   await page.goto('/dev/outbox');
-  const email = page.locator('li.email[data-to="aiko@sakura.example"]').first();
+  const email = page.locator('li.email[data-to="aiko@sakura.example"]', { hasText: 'Your sign-in link' }).first();
   const link = await email.getByRole('link').getAttribute('href');
   expect(link).toContain('/auth/magic?token=');
   await page.goto(link!);

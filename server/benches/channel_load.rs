@@ -296,6 +296,7 @@ async fn measure_pipeline(
             &state.db,
             &token_hash(&state.settings.secret_key, &token),
             manager,
+            None,
             now,
         )
         .await

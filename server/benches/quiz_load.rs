@@ -120,6 +120,7 @@ async fn prepare(state: &app::server::AppState, base: &str, count: usize) -> Vec
             db,
             &token_hash(&state.settings.secret_key, &token),
             user_id,
+            None,
             now,
         )
         .await

@@ -74,18 +74,19 @@ pub async fn load_my_announcements() -> Result<Vec<AnnouncementView>, AppError> 
     Ok(views)
 }
 
-/// Records that the partner opened an announcement (the first time counts).
-#[server]
-pub async fn open_announcement(announcement_id: i64) -> Result<(), AppError> {
+/// Records the caller's opening or acknowledgment of an announcement addressed to them.
+#[cfg(feature = "ssr")]
+async fn record_receipt(announcement_id: i64, acknowledged: bool) -> Result<(), AppError> {
     use crate::domain::access::Policy;
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::announcements;
     let actor = authorize(Policy::PartnerUser).await?;
     let state = app_state()?;
-    if announcements::mark_opened(
+    if announcements::record_receipt(
         &state.db,
         announcement_id,
         actor.user.id,
+        acknowledged,
         state.clock.now_ms(),
     )
     .await?
@@ -96,26 +97,16 @@ pub async fn open_announcement(announcement_id: i64) -> Result<(), AppError> {
     }
 }
 
+/// Records that the partner opened an announcement (the first time counts).
+#[server]
+pub async fn open_announcement(announcement_id: i64) -> Result<(), AppError> {
+    record_receipt(announcement_id, false).await
+}
+
 /// Acknowledges an announcement (the first time counts).
 #[server]
 pub async fn acknowledge_announcement(announcement_id: i64) -> Result<(), AppError> {
-    use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize};
-    use crate::server::repo::announcements;
-    let actor = authorize(Policy::PartnerUser).await?;
-    let state = app_state()?;
-    if announcements::acknowledge(
-        &state.db,
-        announcement_id,
-        actor.user.id,
-        state.clock.now_ms(),
-    )
-    .await?
-    {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    record_receipt(announcement_id, true).await
 }
 
 /// Read receipts of every announcement, newest first, with who has not acknowledged and

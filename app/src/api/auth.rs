@@ -49,7 +49,11 @@ mod imp {
     }
 
     /// Signs the user in with a brand-new session, ending the one the browser had (rotation).
-    pub async fn start_session(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    pub async fn start_session(
+        state: &AppState,
+        user_id: i64,
+        scope: Option<&str>,
+    ) -> Result<(), AppError> {
         if let Some(old) = current_session_hash() {
             sessions::delete(&state.db, &old).await?;
         }
@@ -58,6 +62,7 @@ mod imp {
             &state.db,
             &token_hash(&state.settings.secret_key, &token),
             user_id,
+            scope,
             state.clock.now_ms(),
         )
         .await?;
@@ -120,7 +125,7 @@ pub async fn login_with_password(
         }
     };
     rate_limits::clear(&state.db, &buckets.account).await?;
-    start_session(&state, user.id).await?;
+    start_session(&state, user.id, None).await?;
     tracing::info!(user_id = user.id, "signed in with password");
     let to = destination(next.as_deref());
     crate::server::guard::redirect_form_post(&to);
@@ -157,6 +162,7 @@ pub async fn request_magic_link(email: String, next: Option<String>) -> Result<(
             &token_hash(&state.settings.secret_key, &token),
             user.id,
             &to,
+            None,
             now,
             now + ttl,
         )
@@ -221,10 +227,16 @@ pub async fn redeem_magic_link(token: String) -> Result<String, AppError> {
         return Err(expired());
     }
     let hash = token_hash(&state.settings.secret_key, &token);
-    let (user_id, to) = magic_links::redeem(&state.db, &hash, state.clock.now_ms())
+    let (user_id, to, scope) = magic_links::redeem(&state.db, &hash, state.clock.now_ms())
         .await?
         .ok_or_else(expired)?;
-    start_session(&state, user_id).await?;
+    // Someone already fully signed in keeps their session; a link never narrows it.
+    let signed_in_fully = crate::server::guard::current_actor()
+        .await?
+        .is_some_and(|actor| actor.user.id == user_id && actor.user.scope.is_none());
+    if !signed_in_fully {
+        start_session(&state, user_id, scope.as_deref()).await?;
+    }
     tracing::info!(user_id, "signed in with magic link");
     crate::server::guard::redirect_form_post(&to);
     Ok(to)
@@ -285,7 +297,7 @@ pub async fn demo_sign_in(email: String) -> Result<String, AppError> {
     let (user, _) = users::find_for_login(&state.db.read, &email)
         .await?
         .ok_or(AppError::NotFound)?;
-    start_session(&state, user.id).await?;
+    start_session(&state, user.id, None).await?;
     crate::server::guard::redirect_form_post("/");
     Ok("/".to_string())
 }

@@ -17,6 +17,47 @@ mod imp {
     use crate::server::repo::learning::{self, StepRow};
     use crate::server::AppState;
 
+    /// Tells everyone a newly published path targets, each with a link straight into it
+    /// (single use, short-lived, limited to that module). Queued in the outbox.
+    pub async fn announce_new_module(
+        state: &AppState,
+        path: &learning::PathRow,
+    ) -> Result<(), AppError> {
+        use crate::server::repo::{announcements, outbox};
+        let audience = path.audience()?;
+        let place = crate::api::learning::imp::path_place(path.id);
+        let now = state.clock.now_ms();
+        let mut queued = 0;
+        for person in announcements::recipients(&state.db).await? {
+            if !person.is_in(&audience) {
+                continue;
+            }
+            let link = crate::server::links::place_link(state, person.user_id, &place).await?;
+            let body = format!(
+                "Hello {},\n\nA new learning module is ready for you: {}.\n{}\n\nOpen it directly (no \
+                 sign-in needed; the link works once, for {} minutes):\n\n{link}\n",
+                person.name,
+                path.title,
+                path.summary,
+                state.settings.magic_link_ttl_ms / 60_000
+            );
+            outbox::enqueue(
+                &state.db.write,
+                &person.email,
+                &format!("New module: {}", path.title),
+                &body,
+                now,
+            )
+            .await?;
+            queued += 1;
+        }
+        if queued > 0 {
+            state.mailer.wake();
+        }
+        tracing::info!(path_id = path.id, queued, "new module announced");
+        Ok(())
+    }
+
     pub fn details(input: PathDetailsInput) -> Result<PathDetails, AppError> {
         let mut problems = Vec::new();
         let title = check_title(&input.title).map_err(|p| problems.push(p)).ok();
@@ -193,11 +234,16 @@ pub async fn set_path_published(path_id: i64, published: bool) -> Result<(), App
             return Err(AppError::Validation(problems));
         }
     }
-    if authoring::set_published(&state.db, path_id, published, state.clock.now_ms()).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
+    let before = crate::server::repo::learning::path(&state.db, path_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !authoring::set_published(&state.db, path_id, published, state.clock.now_ms()).await? {
+        return Err(AppError::NotFound);
     }
+    if published && !before.published() {
+        imp::announce_new_module(&state, &before).await?;
+    }
+    Ok(())
 }
 
 /// Adds a step (no `step_id`) or edits one. `settings_json` holds the kind's settings.

@@ -44,6 +44,28 @@ mod imp {
         }
     }
 
+    /// The caller's organisation and one of its deals; another party's deal looks like it
+    /// does not exist.
+    pub async fn own_org_deal(
+        state: &AppState,
+        actor: &crate::server::guard::Actor,
+        deal_id: i64,
+    ) -> Result<
+        (
+            crate::server::guard::OrgScope,
+            crate::server::repo::channel::DealRow,
+        ),
+        AppError,
+    > {
+        let org_id = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
+        let scope = actor.org_scope(org_id)?;
+        let deal = crate::server::repo::channel::deal(&state.db, deal_id)
+            .await?
+            .filter(|d| d.partner_org_id == Some(scope.org_id()))
+            .ok_or(AppError::NotFound)?;
+        Ok((scope, deal))
+    }
+
     pub async fn staff_names(state: &AppState) -> Result<StaffNames, AppError> {
         let names = crate::server::repo::orgs::names(&state.db).await?;
         Ok(StaffNames(names.into_iter().collect()))
@@ -446,8 +468,6 @@ pub async fn file_appeal(deal_id: i64, evidence: String) -> Result<i64, AppError
     use crate::server::repo::channel;
     let actor = authorize(Policy::PartnerUser).await?;
     let state = app_state()?;
-    let org_id = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
-    let scope = actor.org_scope(org_id)?;
     let evidence = evidence.trim();
     if evidence.chars().count() < MIN_EVIDENCE_CHARS || evidence.chars().count() > 5000 {
         return Err(AppError::field(
@@ -455,10 +475,7 @@ pub async fn file_appeal(deal_id: i64, evidence: String) -> Result<i64, AppError
             "Describe your evidence in at least a couple of sentences (up to 5,000 characters).",
         ));
     }
-    let deal = channel::deal(&state.db, deal_id)
-        .await?
-        .filter(|d| d.partner_org_id == Some(scope.org_id()))
-        .ok_or(AppError::NotFound)?;
+    let (scope, deal) = imp::own_org_deal(&state, &actor, deal_id).await?;
     let settings = channel::settings(&state.db).await?;
     let now = state.clock.now_ms();
     if deal.registration_status != "declined" {
@@ -961,12 +978,7 @@ pub async fn update_deal(
     use crate::server::repo::channel::{self, By};
     let actor = authorize(Policy::PartnerUser).await?;
     let state = app_state()?;
-    let org_id = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
-    let scope = actor.org_scope(org_id)?;
-    let deal = channel::deal(&state.db, deal_id)
-        .await?
-        .filter(|d| d.partner_org_id == Some(scope.org_id()))
-        .ok_or(AppError::NotFound)?;
+    let (scope, deal) = imp::own_org_deal(&state, &actor, deal_id).await?;
     let members = channel::org_members(&state.db, scope.org_id()).await?;
     let member_ids: Vec<i64> = members.iter().map(|(id, _)| *id).collect();
     let current = DealFields {
@@ -1039,12 +1051,7 @@ pub async fn request_extension(deal_id: i64) -> Result<i64, AppError> {
     use crate::server::repo::channel::{self, By};
     let actor = authorize(Policy::PartnerUser).await?;
     let state = app_state()?;
-    let org_id = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
-    let scope = actor.org_scope(org_id)?;
-    let deal = channel::deal(&state.db, deal_id)
-        .await?
-        .filter(|d| d.partner_org_id == Some(scope.org_id()))
-        .ok_or(AppError::NotFound)?;
+    let (_, deal) = imp::own_org_deal(&state, &actor, deal_id).await?;
     let until = deal
         .protected_until
         .filter(|_| deal.registration_status == "approved")

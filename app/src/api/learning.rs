@@ -34,14 +34,23 @@ pub(crate) mod imp {
     }
 
     pub async fn learner(state: &AppState, actor: &Actor) -> Result<Learner, AppError> {
-        Ok(Learner::load(
+        let learner = Learner::load(
             &state.db,
             actor.user.id,
             actor.user.role,
             actor.user.job_role,
             actor.user.partner_org_id,
         )
-        .await?)
+        .await?;
+        Ok(Learner {
+            scope: actor.user.scope.clone(),
+            ..learner
+        })
+    }
+
+    /// The place of a path, as links and scoped sessions name it.
+    pub fn path_place(path_id: i64) -> String {
+        format!("/learn/{path_id}")
     }
 
     /// A path the learner may open, with its steps and the learner's progress.
@@ -76,6 +85,10 @@ pub(crate) mod imp {
         learner: &Learner,
         path_id: i64,
     ) -> Result<OpenPath, AppError> {
+        // A session started by a link to another module counts as signed out here.
+        if !crate::server::guard::scope_reaches(learner.scope.as_deref(), &path_place(path_id)) {
+            return Err(AppError::Unauthenticated);
+        }
         let path = learning::path(&state.db, path_id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -371,9 +384,9 @@ pub async fn load_catalog() -> Result<Vec<CatalogEntry>, AppError> {
 #[server]
 pub async fn load_player(path_id: i64, step_id: Option<i64>) -> Result<PlayerData, AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::learning;
-    let actor = authorize(Policy::SignedIn).await?;
+    let actor = authorize_scoped(Policy::SignedIn).await?;
     let state = app_state()?;
     let learner = imp::learner(&state, &actor).await?;
     let open = imp::open_path(&state, &learner, path_id).await?;
@@ -407,9 +420,9 @@ pub async fn load_player(path_id: i64, step_id: Option<i64>) -> Result<PlayerDat
 pub async fn complete_document(step_id: i64) -> Result<StepDone, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::steps::StepKind;
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::learning;
-    let actor = authorize(Policy::SignedIn).await?;
+    let actor = authorize_scoped(Policy::SignedIn).await?;
     let state = app_state()?;
     let learner = imp::learner(&state, &actor).await?;
     let (open, _) = imp::unlocked_step(&state, &learner, step_id, StepKind::Document).await?;
@@ -432,9 +445,9 @@ pub async fn save_video_position(
 ) -> Result<StepDone, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::steps::{video_watched, StepKind, StepSettings};
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::learning;
-    let actor = authorize(Policy::SignedIn).await?;
+    let actor = authorize_scoped(Policy::SignedIn).await?;
     let state = app_state()?;
     if !position_secs.is_finite() || !(0.0..=24.0 * 3600.0).contains(&position_secs) {
         return Err(AppError::field(
@@ -466,9 +479,9 @@ pub async fn save_video_position(
 pub async fn rsvp_live_session(step_id: i64, attending: bool) -> Result<StepDone, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::steps::{StepKind, StepSettings};
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::learning::{self, RsvpOutcome};
-    let actor = authorize(Policy::SignedIn).await?;
+    let actor = authorize_scoped(Policy::SignedIn).await?;
     let state = app_state()?;
     let learner = imp::learner(&state, &actor).await?;
     let (open, step) = imp::unlocked_step(&state, &learner, step_id, StepKind::LiveSession).await?;
@@ -516,9 +529,9 @@ pub async fn answer_survey(
 ) -> Result<StepDone, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::steps::StepKind;
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::learning;
-    let actor = authorize(Policy::SignedIn).await?;
+    let actor = authorize_scoped(Policy::SignedIn).await?;
     let state = app_state()?;
     if !(1..=5).contains(&rating) {
         return Err(AppError::field("rating", "Choose a rating from 1 to 5."));

@@ -57,6 +57,13 @@ mod imp {
             .await?
             .filter(|a| a.user_id == actor.user.id)
             .ok_or(AppError::NotFound)?;
+        // A session started by a link to one module reaches only that module's attempts.
+        if actor.user.scope.is_some() {
+            let step = crate::server::repo::learning::step(&state.db, attempt.step_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            actor.require_place(&crate::api::learning::imp::path_place(step.path_id))?;
+        }
         let config = quiz::quiz_config(&state.db, attempt.step_id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -69,9 +76,9 @@ mod imp {
 pub async fn start_quiz(step_id: i64) -> Result<AttemptView, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::quiz::attempts::StartDecision;
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::quiz::{self, StartOutcome};
-    let actor = authorize(Policy::SignedIn).await?;
+    let actor = authorize_scoped(Policy::SignedIn).await?;
     let state = app_state()?;
     let config = imp::open_step(&state, &actor, step_id).await?;
     let seed = rand::random::<u64>();
@@ -118,8 +125,8 @@ pub async fn start_quiz(step_id: i64) -> Result<AttemptView, AppError> {
 #[server]
 pub async fn quiz_attempt(attempt_id: i64) -> Result<AttemptView, AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize};
-    let actor = authorize(Policy::SignedIn).await?;
+    use crate::server::guard::{app_state, authorize_scoped};
+    let actor = authorize_scoped(Policy::SignedIn).await?;
     let state = app_state()?;
     let (_, config) = imp::own_attempt(&state, &actor, attempt_id).await?;
     crate::server::repo::quiz::attempt_view(&state.db, attempt_id, &config, state.clock.now_ms())
@@ -136,9 +143,9 @@ pub async fn save_quiz_answer(
     client_seq: i64,
 ) -> Result<i64, AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::quiz::{self, SaveOutcome};
-    let actor = authorize(Policy::SignedIn).await?;
+    let actor = authorize_scoped(Policy::SignedIn).await?;
     let state = app_state()?;
     let (_, config) = imp::own_attempt(&state, &actor, attempt_id).await?;
     match quiz::save_answer(
@@ -168,8 +175,8 @@ pub async fn save_quiz_answer(
 #[server]
 pub async fn submit_quiz(attempt_id: i64) -> Result<SubmitResult, AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize};
-    let actor = authorize(Policy::SignedIn).await?;
+    use crate::server::guard::{app_state, authorize_scoped};
+    let actor = authorize_scoped(Policy::SignedIn).await?;
     let state = app_state()?;
     let (_, config) = imp::own_attempt(&state, &actor, attempt_id).await?;
     crate::server::repo::quiz::submit(&state.db, attempt_id, &config, state.clock.now_ms())

@@ -229,21 +229,24 @@ fn RevokeForm(certificate_id: i64, revoke: ServerAction<RevokeCertificate>) -> i
     .into_any()
 }
 
-fn code_param() -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
+/// The certificate named by the `:code` of the route, as the public record shows it.
+fn certificate_record() -> Resource<Result<VerifiedCertificate, AppError>> {
     let params = use_params_map();
-    move || params.read().get("code")
+    Resource::new(
+        move || params.read().get("code"),
+        |code| async move {
+            match code {
+                Some(code) => verify_certificate(code).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    )
 }
 
 /// The public record of a certificate: no sign-in needed.
 #[component]
 pub fn VerifyPage() -> impl IntoView {
-    let code = code_param();
-    let record = Resource::new(code, |code| async move {
-        match code {
-            Some(code) => verify_certificate(code).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let record = certificate_record();
     view! {
         <Title text="Verify a certificate"/>
         <section class="page" aria-labelledby="verify-title">
@@ -319,13 +322,7 @@ fn CheckCredentialForm() -> impl IntoView {
 /// A certificate laid out for printing (A4 or Letter, landscape-friendly).
 #[component]
 pub fn CertificatePrintPage() -> impl IntoView {
-    let code = code_param();
-    let record = Resource::new(code, |code| async move {
-        match code {
-            Some(code) => verify_certificate(code).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let record = certificate_record();
     view! {
         <Title text="Certificate"/>
         {loaded(record, |record| view! {

@@ -60,7 +60,27 @@ impl OrgScope {
     }
 }
 
+/// Whether a session limited to `scope` (if any) reaches `place`: the place itself and
+/// what lies under it.
+pub fn scope_reaches(scope: Option<&str>, place: &str) -> bool {
+    scope.is_none_or(|scope| {
+        place == scope
+            || place
+                .strip_prefix(scope)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
 impl Actor {
+    /// Refuses a session limited to another place than `place` (as signed out there).
+    pub fn require_place(&self, place: &str) -> Result<(), AppError> {
+        if scope_reaches(self.user.scope.as_deref(), place) {
+            Ok(())
+        } else {
+            Err(AppError::Unauthenticated)
+        }
+    }
+
     pub fn org_scope(&self, org_id: i64) -> Result<OrgScope, AppError> {
         if may_access_org(self.user.role, self.user.partner_org_id, org_id) {
             Ok(OrgScope(org_id))
@@ -87,8 +107,20 @@ pub async fn current_actor() -> Result<Option<Actor>, AppError> {
     Ok(user.map(|user| Actor { user, session_hash }))
 }
 
-/// Requires a signed-in user allowed by `policy`.
+/// Requires a signed-in user allowed by `policy`, with a full session: a session started
+/// by a link to one module counts as signed out everywhere else, so the visitor is asked
+/// to sign in (and comes back here).
 pub async fn authorize(policy: Policy) -> Result<Actor, AppError> {
+    let actor = authorize_scoped(policy).await?;
+    if actor.user.scope.is_some() {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(actor)
+}
+
+/// Like `authorize`, but also lets in a session limited to one place; the caller must then
+/// check the place with `Actor::require_place`.
+pub async fn authorize_scoped(policy: Policy) -> Result<Actor, AppError> {
     let actor = current_actor().await?.ok_or(AppError::Unauthenticated)?;
     if policy.allows(actor.user.role) {
         Ok(actor)
@@ -184,5 +216,21 @@ mod tests {
             Some("abc")
         );
         assert_eq!(cookie_value(&headers, "missing"), None);
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::scope_reaches;
+
+    #[test]
+    fn a_scoped_session_reaches_its_place_and_what_lies_under_it_only() {
+        assert!(scope_reaches(None, "/deals"));
+        let scope = Some("/learn/12");
+        assert!(scope_reaches(scope, "/learn/12"));
+        assert!(scope_reaches(scope, "/learn/12/steps/3"));
+        assert!(!scope_reaches(scope, "/learn/123"));
+        assert!(!scope_reaches(scope, "/learn"));
+        assert!(!scope_reaches(scope, "/deals/12"));
     }
 }

@@ -6,6 +6,7 @@ pub mod demo_certifications;
 pub mod demo_channel;
 pub mod demo_content;
 pub mod guard;
+pub mod links;
 pub mod mail;
 pub mod markdown;
 pub mod repo;

@@ -188,21 +188,9 @@ pub fn validate_registration(
             "Enter a discount from 0 to 100 %.",
         ));
     }
-    let close_at = parse_close_date(&input.close_date);
-    match close_at {
-        None => problems.push(FieldError::new(
-            "close_date",
-            "Enter the expected close date.",
-        )),
-        Some(at) if at < today_ms - 24 * 60 * 60 * 1000 => problems.push(FieldError::new(
-            "close_date",
-            "The close date cannot be in the past.",
-        )),
-        Some(at) if at > today_ms + 3 * 366 * 24 * 60 * 60 * 1000 => problems.push(
-            FieldError::new("close_date", "The close date must be within three years."),
-        ),
-        Some(_) => {}
-    }
+    let close_at = super::updates::close_date_from_today(&input.close_date, today_ms)
+        .map_err(|problem| problems.push(problem))
+        .ok();
     if input.notes.chars().count() > 5000 {
         problems.push(FieldError::new(
             "notes",

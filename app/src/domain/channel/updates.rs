@@ -139,7 +139,7 @@ pub fn apply_update(
         match parse_close_date(&input.close_date) {
             // An unchanged date may lie in the past: the deal simply slipped.
             Some(at) if Some(at) == current.close_at => Ok(Some(at)),
-            _ => parse_close_date_from_today(&input.close_date, today_ms).map(Some),
+            _ => close_date_from_today(&input.close_date, today_ms).map(Some),
         }
     };
     if let Err(problem) = &close_at {
@@ -223,9 +223,13 @@ pub fn apply_update(
 }
 
 /// A close date that is not in the past and within three years.
-fn parse_close_date_from_today(text: &str, today_ms: i64) -> Result<i64, FieldError> {
+pub fn close_date_from_today(text: &str, today_ms: i64) -> Result<i64, FieldError> {
     const DAY: i64 = 24 * 60 * 60 * 1000;
     match parse_close_date(text) {
+        None if text.trim().is_empty() => Err(FieldError::new(
+            "close_date",
+            "Enter the expected close date.",
+        )),
         None => Err(FieldError::new(
             "close_date",
             "Enter the date as YYYY-MM-DD.",

@@ -154,42 +154,29 @@ pub async fn receipts(db: &Db) -> Result<Vec<ReceiptRow>, sqlx::Error> {
     sqlx::query_as(RECEIPT_SELECT).fetch_all(&db.read).await
 }
 
-/// Records the first opening. False: not delivered to this user.
-pub async fn mark_opened(
+/// Records the first opening, or the acknowledgment (which also counts as opening).
+/// Repeating keeps the first times. False: not delivered to this user.
+pub async fn record_receipt(
     db: &Db,
     announcement_id: i64,
     user_id: i64,
+    acknowledged: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query(
-        "UPDATE announcement_receipts SET opened_at = COALESCE(opened_at, $1) WHERE announcement_id = $2 AND user_id = $3",
-    )
-    .bind(now)
-    .bind(announcement_id)
-    .bind(user_id)
-    .execute(&db.write)
-    .await
-    .map(|done| done.rows_affected() == 1)
-}
-
-/// Records the acknowledgment (and the opening, if not yet). False: not delivered to this
-/// user. Acknowledging twice keeps the first time.
-pub async fn acknowledge(
-    db: &Db,
-    announcement_id: i64,
-    user_id: i64,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query(
+    let sql = if acknowledged {
         "UPDATE announcement_receipts SET acknowledged_at = COALESCE(acknowledged_at, $1), \
-         opened_at = COALESCE(opened_at, $1) WHERE announcement_id = $2 AND user_id = $3",
-    )
-    .bind(now)
-    .bind(announcement_id)
-    .bind(user_id)
-    .execute(&db.write)
-    .await
-    .map(|done| done.rows_affected() == 1)
+         opened_at = COALESCE(opened_at, $1) WHERE announcement_id = $2 AND user_id = $3"
+    } else {
+        "UPDATE announcement_receipts SET opened_at = COALESCE(opened_at, $1) \
+         WHERE announcement_id = $2 AND user_id = $3"
+    };
+    sqlx::query(sql)
+        .bind(now)
+        .bind(announcement_id)
+        .bind(user_id)
+        .execute(&db.write)
+        .await
+        .map(|done| done.rows_affected() == 1)
 }
 
 /// Who has not acknowledged an announcement that needs it, delivered before

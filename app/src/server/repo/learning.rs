@@ -71,12 +71,14 @@ pub const STEP_SELECT: &str =
     "SELECT id, path_id, position, kind, title, required, config_json FROM path_steps";
 
 /// Who is asking, as the audience rules need it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Learner {
     pub user_id: i64,
     pub role: Role,
     pub job_role: Option<JobRole>,
     pub org: Option<(PartnerType, Tier)>,
+    /// The place a link-started session is limited to, if any (see `SessionUser::scope`).
+    pub scope: Option<String>,
 }
 
 impl Learner {
@@ -103,6 +105,7 @@ impl Learner {
             role,
             job_role,
             org,
+            scope: None,
         })
     }
 

@@ -5,29 +5,30 @@ pub async fn create(
     token_hash: &str,
     user_id: i64,
     redirect_path: &str,
+    scope: Option<&str>,
     now: i64,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO magic_links (token_hash, user_id, redirect_path, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO magic_links (token_hash, user_id, redirect_path, created_at, expires_at, scope) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(token_hash)
     .bind(user_id)
     .bind(redirect_path)
     .bind(now)
     .bind(expires_at)
+    .bind(scope)
     .execute(&db.write)
     .await?;
     Ok(())
 }
 
-/// Marks an unused, unexpired link as used and returns its user and destination. The
+/// A redeemed link: whose, where to, and the scope of the session it starts.
+pub type Redeemed = (i64, String, Option<String>);
+
+/// Marks an unused, unexpired link as used and returns its user, destination and scope. The
 /// conditional UPDATE makes redemption single-use even when two requests race.
-pub async fn redeem(
-    db: &Db,
-    token_hash: &str,
-    now: i64,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
+pub async fn redeem(db: &Db, token_hash: &str, now: i64) -> Result<Option<Redeemed>, sqlx::Error> {
     let claimed = sqlx::query(
         "UPDATE magic_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
     )
@@ -38,7 +39,7 @@ pub async fn redeem(
     if claimed.rows_affected() != 1 {
         return Ok(None);
     }
-    sqlx::query_as("SELECT user_id, redirect_path FROM magic_links WHERE token_hash = $1")
+    sqlx::query_as("SELECT user_id, redirect_path, scope FROM magic_links WHERE token_hash = $1")
         .bind(token_hash)
         .fetch_optional(&db.write)
         .await

@@ -3,11 +3,19 @@ use crate::domain::session::{SessionPolicy, SessionState};
 use crate::model::SessionUser;
 use crate::server::db::Db;
 
-pub async fn create(db: &Db, token_hash: &str, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
+/// Starts a session; `scope` limits it to one place (see `SessionUser::scope`).
+pub async fn create(
+    db: &Db,
+    token_hash: &str,
+    user_id: i64,
+    scope: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, scope) VALUES ($1, $2, $3, $3, $4)")
         .bind(token_hash)
         .bind(user_id)
         .bind(now)
+        .bind(scope)
         .execute(&db.write)
         .await?;
     Ok(())
@@ -17,6 +25,7 @@ pub async fn create(db: &Db, token_hash: &str, user_id: i64, now: i64) -> Result
 struct SessionRow {
     created_at: i64,
     last_seen_at: i64,
+    scope: Option<String>,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -30,7 +39,7 @@ pub async fn resolve(
     now: i64,
 ) -> Result<Option<SessionUser>, sqlx::Error> {
     let row: Option<SessionRow> = sqlx::query_as(&format!(
-        "SELECT s.created_at, s.last_seen_at, q.* FROM sessions s \
+        "SELECT s.created_at, s.last_seen_at, s.scope, q.* FROM sessions s \
          JOIN ({USER_SELECT} WHERE u.disabled_at IS NULL) q ON q.id = s.user_id \
          WHERE s.token_hash = $1"
     ))
@@ -47,7 +56,10 @@ pub async fn resolve(
                     .execute(&db.write)
                     .await?;
             }
-            Ok(row.user.into_session_user())
+            Ok(row.user.into_session_user().map(|user| SessionUser {
+                scope: row.scope,
+                ..user
+            }))
         }
         SessionState::IdleExpired | SessionState::AbsoluteExpired => {
             delete(db, token_hash).await?;

@@ -23,6 +23,7 @@ impl UserRow {
             job_role: self.job_role.as_deref().and_then(JobRole::parse),
             partner_org_id: self.partner_org_id,
             partner_org_name: self.partner_org_name,
+            scope: None,
         })
     }
 }

@@ -1,0 +1,29 @@
+//! Links straight to one place (a module or a deal): single-use, short-lived, stored only
+//! as a keyed hash, and starting a session limited to that place.
+use super::crypto::{new_token, token_hash};
+use super::repo::magic_links;
+use super::AppState;
+
+/// A link that signs `user_id` in for `place` only (e.g. `/learn/12`) and lands there.
+pub async fn place_link(
+    state: &AppState,
+    user_id: i64,
+    place: &str,
+) -> Result<String, sqlx::Error> {
+    let token = new_token();
+    let now = state.clock.now_ms();
+    magic_links::create(
+        &state.db,
+        &token_hash(&state.settings.secret_key, &token),
+        user_id,
+        place,
+        Some(place),
+        now,
+        now + state.settings.magic_link_ttl_ms,
+    )
+    .await?;
+    Ok(format!(
+        "{}/auth/magic?token={token}",
+        state.settings.public_base_url
+    ))
+}

@@ -1,0 +1,150 @@
+//! Links straight to a module, over HTTP on SQLite and PostgreSQL: publishing a module emails
+//! its audience a single-use, short-lived link; the session it starts opens that module and
+//! nothing else; a fully signed-in browser keeps its full session.
+mod common;
+
+use app::api::auth::{CurrentUser, RedeemMagicLink};
+use app::api::authoring::SetPathPublished;
+use app::api::channel::LoadMyPipeline;
+use app::api::learning::{LoadCatalog, LoadPlayer};
+use app::model::SessionUser;
+use common::{call, invoke, sign_in, Backend, ServerFn, TestServer};
+
+const INES: &str = "ines@northwind.example";
+const ADMIN: &str = "admin@lumen.example";
+
+async fn path_id(server: &TestServer, title: &str) -> i64 {
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM learning_paths WHERE title = $1")
+        .bind(title)
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+    id
+}
+
+/// Unpublishes and republishes a module, as an author fixing it would.
+async fn republish(server: &TestServer, path: i64) {
+    let admin = sign_in(server, ADMIN).await;
+    for published in ["false", "true"] {
+        let response = call(
+            &admin,
+            server,
+            SetPathPublished::PATH,
+            &[("path_id", &path.to_string()), ("published", published)],
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+    }
+}
+
+/// The token of the newest "New module" email to `to`.
+async fn emailed_token(server: &TestServer, to: &str, title: &str) -> String {
+    let (body,): (String,) = sqlx::query_as(
+        "SELECT body_text FROM email_outbox WHERE to_address = $1 AND subject = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(to)
+    .bind(format!("New module: {title}"))
+    .fetch_one(&server.server.state.db.read)
+    .await
+    .unwrap();
+    let start = body.find("/auth/magic?token=").expect("a link") + "/auth/magic?token=".len();
+    body[start..start + 64].to_string()
+}
+
+async fn a_module_link_opens_that_module_once_and_nothing_else(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let support = path_id(&server, "Support Readiness").await;
+    let sales = path_id(&server, "Sales Certification").await;
+    republish(&server, support).await;
+    // Only the module's audience (support staff) was told.
+    let (to_sales_people,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM email_outbox WHERE to_address = 'nora@northwind.example' AND subject LIKE 'New module:%'",
+    )
+    .fetch_one(&server.server.state.db.read)
+    .await
+    .unwrap();
+    assert_eq!(to_sales_people, 0);
+    let token = emailed_token(&server, INES, "Support Readiness").await;
+
+    // A browser with no session follows the link and lands in the module.
+    let browser = server.client();
+    let (status, to) = invoke::<String>(
+        &browser,
+        &server,
+        RedeemMagicLink::PATH,
+        &[("token", &token)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(to.unwrap(), format!("/learn/{support}"));
+    let (status, me) =
+        invoke::<Option<SessionUser>>(&browser, &server, CurrentUser::PATH, &[]).await;
+    assert_eq!(status, 200);
+    let me = me.unwrap().unwrap();
+    assert_eq!(me.email, INES);
+    assert_eq!(me.scope, Some(format!("/learn/{support}")));
+    let player = call(
+        &browser,
+        &server,
+        LoadPlayer::PATH,
+        &[("path_id", &support.to_string())],
+    )
+    .await;
+    assert_eq!(player.status(), 200);
+
+    // Everything else asks for a full sign-in.
+    for (path, args) in [
+        (LoadCatalog::PATH, vec![]),
+        (LoadMyPipeline::PATH, vec![]),
+        (LoadPlayer::PATH, vec![("path_id", sales.to_string())]),
+    ] {
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            call(&browser, &server, path, &args).await.status(),
+            401,
+            "{path}"
+        );
+    }
+
+    // The link works once.
+    let other = server.client();
+    let (status, again) =
+        invoke::<String>(&other, &server, RedeemMagicLink::PATH, &[("token", &token)]).await;
+    assert_eq!(status, 422);
+    assert!(again.unwrap_err().field_message("token").is_some());
+
+    // A fresh link expires after its time to live (15 minutes).
+    republish(&server, support).await;
+    let late = emailed_token(&server, INES, "Support Readiness").await;
+    assert_ne!(late, token);
+    server
+        .server
+        .state
+        .clock
+        .advance(server.server.state.settings.magic_link_ttl_ms + 1);
+    let (status, _) =
+        invoke::<String>(&other, &server, RedeemMagicLink::PATH, &[("token", &late)]).await;
+    assert_eq!(status, 422);
+
+    // Someone fully signed in who follows a link keeps their full session.
+    republish(&server, support).await;
+    let fresh = emailed_token(&server, INES, "Support Readiness").await;
+    let signed_in = sign_in(&server, INES).await;
+    let (status, _) = invoke::<String>(
+        &signed_in,
+        &server,
+        RedeemMagicLink::PATH,
+        &[("token", &fresh)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        call(&signed_in, &server, LoadCatalog::PATH, &[])
+            .await
+            .status(),
+        200
+    );
+    server.stop().await;
+}
+
+both_backends!(a_module_link_opens_that_module_once_and_nothing_else);
