@@ -31,6 +31,7 @@ test('a partner opens the emailed link and lands in the module without signing i
   await expect(partner.locator('#path-title')).toHaveText('Support Readiness');
   await expect(partner.getByRole('article', { name: 'Support FAQ' })).toBeVisible();
 
+  await expect(partner.locator('.limited')).toContainText('only this module is open');
   // Anywhere else, she is asked to sign in fully.
   await partner.goto('/deals');
   await expect(partner).toHaveURL(/\/login\?next=(%2F|\/)deals$/);

@@ -191,7 +191,7 @@ async fn measure_conflict_check(state: &app::server::AppState, accounts: u64) {
             .await
             .expect("matches");
         let claims = match found.first() {
-            Some(m) => channel::claims(&state.db, m.account_id)
+            Some(m) => channel::claims(&state.db, m.account_id, now)
                 .await
                 .expect("claims"),
             None => Vec::new(),

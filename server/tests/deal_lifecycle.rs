@@ -577,8 +577,14 @@ async fn program_rules_are_checked_and_only_admins_change_them(backend: Backend)
         invoke::<SettingsForm>(&manager, &server, LoadProgramSettings::PATH, &[]).await;
     assert_eq!(unchanged.unwrap(), current);
 
+    shorter.motion_bands = "Gold, Marketplace: 12".into();
     let (status, saved) = save(admin.clone(), shorter).await;
     assert_eq!(status, 200, "{saved:?}");
+    let (_, reloaded) =
+        invoke::<SettingsForm>(&manager, &server, LoadProgramSettings::PATH, &[]).await;
+    let reloaded = reloaded.unwrap();
+    assert_eq!(reloaded.protection_days, "60");
+    assert_eq!(reloaded.motion_bands, "Gold, Marketplace: 12");
     // New registrations follow the new window.
     let northwind = sign_in(&server, NORTHWIND).await;
     let now = server.server.state.clock.now_ms();

@@ -167,7 +167,7 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
     .into_iter()
     .next();
     let claims = match &existing {
-        Some(found) => channel::claims(&state.db, found.account_id).await?,
+        Some(found) => channel::claims(&state.db, found.account_id, now).await?,
         None => Vec::new(),
     };
     let me = Party::Partner(scope.org_id());
@@ -857,6 +857,7 @@ pub const OWNER_CHANGE_WINDOW_DAYS: i64 = 14;
 pub async fn load_signals() -> Result<Vec<crate::model::DealSignal>, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::channel::clocks::{renewal_confirmed, DAY_MS};
+    use crate::domain::channel::deals::Motion;
     use crate::domain::channel::explain::protection_date;
     use crate::domain::identity::Tier;
     use crate::model::{DealSignal, SignalKind};
@@ -884,17 +885,24 @@ pub async fn load_signals() -> Result<Vec<crate::model::DealSignal>, AppError> {
         channel::signal_two_open_deals(db).await?,
         &|_| "Another party has an open deal on this customer.".into(),
     );
-    for (deal_id, account_name, partner, tier, discount) in
+    for (deal_id, account_name, partner, tier, motion, discount) in
         channel::open_partner_discounts(db).await?
     {
-        let limit = Tier::parse(&tier).map_or(100.0, |t| settings.discount_limit(t));
+        let (Some(tier), Some(motion)) = (Tier::parse(&tier), Motion::parse(&motion)) else {
+            continue;
+        };
+        let limit = settings.discount_limit(tier, motion);
         if discount > limit {
             signals.push(DealSignal {
                 kind: SignalKind::DiscountAboveBand,
                 deal_id: Some(deal_id),
                 account_name,
                 partner_name: partner,
-                detail: format!("Requests {discount:.0}% against a {tier} band of {limit:.0}%."),
+                detail: format!(
+                    "Requests {discount:.0}% against the {} {} band of {limit:.0}%.",
+                    tier.label(),
+                    motion.label().to_lowercase()
+                ),
             });
         }
     }

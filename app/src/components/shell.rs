@@ -76,6 +76,20 @@ pub fn AppShell(children: Children) -> impl IntoView {
             }
         })
     };
+    // A session from a link to one module: say so, and offer the full sign-in.
+    let limited = move || {
+        let scope = session.user.get()?.ok()??.scope?;
+        let sign_in = format!(
+            "/login?next={}",
+            super::load::encode_query_value(&location.pathname.get())
+        );
+        Some(view! {
+            <p class="limited" role="note">
+                "Opened from your email link: only " <a href=scope>"this module"</a>
+                " is open. " <a href=sign_in>"Sign in"</a> " for the whole portal."
+            </p>
+        })
+    };
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -100,6 +114,7 @@ pub fn AppShell(children: Children) -> impl IntoView {
         <noscript>
             <style>".main-nav { display: block; } .menu-toggle { display: none; }"</style>
         </noscript>
+        <Transition fallback=|| ()>{limited}</Transition>
         <main id="main" tabindex="-1">{children()}</main>
     }
 }

@@ -164,6 +164,7 @@ fn SettingsEditor(form: SettingsForm) -> impl IntoView {
     let discount_silver = field(&form.discount_silver);
     let discount_gold = field(&form.discount_gold);
     let discount_platinum = field(&form.discount_platinum);
+    let motion_bands = field(&form.motion_bands);
     let saved = move || save.value().get().is_some_and(|r| r.is_ok());
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -182,6 +183,7 @@ fn SettingsEditor(form: SettingsForm) -> impl IntoView {
                 discount_silver: discount_silver.get_untracked(),
                 discount_gold: discount_gold.get_untracked(),
                 discount_platinum: discount_platinum.get_untracked(),
+                motion_bands: motion_bands.get_untracked(),
             },
         });
     };
@@ -212,8 +214,14 @@ fn SettingsEditor(form: SettingsForm) -> impl IntoView {
                 <Field label="Silver" name="discount_silver" value=discount_silver error prefix=p/>
                 <Field label="Gold" name="discount_gold" value=discount_gold error prefix=p/>
                 <Field label="Platinum" name="discount_platinum" value=discount_platinum error prefix=p/>
+                <div class="field">
+                    <label for="settings-motion_bands">"Bands for one motion (one per line)"</label>
+                    <p class="hint">"E.g. \"Gold, Marketplace: 15\". A motion without a line uses the tier's band."</p>
+                    <textarea id="settings-motion_bands" rows="3" bind:value=motion_bands></textarea>
+                    <p class="field-error" aria-live="polite">{field_signal(error, "motion_bands")}</p>
+                </div>
             </fieldset>
-            <FormError error fields=&["protection_days", "approval_sla_hours", "appeal_window_days", "max_extensions", "extension_days", "extension_activity_days", "extension_request_window_days", "inactivity_days", "renewal_lead_days", "discount_registered", "discount_silver", "discount_gold", "discount_platinum"]/>
+            <FormError error fields=&["protection_days", "approval_sla_hours", "appeal_window_days", "max_extensions", "extension_days", "extension_activity_days", "extension_request_window_days", "inactivity_days", "renewal_lead_days", "discount_registered", "discount_silver", "discount_gold", "discount_platinum", "motion_bands"]/>
             {move || if is_admin() {
                 view! { <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save rules"</button> }.into_any()
             } else {

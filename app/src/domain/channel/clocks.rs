@@ -1,5 +1,6 @@
 //! Program settings and the clocks of a deal: protection windows and extensions, the
 //! approval SLA, the appeal window, inactivity and renewal confirmation. Time is passed in.
+use super::deals::Motion;
 use crate::domain::validation::FieldError;
 use serde::{Deserialize, Serialize};
 
@@ -32,17 +33,31 @@ pub struct ProgramSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscountBand {
     pub tier: crate::domain::identity::Tier,
+    /// The motion this band is for; `None`: the tier's band for every other motion.
+    #[serde(default)]
+    pub motion: Option<Motion>,
     pub max_discount_pct: f64,
 }
 
 impl ProgramSettings {
-    /// The discount a tier may request before it is flagged (the highest band if unset).
-    pub fn discount_limit(&self, tier: crate::domain::identity::Tier) -> f64 {
+    /// The discount a tier may request on a motion before it is flagged: the band for that
+    /// tier and motion, else the tier's band, else no limit.
+    pub fn discount_limit(&self, tier: crate::domain::identity::Tier, motion: Motion) -> f64 {
+        let band = |wanted: Option<Motion>| {
+            self.discount_bands
+                .iter()
+                .find(|band| band.tier == tier && band.motion == wanted)
+                .map(|band| band.max_discount_pct)
+        };
+        band(Some(motion)).or_else(|| band(None)).unwrap_or(100.0)
+    }
+
+    /// The tier's band for motions without one of their own.
+    pub fn tier_discount_limit(&self, tier: crate::domain::identity::Tier) -> f64 {
         self.discount_bands
             .iter()
-            .find(|band| band.tier == tier)
-            .map(|band| band.max_discount_pct)
-            .unwrap_or(100.0)
+            .find(|band| band.tier == tier && band.motion.is_none())
+            .map_or(100.0, |band| band.max_discount_pct)
     }
 }
 
@@ -61,18 +76,22 @@ impl Default for ProgramSettings {
             discount_bands: vec![
                 DiscountBand {
                     tier: crate::domain::identity::Tier::Registered,
+                    motion: None,
                     max_discount_pct: 10.0,
                 },
                 DiscountBand {
                     tier: crate::domain::identity::Tier::Silver,
+                    motion: None,
                     max_discount_pct: 15.0,
                 },
                 DiscountBand {
                     tier: crate::domain::identity::Tier::Gold,
+                    motion: None,
                     max_discount_pct: 20.0,
                 },
                 DiscountBand {
                     tier: crate::domain::identity::Tier::Platinum,
+                    motion: None,
                     max_discount_pct: 25.0,
                 },
             ],
@@ -213,13 +232,15 @@ pub struct SettingsForm {
     pub discount_silver: String,
     pub discount_gold: String,
     pub discount_platinum: String,
+    /// Bands for one tier and motion, one per line: "Gold, Marketplace: 15".
+    pub motion_bands: String,
 }
 
 impl SettingsForm {
     /// The form filled in with the current settings.
     pub fn from_settings(settings: &ProgramSettings) -> SettingsForm {
         use crate::domain::identity::Tier;
-        let band = |tier| format!("{}", settings.discount_limit(tier));
+        let band = |tier| format!("{}", settings.tier_discount_limit(tier));
         SettingsForm {
             protection_days: settings.protection_days.to_string(),
             approval_sla_hours: settings.approval_sla_hours.to_string(),
@@ -234,6 +255,16 @@ impl SettingsForm {
             discount_silver: band(Tier::Silver),
             discount_gold: band(Tier::Gold),
             discount_platinum: band(Tier::Platinum),
+            motion_bands: settings
+                .discount_bands
+                .iter()
+                .filter_map(|b| {
+                    b.motion.map(|m| {
+                        format!("{}, {}: {}", b.tier.label(), m.label(), b.max_discount_pct)
+                    })
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
     }
 
@@ -275,20 +306,18 @@ impl SettingsForm {
             (Tier::Gold, &self.discount_gold, "discount_gold"),
             (Tier::Platinum, &self.discount_platinum, "discount_platinum"),
         ] {
-            match text
-                .trim()
-                .trim_end_matches('%')
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|pct| (0.0..=100.0).contains(pct))
-            {
+            match super::deals::parse_percent(text) {
                 Some(max_discount_pct) => settings.discount_bands.push(DiscountBand {
                     tier,
+                    motion: None,
                     max_discount_pct,
                 }),
                 None => problems.push(FieldError::new(field, "Enter a percentage from 0 to 100.")),
             }
+        }
+        match parse_motion_bands(&self.motion_bands) {
+            Ok(bands) => settings.discount_bands.extend(bands),
+            Err(problem) => problems.push(problem),
         }
         // Range checks only for numbers that parsed, so each field gets one message.
         let unparsed: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
@@ -304,6 +333,58 @@ impl SettingsForm {
             Err(problems)
         }
     }
+}
+
+/// Parses "Tier, Motion: percent" lines (labels or codes, any case); blank lines are
+/// skipped. The first bad line is named.
+fn parse_motion_bands(text: &str) -> Result<Vec<DiscountBand>, FieldError> {
+    use crate::domain::identity::Tier;
+    let find = |name: &str| name.trim().to_lowercase();
+    let mut bands: Vec<DiscountBand> = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let problem = || {
+            FieldError::new(
+                "motion_bands",
+                format!(
+                    "Line {}: write it as \"Gold, Marketplace: 15\" (a tier, a partner motion, a percentage).",
+                    number + 1
+                ),
+            )
+        };
+        let (who, pct) = line.split_once(':').ok_or_else(problem)?;
+        let (tier, motion) = who.split_once(',').ok_or_else(problem)?;
+        let tier = Tier::ALL
+            .iter()
+            .find(|t| find(t.label()) == find(tier) || t.as_str() == find(tier))
+            .ok_or_else(problem)?;
+        let motion = Motion::ALL
+            .iter()
+            .filter(|m| **m != Motion::Direct)
+            .find(|m| find(m.label()) == find(motion) || m.as_str() == find(motion))
+            .ok_or_else(problem)?;
+        let pct = super::deals::parse_percent(pct).ok_or_else(problem)?;
+        if bands
+            .iter()
+            .any(|b| b.tier == *tier && b.motion == Some(*motion))
+        {
+            return Err(FieldError::new(
+                "motion_bands",
+                format!(
+                    "Line {}: that tier and motion already have a band.",
+                    number + 1
+                ),
+            ));
+        }
+        bands.push(DiscountBand {
+            tier: *tier,
+            motion: Some(*motion),
+            max_discount_pct: pct,
+        });
+    }
+    Ok(bands)
 }
 
 /// Where a registration stands against its approval SLA.
@@ -395,7 +476,7 @@ mod tests {
         let parsed = tuned.parse().unwrap();
         assert_eq!(parsed.protection_days, 120);
         assert_eq!(
-            parsed.discount_limit(crate::domain::identity::Tier::Silver),
+            parsed.tier_discount_limit(crate::domain::identity::Tier::Silver),
             17.5
         );
     }
@@ -443,16 +524,50 @@ mod tests {
     }
 
     #[test]
-    fn discount_limits_follow_the_tier_bands() {
+    fn discount_limits_follow_the_tier_and_motion_bands() {
         use crate::domain::identity::Tier;
         let settings = ProgramSettings::default();
-        assert_eq!(settings.discount_limit(Tier::Registered), 10.0);
-        assert_eq!(settings.discount_limit(Tier::Platinum), 25.0);
+        assert_eq!(
+            settings.discount_limit(Tier::Registered, Motion::Resale),
+            10.0
+        );
+        assert_eq!(
+            settings.discount_limit(Tier::Platinum, Motion::Referral),
+            25.0
+        );
         let none = ProgramSettings {
             discount_bands: vec![],
             ..ProgramSettings::default()
         };
-        assert_eq!(none.discount_limit(Tier::Gold), 100.0);
+        assert_eq!(none.discount_limit(Tier::Gold, Motion::Resale), 100.0);
+        // A band for one motion wins over the tier's band; other motions keep the tier's.
+        let mut form = SettingsForm::from_settings(&settings);
+        form.motion_bands = "Gold, Marketplace: 12\n\nsilver, referral: 5 %".into();
+        let tuned = form.parse().unwrap();
+        assert_eq!(tuned.discount_limit(Tier::Gold, Motion::Marketplace), 12.0);
+        assert_eq!(tuned.discount_limit(Tier::Gold, Motion::Resale), 20.0);
+        assert_eq!(tuned.discount_limit(Tier::Silver, Motion::Referral), 5.0);
+        assert_eq!(tuned.tier_discount_limit(Tier::Gold), 20.0);
+        // The form shows the motion bands again, and parsing that gives the same settings.
+        let shown = SettingsForm::from_settings(&tuned);
+        assert_eq!(
+            shown.motion_bands,
+            "Gold, Marketplace: 12\nSilver, Referral: 5"
+        );
+        assert_eq!(shown.parse().unwrap(), tuned);
+        for bad in [
+            "Gold Marketplace 12",
+            "Diamond, Resale: 10",
+            "Gold, Direct: 10",
+            "Gold, Resale: 120",
+            "Gold, Resale: 10\nGold, resale: 12",
+        ] {
+            let mut form = SettingsForm::from_settings(&settings);
+            form.motion_bands = bad.into();
+            let problems = form.parse().unwrap_err();
+            assert_eq!(problems.len(), 1, "{bad}");
+            assert_eq!(problems[0].field, "motion_bands");
+        }
     }
 
     #[test]

@@ -222,11 +222,17 @@ pub fn parse_discount(text: &str) -> Option<f64> {
     if text.is_empty() {
         return Some(0.0);
     }
-    text.trim_end_matches('%')
+    parse_percent(text)
+}
+
+/// A percentage from 0 to 100 as typed ("15", "17.5 %").
+pub fn parse_percent(text: &str) -> Option<f64> {
+    text.trim()
+        .trim_end_matches('%')
         .trim()
         .parse::<f64>()
         .ok()
-        .filter(|d| (0.0..=100.0).contains(d))
+        .filter(|pct| (0.0..=100.0).contains(pct))
 }
 
 /// A date typed as YYYY-MM-DD, as UTC midnight in milliseconds.

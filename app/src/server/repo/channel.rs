@@ -173,7 +173,8 @@ pub async fn insert_account(
 type ClaimRow = (i64, Option<i64>, String, String, Option<i64>, Option<i64>);
 
 /// The claims on an account that the conflict engine weighs.
-pub async fn claims(db: &Db, account_id: i64) -> Result<Vec<Claim>, sqlx::Error> {
+/// `now` decides which pending rivals hold a valid certificate (the tie-break).
+pub async fn claims(db: &Db, account_id: i64, now: i64) -> Result<Vec<Claim>, sqlx::Error> {
     let party = |org: Option<i64>| org.map_or(Party::Direct, Party::Partner);
     let rows: Vec<ClaimRow> = sqlx::query_as(
         "SELECT id, partner_org_id, registration_status, stage, submitted_at, protected_until FROM deals WHERE account_id = $1",
@@ -197,6 +198,7 @@ pub async fn claims(db: &Db, account_id: i64) -> Result<Vec<Claim>, sqlx::Error>
                             deal_id,
                             party: party(org),
                             submitted_at: submitted_at.unwrap_or(0),
+                            // Filled in below, for partner claims.
                             certified: false,
                         })
                     }
@@ -208,6 +210,18 @@ pub async fn claims(db: &Db, account_id: i64) -> Result<Vec<Claim>, sqlx::Error>
             },
         )
         .collect();
+    for claim in &mut claims {
+        if let Claim::Pending {
+            party: Party::Partner(org),
+            certified,
+            ..
+        } = claim
+        {
+            *certified = !crate::server::repo::certifications::held_by_org(db, *org, now)
+                .await?
+                .is_empty();
+        }
+    }
     let incumbent: Option<(Option<i64>,)> =
         sqlx::query_as("SELECT incumbent_org_id FROM accounts WHERE id = $1")
             .bind(account_id)
@@ -888,13 +902,13 @@ pub async fn signal_two_open_deals(db: &Db) -> Result<Vec<SignalRow>, sqlx::Erro
     .await
 }
 
-/// Open partner deals with their tier and requested discount (basis points), to compare
-/// with the tier's band.
-pub async fn open_partner_discounts(
-    db: &Db,
-) -> Result<Vec<(i64, String, String, String, f64)>, sqlx::Error> {
+/// Open partner deals: (deal, customer, partner, tier, motion, requested discount %), to
+/// compare with the tier's and motion's band.
+pub type DiscountRow = (i64, String, String, String, String, f64);
+
+pub async fn open_partner_discounts(db: &Db) -> Result<Vec<DiscountRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT d.id, a.name, o.name, o.tier, d.requested_discount_pct FROM deals d JOIN accounts a ON a.id = d.account_id \
+        "SELECT d.id, a.name, o.name, o.tier, d.motion, d.requested_discount_pct FROM deals d JOIN accounts a ON a.id = d.account_id \
          JOIN partner_orgs o ON o.id = d.partner_org_id WHERE {OPEN_DEAL} ORDER BY d.requested_discount_pct DESC"
     ))
     .fetch_all(&db.read)
