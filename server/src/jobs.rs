@@ -151,6 +151,8 @@ async fn channel_clocks(state: AppState, mut stop: watch::Receiver<bool>) {
 pub struct CertificationRun {
     pub issued: Vec<i64>,
     pub expired: Vec<i64>,
+    /// Certificates whose holder was just reminded of the expiry (30 or 7 days ahead).
+    pub reminded: Vec<i64>,
 }
 
 /// Issues certificates learners have earned (a completion the request path did not get to
@@ -158,14 +160,50 @@ pub struct CertificationRun {
 /// Issues are keyed on the earning instant and expiries on a recorded-at column, so a run
 /// that comes late catches up, and a second run (or another instance) changes nothing.
 pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRun, sqlx::Error> {
-    use app::server::repo::certifications;
+    use app::server::repo::certifications::{self, ExpiryLead};
     let definitions = certifications::certifications(&state.db).await?;
     let mut run = CertificationRun::default();
     for user_id in certifications::learners_with_certification_progress(&state.db).await? {
         run.issued
             .extend(certifications::issue_earned(&state.db, &definitions, user_id).await?);
     }
-    run.expired = certifications::record_expiries(&state.db, state.clock.now_ms()).await?;
+    let now = state.clock.now_ms();
+    run.expired = certifications::record_expiries(&state.db, now).await?;
+    // The 7-day reminder first: it also settles the 30-day one, so a late run sends one.
+    for lead in [ExpiryLead::SevenDays, ExpiryLead::ThirtyDays] {
+        let until = now + lead.days() * DAY_MS;
+        for (certificate_id, user_id, email, name, certification, certification_id, expires_at) in
+            certifications::expiry_reminders_due(&state.db, now, until, lead).await?
+        {
+            // Straight into the certification's first path, to recertify.
+            let place = definitions
+                .iter()
+                .find(|d| d.id == certification_id)
+                .and_then(|d| d.path_ids.first())
+                .map(|path| format!("/learn/{path}"));
+            let link = match &place {
+                Some(place) => app::server::links::place_link(state, user_id, place).await?,
+                None => format!("{}/certificates", state.settings.public_base_url),
+            };
+            let date = app::domain::channel::explain::protection_date(expires_at);
+            let notice = Notice {
+                to: email,
+                subject: format!("Your {certification} certificate expires {date}"),
+                body: format!(
+                    "Hello {name},\n\nYour {certification} certificate expires on {date}. Recertify \
+                     before then to keep it, and the rights it gives your organisation:\n\n{link}\n"
+                ),
+            };
+            if certifications::flag_expiry_reminder(&state.db, certificate_id, lead, &notice, now)
+                .await?
+            {
+                run.reminded.push(certificate_id);
+            }
+        }
+    }
+    if !run.reminded.is_empty() {
+        state.mailer.wake();
+    }
     Ok(run)
 }
 
@@ -178,6 +216,7 @@ async fn certification_clock(state: AppState, mut stop: watch::Receiver<bool>) {
             Ok(run) => tracing::info!(
                 issued = run.issued.len(),
                 expired = run.expired.len(),
+                reminded = run.reminded.len(),
                 "certification clock ran"
             ),
             Err(error) => tracing::error!(%error, "certification clock failed"),

@@ -381,7 +381,77 @@ async fn revoking_the_last_technical_certificate_blocks_implementation_deals(bac
     server.stop().await;
 }
 
+/// Reminder emails about Grace's sales certificate: (subject, body).
+async fn grace_reminders(server: &TestServer) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT subject, body_text FROM email_outbox WHERE to_address = $1 \
+         AND subject LIKE 'Your Lumen Certified Sales Professional certificate expires%' ORDER BY id",
+    )
+    .bind(GRACE)
+    .fetch_all(&server.server.state.db.read)
+    .await
+    .unwrap()
+}
+
+async fn holders_are_reminded_30_and_7_days_before_expiry_once_each(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let grace = sign_in(&server, GRACE).await;
+    complete_sales_path(&server, GRACE).await;
+    let certificate = mine(&grace, &server).await.remove(0);
+    let expires = certificate.expires_at;
+    state
+        .clock
+        .advance(expires - 31 * DAY_MS - state.clock.now_ms());
+    server::jobs::run_certification_clock(state).await.unwrap();
+    assert!(grace_reminders(&server).await.is_empty(), "too early");
+
+    // 25 days before: two instances at once, then a third run: one email.
+    state.clock.advance(6 * DAY_MS);
+    let (first, second) = tokio::join!(
+        server::jobs::run_certification_clock(state),
+        server::jobs::run_certification_clock(state)
+    );
+    assert_eq!(
+        first.unwrap().reminded.len() + second.unwrap().reminded.len(),
+        1
+    );
+    server::jobs::run_certification_clock(state).await.unwrap();
+    assert_eq!(grace_reminders(&server).await.len(), 1);
+
+    // 5 days before: the 7-day reminder, once, with a link straight into the sales path.
+    state.clock.advance(20 * DAY_MS);
+    server::jobs::run_certification_clock(state).await.unwrap();
+    server::jobs::run_certification_clock(state).await.unwrap();
+    let reminders = grace_reminders(&server).await;
+    assert_eq!(reminders.len(), 2);
+    assert!(
+        reminders[1].1.contains("/auth/magic?token="),
+        "{}",
+        reminders[1].1
+    );
+    server.stop().await;
+}
+
+async fn a_late_run_sends_one_expiry_reminder_not_two(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let grace = sign_in(&server, GRACE).await;
+    complete_sales_path(&server, GRACE).await;
+    let expires = mine(&grace, &server).await[0].expires_at;
+    // The job did not run for weeks: now only 5 days are left.
+    state
+        .clock
+        .advance(expires - 5 * DAY_MS - state.clock.now_ms());
+    server::jobs::run_certification_clock(state).await.unwrap();
+    server::jobs::run_certification_clock(state).await.unwrap();
+    assert_eq!(grace_reminders(&server).await.len(), 1);
+    server.stop().await;
+}
+
 both_backends!(
+    holders_are_reminded_30_and_7_days_before_expiry_once_each,
+    a_late_run_sends_one_expiry_reminder_not_two,
     revoking_the_last_technical_certificate_blocks_implementation_deals,
     a_certificate_is_issued_recertified_in_its_window_and_expires_once,
     the_public_page_verifies_credentials_and_revocation_shows_at_once,

@@ -113,5 +113,21 @@ pub async fn seed(db: &Db, path_ids: &[i64], now: i64) -> Result<(), sqlx::Error
     }
     // The expired ones are history: record their expiry as the job would have.
     certifications::record_expiries(db, now).await?;
+    // So are the reminders of certificates already close to their end: a fresh demo does
+    // not start by emailing their holders.
+    sqlx::query(
+        "UPDATE certificates SET expiry_30_reminded_at = $1 WHERE expires_at > $1 AND expires_at <= $2",
+    )
+    .bind(now)
+    .bind(now + 30 * DAY_MS)
+    .execute(&db.write)
+    .await?;
+    sqlx::query(
+        "UPDATE certificates SET expiry_7_reminded_at = $1 WHERE expires_at > $1 AND expires_at <= $2",
+    )
+    .bind(now)
+    .bind(now + 7 * DAY_MS)
+    .execute(&db.write)
+    .await?;
     Ok(())
 }

@@ -373,3 +373,82 @@ pub async fn rights_of_org(db: &Db, org_id: i64, now: i64) -> Result<Rights, sql
     let held = held_by_org(db, org_id, now).await?;
     Ok(rights_of(&rules, &held))
 }
+
+/// A certificate due an expiry reminder: (certificate, holder's user id, email, name,
+/// certification name, certification id, expires at).
+pub type ReminderRow = (i64, i64, String, String, String, i64, i64);
+
+/// Valid certificates ending in `(now, until]` whose holder has not had the reminder kept in
+/// `column` (the 30-day or the 7-day one).
+pub async fn expiry_reminders_due(
+    db: &Db,
+    now: i64,
+    until: i64,
+    lead: ExpiryLead,
+) -> Result<Vec<ReminderRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT c.id, u.id, u.email, u.display_name, k.name, k.id, c.expires_at FROM certificates c \
+         JOIN users u ON u.id = c.user_id JOIN certifications k ON k.id = c.certification_id \
+         WHERE c.revoked_at IS NULL AND c.expires_at > $1 AND c.expires_at <= $2 AND c.{} IS NULL \
+         AND u.disabled_at IS NULL ORDER BY c.expires_at",
+        lead.column()
+    ))
+    .bind(now)
+    .bind(until)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Which expiry reminder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryLead {
+    ThirtyDays,
+    SevenDays,
+}
+
+impl ExpiryLead {
+    pub fn days(self) -> i64 {
+        match self {
+            ExpiryLead::ThirtyDays => 30,
+            ExpiryLead::SevenDays => 7,
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            ExpiryLead::ThirtyDays => "expiry_30_reminded_at",
+            ExpiryLead::SevenDays => "expiry_7_reminded_at",
+        }
+    }
+}
+
+/// Marks a reminder sent and queues its email, once. The 7-day reminder also settles the
+/// 30-day one, so a job that runs late sends one email, not two.
+pub async fn flag_expiry_reminder(
+    db: &Db,
+    certificate_id: i64,
+    lead: ExpiryLead,
+    notice: &crate::server::repo::channel::Notice,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let also = match lead {
+        ExpiryLead::SevenDays => ", expiry_30_reminded_at = COALESCE(expiry_30_reminded_at, $1)",
+        ExpiryLead::ThirtyDays => "",
+    };
+    let mut tx = db.write.begin().await?;
+    let changed = sqlx::query(&format!(
+        "UPDATE certificates SET {column} = $1{also} WHERE id = $2 AND {column} IS NULL",
+        column = lead.column()
+    ))
+    .bind(now)
+    .bind(certificate_id)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    crate::server::repo::outbox::enqueue(&mut *tx, &notice.to, &notice.subject, &notice.body, now)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
