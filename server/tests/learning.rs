@@ -290,6 +290,32 @@ async fn a_learner_completes_a_path_step_by_step(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(none, 0, "refused answers change nothing");
+    // A certification requires this path: finishing it issues the certificate at once.
+    app::server::repo::certifications::insert_certification(
+        db,
+        &app::server::repo::certifications::NewCertification {
+            name: "Path test certification",
+            description: "",
+            job_role: None,
+            validity_months: 12,
+            recert_window_days: 60,
+            path_ids: &[path],
+        },
+        server.server.state.clock.now_ms(),
+    )
+    .await
+    .unwrap();
+    let certificates = || async {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM certificates c JOIN certifications k ON k.id = c.certification_id \
+             WHERE k.name = 'Path test certification'",
+        )
+        .fetch_one(&db.read)
+        .await
+        .unwrap();
+        n
+    };
+    assert_eq!(certificates().await, 0);
     let (_, done) = step_call(
         &learner,
         &server,
@@ -305,6 +331,7 @@ async fn a_learner_completes_a_path_step_by_step(backend: Backend) {
         .unwrap()
         .path_completed_at
         .expect("the path is complete");
+    assert_eq!(certificates().await, 1, "issued on completion, not later");
 
     // One completion record, stable when steps are repeated.
     let (_, again) = step_call(
@@ -315,6 +342,11 @@ async fn a_learner_completes_a_path_step_by_step(backend: Backend) {
     )
     .await;
     assert_eq!(again.unwrap().path_completed_at, Some(completed_at));
+    assert_eq!(
+        certificates().await,
+        1,
+        "repeating a step issues nothing more"
+    );
     let rows: Vec<(i64, i64)> =
         sqlx::query_as("SELECT path_id, completed_at FROM path_completions")
             .fetch_all(&db.read)

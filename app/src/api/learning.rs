@@ -143,18 +143,6 @@ pub(crate) mod imp {
             .await?
             .get(&path_id)
             .copied();
-        if completed_at.is_some() {
-            // Finishing a path may complete a certification: issue it now, not at the
-            // next run of the job.
-            let definitions =
-                crate::server::repo::certifications::certifications(&state.db).await?;
-            crate::server::repo::certifications::issue_earned(
-                &state.db,
-                &definitions,
-                learner.user_id,
-            )
-            .await?;
-        }
         let step_done = open
             .progress
             .get(&step_id)

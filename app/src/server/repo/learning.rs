@@ -246,8 +246,9 @@ pub async fn mark_done(
     record_completion_if_complete(db, user_id, step.path_id, now).await
 }
 
-/// Writes the completion record when every required step is done. Idempotent: the first
-/// completion stands. Returns the completion time if the path is complete.
+/// Writes the completion record when every required step is done, and issues any
+/// certification it completes. Idempotent: the first completion stands. Returns the
+/// completion time if the path is complete.
 pub async fn record_completion_if_complete(
     db: &Db,
     user_id: i64,
@@ -267,7 +268,7 @@ pub async fn record_completion_if_complete(
     let Some((version,)) = version else {
         return Ok(None);
     };
-    sqlx::query(
+    let recorded = sqlx::query(
         "INSERT INTO path_completions (user_id, path_id, path_version, completed_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, path_id) DO NOTHING",
     )
@@ -277,6 +278,13 @@ pub async fn record_completion_if_complete(
     .bind(now)
     .execute(&db.write)
     .await?;
+    if recorded.rows_affected() == 1 {
+        // This completion may complete a certification: issue it now rather than at the
+        // job's next run. Only here, when the completion is new, so later saves on a
+        // finished path (video positions every few seconds) do not repeat the work.
+        let definitions = super::certifications::certifications(db).await?;
+        super::certifications::issue_earned(db, &definitions, user_id).await?;
+    }
     let (completed_at,): (i64,) = sqlx::query_as(
         "SELECT completed_at FROM path_completions WHERE user_id = $1 AND path_id = $2",
     )
