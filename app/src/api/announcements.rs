@@ -43,24 +43,20 @@ pub async fn load_my_announcements() -> Result<Vec<AnnouncementView>, AppError> 
     let actor = authorize(Policy::PartnerUser).await?;
     let state = app_state()?;
     let now = state.clock.now_ms();
-    let me = announcements::recipients(&state.db)
+    let me = announcements::recipient(&state.db, actor.user.id)
         .await?
-        .into_iter()
-        .find(|r| r.user_id == actor.user.id)
         .ok_or(AppError::Forbidden)?;
-    let mut receipts = announcements::receipts_of_user(&state.db, me.user_id).await?;
+    let receipts = announcements::receipts_of_user(&state.db, me.user_id).await?;
     let mut views = Vec::new();
     for row in announcements::all(&state.db).await? {
-        let delivered = receipts.iter().any(|r| r.announcement_id == row.id);
-        let targeted = row.audience().is_some_and(|audience| me.is_in(&audience));
-        if !delivered && !targeted {
-            continue;
-        }
-        if !delivered {
-            announcements::deliver(&state.db, row.id, me.user_id, now).await?;
-            receipts = announcements::receipts_of_user(&state.db, me.user_id).await?;
-        }
         let receipt = receipts.iter().find(|r| r.announcement_id == row.id);
+        if receipt.is_none() {
+            if !row.audience().is_some_and(|audience| me.is_in(&audience)) {
+                continue;
+            }
+            // Delivered just now: nothing is opened or acknowledged yet.
+            announcements::deliver(&state.db, row.id, me.user_id, now).await?;
+        }
         views.push(AnnouncementView {
             announcement_id: row.id,
             body_html: render_markdown(&row.body_markdown),

@@ -55,14 +55,25 @@ impl Recipient {
     }
 }
 
+const RECIPIENT_SELECT: &str =
+    "SELECT u.id AS user_id, u.display_name AS name, u.email, o.name AS org_name, \
+    o.partner_type, o.tier, u.job_role FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id \
+    WHERE u.role = 'partner_user' AND u.disabled_at IS NULL";
+
 pub async fn recipients(db: &Db) -> Result<Vec<Recipient>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT u.id AS user_id, u.display_name AS name, u.email, o.name AS org_name, o.partner_type, o.tier, u.job_role \
-         FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id \
-         WHERE u.role = 'partner_user' AND u.disabled_at IS NULL ORDER BY o.name, u.display_name",
-    )
+    sqlx::query_as(&format!(
+        "{RECIPIENT_SELECT} ORDER BY o.name, u.display_name"
+    ))
     .fetch_all(&db.read)
     .await
+}
+
+/// One partner user, as a recipient.
+pub async fn recipient(db: &Db, user_id: i64) -> Result<Option<Recipient>, sqlx::Error> {
+    sqlx::query_as(&format!("{RECIPIENT_SELECT} AND u.id = $1"))
+        .bind(user_id)
+        .fetch_optional(&db.read)
+        .await
 }
 
 /// Publishes an announcement and delivers it to `recipients` in one transaction.

@@ -180,11 +180,16 @@ pub async fn issue_earned(
     Ok(issued)
 }
 
-/// Users with a completion of any certification's path: whom the issuing job looks at.
+/// Users with a completion of a certification's path that no certificate of theirs covers
+/// yet (none issued at or after it): whom the issuing job looks at. Everyone already
+/// certified for their completions is skipped, so the job stays small as learners grow.
 pub async fn learners_with_certification_progress(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
     let rows: Vec<(i64,)> = sqlx::query_as(
         "SELECT DISTINCT pc.user_id FROM path_completions pc \
-         JOIN certification_paths cp ON cp.path_id = pc.path_id ORDER BY pc.user_id",
+         JOIN certification_paths cp ON cp.path_id = pc.path_id \
+         WHERE NOT EXISTS (SELECT 1 FROM certificates c WHERE c.user_id = pc.user_id \
+         AND c.certification_id = cp.certification_id AND c.issued_at >= pc.completed_at) \
+         ORDER BY pc.user_id",
     )
     .fetch_all(&db.read)
     .await?;
