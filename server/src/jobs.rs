@@ -1,6 +1,7 @@
 //! Background work: email delivery, deal clocks and housekeeping. Each job is safe to run late, twice,
 //! or in several instances at once (see the claims in `repo::outbox`).
-use app::server::repo::channel::{self, ChannelError, Notice};
+use app::server::repo::channel::{self, ChannelError};
+use app::server::repo::outbox::Notice;
 use app::server::repo::{magic_links, rate_limits, users};
 use app::server::AppState;
 use std::time::Duration;

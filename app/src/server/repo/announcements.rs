@@ -3,6 +3,7 @@
 use crate::domain::announcements::ValidAnnouncement;
 use crate::domain::learning::Audience;
 use crate::server::db::Db;
+use crate::server::repo::outbox::{send_once, Notice};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AnnouncementRow {
@@ -212,24 +213,21 @@ pub async fn flag_reminded(
     db: &Db,
     announcement_id: i64,
     user_id: i64,
-    notice: &crate::server::repo::channel::Notice,
+    notice: &Notice,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.write.begin().await?;
-    let changed = sqlx::query(
-        "UPDATE announcement_receipts SET reminded_at = $1 WHERE announcement_id = $2 AND user_id = $3 \
-         AND reminded_at IS NULL AND acknowledged_at IS NULL",
+    send_once(
+        db,
+        sqlx::query(
+            "UPDATE announcement_receipts SET reminded_at = $1 WHERE announcement_id = $2 AND user_id = $3 \
+             AND reminded_at IS NULL AND acknowledged_at IS NULL",
+        )
+        .bind(now)
+        .bind(announcement_id)
+        .bind(user_id),
+        None,
+        std::slice::from_ref(notice),
+        now,
     )
-    .bind(now)
-    .bind(announcement_id)
-    .bind(user_id)
-    .execute(&mut *tx)
-    .await?;
-    if changed.rows_affected() != 1 {
-        return Ok(false);
-    }
-    crate::server::repo::outbox::enqueue(&mut *tx, &notice.to, &notice.subject, &notice.body, now)
-        .await?;
-    tx.commit().await?;
-    Ok(true)
+    .await
 }

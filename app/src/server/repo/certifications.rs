@@ -3,6 +3,7 @@
 use crate::domain::certification::{earned_at, expiry_after, should_issue};
 use crate::domain::channel::eligibility::{rights_of, Right, RightRule, Rights};
 use crate::server::db::Db;
+use crate::server::repo::outbox::{send_once, Notice};
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
@@ -433,27 +434,23 @@ pub async fn flag_expiry_reminder(
     db: &Db,
     certificate_id: i64,
     lead: ExpiryLead,
-    notice: &crate::server::repo::channel::Notice,
+    notice: &Notice,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let also = match lead {
         ExpiryLead::SevenDays => ", expiry_30_reminded_at = COALESCE(expiry_30_reminded_at, $1)",
         ExpiryLead::ThirtyDays => "",
     };
-    let mut tx = db.write.begin().await?;
-    let changed = sqlx::query(&format!(
+    let flag = format!(
         "UPDATE certificates SET {column} = $1{also} WHERE id = $2 AND {column} IS NULL",
         column = lead.column()
-    ))
-    .bind(now)
-    .bind(certificate_id)
-    .execute(&mut *tx)
-    .await?;
-    if changed.rows_affected() != 1 {
-        return Ok(false);
-    }
-    crate::server::repo::outbox::enqueue(&mut *tx, &notice.to, &notice.subject, &notice.body, now)
-        .await?;
-    tx.commit().await?;
-    Ok(true)
+    );
+    send_once(
+        db,
+        sqlx::query(&flag).bind(now).bind(certificate_id),
+        None,
+        std::slice::from_ref(notice),
+        now,
+    )
+    .await
 }

@@ -7,6 +7,10 @@ use crate::domain::channel::matching::{name_keys, normalize_company, similarity}
 use crate::domain::channel::regions::region_for_country;
 use crate::domain::channel::updates::DealFields;
 use crate::server::db::Db;
+use crate::server::repo::outbox::send_once;
+pub use crate::server::repo::outbox::Notice;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 use sqlx::{Any, Transaction};
 
 #[derive(Debug, thiserror::Error)]
@@ -246,11 +250,8 @@ pub struct Event<'a> {
     pub rationale: &'a str,
 }
 
-/// Appends one audit row.
-pub async fn record_event(
-    tx: &mut Transaction<'_, Any>,
-    event: &Event<'_>,
-) -> Result<(), sqlx::Error> {
+/// The INSERT of one audit row.
+fn event_insert<'q>(event: &Event<'q>) -> Query<'q, Any, AnyArguments<'q>> {
     sqlx::query(
         "INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value, rationale) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -262,8 +263,14 @@ pub async fn record_event(
     .bind(event.from)
     .bind(event.to)
     .bind(event.rationale)
-    .execute(&mut **tx)
-    .await?;
+}
+
+/// Appends one audit row.
+pub async fn record_event(
+    tx: &mut Transaction<'_, Any>,
+    event: &Event<'_>,
+) -> Result<(), sqlx::Error> {
+    event_insert(event).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -1092,13 +1099,6 @@ fn iso_instant(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// An email a job queues in the same transaction as the work it reports.
-pub struct Notice {
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-}
-
 /// A deal a clock job looks at, with its owner's email address.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ClockCandidate {
@@ -1206,28 +1206,14 @@ async fn flag_once(
     event: &Event<'_>,
     notices: &[Notice],
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.write.begin().await?;
-    let changed = sqlx::query(flag_sql)
-        .bind(event.at)
-        .bind(event.deal_id)
-        .execute(&mut *tx)
-        .await?;
-    if changed.rows_affected() != 1 {
-        return Ok(false);
-    }
-    record_event(&mut tx, event).await?;
-    for notice in notices {
-        crate::server::repo::outbox::enqueue(
-            &mut *tx,
-            &notice.to,
-            &notice.subject,
-            &notice.body,
-            event.at,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(true)
+    send_once(
+        db,
+        sqlx::query(flag_sql).bind(event.at).bind(event.deal_id),
+        Some(event_insert(event)),
+        notices,
+        event.at,
+    )
+    .await
 }
 
 /// An account whose renewal is coming up, with who owns it and whether that is confirmed.

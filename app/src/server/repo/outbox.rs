@@ -1,5 +1,41 @@
 use crate::model::OutboxEmail;
 use crate::server::db::Db;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::Any;
+
+/// An email queued in the same transaction as the work it reports.
+pub struct Notice {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Sends the notices of a piece of work exactly once. `flag` is a conditional UPDATE that
+/// changes one row only the first time (e.g. `SET reminded_at = $1 ... AND reminded_at IS
+/// NULL`); if it did, `also` (an audit row, say) runs and the notices are queued, all in one
+/// transaction. A second run, or another instance, finds the flag set and sends nothing.
+/// Returns whether this call did the work.
+pub async fn send_once<'q>(
+    db: &Db,
+    flag: Query<'q, Any, AnyArguments<'q>>,
+    also: Option<Query<'q, Any, AnyArguments<'q>>>,
+    notices: &[Notice],
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    if flag.execute(&mut *tx).await?.rows_affected() != 1 {
+        return Ok(false);
+    }
+    if let Some(also) = also {
+        also.execute(&mut *tx).await?;
+    }
+    for notice in notices {
+        enqueue(&mut *tx, &notice.to, &notice.subject, &notice.body, now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
 
 /// Queues an email. Takes a pool or a transaction, so a job can queue its message in the
 /// same transaction that marks the work done (and so sends it exactly once).
