@@ -13,22 +13,13 @@ use app::error::AppError;
 use app::model::{
     AttemptView, CatalogEntry, PlayerData, QuizStatistics, StepBody, StepDone, SubmitResult,
 };
-use common::{call, invoke, reply, sign_in, start_quiz, Backend, ServerFn, TestServer};
+use common::{call, invoke, path_id, reply, sign_in, start_quiz, Backend, ServerFn, TestServer};
 
 const SALES: &str = "nora@northwind.example";
 const OTHER_SALES: &str = "ben@bluefin.example";
 const SUPPORT: &str = "ines@northwind.example";
 const TECHNICAL: &str = "tomas@northwind.example";
 const MANAGER: &str = "marco@lumen.example";
-
-async fn path_id(server: &TestServer, title: &str) -> i64 {
-    let (id,): (i64,) = sqlx::query_as("SELECT id FROM learning_paths WHERE title = $1")
-        .bind(title)
-        .fetch_one(&server.server.state.db.read)
-        .await
-        .unwrap();
-    id
-}
 
 async fn player(
     client: &reqwest::Client,

@@ -8,19 +8,10 @@ use app::api::authoring::SetPathPublished;
 use app::api::channel::LoadMyPipeline;
 use app::api::learning::{LoadCatalog, LoadPlayer};
 use app::model::SessionUser;
-use common::{call, invoke, sign_in, Backend, ServerFn, TestServer};
+use common::{call, invoke, path_id, sign_in, Backend, ServerFn, TestServer};
 
 const INES: &str = "ines@northwind.example";
 const ADMIN: &str = "admin@lumen.example";
-
-async fn path_id(server: &TestServer, title: &str) -> i64 {
-    let (id,): (i64,) = sqlx::query_as("SELECT id FROM learning_paths WHERE title = $1")
-        .bind(title)
-        .fetch_one(&server.server.state.db.read)
-        .await
-        .unwrap();
-    id
-}
 
 /// Unpublishes and republishes a module, as an author fixing it would.
 async fn republish(server: &TestServer, path: i64) {

@@ -762,7 +762,7 @@ pub async fn load_pipeline(query: PipelineQuery) -> Result<crate::model::Pipelin
 #[server]
 pub async fn export_pipeline_csv(query: PipelineQuery) -> Result<String, AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::channel::csv::line;
+    use crate::domain::channel::csv::{instant, line};
     use crate::domain::channel::deals::format_money;
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::channel;
@@ -770,11 +770,6 @@ pub async fn export_pipeline_csv(query: PipelineQuery) -> Result<String, AppErro
     let state = app_state()?;
     let (filter, sort, descending, _) = pipeline_filter(&query, state.clock.now_ms())?;
     let rows = channel::pipeline(&state.db, &filter, sort, descending, 100_000, 0).await?;
-    let iso = |ms: Option<i64>| {
-        ms.and_then(chrono::DateTime::from_timestamp_millis)
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default()
-    };
     let mut csv = line(&[
         "deal_id",
         "customer",
@@ -801,8 +796,8 @@ pub async fn export_pipeline_csv(query: PipelineQuery) -> Result<String, AppErro
             row.registration_status,
             format_money(row.amount_cents),
             row.requested_discount_pct.to_string(),
-            iso(row.close_at),
-            iso(row.protected_until),
+            instant(row.close_at),
+            instant(row.protected_until),
         ]));
     }
     Ok(csv)

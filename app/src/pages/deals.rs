@@ -788,12 +788,10 @@ pub fn DealAuditPage() -> impl IntoView {
 #[component]
 fn AuditView(audit: crate::model::DealAudit) -> impl IntoView {
     use crate::components::load::encode_query_value;
-    use crate::domain::channel::csv::line;
+    use crate::domain::channel::csv::{instant, line};
     let mut csv = line(&["at", "actor", "field", "from", "to", "rationale"]);
     for e in &audit.events {
-        let at = chrono::DateTime::from_timestamp_millis(e.at)
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default();
+        let at = instant(Some(e.at));
         csv.push_str(&line(&[
             at.as_str(),
             &e.actor,

@@ -240,6 +240,16 @@ pub async fn invoke<T: serde::de::DeserializeOwned>(
 
 pub const PASSWORD: &str = app::server::seed::DEMO_PASSWORD;
 
+/// The id of a learning path, by title.
+pub async fn path_id(server: &TestServer, title: &str) -> i64 {
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM learning_paths WHERE title = $1")
+        .bind(title)
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+    id
+}
+
 pub async fn sign_in(server: &TestServer, email: &str) -> reqwest::Client {
     let client = server.client();
     let response = call(

@@ -15,6 +15,13 @@ pub fn field(value: &str) -> String {
     }
 }
 
+/// An instant as exports and the audit trail write it: RFC 3339 in UTC; empty for none.
+pub fn instant(ms: Option<i64>) -> String {
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
 /// A CSV line ending in CRLF.
 pub fn line<S: AsRef<str>>(fields: &[S]) -> String {
     let mut out = fields

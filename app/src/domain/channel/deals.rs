@@ -174,20 +174,12 @@ pub fn validate_registration(
     if !PRODUCT_LINES.contains(&product_line.as_str()) {
         problems.push(FieldError::new("product_line", "Choose a product line."));
     }
-    let amount_cents = parse_money(&input.amount);
-    if amount_cents.is_none() {
-        problems.push(FieldError::new(
-            "amount",
-            "Enter the deal amount in dollars, like 25000.",
-        ));
-    }
-    let requested_discount_pct = parse_discount(&input.requested_discount_pct);
-    if requested_discount_pct.is_none() {
-        problems.push(FieldError::new(
-            "requested_discount_pct",
-            "Enter a discount from 0 to 100 %.",
-        ));
-    }
+    let amount_cents = amount_field(&input.amount)
+        .map_err(|problem| problems.push(problem))
+        .ok();
+    let requested_discount_pct = discount_field(&input.requested_discount_pct)
+        .map_err(|problem| problems.push(problem))
+        .ok();
     let close_at = super::updates::close_date_from_today(&input.close_date, today_ms)
         .map_err(|problem| problems.push(problem))
         .ok();
@@ -213,6 +205,22 @@ pub fn validate_registration(
         next_step,
         proof_of_work,
         notes: input.notes.trim().to_string(),
+    })
+}
+
+/// The deal amount field: dollars as typed, or the message for the `amount` field.
+pub fn amount_field(text: &str) -> Result<i64, FieldError> {
+    parse_money(text)
+        .ok_or_else(|| FieldError::new("amount", "Enter the deal amount in dollars, like 25000."))
+}
+
+/// The requested discount field, or the message for the `requested_discount_pct` field.
+pub fn discount_field(text: &str) -> Result<f64, FieldError> {
+    parse_discount(text).ok_or_else(|| {
+        FieldError::new(
+            "requested_discount_pct",
+            "Enter a discount from 0 to 100 %.",
+        )
     })
 }
 

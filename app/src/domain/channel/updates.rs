@@ -1,6 +1,6 @@
 //! Editing a deal after registration: what each stage requires before a deal may advance,
 //! closed deals staying closed, and the list of changes the audit trail records.
-use super::deals::{format_money, parse_close_date, parse_discount, parse_money, Stage};
+use super::deals::{amount_field, discount_field, format_money, parse_close_date, Stage};
 use crate::domain::validation::FieldError;
 use serde::{Deserialize, Serialize};
 
@@ -119,20 +119,12 @@ pub fn apply_update(
     if stage.is_none() {
         problems.push(FieldError::new("stage", "Choose a stage."));
     }
-    let amount_cents = parse_money(&input.amount);
-    if amount_cents.is_none() {
-        problems.push(FieldError::new(
-            "amount",
-            "Enter the deal amount in dollars, like 25000.",
-        ));
-    }
-    let discount = parse_discount(&input.requested_discount_pct);
-    if discount.is_none() {
-        problems.push(FieldError::new(
-            "requested_discount_pct",
-            "Enter a discount from 0 to 100 %.",
-        ));
-    }
+    let amount_cents = amount_field(&input.amount)
+        .map_err(|problem| problems.push(problem))
+        .ok();
+    let discount = discount_field(&input.requested_discount_pct)
+        .map_err(|problem| problems.push(problem))
+        .ok();
     let close_at = if input.close_date.trim().is_empty() {
         Ok(None)
     } else {

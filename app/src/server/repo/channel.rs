@@ -2,6 +2,7 @@
 //! `deal_events` row in the same transaction.
 use crate::domain::channel::clocks::ProgramSettings;
 use crate::domain::channel::conflict::{Claim, Party};
+use crate::domain::channel::csv::instant;
 use crate::domain::channel::deals::{RegistrationStatus, Stage, ValidRegistration};
 use crate::domain::channel::matching::{name_keys, normalize_company, similarity};
 use crate::domain::channel::regions::region_for_country;
@@ -1083,20 +1084,14 @@ pub async fn extend_protection(
             actor: Some(by.actor),
             at: now,
             field: "protected_until",
-            from: &iso_instant(from_until),
-            to: &iso_instant(to_until),
+            from: &instant(Some(from_until)),
+            to: &instant(Some(to_until)),
             rationale: by.rationale,
         },
     )
     .await?;
     tx.commit().await?;
     Ok(true)
-}
-
-fn iso_instant(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_default()
 }
 
 /// A deal a clock job looks at, with its owner's email address.
