@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/certificates/holders") view=HoldersListPage ssr=ssr.clone()/>
                     <Route path=path!("/verify/:code") view=VerifyPage ssr=ssr.clone()/>
                     <Route path=path!("/verify/:code/print") view=CertificatePrintPage ssr=ssr.clone()/>
+                    <Route path=path!("/tiers") view=TiersPage ssr=ssr.clone()/>
                     <Route path=path!("/deals") view=DealsPage ssr=ssr.clone()/>
                     <Route path=path!("/deals/queue") view=ReviewQueuePage ssr=ssr.clone()/>
                     <Route path=path!("/deals/pipeline") view=PipelinePage ssr=ssr.clone()/>

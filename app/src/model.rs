@@ -718,3 +718,68 @@ pub struct AnnouncementReport {
     /// Who has not acknowledged (announcements that need it), by organisation.
     pub waiting: Vec<WaitingPerson>,
 }
+
+/// The editing form of the whole tier program, one part per tier.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TierProgramForm {
+    pub registered: crate::domain::tiers::TierPolicyForm,
+    pub silver: crate::domain::tiers::TierPolicyForm,
+    pub gold: crate::domain::tiers::TierPolicyForm,
+    pub platinum: crate::domain::tiers::TierPolicyForm,
+}
+
+/// What a tier requires and gives, in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierPolicyView {
+    pub tier: Tier,
+    pub requirements: Vec<String>,
+    pub discount_pct: f64,
+    pub mdf_eligible: bool,
+    pub leads: String,
+    /// How many organisations are at this tier now.
+    pub org_count: i64,
+}
+
+/// One organisation against the tier rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgStandingView {
+    pub org_id: i64,
+    pub org_name: String,
+    pub tier: Tier,
+    pub evaluation: crate::domain::tiers::Evaluation,
+    pub certified_people: i64,
+    pub revenue_cents: i64,
+}
+
+/// One logged change of an organisation's tier or rights.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandingChangeView {
+    pub org_name: String,
+    pub at: i64,
+    /// "Gold → Silver", "Selling Lumen Connect unlocked".
+    pub summary: String,
+    pub explanation: String,
+    pub trigger: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TiersPage {
+    /// Whether tiers follow the rules (every tier above Registered has requirements).
+    pub automatic: bool,
+    pub policies: Vec<TierPolicyView>,
+    /// The editing form, for vendor admins only.
+    pub form: Option<TierProgramForm>,
+    pub certifications: Vec<String>,
+    /// Every organisation for vendor staff; the partner's own otherwise.
+    pub standings: Vec<OrgStandingView>,
+    pub changes: Vec<StandingChangeView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationSettings {
+    /// Each event the person may choose about, and whether it reaches them by email.
+    pub choices: Vec<(crate::domain::notifications::Event, bool)>,
+    /// The program's Slack webhook (empty: none), for vendor admins only.
+    pub slack_webhook: Option<String>,
+}

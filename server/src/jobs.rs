@@ -1,5 +1,6 @@
 //! Background work: email delivery, deal clocks and housekeeping. Each job is safe to run late, twice,
 //! or in several instances at once (see the claims in `repo::outbox`).
+use app::domain::notifications::Event;
 use app::server::repo::channel::{self, ChannelError};
 use app::server::repo::outbox::Notice;
 use app::server::repo::{magic_links, rate_limits, users};
@@ -18,6 +19,7 @@ pub fn spawn_all(state: AppState, stop: watch::Receiver<bool>) {
     tokio::spawn(channel_clocks(state.clone(), stop.clone()));
     tokio::spawn(certification_clock(state.clone(), stop.clone()));
     tokio::spawn(announcement_reminders(state.clone(), stop.clone()));
+    tokio::spawn(deliver_slack(state.clone(), stop.clone()));
     tokio::spawn(housekeeping(state, stop));
 }
 
@@ -74,6 +76,7 @@ pub async fn run_channel_clocks(state: &AppState) -> Result<ClockRun, ChannelErr
             let notices: Vec<Notice> = managers
                 .iter()
                 .map(|manager| Notice {
+                    event: Event::SlaBreached,
                     to: manager.email.clone(),
                     subject: format!("Approval SLA breached: {} ({partner})", deal.account_name),
                     body: format!(
@@ -104,6 +107,7 @@ pub async fn run_channel_clocks(state: &AppState) -> Result<ClockRun, ChannelErr
             .owner_email
             .iter()
             .map(|email| Notice {
+                event: Event::ProtectionExpiring,
                 to: email.clone(),
                 subject: format!(
                     "Protection of {} ends {}",
@@ -154,6 +158,8 @@ pub struct CertificationRun {
     pub expired: Vec<i64>,
     /// Certificates whose holder was just reminded of the expiry (30 or 7 days ahead).
     pub reminded: Vec<i64>,
+    /// Tier and rights changes that followed (issues, expiries, revenue ageing).
+    pub standing: Vec<app::server::standing::StandingChange>,
 }
 
 /// Issues certificates learners have earned (a completion the request path did not get to
@@ -170,6 +176,14 @@ pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRu
     }
     let now = state.clock.now_ms();
     run.expired = certifications::record_expiries(&state.db, now).await?;
+    // Every organisation's tier and rights, from what is valid now: certificates issued by
+    // the request path or above, expiries, and revenue leaving the 12-month window.
+    run.standing = app::server::standing::reevaluate(
+        state,
+        None,
+        "Automatic review of certificates and revenue",
+    )
+    .await?;
     // The 7-day reminder first: it also settles the 30-day one, so a late run sends one.
     for lead in [ExpiryLead::SevenDays, ExpiryLead::ThirtyDays] {
         let until = now + lead.days() * DAY_MS;
@@ -188,6 +202,7 @@ pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRu
             };
             let date = app::domain::channel::explain::protection_date(expires_at);
             let notice = Notice {
+                event: Event::CertificationExpiring,
                 to: email,
                 subject: format!("Your {certification} certificate expires {date}"),
                 body: format!(
@@ -218,6 +233,7 @@ async fn certification_clock(state: AppState, mut stop: watch::Receiver<bool>) {
                 issued = run.issued.len(),
                 expired = run.expired.len(),
                 reminded = run.reminded.len(),
+                standing_changes = run.standing.len(),
                 "certification clock ran"
             ),
             Err(error) => tracing::error!(%error, "certification clock failed"),
@@ -241,6 +257,7 @@ pub async fn run_announcement_reminders(state: &AppState) -> Result<usize, sqlx:
     let mut sent = 0;
     for (announcement_id, user_id, email, name, title) in due {
         let notice = Notice {
+            event: Event::AnnouncementReminder,
             to: email,
             subject: format!("Please acknowledge: {title}"),
             body: format!(
@@ -286,6 +303,79 @@ async fn deliver_email(state: AppState, mut stop: watch::Receiver<bool>) {
         tokio::select! {
             _ = state.mailer.woken() => {}
             _ = tokio::time::sleep(MAIL_POLL) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+const SLACK_POLL: Duration = Duration::from_secs(10);
+/// How long a sender holds a Slack message before another instance may try it.
+const SLACK_LEASE_MS: i64 = 60_000;
+
+/// Posts due Slack messages to the program's incoming webhook, each once across instances
+/// (a lease claimed by a conditional update), retrying failures with back-off. Returns how
+/// many were posted.
+pub async fn run_slack_delivery(
+    state: &AppState,
+    client: &reqwest::Client,
+) -> Result<usize, sqlx::Error> {
+    use app::domain::retry::{backoff_ms, should_retry};
+    use app::server::repo::notifications;
+    let Some(url) = notifications::slack_webhook(&state.db).await? else {
+        return Ok(0);
+    };
+    let now = state.clock.now_ms();
+    let mut sent = 0;
+    for id in notifications::slack_due(&state.db, now, 50).await? {
+        let Some((body, attempts)) =
+            notifications::claim_slack(&state.db, id, now, now + SLACK_LEASE_MS).await?
+        else {
+            continue;
+        };
+        let response = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await;
+        let failure = match response {
+            Ok(response) if response.status().is_success() => None,
+            Ok(response) => Some(format!("Slack answered {}", response.status())),
+            Err(error) => Some(format!("could not reach Slack: {error}")),
+        };
+        match failure {
+            None => {
+                notifications::record_slack_attempt(&state.db, id, Ok(state.clock.now_ms()))
+                    .await?;
+                sent += 1;
+            }
+            Some(error) => {
+                let next = should_retry(attempts + 1).then(|| now + backoff_ms(attempts));
+                tracing::warn!(id, %error, retry = next.is_some(), "Slack post failed");
+                notifications::record_slack_attempt(&state.db, id, Err((&error, next))).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+async fn deliver_slack(state: AppState, mut stop: watch::Receiver<bool>) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+    {
+        Ok(client) => client,
+        Err(error) => {
+            tracing::error!(%error, "no HTTP client for Slack; Slack messages stay queued");
+            return;
+        }
+    };
+    loop {
+        if let Err(error) = run_slack_delivery(&state, &client).await {
+            tracing::error!(%error, "Slack delivery run failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SLACK_POLL) => {}
             _ = stop.changed() => return,
         }
     }

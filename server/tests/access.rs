@@ -8,8 +8,10 @@ use app::api::certifications::*;
 use app::api::channel::*;
 use app::api::dev::*;
 use app::api::learning::*;
+use app::api::notifications::*;
 use app::api::orgs::*;
 use app::api::program::*;
+use app::api::tiers::*;
 use app::api::training::*;
 use app::error::AppError;
 use app::model::{HomeData, HomeView, OrgDetail, PartnerOrgSummary};
@@ -294,6 +296,23 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (LoadRenewals::PATH, Args::Form(vec![]), false),
+        (LoadTiers::PATH, Args::Form(vec![]), false),
+        (LoadNotificationSettings::PATH, Args::Form(vec![]), false),
+        (
+            SaveNotificationPreferences::PATH,
+            Args::Json(serde_json::json!({"enabled": []})),
+            false,
+        ),
+        (
+            SaveSlackWebhook::PATH,
+            Args::Form(vec![("url", "")]),
+            false,
+        ),
+        (
+            SaveTierProgram::PATH,
+            Args::Json(serde_json::json!({"form": {}})),
+            false,
+        ),
         (
             ConfirmRenewalOwner::PATH,
             Args::Form(vec![("account_id", "1"), ("owner", "incumbent"), ("rationale", "")]),

@@ -27,7 +27,7 @@ mod imp {
         let audience = path.audience()?;
         let place = crate::api::learning::imp::path_place(path.id);
         let now = state.clock.now_ms();
-        let mut queued = 0;
+        let mut notices = Vec::new();
         for person in announcements::recipients(&state.db).await? {
             if !person.is_in(&audience) {
                 continue;
@@ -41,16 +41,15 @@ mod imp {
                 path.summary,
                 state.settings.magic_link_ttl_ms / 60_000
             );
-            outbox::enqueue(
-                &state.db.write,
-                &person.email,
-                &format!("New module: {}", path.title),
-                &body,
-                now,
-            )
-            .await?;
-            queued += 1;
+            notices.push(outbox::Notice {
+                event: crate::domain::notifications::Event::ModulePublished,
+                to: person.email,
+                subject: format!("New module: {}", path.title),
+                body,
+            });
         }
+        let queued = notices.len();
+        outbox::queue_notices(&state.db, &notices, now).await?;
         if queued > 0 {
             state.mailer.wake();
         }

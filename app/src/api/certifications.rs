@@ -94,7 +94,13 @@ pub async fn load_my_certificates() -> Result<Vec<CertificateView>, AppError> {
     let actor = authorize(Policy::SignedIn).await?;
     let state = app_state()?;
     let definitions = certifications::certifications(&state.db).await?;
-    certifications::issue_earned(&state.db, &definitions, actor.user.id).await?;
+    if !certifications::issue_earned(&state.db, &definitions, actor.user.id)
+        .await?
+        .is_empty()
+    {
+        let trigger = format!("{} earned a certification", actor.user.display_name);
+        crate::server::standing::reevaluate_user_org(&state, actor.user.id, &trigger).await?;
+    }
     let now = state.clock.now_ms();
     Ok(certifications::of_user(&state.db, actor.user.id)
         .await?
@@ -218,12 +224,9 @@ pub async fn revoke_certificate(certificate_id: i64, reason: String) -> Result<(
     let actor = authorize(Policy::VendorAdmin).await?;
     let state = app_state()?;
     let reason = checked_revoke_reason(&reason).map_err(|e| AppError::Validation(vec![e]))?;
-    if certifications::by_id(&state.db, certificate_id)
+    let certificate = certifications::by_id(&state.db, certificate_id)
         .await?
-        .is_none()
-    {
-        return Err(AppError::NotFound);
-    }
+        .ok_or(AppError::NotFound)?;
     if certifications::revoke(
         &state.db,
         certificate_id,
@@ -233,6 +236,12 @@ pub async fn revoke_certificate(certificate_id: i64, reason: String) -> Result<(
     )
     .await?
     {
+        // The organisation's tier and rights follow at once.
+        let trigger = format!(
+            "{}'s {} certificate was revoked: {reason}",
+            certificate.holder_name, certificate.certification_name
+        );
+        crate::server::standing::reevaluate_user_org(&state, certificate.user_id, &trigger).await?;
         Ok(())
     } else {
         Err(AppError::Conflict(

@@ -7,6 +7,8 @@ pub mod certifications;
 pub mod channel;
 pub mod dev;
 pub mod learning;
+pub mod notifications;
 pub mod orgs;
 pub mod program;
+pub mod tiers;
 pub mod training;

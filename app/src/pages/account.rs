@@ -1,8 +1,13 @@
 use crate::api::auth::{Logout, LogoutEverywhere};
+use crate::api::notifications::{
+    load_notification_settings, SaveNotificationPreferences, SaveSlackWebhook,
+};
 use crate::components::form::{last_error, FormError, SubmitButton};
 use crate::components::load::{ErrorView, Loading};
 use crate::components::session::{reload_to, use_session};
+use crate::domain::notifications::Event;
 use crate::error::AppError;
+use crate::model::NotificationSettings;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,6 +15,8 @@ use leptos_meta::Title;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = use_session();
+    // Created here, outside the session's Suspense, so server and browser agree on it.
+    let settings = Resource::new(|| (), |_| load_notification_settings());
     let logout = ServerAction::<Logout>::new();
     let logout_all = ServerAction::<LogoutEverywhere>::new();
     let error = Signal::derive(move || {
@@ -40,6 +47,7 @@ pub fn AccountPage() -> impl IntoView {
                                 {user.job_role.map(|job| view! { <div><dt>"Job role"</dt><dd>{job.label()}</dd></div> })}
                             </dl>
                         </div>
+                        <NotificationPreferences settings/>
                         <div class="card actions">
                             <FormError error fields=&[]/>
                             <ActionForm action=logout>
@@ -57,4 +65,87 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// Which events reach the person by email, and (admins) the program's Slack webhook.
+#[component]
+fn NotificationPreferences(
+    settings: Resource<Result<NotificationSettings, AppError>>,
+) -> impl IntoView {
+    view! {
+        {crate::components::load::loaded(settings, |settings| view! { <NotificationForms settings/> })}
+    }
+}
+
+#[component]
+fn NotificationForms(settings: NotificationSettings) -> impl IntoView {
+    let save = ServerAction::<SaveNotificationPreferences>::new();
+    let error = last_error(save.value());
+    let choices: Vec<(Event, RwSignal<bool>)> = settings
+        .choices
+        .iter()
+        .map(|(event, on)| (*event, RwSignal::new(*on)))
+        .collect();
+    let chosen = choices.clone();
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        save.dispatch(SaveNotificationPreferences {
+            enabled: chosen
+                .iter()
+                .filter(|(_, on)| on.get_untracked())
+                .map(|(event, _)| *event)
+                .collect(),
+        });
+    };
+    view! {
+        <form class="card notification-preferences" on:submit=submit>
+            <fieldset>
+                <legend>"Email me about"</legend>
+                {choices.into_iter().map(|(event, on)| {
+                    let id = format!("notify-{}", event.as_str());
+                    let label_for = id.clone();
+                    view! {
+                        <div class="field checkbox">
+                            <input type="checkbox" id=id bind:checked=on/>
+                            <label for=label_for>{event.label()}</label>
+                        </div>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <p class="hint">"Sign-in links always arrive."</p>
+            <FormError error fields=&[]/>
+            <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save email choices"</button>
+            <p class="success" role="status">{move || save.value().get().is_some_and(|r| r.is_ok()).then_some("Saved.")}</p>
+        </form>
+        {settings.slack_webhook.map(|url| view! { <SlackWebhookForm url/> })}
+    }
+    .into_any()
+}
+
+#[component]
+fn SlackWebhookForm(url: String) -> impl IntoView {
+    let save = ServerAction::<SaveSlackWebhook>::new();
+    let error = last_error(save.value());
+    let url = RwSignal::new(url);
+    let message = crate::components::form::field_signal(error, "slack_webhook");
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        save.dispatch(SaveSlackWebhook {
+            url: url.get_untracked(),
+        });
+    };
+    view! {
+        <form class="card" on:submit=submit>
+            <div class="field" class:invalid=move || message().is_some()>
+                <label for="slack-webhook">"Program Slack channel (incoming webhook URL)"</label>
+                <p class="hint" id="slack-webhook-hint">"New modules, tier changes and approval SLA breaches are posted there. Leave empty for no Slack."</p>
+                <input id="slack-webhook" inputmode="url" autocomplete="off" bind:value=url aria-describedby="slack-webhook-hint slack-webhook-error"/>
+                <p class="field-error" id="slack-webhook-error" aria-live="polite">{message}</p>
+            </div>
+            <FormError error fields=&["slack_webhook"]/>
+            <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save Slack webhook"</button>
+            <p class="success" role="status">{move || save.value().get().is_some_and(|r| r.is_ok()).then_some("Saved.")}</p>
+        </form>
+    }
+    .into_any()
 }

@@ -10,6 +10,7 @@ mod orgs;
 mod outbox;
 mod program;
 mod quiz;
+mod tiers;
 
 pub use account::AccountPage;
 pub use announcements::{AnnouncementsManagePage, AnnouncementsPage};
@@ -23,6 +24,7 @@ pub use orgs::{MyOrgPage, PartnerDetailPage, PartnersPage};
 pub use outbox::OutboxPage;
 pub use program::{ProgramSettingsPage, RenewalsPage};
 pub use quiz::QuizPage;
+pub use tiers::TiersPage;
 
 use crate::components::load::NotFoundView;
 use leptos::prelude::*;

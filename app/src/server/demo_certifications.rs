@@ -4,6 +4,8 @@ use super::db::Db;
 use super::repo::certifications::{self, CertificationDef, NewCertification};
 use crate::domain::certification::DAY_MS;
 use crate::domain::channel::eligibility::{Right, RightRule};
+use crate::domain::identity::Tier;
+use crate::domain::tiers::{LeadDistribution, TierPolicyForm};
 
 /// (name, description, job role) of the certification for each demo path, in path order
 /// (sales, technical, support).
@@ -25,20 +27,56 @@ const CERTIFICATIONS: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// (holder email, certification index, days since issue, revoked with this reason).
+/// (holder email, certification index, days since issue, revoked with this reason). Each
+/// organisation's valid certificates justify its demo tier under `TIER_RULES`: one
+/// certified person for Silver, two for Gold, three including a technical specialist for
+/// Platinum. Grace (Harbor) holds none, so tests can certify her from scratch.
 const HISTORY: &[(&str, usize, i64, Option<&str>)] = &[
+    ("nora@northwind.example", 0, 150, None),
+    ("tomas@northwind.example", 1, 60, None),
+    ("ben@bluefin.example", 0, 100, None),
+    // Lena's lapsed and was not renewed.
+    ("lena@bluefin.example", 1, 420, None),
+    ("omar@harbor.example", 2, 75, None),
+    ("maya@harbor.example", 1, 110, None),
+    ("theo@harbor.example", 0, 95, None),
+    ("dan@pinecrest.example", 0, 80, None),
+    ("aiko@sakura.example", 0, 120, None),
+    ("ryo@sakura.example", 2, 50, None),
     ("mila@atlas.example", 1, 40, None),
     ("jonas@atlas.example", 1, 345, None),
+    // Clara let her first certificate lapse and earned it again.
     ("clara@atlas.example", 0, 400, None),
+    ("clara@atlas.example", 0, 30, None),
     (
         "priya@keystone.example",
         1,
         90,
         Some("Exam answers were shared outside the organisation."),
     ),
-    ("aiko@sakura.example", 0, 120, None),
-    ("henrik@meridian.example", 0, 200, None),
+    ("sam@keystone.example", 2, 70, None),
     ("lucia@andes.example", 1, 330, None),
+    // Henrik holds two certifications; the others one each.
+    ("henrik@meridian.example", 0, 200, None),
+    ("henrik@meridian.example", 2, 25, None),
+    ("eva@meridian.example", 2, 140, None),
+    ("lars@meridian.example", 1, 65, None),
+    ("wei@pacific.example", 0, 20, None),
+    ("mei@pacific.example", 1, 45, None),
+    ("bruno@rio.example", 0, 160, None),
+];
+
+/// The demo's tier rules, per tier above Registered: (requirement lines, MDF, leads).
+const TIER_RULES: [(Tier, &str, bool, LeadDistribution); 4] = [
+    (Tier::Registered, "", false, LeadDistribution::NotIncluded),
+    (Tier::Silver, "1", false, LeadDistribution::Shared),
+    (Tier::Gold, "2", true, LeadDistribution::Shared),
+    (
+        Tier::Platinum,
+        "3\n1 technical: Lumen Certified Technical Specialist",
+        true,
+        LeadDistribution::Priority,
+    ),
 ];
 
 pub async fn seed(db: &Db, path_ids: &[i64], now: i64) -> Result<(), sqlx::Error> {
@@ -113,6 +151,7 @@ pub async fn seed(db: &Db, path_ids: &[i64], now: i64) -> Result<(), sqlx::Error
     }
     // The expired ones are history: record their expiry as the job would have.
     certifications::record_expiries(db, now).await?;
+    seed_tiers(db, &definitions, now).await?;
     // So are the reminders of certificates already close to their end: a fresh demo does
     // not start by emailing their holders.
     sqlx::query(
@@ -129,5 +168,53 @@ pub async fn seed(db: &Db, path_ids: &[i64], now: i64) -> Result<(), sqlx::Error
     .bind(now + 7 * DAY_MS)
     .execute(&db.write)
     .await?;
+    Ok(())
+}
+
+/// The tier rules, and Keystone's drop from Gold when Priya's certificate was revoked.
+async fn seed_tiers(
+    db: &Db,
+    definitions: &[CertificationDef],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    use super::repo::tiers::{self, ChangeReason};
+    let known: Vec<(i64, String)> = definitions.iter().map(|d| (d.id, d.name.clone())).collect();
+    let mut policies = Vec::new();
+    for (tier, requirements, mdf_eligible, leads) in TIER_RULES {
+        let form = TierPolicyForm {
+            requirements: requirements.to_string(),
+            min_revenue: String::new(),
+            mdf_eligible,
+            lead_distribution: leads.as_str().to_string(),
+        };
+        match form.parse(tier, &known) {
+            Ok(policy) => policies.push(policy),
+            Err(problems) => {
+                return Err(sqlx::Error::Protocol(format!(
+                    "demo tier rules are invalid: {problems:?}"
+                )))
+            }
+        }
+    }
+    tiers::save_policies(db, &policies, now).await?;
+    let keystone: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM partner_orgs WHERE name = 'Keystone Consulting'")
+            .fetch_optional(&db.read)
+            .await?;
+    if let Some((org_id,)) = keystone {
+        tiers::insert_history(
+            db,
+            org_id,
+            ("tier", "gold", "silver"),
+            &ChangeReason {
+                explanation: "No longer meets Gold: 2 people with any certification (has 1).",
+                trigger:
+                    "Priya Raman's Lumen Certified Technical Specialist certificate was revoked: \
+                          Exam answers were shared outside the organisation.",
+                at: now - DAY_MS,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod markdown;
 pub mod repo;
 pub mod seed;
+pub mod standing;
 pub mod state;
 
 pub use state::{AppState, Clock, Mode, Settings};

@@ -58,6 +58,8 @@ const DEMO_ORGS: &[DemoOrg] = &[
         people: &[
             ("Grace Lin", JobRole::Sales),
             ("Omar Haddad", JobRole::Support),
+            ("Maya Brooks", JobRole::Technical),
+            ("Theo Grant", JobRole::Sales),
         ],
     },
     DemoOrg {
@@ -102,7 +104,8 @@ const DEMO_ORGS: &[DemoOrg] = &[
     DemoOrg {
         name: "Keystone Consulting",
         partner_type: PartnerType::Implementation,
-        tier: Tier::Gold,
+        // Gold until Priya's certificate was revoked (see demo_certifications).
+        tier: Tier::Silver,
         region: "North America",
         vertical: "Healthcare",
         people: &[
@@ -127,6 +130,7 @@ const DEMO_ORGS: &[DemoOrg] = &[
         people: &[
             ("Henrik Dahl", JobRole::Sales),
             ("Eva Lind", JobRole::Support),
+            ("Lars Nyberg", JobRole::Technical),
         ],
     },
     DemoOrg {
@@ -135,7 +139,10 @@ const DEMO_ORGS: &[DemoOrg] = &[
         tier: Tier::Gold,
         region: "APAC",
         vertical: "Multi-vertical",
-        people: &[("Wei Chen", JobRole::Sales)],
+        people: &[
+            ("Wei Chen", JobRole::Sales),
+            ("Mei Wong", JobRole::Technical),
+        ],
     },
     DemoOrg {
         name: "Southern Cross Supply",

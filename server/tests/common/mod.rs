@@ -250,6 +250,30 @@ pub async fn path_id(server: &TestServer, title: &str) -> i64 {
     id
 }
 
+/// Records that a learner completed every path of a certification (the learning flow itself
+/// is tested in `learning.rs`); returns the completion instant.
+pub async fn complete_certification_paths(
+    server: &TestServer,
+    email: &str,
+    certification: &str,
+) -> i64 {
+    let db = &server.server.state.db;
+    let now = server.server.state.clock.now_ms();
+    sqlx::query(
+        "INSERT INTO path_completions (user_id, path_id, path_version, completed_at) \
+         SELECT u.id, cp.path_id, 1, $1 FROM users u, certification_paths cp \
+         JOIN certifications c ON c.id = cp.certification_id \
+         WHERE u.email = $2 AND c.name = $3",
+    )
+    .bind(now)
+    .bind(email)
+    .bind(certification)
+    .execute(&db.write)
+    .await
+    .unwrap();
+    now
+}
+
 pub async fn sign_in(server: &TestServer, email: &str) -> reqwest::Client {
     let client = server.client();
     let response = call(

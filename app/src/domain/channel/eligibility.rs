@@ -22,6 +22,55 @@ pub enum Right {
     Deliver,
 }
 
+impl Right {
+    /// Stable text for the record of rights an organisation holds.
+    pub fn key(&self) -> String {
+        match self {
+            Right::Sell { product_line } => format!("sell:{product_line}"),
+            Right::Deliver => "deliver".into(),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Right> {
+        match key.split_once(':') {
+            Some(("sell", line)) => Some(Right::Sell {
+                product_line: line.to_string(),
+            }),
+            None if key == "deliver" => Some(Right::Deliver),
+            _ => None,
+        }
+    }
+
+    /// In words: "Selling Lumen Connect", "Delivering implementations".
+    pub fn label(&self) -> String {
+        match self {
+            Right::Sell { product_line } => format!("Selling {product_line}"),
+            Right::Deliver => "Delivering implementations".into(),
+        }
+    }
+}
+
+/// Every right the rules define, each once, in rule order.
+pub fn defined_rights(rules: &[RightRule]) -> Vec<Right> {
+    let mut rights: Vec<Right> = Vec::new();
+    for rule in rules {
+        if !rights.contains(&rule.right) {
+            rights.push(rule.right.clone());
+        }
+    }
+    rights
+}
+
+/// The certifications that unlock `right`, in words ("A or B").
+pub fn unlocked_by(rules: &[RightRule], right: &Right) -> String {
+    rules
+        .iter()
+        .filter(|rule| &rule.right == right)
+        .map(|rule| rule.certification.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 /// The rights in force for one partner organisation: what the program requires, and which
 /// of those requirements the organisation meets today.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,33 +93,30 @@ pub struct RightRule {
 /// The rights of an organisation whose people hold valid certificates of the `held`
 /// certifications. Several rules for one right are alternatives: any of them unlocks it.
 pub fn rights_of(rules: &[RightRule], held: &[i64]) -> Rights {
-    let mut missing: Vec<RightRequirement> = Vec::new();
-    let mut rights: Vec<&Right> = Vec::new();
-    for rule in rules {
-        if !rights.contains(&&rule.right) {
-            rights.push(&rule.right);
-        }
-    }
-    for right in rights {
-        let alternatives: Vec<&RightRule> = rules.iter().filter(|r| &r.right == right).collect();
-        if !alternatives
-            .iter()
-            .any(|rule| held.contains(&rule.certification_id))
-        {
-            missing.push(RightRequirement {
-                right: right.clone(),
-                certification: alternatives
-                    .iter()
-                    .map(|rule| rule.certification.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-            });
-        }
-    }
+    let missing = defined_rights(rules)
+        .into_iter()
+        .filter(|right| {
+            !rules
+                .iter()
+                .any(|rule| &rule.right == right && held.contains(&rule.certification_id))
+        })
+        .map(|right| RightRequirement {
+            certification: unlocked_by(rules, &right),
+            right,
+        })
+        .collect();
     Rights {
         missing,
         certified: !held.is_empty(),
     }
+}
+
+/// The rights an organisation holds: every defined right it is not missing.
+pub fn held_rights(rules: &[RightRule], rights: &Rights) -> Vec<Right> {
+    defined_rights(rules)
+        .into_iter()
+        .filter(|right| !rights.missing.iter().any(|m| &m.right == right))
+        .collect()
 }
 
 /// The motions each partner type sells through. Direct is the vendor's own team.
@@ -327,5 +373,41 @@ mod tests {
         ));
         let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(fields, vec!["motion", "product_line", "motion"]);
+    }
+
+    #[test]
+    fn rights_have_stable_keys_and_labels_and_held_rights_are_the_rest() {
+        for right in [
+            Right::Deliver,
+            Right::Sell {
+                product_line: "Lumen Connect".into(),
+            },
+        ] {
+            assert_eq!(Right::from_key(&right.key()), Some(right));
+        }
+        assert_eq!(Right::from_key("fly"), None);
+        assert_eq!(Right::Deliver.label(), "Delivering implementations");
+        let rule = |right: Right, id: i64, name: &str| RightRule {
+            right,
+            certification_id: id,
+            certification: name.into(),
+        };
+        let rules = vec![
+            rule(Right::Deliver, 1, "Tech"),
+            rule(Right::Deliver, 2, "Architect"),
+            rule(
+                Right::Sell {
+                    product_line: "Connect".into(),
+                },
+                1,
+                "Tech",
+            ),
+        ];
+        assert_eq!(unlocked_by(&rules, &Right::Deliver), "Tech or Architect");
+        let architect = rights_of(&rules, &[2]);
+        assert_eq!(held_rights(&rules, &architect), vec![Right::Deliver]);
+        assert_eq!(architect.missing.len(), 1);
+        assert!(held_rights(&rules, &rights_of(&rules, &[])).is_empty());
+        assert_eq!(held_rights(&rules, &rights_of(&rules, &[1])).len(), 2);
     }
 }

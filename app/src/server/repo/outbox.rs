@@ -1,3 +1,4 @@
+use crate::domain::notifications::{slack_message, Event};
 use crate::model::OutboxEmail;
 use crate::server::db::Db;
 use sqlx::any::AnyArguments;
@@ -6,6 +7,9 @@ use sqlx::Any;
 
 /// An email queued in the same transaction as the work it reports.
 pub struct Notice {
+    /// What it is about: decides whether the recipient wants it, and whether the program's
+    /// Slack channel hears about it too.
+    pub event: Event,
     pub to: String,
     pub subject: String,
     pub body: String,
@@ -30,11 +34,56 @@ pub async fn send_once<'q>(
     if let Some(also) = also {
         also.execute(&mut *tx).await?;
     }
-    for notice in notices {
-        enqueue(&mut *tx, &notice.to, &notice.subject, &notice.body, now).await?;
-    }
+    queue_in(&mut tx, notices, now).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Queues notices now (work that needs no once-only flag, e.g. publishing a module).
+pub async fn queue_notices(db: &Db, notices: &[Notice], now: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    queue_in(&mut tx, notices, now).await?;
+    tx.commit().await
+}
+
+/// Emails every notice whose recipient has not turned its event off, and posts each Slack
+/// event once (its first notice's subject) when the program has a Slack webhook.
+async fn queue_in(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    notices: &[Notice],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut posted: Vec<Event> = Vec::new();
+    let webhook: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT slack_webhook_url FROM program_integrations WHERE id = 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let slack = webhook.and_then(|(url,)| url).is_some();
+    for notice in notices {
+        let muted: Option<(i64,)> = sqlx::query_as(
+            "SELECT m.user_id FROM notification_mutes m JOIN users u ON u.id = m.user_id \
+             WHERE u.email = $1 AND m.event = $2",
+        )
+        .bind(&notice.to)
+        .bind(notice.event.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+        if muted.is_none() {
+            enqueue(&mut **tx, &notice.to, &notice.subject, &notice.body, now).await?;
+        }
+        if slack && notice.event.goes_to_slack() && !posted.contains(&notice.event) {
+            posted.push(notice.event);
+            sqlx::query(
+                "INSERT INTO slack_outbox (event, body_json, created_at, next_attempt_at) VALUES ($1, $2, $3, $3)",
+            )
+            .bind(notice.event.as_str())
+            .bind(slack_message(&notice.subject).to_string())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Queues an email. Takes a pool or a transaction, so a job can queue its message in the
@@ -61,14 +110,7 @@ pub async fn enqueue<'e>(
 
 /// Ids of emails due for delivery.
 pub async fn due(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT id FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+    due_in(db, "email_outbox", now, limit).await
 }
 
 /// Takes a lease on one due email. Only one caller, in any instance, wins a lease; a crashed
@@ -79,18 +121,47 @@ pub async fn claim(
     now: i64,
     lease_until: i64,
 ) -> Result<Option<OutboxEmail>, sqlx::Error> {
-    let claimed = sqlx::query(
-        "UPDATE email_outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt_at <= $3",
-    )
+    if !lease_in(db, "email_outbox", id, now, lease_until).await? {
+        return Ok(None);
+    }
+    fetch(db, id).await
+}
+
+/// Ids of due, unsent rows of an outbox table (email or Slack).
+pub(crate) async fn due_in(
+    db: &Db,
+    table: &'static str,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT id FROM {table} WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Leases one due row of an outbox table by moving its next attempt past the lease; false
+/// when another sender got it first.
+pub(crate) async fn lease_in(
+    db: &Db,
+    table: &'static str,
+    id: i64,
+    now: i64,
+    lease_until: i64,
+) -> Result<bool, sqlx::Error> {
+    let claimed = sqlx::query(&format!(
+        "UPDATE {table} SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt_at <= $3"
+    ))
     .bind(lease_until)
     .bind(id)
     .bind(now)
     .execute(&db.write)
     .await?;
-    if claimed.rows_affected() != 1 {
-        return Ok(None);
-    }
-    fetch(db, id).await
+    Ok(claimed.rows_affected() == 1)
 }
 
 pub async fn mark_sent(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {

@@ -1,0 +1,138 @@
+//! What the portal tells people about, who it is for, and whether the program's Slack
+//! channel hears about it too. People choose which of their events reach them by email;
+//! sign-in links are not in the catalogue because they are never optional.
+use crate::domain::identity::{text_enum, Role};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+text_enum!(
+    /// Every kind of notification.
+    Event {
+        ModulePublished => "module_published" / "New learning modules for you",
+        CertificationExpiring => "certification_expiring" / "Your certificate expires in 30 and 7 days",
+        AnnouncementReminder => "announcement_reminder" / "Announcements waiting for your acknowledgment",
+        ProtectionExpiring => "protection_expiring" / "Your deal's protection ends in 7 days",
+        TierChanged => "tier_changed" / "Your organisation's tier or rights changed",
+        SlaBreached => "sla_breached" / "Registrations past the approval SLA",
+    }
+);
+
+impl Event {
+    /// Whether someone of `role` can receive this event at all (so the preferences page
+    /// shows only what applies to them).
+    pub fn applies_to(self, role: Role) -> bool {
+        match self {
+            Event::SlaBreached => role.is_vendor_staff(),
+            Event::TierChanged => true,
+            _ => role == Role::PartnerUser,
+        }
+    }
+
+    /// Whether the program's Slack channel is told too: events about the program as a
+    /// whole, not one person's reminders.
+    pub fn goes_to_slack(self) -> bool {
+        matches!(
+            self,
+            Event::ModulePublished | Event::TierChanged | Event::SlaBreached
+        )
+    }
+}
+
+/// The events a person of `role` may choose about, in catalogue order.
+pub fn choices_for(role: Role) -> Vec<Event> {
+    Event::ALL
+        .iter()
+        .copied()
+        .filter(|event| event.applies_to(role))
+        .collect()
+}
+
+/// A Slack incoming-webhook address, checked: HTTPS, except to this machine (a local relay
+/// or a test double). Empty means "no Slack".
+pub fn checked_webhook_url(text: &str) -> Result<Option<String>, String> {
+    let url = text.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if url.len() > 500 || url.chars().any(char::is_whitespace) {
+        return Err("Paste the webhook address exactly as Slack shows it.".into());
+    }
+    let local = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
+    let rest = if let Some(rest) = url.strip_prefix("https://") {
+        rest
+    } else if local.iter().any(|prefix| url.starts_with(prefix)) {
+        url.trim_start_matches("http://")
+    } else {
+        return Err(
+            "Use the https:// address Slack gives you (Incoming Webhooks, \u{201c}Webhook URL\u{201d}).".into(),
+        );
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || !rest.contains('/') {
+        return Err(
+            "The address needs a host and a path, like https://hooks.slack.com/services/\u{2026}"
+                .into(),
+        );
+    }
+    Ok(Some(url.to_string()))
+}
+
+/// The JSON body of a Slack incoming-webhook message. Slack reads `&`, `<` and `>` as
+/// markup, so they are escaped as its documentation asks.
+pub fn slack_message(text: &str) -> serde_json::Value {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    serde_json::json!({ "text": escaped })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partners_and_staff_choose_among_their_own_events() {
+        let partner = choices_for(Role::PartnerUser);
+        assert!(partner.contains(&Event::CertificationExpiring));
+        assert!(partner.contains(&Event::TierChanged));
+        assert!(!partner.contains(&Event::SlaBreached));
+        let manager = choices_for(Role::PartnerManager);
+        assert_eq!(manager, vec![Event::TierChanged, Event::SlaBreached]);
+        for event in Event::ALL {
+            assert_eq!(Event::parse(event.as_str()), Some(*event));
+        }
+    }
+
+    #[test]
+    fn only_program_wide_events_go_to_slack() {
+        assert!(Event::TierChanged.goes_to_slack());
+        assert!(Event::SlaBreached.goes_to_slack());
+        assert!(!Event::CertificationExpiring.goes_to_slack());
+        assert!(!Event::ProtectionExpiring.goes_to_slack());
+    }
+
+    #[test]
+    fn webhook_addresses_must_be_https_except_to_this_machine() {
+        assert_eq!(checked_webhook_url("  ").unwrap(), None);
+        assert_eq!(
+            checked_webhook_url("https://hooks.slack.com/services/T0/B0/x").unwrap(),
+            Some("https://hooks.slack.com/services/T0/B0/x".into())
+        );
+        assert!(checked_webhook_url("http://127.0.0.1:9000/hook").is_ok());
+        assert!(checked_webhook_url("http://hooks.slack.com/services/x")
+            .unwrap_err()
+            .contains("https://"));
+        assert!(checked_webhook_url("https://hooks.slack.com").is_err());
+        assert!(checked_webhook_url("https://a b/c").is_err());
+        assert!(checked_webhook_url("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn slack_text_is_escaped() {
+        assert_eq!(
+            slack_message("A & B <now>")["text"],
+            "A &amp; B &lt;now&gt;"
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! Notification preferences, the program's Slack webhook, and the Slack outbox.
+use crate::domain::notifications::Event;
+use crate::server::db::Db;
+
+/// The events a user turned off.
+pub async fn muted(db: &Db, user_id: i64) -> Result<Vec<Event>, sqlx::Error> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT event FROM notification_mutes WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&db.read)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(event,)| Event::parse(&event))
+        .collect())
+}
+
+/// Replaces the events a user turned off (among `choices`, the ones they may choose).
+pub async fn set_muted(
+    db: &Db,
+    user_id: i64,
+    choices: &[Event],
+    muted: &[Event],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    for event in choices {
+        if muted.contains(event) {
+            sqlx::query(
+                "INSERT INTO notification_mutes (user_id, event, muted_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(event.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            sqlx::query("DELETE FROM notification_mutes WHERE user_id = $1 AND event = $2")
+                .bind(user_id)
+                .bind(event.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await
+}
+
+pub async fn slack_webhook(db: &Db) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT slack_webhook_url FROM program_integrations WHERE id = 1")
+            .fetch_optional(&db.read)
+            .await?;
+    Ok(row.and_then(|(url,)| url))
+}
+
+pub async fn set_slack_webhook(db: &Db, url: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO program_integrations (id, slack_webhook_url, updated_at) VALUES (1, $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET slack_webhook_url = $1, updated_at = $2",
+    )
+    .bind(url)
+    .bind(now)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Slack messages due for delivery.
+pub async fn slack_due(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    super::outbox::due_in(db, "slack_outbox", now, limit).await
+}
+
+/// Takes a lease on one due message: one caller, in any instance, wins it. Returns the body
+/// and how many attempts were made before.
+pub async fn claim_slack(
+    db: &Db,
+    id: i64,
+    now: i64,
+    lease_until: i64,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
+    if !super::outbox::lease_in(db, "slack_outbox", id, now, lease_until).await? {
+        return Ok(None);
+    }
+    sqlx::query_as("SELECT body_json, attempts FROM slack_outbox WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.write)
+        .await
+}
+
+/// Records an attempt: sent, or failed with when to try again (`None`: give up).
+pub async fn record_slack_attempt(
+    db: &Db,
+    id: i64,
+    outcome: Result<i64, (&str, Option<i64>)>,
+) -> Result<(), sqlx::Error> {
+    match outcome {
+        Ok(sent_at) => sqlx::query(
+            "UPDATE slack_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2",
+        )
+        .bind(sent_at)
+        .bind(id),
+        Err((error, next)) => sqlx::query(
+            "UPDATE slack_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
+        )
+        .bind(error.to_string())
+        .bind(next.unwrap_or(i64::MAX))
+        .bind(id),
+    }
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+import { expect, hydrated, signIn, test } from './helpers';
+
+// Notification preferences: a partner turns one kind of email off, and it stays off.
+
+test('a partner chooses which emails they get', async ({ page }) => {
+  await signIn(page, 'lucia@andes.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/account');
+  await hydrated(page);
+  const expiring = page.getByLabel('Your certificate expires in 30 and 7 days');
+  await expect(expiring).toBeChecked();
+  await expect(page.getByLabel('Registrations past the approval SLA')).toHaveCount(0);
+  await expect(page.getByLabel(/Slack/)).toHaveCount(0);
+  await expiring.uncheck();
+  await page.getByRole('button', { name: 'Save email choices' }).click();
+  await expect(page.locator('.notification-preferences .success')).toHaveText('Saved.');
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Your certificate expires in 30 and 7 days')).not.toBeChecked();
+  await page.getByLabel('Your certificate expires in 30 and 7 days').check();
+  await page.getByRole('button', { name: 'Save email choices' }).click();
+  await expect(page.locator('.notification-preferences .success')).toHaveText('Saved.');
+});
+
+test('an admin is told when a Slack address is not one Slack gives', async ({ page }) => {
+  await signIn(page, 'admin@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/account');
+  await hydrated(page);
+  const webhook = page.getByLabel('Program Slack channel (incoming webhook URL)');
+  await webhook.fill('http://hooks.slack.com/services/x');
+  await page.getByRole('button', { name: 'Save Slack webhook' }).click();
+  await expect(page.locator('#slack-webhook-error')).toContainText('https://');
+  await webhook.fill('');
+  await page.getByRole('button', { name: 'Save Slack webhook' }).click();
+  await expect(page.locator('#slack-webhook-error')).toHaveText('');
+});
