@@ -499,6 +499,13 @@ pub struct PartnerPipeline {
     pub members: Vec<Member>,
 }
 
+/// One of the partner's own deals, on its own page (where an emailed link lands).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnDealPage {
+    pub deal: OwnDeal,
+    pub members: Vec<Member>,
+}
+
 /// A registration awaiting a manager, with its SLA clock.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueueItem {

@@ -116,14 +116,29 @@ test('a declined partner appeals with evidence and a manager upholds it', async 
   await card.getByRole('button', { name: 'Decline' }).click();
   await expect(card).toHaveCount(0);
 
-  await page.reload();
-  await hydrated(page);
-  const deal = page.locator('.deal-card', { hasText: company });
+  // Ben opens the decision email's link in a browser with no session and appeals there.
+  await page.goto('/dev/outbox');
+  const email = page
+    .locator('li.email[data-to="ben@bluefin.example"]', { hasText: `Declined: your registration of ${company}` })
+    .first();
+  const link = await email.getByRole('link').getAttribute('href');
+  expect(link).toContain('/auth/magic?token=');
+  const inbox = await browser.newContext({ ...testInfo.project.use });
+  const fromEmail = await inbox.newPage();
+  await fromEmail.goto(link!);
+  await hydrated(fromEmail);
+  await fromEmail.getByRole('button', { name: 'Continue' }).click();
+  await expect(fromEmail).toHaveURL(/\/deals\/\d+$/);
+  await hydrated(fromEmail);
+  await expect(fromEmail.locator('.limited')).toContainText('only this deal is open');
+  const deal = fromEmail.locator('.deal-card', { hasText: company });
   await expect(deal.locator('.badge')).toHaveText('Declined');
   await deal.getByText('Appeal this decision').click();
   await deal.getByLabel('Evidence').fill('Their COO invited us to run the pilot; the invitation email is dated last month.');
   await deal.getByRole('button', { name: 'File appeal' }).click();
-  await expect(page.locator('.deal-card', { hasText: company }).locator('.appeal-status')).toContainText('Appeal open');
+  await expect(fromEmail.locator('.deal-card', { hasText: company }).locator('.appeal-status')).toContainText('Appeal open');
+  await expect(fromEmail.locator('table.audit')).toContainText('Direct sales has worked this customer');
+  await inbox.close();
 
   await manager.reload();
   await hydrated(manager);
@@ -134,7 +149,8 @@ test('a declined partner appeals with evidence and a manager upholds it', async 
   await expect(manager.locator('.appeal-card', { hasText: company })).toHaveCount(0);
   await managerContext.close();
 
-  await page.reload();
+  // Signed in fully, Ben sees the outcome in his pipeline.
+  await page.goto('/deals');
   await hydrated(page);
   const upheld = page.locator('.deal-card', { hasText: company });
   await expect(upheld.locator('.badge')).toHaveText('Approved');

@@ -66,7 +66,6 @@ pub async fn run_channel_clocks(state: &AppState) -> Result<ClockRun, ChannelErr
         expired: channel::expire_protections(db, now).await?,
         ..ClockRun::default()
     };
-    let deal_link = |id: i64| format!("{}/deals/{id}", state.settings.public_base_url);
     let breaches =
         channel::unescalated_sla_breaches(db, now - settings.approval_sla_hours * HOUR_MS).await?;
     if !breaches.is_empty() {
@@ -103,26 +102,9 @@ pub async fn run_channel_clocks(state: &AppState) -> Result<ClockRun, ChannelErr
         let Some(until) = deal.protected_until else {
             continue;
         };
-        let notices: Vec<Notice> = deal
-            .owner_email
-            .iter()
-            .map(|email| Notice {
-                event: Event::ProtectionExpiring,
-                to: email.clone(),
-                subject: format!(
-                    "Protection of {} ends {}",
-                    deal.account_name,
-                    protection_date(until)
-                ),
-                body: format!(
-                    "Hello,\n\nYour registration of {} is protected until {}. If the deal is still \
-                     active, log your latest activity and request an extension:\n\n{}\n",
-                    deal.account_name,
-                    protection_date(until),
-                    deal_link(deal.id),
-                ),
-            })
-            .collect();
+        let notices =
+            app::server::deal_news::protection_ending(state, deal.id, &deal.account_name, until)
+                .await?;
         let rationale = format!(
             "Protection ends {}; the owner was reminded {EXPIRY_REMINDER_DAYS} days ahead.",
             protection_date(until)

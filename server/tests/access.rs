@@ -334,6 +334,11 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (
+            LoadOwnDeal::PATH,
+            Args::Form(vec![("deal_id", "1")]),
+            false,
+        ),
+        (
             ResolveAppeal::PATH,
             Args::Form(vec![("appeal_id", "1"), ("uphold", "true"), ("rationale", "Because it is right.")]),
             false,

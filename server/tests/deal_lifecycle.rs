@@ -14,8 +14,8 @@ use app::error::AppError;
 use app::model::{
     DealAudit, DealSignal, ExtensionHint, OwnDeal, PartnerPipeline, RenewalsPage, SignalKind,
 };
-use common::deals::{form, register};
-use common::{invoke, reply, sign_in, Backend, ServerFn, TestServer};
+use common::deals::{edit_form, form, register};
+use common::{follow_emailed_link, invoke, reply, sign_in, Backend, ServerFn, TestServer};
 
 const NORTHWIND: &str = "nora@northwind.example";
 const NORTHWIND_TECH: &str = "tomas@northwind.example";
@@ -42,25 +42,6 @@ async fn own_deal(client: &reqwest::Client, server: &TestServer, deal_id: i64) -
         .into_iter()
         .find(|d| d.deal_id == deal_id)
         .expect("the deal is in its org's pipeline")
-}
-
-/// The edit form filled in from the deal as the partner sees it, then changed by `edit`.
-fn edit_form(deal: &OwnDeal, edit: &[(&str, &str)]) -> serde_json::Value {
-    let mut input = serde_json::json!({
-        "stage": deal.stage.as_str(),
-        "amount": app::domain::channel::deals::format_money(deal.amount_cents),
-        "requested_discount_pct": deal.requested_discount_pct.to_string(),
-        "close_date": app::domain::channel::updates::iso_date(deal.close_at),
-        "next_step": deal.next_step,
-        "proof_of_work": deal.proof_of_work,
-        "notes": deal.notes,
-        "owner_user_id": deal.owner_user_id.map(|id| id.to_string()).unwrap_or_default(),
-        "reason": "",
-    });
-    for (field, value) in edit {
-        input[*field] = serde_json::Value::String(value.to_string());
-    }
-    serde_json::json!({"deal_id": deal.deal_id, "version": deal.version, "input": input})
 }
 
 async fn update(
@@ -389,13 +370,9 @@ async fn clocks_escalate_breached_slas_and_remind_before_expiry_exactly_once(bac
     .await
     .unwrap();
     assert_eq!(to, NORTHWIND);
-    let (body,): (String,) = sqlx::query_as(
-        "SELECT body_text FROM email_outbox WHERE subject LIKE '%Protection of Rhea Ceramics%'",
-    )
-    .fetch_one(&state.db.read)
-    .await
-    .unwrap();
-    assert!(body.contains(&format!("/deals/{protected}")), "{body}");
+    // The email's link opens that deal without a sign-in.
+    let (_, landed) = follow_emailed_link(&server, NORTHWIND, "Protection of Rhea Ceramics").await;
+    assert_eq!(landed, format!("/deals/{protected}"));
     server.stop().await;
 }
 

@@ -57,6 +57,8 @@ mod imp {
         ),
         AppError,
     > {
+        // A session opened from an email reaches the deal it was sent about, nothing else.
+        actor.require_place(&crate::server::links::deal_place(deal_id))?;
         let org_id = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
         let scope = actor.org_scope(org_id)?;
         let deal = crate::server::repo::channel::deal(&state.db, deal_id)
@@ -83,6 +85,93 @@ mod imp {
                 )
             })
             .unwrap_or_default()
+    }
+
+    /// One of the organisation's deals in full, with what its people may do next.
+    pub fn own_deal(
+        row: crate::server::repo::channel::DealRow,
+        appeals: &[crate::server::repo::channel::AppealRow],
+        settings: &crate::domain::channel::clocks::ProgramSettings,
+        now: i64,
+        org_id: i64,
+    ) -> Result<crate::model::OwnDeal, AppError> {
+        use crate::domain::channel::clocks::{ExtensionRefusal, Protection};
+        use crate::domain::channel::conflict::DealKind;
+        use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
+        use crate::model::{AppealSummary, ExtensionHint, OwnDeal};
+        let corrupt = |what: &str| {
+            tracing::error!(what, "unknown value in a deal row");
+            AppError::Internal
+        };
+        let appeal = appeals
+            .iter()
+            .rev()
+            .find(|a| a.deal_id == row.id)
+            .map(|a| AppealSummary {
+                appeal_id: a.id,
+                status: a.status.clone(),
+                filed_at: a.filed_at,
+                resolution: a.resolution.clone(),
+            });
+        let can_appeal = row.registration_status == "declined"
+            && row
+                .decided_at
+                .is_some_and(|at| settings.appeal_open(at, now))
+            && appeal.as_ref().is_none_or(|a| a.status != "open");
+        let extension = (row.registration_status == "approved")
+            .then_some(row.protected_until)
+            .flatten()
+            .map(|until| {
+                let protection = Protection {
+                    until,
+                    extensions_used: row.extensions_used,
+                    last_activity_at: row.last_activity_at,
+                };
+                match settings.extend(&protection, now) {
+                    Ok(until) => ExtensionHint::Available { until },
+                    Err(ExtensionRefusal::TooEarly { opens_at }) => {
+                        ExtensionHint::OpensAt(opens_at)
+                    }
+                    Err(refusal) => ExtensionHint::Unavailable(refusal.message().into()),
+                }
+            });
+        Ok(OwnDeal {
+            appeal,
+            can_appeal,
+            extension,
+            proof_of_work: row.proof_of_work,
+            owner_user_id: row.owner_user_id,
+            owner_name: row.owner_name,
+            version: row.updated_at,
+            deal_id: row.id,
+            motion: Motion::parse(&row.motion).ok_or_else(|| corrupt("motion"))?,
+            kind: DealKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+            stage: Stage::parse(&row.stage).ok_or_else(|| corrupt("stage"))?,
+            status: RegistrationStatus::parse(&row.registration_status)
+                .ok_or_else(|| corrupt("status"))?,
+            explanation: explain_for_partner(&row.decision_json, org_id),
+            account_name: row.account_name,
+            product_line: row.product_line,
+            amount_cents: row.amount_cents,
+            requested_discount_pct: row.requested_discount_pct,
+            close_at: row.close_at,
+            submitted_at: row.submitted_at,
+            protected_until: row.protected_until,
+            next_step: row.next_step,
+            notes: row.private_notes,
+        })
+    }
+
+    /// The organisation's people, who may own its deals.
+    pub async fn members(
+        state: &AppState,
+        org_id: i64,
+    ) -> Result<Vec<crate::model::Member>, AppError> {
+        Ok(crate::server::repo::channel::org_members(&state.db, org_id)
+            .await?
+            .into_iter()
+            .map(|(user_id, name)| crate::model::Member { user_id, name })
+            .collect())
     }
 
     pub fn explain_for_staff(decision_json: &str, names: &StaffNames) -> Vec<String> {
@@ -148,7 +237,7 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
     let scope = actor.org_scope(org_id)?;
     let now = state.clock.now_ms();
     let input = validate_registration(&input, now).map_err(AppError::Validation)?;
-    let partner_type = crate::server::repo::orgs::partner_type(&state.db, scope)
+    let (partner_name, partner_type) = crate::server::repo::orgs::name_and_type(&state.db, scope)
         .await?
         .ok_or(AppError::Forbidden)?;
     let rights =
@@ -208,6 +297,19 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
         tracing::error!(%error, "could not store a verdict");
         AppError::Internal
     })?;
+    let notices = if status == RegistrationStatus::Pending {
+        crate::server::deal_news::submitted_for_review(
+            &state,
+            existing
+                .as_ref()
+                .map_or(&input.company_name, |found| &found.name),
+            &partner_name,
+            settings.approval_sla_hours,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     let (deal_id, _) = channel::register(
         &state.db,
         existing.map(|found| found.account_id),
@@ -221,9 +323,13 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
             decision_json: &decision_json,
             rationale: &explanation.join(" "),
         },
+        &notices,
         now,
     )
     .await?;
+    if !notices.is_empty() {
+        state.mailer.wake();
+    }
     Ok(RegistrationOutcome {
         deal_id,
         status,
@@ -237,10 +343,8 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
 #[server]
 pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::channel::clocks::{ExtensionRefusal, Protection};
-    use crate::domain::channel::conflict::DealKind;
-    use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
-    use crate::model::{AppealSummary, ExtensionHint, Holder, Member, OwnDeal, SafeDeal};
+    use crate::domain::channel::deals::{RegistrationStatus, Stage};
+    use crate::model::{Holder, SafeDeal};
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::channel;
     let actor = authorize(Policy::PartnerUser).await?;
@@ -258,66 +362,7 @@ pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
     let appeals = channel::appeals_of_deals(&state.db, &ids).await?;
     let own = rows
         .into_iter()
-        .map(|row| {
-            let appeal =
-                appeals
-                    .iter()
-                    .rev()
-                    .find(|a| a.deal_id == row.id)
-                    .map(|a| AppealSummary {
-                        appeal_id: a.id,
-                        status: a.status.clone(),
-                        filed_at: a.filed_at,
-                        resolution: a.resolution.clone(),
-                    });
-            let can_appeal = row.registration_status == "declined"
-                && row
-                    .decided_at
-                    .is_some_and(|at| settings.appeal_open(at, now))
-                && appeal.as_ref().is_none_or(|a| a.status != "open");
-            let extension = (row.registration_status == "approved")
-                .then_some(row.protected_until)
-                .flatten()
-                .map(|until| {
-                    let protection = Protection {
-                        until,
-                        extensions_used: row.extensions_used,
-                        last_activity_at: row.last_activity_at,
-                    };
-                    match settings.extend(&protection, now) {
-                        Ok(until) => ExtensionHint::Available { until },
-                        Err(ExtensionRefusal::TooEarly { opens_at }) => {
-                            ExtensionHint::OpensAt(opens_at)
-                        }
-                        Err(refusal) => ExtensionHint::Unavailable(refusal.message().into()),
-                    }
-                });
-            Ok(OwnDeal {
-                appeal,
-                can_appeal,
-                extension,
-                proof_of_work: row.proof_of_work,
-                owner_user_id: row.owner_user_id,
-                owner_name: row.owner_name,
-                version: row.updated_at,
-                deal_id: row.id,
-                motion: Motion::parse(&row.motion).ok_or_else(|| corrupt("motion"))?,
-                kind: DealKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
-                stage: Stage::parse(&row.stage).ok_or_else(|| corrupt("stage"))?,
-                status: RegistrationStatus::parse(&row.registration_status)
-                    .ok_or_else(|| corrupt("status"))?,
-                explanation: imp::explain_for_partner(&row.decision_json, org_id),
-                account_name: row.account_name,
-                product_line: row.product_line,
-                amount_cents: row.amount_cents,
-                requested_discount_pct: row.requested_discount_pct,
-                close_at: row.close_at,
-                submitted_at: row.submitted_at,
-                protected_until: row.protected_until,
-                next_step: row.next_step,
-                notes: row.private_notes,
-            })
-        })
+        .map(|row| imp::own_deal(row, &appeals, &settings, now, org_id))
         .collect::<Result<Vec<_>, AppError>>()?;
     let others = channel::others_on_accounts_of_org(&state.db, scope)
         .await?
@@ -337,16 +382,41 @@ pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
-    let members = channel::org_members(&state.db, scope.org_id())
-        .await?
-        .into_iter()
-        .map(|(user_id, name)| Member { user_id, name })
-        .collect();
+    let members = imp::members(&state, scope.org_id()).await?;
     Ok(PartnerPipeline {
         own,
         others,
         members,
     })
+}
+
+/// One of the caller's organisation's deals in full, with the people who may own it, for
+/// the deal's page (where emailed links land). `None` for vendor staff, who see its history.
+#[server]
+pub async fn load_own_deal(deal_id: i64) -> Result<Option<crate::model::OwnDealPage>, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize_scoped};
+    use crate::server::repo::channel;
+    let actor = authorize_scoped(Policy::SignedIn).await?;
+    if actor.user.role.is_vendor_staff() {
+        actor.require_place(&crate::server::links::deal_place(deal_id))?;
+        return Ok(None);
+    }
+    let state = app_state()?;
+    let (scope, row) = imp::own_org_deal(&state, &actor, deal_id).await?;
+    let settings = channel::settings(&state.db).await?;
+    let appeals = channel::appeals_of_deals(&state.db, &[deal_id]).await?;
+    let deal = imp::own_deal(
+        row,
+        &appeals,
+        &settings,
+        state.clock.now_ms(),
+        scope.org_id(),
+    )?;
+    Ok(Some(crate::model::OwnDealPage {
+        deal,
+        members: imp::members(&state, scope.org_id()).await?,
+    }))
 }
 
 /// Registrations awaiting a decision, most urgent SLA first.
@@ -435,20 +505,26 @@ pub async fn decide_registration(
     let now = state.clock.now_ms();
     let protected_until =
         (to == RegistrationStatus::Approved).then(|| settings.protection_until(now));
-    if channel::deal(&state.db, deal_id).await?.is_none() {
-        return Err(AppError::NotFound);
-    }
+    let deal = channel::deal(&state.db, deal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let notices =
+        crate::server::deal_news::decided(&state, &deal, to, protected_until, rationale).await?;
     if channel::decide(
         &state.db,
         deal_id,
         to,
         protected_until,
-        actor.user.id,
-        rationale,
-        now,
+        &channel::By {
+            actor: actor.user.id,
+            rationale,
+            at: now,
+        },
+        &notices,
     )
     .await?
     {
+        state.mailer.wake();
         Ok(())
     } else {
         Err(AppError::Conflict(
@@ -464,9 +540,9 @@ pub const MIN_EVIDENCE_CHARS: usize = 20;
 #[server]
 pub async fn file_appeal(deal_id: i64, evidence: String) -> Result<i64, AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::channel;
-    let actor = authorize(Policy::PartnerUser).await?;
+    let actor = authorize_scoped(Policy::PartnerUser).await?;
     let state = app_state()?;
     let evidence = evidence.trim();
     if evidence.chars().count() < MIN_EVIDENCE_CHARS || evidence.chars().count() > 5000 {
@@ -492,16 +568,20 @@ pub async fn file_appeal(deal_id: i64, evidence: String) -> Result<i64, AppError
             settings.appeal_window_days
         )));
     }
-    channel::file_appeal(
+    let notices = crate::server::deal_news::appeal_filed(&state, &deal).await?;
+    let appeal_id = channel::file_appeal(
         &state.db,
         deal_id,
         scope.org_id(),
         actor.user.id,
         evidence,
+        &notices,
         now,
     )
     .await?
-    .ok_or_else(|| AppError::Conflict("An appeal of this decision is already open.".into()))
+    .ok_or_else(|| AppError::Conflict("An appeal of this decision is already open.".into()))?;
+    state.mailer.wake();
+    Ok(appeal_id)
 }
 
 /// Open appeals, oldest first.
@@ -539,36 +619,54 @@ pub async fn resolve_appeal(
     rationale: String,
 ) -> Result<(), AppError> {
     use crate::domain::access::Policy;
+    use crate::server::deal_news;
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::channel;
     let actor = authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
     let rationale = checked_rationale(&rationale)?;
-    if channel::appeal_status(&state.db, appeal_id)
+    let appeal = channel::appeal(&state.db, appeal_id)
         .await?
-        .is_none()
-    {
-        return Err(AppError::NotFound);
-    }
+        .ok_or(AppError::NotFound)?;
+    let deal = channel::deal(&state.db, appeal.deal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let settings = channel::settings(&state.db).await?;
     let now = state.clock.now_ms();
-    if channel::resolve_appeal(
+    let protected_until = settings.protection_until(now);
+    let notices = deal_news::appeal_resolved(
+        &state,
+        &deal,
+        appeal.filed_by,
+        uphold.then_some(protected_until),
+        rationale,
+    )
+    .await?;
+    let Some(transferred) = channel::resolve_appeal(
         &state.db,
         appeal_id,
         uphold,
-        settings.protection_until(now),
-        actor.user.id,
-        rationale,
-        now,
+        protected_until,
+        &channel::By {
+            actor: actor.user.id,
+            rationale,
+            at: now,
+        },
+        &notices,
     )
     .await?
-    {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(
+    else {
+        return Err(AppError::Conflict(
             "This appeal has already been resolved.".into(),
-        ))
+        ));
+    };
+    // Whoever lost the customer hears too; the resolution above is already committed.
+    for other in transferred {
+        let notices = deal_news::protection_transferred(&state, other, rationale).await?;
+        crate::server::repo::outbox::queue_notices(&state.db, &notices, now).await?;
     }
+    state.mailer.wake();
+    Ok(())
 }
 
 /// Pipeline filters as they arrive from the page's query string.
@@ -809,9 +907,10 @@ pub async fn load_deal_audit(deal_id: i64) -> Result<crate::model::DealAudit, Ap
     use crate::domain::access::Policy;
     use crate::domain::channel::deals::RegistrationStatus;
     use crate::model::{AuditEvent, DealAudit};
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::channel;
-    let actor = authorize(Policy::SignedIn).await?;
+    let actor = authorize_scoped(Policy::SignedIn).await?;
+    actor.require_place(&crate::server::links::deal_place(deal_id))?;
     let state = app_state()?;
     let deal = channel::deal(&state.db, deal_id)
         .await?
@@ -977,9 +1076,9 @@ pub async fn update_deal(
     use crate::domain::access::Policy;
     use crate::domain::channel::deals::Stage;
     use crate::domain::channel::updates::{apply_update, DealFields};
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::channel::{self, By};
-    let actor = authorize(Policy::PartnerUser).await?;
+    let actor = authorize_scoped(Policy::PartnerUser).await?;
     let state = app_state()?;
     let (scope, deal) = imp::own_org_deal(&state, &actor, deal_id).await?;
     let members = channel::org_members(&state.db, scope.org_id()).await?;
@@ -1050,9 +1149,9 @@ pub async fn request_extension(deal_id: i64) -> Result<i64, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::channel::clocks::{ExtensionRefusal, Protection};
     use crate::domain::channel::explain::protection_date;
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::channel::{self, By};
-    let actor = authorize(Policy::PartnerUser).await?;
+    let actor = authorize_scoped(Policy::PartnerUser).await?;
     let state = app_state()?;
     let (_, deal) = imp::own_org_deal(&state, &actor, deal_id).await?;
     let until = deal

@@ -78,16 +78,21 @@ pub fn AppShell(children: Children) -> impl IntoView {
             }
         })
     };
-    // A session from a link to one module: say so, and offer the full sign-in.
+    // A session from a link to one module or deal: say so, and offer the full sign-in.
     let limited = move || {
         let scope = session.user.get()?.ok()??.scope?;
+        let what = if scope.starts_with("/deals/") {
+            "this deal"
+        } else {
+            "this module"
+        };
         let sign_in = format!(
             "/login?next={}",
             super::load::encode_query_value(&location.pathname.get())
         );
         Some(view! {
             <p class="limited" role="note">
-                "Opened from your email link: only " <a href=scope>"this module"</a>
+                "Opened from your email link: only " <a href=scope>{what}</a>
                 " is open. " <a href=sign_in>"Sign in"</a> " for the whole portal."
             </p>
         })

@@ -14,6 +14,10 @@ text_enum!(
         ProtectionExpiring => "protection_expiring" / "Your deal's protection ends in 7 days",
         TierChanged => "tier_changed" / "Your organisation's tier or rights changed",
         SlaBreached => "sla_breached" / "Registrations past the approval SLA",
+        RegistrationSubmitted => "registration_submitted" / "Registrations waiting for your review",
+        RegistrationDecided => "registration_decided" / "Your registrations approved, declined or needing information",
+        AppealFiled => "appeal_filed" / "Appeals filed against a decision",
+        AppealResolved => "appeal_resolved" / "Appeals about your deals resolved",
     }
 );
 
@@ -22,7 +26,9 @@ impl Event {
     /// shows only what applies to them).
     pub fn applies_to(self, role: Role) -> bool {
         match self {
-            Event::SlaBreached => role.is_vendor_staff(),
+            Event::SlaBreached | Event::RegistrationSubmitted | Event::AppealFiled => {
+                role.is_vendor_staff()
+            }
             Event::TierChanged => true,
             _ => role == Role::PartnerUser,
         }
@@ -33,7 +39,11 @@ impl Event {
     pub fn goes_to_slack(self) -> bool {
         matches!(
             self,
-            Event::ModulePublished | Event::TierChanged | Event::SlaBreached
+            Event::ModulePublished
+                | Event::TierChanged
+                | Event::SlaBreached
+                | Event::RegistrationSubmitted
+                | Event::AppealFiled
         )
     }
 }
@@ -97,8 +107,19 @@ mod tests {
         assert!(partner.contains(&Event::CertificationExpiring));
         assert!(partner.contains(&Event::TierChanged));
         assert!(!partner.contains(&Event::SlaBreached));
+        assert!(partner.contains(&Event::RegistrationDecided));
+        assert!(partner.contains(&Event::AppealResolved));
+        assert!(!partner.contains(&Event::RegistrationSubmitted));
         let manager = choices_for(Role::PartnerManager);
-        assert_eq!(manager, vec![Event::TierChanged, Event::SlaBreached]);
+        assert_eq!(
+            manager,
+            vec![
+                Event::TierChanged,
+                Event::SlaBreached,
+                Event::RegistrationSubmitted,
+                Event::AppealFiled
+            ]
+        );
         for event in Event::ALL {
             assert_eq!(Event::parse(event.as_str()), Some(*event));
         }
@@ -110,6 +131,10 @@ mod tests {
         assert!(Event::SlaBreached.goes_to_slack());
         assert!(!Event::CertificationExpiring.goes_to_slack());
         assert!(!Event::ProtectionExpiring.goes_to_slack());
+        assert!(Event::RegistrationSubmitted.goes_to_slack());
+        assert!(Event::AppealFiled.goes_to_slack());
+        assert!(!Event::RegistrationDecided.goes_to_slack());
+        assert!(!Event::AppealResolved.goes_to_slack());
     }
 
     #[test]

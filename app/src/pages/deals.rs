@@ -762,7 +762,7 @@ fn Totals(title: &'static str, totals: Vec<crate::model::PipelineTotal>) -> impl
 
 #[component]
 pub fn DealAuditPage() -> impl IntoView {
-    use crate::api::channel::load_deal_audit;
+    use crate::api::channel::{load_deal_audit, load_own_deal};
     use leptos_router::hooks::use_params_map;
     let params = use_params_map();
     let deal_id = move || {
@@ -777,16 +777,38 @@ pub fn DealAuditPage() -> impl IntoView {
             None => Err(AppError::NotFound),
         }
     });
+    // The partner's own deal, to act on where an emailed link lands; staff get `None`.
+    let own = Resource::new(deal_id, |id| async move {
+        match id {
+            Some(id) => load_own_deal(id).await,
+            None => Ok(None),
+        }
+    });
+    let actions = DealActions {
+        appeal: ServerAction::<FileAppeal>::new(),
+        update: ServerAction::<UpdateDeal>::new(),
+        extend: ServerAction::<RequestExtension>::new(),
+    };
+    refetch_on_success(actions.appeal, own);
+    refetch_on_success(actions.update, own);
+    refetch_on_success(actions.extend, own);
+    refetch_on_success(actions.appeal, audit);
+    refetch_on_success(actions.update, audit);
+    refetch_on_success(actions.extend, audit);
     view! {
         <Title text="Deal history"/>
         <section class="page" aria-labelledby="audit-title">
-            {loaded(audit, |audit| view! { <AuditView audit/> })}
+            {loaded(audit, move |audit| view! { <AuditView audit own actions/> })}
         </section>
     }
 }
 
 #[component]
-fn AuditView(audit: crate::model::DealAudit) -> impl IntoView {
+fn AuditView(
+    audit: crate::model::DealAudit,
+    own: Resource<Result<Option<crate::model::OwnDealPage>, AppError>>,
+    actions: DealActions,
+) -> impl IntoView {
     use crate::components::load::encode_query_value;
     use crate::domain::channel::csv::{instant, line};
     let mut csv = line(&["at", "actor", "field", "from", "to", "rationale"]);
@@ -805,6 +827,16 @@ fn AuditView(audit: crate::model::DealAudit) -> impl IntoView {
     view! {
         <h1 id="audit-title">{audit.account_name} " — " {audit.partner_name}</h1>
         <p class="meta">"Registration: " {audit.status.label()}</p>
+        // The partner's own deal, to act on where an emailed link lands. Errors show once,
+        // from the history.
+        <Suspense fallback=|| ()>
+            {move || own.get().and_then(Result::ok).flatten().map(|page| view! {
+                <ul class="card-list own-deal">
+                    <OwnDealCard deal=page.deal members=page.members actions/>
+                </ul>
+            })}
+        </Suspense>
+        <h2>"History"</h2>
         <p><a class="button" href=href download=format!("deal-{}-history.csv", audit.deal_id)>"Download history (CSV)"</a></p>
         <div class="table-wrap">
             <table class="attempts audit">

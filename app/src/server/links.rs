@@ -4,6 +4,11 @@ use super::crypto::{new_token, token_hash};
 use super::repo::magic_links;
 use super::AppState;
 
+/// The place of a deal, as links and scoped sessions name it.
+pub fn deal_place(deal_id: i64) -> String {
+    format!("/deals/{deal_id}")
+}
+
 /// A link that signs `user_id` in for `place` only (e.g. `/learn/12`) and lands there.
 pub async fn place_link(
     state: &AppState,

@@ -2,6 +2,7 @@
 pub mod badges;
 pub mod crypto;
 pub mod db;
+pub mod deal_news;
 pub mod demo_certifications;
 pub mod demo_channel;
 pub mod demo_content;

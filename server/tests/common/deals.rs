@@ -33,3 +33,22 @@ pub async fn register(
     )
     .await
 }
+
+/// The edit form filled in from the deal as the partner sees it, then changed by `edit`.
+pub fn edit_form(deal: &app::model::OwnDeal, edit: &[(&str, &str)]) -> serde_json::Value {
+    let mut input = serde_json::json!({
+        "stage": deal.stage.as_str(),
+        "amount": app::domain::channel::deals::format_money(deal.amount_cents),
+        "requested_discount_pct": deal.requested_discount_pct.to_string(),
+        "close_date": app::domain::channel::updates::iso_date(deal.close_at),
+        "next_step": deal.next_step,
+        "proof_of_work": deal.proof_of_work,
+        "notes": deal.notes,
+        "owner_user_id": deal.owner_user_id.map(|id| id.to_string()).unwrap_or_default(),
+        "reason": "",
+    });
+    for (field, value) in edit {
+        input[*field] = serde_json::Value::String(value.to_string());
+    }
+    serde_json::json!({"deal_id": deal.deal_id, "version": deal.version, "input": input})
+}

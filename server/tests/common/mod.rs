@@ -303,3 +303,37 @@ pub async fn start_quiz(
     )
     .await
 }
+
+/// Opens the sign-in link of the newest email to `to` whose subject contains `subject`, in a
+/// browser with no session. Returns that browser and where the link landed it.
+pub async fn follow_emailed_link(
+    server: &TestServer,
+    to: &str,
+    subject: &str,
+) -> (reqwest::Client, String) {
+    let (body,): (String,) = sqlx::query_as(
+        "SELECT body_text FROM email_outbox WHERE to_address = $1 AND subject LIKE $2 \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(to)
+    .bind(format!("%{subject}%"))
+    .fetch_one(&server.server.state.db.read)
+    .await
+    .unwrap_or_else(|e| panic!("an email to {to} about {subject:?}: {e}"));
+    let marker = "/auth/magic?token=";
+    let start = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("a sign-in link in {body:?}"))
+        + marker.len();
+    let token = &body[start..start + 64];
+    let browser = server.client();
+    let (status, landed) = invoke::<String>(
+        &browser,
+        server,
+        app::api::auth::RedeemMagicLink::PATH,
+        &[("token", token)],
+    )
+    .await;
+    assert_eq!(status, 200, "the link in {body:?} works");
+    (browser, landed.unwrap())
+}

@@ -292,6 +292,7 @@ pub async fn register(
     account_id: Option<i64>,
     input: &ValidRegistration,
     who: &Registering<'_>,
+    notices: &[Notice],
     now: i64,
 ) -> Result<(i64, i64), sqlx::Error> {
     let mut tx = db.write.begin().await?;
@@ -356,6 +357,7 @@ pub async fn register(
         },
     )
     .await?;
+    super::outbox::queue_in(&mut tx, notices, now).await?;
     tx.commit().await?;
     Ok((deal_id, account_id))
 }
@@ -421,6 +423,32 @@ pub const DEAL_SELECT: &str = "SELECT d.id, d.account_id, a.name AS account_name
     d.registration_status, d.submitted_at, d.decided_at, d.protected_until, d.next_step, d.proof_of_work, d.private_notes, \
     d.decision_json, d.owner_user_id, d.extensions_used, d.last_activity_at, d.updated_at FROM deals d JOIN accounts a ON a.id = d.account_id LEFT JOIN partner_orgs o ON o.id = d.partner_org_id";
 
+/// Someone to tell about a deal.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Contact {
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+}
+
+/// The deal's owner and, if given, another person of the deal's organisation (who filed an
+/// appeal, say): active people only, each once.
+pub async fn deal_contacts(
+    db: &Db,
+    deal_id: i64,
+    also: Option<i64>,
+) -> Result<Vec<Contact>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.email, u.display_name AS name FROM users u \
+         JOIN deals d ON d.id = $1 AND d.partner_org_id = u.partner_org_id \
+         WHERE u.disabled_at IS NULL AND (u.id = d.owner_user_id OR u.id = $2) ORDER BY u.id",
+    )
+    .bind(deal_id)
+    .bind(also.unwrap_or(0))
+    .fetch_all(&db.read)
+    .await
+}
+
 pub async fn deal(db: &Db, deal_id: i64) -> Result<Option<DealRow>, sqlx::Error> {
     sqlx::query_as(&format!("{DEAL_SELECT} WHERE d.id = $1"))
         .bind(deal_id)
@@ -471,10 +499,10 @@ pub async fn decide(
     deal_id: i64,
     to: RegistrationStatus,
     protected_until: Option<i64>,
-    actor: i64,
-    rationale: &str,
-    now: i64,
+    by: &By<'_>,
+    notices: &[Notice],
 ) -> Result<bool, sqlx::Error> {
+    let (actor, rationale, now) = (by.actor, by.rationale, by.at);
     let mut tx = db.write.begin().await?;
     let current: Option<(String,)> =
         sqlx::query_as(&db.for_update("SELECT registration_status FROM deals WHERE id = $1"))
@@ -512,6 +540,7 @@ pub async fn decide(
         },
     )
     .await?;
+    super::outbox::queue_in(&mut tx, notices, now).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -582,6 +611,7 @@ pub struct AppealRow {
     pub id: i64,
     pub deal_id: i64,
     pub appellant_org_id: Option<i64>,
+    pub filed_by: i64,
     pub filed_at: i64,
     pub evidence: String,
     pub status: String,
@@ -589,7 +619,7 @@ pub struct AppealRow {
     pub resolution: String,
 }
 
-const APPEAL_SELECT: &str = "SELECT id, deal_id, appellant_org_id, filed_at, evidence, status, resolved_at, resolution FROM appeals";
+const APPEAL_SELECT: &str = "SELECT id, deal_id, appellant_org_id, filed_by, filed_at, evidence, status, resolved_at, resolution FROM appeals";
 
 pub async fn appeals_of_deals(db: &Db, deal_ids: &[i64]) -> Result<Vec<AppealRow>, sqlx::Error> {
     if deal_ids.is_empty() {
@@ -621,6 +651,7 @@ pub async fn file_appeal(
     org_id: i64,
     user_id: i64,
     evidence: &str,
+    notices: &[Notice],
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = db.write.begin().await?;
@@ -659,21 +690,24 @@ pub async fn file_appeal(
         },
     )
     .await?;
+    super::outbox::queue_in(&mut tx, notices, now).await?;
     tx.commit().await?;
     Ok(Some(id))
 }
 
-/// Resolves an open appeal. Upheld: the appellant's deal is approved with a new protection,
-/// and any other active protection on the customer ends. Returns false if already resolved.
+/// Resolves an open appeal and queues `notices` (to the appellant) with it. Upheld: the
+/// appellant's deal is approved with a new protection, and any other active protection on
+/// the customer ends. Returns the deals that lost their protection, or `None` if the appeal
+/// was already resolved.
 pub async fn resolve_appeal(
     db: &Db,
     appeal_id: i64,
     uphold: bool,
     protected_until: i64,
-    actor: i64,
-    rationale: &str,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
+    by: &By<'_>,
+    notices: &[Notice],
+) -> Result<Option<Vec<i64>>, sqlx::Error> {
+    let (actor, rationale, now) = (by.actor, by.rationale, by.at);
     let mut tx = db.write.begin().await?;
     let row: Option<(i64, String)> =
         sqlx::query_as(&db.for_update("SELECT deal_id, status FROM appeals WHERE id = $1"))
@@ -681,10 +715,10 @@ pub async fn resolve_appeal(
             .fetch_optional(&mut *tx)
             .await?;
     let Some((deal_id, status)) = row else {
-        return Ok(false);
+        return Ok(None);
     };
     if status != "open" {
-        return Ok(false);
+        return Ok(None);
     }
     let outcome = if uphold { "upheld" } else { "rejected" };
     sqlx::query("UPDATE appeals SET status = $1, resolved_by = $2, resolved_at = $3, resolution = $4 WHERE id = $5")
@@ -708,6 +742,7 @@ pub async fn resolve_appeal(
         },
     )
     .await?;
+    let mut transferred = Vec::new();
     if uphold {
         let (account_id, from): (i64, String) =
             sqlx::query_as("SELECT account_id, registration_status FROM deals WHERE id = $1")
@@ -742,6 +777,7 @@ pub async fn resolve_appeal(
                 },
             )
             .await?;
+            transferred.push(other);
         }
         sqlx::query("UPDATE deals SET registration_status = 'approved', decided_at = $1, protected_until = $2, updated_at = $1 WHERE id = $3")
             .bind(now)
@@ -763,16 +799,16 @@ pub async fn resolve_appeal(
         )
         .await?;
     }
+    super::outbox::queue_in(&mut tx, notices, now).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(transferred))
 }
 
-pub async fn appeal_status(db: &Db, appeal_id: i64) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT status FROM appeals WHERE id = $1")
+pub async fn appeal(db: &Db, appeal_id: i64) -> Result<Option<AppealRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{APPEAL_SELECT} WHERE id = $1"))
         .bind(appeal_id)
         .fetch_optional(&db.read)
-        .await?;
-    Ok(row.map(|(status,)| status))
+        .await
 }
 
 /// What the managers' pipeline is narrowed to. `None` means "any".

@@ -155,12 +155,15 @@ pub async fn names(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
         .await
 }
 
-/// How an organisation sells (its partner type), if it exists.
-pub async fn partner_type(db: &Db, scope: OrgScope) -> Result<Option<PartnerType>, sqlx::Error> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT partner_type FROM partner_orgs WHERE id = $1")
+/// An organisation's name and how it sells (its partner type), if it exists.
+pub async fn name_and_type(
+    db: &Db,
+    scope: OrgScope,
+) -> Result<Option<(String, PartnerType)>, sqlx::Error> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT name, partner_type FROM partner_orgs WHERE id = $1")
             .bind(scope.org_id())
             .fetch_optional(&db.read)
             .await?;
-    Ok(row.and_then(|(kind,)| PartnerType::parse(&kind)))
+    Ok(row.and_then(|(name, kind)| Some((name, PartnerType::parse(&kind)?))))
 }

@@ -47,8 +47,9 @@ pub async fn queue_notices(db: &Db, notices: &[Notice], now: i64) -> Result<(), 
 }
 
 /// Emails every notice whose recipient has not turned its event off, and posts each Slack
-/// event once (its first notice's subject) when the program has a Slack webhook.
-async fn queue_in(
+/// event once (its first notice's subject) when the program has a Slack webhook. Called
+/// inside the transaction that does the work being reported.
+pub(crate) async fn queue_in(
     tx: &mut sqlx::Transaction<'_, Any>,
     notices: &[Notice],
     now: i64,
