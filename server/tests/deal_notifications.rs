@@ -8,13 +8,16 @@ use app::api::channel::{
     DecideRegistration, FileAppeal, LoadDealAudit, LoadMyPipeline, LoadOwnDeal, ResolveAppeal,
     UpdateDeal,
 };
-use app::api::notifications::{SaveNotificationPreferences, SaveSlackWebhook};
+use app::api::notifications::SaveSlackWebhook;
 use app::domain::channel::deals::RegistrationStatus;
 use app::domain::identity::Role;
 use app::domain::notifications::{choices_for, Event};
 use app::model::{DealAudit, OwnDealPage, SessionUser};
 use common::deals::{edit_form, form, register};
-use common::{call, follow_emailed_link, invoke, reply, sign_in, Backend, ServerFn, TestServer};
+use common::{
+    call, follow_emailed_link, invoke, reply, save_email_choices, sign_in, Backend, ServerFn,
+    TestServer,
+};
 
 const NORA: &str = "nora@northwind.example";
 const BEN: &str = "ben@bluefin.example";
@@ -95,16 +98,7 @@ async fn registrations_decisions_and_appeals_reach_the_right_people_once(backend
         .into_iter()
         .filter(|event| *event != Event::RegistrationSubmitted)
         .collect();
-    let (status, _) = reply::<()>(
-        hannah
-            .post(server.url(SaveNotificationPreferences::PATH))
-            .json(&serde_json::json!({ "enabled": enabled }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200);
+    save_email_choices(&hannah, &server, &enabled).await;
 
     // Northwind's registration is approved on its own: nobody needs to review it.
     let nora = sign_in(&server, NORA).await;

@@ -4,13 +4,11 @@
 mod common;
 
 use app::api::certifications::RevokeCertificate;
-use app::api::notifications::{
-    LoadNotificationSettings, SaveNotificationPreferences, SaveSlackWebhook,
-};
+use app::api::notifications::{LoadNotificationSettings, SaveSlackWebhook};
 use app::domain::notifications::Event;
 use app::model::NotificationSettings;
 use axum::http::StatusCode;
-use common::{call, invoke, reply, sign_in, Backend, ServerFn, TestServer};
+use common::{call, invoke, save_email_choices, sign_in, Backend, ServerFn, TestServer};
 use std::sync::{Arc, Mutex};
 
 const ADMIN: &str = "admin@lumen.example";
@@ -131,15 +129,7 @@ async fn muted_people_get_no_email_and_slack_hears_each_event_once(backend: Back
         .map(|(event, _)| *event)
         .filter(|event| *event != Event::TierChanged)
         .collect();
-    let (status, _) = reply::<()>(
-        nora.post(server.url(SaveNotificationPreferences::PATH))
-            .json(&serde_json::json!({ "enabled": enabled }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200);
+    save_email_choices(&nora, &server, &enabled).await;
     let (_, settings) =
         invoke::<NotificationSettings>(&nora, &server, LoadNotificationSettings::PATH, &[]).await;
     assert!(settings

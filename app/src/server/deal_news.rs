@@ -2,7 +2,7 @@
 //! appealed, the deal's people when it is decided or an appeal is resolved. Partner emails
 //! carry a link that opens that deal, and nothing else, without a sign-in.
 use super::links::{deal_place, place_link};
-use super::repo::channel::{self, Contact, DealRow};
+use super::repo::channel::{self, DealRow};
 use super::repo::outbox::Notice;
 use super::repo::users;
 use super::AppState;
@@ -37,15 +37,16 @@ async fn to_managers(
         .collect())
 }
 
-/// The same news for each of a deal's people, each with their own link into the deal.
-async fn to_contacts(
+/// The same news for each of a deal's people (its owner, and `also` if given), each with
+/// their own link into the deal.
+async fn to_deal_people(
     state: &AppState,
-    contacts: Vec<Contact>,
-    deal_id: i64,
+    (deal_id, also): (i64, Option<i64>),
     event: Event,
     subject: &str,
     message: &str,
 ) -> Result<Vec<Notice>, sqlx::Error> {
+    let contacts = channel::deal_contacts(&state.db, deal_id, also).await?;
     let place = deal_place(deal_id);
     let minutes = state.settings.magic_link_ttl_ms / 60_000;
     let mut notices = Vec::with_capacity(contacts.len());
@@ -116,11 +117,9 @@ pub async fn decided(
             ),
         ),
     };
-    let contacts = channel::deal_contacts(&state.db, deal.id, None).await?;
-    to_contacts(
+    to_deal_people(
         state,
-        contacts,
-        deal.id,
+        (deal.id, None),
         Event::RegistrationDecided,
         &subject,
         &message,
@@ -162,11 +161,9 @@ pub async fn appeal_resolved(
             format!("Your appeal about {account} was rejected.\n\nReason: {rationale}"),
         ),
     };
-    let contacts = channel::deal_contacts(&state.db, deal.id, Some(appellant)).await?;
-    to_contacts(
+    to_deal_people(
         state,
-        contacts,
-        deal.id,
+        (deal.id, Some(appellant)),
         Event::AppealResolved,
         &subject,
         &message,
@@ -190,11 +187,9 @@ pub async fn protection_transferred(
          protection has ended.\n\nReason: {rationale}",
         deal.account_name
     );
-    let contacts = channel::deal_contacts(&state.db, deal.id, None).await?;
-    to_contacts(
+    to_deal_people(
         state,
-        contacts,
-        deal.id,
+        (deal.id, None),
         Event::AppealResolved,
         &subject,
         &message,
@@ -215,11 +210,9 @@ pub async fn protection_ending(
         "Your registration of {account_name} is protected until {date}. If the deal is still \
          active, log your latest activity and request an extension."
     );
-    let contacts = channel::deal_contacts(&state.db, deal_id, None).await?;
-    to_contacts(
+    to_deal_people(
         state,
-        contacts,
-        deal_id,
+        (deal_id, None),
         Event::ProtectionExpiring,
         &subject,
         &message,

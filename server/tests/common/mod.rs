@@ -337,3 +337,21 @@ pub async fn follow_emailed_link(
     assert_eq!(status, 200, "the link in {body:?} works");
     (browser, landed.unwrap())
 }
+
+/// Saves which events reach `client`'s user by email, as the preferences page does.
+pub async fn save_email_choices(
+    client: &reqwest::Client,
+    server: &TestServer,
+    enabled: &[app::domain::notifications::Event],
+) {
+    let (status, saved) = reply::<()>(
+        client
+            .post(server.url(app::api::notifications::SaveNotificationPreferences::PATH))
+            .json(&serde_json::json!({ "enabled": enabled }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved:?}");
+}
