@@ -147,6 +147,18 @@ async fn registrations_decisions_and_appeals_reach_the_right_people_once(backend
 
     // The manager asks Bluefin for more; Ben gets the question and a link into the deal.
     let marco = sign_in(&server, MARCO).await;
+    let (status, staff_view) = invoke::<Option<OwnDealPage>>(
+        &marco,
+        &server,
+        LoadOwnDeal::PATH,
+        &[("deal_id", &second.deal_id.to_string())],
+    )
+    .await;
+    assert_eq!(
+        (status, staff_view.unwrap()),
+        (200, None),
+        "staff see the history, not a partner's card"
+    );
     let question = "Who at Helios asked you for the quote, and when?";
     assert_eq!(
         decide(&marco, &server, second.deal_id, "request_info", question).await,
