@@ -258,14 +258,76 @@ pub async fn run_announcement_reminders(state: &AppState) -> Result<usize, sqlx:
     Ok(sent)
 }
 
+/// Tells each partner, once, that a required path of their audience is past its due date
+/// (30 days after it was assigned to them) and still unfinished, with a link straight into
+/// it. Flagged and queued in one transaction, so a late or second run sends nothing more.
+pub async fn run_training_reminders(state: &AppState) -> Result<usize, sqlx::Error> {
+    use app::domain::learning::{training_due_at, Audience};
+    use app::server::repo::{announcements, learning};
+    let paths = learning::required_paths(&state.db).await?;
+    if paths.is_empty() {
+        return Ok(0);
+    }
+    let now = state.clock.now_ms();
+    let people = announcements::recipients(&state.db).await?;
+    let settled = learning::settled_required_training(&state.db).await?;
+    let mut sent = 0;
+    for path in &paths {
+        let audience: Audience = match serde_json::from_str(&path.audience_json) {
+            Ok(audience) => audience,
+            Err(error) => {
+                tracing::error!(path = path.id, %error, "unreadable audience; path skipped");
+                continue;
+            }
+        };
+        for person in people.iter().filter(|person| person.is_in(&audience)) {
+            let due = training_due_at(path.assigned_at, person.joined_at);
+            if now < due || settled.contains(&(person.user_id, path.id)) {
+                continue;
+            }
+            let place = format!("/learn/{}", path.id);
+            let link = app::server::links::place_link(state, person.user_id, &place).await?;
+            let date = app::domain::channel::explain::protection_date(due);
+            let notice = Notice {
+                event: Event::TrainingOverdue,
+                to: person.email.clone(),
+                subject: format!("Overdue: {} was due {date}", path.title),
+                body: format!(
+                    "Hello {},\n\nThe required module \"{}\" was due on {date} and is not finished \
+                     yet. Pick up where you left off (no sign-in needed; the link works once, for {} \
+                     minutes):\n\n{link}\n",
+                    person.name,
+                    path.title,
+                    state.settings.magic_link_ttl_ms / 60_000
+                ),
+            };
+            if learning::flag_training_overdue(&state.db, person.user_id, path.id, &notice, now)
+                .await?
+            {
+                sent += 1;
+            }
+        }
+    }
+    if sent > 0 {
+        state.mailer.wake();
+    }
+    Ok(sent)
+}
+
 const ANNOUNCEMENT_REMINDERS_EVERY: Duration = Duration::from_secs(300);
 
+/// Announcement and required-training reminders: both are about a partner's to-do list.
 async fn announcement_reminders(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         match run_announcement_reminders(&state).await {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "announcement reminders queued"),
             Err(error) => tracing::error!(%error, "announcement reminders failed"),
+        }
+        match run_training_reminders(&state).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "overdue training reminders queued"),
+            Err(error) => tracing::error!(%error, "training reminders failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(ANNOUNCEMENT_REMINDERS_EVERY) => {}

@@ -27,15 +27,27 @@ mod imp {
         let audience = path.audience()?;
         let place = crate::api::learning::imp::path_place(path.id);
         let now = state.clock.now_ms();
+        // Required paths are assigned by publication and fall due a fixed time after.
+        let assigned = learning::assigned_at(&state.db, path.id).await?;
         let mut notices = Vec::new();
         for person in announcements::recipients(&state.db).await? {
             if !person.is_in(&audience) {
                 continue;
             }
             let link = crate::server::links::place_link(state, person.user_id, &place).await?;
+            let due = assigned
+                .map(|at| {
+                    format!(
+                        "\nIt is required: please finish it by {}.\n",
+                        crate::domain::channel::explain::protection_date(
+                            crate::domain::learning::training_due_at(at, person.joined_at)
+                        )
+                    )
+                })
+                .unwrap_or_default();
             let body = format!(
-                "Hello {},\n\nA new learning module is ready for you: {}.\n{}\n\nOpen it directly (no \
-                 sign-in needed; the link works once, for {} minutes):\n\n{link}\n",
+                "Hello {},\n\nA new learning module is ready for you: {}.\n{}\n{due}\nOpen it directly \
+                 (no sign-in needed; the link works once, for {} minutes):\n\n{link}\n",
                 person.name,
                 path.title,
                 path.summary,

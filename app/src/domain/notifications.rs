@@ -9,6 +9,7 @@ text_enum!(
     /// Every kind of notification.
     Event {
         ModulePublished => "module_published" / "New learning modules for you",
+        TrainingOverdue => "training_overdue" / "Required training past its due date",
         CertificationExpiring => "certification_expiring" / "Your certificate expires in 30 and 7 days",
         AnnouncementReminder => "announcement_reminder" / "Announcements waiting for your acknowledgment",
         ProtectionExpiring => "protection_expiring" / "Your deal's protection ends in 7 days",

@@ -37,6 +37,8 @@ pub struct Recipient {
     pub partner_type: String,
     pub tier: String,
     pub job_role: Option<String>,
+    /// When the person's account was created: required training is assigned no earlier.
+    pub joined_at: i64,
 }
 
 impl Recipient {
@@ -58,7 +60,7 @@ impl Recipient {
 
 const RECIPIENT_SELECT: &str =
     "SELECT u.id AS user_id, u.display_name AS name, u.email, o.name AS org_name, \
-    o.partner_type, o.tier, u.job_role FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id \
+    o.partner_type, o.tier, u.job_role, u.created_at AS joined_at FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id \
     WHERE u.role = 'partner_user' AND u.disabled_at IS NULL";
 
 pub async fn recipients(db: &Db) -> Result<Vec<Recipient>, sqlx::Error> {

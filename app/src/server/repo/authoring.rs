@@ -221,13 +221,17 @@ pub async fn set_published(
     published: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let updated =
-        sqlx::query("UPDATE learning_paths SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(if published { "published" } else { "draft" })
-            .bind(now)
-            .bind(path_id)
-            .execute(&db.write)
-            .await?;
+    // The first publication assigns a required path; republishing keeps that date.
+    let updated = sqlx::query(
+        "UPDATE learning_paths SET status = $1, updated_at = $2, first_published_at = \
+         CASE WHEN $1 = 'published' THEN COALESCE(first_published_at, $2) ELSE first_published_at END \
+         WHERE id = $3",
+    )
+    .bind(if published { "published" } else { "draft" })
+    .bind(now)
+    .bind(path_id)
+    .execute(&db.write)
+    .await?;
     Ok(updated.rows_affected() == 1)
 }
 

@@ -427,3 +427,71 @@ pub async fn save_survey(
     .await?;
     Ok(())
 }
+
+/// A published required path, with when it was assigned (first published; paths published
+/// before that was recorded count from their creation).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RequiredPath {
+    pub id: i64,
+    pub title: String,
+    pub audience_json: String,
+    pub assigned_at: i64,
+}
+
+pub async fn required_paths(db: &Db) -> Result<Vec<RequiredPath>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, title, audience_json, COALESCE(first_published_at, created_at) AS assigned_at \
+         FROM learning_paths WHERE status = 'published' AND required = 1 ORDER BY id",
+    )
+    .fetch_all(&db.read)
+    .await
+}
+
+/// When a required path was assigned, if it is a published required path.
+pub async fn assigned_at(db: &Db, path_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT COALESCE(first_published_at, created_at) FROM learning_paths \
+         WHERE id = $1 AND status = 'published' AND required = 1",
+    )
+    .bind(path_id)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.map(|(at,)| at))
+}
+
+/// (person, path) pairs that need no overdue notice: completed, or already told.
+pub async fn settled_required_training(
+    db: &Db,
+) -> Result<std::collections::HashSet<(i64, i64)>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, path_id FROM path_completions \
+         UNION SELECT user_id, path_id FROM training_overdue_notices",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Records that `user_id` was told `path_id` is overdue and queues the email, once.
+pub async fn flag_training_overdue(
+    db: &Db,
+    user_id: i64,
+    path_id: i64,
+    notice: &super::outbox::Notice,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    super::outbox::send_once(
+        db,
+        sqlx::query(
+            "INSERT INTO training_overdue_notices (user_id, path_id, sent_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, path_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(path_id)
+        .bind(now),
+        None,
+        std::slice::from_ref(notice),
+        now,
+    )
+    .await
+}
