@@ -72,22 +72,13 @@ pub async fn run_channel_clocks(state: &AppState) -> Result<ClockRun, ChannelErr
         let managers = users::vendor_staff(&db.read).await?;
         for deal in breaches {
             let partner = deal.partner_name.as_deref().unwrap_or("Direct sales");
-            let notices: Vec<Notice> = managers
-                .iter()
-                .map(|manager| Notice {
-                    event: Event::SlaBreached,
-                    to: manager.email.clone(),
-                    subject: format!("Approval SLA breached: {} ({partner})", deal.account_name),
-                    body: format!(
-                        "Hello {},\n\nThe registration of {} by {partner} has waited longer than the \
-                         {}-hour approval SLA. Please decide it now:\n\n{}\n",
-                        manager.display_name,
-                        deal.account_name,
-                        settings.approval_sla_hours,
-                        format_args!("{}/deals/queue", state.settings.public_base_url),
-                    ),
-                })
-                .collect();
+            let notices = app::server::deal_news::sla_breached(
+                state,
+                &managers,
+                &deal.account_name,
+                partner,
+                settings.approval_sla_hours,
+            );
             let rationale = format!(
                 "No decision within the {}-hour approval SLA; escalated to {} partner managers.",
                 settings.approval_sla_hours,

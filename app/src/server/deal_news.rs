@@ -9,32 +9,68 @@ use super::AppState;
 use crate::domain::channel::deals::RegistrationStatus;
 use crate::domain::channel::explain::protection_date;
 use crate::domain::notifications::Event;
+use crate::model::StaffMember;
 
 fn partner_of(deal: &DealRow) -> &str {
     deal.partner_name.as_deref().unwrap_or("Direct sales")
 }
 
-/// The same news for every active partner manager and vendor admin, pointing at the queue.
+/// The same news for each of `managers`, pointing at the review queue; `message` ends by
+/// saying what to do there.
+fn manager_notices(
+    state: &AppState,
+    managers: &[StaffMember],
+    event: Event,
+    subject: &str,
+    message: &str,
+) -> Vec<Notice> {
+    let queue = format!("{}/deals/queue", state.settings.public_base_url);
+    managers
+        .iter()
+        .map(|manager| Notice {
+            event,
+            to: manager.email.clone(),
+            subject: subject.to_string(),
+            body: format!("Hello {},\n\n{message}\n\n{queue}\n", manager.display_name),
+        })
+        .collect()
+}
+
+/// The same news for every active partner manager and vendor admin.
 async fn to_managers(
     state: &AppState,
     event: Event,
     subject: &str,
     message: &str,
 ) -> Result<Vec<Notice>, sqlx::Error> {
-    let queue = format!("{}/deals/queue", state.settings.public_base_url);
-    Ok(users::vendor_staff(&state.db.read)
-        .await?
-        .into_iter()
-        .map(|manager| Notice {
-            event,
-            to: manager.email,
-            subject: subject.to_string(),
-            body: format!(
-                "Hello {},\n\n{message}\n\nReview it here:\n\n{queue}\n",
-                manager.display_name
-            ),
-        })
-        .collect())
+    let managers = users::vendor_staff(&state.db.read).await?;
+    Ok(manager_notices(
+        state,
+        &managers,
+        event,
+        subject,
+        &format!("{message}\n\nReview it here:"),
+    ))
+}
+
+/// A registration past its approval SLA, for `managers` (read once per clock run).
+pub fn sla_breached(
+    state: &AppState,
+    managers: &[StaffMember],
+    account_name: &str,
+    partner_name: &str,
+    sla_hours: i64,
+) -> Vec<Notice> {
+    manager_notices(
+        state,
+        managers,
+        Event::SlaBreached,
+        &format!("Approval SLA breached: {account_name} ({partner_name})"),
+        &format!(
+            "The registration of {account_name} by {partner_name} has waited longer than the \
+             {sla_hours}-hour approval SLA. Please decide it now:"
+        ),
+    )
 }
 
 /// The same news for each of a deal's people (its owner, and `also` if given), each with

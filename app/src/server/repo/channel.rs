@@ -1130,20 +1130,19 @@ pub async fn extend_protection(
     Ok(true)
 }
 
-/// A deal a clock job looks at, with its owner's email address.
+/// A deal a clock job looks at.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ClockCandidate {
     pub id: i64,
     pub account_name: String,
     pub partner_name: Option<String>,
-    pub owner_email: Option<String>,
     pub submitted_at: Option<i64>,
     pub protected_until: Option<i64>,
 }
 
-const CANDIDATE_SELECT: &str = "SELECT d.id, a.name AS account_name, o.name AS partner_name, u.email AS owner_email, \
+const CANDIDATE_SELECT: &str = "SELECT d.id, a.name AS account_name, o.name AS partner_name, \
     d.submitted_at, d.protected_until FROM deals d JOIN accounts a ON a.id = d.account_id \
-    LEFT JOIN partner_orgs o ON o.id = d.partner_org_id LEFT JOIN users u ON u.id = d.owner_user_id";
+    LEFT JOIN partner_orgs o ON o.id = d.partner_org_id";
 
 /// Registrations still awaiting a decision, submitted before `submitted_before` (their SLA
 /// has passed), and not yet escalated.
