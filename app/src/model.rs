@@ -631,6 +631,8 @@ pub struct CertificateView {
     pub verify_code: String,
     /// The recertification window is open now.
     pub recertification_open: bool,
+    /// A newer certificate of the same certification replaced this one.
+    pub renewed: bool,
     pub revoke_reason: String,
 }
 

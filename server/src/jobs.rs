@@ -131,6 +131,8 @@ pub struct CertificationRun {
     pub expired: Vec<i64>,
     /// Certificates whose holder was just reminded of the expiry (30 or 7 days ahead).
     pub reminded: Vec<i64>,
+    /// Certificates whose recertification window was just opened (paths started over).
+    pub reopened: Vec<i64>,
     /// Tier and rights changes that followed (issues, expiries, revenue ageing).
     pub standing: Vec<app::server::standing::StandingChange>,
 }
@@ -140,6 +142,7 @@ pub struct CertificationRun {
 /// Issues are keyed on the earning instant and expiries on a recorded-at column, so a run
 /// that comes late catches up, and a second run (or another instance) changes nothing.
 pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRun, sqlx::Error> {
+    use app::domain::certification::window_opens_at;
     use app::server::repo::certifications::{self, ExpiryLead};
     let definitions = certifications::certifications(&state.db).await?;
     let mut run = CertificationRun::default();
@@ -174,13 +177,29 @@ pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRu
                 None => format!("{}/certificates", state.settings.public_base_url),
             };
             let date = app::domain::channel::explain::protection_date(expires_at);
+            let window_days = definitions
+                .iter()
+                .find(|d| d.id == certification_id)
+                .map_or(0, |d| d.recert_window_days);
+            let opens_at = window_opens_at(expires_at, window_days);
+            // A window shorter than 30 days is not open yet at the first reminder.
+            let next_step = if now >= opens_at {
+                format!(
+                    "Recertify before then to keep it, and the rights it gives your organisation:\n\n{link}\n"
+                )
+            } else {
+                format!(
+                    "Recertification opens on {}; we will email you the link then. Until then \
+                     your certificate and its rights stay as they are:\n\n{link}\n",
+                    app::domain::channel::explain::protection_date(opens_at)
+                )
+            };
             let notice = Notice {
                 event: Event::CertificationExpiring,
                 to: email,
                 subject: format!("Your {certification} certificate expires {date}"),
                 body: format!(
-                    "Hello {name},\n\nYour {certification} certificate expires on {date}. Recertify \
-                     before then to keep it, and the rights it gives your organisation:\n\n{link}\n"
+                    "Hello {name},\n\nYour {certification} certificate expires on {date}. {next_step}"
                 ),
             };
             if certifications::flag_expiry_reminder(&state.db, certificate_id, lead, &notice, now)
@@ -190,10 +209,103 @@ pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRu
             }
         }
     }
-    if !run.reminded.is_empty() {
+    // After the reminders: a late run whose reminder already said "recertify" and carried
+    // the link opens the window without a second email.
+    run.reopened = open_recertification_windows(state, &definitions, now).await?;
+    if !run.reminded.is_empty() || !run.reopened.is_empty() {
         state.mailer.wake();
     }
     Ok(run)
+}
+
+/// Opens the recertification window of every certificate whose window has come (or which
+/// ended, for a certification without one): the paths that earned it start over, so
+/// completing them again renews it, and the holder is told, with a link into the first of
+/// them. Each certificate is handled once, in one transaction, however late or often this
+/// runs. Returns the certificates opened.
+async fn open_recertification_windows(
+    state: &AppState,
+    definitions: &[app::server::repo::certifications::CertificationDef],
+    now: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    use app::domain::certification::paths_to_reopen;
+    use app::server::repo::{certifications, learning};
+    let mut opened = Vec::new();
+    for window in certifications::recertification_windows_due(&state.db, now).await? {
+        let Some(definition) = definitions.iter().find(|d| d.id == window.certification_id) else {
+            continue;
+        };
+        let completions = learning::completions(&state.db, window.user_id).await?;
+        let paths = paths_to_reopen(&definition.path_ids, &completions, window.issued_at);
+        let notice = if window.needs_email() {
+            Some(recertification_notice(state, &window, definition, &paths, now).await?)
+        } else {
+            None
+        };
+        if certifications::open_recertification(&state.db, &window, &paths, notice.as_ref(), now)
+            .await?
+        {
+            opened.push(window.certificate_id);
+        }
+    }
+    Ok(opened)
+}
+
+/// The "recertification window open" email (or, after a lapse, "recertify").
+async fn recertification_notice(
+    state: &AppState,
+    window: &app::server::repo::certifications::WindowDue,
+    definition: &app::server::repo::certifications::CertificationDef,
+    reopened_paths: &[i64],
+    now: i64,
+) -> Result<Notice, sqlx::Error> {
+    let first_path = reopened_paths
+        .first()
+        .or(definition.path_ids.first())
+        .copied();
+    let link = match first_path {
+        Some(path) => {
+            app::server::links::place_link(state, window.user_id, &format!("/learn/{path}")).await?
+        }
+        None => format!("{}/certificates", state.settings.public_base_url),
+    };
+    let date = app::domain::channel::explain::protection_date(window.expires_at);
+    let certification = &window.certification_name;
+    let count = reopened_paths.len().max(1);
+    let paths = if count == 1 {
+        "its learning path".to_string()
+    } else {
+        format!("its {count} learning paths")
+    };
+    let (subject, opening) = if now < window.expires_at {
+        (
+            format!("Recertification is open for your {certification} certificate"),
+            format!(
+                "Your {certification} certificate expires on {date}. Your recertification window is \
+                 open: complete {paths} again to renew it. Renewing early costs you nothing: the \
+                 new certificate runs on from {date}."
+            ),
+        )
+    } else {
+        (
+            format!("Your {certification} certificate has expired: recertify"),
+            format!(
+                "Your {certification} certificate expired on {date}. Complete {paths} again to \
+                 earn it back, with the rights it gives your organisation."
+            ),
+        )
+    };
+    Ok(Notice {
+        event: Event::RecertificationOpen,
+        to: window.email.clone(),
+        subject,
+        body: format!(
+            "Hello {},\n\n{opening} Your earlier results stay in your history.\n\nStart here (no \
+             sign-in needed; the link works once, for {} minutes):\n\n{link}\n",
+            window.name,
+            state.settings.magic_link_ttl_ms / 60_000
+        ),
+    })
 }
 
 const CERTIFICATION_CLOCK_EVERY: Duration = Duration::from_secs(60);

@@ -102,21 +102,29 @@ pub async fn load_my_certificates() -> Result<Vec<CertificateView>, AppError> {
         crate::server::standing::reevaluate_user_org(&state, actor.user.id, &trigger).await?;
     }
     let now = state.clock.now_ms();
-    Ok(certifications::of_user(&state.db, actor.user.id)
-        .await?
-        .into_iter()
+    let rows = certifications::of_user(&state.db, actor.user.id).await?;
+    let renewed = |row: &certifications::CertificateRow| {
+        rows.iter().any(|later| {
+            later.certification_id == row.certification_id && later.issued_at > row.issued_at
+        })
+    };
+    Ok(rows
+        .iter()
         .map(|row| {
             let status = status_at(row.expires_at, row.revoked_at, now);
+            let renewed = renewed(row);
             CertificateView {
                 certificate_id: row.id,
-                certification_name: row.certification_name,
+                certification_name: row.certification_name.clone(),
                 issued_at: row.issued_at,
                 expires_at: row.expires_at,
                 status,
-                verify_code: row.verify_code,
-                recertification_open: status.is_valid()
+                verify_code: row.verify_code.clone(),
+                recertification_open: !renewed
+                    && status.is_valid()
                     && recertification_open(row.expires_at, row.recert_window_days, now),
-                revoke_reason: row.revoke_reason,
+                renewed,
+                revoke_reason: row.revoke_reason.clone(),
             }
         })
         .collect())

@@ -100,11 +100,73 @@ pub fn earned_at(required_paths: &[i64], completions: &HashMap<i64, i64>) -> Opt
         .and_then(|times| times.into_iter().max())
 }
 
-/// Whether a certificate should be issued for an earning at `earned`: only if it is newer
-/// than the learner's latest certificate, so old completions never re-issue an expired or
-/// revoked certificate.
-pub fn should_issue(earned: i64, latest_issued_at: Option<i64>) -> bool {
-    latest_issued_at.is_none_or(|latest| earned > latest)
+/// A learner's latest certificate of one certification, as issuing and renewing need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatestCertificate {
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub revoked: bool,
+}
+
+/// Whether a certificate should be issued for an earning at `earned`. Only an earning newer
+/// than the latest certificate counts, so old completions never re-issue an expired or
+/// revoked certificate. While the latest certificate is valid, only an earning inside its
+/// recertification window renews it: completing a path shared with another certification
+/// early must not renew this one out of turn.
+pub fn should_issue(earned: i64, latest: Option<LatestCertificate>, window_days: i64) -> bool {
+    match latest {
+        None => true,
+        Some(latest) if earned <= latest.issued_at => false,
+        Some(latest) if latest.revoked => true,
+        Some(latest) => earned >= window_opens_at(latest.expires_at, window_days),
+    }
+}
+
+/// When a certificate earned at `earned` ends. A renewal earned before the previous
+/// certificate ends runs on from that end, so recertifying early never costs the holder
+/// time; after a lapse (or a revocation) it runs from the earning.
+pub fn renewal_expiry(earned: i64, months: u32, previous: Option<LatestCertificate>) -> i64 {
+    match previous {
+        Some(previous) if !previous.revoked && earned < previous.expires_at => {
+            expiry_after(previous.expires_at, months)
+        }
+        _ => expiry_after(earned, months),
+    }
+}
+
+/// When the recertification window of a certificate ending at `expires_at` opens.
+pub fn window_opens_at(expires_at: i64, window_days: i64) -> i64 {
+    expires_at - window_days.max(0) * DAY_MS
+}
+
+/// Whether a certificate's paths should be started over for recertification at `now`: its
+/// window has opened (or, with no window, it has ended). A job that runs late still does it.
+pub fn recertification_due(expires_at: i64, window_days: i64, now: i64) -> bool {
+    now >= window_opens_at(expires_at, window_days)
+}
+
+/// The paths to start over when a certificate issued at `issued_at` opens for
+/// recertification: those whose completion earned it. A path completed again since (for
+/// another certification that shares it) already counts as fresh and is left alone.
+pub fn paths_to_reopen(
+    required_paths: &[i64],
+    completions: &HashMap<i64, i64>,
+    issued_at: i64,
+) -> Vec<i64> {
+    required_paths
+        .iter()
+        .copied()
+        .filter(|path| completions.get(path).is_some_and(|at| *at <= issued_at))
+        .collect()
+}
+
+/// Whether opening the window should email the holder: not when an expiry reminder sent
+/// since the window opened already carried the same message and link (a job that ran late).
+pub fn window_email_needed(reminders_sent: &[Option<i64>], window_opens_at: i64) -> bool {
+    !reminders_sent
+        .iter()
+        .flatten()
+        .any(|sent| *sent >= window_opens_at)
 }
 
 pub const MIN_REVOKE_REASON_CHARS: usize = 10;
@@ -208,12 +270,97 @@ mod tests {
         assert_eq!(earned_at(&[], &completions), None);
     }
 
+    fn held(issued_at: i64, expires_at: i64, revoked: bool) -> Option<LatestCertificate> {
+        Some(LatestCertificate {
+            issued_at,
+            expires_at,
+            revoked,
+        })
+    }
+
     #[test]
     fn old_completions_never_reissue() {
-        assert!(should_issue(300, None));
-        assert!(should_issue(300, Some(200)));
-        assert!(!should_issue(300, Some(300)));
-        assert!(!should_issue(300, Some(400)));
+        let expires = JAN_31 + 365 * DAY_MS;
+        assert!(should_issue(JAN_31, None, 60));
+        // Not newer than the latest certificate: never.
+        assert!(!should_issue(JAN_31, held(JAN_31, expires, false), 60));
+        assert!(!should_issue(JAN_31 - 1, held(JAN_31, expires, true), 60));
+        // Newer, after a revocation or a lapse: a new certificate.
+        assert!(should_issue(
+            JAN_31 + DAY_MS,
+            held(JAN_31, expires, true),
+            60
+        ));
+        assert!(should_issue(
+            expires + DAY_MS,
+            held(JAN_31, expires, false),
+            60
+        ));
+    }
+
+    #[test]
+    fn a_valid_certificate_renews_only_inside_its_window() {
+        let expires = JAN_31 + 365 * DAY_MS;
+        let latest = held(JAN_31, expires, false);
+        assert!(!should_issue(expires - 61 * DAY_MS, latest, 60));
+        assert!(should_issue(expires - 60 * DAY_MS, latest, 60));
+        assert!(should_issue(expires - 1, latest, 60));
+        // No window: only once it has ended.
+        assert!(!should_issue(expires - 1, latest, 0));
+        assert!(should_issue(expires, latest, 0));
+    }
+
+    #[test]
+    fn an_early_renewal_runs_on_from_the_old_end() {
+        let expires = JAN_31 + 365 * DAY_MS;
+        let renewed_at = expires - 20 * DAY_MS;
+        assert_eq!(
+            renewal_expiry(renewed_at, 12, held(JAN_31, expires, false)),
+            expiry_after(expires, 12)
+        );
+        // After a lapse or a revocation, from the earning.
+        assert_eq!(
+            renewal_expiry(expires + DAY_MS, 12, held(JAN_31, expires, false)),
+            expiry_after(expires + DAY_MS, 12)
+        );
+        assert_eq!(
+            renewal_expiry(renewed_at, 12, held(JAN_31, expires, true)),
+            expiry_after(renewed_at, 12)
+        );
+        assert_eq!(renewal_expiry(JAN_31, 12, None), expiry_after(JAN_31, 12));
+    }
+
+    #[test]
+    fn recertification_is_due_from_the_window_on_even_when_late() {
+        let expires = JAN_31 + 365 * DAY_MS;
+        assert_eq!(window_opens_at(expires, 60), expires - 60 * DAY_MS);
+        assert_eq!(window_opens_at(expires, -5), expires);
+        assert!(!recertification_due(expires, 60, expires - 60 * DAY_MS - 1));
+        assert!(recertification_due(expires, 60, expires - 60 * DAY_MS));
+        assert!(recertification_due(expires, 60, expires + 400 * DAY_MS));
+        assert!(!recertification_due(expires, 0, expires - 1));
+        assert!(recertification_due(expires, 0, expires));
+    }
+
+    #[test]
+    fn only_the_completions_that_earned_the_certificate_start_over() {
+        let completions: HashMap<i64, i64> = [(1, 100), (2, 300), (3, 500)].into();
+        assert_eq!(paths_to_reopen(&[1, 2, 3], &completions, 300), vec![1, 2]);
+        assert_eq!(
+            paths_to_reopen(&[3, 4], &completions, 300),
+            Vec::<i64>::new()
+        );
+        assert_eq!(paths_to_reopen(&[], &completions, 300), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn the_window_email_is_skipped_when_a_reminder_already_said_it() {
+        let opens = 1_000;
+        assert!(window_email_needed(&[None, None], opens));
+        // A 30-day reminder sent before the window opened (a short window) does not count.
+        assert!(window_email_needed(&[Some(opens - 1), None], opens));
+        assert!(!window_email_needed(&[Some(opens), None], opens));
+        assert!(!window_email_needed(&[None, Some(opens + 5)], opens));
     }
 
     #[test]

@@ -11,6 +11,7 @@ text_enum!(
         ModulePublished => "module_published" / "New learning modules for you",
         TrainingOverdue => "training_overdue" / "Required training past its due date",
         CertificationExpiring => "certification_expiring" / "Your certificate expires in 30 and 7 days",
+        RecertificationOpen => "recertification_open" / "Your recertification window opened",
         AnnouncementReminder => "announcement_reminder" / "Announcements waiting for your acknowledgment",
         ProtectionExpiring => "protection_expiring" / "Your deal's protection ends in 7 days",
         TierChanged => "tier_changed" / "Your organisation's tier or rights changed",
@@ -106,6 +107,8 @@ mod tests {
     fn partners_and_staff_choose_among_their_own_events() {
         let partner = choices_for(Role::PartnerUser);
         assert!(partner.contains(&Event::CertificationExpiring));
+        assert!(partner.contains(&Event::RecertificationOpen));
+        assert!(!Event::RecertificationOpen.goes_to_slack());
         assert!(partner.contains(&Event::TierChanged));
         assert!(!partner.contains(&Event::SlaBreached));
         assert!(partner.contains(&Event::RegistrationDecided));

@@ -56,7 +56,12 @@ fn CertificateList(list: Vec<CertificateView>) -> impl IntoView {
                     </div>
                     <p class="meta">"Issued " <LocalTime ms=c.issued_at/> " · valid until " <LocalTime ms=c.expires_at/></p>
                     {c.recertification_open.then(|| view! {
-                        <p class="notice">"Your recertification window is open: complete the certification's paths again before it expires."</p>
+                        <p class="notice">"Your recertification window is open: complete the certification's paths again in "
+                            <a href="/learn">"Learning"</a>
+                            ". The renewed certificate runs on from this one's end."</p>
+                    })}
+                    {c.renewed.then(|| view! {
+                        <p class="meta">"Renewed: a newer certificate replaces this one."</p>
                     })}
                     {(c.status == CertificateStatus::Revoked).then(|| view! {
                         <p class="notice">"Revoked: " {c.revoke_reason.clone()}</p>

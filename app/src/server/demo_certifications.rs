@@ -136,7 +136,8 @@ pub async fn seed(db: &Db, path_ids: &[i64], now: i64) -> Result<(), sqlx::Error
         let issued_at = now - days_ago * DAY_MS;
         let code = super::crypto::new_verify_code();
         let Some(certificate_id) =
-            certifications::insert_certificate(db, definition, user_id, issued_at, &code).await?
+            certifications::insert_certificate(db, definition, user_id, issued_at, None, &code)
+                .await?
         else {
             continue;
         };
@@ -168,6 +169,7 @@ pub async fn seed(db: &Db, path_ids: &[i64], now: i64) -> Result<(), sqlx::Error
     .bind(now + 7 * DAY_MS)
     .execute(&db.write)
     .await?;
+    certifications::settle_open_windows(db, now).await?;
     Ok(())
 }
 

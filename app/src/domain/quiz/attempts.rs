@@ -108,6 +108,20 @@ impl QuizPolicy {
         attempt.submitted_at.is_none() && !self.expired(attempt, now)
     }
 
+    /// What the learner may review of an attempt from before a recertification started the
+    /// quiz over, given the current cycle's attempts: the score only until the quiz is passed
+    /// afresh, so old answer keys do not help with the new attempt.
+    pub fn review_of_earlier_cycle(&self, current: &[AttemptRecord]) -> ReviewLevel {
+        if current
+            .iter()
+            .any(|a| a.score_percent.is_some_and(|s| self.passed(s)))
+        {
+            self.review(current)
+        } else {
+            ReviewLevel::ScoreOnly
+        }
+    }
+
     /// What the learner may review of a submitted attempt, given all their attempts.
     pub fn review(&self, attempts: &[AttemptRecord]) -> ReviewLevel {
         let passed = attempts
@@ -288,6 +302,28 @@ mod tests {
             ..p
         };
         assert_eq!(each.review(&[done(0, 1, 10.0)]), ReviewLevel::Correctness);
+    }
+
+    #[test]
+    fn an_earlier_cycle_shows_only_its_score_until_passed_afresh() {
+        let each = QuizPolicy {
+            review_when: ReviewWhen::AfterEachAttempt,
+            ..policy()
+        };
+        // Even a quiz that reviews after every attempt hides old keys during recertification.
+        assert_eq!(each.review_of_earlier_cycle(&[]), ReviewLevel::ScoreOnly);
+        assert_eq!(
+            each.review_of_earlier_cycle(&[done(0, 1, 10.0)]),
+            ReviewLevel::ScoreOnly
+        );
+        assert_eq!(
+            each.review_of_earlier_cycle(&[done(0, 1, 90.0)]),
+            ReviewLevel::CorrectAnswers
+        );
+        assert_eq!(
+            policy().review_of_earlier_cycle(&[done(0, 1, 90.0)]),
+            ReviewLevel::CorrectAnswers
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ pub async fn list(db: &Db) -> Result<Vec<AuthoredPath>, sqlx::Error> {
         "SELECT p.id, p.title, p.status, p.required, p.version, \
          (SELECT COUNT(*) FROM path_steps s WHERE s.path_id = p.id) AS step_count, \
          (SELECT COUNT(*) FROM quiz_questions q WHERE q.path_id = p.id AND q.retired_at IS NULL) AS question_count, \
-         (SELECT COUNT(*) FROM path_completions c WHERE c.path_id = p.id) AS completion_count \
+         (SELECT COUNT(*) FROM path_completions c WHERE c.path_id = p.id) + \
+         (SELECT COUNT(DISTINCT h.user_id) FROM path_completion_history h WHERE h.path_id = p.id \
+         AND NOT EXISTS (SELECT 1 FROM path_completions c WHERE c.path_id = h.path_id AND c.user_id = h.user_id)) \
+         AS completion_count \
          FROM learning_paths p ORDER BY p.title",
     )
     .fetch_all(&db.read)

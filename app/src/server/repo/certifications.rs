@@ -1,11 +1,19 @@
 //! Certifications, certificates and their events. Issuing is keyed on the earning instant
 //! and expiry on a recorded-at column, so jobs can run late, twice, or on several instances.
-use crate::domain::certification::{earned_at, expiry_after, should_issue};
+use crate::domain::certification::{
+    earned_at, renewal_expiry, should_issue, window_email_needed, window_opens_at,
+    LatestCertificate, DAY_MS,
+};
 use crate::domain::channel::eligibility::{rights_of, Right, RightRule, Rights};
 use crate::server::db::Db;
-use crate::server::repo::outbox::{send_once, Notice};
+use crate::server::repo::outbox::{queue_in, send_once, Notice};
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
+
+/// Keeps a certificate `c` only if it is its holder's latest of its certification (not
+/// renewed since).
+const LATEST: &str = "NOT EXISTS (SELECT 1 FROM certificates n WHERE n.user_id = c.user_id \
+    AND n.certification_id = c.certification_id AND n.issued_at > c.issued_at)";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CertificationDef {
@@ -111,13 +119,18 @@ async fn record_event(
 }
 
 /// Inserts a certificate unless this exact issue exists; returns its id if inserted.
+/// `previous` is the learner's latest certificate of this certification: a renewal before it
+/// ends runs on from its end.
 pub async fn insert_certificate(
     db: &Db,
     certification: &CertificationDef,
     user_id: i64,
     issued_at: i64,
+    previous: Option<LatestCertificate>,
     verify_code: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
+    let months = u32::try_from(certification.validity_months).unwrap_or(12);
+    let expires_at = renewal_expiry(issued_at, months, previous);
     let mut tx = db.write.begin().await?;
     let inserted: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO certificates (certification_id, user_id, verify_code, issued_at, expires_at) \
@@ -127,54 +140,65 @@ pub async fn insert_certificate(
     .bind(user_id)
     .bind(verify_code)
     .bind(issued_at)
-    .bind(expiry_after(
-        issued_at,
-        u32::try_from(certification.validity_months).unwrap_or(12),
-    ))
+    .bind(expires_at)
     .fetch_optional(&mut *tx)
     .await?;
     let Some((id,)) = inserted else {
         return Ok(None);
     };
-    record_event(
-        &mut tx,
-        id,
-        None,
-        issued_at,
-        "issued",
-        &format!("Completed every path of {}.", certification.name),
-    )
-    .await?;
+    let detail = match previous {
+        Some(previous) if !previous.revoked && issued_at < previous.expires_at => format!(
+            "Recertified: completed every path of {} again before the previous certificate ended.",
+            certification.name
+        ),
+        _ => format!("Completed every path of {}.", certification.name),
+    };
+    record_event(&mut tx, id, None, issued_at, "issued", &detail).await?;
     tx.commit().await?;
     Ok(Some(id))
 }
 
-/// Issues every certification the user has earned and not yet received for this earning.
-/// Returns the new certificates' ids.
+/// Issues every certification the user has earned and not yet received for this earning
+/// (a first certificate, or a renewal inside the window). Returns the new certificates' ids.
 pub async fn issue_earned(
     db: &Db,
     definitions: &[CertificationDef],
     user_id: i64,
 ) -> Result<Vec<i64>, sqlx::Error> {
     let completions = crate::server::repo::learning::completions(db, user_id).await?;
-    let latest: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
-        "SELECT certification_id, MAX(issued_at) FROM certificates WHERE user_id = $1 GROUP BY certification_id",
-    )
-    .bind(user_id)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .collect();
+    let latest: HashMap<i64, LatestCertificate> =
+        sqlx::query_as::<_, (i64, i64, i64, Option<i64>)>(&format!(
+            "SELECT c.certification_id, c.issued_at, c.expires_at, c.revoked_at FROM certificates c \
+             WHERE c.user_id = $1 AND {LATEST}"
+        ))
+        .bind(user_id)
+        .fetch_all(&db.write)
+        .await?
+        .into_iter()
+        .map(|(certification, issued_at, expires_at, revoked_at)| {
+            (
+                certification,
+                LatestCertificate {
+                    issued_at,
+                    expires_at,
+                    revoked: revoked_at.is_some(),
+                },
+            )
+        })
+        .collect();
     let mut issued = Vec::new();
     for definition in definitions {
         let Some(earned) = earned_at(&definition.path_ids, &completions) else {
             continue;
         };
-        if !should_issue(earned, latest.get(&definition.id).copied()) {
+        let previous = latest.get(&definition.id).copied();
+        if !should_issue(earned, previous, definition.recert_window_days) {
             continue;
         }
         let code = crate::server::crypto::new_verify_code();
-        if let Some(id) = insert_certificate(db, definition, user_id, earned, &code).await? {
+        if let Some(id) =
+            insert_certificate(db, definition, user_id, earned, previous, &code).await?
+        {
             issued.push(id);
         }
     }
@@ -396,13 +420,149 @@ pub async fn expiry_reminders_due(
         "SELECT c.id, u.id, u.email, u.display_name, k.name, k.id, c.expires_at FROM certificates c \
          JOIN users u ON u.id = c.user_id JOIN certifications k ON k.id = c.certification_id \
          WHERE c.revoked_at IS NULL AND c.expires_at > $1 AND c.expires_at <= $2 AND c.{} IS NULL \
-         AND u.disabled_at IS NULL ORDER BY c.expires_at",
+         AND u.disabled_at IS NULL AND {LATEST} ORDER BY c.expires_at",
         lead.column()
     ))
     .bind(now)
     .bind(until)
     .fetch_all(&db.read)
     .await
+}
+
+/// A certificate whose recertification window has opened and has not been handled yet.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct WindowDue {
+    pub certificate_id: i64,
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    pub certification_id: i64,
+    pub certification_name: String,
+    pub recert_window_days: i64,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub expiry_30_reminded_at: Option<i64>,
+    pub expiry_7_reminded_at: Option<i64>,
+}
+
+impl WindowDue {
+    pub fn window_opens_at(&self) -> i64 {
+        window_opens_at(self.expires_at, self.recert_window_days)
+    }
+
+    /// Whether the holder still needs the window email (see `window_email_needed`).
+    pub fn needs_email(&self) -> bool {
+        window_email_needed(
+            &[self.expiry_30_reminded_at, self.expiry_7_reminded_at],
+            self.window_opens_at(),
+        )
+    }
+}
+
+/// Latest, unrevoked certificates of active people whose window has opened by `now` (or
+/// which have ended) and that have not been opened for recertification yet.
+pub async fn recertification_windows_due(db: &Db, now: i64) -> Result<Vec<WindowDue>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT c.id AS certificate_id, u.id AS user_id, u.email, u.display_name AS name, \
+         k.id AS certification_id, k.name AS certification_name, k.recert_window_days, c.issued_at, \
+         c.expires_at, c.expiry_30_reminded_at, c.expiry_7_reminded_at FROM certificates c \
+         JOIN users u ON u.id = c.user_id JOIN certifications k ON k.id = c.certification_id \
+         WHERE c.revoked_at IS NULL AND u.disabled_at IS NULL \
+         AND c.expires_at - k.recert_window_days * $2 <= $1 \
+         AND NOT EXISTS (SELECT 1 FROM recertification_openings r WHERE r.certificate_id = c.id) \
+         AND {LATEST} ORDER BY c.expires_at"
+    ))
+    .bind(now)
+    .bind(DAY_MS)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Opens a certificate's recertification, once: the completions of `path_ids` that earned
+/// it move to the history, those paths' steps start over, earlier quiz attempts stop
+/// counting, and `notice` (if any) is queued, all in one transaction keyed on the
+/// certificate. False: another run got there first.
+pub async fn open_recertification(
+    db: &Db,
+    window: &WindowDue,
+    path_ids: &[i64],
+    notice: Option<&Notice>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let flagged = sqlx::query(
+        "INSERT INTO recertification_openings (certificate_id, opened_at, emailed) VALUES ($1, $2, $3) \
+         ON CONFLICT (certificate_id) DO NOTHING",
+    )
+    .bind(window.certificate_id)
+    .bind(now)
+    .bind(i64::from(notice.is_some()))
+    .execute(&mut *tx)
+    .await?;
+    if flagged.rows_affected() != 1 {
+        return Ok(false);
+    }
+    for path_id in path_ids {
+        // Only the completion that earned this certificate (not a fresher one).
+        let archived = sqlx::query(
+            "INSERT INTO path_completion_history (user_id, path_id, path_version, completed_at, reopened_at, certificate_id) \
+             SELECT user_id, path_id, path_version, completed_at, $3, $4 FROM path_completions \
+             WHERE user_id = $1 AND path_id = $2 AND completed_at <= $5",
+        )
+        .bind(window.user_id)
+        .bind(path_id)
+        .bind(now)
+        .bind(window.certificate_id)
+        .bind(window.issued_at)
+        .execute(&mut *tx)
+        .await?;
+        if archived.rows_affected() == 0 {
+            continue;
+        }
+        sqlx::query("DELETE FROM path_completions WHERE user_id = $1 AND path_id = $2")
+            .bind(window.user_id)
+            .bind(path_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE step_progress SET done_at = NULL, position_secs = 0, updated_at = $3 \
+             WHERE user_id = $1 AND step_id IN (SELECT id FROM path_steps WHERE path_id = $2)",
+        )
+        .bind(window.user_id)
+        .bind(path_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE quiz_attempts SET cycle_closed_at = $3 WHERE user_id = $1 AND cycle_closed_at IS NULL \
+             AND submitted_at IS NOT NULL AND step_id IN (SELECT id FROM path_steps WHERE path_id = $2)",
+        )
+        .bind(window.user_id)
+        .bind(path_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(notice) = notice {
+        queue_in(&mut tx, std::slice::from_ref(notice), now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Marks every window already open at `now` as handled without emailing or starting
+/// anything over: for seeded history, which should not greet a fresh demo with emails.
+pub async fn settle_open_windows(db: &Db, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO recertification_openings (certificate_id, opened_at, emailed) \
+         SELECT c.id, $1, 0 FROM certificates c JOIN certifications k ON k.id = c.certification_id \
+         WHERE c.expires_at - k.recert_window_days * $2 <= $1 ON CONFLICT (certificate_id) DO NOTHING",
+    )
+    .bind(now)
+    .bind(DAY_MS)
+    .execute(&db.write)
+    .await?;
+    Ok(())
 }
 
 /// Which expiry reminder.

@@ -459,13 +459,15 @@ pub async fn assigned_at(db: &Db, path_id: i64) -> Result<Option<i64>, sqlx::Err
     Ok(row.map(|(at,)| at))
 }
 
-/// (person, path) pairs that need no overdue notice: completed, or already told.
+/// (person, path) pairs that need no overdue notice: completed, already told, or started
+/// over for a recertification (the certificate's own reminders cover that).
 pub async fn settled_required_training(
     db: &Db,
 ) -> Result<std::collections::HashSet<(i64, i64)>, sqlx::Error> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT user_id, path_id FROM path_completions \
-         UNION SELECT user_id, path_id FROM training_overdue_notices",
+         UNION SELECT user_id, path_id FROM training_overdue_notices \
+         UNION SELECT user_id, path_id FROM path_completion_history",
     )
     .fetch_all(&db.read)
     .await?;

@@ -127,6 +127,8 @@ pub struct AttemptRow {
     pub deadline_at: Option<i64>,
     pub submitted_at: Option<i64>,
     pub score_percent: Option<f64>,
+    /// Set when a recertification started the quiz's path over.
+    pub cycle_closed_at: Option<i64>,
 }
 
 impl AttemptRow {
@@ -139,9 +141,10 @@ impl AttemptRow {
     }
 }
 
-const ATTEMPT_SELECT: &str = "SELECT id, step_id, user_id, attempt_number, started_at, deadline_at, submitted_at, score_percent FROM quiz_attempts";
+const ATTEMPT_SELECT: &str = "SELECT id, step_id, user_id, attempt_number, started_at, deadline_at, submitted_at, score_percent, cycle_closed_at FROM quiz_attempts";
 
-pub async fn attempts_for(
+/// Every attempt of a learner at a quiz, in order, across recertification cycles.
+async fn attempt_history(
     db: &Db,
     step_id: i64,
     user_id: i64,
@@ -153,6 +156,24 @@ pub async fn attempts_for(
     .bind(user_id)
     .fetch_all(&db.write)
     .await
+}
+
+/// The current cycle's attempts: those a recertification closed are kept for the record
+/// but no longer count for passing, attempt limits or what a review may show.
+fn current_cycle(history: Vec<AttemptRow>) -> Vec<AttemptRow> {
+    history
+        .into_iter()
+        .filter(|a| a.cycle_closed_at.is_none())
+        .collect()
+}
+
+/// A learner's attempts at a quiz in the current cycle.
+pub async fn attempts_for(
+    db: &Db,
+    step_id: i64,
+    user_id: i64,
+) -> Result<Vec<AttemptRow>, sqlx::Error> {
+    Ok(current_cycle(attempt_history(db, step_id, user_id).await?))
 }
 
 pub async fn attempt(db: &Db, attempt_id: i64) -> Result<Option<AttemptRow>, sqlx::Error> {
@@ -179,7 +200,10 @@ pub async fn start_or_resume(
     seed: u64,
 ) -> Result<StartOutcome, QuizError> {
     let policy = config.policy();
-    let attempts = attempts_for(db, step_id, user_id).await?;
+    // One read for both, so two simultaneous starts claim the same number and one loses.
+    let history = attempt_history(db, step_id, user_id).await?;
+    let next_number = history.last().map_or(0, |a| a.attempt_number) + 1;
+    let attempts = current_cycle(history);
     let records: Vec<_> = attempts.iter().map(AttemptRow::record).collect();
     match policy.decide_start(&records, now) {
         StartDecision::Start => {}
@@ -223,7 +247,7 @@ pub async fn start_or_resume(
     )
     .bind(step_id)
     .bind(user_id)
-    .bind(attempts.len() as i64 + 1)
+    .bind(next_number)
     .bind(seed as i64)
     .bind(now)
     .bind(policy.time_limit_ms.map(|limit| now + limit))
@@ -466,7 +490,11 @@ pub async fn attempt_view(
                 .iter()
                 .map(AttemptRow::record)
                 .collect();
-            let level = policy.review(&history);
+            let level = if attempt.cycle_closed_at.is_some() {
+                policy.review_of_earlier_cycle(&history)
+            } else {
+                policy.review(&history)
+            };
             let mut reviews = Vec::with_capacity(parsed.len());
             for (question_id, content, key_json, feedback_json) in &parsed {
                 let key: AnswerKey = serde_json::from_str(key_json)?;
