@@ -792,3 +792,41 @@ pub struct NotificationSettings {
     /// The program's Slack webhook (empty: none), for vendor admins only.
     pub slack_webhook: Option<String>,
 }
+
+// ---- Policy documents ----
+
+/// A policy document in the list: its current version, if published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicySummary {
+    pub kind: crate::domain::documents::DocumentKind,
+    pub current_version: Option<i64>,
+    pub published_at: Option<i64>,
+    pub change_summary: String,
+}
+
+/// One version in a document's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyVersionSummary {
+    pub version: i64,
+    pub change_summary: String,
+    pub published_at: i64,
+    pub published_by: String,
+    /// Whether partners were asked to acknowledge this version.
+    pub announced: bool,
+}
+
+/// A document at one version, with its history and what changed from the version before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyPage {
+    pub kind: crate::domain::documents::DocumentKind,
+    pub history: Vec<PolicyVersionSummary>,
+    /// The version shown (the current one unless another was asked for); `None` before the
+    /// first publication.
+    pub shown: Option<PolicyVersionSummary>,
+    pub shown_html: String,
+    /// Changes from the version before the shown one (empty for version 1).
+    pub changes: Vec<crate::domain::documents::DiffRow>,
+    pub current_version: i64,
+    /// The current text, to edit; only for vendor staff.
+    pub editable_markdown: Option<String>,
+}

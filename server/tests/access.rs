@@ -7,6 +7,7 @@ use app::api::authoring::*;
 use app::api::certifications::*;
 use app::api::channel::*;
 use app::api::dev::*;
+use app::api::documents::*;
 use app::api::learning::*;
 use app::api::notifications::*;
 use app::api::orgs::*;
@@ -263,6 +264,17 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (LoadMyAnnouncements::PATH, Args::Form(vec![]), false),
+        (LoadPolicies::PATH, Args::Form(vec![]), false),
+        (
+            LoadPolicy::PATH,
+            Args::Form(vec![("kind", "territories")]),
+            false,
+        ),
+        (
+            PublishPolicyVersion::PATH,
+            Args::Json(serde_json::json!({"form": {}})),
+            false,
+        ),
         (
             OpenAnnouncement::PATH,
             Args::Form(vec![("announcement_id", "1")]),

@@ -6,6 +6,7 @@ pub mod authoring;
 pub mod certifications;
 pub mod channel;
 pub mod dev;
+pub mod documents;
 pub mod learning;
 pub mod notifications;
 pub mod orgs;

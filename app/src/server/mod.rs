@@ -6,6 +6,7 @@ pub mod deal_news;
 pub mod demo_certifications;
 pub mod demo_channel;
 pub mod demo_content;
+pub mod demo_policies;
 pub mod guard;
 pub mod links;
 pub mod mail;

@@ -253,6 +253,7 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64) -> Result<bool, SeedError> {
     }
     super::demo_certifications::seed(db, &path_ids, now).await?;
     super::demo_channel::seed(db, now).await?;
+    super::demo_policies::seed(db, now).await?;
     Ok(true)
 }
 

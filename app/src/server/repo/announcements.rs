@@ -87,8 +87,22 @@ pub async fn publish(
     recipients: &[i64],
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    let audience_json = serde_json::to_string(&announcement.audience).unwrap_or_default();
     let mut tx = db.write.begin().await?;
+    let id = publish_in(&mut tx, announcement, actor, recipients, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Publishes and delivers inside the caller's transaction (e.g. with the policy version
+/// the announcement is about).
+pub(crate) async fn publish_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    announcement: &ValidAnnouncement,
+    actor: i64,
+    recipients: &[i64],
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let audience_json = serde_json::to_string(&announcement.audience).unwrap_or_default();
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO announcements (title, body_markdown, audience_json, requires_ack, published_by, published_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -99,7 +113,7 @@ pub async fn publish(
     .bind(i64::from(announcement.requires_ack))
     .bind(actor)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     for user_id in recipients {
         sqlx::query(
@@ -108,10 +122,9 @@ pub async fn publish(
         .bind(id)
         .bind(user_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(id)
 }
 

@@ -1,0 +1,237 @@
+//! Policy documents: the list, one document at any version with its change history and what
+//! changed, and the staff editor that publishes the next version.
+use crate::api::documents::{load_policies, load_policy, PublishPolicyVersion};
+use crate::components::form::{
+    field_signal, last_error, refetch_on_success, FormError, SubmitButton,
+};
+use crate::components::load::loaded;
+use crate::components::time::LocalTime;
+use crate::domain::documents::{DiffRow, DocumentKind, LineChange, VersionForm};
+use crate::model::{PolicyPage, PolicySummary, PolicyVersionSummary};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn PoliciesPage() -> impl IntoView {
+    let list = Resource::new(|| (), |_| load_policies());
+    view! {
+        <Title text="Policies"/>
+        <section class="page" aria-labelledby="policies-title">
+            <h1 id="policies-title">"Program policies"</h1>
+            <p class="lead">"The rules the program runs by. Every version is kept, with what changed and when."</p>
+            {loaded(list, |items| view! { <PolicyList items/> })}
+        </section>
+    }
+}
+
+#[component]
+fn PolicyList(items: Vec<PolicySummary>) -> impl IntoView {
+    view! {
+        <ul class="card-list">
+            {items.into_iter().map(|item| view! {
+                <li class="card policy-card">
+                    <div class="path-head">
+                        <h2><a href=format!("/policies/{}", item.kind.as_str())>{item.kind.label()}</a></h2>
+                        {item.current_version.map(|v| view! { <span class="badge">{format!("Version {v}")}</span> })}
+                    </div>
+                    <p>{item.kind.purpose()}</p>
+                    {match item.published_at {
+                        Some(at) => view! {
+                            <p class="meta">"Updated " <LocalTime ms=at/> ": " {item.change_summary}</p>
+                        }.into_any(),
+                        None => view! { <p class="meta">"Not published yet."</p> }.into_any(),
+                    }}
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+pub fn PolicyDocumentPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let publish = ServerAction::<PublishPolicyVersion>::new();
+    let page = Resource::new(
+        move || {
+            (
+                params.read().get("kind").unwrap_or_default(),
+                query
+                    .read()
+                    .get("version")
+                    .and_then(|v| v.parse::<i64>().ok()),
+            )
+        },
+        |(kind, version)| load_policy(kind, version),
+    );
+    refetch_on_success(publish, page);
+    view! {
+        <Title text="Policy"/>
+        <section class="page policy-page" aria-labelledby="policy-title">
+            {loaded(page, move |page| view! { <PolicyView page publish/> })}
+        </section>
+    }
+}
+
+#[component]
+fn PolicyView(page: PolicyPage, publish: ServerAction<PublishPolicyVersion>) -> impl IntoView {
+    let kind = page.kind;
+    let is_current = page
+        .shown
+        .as_ref()
+        .is_some_and(|s| s.version == page.current_version);
+    let heading = view! {
+        <h1 id="policy-title">{kind.label()}</h1>
+        <p class="lead">{kind.purpose()}</p>
+    };
+    let shown = match page.shown.clone() {
+        Some(shown) => view! {
+            <p class="meta">
+                {format!("Version {} of {}", shown.version, page.current_version)}
+                {(!is_current).then(|| view! {
+                    " · " <a href=format!("/policies/{}", kind.as_str())>"See the current version"</a>
+                })}
+                " · published " <LocalTime ms=shown.published_at/> " by " {shown.published_by.clone()}
+            </p>
+            <p class="notice">"What changed: " {shown.change_summary.clone()}</p>
+            <Changes rows=page.changes.clone() version=shown.version/>
+            <article class="document card" inner_html=page.shown_html.clone()></article>
+        }
+        .into_any(),
+        None => view! { <p class="empty">"This document has not been published yet."</p> }.into_any(),
+    };
+    view! {
+        {heading}
+        {shown}
+        <History kind history=page.history.clone() shown=page.shown.as_ref().map(|s| s.version)/>
+        // Edits start from the current version only, so nobody rewrites an old one by mistake.
+        {page.editable_markdown.clone().filter(|_| is_current || page.shown.is_none()).map(|text| view! {
+            <Editor kind based_on=page.current_version text publish/>
+        })}
+    }
+    .into_any()
+}
+
+#[component]
+fn Changes(rows: Vec<DiffRow>, version: i64) -> impl IntoView {
+    if rows.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <details class="changes" open>
+            <summary>{format!("Changes from version {}", version - 1)}</summary>
+            <ol class="diff" aria-label="Changed lines">
+                {rows.into_iter().map(|row| match row {
+                    DiffRow::Line { change, text } => {
+                        let (class, mark, said) = match change {
+                            LineChange::Same => ("same", " ", ""),
+                            LineChange::Added => ("added", "+", "Added: "),
+                            LineChange::Removed => ("removed", "−", "Removed: "),
+                        };
+                        view! {
+                            <li class=class>
+                                <span class="mark" aria-hidden="true">{mark}</span>
+                                <span class="sr-only">{said}</span>
+                                {text}
+                            </li>
+                        }.into_any()
+                    }
+                    DiffRow::Skipped { lines } => view! {
+                        <li class="skipped">{format!("… {lines} unchanged line{}", if lines == 1 { "" } else { "s" })}</li>
+                    }.into_any(),
+                }).collect_view()}
+            </ol>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+fn History(
+    kind: DocumentKind,
+    history: Vec<PolicyVersionSummary>,
+    shown: Option<i64>,
+) -> impl IntoView {
+    if history.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <h2>"Change history"</h2>
+        <ol class="card-list history" reversed>
+            {history.into_iter().map(|entry| {
+                let here = shown == Some(entry.version);
+                view! {
+                    <li class="card" aria-current=here.then_some("true")>
+                        <div class="path-head">
+                            <h3>
+                                <a href=format!("/policies/{}?version={}", kind.as_str(), entry.version)>
+                                    {format!("Version {}", entry.version)}
+                                </a>
+                            </h3>
+                            {entry.announced.then(|| view! { <span class="badge">"Acknowledgment asked"</span> })}
+                        </div>
+                        <p class="meta"><LocalTime ms=entry.published_at/> " · " {entry.published_by}</p>
+                        <p>{entry.change_summary}</p>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+#[component]
+fn Editor(
+    kind: DocumentKind,
+    based_on: i64,
+    text: String,
+    publish: ServerAction<PublishPolicyVersion>,
+) -> impl IntoView {
+    let body = RwSignal::new(text);
+    let change_summary = RwSignal::new(String::new());
+    let announce = RwSignal::new(true);
+    let error = last_error(publish.value());
+    let published = move || publish.value().get().and_then(Result::ok);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        publish.dispatch(PublishPolicyVersion {
+            form: VersionForm {
+                kind: kind.as_str().to_string(),
+                based_on_version: based_on,
+                body: body.get_untracked(),
+                change_summary: change_summary.get_untracked(),
+                announce: announce.get_untracked(),
+            },
+        });
+    };
+    let body_error = field_signal(error, "body");
+    let summary_error = field_signal(error, "change_summary");
+    view! {
+        <form class="card publish-form" aria-labelledby="edit-policy-title" on:submit=submit>
+            <h2 id="edit-policy-title">{format!("Publish version {}", based_on + 1)}</h2>
+            <div class="field" class:invalid=move || body_error().is_some()>
+                <label for="policy-body">"Text (Markdown)"</label>
+                <textarea id="policy-body" rows="14" bind:value=body
+                    aria-invalid=move || body_error().is_some().to_string()
+                    aria-describedby="policy-body-error"></textarea>
+                <p class="field-error" id="policy-body-error" aria-live="polite">{body_error}</p>
+            </div>
+            <div class="field" class:invalid=move || summary_error().is_some()>
+                <label for="policy-summary">"What changed, and why"</label>
+                <input id="policy-summary" type="text" bind:value=change_summary
+                    aria-invalid=move || summary_error().is_some().to_string()
+                    aria-describedby="policy-summary-error"/>
+                <p class="field-error" id="policy-summary-error" aria-live="polite">{summary_error}</p>
+            </div>
+            <div class="field check">
+                <input type="checkbox" id="policy-announce" prop:checked=announce
+                    on:change=move |e| announce.set(event_target_checked(&e))/>
+                <label for="policy-announce">"Announce it to every partner and ask them to acknowledge it"</label>
+            </div>
+            <FormError error fields=&["body", "change_summary"]/>
+            <SubmitButton label="Publish" busy_label="Publishing…" pending=publish.pending()/>
+            <p class="success" role="status">{move || published().map(|v| format!("Version {v} published."))}</p>
+        </form>
+    }
+}
