@@ -341,14 +341,17 @@ pub async fn run_announcement_reminders(state: &AppState) -> Result<usize, sqlx:
             .await?;
     let mut sent = 0;
     for (announcement_id, user_id, email, name, title) in due {
+        let link =
+            app::server::links::place_link(state, user_id, app::server::links::ANNOUNCEMENTS_PLACE)
+                .await?;
         let notice = Notice {
             event: Event::AnnouncementReminder,
             to: email,
             subject: format!("Please acknowledge: {title}"),
             body: format!(
                 "Hello {name},\n\nThe announcement \"{title}\" needs your acknowledgment. Read it and \
-                 acknowledge it here:\n\n{}/announcements\n",
-                state.settings.public_base_url
+                 acknowledge it here (no sign-in needed; the link works once, for {} minutes):\n\n{link}\n",
+                state.settings.magic_link_ttl_ms / 60_000
             ),
         };
         if announcements::flag_reminded(&state.db, announcement_id, user_id, &notice, now).await? {

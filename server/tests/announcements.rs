@@ -191,6 +191,30 @@ async fn reminders_go_once_to_those_who_have_not_acknowledged(backend: Backend) 
     unique.dedup();
     assert_eq!(unique.len(), emails.len(), "one reminder each");
 
+    // Ben acknowledges from the reminder's link, with no sign-in; the link opens nothing else.
+    let (linked, landed) =
+        common::follow_emailed_link(&server, BEN, "Please acknowledge: Rules of engagement v3")
+            .await;
+    assert!(landed.ends_with("/announcements"), "{landed}");
+    assert!(mine(&linked, &server)
+        .await
+        .iter()
+        .any(|a| a.announcement_id == id));
+    assert_eq!(
+        call(&linked, &server, AcknowledgeAnnouncement::PATH, &args)
+            .await
+            .status(),
+        200
+    );
+    let (status, _) = invoke::<serde_json::Value>(
+        &linked,
+        &server,
+        app::api::certifications::LoadMyCertificates::PATH,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 401, "the link opens the announcements only");
+
     // A week on, with fewer than half acknowledging, the policy change has met silence.
     state.clock.advance(4 * DAY_MS);
     let seen = report(&server, id).await;

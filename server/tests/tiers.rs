@@ -146,7 +146,28 @@ async fn demo_tiers_hold_and_a_revocation_moves_the_organisation_down_once(backe
             .await
             .unwrap();
     assert!(body.contains("No longer meets Gold"), "{body}");
-    assert!(body.contains("/tiers"), "{body}");
+    // Nora's link opens her organisation's tier without a sign-in, and nothing else.
+    let (linked, landed) = common::follow_emailed_link(&server, NORA, subject).await;
+    assert!(landed.ends_with("/tiers"), "{landed}");
+    let mine = page(&linked, &server).await;
+    assert_eq!(mine.standings.len(), 1);
+    let (status, _) = invoke::<serde_json::Value>(
+        &linked,
+        &server,
+        app::api::certifications::LoadMyCertificates::PATH,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 401, "the link opens the tier page only");
+    // Managers sign in as usual: their copy links to the page, not a session.
+    let (manager_body,): (String,) =
+        sqlx::query_as("SELECT body_text FROM email_outbox WHERE subject = $1 AND to_address = $2")
+            .bind(subject)
+            .bind(MANAGER)
+            .fetch_one(&state.db.read)
+            .await
+            .unwrap();
+    assert!(manager_body.contains("/tiers") && !manager_body.contains("/auth/magic"));
     assert_eq!(
         emails(
             &server,

@@ -37,10 +37,13 @@ pub async fn publish_announcement(form: AnnouncementForm) -> Result<i64, AppErro
 #[server]
 pub async fn load_my_announcements() -> Result<Vec<AnnouncementView>, AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
+    use crate::server::links::ANNOUNCEMENTS_PLACE;
     use crate::server::markdown::render_markdown;
     use crate::server::repo::announcements;
-    let actor = authorize(Policy::PartnerUser).await?;
+    // The reminder email's link opens this page (and only this page) without a sign-in.
+    let actor = authorize_scoped(Policy::PartnerUser).await?;
+    actor.require_place(ANNOUNCEMENTS_PLACE)?;
     let state = app_state()?;
     let now = state.clock.now_ms();
     let me = announcements::recipient(&state.db, actor.user.id)
@@ -74,9 +77,11 @@ pub async fn load_my_announcements() -> Result<Vec<AnnouncementView>, AppError> 
 #[cfg(feature = "ssr")]
 async fn record_receipt(announcement_id: i64, acknowledged: bool) -> Result<(), AppError> {
     use crate::domain::access::Policy;
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
+    use crate::server::links::ANNOUNCEMENTS_PLACE;
     use crate::server::repo::announcements;
-    let actor = authorize(Policy::PartnerUser).await?;
+    let actor = authorize_scoped(Policy::PartnerUser).await?;
+    actor.require_place(ANNOUNCEMENTS_PLACE)?;
     let state = app_state()?;
     if announcements::record_receipt(
         &state.db,

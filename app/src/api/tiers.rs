@@ -54,9 +54,12 @@ pub async fn load_tiers() -> Result<TiersPage, AppError> {
     use crate::domain::identity::{Role, Tier};
     use crate::domain::tiers::{evaluate, is_automatic, revenue_label, TierPolicyForm};
     use crate::model::{OrgStandingView, TierPolicyView};
-    use crate::server::guard::{app_state, authorize};
+    use crate::server::guard::{app_state, authorize_scoped};
+    use crate::server::links::TIERS_PLACE;
     use crate::server::repo::{certifications, channel, tiers};
-    let actor = authorize(Policy::SignedIn).await?;
+    // A tier-change email's link opens this page (and only this page) without a sign-in.
+    let actor = authorize_scoped(Policy::SignedIn).await?;
+    actor.require_place(TIERS_PLACE)?;
     let state = app_state()?;
     let only_org = if actor.user.role.is_vendor_staff() {
         None

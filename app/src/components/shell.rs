@@ -85,6 +85,10 @@ pub fn AppShell(children: Children) -> impl IntoView {
         let scope = session.user.get()?.ok()??.scope?;
         let what = if scope.starts_with("/deals/") {
             "this deal"
+        } else if scope.starts_with("/announcements") {
+            "your announcements"
+        } else if scope.starts_with("/tiers") {
+            "your organisation's tier"
         } else {
             "this module"
         };

@@ -1,8 +1,14 @@
-//! Links straight to one place (a module or a deal): single-use, short-lived, stored only
+//! Links straight to one place (a module, a deal, the announcements to acknowledge): single-use, short-lived, stored only
 //! as a keyed hash, and starting a session limited to that place.
 use super::crypto::{new_token, token_hash};
 use super::repo::magic_links;
 use super::AppState;
+
+/// The partner's announcements, where a reminder's link lands to acknowledge them.
+pub const ANNOUNCEMENTS_PLACE: &str = "/announcements";
+
+/// The organisation's tier and rights, where a tier-change email's link lands.
+pub const TIERS_PLACE: &str = "/tiers";
 
 /// The place of a deal, as links and scoped sessions name it.
 pub fn deal_place(deal_id: i64) -> String {

@@ -1,6 +1,7 @@
 //! Re-evaluates organisations' tiers and rights from their valid certificates and revenue,
 //! and logs and announces every change once. Runs after a revocation, from the
 //! certification job (issues, expiries, revenue ageing) and after the tier rules change.
+use super::links::TIERS_PLACE;
 use super::repo::outbox::Notice;
 use super::repo::tiers::{self, ChangeReason, OrgTier};
 use super::repo::{certifications, channel};
@@ -238,24 +239,30 @@ async fn right_notices(
 }
 
 /// The same news for the organisation's people and the partner managers, with a link to
-/// the tiers page.
+/// the tiers page (for partners, one that needs no sign-in).
 async fn notices_to_people(
     state: &AppState,
     org: &OrgTier,
     subject: &str,
     message: &str,
 ) -> Result<Vec<Notice>, sqlx::Error> {
-    let link = format!("{}/tiers", state.settings.public_base_url);
-    Ok(tiers::people_to_tell(&state.db, org.id)
-        .await?
-        .into_iter()
-        .map(|(email, name)| Notice {
+    let page = format!("{}{TIERS_PLACE}", state.settings.public_base_url);
+    let mut notices = Vec::new();
+    for (user_id, email, name, role) in tiers::people_to_tell(&state.db, org.id).await? {
+        // The organisation's own people open the page without signing in.
+        let link = if role == crate::domain::identity::Role::PartnerUser.as_str() {
+            super::links::place_link(state, user_id, TIERS_PLACE).await?
+        } else {
+            page.clone()
+        };
+        notices.push(Notice {
             event: Event::TierChanged,
             to: email,
             subject: subject.to_string(),
             body: format!("Hello {name},\n\n{message}\n\n{link}\n"),
-        })
-        .collect())
+        });
+    }
+    Ok(notices)
 }
 
 fn right_object(right: &Right) -> String {

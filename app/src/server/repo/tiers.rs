@@ -318,9 +318,12 @@ fn log_query<'q>(
 
 /// Who hears about an organisation's standing: its active people and the partner managers.
 /// (email, display name).
-pub async fn people_to_tell(db: &Db, org_id: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
+pub async fn people_to_tell(
+    db: &Db,
+    org_id: i64,
+) -> Result<Vec<(i64, String, String, String)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT email, display_name FROM users WHERE disabled_at IS NULL \
+        "SELECT id, email, display_name, role FROM users WHERE disabled_at IS NULL \
          AND (partner_org_id = $1 OR role = 'partner_manager') ORDER BY role DESC, id",
     )
     .bind(org_id)
