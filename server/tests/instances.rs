@@ -51,7 +51,7 @@ async fn two_more_processes_on_one_postgres_send_each_reminder_once() {
     let db = &server.server.state.db;
     let now = server.server.state.clock.now_ms();
 
-    // Make three kinds of reminder due now: a certificate ending in 6 days, a protection
+    // Make these reminders due now: a certificate ending in 6 days, a protection
     // ending in 5, and a registration past its approval SLA.
     let (certificate, certification): (i64, String) = sqlx::query_as(
         "SELECT c.id, k.name FROM certificates c JOIN certifications k ON k.id = c.certification_id \
@@ -69,6 +69,22 @@ async fn two_more_processes_on_one_postgres_send_each_reminder_once() {
     .execute(&db.write)
     .await
     .unwrap();
+    // And a recertification window that has just opened (60 days): Ben's certificate ends
+    // in 50 days.
+    let (renewable, renewable_name): (i64, String) = sqlx::query_as(
+        "SELECT c.id, k.name FROM certificates c JOIN certifications k ON k.id = c.certification_id \
+         JOIN users u ON u.id = c.user_id WHERE u.email = 'ben@bluefin.example' \
+         AND c.revoked_at IS NULL ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(&db.read)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE certificates SET expires_at = $1 WHERE id = $2")
+        .bind(now + 50 * DAY_MS)
+        .bind(renewable)
+        .execute(&db.write)
+        .await
+        .unwrap();
     let (protected, protected_account): (i64, String) = sqlx::query_as(
         "SELECT d.id, a.name FROM deals d JOIN accounts a ON a.id = d.account_id \
          WHERE d.registration_status = 'approved' AND d.partner_org_id IS NOT NULL \
@@ -112,10 +128,12 @@ async fn two_more_processes_on_one_postgres_send_each_reminder_once() {
     let certificate_subject = format!("Your {certification} certificate expires");
     let protection_subject = format!("Protection of {protected_account} ends");
     let breach_subject = format!("Approval SLA breached: {waiting_account}");
+    let window_subject = format!("Recertification is open for your {renewable_name}");
     let mut done = false;
     for _ in 0..120 {
         tokio::time::sleep(Duration::from_millis(250)).await;
         if count(&server, &certificate_subject).await > 0
+            && count(&server, &window_subject).await > 0
             && count(&server, &protection_subject).await > 0
             && count(&server, &breach_subject).await >= managers
         {
@@ -133,6 +151,26 @@ async fn two_more_processes_on_one_postgres_send_each_reminder_once() {
     }
     assert!(done, "the instances sent the reminders");
     assert_eq!(count(&server, &certificate_subject).await, 1);
+    assert_eq!(count(&server, &window_subject).await, 1);
+    // Nora's certificate was both 6 days from its end and inside its window: her one
+    // reminder said both, and the window opened once without a second email.
+    let (nora_emails,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM email_outbox WHERE to_address = 'nora@northwind.example' AND subject LIKE $1",
+    )
+    .bind(format!("%{certification}%"))
+    .fetch_one(&db.read)
+    .await
+    .unwrap();
+    assert_eq!(nora_emails, 1);
+    let (openings,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM recertification_openings WHERE certificate_id IN ($1, $2)",
+    )
+    .bind(certificate)
+    .bind(renewable)
+    .fetch_one(&db.read)
+    .await
+    .unwrap();
+    assert_eq!(openings, 2);
     assert_eq!(count(&server, &protection_subject).await, 1);
     assert_eq!(count(&server, &breach_subject).await, managers);
     let (breach_events,): (i64,) = sqlx::query_as(

@@ -482,6 +482,10 @@ pub async fn recertification_windows_due(db: &Db, now: i64) -> Result<Vec<Window
 /// it move to the history, those paths' steps start over, earlier quiz attempts stop
 /// counting, and `notice` (if any) is queued, all in one transaction keyed on the
 /// certificate. False: another run got there first.
+///
+/// The email and the expiry reminders exclude each other: the certificate row is locked and
+/// its reminder flags re-read here, and sending the window email settles the reminders that
+/// are due by now, so a late run on two instances never sends both for the same moment.
 pub async fn open_recertification(
     db: &Db,
     window: &WindowDue,
@@ -490,6 +494,17 @@ pub async fn open_recertification(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.write.begin().await?;
+    let reminded: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(&db.for_update(
+        "SELECT expiry_30_reminded_at, expiry_7_reminded_at FROM certificates WHERE id = $1",
+    ))
+    .bind(window.certificate_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((reminded_30, reminded_7)) = reminded else {
+        return Ok(false);
+    };
+    let notice = notice
+        .filter(|_| window_email_needed(&[reminded_30, reminded_7], window.window_opens_at()));
     let flagged = sqlx::query(
         "INSERT INTO recertification_openings (certificate_id, opened_at, emailed) VALUES ($1, $2, $3) \
          ON CONFLICT (certificate_id) DO NOTHING",
@@ -501,6 +516,20 @@ pub async fn open_recertification(
     .await?;
     if flagged.rows_affected() != 1 {
         return Ok(false);
+    }
+    if notice.is_some() {
+        // The window email says what a due reminder would: settle those.
+        for lead in [ExpiryLead::ThirtyDays, ExpiryLead::SevenDays] {
+            sqlx::query(&format!(
+                "UPDATE certificates SET {column} = $1 WHERE id = $2 AND {column} IS NULL AND expires_at <= $3",
+                column = lead.column()
+            ))
+            .bind(now)
+            .bind(window.certificate_id)
+            .bind(now + lead.days() * DAY_MS)
+            .execute(&mut *tx)
+            .await?;
+        }
     }
     for path_id in path_ids {
         // Only the completion that earned this certificate (not a fresher one).
