@@ -365,7 +365,7 @@ pub async fn run_announcement_reminders(state: &AppState) -> Result<usize, sqlx:
 }
 
 /// Tells each partner, once, that a required path of their audience is past its due date
-/// (30 days after it was assigned to them) and still unfinished, with a link straight into
+/// (the program's period after it was assigned to them) and still unfinished, with a link straight into
 /// it. Flagged and queued in one transaction, so a late or second run sends nothing more.
 pub async fn run_training_reminders(state: &AppState) -> Result<usize, sqlx::Error> {
     use app::domain::learning::{training_due_at, Audience};
@@ -375,6 +375,13 @@ pub async fn run_training_reminders(state: &AppState) -> Result<usize, sqlx::Err
         return Ok(0);
     }
     let now = state.clock.now_ms();
+    let due_days = match channel::settings(&state.db).await {
+        Ok(settings) => settings.required_training_due_days,
+        Err(error) => {
+            tracing::error!(%error, "program settings unreadable; training reminders wait");
+            return Ok(0);
+        }
+    };
     let people = announcements::recipients(&state.db).await?;
     let settled = learning::settled_required_training(&state.db).await?;
     let mut sent = 0;
@@ -387,7 +394,7 @@ pub async fn run_training_reminders(state: &AppState) -> Result<usize, sqlx::Err
             }
         };
         for person in people.iter().filter(|person| person.is_in(&audience)) {
-            let due = training_due_at(path.assigned_at, person.joined_at);
+            let due = training_due_at(path.assigned_at, person.joined_at, due_days);
             if now < due || settled.contains(&(person.user_id, path.id)) {
                 continue;
             }

@@ -1,11 +1,16 @@
 //! Required training, on SQLite and PostgreSQL: publishing a required path tells its audience
-//! when it is due; 30 days after assignment, everyone who has not finished it is reminded
-//! once, with a link straight into it; finishing in time means no reminder.
+//! when it is due; once the program's period (30 days unless the admin sets another) has
+//! passed, everyone who has not finished it is reminded once, with a link straight into it;
+//! finishing in time means no reminder.
 mod common;
 
 use app::api::authoring::SetPathPublished;
+use app::api::program::{LoadProgramSettings, SaveProgramSettings};
+use app::domain::channel::clocks::SettingsForm;
 use app::domain::learning::REQUIRED_TRAINING_DUE_DAYS;
-use common::{call, follow_emailed_link, path_id, sign_in, Backend, ServerFn, TestServer};
+use common::{
+    call, follow_emailed_link, invoke, path_id, reply, sign_in, Backend, ServerFn, TestServer,
+};
 
 const INES: &str = "ines@northwind.example";
 const ADMIN: &str = "admin@lumen.example";
@@ -61,7 +66,8 @@ async fn overdue_required_training_is_reminded_once(backend: Backend) {
         .await
         .is_empty());
 
-    // One of the support audience finishes in time; a month later the rest are reminded.
+    // One of the support audience finishes in time; after the due period the rest are
+    // reminded.
     let audience: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, email FROM users WHERE role = 'partner_user' AND job_role = 'support' \
          AND disabled_at IS NULL ORDER BY id",
@@ -84,9 +90,44 @@ async fn overdue_required_training_is_reminded_once(backend: Backend) {
     .execute(&state.db.write)
     .await
     .unwrap();
-    state
-        .clock
-        .advance((REQUIRED_TRAINING_DUE_DAYS + 1) * DAY_MS);
+    // The admin gives partners two weeks instead of the default month (a bad period is
+    // refused on its field).
+    let (_, form) = invoke::<SettingsForm>(&admin, &server, LoadProgramSettings::PATH, &[]).await;
+    let mut form = form.unwrap();
+    assert_eq!(
+        form.required_training_due_days,
+        REQUIRED_TRAINING_DUE_DAYS.to_string()
+    );
+    let save = |form: SettingsForm| {
+        let (admin, server) = (&admin, &server);
+        async move {
+            reply::<()>(
+                admin
+                    .post(server.url(SaveProgramSettings::PATH))
+                    .json(&serde_json::json!({ "form": form }))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    form.required_training_due_days = "3".into();
+    let (status, refused) = save(form.clone()).await;
+    assert_eq!(status, 422);
+    assert!(refused
+        .unwrap_err()
+        .field_message("required_training_due_days")
+        .is_some());
+    form.required_training_due_days = "14".into();
+    assert_eq!(save(form).await.0, 200);
+    state.clock.advance(13 * DAY_MS);
+    assert_eq!(
+        server::jobs::run_training_reminders(state).await.unwrap(),
+        0,
+        "not due before the two weeks are up"
+    );
+    state.clock.advance(2 * DAY_MS);
     let (first, second) = tokio::join!(
         server::jobs::run_training_reminders(state),
         server::jobs::run_training_reminders(state)

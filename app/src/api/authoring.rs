@@ -29,6 +29,9 @@ mod imp {
         let now = state.clock.now_ms();
         // Required paths are assigned by publication and fall due a fixed time after.
         let assigned = learning::assigned_at(&state.db, path.id).await?;
+        let due_days = crate::server::repo::channel::settings(&state.db)
+            .await?
+            .required_training_due_days;
         let mut notices = Vec::new();
         for person in announcements::recipients(&state.db).await? {
             if !person.is_in(&audience) {
@@ -40,7 +43,11 @@ mod imp {
                     format!(
                         "\nIt is required: please finish it by {}.\n",
                         crate::domain::channel::explain::protection_date(
-                            crate::domain::learning::training_due_at(at, person.joined_at)
+                            crate::domain::learning::training_due_at(
+                                at,
+                                person.joined_at,
+                                due_days,
+                            )
                         )
                     )
                 })

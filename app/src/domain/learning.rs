@@ -128,23 +128,26 @@ pub fn catalog_order(a: &CatalogKey<'_>, b: &CatalogKey<'_>) -> std::cmp::Orderi
         .then_with(|| a.title.to_lowercase().cmp(&b.title.to_lowercase()))
 }
 
-/// Days a person has to finish a required path once it is assigned to them.
+/// Days a person has to finish a required path once it is assigned to them, until the
+/// program sets its own period (Program rules).
 pub const REQUIRED_TRAINING_DUE_DAYS: i64 = 30;
 
-/// When a required path is due for someone: it is assigned at its first publication, or
-/// when they joined if that was later.
-pub fn training_due_at(first_published_at: i64, joined_at: i64) -> i64 {
-    first_published_at.max(joined_at) + REQUIRED_TRAINING_DUE_DAYS * super::certification::DAY_MS
+/// When a required path is due for someone: `due_days` after it is assigned, at its first
+/// publication, or when they joined if that was later.
+pub fn training_due_at(first_published_at: i64, joined_at: i64, due_days: i64) -> i64 {
+    first_published_at.max(joined_at) + due_days * super::certification::DAY_MS
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn required_training_is_due_thirty_days_after_assignment_or_joining() {
-        use super::training_due_at;
+    fn required_training_is_due_the_programs_period_after_assignment_or_joining() {
+        use super::{training_due_at, REQUIRED_TRAINING_DUE_DAYS};
         let day = crate::domain::certification::DAY_MS;
-        assert_eq!(training_due_at(10 * day, 2 * day), 40 * day);
-        assert_eq!(training_due_at(2 * day, 10 * day), 40 * day);
+        assert_eq!(training_due_at(10 * day, 2 * day, 30), 40 * day);
+        assert_eq!(training_due_at(2 * day, 10 * day, 30), 40 * day);
+        assert_eq!(training_due_at(2 * day, 10 * day, 14), 24 * day);
+        assert_eq!(REQUIRED_TRAINING_DUE_DAYS, 30);
     }
 
     use super::*;

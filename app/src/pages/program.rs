@@ -160,6 +160,7 @@ fn SettingsEditor(form: SettingsForm) -> impl IntoView {
     let appeal_window_days = field(&form.appeal_window_days);
     let inactivity_days = field(&form.inactivity_days);
     let renewal_lead_days = field(&form.renewal_lead_days);
+    let required_training_due_days = field(&form.required_training_due_days);
     let discount_registered = field(&form.discount_registered);
     let discount_silver = field(&form.discount_silver);
     let discount_gold = field(&form.discount_gold);
@@ -179,6 +180,7 @@ fn SettingsEditor(form: SettingsForm) -> impl IntoView {
                 appeal_window_days: appeal_window_days.get_untracked(),
                 inactivity_days: inactivity_days.get_untracked(),
                 renewal_lead_days: renewal_lead_days.get_untracked(),
+                required_training_due_days: required_training_due_days.get_untracked(),
                 discount_registered: discount_registered.get_untracked(),
                 discount_silver: discount_silver.get_untracked(),
                 discount_gold: discount_gold.get_untracked(),
@@ -209,6 +211,10 @@ fn SettingsEditor(form: SettingsForm) -> impl IntoView {
                 <Field label="Confirm renewal owners this many days ahead" name="renewal_lead_days" value=renewal_lead_days error prefix=p/>
             </fieldset>
             <fieldset>
+                <legend>"Training"</legend>
+                <Field label="Days to finish required training once assigned (7–365)" name="required_training_due_days" value=required_training_due_days error prefix=p/>
+            </fieldset>
+            <fieldset>
                 <legend>"Discount bands (highest discount without a warning, %)"</legend>
                 <Field label="Registered" name="discount_registered" value=discount_registered error prefix=p/>
                 <Field label="Silver" name="discount_silver" value=discount_silver error prefix=p/>
@@ -221,7 +227,7 @@ fn SettingsEditor(form: SettingsForm) -> impl IntoView {
                     <p class="field-error" aria-live="polite">{field_signal(error, "motion_bands")}</p>
                 </div>
             </fieldset>
-            <FormError error fields=&["protection_days", "approval_sla_hours", "appeal_window_days", "max_extensions", "extension_days", "extension_activity_days", "extension_request_window_days", "inactivity_days", "renewal_lead_days", "discount_registered", "discount_silver", "discount_gold", "discount_platinum", "motion_bands"]/>
+            <FormError error fields=&["protection_days", "approval_sla_hours", "appeal_window_days", "max_extensions", "extension_days", "extension_activity_days", "extension_request_window_days", "inactivity_days", "renewal_lead_days", "required_training_due_days", "discount_registered", "discount_silver", "discount_gold", "discount_platinum", "motion_bands"]/>
             {move || if is_admin() {
                 view! { <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save rules"</button> }.into_any()
             } else {

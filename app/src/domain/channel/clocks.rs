@@ -28,6 +28,8 @@ pub struct ProgramSettings {
     pub renewal_lead_days: i64,
     /// Highest discount (percent) each tier may request without a flag.
     pub discount_bands: Vec<DiscountBand>,
+    /// Days partners have to finish a required learning path once it is assigned to them.
+    pub required_training_due_days: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +75,7 @@ impl Default for ProgramSettings {
             appeal_window_days: 10,
             inactivity_days: 30,
             renewal_lead_days: 90,
+            required_training_due_days: crate::domain::learning::REQUIRED_TRAINING_DUE_DAYS,
             discount_bands: vec![
                 DiscountBand {
                     tier: crate::domain::identity::Tier::Registered,
@@ -152,6 +155,11 @@ impl ProgramSettings {
             "renewal_lead_days",
             "Renewal confirmation is due between 7 and 365 days ahead.",
         );
+        check(
+            (7..=365).contains(&self.required_training_due_days),
+            "required_training_due_days",
+            "Give partners between 7 and 365 days for required training.",
+        );
         problems
     }
 
@@ -227,6 +235,7 @@ pub struct SettingsForm {
     pub appeal_window_days: String,
     pub inactivity_days: String,
     pub renewal_lead_days: String,
+    pub required_training_due_days: String,
     /// Discount band per tier, in tier order (Registered, Silver, Gold, Platinum).
     pub discount_registered: String,
     pub discount_silver: String,
@@ -251,6 +260,7 @@ impl SettingsForm {
             appeal_window_days: settings.appeal_window_days.to_string(),
             inactivity_days: settings.inactivity_days.to_string(),
             renewal_lead_days: settings.renewal_lead_days.to_string(),
+            required_training_due_days: settings.required_training_due_days.to_string(),
             discount_registered: band(Tier::Registered),
             discount_silver: band(Tier::Silver),
             discount_gold: band(Tier::Gold),
@@ -295,6 +305,10 @@ impl SettingsForm {
             inactivity_days: whole(&self.inactivity_days, "inactivity_days"),
             renewal_lead_days: whole(&self.renewal_lead_days, "renewal_lead_days"),
             discount_bands: Vec::new(),
+            required_training_due_days: whole(
+                &self.required_training_due_days,
+                "required_training_due_days",
+            ),
         };
         for (tier, text, field) in [
             (
