@@ -7,7 +7,7 @@ mod common;
 use app::api::announcements::*;
 use app::domain::announcements::DAY_MS;
 use app::model::{AnnouncementReport, AnnouncementView};
-use common::{call, invoke, reply, sign_in, Backend, ServerFn, TestServer};
+use common::{call, invoke, sign_in, Backend, ServerFn, TestServer};
 
 const NORA: &str = "nora@northwind.example";
 const TOMAS: &str = "tomas@northwind.example";
@@ -19,15 +19,7 @@ async fn publish(
     server: &TestServer,
     form: serde_json::Value,
 ) -> (u16, Result<i64, app::error::AppError>) {
-    reply(
-        client
-            .post(server.url(PublishAnnouncement::PATH))
-            .json(&serde_json::json!({ "form": form }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    common::submit_form(client, server, PublishAnnouncement::PATH, form).await
 }
 
 fn policy_change() -> serde_json::Value {
@@ -206,14 +198,7 @@ async fn reminders_go_once_to_those_who_have_not_acknowledged(backend: Backend) 
             .status(),
         200
     );
-    let (status, _) = invoke::<serde_json::Value>(
-        &linked,
-        &server,
-        app::api::certifications::LoadMyCertificates::PATH,
-        &[],
-    )
-    .await;
-    assert_eq!(status, 401, "the link opens the announcements only");
+    common::assert_rest_needs_sign_in(&linked, &server).await;
 
     // A week on, with fewer than half acknowledging, the policy change has met silence.
     state.clock.advance(4 * DAY_MS);

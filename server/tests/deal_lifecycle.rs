@@ -525,17 +525,7 @@ async fn program_rules_are_checked_and_only_admins_change_them(backend: Backend)
     assert_eq!(current.protection_days, "90");
     let save = |client: reqwest::Client, form: SettingsForm| {
         let server = &server;
-        async move {
-            reply::<()>(
-                client
-                    .post(server.url(SaveProgramSettings::PATH))
-                    .json(&serde_json::json!({ "form": form }))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }
+        async move { common::submit_form::<()>(&client, server, SaveProgramSettings::PATH, form).await }
     };
     let mut shorter = current.clone();
     shorter.protection_days = "60".into();

@@ -5,8 +5,7 @@ mod common;
 
 use app::api::auth::CurrentUser;
 use app::api::channel::{
-    DecideRegistration, FileAppeal, LoadDealAudit, LoadMyPipeline, LoadOwnDeal, ResolveAppeal,
-    UpdateDeal,
+    DecideRegistration, FileAppeal, LoadDealAudit, LoadOwnDeal, ResolveAppeal, UpdateDeal,
 };
 use app::api::notifications::SaveSlackWebhook;
 use app::domain::channel::deals::RegistrationStatus;
@@ -215,13 +214,7 @@ async fn registrations_decisions_and_appeals_reach_the_right_people_once(backend
         let response = call(&browser, &server, path, &[("deal_id", &deal.to_string())]).await;
         assert_eq!(response.status(), 401, "{path} of another deal");
     }
-    assert_eq!(
-        call(&browser, &server, LoadMyPipeline::PATH, &[])
-            .await
-            .status(),
-        401,
-        "the rest of the portal needs a sign-in"
-    );
+    common::assert_rest_needs_sign_in(&browser, &server).await;
 
     // Northwind's is approved and Bluefin's declined; each owner hears once, even when the
     // manager clicks twice.

@@ -9,7 +9,7 @@ use app::api::documents::*;
 use app::domain::documents::{DiffRow, DocumentKind, LineChange};
 use app::error::AppError;
 use app::model::{AnnouncementView, PolicyPage, PolicySummary};
-use common::{invoke, reply, sign_in, Backend, ServerFn, TestServer};
+use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
 const PARTNER: &str = "nora@northwind.example";
 const MANAGER: &str = "marco@lumen.example";
@@ -34,15 +34,7 @@ async fn publish(
     server: &TestServer,
     form: serde_json::Value,
 ) -> (u16, Result<i64, AppError>) {
-    reply(
-        client
-            .post(server.url(PublishPolicyVersion::PATH))
-            .json(&serde_json::json!({ "form": form }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    common::submit_form(client, server, PublishPolicyVersion::PATH, form).await
 }
 
 async fn version_count(server: &TestServer) -> i64 {

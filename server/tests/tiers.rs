@@ -9,7 +9,7 @@ use app::api::tiers::{LoadTiers, SaveTierProgram};
 use app::domain::certification::DAY_MS;
 use app::domain::identity::Tier;
 use app::model::{TierProgramForm, TiersPage};
-use common::{call, invoke, reply, sign_in, Backend, ServerFn, TestServer};
+use common::{call, invoke, sign_in, Backend, ServerFn, TestServer};
 use server::jobs::run_certification_clock;
 
 const ADMIN: &str = "admin@lumen.example";
@@ -151,14 +151,7 @@ async fn demo_tiers_hold_and_a_revocation_moves_the_organisation_down_once(backe
     assert!(landed.ends_with("/tiers"), "{landed}");
     let mine = page(&linked, &server).await;
     assert_eq!(mine.standings.len(), 1);
-    let (status, _) = invoke::<serde_json::Value>(
-        &linked,
-        &server,
-        app::api::certifications::LoadMyCertificates::PATH,
-        &[],
-    )
-    .await;
-    assert_eq!(status, 401, "the link opens the tier page only");
+    common::assert_rest_needs_sign_in(&linked, &server).await;
     // Managers sign in as usual: their copy links to the page, not a session.
     let (manager_body,): (String,) =
         sqlx::query_as("SELECT body_text FROM email_outbox WHERE subject = $1 AND to_address = $2")
@@ -258,15 +251,7 @@ async fn save(
     server: &TestServer,
     form: &TierProgramForm,
 ) -> (u16, Result<usize, app::error::AppError>) {
-    reply::<usize>(
-        client
-            .post(server.url(SaveTierProgram::PATH))
-            .json(&serde_json::json!({ "form": form }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    common::submit_form(client, server, SaveTierProgram::PATH, form).await
 }
 
 async fn admins_change_the_rules_and_revenue_counts(backend: Backend) {

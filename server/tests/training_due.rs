@@ -8,9 +8,7 @@ use app::api::authoring::SetPathPublished;
 use app::api::program::{LoadProgramSettings, SaveProgramSettings};
 use app::domain::channel::clocks::SettingsForm;
 use app::domain::learning::REQUIRED_TRAINING_DUE_DAYS;
-use common::{
-    call, follow_emailed_link, invoke, path_id, reply, sign_in, Backend, ServerFn, TestServer,
-};
+use common::{call, follow_emailed_link, invoke, path_id, sign_in, Backend, ServerFn, TestServer};
 
 const INES: &str = "ines@northwind.example";
 const ADMIN: &str = "admin@lumen.example";
@@ -98,29 +96,18 @@ async fn overdue_required_training_is_reminded_once(backend: Backend) {
         form.required_training_due_days,
         REQUIRED_TRAINING_DUE_DAYS.to_string()
     );
-    let save = |form: SettingsForm| {
-        let (admin, server) = (&admin, &server);
-        async move {
-            reply::<()>(
-                admin
-                    .post(server.url(SaveProgramSettings::PATH))
-                    .json(&serde_json::json!({ "form": form }))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }
-    };
     form.required_training_due_days = "3".into();
-    let (status, refused) = save(form.clone()).await;
+    let (status, refused) =
+        common::submit_form::<()>(&admin, &server, SaveProgramSettings::PATH, &form).await;
     assert_eq!(status, 422);
     assert!(refused
         .unwrap_err()
         .field_message("required_training_due_days")
         .is_some());
     form.required_training_due_days = "14".into();
-    assert_eq!(save(form).await.0, 200);
+    let (status, _) =
+        common::submit_form::<()>(&admin, &server, SaveProgramSettings::PATH, &form).await;
+    assert_eq!(status, 200);
     state.clock.advance(13 * DAY_MS);
     assert_eq!(
         server::jobs::run_training_reminders(state).await.unwrap(),

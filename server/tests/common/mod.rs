@@ -239,6 +239,38 @@ pub async fn invoke<T: serde::de::DeserializeOwned>(
     reply(call(client, server, path, args).await).await
 }
 
+/// Calls a server function whose one argument `form` is sent as JSON, as the browser's
+/// editors do, and parses its reply.
+pub async fn submit_form<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    server: &TestServer,
+    path: &str,
+    form: impl serde::Serialize,
+) -> (u16, Result<T, app::error::AppError>) {
+    let body = serde_json::json!({ "form": serde_json::to_value(form).expect("a form") });
+    reply(
+        client
+            .post(server.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request completes"),
+    )
+    .await
+}
+
+/// Checks that a session started by an emailed link reaches nothing beyond its place: the
+/// rest of the portal asks for a full sign-in.
+pub async fn assert_rest_needs_sign_in(client: &reqwest::Client, server: &TestServer) {
+    for path in [
+        app::api::channel::LoadMyPipeline::PATH,
+        app::api::certifications::LoadMyCertificates::PATH,
+    ] {
+        let status = call(client, server, path, &[]).await.status();
+        assert_eq!(status, 401, "{path} needs a full sign-in");
+    }
+}
+
 pub const PASSWORD: &str = app::server::seed::DEMO_PASSWORD;
 
 /// The id of a learning path, by title.
