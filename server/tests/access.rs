@@ -169,6 +169,11 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             Args::Form(vec![("token", "0")]),
             true,
         ),
+        (
+            RequestFreshLink::PATH,
+            Args::Form(vec![("token", "0")]),
+            true,
+        ),
         (Logout::PATH, Args::Form(vec![]), true),
         (DemoAccounts::PATH, Args::Form(vec![]), true),
         (

@@ -1,9 +1,10 @@
 //! Links straight to a module, over HTTP on SQLite and PostgreSQL: publishing a module emails
 //! its audience a single-use, short-lived link; the session it starts opens that module and
-//! nothing else; a fully signed-in browser keeps its full session.
+//! nothing else; a spent link gets its owner a fresh one to the same place; a fully
+//! signed-in browser keeps its full session.
 mod common;
 
-use app::api::auth::{CurrentUser, RedeemMagicLink};
+use app::api::auth::{CurrentUser, RedeemMagicLink, RequestFreshLink};
 use app::api::authoring::SetPathPublished;
 use app::api::channel::LoadMyPipeline;
 use app::api::learning::{LoadCatalog, LoadPlayer};
@@ -116,6 +117,53 @@ async fn a_module_link_opens_that_module_once_and_nothing_else(backend: Backend)
     let (status, _) =
         invoke::<String>(&other, &server, RedeemMagicLink::PATH, &[("token", &late)]).await;
     assert_eq!(status, 422);
+
+    // Read too late, the expired link gets its owner a fresh one to the same module. The
+    // answer is the same for a link that was never ours, which sends nothing.
+    let fresh_emails = || async {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM email_outbox WHERE to_address = $1 AND subject = 'Your fresh link'",
+        )
+        .bind(INES)
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+        n
+    };
+    let stranger = server.client();
+    let ask = |token: String| {
+        let (stranger, server) = (&stranger, &server);
+        async move {
+            call(
+                stranger,
+                server,
+                RequestFreshLink::PATH,
+                &[("token", &token)],
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(ask(late.clone()).await, 200);
+    assert_eq!(fresh_emails().await, 1);
+    let (renewed, landed) = common::follow_emailed_link(&server, INES, "Your fresh link").await;
+    assert_eq!(landed, format!("/learn/{support}"));
+    common::assert_rest_needs_sign_in(&renewed, &server).await;
+    assert_eq!(ask("ab".repeat(32)).await, 200);
+    assert_eq!(ask("not a token".into()).await, 422);
+    assert_eq!(
+        fresh_emails().await,
+        1,
+        "nothing for a link that was never ours"
+    );
+    // Two weeks on, the old link is forgotten.
+    server
+        .server
+        .state
+        .clock
+        .advance(app::server::repo::magic_links::REISSUE_WITHIN_MS);
+    assert_eq!(ask(late.clone()).await, 200);
+    assert_eq!(fresh_emails().await, 1);
 
     // Someone fully signed in who follows a link keeps their full session.
     republish(&server, support).await;

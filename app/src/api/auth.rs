@@ -207,6 +207,63 @@ pub async fn request_magic_link(email: String, next: Option<String>) -> Result<(
     Ok(())
 }
 
+/// Sends a fresh link to the same place as a spent (used or expired) link to one module,
+/// deal or page, to the link's owner only. The answer is the same whether or not the link
+/// was ours, so it tells a stranger nothing; requests count against the sign-in link limits.
+#[server]
+pub async fn request_fresh_link(token: String) -> Result<(), AppError> {
+    use crate::server::crypto::token_hash;
+    use crate::server::guard::app_state;
+    use crate::server::repo::{magic_links, outbox, users};
+    use imp::*;
+    let state = app_state()?;
+    let now = state.clock.now_ms();
+    let well_formed = token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit());
+    if !well_formed {
+        return Err(AppError::field(
+            "token",
+            "This link is incomplete. Copy the whole link from the email, or request a sign-in link.",
+        ));
+    }
+    let hash = token_hash(&state.settings.secret_key, &token);
+    let found =
+        magic_links::place_of(&state.db, &hash, now - magic_links::REISSUE_WITHIN_MS).await?;
+    let owner = match found {
+        // Enabled people only: a disabled account gets nothing.
+        Some((user_id, place)) => users::find_by_id(&state.db.read, user_id)
+            .await?
+            .map(|user| (user, place)),
+        None => None,
+    };
+    // Unknown links still count against this address's limit.
+    let account = owner
+        .as_ref()
+        .map_or_else(|| hash.clone(), |(user, _)| user.email.clone());
+    let limits = (
+        &state.settings.link_limit_per_account,
+        &state.settings.link_limit_per_ip,
+    );
+    RateBuckets::check(&state, "link", &account, limits, now)
+        .await?
+        .record(&state, now)
+        .await?;
+    if let Some((user, place)) = owner {
+        let link = crate::server::links::place_link(&state, user.id, &place).await?;
+        let body = format!(
+            "Hello {},\n\nHere is a fresh link to the page your earlier link opened (no sign-in \
+             needed; it works once, for {} minutes):\n\n{link}\n\nIf you did not ask for it, ignore \
+             this email.\n",
+            user.display_name,
+            state.settings.magic_link_ttl_ms / 60_000
+        );
+        outbox::enqueue(&state.db.write, &user.email, "Your fresh link", &body, now).await?;
+        state.mailer.wake();
+        tracing::info!(user_id = user.id, "fresh place link issued");
+    }
+    crate::server::guard::redirect_form_post(&format!("/auth/magic?token={token}&fresh_sent=1"));
+    Ok(())
+}
+
 /// Redeems a magic link (by POST: opening the link only shows a button, so mail scanners
 /// that fetch links cannot use them up). Returns where to go next.
 #[server]

@@ -1,5 +1,6 @@
 use crate::api::auth::{
-    demo_accounts, DemoSignIn, LoginWithPassword, RedeemMagicLink, RequestMagicLink,
+    demo_accounts, DemoSignIn, LoginWithPassword, RedeemMagicLink, RequestFreshLink,
+    RequestMagicLink,
 };
 use crate::components::form::{last_error, FormError, SubmitButton, TextField};
 use crate::components::load::loaded;
@@ -121,7 +122,14 @@ pub fn MagicLinkPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let redeem = ServerAction::<RedeemMagicLink>::new();
+    let fresh = ServerAction::<RequestFreshLink>::new();
     let error = last_error(redeem.value());
+    let fresh_error = last_error(fresh.value());
+    // Without JavaScript the request posts and comes back here with `fresh_sent`.
+    let fresh_sent = move || {
+        query.read().get("fresh_sent").is_some() || matches!(fresh.value().get(), Some(Ok(())))
+    };
+    let spent = move || error.get().is_some() || fresh_sent() || fresh_error.get().is_some();
     Effect::new(move |_| {
         if let Some(Ok(to)) = redeem.value().get() {
             reload_to(&to);
@@ -137,7 +145,20 @@ pub fn MagicLinkPage() -> impl IntoView {
                 <FormError error=error fields=&[]/>
                 <SubmitButton label="Continue" busy_label="Signing in…" pending=redeem.pending()/>
             </ActionForm>
-            <p><a href="/login">"Request a new link"</a></p>
+            // A link to one module, deal or page can be renewed for its owner, straight to
+            // the same place; the answer never says whether the link was ours.
+            <Show when=spent>
+                <ActionForm action=fresh attr:class="card form" attr:aria-label="Get a fresh link">
+                    <input type="hidden" name="token" value=token/>
+                    <p>"Was this link to a module, a deal or a page? We can email its owner a fresh one to the same place."</p>
+                    <FormError error=fresh_error fields=&[]/>
+                    <SubmitButton label="Email me a fresh link" busy_label="Sending…" pending=fresh.pending()/>
+                    <Show when=fresh_sent>
+                        <p class="success" role="status">"If that link was ours, a fresh one is on its way to its owner's inbox."</p>
+                    </Show>
+                </ActionForm>
+            </Show>
+            <p><a href="/login">"Request a new sign-in link"</a></p>
         </section>
     }
 }

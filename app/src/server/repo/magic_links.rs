@@ -45,10 +45,29 @@ pub async fn redeem(db: &Db, token_hash: &str, now: i64) -> Result<Option<Redeem
         .await
 }
 
-/// Removes links that can no longer be used, so the table stays small.
+/// How long a spent link to one place is remembered, so its owner can ask for a fresh one
+/// (an email read the next morning). Only the keyed hash is kept.
+pub const REISSUE_WITHIN_MS: i64 = 14 * 24 * 60 * 60 * 1000;
+
+/// The owner and place of a link to one place (used or expired) created since `since`.
+pub async fn place_of(
+    db: &Db,
+    token_hash: &str,
+    since: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT user_id, scope FROM magic_links WHERE token_hash = $1 AND scope IS NOT NULL AND created_at > $2",
+    )
+    .bind(token_hash)
+    .bind(since)
+    .fetch_optional(&db.read)
+    .await
+}
+
+/// Removes links that can no longer be used nor reissued, so the table stays small.
 pub async fn purge_dead(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     let result = sqlx::query("DELETE FROM magic_links WHERE expires_at <= $1")
-        .bind(now)
+        .bind(now - REISSUE_WITHIN_MS)
         .execute(&db.write)
         .await?;
     Ok(result.rows_affected())
