@@ -202,11 +202,45 @@ async fn registrations_decisions_and_appeals_reach_the_right_people_once(backend
     )
     .await;
     assert_eq!(status, 200);
+    let audit = audit.unwrap();
     assert!(audit
-        .unwrap()
         .events
         .iter()
         .any(|e| e.field == "registration_status" && e.rationale == question));
+    // The answer puts the registration back in the queue and tells the managers, once.
+    assert!(audit.events.iter().any(|e| e.field == "registration_status"
+        && e.from == "info_requested"
+        && e.to == "pending"));
+    let answered = own_deal(&browser, &server, second.deal_id).await;
+    assert_eq!(answered.deal.status, RegistrationStatus::Pending);
+    let answer_subject = "Answer to review: Helios Parcel Ltd (Bluefin Systems)";
+    let told_of_answer = recipients(&server, answer_subject).await;
+    assert!(
+        told_of_answer.contains(&MARCO.to_string()),
+        "{told_of_answer:?}"
+    );
+    assert!(
+        !told_of_answer.contains(&HANNAH.to_string()),
+        "Hannah turned these off"
+    );
+    let (status, _) = reply::<()>(
+        browser
+            .post(server.url(UpdateDeal::PATH))
+            .json(&edit_form(
+                &answered.deal,
+                &[("next_step", "Demo on Friday.")],
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        recipients(&server, answer_subject).await,
+        told_of_answer,
+        "a later edit is not another answer"
+    );
     for (path, deal) in [
         (LoadOwnDeal::PATH, first.deal_id),
         (LoadDealAudit::PATH, first.deal_id),
@@ -288,8 +322,13 @@ async fn registrations_decisions_and_appeals_reach_the_right_people_once(backend
     assert!(told.contains(&MARCO.to_string()) && told.contains(&HANNAH.to_string()));
     assert_eq!(
         slack_events(&server).await,
-        vec!["registration_submitted", "appeal_filed"],
-        "decisions about one partner's deal stay out of the program channel"
+        vec![
+            "registration_submitted",
+            "registration_submitted",
+            "appeal_filed"
+        ],
+        "the answer is back in review and goes to the channel; decisions about one partner's \
+         deal stay out of it"
     );
 
     // Upheld: Ben hears the outcome, and Nora that her protection moved to Bluefin.

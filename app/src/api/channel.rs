@@ -1074,7 +1074,7 @@ pub async fn update_deal(
     input: crate::domain::channel::updates::DealUpdateInput,
 ) -> Result<(), AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::channel::deals::Stage;
+    use crate::domain::channel::deals::{RegistrationStatus, Stage};
     use crate::domain::channel::updates::{apply_update, DealFields};
     use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::channel::{self, By};
@@ -1083,6 +1083,12 @@ pub async fn update_deal(
     let (scope, deal) = imp::own_org_deal(&state, &actor, deal_id).await?;
     let members = channel::org_members(&state.db, scope.org_id()).await?;
     let member_ids: Vec<i64> = members.iter().map(|(id, _)| *id).collect();
+    // Any change to a deal waiting on the partner counts as their answer: back to review.
+    let answer = if deal.registration_status == RegistrationStatus::InfoRequested.as_str() {
+        Some(crate::server::deal_news::info_answered(&state, &deal).await?)
+    } else {
+        None
+    };
     let current = DealFields {
         stage: Stage::parse(&deal.stage).ok_or(AppError::Internal)?,
         amount_cents: deal.amount_cents,
@@ -1119,13 +1125,17 @@ pub async fn update_deal(
         .owner_user_id
         .map(|id| name_of(&id.to_string()))
         .unwrap_or_else(|| deal.owner_name.clone());
+    let edit = channel::DealEdit {
+        fields: &accepted.fields,
+        owner_name: &owner_name,
+        changes: &changes,
+        answer: answer.as_deref(),
+    };
     if channel::update_deal(
         &state.db,
         deal_id,
         version,
-        &accepted.fields,
-        &owner_name,
-        &changes,
+        &edit,
         &By {
             actor: actor.user.id,
             rationale: &accepted.reason,

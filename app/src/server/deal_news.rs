@@ -163,6 +163,23 @@ pub async fn decided(
     .await
 }
 
+/// A partner answered a manager's request for more information: the registration is back
+/// in the review queue.
+pub async fn info_answered(state: &AppState, deal: &DealRow) -> Result<Vec<Notice>, sqlx::Error> {
+    let subject = format!(
+        "Answer to review: {} ({})",
+        deal.account_name,
+        partner_of(deal)
+    );
+    let message = format!(
+        "{} answered your request for more information on {}. The deal's history shows what \
+         changed; the registration is back in the queue for a decision.",
+        partner_of(deal),
+        deal.account_name
+    );
+    to_managers(state, Event::RegistrationSubmitted, &subject, &message).await
+}
+
 /// A partner contests a decline.
 pub async fn appeal_filed(state: &AppState, deal: &DealRow) -> Result<Vec<Notice>, sqlx::Error> {
     let subject = format!("Appeal filed: {} ({})", deal.account_name, partner_of(deal));

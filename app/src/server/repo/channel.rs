@@ -1021,15 +1021,31 @@ pub struct By<'a> {
 
 /// Applies an accepted edit if nobody changed the deal since it was read (`read_version` is
 /// the `updated_at` the editor saw). Writes one audit row per change. False: stale read.
+/// A partner's edit of their deal, as checked.
+pub struct DealEdit<'a> {
+    pub fields: &'a DealFields,
+    pub owner_name: &'a str,
+    /// (field, from, to) for the audit trail.
+    pub changes: &'a [(&'a str, String, String)],
+    /// Set when the edit answers a manager's request for more information: the registration
+    /// goes back to review (if it still waits on the partner) and these notices are queued,
+    /// in the same transaction as the edit.
+    pub answer: Option<&'a [Notice]>,
+}
+
 pub async fn update_deal(
     db: &Db,
     deal_id: i64,
     read_version: i64,
-    fields: &DealFields,
-    owner_name: &str,
-    changes: &[(&str, String, String)],
+    edit: &DealEdit<'_>,
     by: &By<'_>,
 ) -> Result<bool, sqlx::Error> {
+    let DealEdit {
+        fields,
+        owner_name,
+        changes,
+        answer,
+    } = edit;
     let now = by.at;
     let mut tx = db.write.begin().await?;
     // Strictly later, so two edits within one millisecond still see each other.
@@ -1047,7 +1063,7 @@ pub async fn update_deal(
     .bind(&fields.proof_of_work)
     .bind(&fields.notes)
     .bind(fields.owner_user_id)
-    .bind(owner_name)
+    .bind(*owner_name)
     .bind(version)
     .bind(now)
     .bind(deal_id)
@@ -1057,7 +1073,7 @@ pub async fn update_deal(
     if changed.rows_affected() != 1 {
         return Ok(false);
     }
-    for (field, from, to) in changes {
+    for (field, from, to) in changes.iter() {
         record_event(
             &mut tx,
             &Event {
@@ -1071,6 +1087,30 @@ pub async fn update_deal(
             },
         )
         .await?;
+    }
+    if let Some(notices) = *answer {
+        let reopened = sqlx::query(
+            "UPDATE deals SET registration_status = 'pending' WHERE id = $1 AND registration_status = 'info_requested'",
+        )
+        .bind(deal_id)
+        .execute(&mut *tx)
+        .await?;
+        if reopened.rows_affected() == 1 {
+            record_event(
+                &mut tx,
+                &Event {
+                    deal_id,
+                    actor: Some(by.actor),
+                    at: now,
+                    field: "registration_status",
+                    from: RegistrationStatus::InfoRequested.as_str(),
+                    to: RegistrationStatus::Pending.as_str(),
+                    rationale: "The partner answered the request for more information.",
+                },
+            )
+            .await?;
+            crate::server::repo::outbox::queue_in(&mut tx, notices, now).await?;
+        }
     }
     tx.commit().await?;
     Ok(true)
