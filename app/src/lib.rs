@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/quiz/:attempt_id") view=QuizPage ssr=ssr.clone()/>
                     <Route path=path!("/announcements") view=AnnouncementsPage ssr=ssr.clone()/>
                     <Route path=path!("/announcements/manage") view=AnnouncementsManagePage ssr=ssr.clone()/>
+                    <Route path=path!("/training-status") view=TrainingStatusPage ssr=ssr.clone()/>
                     <Route path=path!("/policies") view=PoliciesPage ssr=ssr.clone()/>
                     <Route path=path!("/policies/:kind") view=PolicyDocumentPage ssr=ssr.clone()/>
                     <Route path=path!("/certificates") view=MyCertificatesPage ssr=ssr.clone()/>

@@ -830,3 +830,32 @@ pub struct PolicyPage {
     /// The current text, to edit; only for vendor staff.
     pub editable_markdown: Option<String>,
 }
+
+// ---- Required training compliance ----
+
+/// Someone past the due date of a required path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverduePerson {
+    pub name: String,
+    pub org_name: String,
+    pub due_at: i64,
+}
+
+/// How the audience of one required path stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathCompliance {
+    pub path_id: i64,
+    pub title: String,
+    pub assigned: i64,
+    pub done: i64,
+    pub recertifying: i64,
+    pub pending: i64,
+    /// Longest overdue first.
+    pub overdue: Vec<OverduePerson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplianceReport {
+    pub due_days: i64,
+    pub paths: Vec<PathCompliance>,
+}

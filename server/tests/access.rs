@@ -270,6 +270,7 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (LoadMyAnnouncements::PATH, Args::Form(vec![]), false),
         (LoadPolicies::PATH, Args::Form(vec![]), false),
+        (LoadTrainingCompliance::PATH, Args::Form(vec![]), false),
         (
             LoadPolicy::PATH,
             Args::Form(vec![("kind", "territories")]),

@@ -5,9 +5,11 @@
 mod common;
 
 use app::api::authoring::SetPathPublished;
+use app::api::learning::LoadTrainingCompliance;
 use app::api::program::{LoadProgramSettings, SaveProgramSettings};
 use app::domain::channel::clocks::SettingsForm;
 use app::domain::learning::REQUIRED_TRAINING_DUE_DAYS;
+use app::model::ComplianceReport;
 use common::{call, follow_emailed_link, invoke, path_id, sign_in, Backend, ServerFn, TestServer};
 
 const INES: &str = "ines@northwind.example";
@@ -142,6 +144,27 @@ async fn overdue_required_training_is_reminded_once(backend: Backend) {
     let (_, landed) =
         follow_emailed_link(&server, INES, "Overdue: Support Readiness was due").await;
     assert_eq!(landed, format!("/learn/{support}"));
+
+    // Staff see the same picture: who finished, and who is overdue since when.
+    let admin = sign_in(&server, ADMIN).await;
+    let (status, report) =
+        invoke::<ComplianceReport>(&admin, &server, LoadTrainingCompliance::PATH, &[]).await;
+    assert_eq!(status, 200);
+    let report = report.unwrap();
+    assert_eq!(report.due_days, 14);
+    let path = report
+        .paths
+        .iter()
+        .find(|p| p.path_id == support)
+        .expect("the required path is reported");
+    assert_eq!(path.assigned, audience.len() as i64);
+    assert_eq!(path.done, 1);
+    assert_eq!(path.overdue.len(), told.len(), "{path:?}");
+    assert!(path.overdue.iter().any(|p| p.name.starts_with("Ines")));
+    let partner = sign_in(&server, INES).await;
+    let (status, _) =
+        invoke::<ComplianceReport>(&partner, &server, LoadTrainingCompliance::PATH, &[]).await;
+    assert_eq!(status, 403, "partners do not see the report");
     server.stop().await;
 }
 

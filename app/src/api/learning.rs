@@ -1,7 +1,7 @@
 //! The learner's side of learning paths: catalog, player, and finishing steps. Every function
 //! checks that the caller may open the path (audience, drafts) and that the step is unlocked.
 use crate::error::AppError;
-use crate::model::{CatalogEntry, PlayerData, StepDone};
+use crate::model::{CatalogEntry, ComplianceReport, PlayerData, StepDone};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -542,6 +542,74 @@ pub async fn answer_survey(
         done.next_step_id.or(Some(step_id)),
     ));
     Ok(done)
+}
+
+/// How every required path's audience stands (done, recertifying, not yet due, overdue with
+/// names), for vendor staff chasing compliance.
+#[server]
+pub async fn load_training_compliance() -> Result<ComplianceReport, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::learning::{training_due_at, training_standing, TrainingStanding};
+    use crate::model::{OverduePerson, PathCompliance};
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::{announcements, channel, learning};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let now = state.clock.now_ms();
+    let due_days = channel::settings(&state.db)
+        .await?
+        .required_training_due_days;
+    let people = announcements::recipients(&state.db).await?;
+    let (completed, recertifying) = learning::completion_records(&state.db).await?;
+    let mut paths = Vec::new();
+    for path in learning::required_paths(&state.db).await? {
+        let Ok(audience) =
+            serde_json::from_str::<crate::domain::learning::Audience>(&path.audience_json)
+        else {
+            tracing::error!(
+                path = path.id,
+                "unreadable audience; left out of the report"
+            );
+            continue;
+        };
+        let mut report = PathCompliance {
+            path_id: path.id,
+            title: path.title.clone(),
+            assigned: 0,
+            done: 0,
+            recertifying: 0,
+            pending: 0,
+            overdue: Vec::new(),
+        };
+        for person in people.iter().filter(|p| p.is_in(&audience)) {
+            let key = (person.user_id, path.id);
+            let due_at = training_due_at(path.assigned_at, person.joined_at, due_days);
+            report.assigned += 1;
+            match training_standing(
+                due_at,
+                completed.contains(&key),
+                recertifying.contains(&key),
+                now,
+            ) {
+                TrainingStanding::Done => report.done += 1,
+                TrainingStanding::Recertifying => report.recertifying += 1,
+                TrainingStanding::Pending => report.pending += 1,
+                TrainingStanding::Overdue => report.overdue.push(OverduePerson {
+                    name: person.name.clone(),
+                    org_name: person.org_name.clone(),
+                    due_at,
+                }),
+            }
+        }
+        report.overdue.sort_by(|a, b| {
+            a.due_at
+                .cmp(&b.due_at)
+                .then_with(|| a.org_name.cmp(&b.org_name))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        paths.push(report);
+    }
+    Ok(ComplianceReport { due_days, paths })
 }
 
 /// The player URL of a path, optionally at one step.

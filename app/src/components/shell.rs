@@ -28,6 +28,7 @@ fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
             ("/deals/renewals", "Renewals"),
             ("/deals/settings", "Program rules"),
             ("/learn", "Learning"),
+            ("/training-status", "Required training"),
             ("/certificates/holders", "Certified people"),
             ("/tiers", "Tiers"),
             ("/announcements/manage", "Announcements"),

@@ -138,8 +138,46 @@ pub fn training_due_at(first_published_at: i64, joined_at: i64, due_days: i64) -
     first_published_at.max(joined_at) + due_days * super::certification::DAY_MS
 }
 
+/// Where one person stands on one required path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum TrainingStanding {
+    Done,
+    /// Completed before, and started over for a recertification.
+    Recertifying,
+    /// Not finished, and not due yet.
+    Pending,
+    Overdue,
+}
+
+/// One person's standing on a required path due at `due_at`.
+pub fn training_standing(
+    due_at: i64,
+    completed: bool,
+    recertifying: bool,
+    now: i64,
+) -> TrainingStanding {
+    if completed {
+        TrainingStanding::Done
+    } else if recertifying {
+        TrainingStanding::Recertifying
+    } else if now >= due_at {
+        TrainingStanding::Overdue
+    } else {
+        TrainingStanding::Pending
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn standing_on_required_training_follows_completion_then_the_due_date() {
+        use super::{training_standing, TrainingStanding::*};
+        assert_eq!(training_standing(100, true, true, 500), Done);
+        assert_eq!(training_standing(100, false, true, 500), Recertifying);
+        assert_eq!(training_standing(100, false, false, 99), Pending);
+        assert_eq!(training_standing(100, false, false, 100), Overdue);
+    }
+
     #[test]
     fn required_training_is_due_the_programs_period_after_assignment_or_joining() {
         use super::{training_due_at, REQUIRED_TRAINING_DUE_DAYS};

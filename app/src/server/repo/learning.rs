@@ -6,7 +6,7 @@ use crate::domain::learning::{
 };
 use crate::domain::steps::{StepKind, StepSettings};
 use crate::server::db::Db;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LearningError {
@@ -457,6 +457,23 @@ pub async fn assigned_at(db: &Db, path_id: i64) -> Result<Option<i64>, sqlx::Err
     .fetch_optional(&db.read)
     .await?;
     Ok(row.map(|(at,)| at))
+}
+
+/// (person, path) pairs completed now, and those completed before and started over for a
+/// recertification.
+pub async fn completion_records(
+    db: &Db,
+) -> Result<(HashSet<(i64, i64)>, HashSet<(i64, i64)>), sqlx::Error> {
+    let pairs = |sql: &'static str| async move {
+        sqlx::query_as::<_, (i64, i64)>(sql)
+            .fetch_all(&db.read)
+            .await
+            .map(|rows| rows.into_iter().collect::<HashSet<_>>())
+    };
+    Ok((
+        pairs("SELECT user_id, path_id FROM path_completions").await?,
+        pairs("SELECT DISTINCT user_id, path_id FROM path_completion_history").await?,
+    ))
 }
 
 /// (person, path) pairs that need no overdue notice: completed, already told, or started
