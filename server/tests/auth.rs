@@ -407,6 +407,24 @@ async fn housekeeping_removes_only_dead_rows_and_seeding_happens_once(backend: B
         (count("magic_links").await, count("rate_limit_events").await),
         (0, 0)
     );
+    // A spent link to one place is kept (hashed) for two weeks, so its owner can ask for a
+    // fresh one; then it goes too.
+    let (partner_id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(PARTNER)
+        .fetch_one(&state.db.read)
+        .await
+        .unwrap();
+    app::server::links::place_link(state, partner_id, "/announcements")
+        .await
+        .unwrap();
+    state.clock.advance(25 * 60 * 60 * 1000);
+    server::jobs::run_housekeeping(state).await.unwrap();
+    assert_eq!(count("magic_links").await, 1, "kept for a fresh link");
+    state
+        .clock
+        .advance(app::server::repo::magic_links::REISSUE_WITHIN_MS);
+    server::jobs::run_housekeeping(state).await.unwrap();
+    assert_eq!(count("magic_links").await, 0);
 
     let users = count("users").await;
     let seeded_again = app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms())

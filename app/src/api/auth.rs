@@ -48,6 +48,23 @@ mod imp {
         }
     }
 
+    /// Counts a request for an emailed link against `account`'s and this client's budgets,
+    /// or refuses it when either is used up.
+    pub async fn count_link_request(
+        state: &AppState,
+        account: &str,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let limits = (
+            &state.settings.link_limit_per_account,
+            &state.settings.link_limit_per_ip,
+        );
+        RateBuckets::check(state, "link", account, limits, now)
+            .await?
+            .record(state, now)
+            .await
+    }
+
     /// Signs the user in with a brand-new session, ending the one the browser had (rotation).
     pub async fn start_session(
         state: &AppState,
@@ -144,14 +161,7 @@ pub async fn request_magic_link(email: String, next: Option<String>) -> Result<(
     let state = app_state()?;
     let email = normalize_email(&email)?;
     let now = state.clock.now_ms();
-    let limits = (
-        &state.settings.link_limit_per_account,
-        &state.settings.link_limit_per_ip,
-    );
-    RateBuckets::check(&state, "link", &email, limits, now)
-        .await?
-        .record(&state, now)
-        .await?;
+    count_link_request(&state, &email, now).await?;
 
     if let Some((user, _)) = users::find_for_login(&state.db.read, &email).await? {
         let token = new_token();
@@ -239,14 +249,7 @@ pub async fn request_fresh_link(token: String) -> Result<(), AppError> {
     let account = owner
         .as_ref()
         .map_or_else(|| hash.clone(), |(user, _)| user.email.clone());
-    let limits = (
-        &state.settings.link_limit_per_account,
-        &state.settings.link_limit_per_ip,
-    );
-    RateBuckets::check(&state, "link", &account, limits, now)
-        .await?
-        .record(&state, now)
-        .await?;
+    count_link_request(&state, &account, now).await?;
     if let Some((user, place)) = owner {
         let link = crate::server::links::place_link(&state, user.id, &place).await?;
         let body = format!(

@@ -251,6 +251,30 @@ pub struct Event<'a> {
     pub rationale: &'a str,
 }
 
+/// Records a change of a registration's status in the audit trail.
+async fn record_status_change(
+    tx: &mut Transaction<'_, Any>,
+    deal_id: i64,
+    actor: Option<i64>,
+    at: i64,
+    (from, to): (&str, &str),
+    rationale: &str,
+) -> Result<(), sqlx::Error> {
+    record_event(
+        tx,
+        &Event {
+            deal_id,
+            actor,
+            at,
+            field: "registration_status",
+            from,
+            to,
+            rationale,
+        },
+    )
+    .await
+}
+
 /// The INSERT of one audit row.
 fn event_insert<'q>(event: &Event<'q>) -> Query<'q, Any, AnyArguments<'q>> {
     sqlx::query(
@@ -344,17 +368,13 @@ pub async fn register(
     .bind(who.decision_json)
     .fetch_one(&mut *tx)
     .await?;
-    record_event(
+    record_status_change(
         &mut tx,
-        &Event {
-            deal_id,
-            actor: Some(who.user_id),
-            at: now,
-            field: "registration_status",
-            from: "",
-            to: who.status.as_str(),
-            rationale: who.rationale,
-        },
+        deal_id,
+        Some(who.user_id),
+        now,
+        ("", who.status.as_str()),
+        who.rationale,
     )
     .await?;
     super::outbox::queue_in(&mut tx, notices, now).await?;
@@ -527,17 +547,13 @@ pub async fn decide(
     .bind(deal_id)
     .execute(&mut *tx)
     .await?;
-    record_event(
+    record_status_change(
         &mut tx,
-        &Event {
-            deal_id,
-            actor: Some(actor),
-            at: now,
-            field: "registration_status",
-            from: &from,
-            to: to.as_str(),
-            rationale,
-        },
+        deal_id,
+        Some(actor),
+        now,
+        (&from, to.as_str()),
+        rationale,
     )
     .await?;
     super::outbox::queue_in(&mut tx, notices, now).await?;
@@ -586,17 +602,13 @@ pub async fn expire_protections(db: &Db, now: i64) -> Result<usize, sqlx::Error>
         .execute(&mut *tx)
         .await?;
         if changed.rows_affected() == 1 {
-            record_event(
+            record_status_change(
                 &mut tx,
-                &Event {
-                    deal_id,
-                    actor: None,
-                    at: now,
-                    field: "registration_status",
-                    from: "approved",
-                    to: "expired",
-                    rationale: "The protection window ended.",
-                },
+                deal_id,
+                None,
+                now,
+                ("approved", "expired"),
+                "The protection window ended.",
             )
             .await?;
             expired += 1;
@@ -764,17 +776,13 @@ pub async fn resolve_appeal(
                 .execute(&mut *tx)
                 .await?;
             let note = format!("Protection transferred on appeal: {rationale}");
-            record_event(
+            record_status_change(
                 &mut tx,
-                &Event {
-                    deal_id: other,
-                    actor: Some(actor),
-                    at: now,
-                    field: "registration_status",
-                    from: "approved",
-                    to: "declined",
-                    rationale: &note,
-                },
+                other,
+                Some(actor),
+                now,
+                ("approved", "declined"),
+                &note,
             )
             .await?;
             transferred.push(other);
@@ -785,17 +793,13 @@ pub async fn resolve_appeal(
             .bind(deal_id)
             .execute(&mut *tx)
             .await?;
-        record_event(
+        record_status_change(
             &mut tx,
-            &Event {
-                deal_id,
-                actor: Some(actor),
-                at: now,
-                field: "registration_status",
-                from: &from,
-                to: "approved",
-                rationale,
-            },
+            deal_id,
+            Some(actor),
+            now,
+            (&from, "approved"),
+            rationale,
         )
         .await?;
     }
@@ -1096,17 +1100,16 @@ pub async fn update_deal(
         .execute(&mut *tx)
         .await?;
         if reopened.rows_affected() == 1 {
-            record_event(
+            record_status_change(
                 &mut tx,
-                &Event {
-                    deal_id,
-                    actor: Some(by.actor),
-                    at: now,
-                    field: "registration_status",
-                    from: RegistrationStatus::InfoRequested.as_str(),
-                    to: RegistrationStatus::Pending.as_str(),
-                    rationale: "The partner answered the request for more information.",
-                },
+                deal_id,
+                Some(by.actor),
+                now,
+                (
+                    RegistrationStatus::InfoRequested.as_str(),
+                    RegistrationStatus::Pending.as_str(),
+                ),
+                "The partner answered the request for more information.",
             )
             .await?;
             crate::server::repo::outbox::queue_in(&mut tx, notices, now).await?;

@@ -64,11 +64,15 @@ pub async fn place_of(
     .await
 }
 
-/// Removes links that can no longer be used nor reissued, so the table stays small.
+/// Removes links that can no longer be used nor reissued, so the table stays small: sign-in
+/// links once expired, links to one place once the reissue period is over too.
 pub async fn purge_dead(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM magic_links WHERE expires_at <= $1")
-        .bind(now - REISSUE_WITHIN_MS)
-        .execute(&db.write)
-        .await?;
+    let result = sqlx::query(
+        "DELETE FROM magic_links WHERE (scope IS NULL AND expires_at <= $1) OR expires_at <= $2",
+    )
+    .bind(now)
+    .bind(now - REISSUE_WITHIN_MS)
+    .execute(&db.write)
+    .await?;
     Ok(result.rows_affected())
 }
