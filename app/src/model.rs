@@ -161,6 +161,8 @@ pub struct CatalogEntry {
     pub completed_at: Option<i64>,
     /// Where "Continue" goes: the first step that is not done.
     pub next_step_id: Option<i64>,
+    /// Started over for a recertification: the end of the certificate it renews.
+    pub recertify_by: Option<i64>,
 }
 
 /// A step in the player's step list.

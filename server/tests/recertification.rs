@@ -5,6 +5,7 @@
 mod common;
 
 use app::api::certifications::LoadMyCertificates;
+use app::api::learning::LoadCatalog;
 use app::api::training::QuizAttempt;
 use app::domain::certification::{expiry_after, CertificateStatus, DAY_MS};
 use app::domain::learning::StepState;
@@ -57,6 +58,19 @@ async fn user_id(server: &TestServer, email: &str) -> i64 {
         .await
         .unwrap();
     id
+}
+
+/// The end of the certificate the learner renews by redoing the path, as the catalog says.
+async fn recertify_by(client: &reqwest::Client, server: &TestServer, path: i64) -> Option<i64> {
+    let (status, catalog) =
+        invoke::<Vec<app::model::CatalogEntry>>(client, server, LoadCatalog::PATH, &[]).await;
+    assert_eq!(status, 200);
+    catalog
+        .unwrap()
+        .into_iter()
+        .find(|entry| entry.path_id == path)
+        .expect("the path is in the catalog")
+        .recertify_by
 }
 
 /// Moves the test clock to `at`.
@@ -122,6 +136,11 @@ async fn recertifying_in_the_window_renews_the_certificate_from_its_old_end(back
     assert_eq!(count(&server, completions, ines_id).await, 0);
     assert_eq!(count(&server, history, ines_id).await, 1);
     let ines = sign_in(&server, SUPPORT).await;
+    assert_eq!(
+        recertify_by(&ines, &server, path).await,
+        Some(expires),
+        "the catalog says why the path started over"
+    );
     let fresh = player(&ines, &server, path, None).await;
     assert_eq!(fresh.path.steps[0].state, StepState::Available);
     assert!(fresh.path.steps[1..]
@@ -198,6 +217,7 @@ async fn recertifying_in_the_window_renews_the_certificate_from_its_old_end(back
         "an early renewal runs on from the old end"
     );
     assert!(!renewal.recertification_open && !old.recertification_open);
+    assert_eq!(recertify_by(&ines, &server, path).await, None);
     assert_eq!(count(&server, completions, ines_id).await, 1);
     assert_eq!(count(&server, history, ines_id).await, 1);
 

@@ -162,6 +162,11 @@ pub(crate) mod imp {
         let mut all_steps = learning::steps_of_all(&state.db).await?;
         let progress = learning::progress(&state.db, learner.user_id).await?;
         let completions = learning::completions(&state.db, learner.user_id).await?;
+        let recertify_by = crate::server::repo::certifications::recertification_deadlines(
+            &state.db,
+            learner.user_id,
+        )
+        .await?;
         let mut entries: Vec<CatalogEntry> = paths
             .into_iter()
             .map(|path| {
@@ -179,6 +184,7 @@ pub(crate) mod imp {
                     started: steps.iter().any(|s| progress.contains_key(&s.id)),
                     completed_at: completions.get(&path.id).copied(),
                     next_step_id: first_available(&steps, &states),
+                    recertify_by: recertify_by.get(&path.id).copied(),
                 }
             })
             .collect();

@@ -57,6 +57,9 @@ fn CatalogList(entries: Vec<CatalogEntry>) -> impl IntoView {
                             {entry.completed_at.map(|_| view! { <span class="badge done">"Completed"</span> })}
                         </div>
                         <p>{entry.summary}</p>
+                        {entry.recertify_by.map(|at| view! {
+                            <p class="notice">"Recertification: complete it again to renew your certificate (valid until " <LocalTime ms=at/> ")."</p>
+                        })}
                         <p class="meta">{entry.step_count} " steps · about " {entry.estimated_minutes} " min"</p>
                         <ProgressBar percent=entry.progress_percent label=entry.title/>
                         <a class="button primary" href=href aria-label=label>{action}</a>

@@ -579,6 +579,26 @@ pub async fn open_recertification(
     Ok(true)
 }
 
+/// The paths a learner is redoing for a recertification, with the end of the certificate
+/// they renew: opened, still the latest of its certification, and not completed again yet.
+pub async fn recertification_deadlines(
+    db: &Db,
+    user_id: i64,
+) -> Result<HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT cp.path_id, MIN(c.expires_at) FROM certificates c \
+         JOIN recertification_openings r ON r.certificate_id = c.id \
+         JOIN certification_paths cp ON cp.certification_id = c.certification_id \
+         WHERE c.user_id = $1 AND c.revoked_at IS NULL AND {LATEST} \
+         AND NOT EXISTS (SELECT 1 FROM path_completions pc WHERE pc.user_id = c.user_id AND pc.path_id = cp.path_id) \
+         GROUP BY cp.path_id"
+    ))
+    .bind(user_id)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Marks every window already open at `now` as handled without emailing or starting
 /// anything over: for seeded history, which should not greet a fresh demo with emails.
 pub async fn settle_open_windows(db: &Db, now: i64) -> Result<(), sqlx::Error> {
