@@ -166,21 +166,12 @@ pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRu
         for (certificate_id, user_id, email, name, certification, certification_id, expires_at) in
             certifications::expiry_reminders_due(&state.db, now, until, lead).await?
         {
+            let definition = definitions.iter().find(|d| d.id == certification_id);
             // Straight into the certification's first path, to recertify.
-            let place = definitions
-                .iter()
-                .find(|d| d.id == certification_id)
-                .and_then(|d| d.path_ids.first())
-                .map(|path| format!("/learn/{path}"));
-            let link = match &place {
-                Some(place) => app::server::links::place_link(state, user_id, place).await?,
-                None => format!("{}/certificates", state.settings.public_base_url),
-            };
+            let first_path = definition.and_then(|d| d.path_ids.first().copied());
+            let link = recertify_link(state, user_id, first_path).await?;
             let date = app::domain::channel::explain::protection_date(expires_at);
-            let window_days = definitions
-                .iter()
-                .find(|d| d.id == certification_id)
-                .map_or(0, |d| d.recert_window_days);
+            let window_days = definition.map_or(0, |d| d.recert_window_days);
             let opens_at = window_opens_at(expires_at, window_days);
             // A window shorter than 30 days is not open yet at the first reminder.
             let next_step = if now >= opens_at {
@@ -251,6 +242,22 @@ async fn open_recertification_windows(
     Ok(opened)
 }
 
+/// A link that opens `path` for the holder without a sign-in; the certificates page when the
+/// certification has no path.
+async fn recertify_link(
+    state: &AppState,
+    user_id: i64,
+    path: Option<i64>,
+) -> Result<String, sqlx::Error> {
+    match path {
+        Some(path) => {
+            app::server::links::place_link(state, user_id, &app::server::links::path_place(path))
+                .await
+        }
+        None => Ok(format!("{}/certificates", state.settings.public_base_url)),
+    }
+}
+
 /// The "recertification window open" email (or, after a lapse, "recertify").
 async fn recertification_notice(
     state: &AppState,
@@ -263,12 +270,7 @@ async fn recertification_notice(
         .first()
         .or(definition.path_ids.first())
         .copied();
-    let link = match first_path {
-        Some(path) => {
-            app::server::links::place_link(state, window.user_id, &format!("/learn/{path}")).await?
-        }
-        None => format!("{}/certificates", state.settings.public_base_url),
-    };
+    let link = recertify_link(state, window.user_id, first_path).await?;
     let date = app::domain::channel::explain::protection_date(window.expires_at);
     let certification = &window.certification_name;
     let count = reopened_paths.len().max(1);
@@ -300,10 +302,10 @@ async fn recertification_notice(
         to: window.email.clone(),
         subject,
         body: format!(
-            "Hello {},\n\n{opening} Your earlier results stay in your history.\n\nStart here (no \
-             sign-in needed; the link works once, for {} minutes):\n\n{link}\n",
+            "Hello {},\n\n{opening} Your earlier results stay in your history.\n\nStart here \
+             ({}):\n\n{link}\n",
             window.name,
-            state.settings.magic_link_ttl_ms / 60_000
+            app::server::links::link_terms(state)
         ),
     })
 }
@@ -350,8 +352,8 @@ pub async fn run_announcement_reminders(state: &AppState) -> Result<usize, sqlx:
             subject: format!("Please acknowledge: {title}"),
             body: format!(
                 "Hello {name},\n\nThe announcement \"{title}\" needs your acknowledgment. Read it and \
-                 acknowledge it here (no sign-in needed; the link works once, for {} minutes):\n\n{link}\n",
-                state.settings.magic_link_ttl_ms / 60_000
+                 acknowledge it here ({}):\n\n{link}\n",
+                app::server::links::link_terms(state)
             ),
         };
         if announcements::flag_reminded(&state.db, announcement_id, user_id, &notice, now).await? {
@@ -368,7 +370,6 @@ pub async fn run_announcement_reminders(state: &AppState) -> Result<usize, sqlx:
 /// (the program's period after it was assigned to them) and still unfinished, with a link straight into
 /// it. Flagged and queued in one transaction, so a late or second run sends nothing more.
 pub async fn run_training_reminders(state: &AppState) -> Result<usize, sqlx::Error> {
-    use app::domain::learning::{training_due_at, Audience};
     use app::server::repo::{announcements, learning};
     let paths = learning::required_paths(&state.db).await?;
     if paths.is_empty() {
@@ -386,19 +387,14 @@ pub async fn run_training_reminders(state: &AppState) -> Result<usize, sqlx::Err
     let settled = learning::settled_required_training(&state.db).await?;
     let mut sent = 0;
     for path in &paths {
-        let audience: Audience = match serde_json::from_str(&path.audience_json) {
-            Ok(audience) => audience,
-            Err(error) => {
-                tracing::error!(path = path.id, %error, "unreadable audience; path skipped");
-                continue;
-            }
+        let Some(assignees) = learning::assignees(path, &people, due_days) else {
+            continue;
         };
-        for person in people.iter().filter(|person| person.is_in(&audience)) {
-            let due = training_due_at(path.assigned_at, person.joined_at, due_days);
+        for (person, due) in assignees {
             if now < due || settled.contains(&(person.user_id, path.id)) {
                 continue;
             }
-            let place = format!("/learn/{}", path.id);
+            let place = app::server::links::path_place(path.id);
             let link = app::server::links::place_link(state, person.user_id, &place).await?;
             let date = app::domain::channel::explain::protection_date(due);
             let notice = Notice {
@@ -407,11 +403,10 @@ pub async fn run_training_reminders(state: &AppState) -> Result<usize, sqlx::Err
                 subject: format!("Overdue: {} was due {date}", path.title),
                 body: format!(
                     "Hello {},\n\nThe required module \"{}\" was due on {date} and is not finished \
-                     yet. Pick up where you left off (no sign-in needed; the link works once, for {} \
-                     minutes):\n\n{link}\n",
+                     yet. Pick up where you left off ({}):\n\n{link}\n",
                     person.name,
                     path.title,
-                    state.settings.magic_link_ttl_ms / 60_000
+                    app::server::links::link_terms(state)
                 ),
             };
             if learning::flag_training_overdue(&state.db, person.user_id, path.id, &notice, now)

@@ -253,11 +253,10 @@ pub async fn request_fresh_link(token: String) -> Result<(), AppError> {
     if let Some((user, place)) = owner {
         let link = crate::server::links::place_link(&state, user.id, &place).await?;
         let body = format!(
-            "Hello {},\n\nHere is a fresh link to the page your earlier link opened (no sign-in \
-             needed; it works once, for {} minutes):\n\n{link}\n\nIf you did not ask for it, ignore \
-             this email.\n",
+            "Hello {},\n\nHere is a fresh link to the page your earlier link opened ({}):\n\n\
+             {link}\n\nIf you did not ask for it, ignore this email.\n",
             user.display_name,
-            state.settings.magic_link_ttl_ms / 60_000
+            crate::server::links::link_terms(&state)
         );
         outbox::enqueue(&state.db.write, &user.email, "Your fresh link", &body, now).await?;
         state.mailer.wake();

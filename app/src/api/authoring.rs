@@ -25,7 +25,7 @@ mod imp {
     ) -> Result<(), AppError> {
         use crate::server::repo::{announcements, outbox};
         let audience = path.audience()?;
-        let place = crate::api::learning::imp::path_place(path.id);
+        let place = crate::server::links::path_place(path.id);
         let now = state.clock.now_ms();
         // Required paths are assigned by publication and fall due a fixed time after.
         let assigned = learning::assigned_at(&state.db, path.id).await?;
@@ -54,11 +54,11 @@ mod imp {
                 .unwrap_or_default();
             let body = format!(
                 "Hello {},\n\nA new learning module is ready for you: {}.\n{}\n{due}\nOpen it directly \
-                 (no sign-in needed; the link works once, for {} minutes):\n\n{link}\n",
+                 ({}):\n\n{link}\n",
                 person.name,
                 path.title,
                 path.summary,
-                state.settings.magic_link_ttl_ms / 60_000
+                crate::server::links::link_terms(state)
             );
             notices.push(outbox::Notice {
                 event: crate::domain::notifications::Event::ModulePublished,

@@ -48,11 +48,6 @@ pub(crate) mod imp {
         })
     }
 
-    /// The place of a path, as links and scoped sessions name it.
-    pub fn path_place(path_id: i64) -> String {
-        format!("/learn/{path_id}")
-    }
-
     /// A path the learner may open, with its steps and the learner's progress.
     pub struct OpenPath {
         pub path: PathRow,
@@ -86,7 +81,10 @@ pub(crate) mod imp {
         path_id: i64,
     ) -> Result<OpenPath, AppError> {
         // A session started by a link to another module counts as signed out here.
-        if !crate::server::guard::scope_reaches(learner.scope.as_deref(), &path_place(path_id)) {
+        if !crate::server::guard::scope_reaches(
+            learner.scope.as_deref(),
+            &crate::server::links::path_place(path_id),
+        ) {
             return Err(AppError::Unauthenticated);
         }
         let path = learning::path(&state.db, path_id)
@@ -555,7 +553,7 @@ pub async fn answer_survey(
 #[server]
 pub async fn load_training_compliance() -> Result<ComplianceReport, AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::learning::{training_due_at, training_standing, TrainingStanding};
+    use crate::domain::learning::{training_standing, TrainingStanding};
     use crate::model::{OverduePerson, PathCompliance};
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::{announcements, channel, learning};
@@ -569,13 +567,7 @@ pub async fn load_training_compliance() -> Result<ComplianceReport, AppError> {
     let (completed, recertifying) = learning::completion_records(&state.db).await?;
     let mut paths = Vec::new();
     for path in learning::required_paths(&state.db).await? {
-        let Ok(audience) =
-            serde_json::from_str::<crate::domain::learning::Audience>(&path.audience_json)
-        else {
-            tracing::error!(
-                path = path.id,
-                "unreadable audience; left out of the report"
-            );
+        let Some(assignees) = learning::assignees(&path, &people, due_days) else {
             continue;
         };
         let mut report = PathCompliance {
@@ -587,9 +579,8 @@ pub async fn load_training_compliance() -> Result<ComplianceReport, AppError> {
             pending: 0,
             overdue: Vec::new(),
         };
-        for person in people.iter().filter(|p| p.is_in(&audience)) {
+        for (person, due_at) in assignees {
             let key = (person.user_id, path.id);
-            let due_at = training_due_at(path.assigned_at, person.joined_at, due_days);
             report.assigned += 1;
             match training_standing(
                 due_at,

@@ -62,7 +62,7 @@ mod imp {
             let step = crate::server::repo::learning::step(&state.db, attempt.step_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            actor.require_place(&crate::api::learning::imp::path_place(step.path_id))?;
+            actor.require_place(&crate::server::links::path_place(step.path_id))?;
         }
         let config = quiz::quiz_config(&state.db, attempt.step_id)
             .await?

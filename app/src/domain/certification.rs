@@ -126,12 +126,16 @@ pub fn should_issue(earned: i64, latest: Option<LatestCertificate>, window_days:
 /// certificate ends runs on from that end, so recertifying early never costs the holder
 /// time; after a lapse (or a revocation) it runs from the earning.
 pub fn renewal_expiry(earned: i64, months: u32, previous: Option<LatestCertificate>) -> i64 {
-    match previous {
-        Some(previous) if !previous.revoked && earned < previous.expires_at => {
-            expiry_after(previous.expires_at, months)
-        }
-        _ => expiry_after(earned, months),
+    match previous.filter(|previous| is_early_renewal(earned, previous)) {
+        Some(previous) => expiry_after(previous.expires_at, months),
+        None => expiry_after(earned, months),
     }
+}
+
+/// Whether an earning at `earned` renews `previous` before it ends (not after a lapse or a
+/// revocation).
+pub fn is_early_renewal(earned: i64, previous: &LatestCertificate) -> bool {
+    !previous.revoked && earned < previous.expires_at
 }
 
 /// When the recertification window of a certificate ending at `expires_at` opens.

@@ -84,7 +84,7 @@ async fn to_deal_people(
 ) -> Result<Vec<Notice>, sqlx::Error> {
     let contacts = channel::deal_contacts(&state.db, deal_id, also).await?;
     let place = deal_place(deal_id);
-    let minutes = state.settings.magic_link_ttl_ms / 60_000;
+    let terms = super::links::link_terms(state);
     let mut notices = Vec::with_capacity(contacts.len());
     for contact in contacts {
         let link = place_link(state, contact.user_id, &place).await?;
@@ -93,8 +93,7 @@ async fn to_deal_people(
             to: contact.email,
             subject: subject.to_string(),
             body: format!(
-                "Hello {},\n\n{message}\n\nOpen the deal directly (no sign-in needed; the link works \
-                 once, for {minutes} minutes):\n\n{link}\n",
+                "Hello {},\n\n{message}\n\nOpen the deal directly ({terms}):\n\n{link}\n",
                 contact.name
             ),
         });

@@ -10,6 +10,19 @@ pub const ANNOUNCEMENTS_PLACE: &str = "/announcements";
 /// The organisation's tier and rights, where a tier-change email's link lands.
 pub const TIERS_PLACE: &str = "/tiers";
 
+/// The place of a learning path, as links and scoped sessions name it.
+pub fn path_place(path_id: i64) -> String {
+    format!("/learn/{path_id}")
+}
+
+/// What every emailed place link promises, for the email's text.
+pub fn link_terms(state: &AppState) -> String {
+    format!(
+        "no sign-in needed; the link works once, for {} minutes",
+        state.settings.magic_link_ttl_ms / 60_000
+    )
+}
+
 /// The place of a deal, as links and scoped sessions name it.
 pub fn deal_place(deal_id: i64) -> String {
     format!("/deals/{deal_id}")

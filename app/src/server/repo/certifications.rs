@@ -1,8 +1,8 @@
 //! Certifications, certificates and their events. Issuing is keyed on the earning instant
 //! and expiry on a recorded-at column, so jobs can run late, twice, or on several instances.
 use crate::domain::certification::{
-    earned_at, renewal_expiry, should_issue, window_email_needed, window_opens_at,
-    LatestCertificate, DAY_MS,
+    earned_at, is_early_renewal, renewal_expiry, should_issue, window_email_needed,
+    window_opens_at, LatestCertificate, DAY_MS,
 };
 use crate::domain::channel::eligibility::{rights_of, Right, RightRule, Rights};
 use crate::server::db::Db;
@@ -146,12 +146,13 @@ pub async fn insert_certificate(
     let Some((id,)) = inserted else {
         return Ok(None);
     };
-    let detail = match previous {
-        Some(previous) if !previous.revoked && issued_at < previous.expires_at => format!(
+    let detail = if previous.is_some_and(|previous| is_early_renewal(issued_at, &previous)) {
+        format!(
             "Recertified: completed every path of {} again before the previous certificate ended.",
             certification.name
-        ),
-        _ => format!("Completed every path of {}.", certification.name),
+        )
+    } else {
+        format!("Completed every path of {}.", certification.name)
     };
     record_event(&mut tx, id, None, issued_at, "issued", &detail).await?;
     tx.commit().await?;
@@ -335,8 +336,7 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<CertificateRow>, sqlx::Err
 pub async fn holders(db: &Db, org_id: Option<i64>) -> Result<Vec<CertificateRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "{CERTIFICATE_SELECT} WHERE (CAST($1 AS BIGINT) IS NULL OR u.partner_org_id = $1) \
-         AND c.issued_at = (SELECT MAX(x.issued_at) FROM certificates x WHERE x.user_id = c.user_id \
-         AND x.certification_id = c.certification_id) ORDER BY o.name, u.display_name, k.name"
+         AND {LATEST} ORDER BY o.name, u.display_name, k.name"
     ))
     .bind(org_id)
     .fetch_all(&db.read)

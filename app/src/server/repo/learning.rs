@@ -447,6 +447,38 @@ pub async fn required_paths(db: &Db) -> Result<Vec<RequiredPath>, sqlx::Error> {
     .await
 }
 
+/// The people in a required path's audience, each with their due date (`due_days` after
+/// assignment). `None` when the stored audience cannot be read: logged, and the path is
+/// left out rather than sent to everybody.
+pub fn assignees<'a>(
+    path: &RequiredPath,
+    people: &'a [super::announcements::Recipient],
+    due_days: i64,
+) -> Option<Vec<(&'a super::announcements::Recipient, i64)>> {
+    let audience: crate::domain::learning::Audience =
+        match serde_json::from_str(&path.audience_json) {
+            Ok(audience) => audience,
+            Err(error) => {
+                tracing::error!(path = path.id, %error, "unreadable audience; path left out");
+                return None;
+            }
+        };
+    Some(
+        people
+            .iter()
+            .filter(|person| person.is_in(&audience))
+            .map(|person| {
+                let due_at = crate::domain::learning::training_due_at(
+                    path.assigned_at,
+                    person.joined_at,
+                    due_days,
+                );
+                (person, due_at)
+            })
+            .collect(),
+    )
+}
+
 /// When a required path was assigned, if it is a published required path.
 pub async fn assigned_at(db: &Db, path_id: i64) -> Result<Option<i64>, sqlx::Error> {
     let row: Option<(i64,)> = sqlx::query_as(
