@@ -9,6 +9,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
+use components::raw_text::page_title;
 use components::shell::AppShell;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
@@ -32,6 +33,18 @@ pub fn shell(assets: AssetManifest) -> impl IntoView {
         js = assets.js,
         wasm = assets.wasm
     );
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        nonce.as_ref(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        response.insert_header(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_str(&content_security_policy(nonce))
+                .expect("a nonce is base64"),
+        );
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -40,10 +53,12 @@ pub fn shell(assets: AssetManifest) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="stylesheet" href=format!("/pkg/{}", assets.css)/>
-                <link rel="modulepreload" href=format!("/pkg/{}", assets.js)/>
+                <link rel="modulepreload" href=format!("/pkg/{}", assets.js) nonce=nonce.clone()/>
                 <link rel="preload" href=format!("/pkg/{}", assets.wasm) r#as="fetch" r#type="application/wasm" crossorigin=""/>
                 <link rel="icon" href="/favicon.svg" r#type="image/svg+xml"/>
-                <script type="module">{loader}</script>
+                // Without JavaScript the menu button cannot open the navigation: show it.
+                <noscript><link rel="stylesheet" href="/noscript.css"/></noscript>
+                <script type="module" nonce=nonce>{loader}</script>
                 <leptos_meta::MetaTags/>
             </head>
             <body>
@@ -51,6 +66,17 @@ pub fn shell(assets: AssetManifest) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The page's Content-Security-Policy: scripts only with this response's nonce (and what
+/// they load), WebAssembly compilation, everything else from this origin, no framing.
+#[cfg(feature = "ssr")]
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 }
 
 #[component]
@@ -61,7 +87,7 @@ pub fn App() -> impl IntoView {
     // are correct and the HTML is complete without JavaScript.
     let ssr = SsrMode::Async;
     view! {
-        <Title formatter=|text| format!("{text} · Partner Portal")/>
+        <Title formatter=page_title/>
         <Router>
             <AppShell>
                 <Routes fallback=|| view! { <NotFoundPage/> }>

@@ -146,6 +146,20 @@ pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRu
     use app::server::repo::certifications::{self, ExpiryLead};
     let definitions = certifications::certifications(&state.db).await?;
     let mut run = CertificationRun::default();
+    // Completions whose recording was interrupted after the last step was saved; the
+    // completion keeps the time of that step. Pages only read, so this is where they heal.
+    for (user_id, path_id, done_at) in
+        app::server::repo::learning::unrecorded_completion_candidates(&state.db).await?
+    {
+        app::server::repo::learning::record_completion_if_complete(
+            &state.db, user_id, path_id, done_at,
+        )
+        .await
+        .map_err(|error| match error {
+            app::server::repo::learning::LearningError::Database(error) => error,
+            other => sqlx::Error::Protocol(other.to_string()),
+        })?;
+    }
     for user_id in certifications::learners_with_certification_progress(&state.db).await? {
         run.issued
             .extend(certifications::issue_earned(&state.db, &definitions, user_id).await?);

@@ -190,6 +190,13 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
             })),
         );
 
+    // Browsers ignore HSTS over plain HTTP, and a local or test deployment must not pin
+    // itself to HTTPS: sent only when the portal's public address is https.
+    let hsts = state
+        .settings
+        .public_base_url
+        .starts_with("https://")
+        .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
@@ -205,6 +212,19 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
         .layer(axum::middleware::from_fn_with_state(
             allowed_origin,
             security::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn(
+            security::dynamic_response_headers,
+        ))
+        // Pages set their own policy with a nonce (`app::shell`); everything else (JSON,
+        // files such as the SVG icon) may run nothing and be framed by no one.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -71,6 +71,72 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// The most a rendered page may be when its trailing scripts are moved (pages are a few
+/// hundred kB; anything larger is passed on untouched).
+const MAX_PAGE_BYTES: usize = 16 << 20;
+
+/// Headers and shape of every dynamic response:
+/// - pages and server-function answers carry the signed-in person's data, so no cache may
+///   keep them (`no-store`) and any shared cache must key on the cookie (`Vary: Cookie`);
+/// - Leptos streams its resource scripts after the document's `</html>`, which HTML forbids;
+///   they are moved to the end of `<body>`, where they run in the same order, still before
+///   the deferred module script that hydrates the page.
+pub async fn dynamic_response_headers(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let is_page = content_type.starts_with("text/html");
+    let is_data = content_type.starts_with("application/json")
+        || content_type.starts_with("text/csv")
+        || content_type.starts_with("text/calendar");
+    if !is_page && !is_data {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    parts.headers.insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    parts.headers.append(
+        header::VARY,
+        axum::http::HeaderValue::from_static("Cookie"),
+    );
+    if !is_page {
+        return Response::from_parts(parts, body);
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let html = match String::from_utf8(bytes.to_vec()) {
+        Ok(text) => scripts_inside_body(text),
+        Err(_) => return Response::from_parts(parts, axum::body::Body::from(bytes)),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(html))
+}
+
+/// Moves whatever follows `</html>` (Leptos's resource scripts) to just before `</body>`.
+pub fn scripts_inside_body(html: String) -> String {
+    let Some(end) = html.rfind("</html>") else {
+        return html;
+    };
+    let trailing = html[end + "</html>".len()..].trim();
+    if trailing.is_empty() {
+        return html;
+    }
+    let Some(body_end) = html[..end].rfind("</body>") else {
+        return html;
+    };
+    let mut out = String::with_capacity(html.len());
+    out.push_str(&html[..body_end]);
+    out.push_str(trailing);
+    out.push_str(&html[body_end..end + "</html>".len()]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +150,17 @@ mod tests {
     }
 
     const PORTAL: &str = "https://partners.example.com";
+
+    #[test]
+    fn trailing_scripts_move_inside_the_body_in_order() {
+        let page = "<html><head></head><body><main>x</main></body></html><script>a()</script><script>b()</script>";
+        assert_eq!(
+            scripts_inside_body(page.into()),
+            "<html><head></head><body><main>x</main><script>a()</script><script>b()</script></body></html>"
+        );
+        let clean = "<html><body></body></html>";
+        assert_eq!(scripts_inside_body(clean.into()), clean);
+    }
 
     #[test]
     fn fetch_metadata_decides_when_present() {

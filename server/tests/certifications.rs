@@ -13,9 +13,16 @@ const GRACE: &str = "grace@harbor.example";
 const MANAGER: &str = "marco@lumen.example";
 const ADMIN: &str = "admin@lumen.example";
 
-/// Records that a learner completed the sales path; returns the completion instant.
+/// Records that a learner completed the sales path, and lets the certification job issue
+/// what it earned (pages only read); returns the completion instant.
 async fn complete_sales_path(server: &TestServer, email: &str) -> i64 {
-    common::complete_certification_paths(server, email, "Lumen Certified Sales Professional").await
+    let at =
+        common::complete_certification_paths(server, email, "Lumen Certified Sales Professional")
+            .await;
+    server::jobs::run_certification_clock(&server.server.state)
+        .await
+        .unwrap();
+    at
 }
 
 async fn mine(client: &reqwest::Client, server: &TestServer) -> Vec<CertificateView> {
@@ -43,7 +50,9 @@ async fn a_certificate_is_issued_recertified_in_its_window_and_expires_once(back
     let grace = sign_in(&server, GRACE).await;
     assert!(mine(&grace, &server).await.is_empty());
 
-    let completed_at = complete_sales_path(&server, GRACE).await;
+    let completed_at =
+        common::complete_certification_paths(&server, GRACE, "Lumen Certified Sales Professional")
+            .await;
     // Two instances run the issuing job at once, then it runs again: one certificate.
     let (first, second) = tokio::join!(
         server::jobs::run_certification_clock(state),

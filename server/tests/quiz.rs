@@ -416,6 +416,103 @@ async fn simultaneous_starts_create_one_attempt_and_edits_do_not_touch_it(backen
     f.finish().await;
 }
 
+/// The ids the browser sees say nothing about the key: over many real attempts, sorting an
+/// ordering question's items by id gives the correct order about 1 time in 24 (a guess),
+/// and pairing matching columns by id rank gets about 1 pair in 4. As authored (ids 1..n,
+/// pairs i→i) both would be right every time.
+async fn option_ids_do_not_reveal_order_or_pairs(backend: Backend) {
+    let f = Fixture::new(backend).await;
+    let path = quiz::insert_path(&f.db, "Ordering and matching", true, 0)
+        .await
+        .unwrap();
+    let items = |prefix: &str| -> Vec<Choice> {
+        (1..=4)
+            .map(|id| Choice {
+                id,
+                text: format!("{prefix} {id}"),
+            })
+            .collect()
+    };
+    let ordering = QuestionContent {
+        kind: QuestionKind::Ordering,
+        prompt: "Put the stages in order".into(),
+        options: items("stage"),
+        targets: vec![],
+    };
+    let ordering_key = AnswerKey::Ordering {
+        correct_order: vec![1, 2, 3, 4],
+    };
+    let matching = QuestionContent {
+        kind: QuestionKind::Matching,
+        prompt: "Match each term".into(),
+        options: items("term"),
+        targets: items("meaning"),
+    };
+    let matching_key = AnswerKey::Matching {
+        pairs: (1..=4).map(|i| (i, i)).collect(),
+    };
+    let ordering_id = quiz::insert_question(&f.db, path, &ordering, &ordering_key, &[], 0)
+        .await
+        .unwrap();
+    quiz::insert_question(&f.db, path, &matching, &matching_key, &[], 0)
+        .await
+        .unwrap();
+    let config = QuizConfig {
+        shuffle_options: false,
+        ..QuizConfig::default()
+    };
+    let step = quiz::insert_quiz_step(&f.db, path, 1, "Order quiz", &config, 0)
+        .await
+        .unwrap();
+    let attempts = 240;
+    let (mut sorted_is_correct, mut rank_pairs_correct) = (0, 0);
+    for n in 0..attempts {
+        let now = n as i64 * MINUTE;
+        let attempt = f.start(step, f.user, &config, now, n as u64).await;
+        let view = quiz::attempt_view(&f.db, attempt, &config, now)
+            .await
+            .unwrap()
+            .unwrap();
+        for question in &view.questions {
+            let mut left: Vec<u32> = question.content.options.iter().map(|c| c.id).collect();
+            let mut right: Vec<u32> = question.content.targets.iter().map(|c| c.id).collect();
+            left.sort();
+            right.sort();
+            let by_text = |id: u32| {
+                question
+                    .content
+                    .options
+                    .iter()
+                    .chain(&question.content.targets)
+                    .find(|c| c.id == id)
+                    .map(|c| c.text.split(' ').nth(1).unwrap().to_string())
+                    .unwrap()
+            };
+            if question.question_id == ordering_id {
+                let order: Vec<String> = left.iter().map(|id| by_text(*id)).collect();
+                sorted_is_correct += usize::from(order == ["1", "2", "3", "4"]);
+            } else {
+                rank_pairs_correct += left
+                    .iter()
+                    .zip(&right)
+                    .filter(|(l, r)| by_text(**l) == by_text(**r))
+                    .count();
+            }
+        }
+        // Nothing answered: a fail, so the next start opens a new attempt.
+        let result = quiz::submit(&f.db, attempt, &config, now).await.unwrap().unwrap();
+        assert!(!result.passed);
+    }
+    // Expected 10 of 240 (sd ≈ 3.1) and 240 of 960 (sd ≈ 13.4); authored ids give 240 and 960.
+    assert!(sorted_is_correct <= 30, "sorted by id was the answer {sorted_is_correct} times of {attempts}");
+    assert!(
+        (160..=320).contains(&rank_pairs_correct),
+        "pairing by id rank was right {rank_pairs_correct} times of {}",
+        attempts * 4
+    );
+    f.finish().await;
+}
+
 both_backends!(
     attempts_draw_by_tag_resume_and_hide_answer_keys,
     autosave_keeps_the_newest_answer_and_survives_retries,
@@ -423,4 +520,5 @@ both_backends!(
     deadlines_are_enforced_on_the_server_and_expired_attempts_close_once,
     attempt_limits_and_cooldown_are_applied,
     simultaneous_starts_create_one_attempt_and_edits_do_not_touch_it,
+    option_ids_do_not_reveal_order_or_pairs,
 );

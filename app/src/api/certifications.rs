@@ -93,14 +93,7 @@ pub async fn load_my_certificates() -> Result<Vec<CertificateView>, AppError> {
     use crate::server::repo::certifications;
     let actor = authorize(Policy::SignedIn).await?;
     let state = app_state()?;
-    let definitions = certifications::certifications(&state.db).await?;
-    if !certifications::issue_earned(&state.db, &definitions, actor.user.id)
-        .await?
-        .is_empty()
-    {
-        let trigger = format!("{} earned a certification", actor.user.display_name);
-        crate::server::standing::reevaluate_user_org(&state, actor.user.id, &trigger).await?;
-    }
+    // Reading only: certificates are issued where a completion is recorded, or by the job.
     let now = state.clock.now_ms();
     let rows = certifications::of_user(&state.db, actor.user.id).await?;
     let renewed = |row: &certifications::CertificateRow| {

@@ -382,14 +382,9 @@ pub async fn load_player(path_id: i64, step_id: Option<i64>) -> Result<PlayerDat
     let state = app_state()?;
     let learner = imp::learner(&state, &actor).await?;
     let open = imp::open_path(&state, &learner, path_id).await?;
-    // Heals a completion that was interrupted after its last step was saved.
-    let completed_at = learning::record_completion_if_complete(
-        &state.db,
-        learner.user_id,
-        path_id,
-        state.clock.now_ms(),
-    )
-    .await?;
+    // Read only: a page never records anything (the certification job heals a completion
+    // whose recording was interrupted).
+    let completed_at = learning::completion_at(&state.db, learner.user_id, path_id).await?;
     let index = match step_id {
         Some(id) => Some(open.index_of(id).ok_or(AppError::NotFound)?),
         None => open

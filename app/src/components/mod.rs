@@ -1,5 +1,6 @@
 pub mod form;
 pub mod load;
+pub mod raw_text;
 pub mod session;
 pub mod shell;
 pub mod time;

@@ -125,9 +125,6 @@ pub fn AppShell(children: Children) -> impl IntoView {
                 <Transition fallback=|| ()>{links}</Transition>
             </nav>
         </header>
-        <noscript>
-            <style>".main-nav { display: block; } .menu-toggle { display: none; }"</style>
-        </noscript>
         <Transition fallback=|| ()>{limited}</Transition>
         <main id="main" tabindex="-1">{children()}</main>
     }

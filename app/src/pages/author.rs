@@ -13,6 +13,7 @@ use crate::model::{
     AuthoredPathSummary, EditorQuestion, EditorStep, PathDetailsInput, PathEditorData,
     QuizStatistics,
 };
+use crate::components::raw_text::textarea_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -516,7 +517,7 @@ fn ExportPanel(path_id: i64, action: ServerAction<ExportPath>) -> impl IntoView 
                     view! {
                         <p><a class="button primary" href=href download=format!("learning-path-{path_id}.json")>"Download JSON"</a></p>
                         <label for="export-json" class="sr-only">"Export JSON"</label>
-                        <textarea id="export-json" class="code" rows="6" readonly=true>{json}</textarea>
+                        <textarea id="export-json" class="code" rows="6" readonly=true>{textarea_text(json)}</textarea>
                     }.into_any()
                 }
                 Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),

@@ -14,6 +14,7 @@ use crate::model::{
     CatalogEntry, PathOverview, PlayerData, QuizOverview, StepBody, StepDone, StepView,
 };
 use leptos::form::ActionForm;
+use crate::components::raw_text::textarea_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -355,7 +356,7 @@ fn Step(step: StepView, path_id: i64, actions: StepActions) -> impl IntoView {
                     </fieldset>
                     <div class="field">
                         <label for="survey-comment">"Comment (optional)"</label>
-                        <textarea id="survey-comment" name="comment" rows="3" maxlength="2000">{comment}</textarea>
+                        <textarea id="survey-comment" name="comment" rows="3" maxlength="2000">{textarea_text(comment)}</textarea>
                         <p class="field-error" aria-live="polite">{move || error.get().and_then(|e| e.field_message("comment"))}</p>
                     </div>
                     <FormError error fields=&["rating", "comment"]/>

@@ -4,5 +4,6 @@ pub mod attempts;
 pub mod content;
 pub mod draw;
 pub mod grading;
+pub mod relabel;
 pub mod review;
 pub mod stats;

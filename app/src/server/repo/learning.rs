@@ -246,6 +246,40 @@ pub async fn mark_done(
     record_completion_if_complete(db, user_id, step.path_id, now).await
 }
 
+/// When the learner completed the path, if the completion is recorded. Reading only: pages
+/// never write (an interrupted completion is healed by the certification job instead).
+pub async fn completion_at(
+    db: &Db,
+    user_id: i64,
+    path_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT completed_at FROM path_completions WHERE user_id = $1 AND path_id = $2",
+    )
+    .bind(user_id)
+    .bind(path_id)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.map(|(at,)| at))
+}
+
+/// Learners and paths with finished steps but no completion record, with the time of the
+/// latest finished step: the candidates for a completion whose recording was interrupted
+/// (the step was saved, the process stopped before the completion was written).
+pub async fn unrecorded_completion_candidates(
+    db: &Db,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT sp.user_id, s.path_id, MAX(sp.done_at) FROM step_progress sp \
+         JOIN path_steps s ON s.id = sp.step_id \
+         WHERE sp.done_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM path_completions pc \
+         WHERE pc.user_id = sp.user_id AND pc.path_id = s.path_id) \
+         GROUP BY sp.user_id, s.path_id ORDER BY sp.user_id, s.path_id",
+    )
+    .fetch_all(&db.read)
+    .await
+}
+
 /// Writes the completion record when every required step is done, and issues any
 /// certification it completes. Idempotent: the first completion stands. Returns the
 /// completion time if the path is complete.

@@ -4,7 +4,8 @@
 use crate::domain::quiz::attempts::{score_percent, AttemptRecord, StartDecision};
 use crate::domain::quiz::content::{QuestionContent, QuestionKind, QuizConfig};
 use crate::domain::quiz::draw::{draw, shuffle, BankEntry, SeededRng};
-use crate::domain::quiz::grading::{grade, AnswerKey, Response};
+use crate::domain::quiz::grading::{grade, AnswerKey, OptionId, Response};
+use crate::domain::quiz::relabel::relabel;
 use crate::domain::quiz::review::{review_question, QuestionFeedback};
 pub use crate::model::{AttemptReview, AttemptView, QuestionView, SubmitResult};
 use crate::server::db::Db;
@@ -285,6 +286,10 @@ pub async fn start_or_resume(
         if config.shuffle_options || content.kind == QuestionKind::Matching {
             shuffle(&mut content.targets, &mut rng);
         }
+        // Ids as authored would reveal the order and pairs; the attempt gets unpredictable
+        // ones (a CSPRNG, not the stored seed) and a key written in them.
+        let key: AnswerKey = serde_json::from_str(key_json)?;
+        let (content, key) = relabel(&content, &key, &mut || rand::random::<OptionId>());
         sqlx::query(
             "INSERT INTO attempt_questions (attempt_id, position, question_id, content_json, key_json, weight, feedback_json) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -293,7 +298,7 @@ pub async fn start_or_resume(
         .bind(position as i64)
         .bind(question_id)
         .bind(serde_json::to_string(&content)?)
-        .bind(key_json)
+        .bind(serde_json::to_string(&key)?)
         .bind(weight)
         .bind(feedback_json)
         .execute(&mut *tx)

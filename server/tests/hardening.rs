@@ -1,0 +1,237 @@
+//! Regression tests for the outside security review (issue 12), on SQLite and PostgreSQL
+//! against the real HTTP server: text sinks that the renderer leaves raw, what pages may be
+//! cached, the Content-Security-Policy, HTML shape, and reads that must not write.
+mod common;
+
+use common::learner::walk_path;
+use common::{path_id, sign_in, Backend, ServerFn, TestServer};
+
+const SUPPORT: &str = "ines@northwind.example";
+// Grace holds no certificate in the demo, so completing the sales path earns her one.
+const SALES: &str = "grace@harbor.example";
+const ATTACK_TITLE: &str = "x </title><script>alert(1)</script>";
+const ATTACK_TEXTAREA: &str = "</textarea><img src=x onerror=alert(1)>";
+
+async fn page(client: &reqwest::Client, server: &TestServer, path: &str) -> reqwest::Response {
+    client
+        .get(server.url(path))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page loads")
+}
+
+/// The text between `<title>` and `</title>`.
+fn title_of(html: &str) -> &str {
+    let start = html.find("<title>").expect("a title") + "<title>".len();
+    let end = html[start..].find("</title>").expect("a closed title");
+    &html[start..start + end]
+}
+
+async fn user_text_cannot_leave_title_or_textarea(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    let learner = sign_in(&server, SUPPORT).await;
+    let path = path_id(&server, "Support Readiness").await;
+    walk_path(&learner, &server, path, false).await;
+    // An author's titles (the same columns the editor and path import write) and the
+    // learner's own survey comment, all hostile.
+    sqlx::query("UPDATE learning_paths SET title = $1 WHERE id = $2")
+        .bind(ATTACK_TITLE)
+        .bind(path)
+        .execute(&db.write)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE path_steps SET title = $1 WHERE path_id = $2")
+        .bind(ATTACK_TITLE)
+        .bind(path)
+        .execute(&db.write)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE survey_responses SET comment = $1")
+        .bind(ATTACK_TEXTAREA)
+        .execute(&db.write)
+        .await
+        .unwrap();
+    let (survey, attempt): (i64, i64) = sqlx::query_as(
+        "SELECT s.id, (SELECT MAX(a.id) FROM quiz_attempts a JOIN path_steps q ON q.id = a.step_id \
+         WHERE q.path_id = $1) FROM path_steps s WHERE s.path_id = $1 AND s.kind = 'survey'",
+    )
+    .bind(path)
+    .fetch_one(&db.read)
+    .await
+    .unwrap();
+    for url in [
+        format!("/learn/{path}"),
+        format!("/learn/{path}?step={survey}"),
+        format!("/quiz/{attempt}"),
+        "/learn".to_string(),
+    ] {
+        let response = page(&learner, &server, &url).await;
+        assert_eq!(response.status(), 200, "{url}");
+        let html = response.text().await.unwrap();
+        assert!(
+            !html.contains("<script>alert(1)") && !html.contains("<img src=x"),
+            "{url} lets markup out of a text sink: {html}"
+        );
+        if url != "/learn" {
+            let title = title_of(&html);
+            assert!(
+                title.starts_with("x &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;")
+                    && title.ends_with(" · Partner Portal"),
+                "{url}: {title}"
+            );
+        }
+    }
+    let survey_page = page(&learner, &server, &format!("/learn/{path}?step={survey}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        survey_page.contains("&lt;/textarea&gt;&lt;img src=x onerror=alert(1)&gt;</textarea>"),
+        "the comment comes back as text: {survey_page}"
+    );
+    server.stop().await;
+}
+
+async fn personal_pages_are_never_stored_and_carry_a_nonce_policy(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let learner = sign_in(&server, SUPPORT).await;
+    for url in ["/no/such/page", "/learn", "/login"] {
+        let response = page(&learner, &server, url).await;
+        let headers = response.headers().clone();
+        assert_eq!(headers["cache-control"], "no-store", "{url}");
+        assert!(
+            headers
+                .get_all("vary")
+                .iter()
+                .any(|v| v.to_str().unwrap().to_ascii_lowercase().contains("cookie")),
+            "{url}: {headers:?}"
+        );
+        let policy = headers["content-security-policy"].to_str().unwrap().to_string();
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        assert!(policy.contains("object-src 'none'"), "{policy}");
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        assert!(
+            headers.get("strict-transport-security").is_none(),
+            "no HSTS over plain http"
+        );
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce")
+            .to_string();
+        assert!(nonce.len() >= 22, "128 bits of nonce: {nonce}");
+        let html = response.text().await.unwrap();
+        // Every script on the page carries this response's nonce.
+        let scripts = html.matches("<script").count();
+        assert!(scripts >= 1);
+        assert_eq!(
+            html.matches(&format!("<script type=\"module\" nonce=\"{nonce}\"")).count()
+                + html.matches(&format!("<script nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{url}: {html}"
+        );
+        // Nothing after the document's end.
+        assert!(html.trim_end().ends_with("</html>"), "{url}");
+        let second = page(&learner, &server, url).await;
+        assert_ne!(
+            second.headers()["content-security-policy"],
+            headers["content-security-policy"],
+            "a fresh nonce per response"
+        );
+    }
+    let api = learner
+        .post(server.url(app::api::auth::CurrentUser::PATH))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    let health = learner.get(server.url("/healthz")).send().await.unwrap();
+    assert!(health.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .starts_with("default-src 'none'"));
+    server.stop().await;
+}
+
+async fn https_deployments_send_hsts(backend: Backend) {
+    let server =
+        TestServer::start_with(backend, &["--public-url", "https://partners.example.com"]).await;
+    let response = server
+        .client()
+        .get(server.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+    server.stop().await;
+}
+
+/// Opening pages records nothing: a path whose every step is done but whose completion was
+/// never written (the process stopped in between) stays as it is when the player and the
+/// certificates page are opened; the certification job then records the completion, with
+/// the last step's time, and issues the certificate.
+async fn reading_pages_writes_nothing_and_the_job_heals(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let db = &state.db;
+    let learner = sign_in(&server, SALES).await;
+    let path = path_id(&server, "Sales Certification").await;
+    let done_at = state.clock.now_ms() - 60_000;
+    sqlx::query(
+        "INSERT INTO step_progress (user_id, step_id, position_secs, done_at, updated_at) \
+         SELECT u.id, s.id, 0, $1, $1 FROM users u, path_steps s WHERE u.email = $2 AND s.path_id = $3",
+    )
+    .bind(done_at)
+    .bind(SALES)
+    .bind(path)
+    .execute(&db.write)
+    .await
+    .unwrap();
+    let count = |table: &'static str| async move {
+        let (n,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM {table} t JOIN users u ON u.id = t.user_id WHERE u.email = $1"
+        ))
+        .bind(SALES)
+        .fetch_one(&db.read)
+        .await
+        .unwrap();
+        n
+    };
+    let certificates_before = count("certificates").await;
+    for url in [format!("/learn/{path}"), "/certificates".into(), "/learn".into()] {
+        assert_eq!(page(&learner, &server, &url).await.status(), 200, "{url}");
+    }
+    assert_eq!(count("path_completions").await, 0, "a GET recorded a completion");
+    assert_eq!(count("certificates").await, certificates_before, "a GET issued a certificate");
+
+    let run = server::jobs::run_certification_clock(state).await.unwrap();
+    assert_eq!(count("path_completions").await, 1);
+    let (completed_at,): (i64,) = sqlx::query_as(
+        "SELECT completed_at FROM path_completions WHERE path_id = $1",
+    )
+    .bind(path)
+    .fetch_one(&db.read)
+    .await
+    .unwrap();
+    assert_eq!(completed_at, done_at);
+    assert_eq!(
+        count("certificates").await,
+        certificates_before + 1,
+        "the healed completion issues its certificate: {run:?}"
+    );
+    server.stop().await;
+}
+
+both_backends!(
+    user_text_cannot_leave_title_or_textarea,
+    personal_pages_are_never_stored_and_carry_a_nonce_policy,
+    https_deployments_send_hsts,
+    reading_pages_writes_nothing_and_the_job_heals,
+);
