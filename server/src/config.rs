@@ -91,6 +91,13 @@ pub struct Config {
     /// Sign-in link requests allowed per client IP address in 15 minutes.
     #[arg(long, env = "PORTAL_LINK_LIMIT_PER_IP", default_value_t = 30)]
     pub link_limit_per_ip: i64,
+    /// Reverse proxies (comma-separated addresses or networks, e.g. `10.0.0.0/8,::1`) whose
+    /// `Forwarded` / `X-Forwarded-For` headers name the client. Empty: headers are ignored.
+    #[arg(long, env = "PORTAL_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Bearer token that `/metrics` requires. In production `/metrics` is off without one.
+    #[arg(long, env = "PORTAL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Log output format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -119,6 +126,11 @@ impl Config {
         }
         if let Some(key) = &self.secret_key {
             parse_secret(key)?;
+        }
+        app::domain::client_address::parse_trusted(&self.trusted_proxies)
+            .map_err(|error| format!("PORTAL_TRUSTED_PROXIES: {error}"))?;
+        if self.metrics_token.as_ref().is_some_and(|token| token.len() < 16) {
+            return Err("PORTAL_METRICS_TOKEN must be at least 16 characters".into());
         }
         if self.mode == RunMode::Production {
             if self.secret_key.is_none() {

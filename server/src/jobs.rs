@@ -490,6 +490,14 @@ pub async fn run_slack_delivery(
     let Some(url) = notifications::slack_webhook(&state.db).await? else {
         return Ok(0);
     };
+    // Checked again at sending: an address saved before this deployment went to production
+    // (or written to the database directly) is not posted to.
+    if let Err(reason) =
+        app::domain::notifications::checked_webhook_url(&url, state.settings.webhook_hosts())
+    {
+        tracing::warn!(%reason, "the saved Slack webhook is not allowed here; messages stay queued");
+        return Ok(0);
+    }
     let now = state.clock.now_ms();
     let mut sent = 0;
     for id in notifications::slack_due(&state.db, now, 50).await? {
@@ -528,6 +536,8 @@ pub async fn run_slack_delivery(
 async fn deliver_slack(state: AppState, mut stop: watch::Receiver<bool>) {
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        // A redirect could lead the post away from the checked webhook host.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
     {
         Ok(client) => client,

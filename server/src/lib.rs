@@ -122,6 +122,9 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     settings.demo = config.demo_enabled();
     settings.login_limit_per_ip.max_events = config.login_limit_per_ip;
     settings.link_limit_per_ip.max_events = config.link_limit_per_ip;
+    settings.metrics_token = config.metrics_token.clone();
+    settings.trusted_proxies = app::domain::client_address::parse_trusted(&config.trusted_proxies)
+        .map_err(StartError::Config)?;
     let smtp = config.smtp_host.as_ref().map(|host| SmtpSettings {
         host: host.clone(),
         port: config.smtp_port,
@@ -202,11 +205,12 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
         .route("/healthz", get(healthz))
         .route("/metrics", get(prometheus))
         .leptos_routes_with_context(&server_state, routes, context, page_shell)
+        // The status fix-up runs inside the counter, so metrics count what the client got.
+        .route_layer(axum::middleware::from_fn(security::server_fn_error_status))
         .route_layer(axum::middleware::from_fn_with_state(
             server_state.metrics.clone(),
             metrics::track,
         ))
-        .route_layer(axum::middleware::from_fn(security::server_fn_error_status))
         .nest_service("/pkg", hashed_assets)
         .fallback_service(public_files)
         .layer(axum::middleware::from_fn_with_state(
@@ -255,7 +259,30 @@ async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
     }
 }
 
-async fn prometheus(State(state): State<ServerState>) -> impl IntoResponse {
+async fn prometheus(
+    State(state): State<ServerState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let settings = &state.app.settings;
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match (&settings.metrics_token, settings.mode) {
+        // Production without a token: metrics are off, as if the route did not exist.
+        (None, Mode::Production) => return StatusCode::NOT_FOUND.into_response(),
+        (None, Mode::Development) => {}
+        (Some(token), _) => {
+            if !presented.is_some_and(|given| app::server::crypto::same_secret(given, token)) {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Bearer")],
+                    "metrics need the bearer token",
+                )
+                    .into_response();
+            }
+        }
+    }
     let db = &state.app.db;
     let pools = [
         ("read", db.read.size(), db.read.num_idle()),
@@ -265,6 +292,7 @@ async fn prometheus(State(state): State<ServerState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(&pools),
     )
+        .into_response()
 }
 
 /// How long shutdown waits for in-flight requests, and then for database connections.

@@ -99,13 +99,38 @@ fn escape(label: &str) -> String {
 }
 
 /// Records every routed request. Unrouted requests (static files, 404s) are grouped.
+/// The method label: the standard methods by name, anything else as `other`, so a client
+/// cannot mint new series with made-up method tokens.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// The route label: the matched pattern, with the per-build hash Leptos appends to server
+/// function paths (`/api/load_player1234…`) removed, so series survive a deployment.
+pub fn route_label(pattern: &str) -> String {
+    match pattern.strip_prefix("/api/") {
+        Some(name) => format!("/api/{}", name.trim_end_matches(|c: char| c.is_ascii_digit())),
+        None => pattern.to_string(),
+    }
+}
+
 pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map(|path| path.as_str().to_string())
+        .map(|path| route_label(path.as_str()))
         .unwrap_or_else(|| {
             if request.uri().path().starts_with("/pkg/") {
                 "/pkg/*".to_string()
@@ -115,7 +140,7 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
         });
     let response = next.run(request).await;
     metrics.observe(
-        &method,
+        method,
         &route,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
@@ -126,6 +151,15 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_bounded_and_stable_across_builds() {
+        assert_eq!(method_label(&axum::http::Method::GET), "GET");
+        let made_up = axum::http::Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(method_label(&made_up), "other");
+        assert_eq!(route_label("/api/load_player17368241"), "/api/load_player");
+        assert_eq!(route_label("/learn/:path_id"), "/learn/:path_id");
+    }
 
     #[test]
     fn histogram_counts_fall_into_cumulative_buckets() {

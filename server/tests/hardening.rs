@@ -229,9 +229,177 @@ async fn reading_pages_writes_nothing_and_the_job_heals(backend: Backend) {
     server.stop().await;
 }
 
+/// A client that reaches the portal through the (trusted) proxy on this machine, which
+/// names it as `address`.
+fn behind_proxy(server: &TestServer, address: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, server.server.url().parse().unwrap());
+    headers.insert("x-forwarded-for", address.parse().unwrap());
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+async fn try_password(client: &reqwest::Client, server: &TestServer, password: &str) -> u16 {
+    common::call(
+        client,
+        server,
+        app::api::auth::LoginWithPassword::PATH,
+        &[("email", VICTIM), ("password", password)],
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+async fn ask_for_link(client: &reqwest::Client, server: &TestServer) -> u16 {
+    common::call(
+        client,
+        server,
+        app::api::auth::RequestMagicLink::PATH,
+        &[("email", VICTIM)],
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+const VICTIM: &str = "nora@northwind.example";
+
+/// A stranger who spends an account's budget of wrong passwords and link requests locks
+/// out only their own address; the holder, elsewhere, signs in and gets links. Many
+/// strangers together only slow the account down.
+async fn strangers_cannot_lock_an_account_holder_out(backend: Backend) {
+    let server = TestServer::start_with(backend, &["--trusted-proxies", "127.0.0.1,::1"]).await;
+    let attacker = behind_proxy(&server, "203.0.113.5");
+    for _ in 0..5 {
+        assert_eq!(try_password(&attacker, &server, "guess").await, 422);
+    }
+    assert_eq!(try_password(&attacker, &server, "guess").await, 429);
+    assert_eq!(
+        try_password(&attacker, &server, common::PASSWORD).await,
+        429,
+        "the attacker's source stays shut even with the right password"
+    );
+    for _ in 0..3 {
+        assert_eq!(ask_for_link(&attacker, &server).await, 200);
+    }
+    assert_eq!(ask_for_link(&attacker, &server).await, 429);
+
+    let holder = behind_proxy(&server, "198.51.100.7");
+    assert_eq!(ask_for_link(&holder, &server).await, 200, "the holder still gets a link");
+    assert_eq!(try_password(&holder, &server, common::PASSWORD).await, 200);
+
+    // Twenty more addresses, one guess each: the account is slowed, never shut.
+    for n in 0..20 {
+        let stranger = behind_proxy(&server, &format!("192.0.2.{}", n + 1));
+        assert_eq!(try_password(&stranger, &server, "guess").await, 422);
+    }
+    let slowed = std::time::Instant::now();
+    let holder = behind_proxy(&server, "198.51.100.7");
+    assert_eq!(try_password(&holder, &server, common::PASSWORD).await, 200);
+    assert!(slowed.elapsed() >= std::time::Duration::from_millis(900));
+    server.stop().await;
+}
+
+/// Forwarding headers count only from configured proxies: without the setting, a client
+/// cannot claim a fresh address for each guess.
+async fn forwarded_addresses_are_ignored_unless_configured(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    for n in 0..5 {
+        let client = behind_proxy(&server, &format!("203.0.113.{}", n + 1));
+        assert_eq!(try_password(&client, &server, "guess").await, 422);
+    }
+    let another = behind_proxy(&server, "203.0.113.99");
+    assert_eq!(try_password(&another, &server, "guess").await, 429);
+    server.stop().await;
+}
+
+async fn metrics_need_the_token_when_one_is_set(backend: Backend) {
+    let token = "metrics-token-0123456789";
+    let server = TestServer::start_with(backend, &["--metrics-token", token]).await;
+    let client = server.client();
+    let bare = client.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(bare.status(), 401);
+    let wrong = client
+        .get(server.url("/metrics"))
+        .bearer_auth("metrics-token-0123456780")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = client
+        .get(server.url("/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    server.stop().await;
+
+    let production = TestServer::start_with(
+        backend,
+        &["--mode", "production", "--smtp-host", "127.0.0.1", "--smtp-port", "9"],
+    )
+    .await;
+    let off = production
+        .client()
+        .get(production.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status(), 404, "production has no open metrics");
+    production.stop().await;
+}
+
+/// Counted as the client saw it: a server-function refusal is a 4xx in the metrics too,
+/// methods outside the standard set share one label, and routes carry no build hash.
+async fn metrics_count_what_the_client_got(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let client = server.client();
+    let refused = common::call(
+        &client,
+        &server,
+        app::api::auth::LoginWithPassword::PATH,
+        &[("email", "not an email"), ("password", "x")],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let made_up = reqwest::Method::from_bytes(b"BREW").unwrap();
+    client
+        .request(made_up, server.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    let metrics = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "http_requests_total{method=\"POST\",route=\"/api/login_with_password\",status=\"422\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("status=\"500\""), "{metrics}");
+    assert!(!metrics.contains("BREW"), "{metrics}");
+    server.stop().await;
+}
+
 both_backends!(
     user_text_cannot_leave_title_or_textarea,
     personal_pages_are_never_stored_and_carry_a_nonce_policy,
     https_deployments_send_hsts,
     reading_pages_writes_nothing_and_the_job_heals,
+    strangers_cannot_lock_an_account_holder_out,
+    forwarded_addresses_are_ignored_unless_configured,
+    metrics_need_the_token_when_one_is_set,
+    metrics_count_what_the_client_got,
 );

@@ -11,15 +11,20 @@ mod imp {
     use crate::server::repo::{rate_limits, sessions};
     use crate::server::AppState;
 
-    /// The two budgets an anonymous request draws on: one per account, one per client IP.
+    /// The budgets an anonymous request draws on. `source` is one account from one client
+    /// address: it refuses when spent, so a stranger who guesses wrong (or asks for links)
+    /// locks only their own source out of that account, never the holder. `ip` is one
+    /// address across accounts. `account` counts every source's failures together and only
+    /// slows further tries (see `Settings::login_slowdown_after`), never refuses them.
     pub struct RateBuckets {
-        pub account: String,
+        pub source: String,
         pub ip: String,
+        pub account: String,
     }
 
     impl RateBuckets {
-        /// Refuses the request if either budget is used up; `action` names the kind of
-        /// request (`login`, `link`).
+        /// Refuses the request if the source's or the address's budget is used up; `action`
+        /// names the kind of request (`login`, `link`).
         pub async fn check(
             state: &AppState,
             action: &str,
@@ -27,11 +32,13 @@ mod imp {
             limits: (&RateLimit, &RateLimit),
             now: i64,
         ) -> Result<RateBuckets, AppError> {
+            let ip = crate::server::guard::client_ip();
             let buckets = RateBuckets {
+                source: format!("{action}:source:{email}:{ip}"),
+                ip: format!("{action}:ip:{ip}"),
                 account: format!("{action}:account:{email}"),
-                ip: format!("{action}:ip:{}", crate::server::guard::client_ip()),
             };
-            for (bucket, limit) in [(&buckets.account, limits.0), (&buckets.ip, limits.1)] {
+            for (bucket, limit) in [(&buckets.source, limits.0), (&buckets.ip, limits.1)] {
                 let decision = rate_limits::check(&state.db, bucket, limit, now).await?;
                 if let RateDecision::Refuse { retry_after_secs } = decision {
                     tracing::info!(bucket, "rate limit reached");
@@ -41,9 +48,31 @@ mod imp {
             Ok(buckets)
         }
 
+        /// Waits before a sign-in attempt when the account as a whole has seen many failures
+        /// lately: the holder still gets in, a guesser spread over many addresses gets slow.
+        pub async fn slow_down_if_targeted(&self, state: &AppState, now: i64) -> Result<(), AppError> {
+            let limit = &state.settings.login_slowdown_after;
+            let decision = rate_limits::check(&state.db, &self.account, limit, now).await?;
+            if decision != RateDecision::Allow {
+                tracing::info!(bucket = self.account, "slowing sign-in attempts");
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    state.settings.login_slowdown_ms,
+                ))
+                .await;
+            }
+            Ok(())
+        }
+
         pub async fn record(&self, state: &AppState, now: i64) -> Result<(), AppError> {
-            rate_limits::record(&state.db, &self.account, now).await?;
+            rate_limits::record(&state.db, &self.source, now).await?;
             rate_limits::record(&state.db, &self.ip, now).await?;
+            Ok(())
+        }
+
+        /// A failed sign-in also counts towards the account-wide slowdown.
+        pub async fn record_failure(&self, state: &AppState, now: i64) -> Result<(), AppError> {
+            self.record(state, now).await?;
+            rate_limits::record(&state.db, &self.account, now).await?;
             Ok(())
         }
     }
@@ -122,6 +151,7 @@ pub async fn login_with_password(
         &state.settings.login_limit_per_ip,
     );
     let buckets = RateBuckets::check(&state, "login", &email, limits, now).await?;
+    buckets.slow_down_if_targeted(&state, now).await?;
 
     let found = users::find_for_login(&state.db.read, &email).await?;
     let stored_hash = found.as_ref().and_then(|(_, hash)| hash.clone());
@@ -135,13 +165,13 @@ pub async fn login_with_password(
     let user = match (verified, found) {
         (true, Some((user, _))) => user,
         _ => {
-            buckets.record(&state, now).await?;
+            buckets.record_failure(&state, now).await?;
             return Err(
                 FieldError::new("password", "That email and password do not match.").into(),
             );
         }
     };
-    rate_limits::clear(&state.db, &buckets.account).await?;
+    rate_limits::clear(&state.db, &buckets.source).await?;
     start_session(&state, user.id, None).await?;
     tracing::info!(user_id = user.id, "signed in with password");
     let to = destination(next.as_deref());

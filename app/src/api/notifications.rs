@@ -70,8 +70,8 @@ pub async fn save_slack_webhook(url: String) -> Result<(), AppError> {
     use crate::server::repo::notifications;
     let actor = authorize(Policy::VendorAdmin).await?;
     let state = app_state()?;
-    let url =
-        checked_webhook_url(&url).map_err(|message| AppError::field("slack_webhook", message))?;
+    let url = checked_webhook_url(&url, state.settings.webhook_hosts())
+        .map_err(|message| AppError::field("slack_webhook", message))?;
     notifications::set_slack_webhook(&state.db, url.as_deref(), state.clock.now_ms()).await?;
     tracing::info!(
         user_id = actor.user.id,

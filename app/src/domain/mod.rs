@@ -3,6 +3,7 @@ pub mod access;
 pub mod announcements;
 pub mod certification;
 pub mod channel;
+pub mod client_address;
 pub mod documents;
 pub mod ics;
 pub mod identity;

@@ -59,9 +59,22 @@ pub fn choices_for(role: Role) -> Vec<Event> {
         .collect()
 }
 
-/// A Slack incoming-webhook address, checked: HTTPS, except to this machine (a local relay
-/// or a test double). Empty means "no Slack".
-pub fn checked_webhook_url(text: &str) -> Result<Option<String>, String> {
+/// Where Slack's incoming webhooks live. In production the portal posts nowhere else, so a
+/// stolen admin session cannot point the program's messages (or the server's requests) at
+/// an attacker's host or at the vendor's internal network.
+pub const SLACK_WEBHOOK_PREFIX: &str = "https://hooks.slack.com/";
+
+/// Which webhook addresses are accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookHosts {
+    /// Production: Slack's webhook host only.
+    SlackOnly,
+    /// Development and tests: any HTTPS host, and plain HTTP to this machine (a test double).
+    AnyHttpsOrLocal,
+}
+
+/// A Slack incoming-webhook address, checked against `hosts`. Empty means "no Slack".
+pub fn checked_webhook_url(text: &str, hosts: WebhookHosts) -> Result<Option<String>, String> {
     let url = text.trim();
     if url.is_empty() {
         return Ok(None);
@@ -85,6 +98,11 @@ pub fn checked_webhook_url(text: &str) -> Result<Option<String>, String> {
             "The address needs a host and a path, like https://hooks.slack.com/services/\u{2026}"
                 .into(),
         );
+    }
+    if hosts == WebhookHosts::SlackOnly && !url.starts_with(SLACK_WEBHOOK_PREFIX) {
+        return Err(format!(
+            "Only Slack's own webhook addresses are accepted ({SLACK_WEBHOOK_PREFIX}\u{2026})."
+        ));
     }
     Ok(Some(url.to_string()))
 }
@@ -143,18 +161,33 @@ mod tests {
 
     #[test]
     fn webhook_addresses_must_be_https_except_to_this_machine() {
-        assert_eq!(checked_webhook_url("  ").unwrap(), None);
+        assert_eq!(checked_webhook_url("  ", WebhookHosts::AnyHttpsOrLocal).unwrap(), None);
         assert_eq!(
-            checked_webhook_url("https://hooks.slack.com/services/T0/B0/x").unwrap(),
+            checked_webhook_url("https://hooks.slack.com/services/T0/B0/x", WebhookHosts::SlackOnly).unwrap(),
             Some("https://hooks.slack.com/services/T0/B0/x".into())
         );
-        assert!(checked_webhook_url("http://127.0.0.1:9000/hook").is_ok());
-        assert!(checked_webhook_url("http://hooks.slack.com/services/x")
+        assert!(checked_webhook_url("http://127.0.0.1:9000/hook", WebhookHosts::AnyHttpsOrLocal).is_ok());
+        assert!(checked_webhook_url("http://hooks.slack.com/services/x", WebhookHosts::AnyHttpsOrLocal)
             .unwrap_err()
             .contains("https://"));
-        assert!(checked_webhook_url("https://hooks.slack.com").is_err());
-        assert!(checked_webhook_url("https://a b/c").is_err());
-        assert!(checked_webhook_url("javascript:alert(1)").is_err());
+        assert!(checked_webhook_url("https://hooks.slack.com", WebhookHosts::AnyHttpsOrLocal).is_err());
+        assert!(checked_webhook_url("https://a b/c", WebhookHosts::AnyHttpsOrLocal).is_err());
+        assert!(checked_webhook_url("javascript:alert(1)", WebhookHosts::AnyHttpsOrLocal).is_err());
+    }
+
+    #[test]
+    fn production_posts_only_to_slack() {
+        let only = WebhookHosts::SlackOnly;
+        assert!(checked_webhook_url("https://hooks.slack.com/services/T0/B0/x", only).is_ok());
+        for other in [
+            "http://127.0.0.1:9000/hook",
+            "https://hooks.slack.com.evil.example/services/x",
+            "https://evil.example/hooks.slack.com/services/x",
+            "https://10.0.0.5/internal",
+        ] {
+            assert!(checked_webhook_url(other, only).is_err(), "{other}");
+        }
+        assert_eq!(checked_webhook_url("", only).unwrap(), None);
     }
 
     #[test]

@@ -26,6 +26,20 @@ pub fn new_verify_code() -> String {
         .collect()
 }
 
+/// Whether a presented secret equals the configured one, in time that does not depend on
+/// where they differ: both are reduced to SHA-256 digests, compared with HMAC's
+/// constant-time check.
+pub fn same_secret(presented: &str, configured: &str) -> bool {
+    use sha2::Digest;
+    let expected = Sha256::digest(configured.as_bytes());
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"same-secret").expect("any key length");
+    mac.update(&Sha256::digest(presented.as_bytes()));
+    let presented_tag = mac.finalize().into_bytes();
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"same-secret").expect("any key length");
+    mac.update(&expected);
+    mac.verify_slice(&presented_tag).is_ok()
+}
+
 /// The form in which a token is stored: keyed with the deployment secret.
 pub fn token_hash(secret: &[u8], token: &str) -> String {
     let mut mac =

@@ -131,12 +131,22 @@ pub async fn authorize_scoped(policy: Policy) -> Result<Actor, AppError> {
 
 /// The client's IP address, for rate limits.
 pub fn client_ip() -> String {
+    use crate::domain::client_address::client_address;
+    let trusted = use_context::<AppState>()
+        .map(|state| state.settings.trusted_proxies.clone())
+        .unwrap_or_default();
     use_context::<Parts>()
         .and_then(|parts| {
-            parts
+            let peer = parts
                 .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+                .0
+                .ip();
+            let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+            Some(
+                client_address(peer, header("forwarded"), header("x-forwarded-for"), &trusted)
+                    .to_string(),
+            )
         })
         .unwrap_or_else(|| "unknown".to_string())
 }

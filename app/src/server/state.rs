@@ -31,10 +31,21 @@ pub struct Settings {
     pub secret_key: Vec<u8>,
     pub session: SessionPolicy,
     pub magic_link_ttl_ms: i64,
+    /// Failed sign-ins allowed per account *from one source*: a stranger elsewhere spends
+    /// only their own budget, never the account holder's.
     pub login_limit_per_account: RateLimit,
     pub login_limit_per_ip: RateLimit,
+    /// Link requests allowed per address from one source (see `login_limit_per_account`).
     pub link_limit_per_account: RateLimit,
     pub link_limit_per_ip: RateLimit,
+    /// Failed sign-ins to one account from all sources together after which every further
+    /// try waits `login_slowdown_ms`: slows a distributed guesser without locking anyone out.
+    pub login_slowdown_after: RateLimit,
+    pub login_slowdown_ms: u64,
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` headers name the client.
+    pub trusted_proxies: Vec<crate::domain::client_address::TrustedNetwork>,
+    /// Bearer token `/metrics` requires (in production, metrics are off without one).
+    pub metrics_token: Option<String>,
 }
 
 impl Settings {
@@ -45,6 +56,15 @@ impl Settings {
             .split_once("://")
             .map_or(self.public_base_url.as_str(), |(_, rest)| rest);
         rest.split(['/', ':']).next().unwrap_or(rest)
+    }
+
+    /// Production posts to Slack's webhook host only.
+    pub fn webhook_hosts(&self) -> crate::domain::notifications::WebhookHosts {
+        use crate::domain::notifications::WebhookHosts;
+        match self.mode {
+            Mode::Production => WebhookHosts::SlackOnly,
+            Mode::Development => WebhookHosts::AnyHttpsOrLocal,
+        }
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -65,6 +85,10 @@ impl Settings {
             login_limit_per_ip: RateLimit::new(50, 15 * MINUTE),
             link_limit_per_account: RateLimit::new(3, 15 * MINUTE),
             link_limit_per_ip: RateLimit::new(30, 15 * MINUTE),
+            login_slowdown_after: RateLimit::new(20, 15 * MINUTE),
+            login_slowdown_ms: 1_000,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }
