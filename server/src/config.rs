@@ -129,7 +129,11 @@ impl Config {
         }
         app::domain::client_address::parse_trusted(&self.trusted_proxies)
             .map_err(|error| format!("PORTAL_TRUSTED_PROXIES: {error}"))?;
-        if self.metrics_token.as_ref().is_some_and(|token| token.len() < 16) {
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|token| token.len() < 16)
+        {
             return Err("PORTAL_METRICS_TOKEN must be at least 16 characters".into());
         }
         if self.mode == RunMode::Production {

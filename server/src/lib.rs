@@ -147,6 +147,9 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     Ok(state)
 }
 
+/// The largest request body the portal reads.
+pub const MAX_REQUEST_BYTES: usize = 16 << 20;
+
 pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) -> Router {
     let leptos = LeptosOptions::builder()
         .output_name("portal")
@@ -219,6 +222,11 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
         ))
         .layer(axum::middleware::from_fn(
             security::dynamic_response_headers,
+        ))
+        // A bound on every request body, whatever reads it (a path import, up to 5 MB of
+        // JSON, is the largest legitimate one); fields have their own, smaller limits.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_REQUEST_BYTES,
         ))
         // Pages set their own policy with a nonce (`app::shell`); everything else (JSON,
         // files such as the SVG icon) may run nothing and be framed by no one.

@@ -119,7 +119,10 @@ pub fn method_label(method: &axum::http::Method) -> &'static str {
 /// function paths (`/api/load_player1234…`) removed, so series survive a deployment.
 pub fn route_label(pattern: &str) -> String {
     match pattern.strip_prefix("/api/") {
-        Some(name) => format!("/api/{}", name.trim_end_matches(|c: char| c.is_ascii_digit())),
+        Some(name) => format!(
+            "/api/{}",
+            name.trim_end_matches(|c: char| c.is_ascii_digit())
+        ),
         None => pattern.to_string(),
     }
 }

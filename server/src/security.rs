@@ -100,10 +100,9 @@ pub async fn dynamic_response_headers(request: Request, next: Next) -> Response 
         header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("no-store"),
     );
-    parts.headers.append(
-        header::VARY,
-        axum::http::HeaderValue::from_static("Cookie"),
-    );
+    parts
+        .headers
+        .append(header::VARY, axum::http::HeaderValue::from_static("Cookie"));
     if !is_page {
         return Response::from_parts(parts, body);
     }

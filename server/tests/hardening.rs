@@ -103,13 +103,17 @@ async fn personal_pages_are_never_stored_and_carry_a_nonce_policy(backend: Backe
         let headers = response.headers().clone();
         assert_eq!(headers["cache-control"], "no-store", "{url}");
         assert!(
-            headers
-                .get_all("vary")
-                .iter()
-                .any(|v| v.to_str().unwrap().to_ascii_lowercase().contains("cookie")),
+            headers.get_all("vary").iter().any(|v| v
+                .to_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("cookie")),
             "{url}: {headers:?}"
         );
-        let policy = headers["content-security-policy"].to_str().unwrap().to_string();
+        let policy = headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
         assert!(policy.contains("object-src 'none'"), "{policy}");
         assert!(!policy.contains("unsafe-inline"), "{policy}");
@@ -129,7 +133,8 @@ async fn personal_pages_are_never_stored_and_carry_a_nonce_policy(backend: Backe
         let scripts = html.matches("<script").count();
         assert!(scripts >= 1);
         assert_eq!(
-            html.matches(&format!("<script type=\"module\" nonce=\"{nonce}\"")).count()
+            html.matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+                .count()
                 + html.matches(&format!("<script nonce=\"{nonce}\"")).count(),
             scripts,
             "{url}: {html}"
@@ -205,21 +210,32 @@ async fn reading_pages_writes_nothing_and_the_job_heals(backend: Backend) {
         n
     };
     let certificates_before = count("certificates").await;
-    for url in [format!("/learn/{path}"), "/certificates".into(), "/learn".into()] {
+    for url in [
+        format!("/learn/{path}"),
+        "/certificates".into(),
+        "/learn".into(),
+    ] {
         assert_eq!(page(&learner, &server, &url).await.status(), 200, "{url}");
     }
-    assert_eq!(count("path_completions").await, 0, "a GET recorded a completion");
-    assert_eq!(count("certificates").await, certificates_before, "a GET issued a certificate");
+    assert_eq!(
+        count("path_completions").await,
+        0,
+        "a GET recorded a completion"
+    );
+    assert_eq!(
+        count("certificates").await,
+        certificates_before,
+        "a GET issued a certificate"
+    );
 
     let run = server::jobs::run_certification_clock(state).await.unwrap();
     assert_eq!(count("path_completions").await, 1);
-    let (completed_at,): (i64,) = sqlx::query_as(
-        "SELECT completed_at FROM path_completions WHERE path_id = $1",
-    )
-    .bind(path)
-    .fetch_one(&db.read)
-    .await
-    .unwrap();
+    let (completed_at,): (i64,) =
+        sqlx::query_as("SELECT completed_at FROM path_completions WHERE path_id = $1")
+            .bind(path)
+            .fetch_one(&db.read)
+            .await
+            .unwrap();
     assert_eq!(completed_at, done_at);
     assert_eq!(
         count("certificates").await,
@@ -233,7 +249,10 @@ async fn reading_pages_writes_nothing_and_the_job_heals(backend: Backend) {
 /// names it as `address`.
 fn behind_proxy(server: &TestServer, address: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::ORIGIN, server.server.url().parse().unwrap());
+    headers.insert(
+        reqwest::header::ORIGIN,
+        server.server.url().parse().unwrap(),
+    );
     headers.insert("x-forwarded-for", address.parse().unwrap());
     reqwest::Client::builder()
         .cookie_store(true)
@@ -290,7 +309,11 @@ async fn strangers_cannot_lock_an_account_holder_out(backend: Backend) {
     assert_eq!(ask_for_link(&attacker, &server).await, 429);
 
     let holder = behind_proxy(&server, "198.51.100.7");
-    assert_eq!(ask_for_link(&holder, &server).await, 200, "the holder still gets a link");
+    assert_eq!(
+        ask_for_link(&holder, &server).await,
+        200,
+        "the holder still gets a link"
+    );
     assert_eq!(try_password(&holder, &server, common::PASSWORD).await, 200);
 
     // Twenty more addresses, one guess each: the account is slowed, never shut.
@@ -342,7 +365,14 @@ async fn metrics_need_the_token_when_one_is_set(backend: Backend) {
 
     let production = TestServer::start_with(
         backend,
-        &["--mode", "production", "--smtp-host", "127.0.0.1", "--smtp-port", "9"],
+        &[
+            "--mode",
+            "production",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            "9",
+        ],
     )
     .await;
     let off = production
@@ -393,6 +423,208 @@ async fn metrics_count_what_the_client_got(backend: Backend) {
     server.stop().await;
 }
 
+const MANAGER: &str = "marco@lumen.example";
+
+async fn deal_rows(server: &TestServer) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deals")
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+    n
+}
+
+/// Every input has a bound, refused on its field with nothing changed: a page number that
+/// would overflow the offset, a huge typed quiz answer, and line breaks in one-line fields
+/// (which would forge lines in plain-text emails).
+async fn oversized_and_multiline_inputs_are_refused_on_their_fields(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let manager = sign_in(&server, MANAGER).await;
+    let (status, error) = common::invoke::<app::model::PipelinePage>(
+        &manager,
+        &server,
+        app::api::channel::LoadPipeline::PATH,
+        &[("query[page]", "9223372036854775807")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(error.unwrap_err().field_message("page").is_some());
+
+    let learner = sign_in(&server, SUPPORT).await;
+    let path = path_id(&server, "Support Readiness").await;
+    let (step,): (i64,) =
+        sqlx::query_as("SELECT id FROM path_steps WHERE path_id = $1 AND kind = 'quiz'")
+            .bind(path)
+            .fetch_one(&server.server.state.db.read)
+            .await
+            .unwrap();
+    // Open the quiz as a learner who has done the steps before it.
+    sqlx::query(
+        "INSERT INTO step_progress (user_id, step_id, position_secs, done_at, updated_at) \
+         SELECT u.id, s.id, 0, 1, 1 FROM users u, path_steps s \
+         WHERE u.email = $1 AND s.path_id = $2 AND s.position < (SELECT position FROM path_steps WHERE id = $3)",
+    )
+    .bind(SUPPORT)
+    .bind(path)
+    .bind(step)
+    .execute(&server.server.state.db.write)
+    .await
+    .unwrap();
+    let (status, view) = common::start_quiz(&learner, &server, step).await;
+    assert_eq!(status, 200, "{view:?}");
+    let view = view.unwrap();
+    let huge = "x".repeat(1_900_000);
+    let body = serde_json::json!({"attempt_id": view.attempt_id,
+        "question_id": view.questions[0].question_id,
+        "response": {"ShortText": huge}, "client_seq": 1});
+    let (status, error) = common::reply::<i64>(
+        learner
+            .post(server.url(app::api::training::SaveQuizAnswer::PATH))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(error.unwrap_err().field_message("response").is_some());
+    let (saved,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM attempt_answers")
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+    assert_eq!(saved, 0);
+
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    let before = deal_rows(&server).await;
+    let forged = "Acme GmbH\r\n\r\nYour account is suspended: https://evil.example/login";
+    let (status, error) = common::deals::register(
+        &partner,
+        &server,
+        common::deals::form(forged, "acme-forged.example", "10000", ""),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(error.unwrap_err().field_message("company_name").is_some());
+    assert_eq!(deal_rows(&server).await, before, "nothing was registered");
+    // A body larger than any form is cut off before anything reads it.
+    let flood = partner
+        .post(server.url(app::api::channel::CheckCustomer::PATH))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; server::MAX_REQUEST_BYTES + 1])
+        .send()
+        .await;
+    // The server answers 413 from the Content-Length alone; it may hang up before the
+    // client has finished writing, which the client sees as a broken pipe.
+    match flood {
+        Ok(response) => assert_eq!(response.status(), 413),
+        Err(error) => assert!(error.is_request(), "{error}"),
+    }
+    server.stop().await;
+}
+
+/// The live uniqueness check tells a partner whether a customer is taken, so it must not be
+/// a way to list other partners' customers: short fragments are not looked up, and each
+/// person has a budget of checks.
+async fn the_uniqueness_check_cannot_be_used_to_enumerate_customers(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    let check = |name: &'static str| {
+        let partner = &partner;
+        let server = &server;
+        async move {
+            common::invoke::<Vec<app::model::CustomerMatch>>(
+                partner,
+                server,
+                app::api::channel::CheckCustomer::PATH,
+                &[("company_name", name), ("domain", "")],
+            )
+            .await
+        }
+    };
+    for fragment in ["a", "ab", "abc"] {
+        let (status, found) = check(fragment).await;
+        assert_eq!((status, found.unwrap().len()), (200, 0), "{fragment}");
+    }
+    let limit = server.server.state.settings.customer_check_limit.max_events;
+    for _ in 0..limit {
+        assert_eq!(check("Quantum Widgets").await.0, 200);
+    }
+    let (status, refused) = check("Quantum Widgets").await;
+    assert_eq!(status, 429);
+    assert!(matches!(
+        refused,
+        Err(app::error::AppError::RateLimited { .. })
+    ));
+    // Someone else's budget is their own.
+    let colleague = sign_in(&server, "tomas@northwind.example").await;
+    let (status, _) = common::invoke::<Vec<app::model::CustomerMatch>>(
+        &colleague,
+        &server,
+        app::api::channel::CheckCustomer::PATH,
+        &[("company_name", "Quantum Widgets"), ("domain", "")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    server.stop().await;
+}
+
+/// The pipeline export with no filters works, and reads with a standard CSV parser: numbers
+/// as numbers with the currency beside them, formula starters (tab and CR included)
+/// defused, and the byte-order mark only when asked for.
+async fn the_pipeline_export_is_standard_csv(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    sqlx::query("UPDATE accounts SET name = $1 WHERE id = (SELECT MIN(id) FROM accounts)")
+        .bind("\tcmd|' /C calc'!A0")
+        .execute(&db.write)
+        .await
+        .unwrap();
+    let manager = sign_in(&server, MANAGER).await;
+    let (status, csv_text) = common::invoke::<String>(
+        &manager,
+        &server,
+        app::api::channel::ExportPipelineCsv::PATH,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{csv_text:?}");
+    let csv_text = csv_text.unwrap();
+    assert!(!csv_text.starts_with('\u{feff}'));
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (amount, currency, customer) = (column("amount"), column("currency"), column("customer"));
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        rows += 1;
+        assert!(
+            record[amount].parse::<f64>().is_ok(),
+            "{:?}",
+            &record[amount]
+        );
+        assert_eq!(&record[currency], "USD");
+        let name = &record[customer];
+        assert!(
+            !name.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "a cell a spreadsheet would run: {name:?}"
+        );
+    }
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deals")
+        .fetch_one(&db.read)
+        .await
+        .unwrap();
+    assert_eq!(rows, total);
+    let (_, with_bom) = common::invoke::<String>(
+        &manager,
+        &server,
+        app::api::channel::ExportPipelineCsv::PATH,
+        &[("with_bom", "true")],
+    )
+    .await;
+    assert!(with_bom.unwrap().starts_with("\u{feff}deal_id,"));
+    server.stop().await;
+}
+
 both_backends!(
     user_text_cannot_leave_title_or_textarea,
     personal_pages_are_never_stored_and_carry_a_nonce_policy,
@@ -402,4 +634,7 @@ both_backends!(
     forwarded_addresses_are_ignored_unless_configured,
     metrics_need_the_token_when_one_is_set,
     metrics_count_what_the_client_got,
+    oversized_and_multiline_inputs_are_refused_on_their_fields,
+    the_uniqueness_check_cannot_be_used_to_enumerate_customers,
+    the_pipeline_export_is_standard_csv,
 );

@@ -500,11 +500,17 @@ async fn option_ids_do_not_reveal_order_or_pairs(backend: Backend) {
             }
         }
         // Nothing answered: a fail, so the next start opens a new attempt.
-        let result = quiz::submit(&f.db, attempt, &config, now).await.unwrap().unwrap();
+        let result = quiz::submit(&f.db, attempt, &config, now)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(!result.passed);
     }
     // Expected 10 of 240 (sd ≈ 3.1) and 240 of 960 (sd ≈ 13.4); authored ids give 240 and 960.
-    assert!(sorted_is_correct <= 30, "sorted by id was the answer {sorted_is_correct} times of {attempts}");
+    assert!(
+        sorted_is_correct <= 30,
+        "sorted by id was the answer {sorted_is_correct} times of {attempts}"
+    );
     assert!(
         (160..=320).contains(&rank_pairs_correct),
         "pairing by id rank was right {rank_pairs_correct} times of {}",

@@ -50,7 +50,11 @@ mod imp {
 
         /// Waits before a sign-in attempt when the account as a whole has seen many failures
         /// lately: the holder still gets in, a guesser spread over many addresses gets slow.
-        pub async fn slow_down_if_targeted(&self, state: &AppState, now: i64) -> Result<(), AppError> {
+        pub async fn slow_down_if_targeted(
+            &self,
+            state: &AppState,
+            now: i64,
+        ) -> Result<(), AppError> {
             let limit = &state.settings.login_slowdown_after;
             let decision = rate_limits::check(&state.db, &self.account, limit, now).await?;
             if decision != RateDecision::Allow {

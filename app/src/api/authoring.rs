@@ -286,6 +286,9 @@ pub async fn save_step(
             "Give the step a title of up to 120 characters.",
         ));
     }
+    if let Some(problem) = crate::domain::validation::one_line_problem("step_title", &title) {
+        return Err(problem.into());
+    }
     let settings = imp::settings(kind, &settings_json)?;
     imp::existing_path(&state, path_id).await?;
     let now = state.clock.now_ms();

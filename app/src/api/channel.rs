@@ -181,6 +181,9 @@ mod imp {
     }
 }
 
+/// Names shorter than this (without a website) are not looked up.
+pub const MIN_CHECK_NAME_CHARS: usize = 4;
+
 /// While a partner types: existing customers with this domain or a similar name, and
 /// whether they are protected (until when) or under review. Never who holds them.
 #[server]
@@ -190,9 +193,10 @@ pub async fn check_customer(
 ) -> Result<Vec<CustomerMatch>, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::channel::matching::{normalize_domain, SAME_COMPANY};
+    use crate::domain::rate_limit::RateDecision;
     use crate::server::guard::{app_state, authorize};
-    use crate::server::repo::channel;
-    authorize(Policy::SignedIn).await?;
+    use crate::server::repo::{channel, rate_limits};
+    let actor = authorize(Policy::SignedIn).await?;
     let state = app_state()?;
     if company_name.chars().count() > 200 || domain.len() > 300 {
         return Err(AppError::field(
@@ -201,10 +205,24 @@ pub async fn check_customer(
         ));
     }
     let domain = normalize_domain(&domain);
-    if company_name.trim().chars().count() < 2 && domain.is_none() {
+    // Too little to tell companies apart: guessing with short fragments would list other
+    // partners' customers, so nothing is looked up (and nothing counted).
+    if company_name.trim().chars().count() < MIN_CHECK_NAME_CHARS && domain.is_none() {
         return Ok(Vec::new());
     }
     let now = state.clock.now_ms();
+    // A budget per person: plenty for typing a few registrations, too little to sweep
+    // the customer base. Vendor staff see every account anyway.
+    if actor.user.partner_org_id.is_some() {
+        let bucket = format!("customer-check:user:{}", actor.user.id);
+        let limit = &state.settings.customer_check_limit;
+        if let RateDecision::Refuse { retry_after_secs } =
+            rate_limits::check(&state.db, &bucket, limit, now).await?
+        {
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
+        rate_limits::record(&state.db, &bucket, now).await?;
+    }
     let found =
         channel::find_matches(&state.db, &company_name, domain.as_deref(), SAME_COMPANY).await?;
     let mut matches = Vec::with_capacity(found.len().min(5));
@@ -684,6 +702,8 @@ pub struct PipelineQuery {
 }
 
 pub const PIPELINE_PAGE_SIZE: i64 = 50;
+/// Far beyond any program's pipeline, and small enough that the offset cannot overflow.
+pub const MAX_PIPELINE_PAGE: i64 = 100_000;
 
 #[cfg(feature = "ssr")]
 fn pipeline_filter(
@@ -747,9 +767,14 @@ fn pipeline_filter(
     );
     let page = given(&query.page).map(|p| p.parse::<i64>());
     check(
-        matches!(page, None | Some(Ok(1..))),
+        matches!(page, None | Some(Ok(1..=MAX_PIPELINE_PAGE))),
         "page",
-        "Pages start at 1.",
+        &format!("Pages run from 1 to {MAX_PIPELINE_PAGE}."),
+    );
+    check(
+        given(&query.region).is_none_or(|r| r.chars().count() <= 100),
+        "region",
+        "Unknown region.",
     );
     let (sort, descending) = match given(&query.sort).as_deref() {
         None | Some("updated") => (PipelineSort::Updated, true),
@@ -784,7 +809,9 @@ fn pipeline_filter(
 
 /// Every deal (managers), filtered, sorted and paginated, with totals by motion and status.
 #[server]
-pub async fn load_pipeline(query: PipelineQuery) -> Result<crate::model::PipelinePage, AppError> {
+pub async fn load_pipeline(
+    #[server(default)] query: PipelineQuery,
+) -> Result<crate::model::PipelinePage, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
     use crate::model::{PipelinePage, PipelineRow, PipelineTotal};
@@ -856,12 +883,18 @@ pub async fn load_pipeline(query: PipelineQuery) -> Result<crate::model::Pipelin
     })
 }
 
-/// The filtered pipeline as CSV (up to 100,000 deals).
+/// The filtered pipeline as CSV (up to 100,000 deals). Amounts are plain decimal numbers
+/// with their currency in the next column, so spreadsheets can sum them; `with_bom` starts
+/// the file with a UTF-8 byte-order mark, which Excel needs to read accents correctly.
 #[server]
-pub async fn export_pipeline_csv(query: PipelineQuery) -> Result<String, AppError> {
+pub async fn export_pipeline_csv(
+    #[server(default)] query: PipelineQuery,
+    #[server(default)] with_bom: bool,
+) -> Result<String, AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::channel::csv::{instant, line};
-    use crate::domain::channel::deals::format_money;
+    use crate::domain::channel::csv::{
+        decimal_amount, instant, line, line_with_numbers, BOM, CURRENCY,
+    };
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::channel;
     authorize(Policy::VendorStaff).await?;
@@ -878,27 +911,33 @@ pub async fn export_pipeline_csv(query: PipelineQuery) -> Result<String, AppErro
         "stage",
         "registration",
         "amount",
+        "currency",
         "discount_pct",
         "close",
         "protected_until",
     ]);
     for row in rows {
-        csv.push_str(&line(&[
-            row.id.to_string(),
-            row.account_name,
-            row.region,
-            row.partner_name.unwrap_or_else(|| "Direct".into()),
-            row.owner_name,
-            row.motion,
-            row.stage,
-            row.registration_status,
-            format_money(row.amount_cents),
-            row.requested_discount_pct.to_string(),
-            instant(row.close_at),
-            instant(row.protected_until),
-        ]));
+        csv.push_str(&line_with_numbers(
+            &[
+                row.id.to_string(),
+                row.account_name,
+                row.region,
+                row.partner_name.unwrap_or_else(|| "Direct".into()),
+                row.owner_name,
+                row.motion,
+                row.stage,
+                row.registration_status,
+                decimal_amount(row.amount_cents),
+                CURRENCY.to_string(),
+                row.requested_discount_pct.to_string(),
+                instant(row.close_at),
+                instant(row.protected_until),
+            ],
+            // deal_id, amount and discount_pct are numbers.
+            &[0, 8, 10],
+        ));
     }
-    Ok(csv)
+    Ok(if with_bom { format!("{BOM}{csv}") } else { csv })
 }
 
 /// A deal's audit trail: vendor staff, or the deal's own organisation.

@@ -147,6 +147,9 @@ pub async fn save_quiz_answer(
     use crate::server::repo::quiz::{self, SaveOutcome};
     let actor = authorize_scoped(Policy::SignedIn).await?;
     let state = app_state()?;
+    if let Some(problem) = response.size_problem() {
+        return Err(AppError::field("response", problem));
+    }
     let (_, config) = imp::own_attempt(&state, &actor, attempt_id).await?;
     match quiz::save_answer(
         &state.db,

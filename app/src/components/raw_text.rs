@@ -111,7 +111,8 @@ mod tests {
                     // Children begin after the opening tag's `>`.
                     let children = element.find('>').map_or("", |gt| &element[gt + 1..]);
                     let dynamic = children.contains('{');
-                    let ok = !dynamic || allowed.is_some_and(|prefix| children.trim().starts_with(prefix));
+                    let ok = !dynamic
+                        || allowed.is_some_and(|prefix| children.trim().starts_with(prefix));
                     if !ok && !children.trim_start().starts_with('<') {
                         problems.push(format!("{name}: <{tag}> with unescaped text: {element}"));
                     }

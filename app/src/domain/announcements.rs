@@ -41,7 +41,7 @@ pub fn validate(form: &AnnouncementForm) -> Result<ValidAnnouncement, Vec<FieldE
             "title",
             "Keep the title under 200 characters.",
         )),
-        _ => {}
+        _ => problems.extend(crate::domain::validation::one_line_problem("title", &title)),
     }
     let body = form.body.trim().to_string();
     match body.chars().count() {

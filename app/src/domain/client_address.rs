@@ -36,7 +36,9 @@ impl TrustedNetwork {
 
     pub fn contains(&self, ip: IpAddr) -> bool {
         let (net, ip, bits) = match (self.address, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => (u32::from(net) as u128, u32::from(ip) as u128, 32),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                (u32::from(net) as u128, u32::from(ip) as u128, 32)
+            }
             (IpAddr::V6(net), IpAddr::V6(ip)) => (u128::from(net), u128::from(ip), 128),
             _ => return false,
         };
@@ -189,7 +191,9 @@ mod tests {
         assert!(net.contains(ip("192.168.44.1")));
         assert!(!net.contains(ip("192.169.0.1")));
         assert!(net.contains(ip("::ffff:192.168.1.1")));
-        assert!(TrustedNetwork::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
+        assert!(TrustedNetwork::parse("0.0.0.0/0")
+            .unwrap()
+            .contains(ip("8.8.8.8")));
         assert!(TrustedNetwork::parse("10.0.0.0/33").is_err());
         assert!(TrustedNetwork::parse("proxy.local").is_err());
         assert!(parse_trusted("").unwrap().is_empty());

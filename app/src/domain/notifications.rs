@@ -161,16 +161,31 @@ mod tests {
 
     #[test]
     fn webhook_addresses_must_be_https_except_to_this_machine() {
-        assert_eq!(checked_webhook_url("  ", WebhookHosts::AnyHttpsOrLocal).unwrap(), None);
         assert_eq!(
-            checked_webhook_url("https://hooks.slack.com/services/T0/B0/x", WebhookHosts::SlackOnly).unwrap(),
+            checked_webhook_url("  ", WebhookHosts::AnyHttpsOrLocal).unwrap(),
+            None
+        );
+        assert_eq!(
+            checked_webhook_url(
+                "https://hooks.slack.com/services/T0/B0/x",
+                WebhookHosts::SlackOnly
+            )
+            .unwrap(),
             Some("https://hooks.slack.com/services/T0/B0/x".into())
         );
-        assert!(checked_webhook_url("http://127.0.0.1:9000/hook", WebhookHosts::AnyHttpsOrLocal).is_ok());
-        assert!(checked_webhook_url("http://hooks.slack.com/services/x", WebhookHosts::AnyHttpsOrLocal)
-            .unwrap_err()
-            .contains("https://"));
-        assert!(checked_webhook_url("https://hooks.slack.com", WebhookHosts::AnyHttpsOrLocal).is_err());
+        assert!(
+            checked_webhook_url("http://127.0.0.1:9000/hook", WebhookHosts::AnyHttpsOrLocal)
+                .is_ok()
+        );
+        assert!(checked_webhook_url(
+            "http://hooks.slack.com/services/x",
+            WebhookHosts::AnyHttpsOrLocal
+        )
+        .unwrap_err()
+        .contains("https://"));
+        assert!(
+            checked_webhook_url("https://hooks.slack.com", WebhookHosts::AnyHttpsOrLocal).is_err()
+        );
         assert!(checked_webhook_url("https://a b/c", WebhookHosts::AnyHttpsOrLocal).is_err());
         assert!(checked_webhook_url("javascript:alert(1)", WebhookHosts::AnyHttpsOrLocal).is_err());
     }

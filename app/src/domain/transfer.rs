@@ -71,6 +71,8 @@ pub fn check_title(title: &str) -> Result<String, FieldError> {
             "title",
             "Keep the title under 120 characters.",
         ))
+    } else if let Some(problem) = crate::domain::validation::one_line_problem("title", title) {
+        Err(problem)
     } else {
         Ok(title.to_string())
     }
@@ -110,10 +112,18 @@ pub fn import_problems(export: &PathExport) -> Vec<FieldError> {
         ));
     }
     for (index, step) in export.steps.iter().enumerate() {
+        let field = format!("steps[{index}].title");
         if step.title.trim().is_empty() {
+            problems.push(FieldError::new(&field, "Give the step a title."));
+        } else if step.title.trim().chars().count() > 120 {
             problems.push(FieldError::new(
-                &format!("steps[{index}].title"),
-                "Give the step a title.",
+                &field,
+                "Keep the title under 120 characters.",
+            ));
+        } else {
+            problems.extend(crate::domain::validation::one_line_problem(
+                &field,
+                &step.title,
             ));
         }
         match StepSettings::parse(step.kind, &step.settings.to_string()) {

@@ -17,6 +17,27 @@ impl FieldError {
     }
 }
 
+/// Whether one-line text holds a line break or another control character. Such text is
+/// refused on its field: in a plain-text email a line break would let the writer forge
+/// lines (a fake link, a fake signature), and in a subject or CSV cell it changes meaning.
+pub fn has_control_characters(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// The field error for one-line text with a line break or control character, if any.
+pub fn one_line_problem(field: &str, text: &str) -> Option<FieldError> {
+    has_control_characters(text)
+        .then(|| FieldError::new(field, "Keep this on one line (no line breaks or tabs)."))
+}
+
+/// Replaces line breaks and other control characters with spaces: for one-line places
+/// (email subjects, log lines) fed with text that was stored before the rule above.
+pub fn as_one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 pub const MAX_EMAIL_LEN: usize = 254;
 pub const MIN_PASSWORD_LEN: usize = 10;
 pub const MAX_PASSWORD_LEN: usize = 512;
@@ -89,6 +110,22 @@ pub fn safe_local_path(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_text_refuses_breaks_and_controls() {
+        assert!(one_line_problem("title", "Müller Café GmbH").is_none());
+        for bad in [
+            "a\nb",
+            "a\r\nFrom: x",
+            "tab\there",
+            "nul\0",
+            "esc\u{1b}[31m",
+            "next\u{85}line",
+        ] {
+            assert!(one_line_problem("title", bad).is_some(), "{bad:?}");
+        }
+        assert_eq!(as_one_line("a\r\nb\tc"), "a  b c");
+    }
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {

@@ -5,6 +5,7 @@ use crate::api::authoring::{
 };
 use crate::components::form::{last_error, last_error_here, refetch_on_success, FormError};
 use crate::components::load::{encode_query_value, loaded};
+use crate::components::raw_text::textarea_text;
 use crate::domain::identity::{JobRole, PartnerType, Tier};
 use crate::domain::learning::Audience;
 use crate::domain::steps::StepKind;
@@ -13,7 +14,6 @@ use crate::model::{
     AuthoredPathSummary, EditorQuestion, EditorStep, PathDetailsInput, PathEditorData,
     QuizStatistics,
 };
-use crate::components::raw_text::textarea_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};

@@ -709,7 +709,12 @@ fn PipelineView(
             <Totals title="By registration" totals=page.by_status/>
         </div>
         <p>
-            <button type="button" class="button" on:click=move |_| { export.dispatch(ExportPipelineCsv { query: export_query.clone() }); }>"Export CSV"</button>
+            <button type="button" class="button" on:click={
+                let query = export_query.clone();
+                move |_| { export.dispatch(ExportPipelineCsv { query: query.clone(), with_bom: false }); }
+            }>"Export CSV"</button>
+            " "
+            <button type="button" class="button" on:click=move |_| { export.dispatch(ExportPipelineCsv { query: export_query.clone(), with_bom: true }); }>"Export CSV for Excel"</button>
             {move || export.value().get().and_then(Result::ok).map(|csv| view! {
                 " " <a class="button primary" download="pipeline.csv" href=format!("data:text/csv;charset=utf-8,{}", encode_query_value(&csv))>"Download pipeline.csv"</a>
             })}

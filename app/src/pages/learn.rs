@@ -5,6 +5,7 @@ use crate::api::learning::{
 use crate::api::training::StartQuiz;
 use crate::components::form::{last_error, FormError, SubmitButton};
 use crate::components::load::loaded;
+use crate::components::raw_text::textarea_text;
 use crate::components::time::LocalTime;
 use crate::components::video::LessonVideo;
 use crate::domain::learning::StepState;
@@ -14,7 +15,6 @@ use crate::model::{
     CatalogEntry, PathOverview, PlayerData, QuizOverview, StepBody, StepDone, StepView,
 };
 use leptos::form::ActionForm;
-use crate::components::raw_text::textarea_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};

@@ -144,8 +144,13 @@ pub fn client_ip() -> String {
                 .ip();
             let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
             Some(
-                client_address(peer, header("forwarded"), header("x-forwarded-for"), &trusted)
-                    .to_string(),
+                client_address(
+                    peer,
+                    header("forwarded"),
+                    header("x-forwarded-for"),
+                    &trusted,
+                )
+                .to_string(),
             )
         })
         .unwrap_or_else(|| "unknown".to_string())

@@ -44,6 +44,8 @@ pub struct Settings {
     pub login_slowdown_ms: u64,
     /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` headers name the client.
     pub trusted_proxies: Vec<crate::domain::client_address::TrustedNetwork>,
+    /// Customer-uniqueness checks per partner user (the live check while registering).
+    pub customer_check_limit: RateLimit,
     /// Bearer token `/metrics` requires (in production, metrics are off without one).
     pub metrics_token: Option<String>,
 }
@@ -89,6 +91,7 @@ impl Settings {
             login_slowdown_ms: 1_000,
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            customer_check_limit: RateLimit::new(40, 15 * MINUTE),
         }
     }
 }

@@ -113,8 +113,10 @@ pub fn validate_registration(
     today_ms: i64,
 ) -> Result<ValidRegistration, Vec<FieldError>> {
     let mut problems = Vec::new();
+    // Fields of one line (`multiline` false) refuse line breaks: they reach email bodies.
     let mut need = |value: &str, field: &str, message: &str, max: usize| -> String {
         let trimmed = value.trim();
+        let multiline = field == "proof_of_work";
         if trimmed.is_empty() {
             problems.push(FieldError::new(field, message));
         } else if trimmed.chars().count() > max {
@@ -122,6 +124,11 @@ pub fn validate_registration(
                 field,
                 format!("Keep this under {max} characters."),
             ));
+        } else if let Some(problem) = (!multiline)
+            .then(|| crate::domain::validation::one_line_problem(field, trimmed))
+            .flatten()
+        {
+            problems.push(problem);
         }
         trimmed.to_string()
     };

@@ -144,6 +144,9 @@ pub fn apply_update(
                 field,
                 format!("Keep this under {max} characters."),
             ));
+        } else if field == "next_step" {
+            // One line: it is quoted in emails.
+            problems.extend(crate::domain::validation::one_line_problem(field, trimmed));
         }
         trimmed.to_string()
     };

@@ -61,6 +61,30 @@ pub enum Response {
     Numeric(String),
 }
 
+/// The most characters a typed answer may have: short-text answers are words or a phrase,
+/// numbers a few digits. Longer ones are refused, not stored.
+pub const MAX_TYPED_ANSWER_CHARS: usize = 500;
+/// The most picks, items or pairs one answer may name (no question has more options).
+pub const MAX_ANSWER_PARTS: usize = 100;
+
+impl Response {
+    /// Why this answer is too large to store, if it is.
+    pub fn size_problem(&self) -> Option<String> {
+        let parts = match self {
+            Response::SingleChoice(_) | Response::TrueFalse(_) => 0,
+            Response::MultipleChoice(picked) => picked.len(),
+            Response::Ordering(order) => order.len(),
+            Response::Matching(pairs) => pairs.len(),
+            Response::ShortText(text) | Response::Numeric(text) => {
+                return (text.chars().count() > MAX_TYPED_ANSWER_CHARS)
+                    .then(|| format!("Keep the answer under {MAX_TYPED_ANSWER_CHARS} characters."))
+            }
+        };
+        (parts > MAX_ANSWER_PARTS)
+            .then(|| format!("An answer names at most {MAX_ANSWER_PARTS} options."))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Correct,
@@ -221,6 +245,23 @@ pub fn within_tolerance(answer: f64, expected: f64, tolerance: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oversized_answers_are_named() {
+        assert!(Response::ShortText("x".repeat(500))
+            .size_problem()
+            .is_none());
+        assert!(Response::ShortText("x".repeat(501))
+            .size_problem()
+            .is_some());
+        assert!(Response::Numeric("9".repeat(2_000_000))
+            .size_problem()
+            .is_some());
+        assert!(Response::Ordering((0..101).collect())
+            .size_problem()
+            .is_some());
+        assert!(Response::SingleChoice(7).size_problem().is_none());
+    }
 
     fn set(ids: &[OptionId]) -> BTreeSet<OptionId> {
         ids.iter().copied().collect()

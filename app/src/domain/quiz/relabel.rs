@@ -174,7 +174,12 @@ mod tests {
         };
         let mut values = [7u32, 7, 7, 9, 9, 1, 2, 2, 3, 4, 5].into_iter().cycle();
         let (shown, _) = relabel(&content, &key, &mut || values.next().unwrap());
-        let ids: BTreeSet<_> = shown.options.iter().chain(&shown.targets).map(|c| c.id).collect();
+        let ids: BTreeSet<_> = shown
+            .options
+            .iter()
+            .chain(&shown.targets)
+            .map(|c| c.id)
+            .collect();
         assert_eq!(ids.len(), 6);
     }
 
@@ -198,7 +203,10 @@ mod tests {
         };
         let content = question(QuestionKind::MultipleChoice, 4, 0);
         let (shown, key) = relabel(&content, &multiple, &mut source(2));
-        let AnswerKey::MultipleChoice { correct, options, .. } = &key else {
+        let AnswerKey::MultipleChoice {
+            correct, options, ..
+        } = &key
+        else {
             panic!()
         };
         assert_eq!(options.len(), 4);
