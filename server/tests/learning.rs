@@ -315,14 +315,36 @@ async fn video_position_resumes_and_watching_completes(backend: Backend) {
     )
     .await;
     assert!(!early.unwrap().step_done);
-    let (_, watched) = step_call(
-        &learner,
-        &server,
-        SaveVideoPosition::PATH,
-        &[("step_id", &id), ("position_secs", "11")],
-    )
-    .await;
-    let watched = watched.unwrap();
+    // A position near the end is not watching: 11 s reported a moment after 5 s earns
+    // nothing, and neither does waiting an hour and then reporting the end.
+    let report = |position: &'static str| {
+        let (learner, server, id) = (&learner, &server, &id);
+        async move {
+            let (status, done) = step_call(
+                learner,
+                server,
+                SaveVideoPosition::PATH,
+                &[("step_id", id), ("position_secs", position)],
+            )
+            .await;
+            assert_eq!(status, 200, "{done:?}");
+            done.unwrap()
+        }
+    };
+    assert!(!report("11").await.step_done);
+    let clock = &server.server.state.clock;
+    clock.advance(3_600_000);
+    assert!(!report("0").await.step_done);
+    clock.advance(3_600_000);
+    assert!(!report("12").await.step_done, "12 s of video in one report");
+    // Played through, with reports every 5 s of playback in real time: watched.
+    assert!(!report("0").await.step_done);
+    clock.advance(5_000);
+    assert!(!report("5").await.step_done);
+    clock.advance(5_000);
+    assert!(!report("10").await.step_done);
+    clock.advance(1_500);
+    let watched = report("11.5").await;
     assert!(watched.step_done);
     assert_ne!(watched.next_step_id, Some(video));
     // Another learner's progress is their own.

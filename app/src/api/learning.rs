@@ -431,7 +431,8 @@ pub async fn save_video_position(
     duration_secs: Option<f64>,
 ) -> Result<StepDone, AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::steps::{video_watched, StepKind, StepSettings};
+    use crate::domain::steps::{StepKind, StepSettings};
+    use crate::domain::video::Watched;
     use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::learning;
     let actor = authorize_scoped(Policy::SignedIn).await?;
@@ -449,15 +450,12 @@ pub async fn save_video_position(
         StepSettings::Video(video) => video.duration_secs.or(duration_secs),
         _ => None,
     };
-    learning::save_position(
-        &state.db,
-        learner.user_id,
-        step_id,
-        position_secs,
-        video_watched(position_secs, duration),
-        state.clock.now_ms(),
-    )
-    .await?;
+    let now = state.clock.now_ms();
+    let watched =
+        learning::save_position(&state.db, learner.user_id, step_id, position_secs, now).await?;
+    if Watched::covers(watched, duration) {
+        learning::mark_done(&state.db, learner.user_id, step_id, now).await?;
+    }
     imp::step_done(&state, &learner, open.path.id, step_id).await
 }
 

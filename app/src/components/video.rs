@@ -1,5 +1,7 @@
 //! A lesson video that remembers where the learner was, on any device: the position is
-//! saved every few seconds while playing, on pause, at the end, and when the page is hidden.
+//! saved when playing starts, every few seconds while playing, on pause, at the end, and
+//! when the page is hidden. The server counts as watched only what real time between those
+//! reports accounts for.
 use crate::model::StepDone;
 use leptos::prelude::*;
 
@@ -148,14 +150,18 @@ mod hydrate {
                 .add_event_listener_with_callback("timeupdate", on_time.as_ref().unchecked_ref());
             on_time.forget();
 
-            for event in ["pause", "ended", "seeked"] {
+            for event in ["play", "pause", "ended", "seeked"] {
                 let target = media.clone();
                 let media = media.clone();
                 let save = save.clone();
                 let last_saved = last_saved.clone();
                 let handler = Closure::<dyn Fn()>::new(move || {
                     let duration = known_duration(&media);
-                    if media.ended() {
+                    if event == "play" {
+                        // Where playing starts: the server credits the time from here on
+                        // (`domain::video`), so this report is sent even without movement.
+                        save(media.current_time(), duration);
+                    } else if media.ended() {
                         save(duration.unwrap_or(media.current_time()), duration);
                     } else if (media.current_time() - last_saved.get()).abs() >= 0.5 {
                         save(media.current_time(), duration);

@@ -17,3 +17,4 @@ pub mod steps;
 pub mod tiers;
 pub mod transfer;
 pub mod validation;
+pub mod video;

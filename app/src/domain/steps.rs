@@ -202,15 +202,6 @@ pub fn is_media_reference(reference: &str) -> bool {
     (local || remote) && !reference.chars().any(char::is_whitespace)
 }
 
-/// A video counts as watched once the learner reached 90 % of it (credits and a last
-/// second lost to a slow network should not hold anyone back).
-pub fn video_watched(position_secs: f64, duration_secs: Option<f64>) -> bool {
-    match duration_secs.filter(|d| d.is_finite() && *d > 0.0) {
-        Some(duration) => position_secs.is_finite() && position_secs >= duration * 0.9,
-        None => false,
-    }
-}
-
 /// Seats left at a live session, if it has a capacity.
 pub fn seats_left(capacity: Option<i64>, attending: i64) -> Option<i64> {
     capacity.map(|c| (c - attending).max(0))
@@ -321,17 +312,6 @@ mod tests {
         assert!(StepSettings::Quiz(QuizConfig::default())
             .problems()
             .is_empty());
-    }
-
-    #[test]
-    fn video_counts_as_watched_from_ninety_percent() {
-        assert!(!video_watched(89.9, Some(100.0)));
-        assert!(video_watched(90.0, Some(100.0)));
-        assert!(video_watched(150.0, Some(100.0)));
-        assert!(!video_watched(f64::NAN, Some(100.0)));
-        assert!(!video_watched(50.0, None));
-        assert!(!video_watched(50.0, Some(0.0)));
-        assert!(!video_watched(50.0, Some(f64::INFINITY)));
     }
 
     #[test]

@@ -329,29 +329,50 @@ pub async fn record_completion_if_complete(
     Ok(Some(completed_at))
 }
 
-/// Saves where the learner is in a video; `watched` also marks the step done.
+/// Saves where the learner is in a video and credits the stretch since their previous
+/// report if real time accounts for it (`domain::video`). Returns the seconds watched so
+/// far. The row is locked, so two reports at once are compared one after the other.
 pub async fn save_position(
     db: &Db,
     user_id: i64,
     step_id: i64,
     position_secs: f64,
-    watched: bool,
     now: i64,
-) -> Result<Option<i64>, LearningError> {
+) -> Result<f64, LearningError> {
+    use crate::domain::video::{LastReport, Watched};
+    let mut tx = db.write.begin().await?;
+    let previous: Option<(f64, i64, String)> = sqlx::query_as(&db.for_update(
+        "SELECT position_secs, updated_at, watched_json FROM step_progress WHERE user_id = $1 AND step_id = $2",
+    ))
+    .bind(user_id)
+    .bind(step_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (last, mut watched) = match previous {
+        Some((position_secs, at_ms, json)) => (
+            Some(LastReport {
+                position_secs,
+                at_ms,
+            }),
+            serde_json::from_str::<Watched>(&json)?,
+        ),
+        None => (None, Watched::default()),
+    };
+    watched.credit(last, position_secs, now);
     sqlx::query(
-        "INSERT INTO step_progress (user_id, step_id, position_secs, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (user_id, step_id) DO UPDATE SET position_secs = excluded.position_secs, updated_at = excluded.updated_at",
+        "INSERT INTO step_progress (user_id, step_id, position_secs, updated_at, watched_json) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (user_id, step_id) DO UPDATE SET position_secs = excluded.position_secs, \
+         updated_at = excluded.updated_at, watched_json = excluded.watched_json",
     )
     .bind(user_id)
     .bind(step_id)
     .bind(position_secs)
     .bind(now)
-    .execute(&db.write)
+    .bind(serde_json::to_string(&watched)?)
+    .execute(&mut *tx)
     .await?;
-    if watched {
-        return mark_done(db, user_id, step_id, now).await;
-    }
-    Ok(None)
+    tx.commit().await?;
+    Ok(watched.seconds())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
