@@ -51,6 +51,15 @@ ensure_node_packages() {
   cp "$ROOT/end2end/package-lock.json" "$stamp"
 }
 
+# Third-party peers the integration tests talk to: aiosmtpd, a real SMTP server that insists
+# on STARTTLS (the tests read what it received with Python's standard MIME parser).
+ensure_python_packages() {
+  if python3 -c 'import aiosmtpd' 2>/dev/null; then return; fi
+  step "Installing aiosmtpd from PyPI (the SMTP server of the email tests)"
+  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==1.4.6 \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages aiosmtpd==1.4.6
+}
+
 ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then return; fi
   step "Installing Debian's Chromium for browser tests"
@@ -60,4 +69,5 @@ ensure_chromium() {
 ensure_wasm_target
 ensure_wasm_bindgen
 ensure_node_packages
+ensure_python_packages
 if [ "${1:-}" = "--with-browser" ]; then ensure_chromium; fi

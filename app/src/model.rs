@@ -110,6 +110,8 @@ pub struct OutboxEmail {
     pub sent_at: Option<i64>,
     pub attempts: i64,
     pub last_error: Option<String>,
+    /// The notification event (`Event::as_str`), for emails people can turn off.
+    pub event: Option<String>,
 }
 
 /// The marked result of a quiz attempt.

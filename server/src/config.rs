@@ -36,6 +36,13 @@ pub enum RunMode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SmtpTlsMode {
+    Starttls,
+    Implicit,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
@@ -85,6 +92,15 @@ pub struct Config {
         default_value = "Partner Portal <no-reply@partner-portal.invalid>"
     )]
     pub smtp_from: String,
+    /// How the SMTP connection is protected: starttls (port 587), implicit (port 465) or none.
+    #[arg(long, env = "SMTP_TLS", value_enum, default_value = "starttls")]
+    pub smtp_tls: SmtpTlsMode,
+    /// A PEM file with the root certificate of a relay signed by a private CA.
+    #[arg(long, env = "SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
+    /// Allow `SMTP_TLS=none` in production (only for a relay on the same host).
+    #[arg(long, env = "SMTP_ALLOW_PLAINTEXT", default_value_t = false)]
+    pub smtp_allow_plaintext: bool,
     /// Failed sign-ins allowed per client IP address in 15 minutes.
     #[arg(long, env = "PORTAL_LOGIN_LIMIT_PER_IP", default_value_t = 50)]
     pub login_limit_per_ip: i64,
@@ -144,6 +160,9 @@ impl Config {
                 return Err(
                     "SMTP_HOST is required in production: sign-in links are sent by email".into(),
                 );
+            }
+            if self.smtp_tls == SmtpTlsMode::None && !self.smtp_allow_plaintext {
+                return Err("SMTP_TLS=none sends email (and any SMTP password) unencrypted; use starttls or implicit, or set SMTP_ALLOW_PLAINTEXT=true for a relay on this host".into());
             }
         }
         if self.smtp_username.is_some() != self.smtp_password.is_some() {
@@ -206,6 +225,28 @@ mod tests {
         assert!(config.validate().is_ok());
         assert!(config.demo_enabled());
         assert_eq!(config.public_base_url(), "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn production_refuses_unencrypted_smtp_unless_allowed() {
+        let base = [
+            "partner-portal",
+            "--mode",
+            "production",
+            "--secret-key",
+            "abababababababababababababababababababababababababababababababab",
+            "--smtp-host",
+            "mail.example.com",
+        ];
+        let parse_with = |extra: &[&str]| {
+            let mut args: Vec<&str> = base.to_vec();
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args).unwrap().config.validate()
+        };
+        assert!(parse_with(&[]).is_ok(), "STARTTLS by default");
+        assert!(parse_with(&["--smtp-tls", "implicit"]).is_ok());
+        assert!(parse_with(&["--smtp-tls", "none"]).is_err());
+        assert!(parse_with(&["--smtp-tls", "none", "--smtp-allow-plaintext"]).is_ok());
     }
 
     #[test]

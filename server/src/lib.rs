@@ -3,9 +3,10 @@ pub mod config;
 pub mod jobs;
 pub mod metrics;
 pub mod security;
+pub mod unsubscribe;
 
 use app::server::db::{Db, DbSetupError};
-use app::server::mail::{Mailer, SmtpSettings};
+use app::server::mail::{Mailer, SmtpSettings, SmtpTls};
 use app::server::{AppState, Clock, Mode, Settings};
 use app::{shell, App, AssetManifest};
 use axum::extract::{FromRef, State};
@@ -125,12 +126,24 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     settings.metrics_token = config.metrics_token.clone();
     settings.trusted_proxies = app::domain::client_address::parse_trusted(&config.trusted_proxies)
         .map_err(StartError::Config)?;
+    let ca_pem = match &config.smtp_ca_file {
+        Some(path) => Some(std::fs::read(path).map_err(|error| {
+            StartError::Config(format!("SMTP_CA_FILE {}: {error}", path.display()))
+        })?),
+        None => None,
+    };
     let smtp = config.smtp_host.as_ref().map(|host| SmtpSettings {
         host: host.clone(),
         port: config.smtp_port,
         username: config.smtp_username.clone(),
         password: config.smtp_password.clone(),
         from: config.smtp_from.clone(),
+        tls: match config.smtp_tls {
+            config::SmtpTlsMode::Starttls => SmtpTls::StartTls,
+            config::SmtpTlsMode::Implicit => SmtpTls::Implicit,
+            config::SmtpTlsMode::None => SmtpTls::None,
+        },
+        ca_pem: ca_pem.clone(),
     });
     let state = AppState {
         db,
@@ -207,6 +220,10 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(prometheus))
+        .route(
+            unsubscribe::PATH,
+            get(unsubscribe::confirm_page).post(unsubscribe::one_click),
+        )
         .leptos_routes_with_context(&server_state, routes, context, page_shell)
         // The status fix-up runs inside the counter, so metrics count what the client got.
         .route_layer(axum::middleware::from_fn(security::server_fn_error_status))

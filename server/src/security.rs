@@ -38,7 +38,10 @@ pub async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if safe_method || is_same_origin(request.headers(), &allowed.0) {
+    // One-click unsubscribe is posted by mail providers' servers; its keyed link is the
+    // authorisation (see `unsubscribe`).
+    let token_authorised = request.uri().path() == crate::unsubscribe::PATH;
+    if safe_method || token_authorised || is_same_origin(request.headers(), &allowed.0) {
         return next.run(request).await;
     }
     tracing::warn!(path = %request.uri().path(), "refused a cross-site request");

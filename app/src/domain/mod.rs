@@ -5,6 +5,8 @@ pub mod certification;
 pub mod channel;
 pub mod client_address;
 pub mod documents;
+pub mod email;
+pub mod html;
 pub mod ics;
 pub mod identity;
 pub mod learning;

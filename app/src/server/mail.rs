@@ -3,8 +3,11 @@
 use super::repo::outbox;
 use super::state::AppState;
 use crate::domain::retry::{backoff_ms, should_retry};
-use lettre::message::Mailbox;
+use crate::model::OutboxEmail;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -16,6 +19,29 @@ pub struct SmtpSettings {
     pub username: Option<String>,
     pub password: Option<String>,
     pub from: String,
+    pub tls: SmtpTls,
+    /// Extra trusted root certificate (PEM), for a relay with a private CA.
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+/// How the connection to the SMTP relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Implicit,
+    /// No encryption: only for a relay on the same machine, and refused in production
+    /// unless explicitly allowed (a password would cross the network in the clear).
+    None,
+}
+
+/// What a delivery needs besides the relay: where links point, and the key that signs the
+/// one-click unsubscribe links.
+pub struct Envelope<'a> {
+    pub public_base_url: &'a str,
+    pub host_name: &'a str,
+    pub secret: &'a [u8],
 }
 
 #[derive(Clone)]
@@ -57,7 +83,12 @@ impl Mailer {
             let Some(email) = outbox::claim(&state.db, id, now, now + LEASE_MS).await? else {
                 continue;
             };
-            match send(smtp, &email.to_address, &email.subject, &email.body_text).await {
+            let envelope = Envelope {
+                public_base_url: &state.settings.public_base_url,
+                host_name: state.settings.host_name(),
+                secret: &state.settings.secret_key,
+            };
+            match send(smtp, &envelope, &email).await {
                 Ok(()) => {
                     outbox::mark_sent(&state.db, id, state.clock.now_ms()).await?;
                     delivered += 1;
@@ -74,22 +105,80 @@ impl Mailer {
     }
 }
 
-async fn send(smtp: &SmtpSettings, to: &str, subject: &str, body: &str) -> Result<(), String> {
-    let from: Mailbox = smtp
-        .from
+/// Builds the message as it goes on the wire: UTF-8 text and an HTML alternative made from
+/// it, a Message-ID in the portal's own domain (not the machine's host name), and for
+/// notifications a one-click unsubscribe (RFC 2369 and RFC 8058).
+pub fn build_message(
+    from: &str,
+    envelope: &Envelope,
+    email: &OutboxEmail,
+) -> Result<Message, String> {
+    use crate::domain::notifications::Event;
+    let from: Mailbox = from
         .parse()
         .map_err(|e| format!("bad sender address: {e}"))?;
-    let to: Mailbox = to
+    let to: Mailbox = email
+        .to_address
         .parse()
         .map_err(|e| format!("bad recipient address: {e}"))?;
-    let message = Message::builder()
+    let unsubscribe = email.event.as_deref().and_then(Event::parse).map(|event| {
+        super::unsubscribe::url(
+            envelope.public_base_url,
+            envelope.secret,
+            &email.to_address,
+            event,
+        )
+    });
+    let message_id = format!("<{}@{}>", super::crypto::new_token(), envelope.host_name);
+    let mut builder = Message::builder()
         .from(from)
         .to(to)
-        .subject(subject)
-        .body(body.to_string())
-        .map_err(|e| format!("could not build message: {e}"))?;
+        .subject(crate::domain::validation::as_one_line(&email.subject))
+        .message_id(Some(message_id));
+    if let Some(url) = &unsubscribe {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_string(),
+            ));
+    }
+    let mut text = email.body_text.clone();
+    if let Some(url) = &unsubscribe {
+        text.push_str(&format!("\n--\nStop these emails: {url}\n"));
+    }
+    let html = crate::domain::email::html_body(&email.body_text, unsubscribe.as_deref());
+    builder
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| format!("could not build message: {e}"))
+}
+
+async fn send(
+    smtp: &SmtpSettings,
+    envelope: &Envelope<'_>,
+    email: &OutboxEmail,
+) -> Result<(), String> {
+    let message = build_message(&smtp.from, envelope, email)?;
     let mut transport =
         AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host).port(smtp.port);
+    if smtp.tls != SmtpTls::None {
+        let mut parameters = TlsParameters::builder(smtp.host.clone());
+        if let Some(pem) = &smtp.ca_pem {
+            let certificate = Certificate::from_pem(pem)
+                .map_err(|e| format!("the SMTP CA certificate could not be read: {e}"))?;
+            parameters = parameters.add_root_certificate(certificate);
+        }
+        let parameters = parameters
+            .build_rustls()
+            .map_err(|e| format!("TLS settings for SMTP: {e}"))?;
+        transport = transport.tls(match smtp.tls {
+            SmtpTls::Implicit => Tls::Wrapper(parameters),
+            _ => Tls::Required(parameters),
+        });
+    }
     if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
         transport = transport.credentials(Credentials::new(user.clone(), password.clone()));
     }

@@ -15,5 +15,6 @@ pub mod repo;
 pub mod seed;
 pub mod standing;
 pub mod state;
+pub mod unsubscribe;
 
 pub use state::{AppState, Clock, Mode, Settings};

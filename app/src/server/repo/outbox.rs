@@ -70,7 +70,15 @@ pub(crate) async fn queue_in(
         .fetch_optional(&mut **tx)
         .await?;
         if muted.is_none() {
-            enqueue(&mut **tx, &notice.to, &notice.subject, &notice.body, now).await?;
+            enqueue_as(
+                &mut **tx,
+                &notice.to,
+                &notice.subject,
+                &notice.body,
+                Some(notice.event),
+                now,
+            )
+            .await?;
         }
         if slack && notice.event.goes_to_slack() && !posted.contains(&notice.event) {
             posted.push(notice.event);
@@ -96,14 +104,30 @@ pub async fn enqueue<'e>(
     body: &str,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
+    enqueue_as(executor, to, subject, body, None, now).await
+}
+
+/// Queues an email that is (with `event`) a notification its recipient can turn off: its
+/// delivery carries a one-click unsubscribe for that event.
+pub async fn enqueue_as<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    to: &str,
+    subject: &str,
+    body: &str,
+    event: Option<Event>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    // A subject is one header line: text stored before the one-line rule cannot break it.
+    let subject = crate::domain::validation::as_one_line(subject);
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO email_outbox (to_address, subject, body_text, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        "INSERT INTO email_outbox (to_address, subject, body_text, created_at, next_attempt_at, event) \
+         VALUES ($1, $2, $3, $4, $4, $5) RETURNING id",
     )
     .bind(to)
     .bind(subject)
     .bind(body)
     .bind(now)
+    .bind(event.map(|e| e.as_str().to_string()))
     .fetch_one(executor)
     .await?;
     Ok(id)
@@ -193,7 +217,7 @@ pub async fn mark_failed(
 }
 
 const OUTBOX_SELECT: &str =
-    "SELECT id, to_address, subject, body_text, created_at, sent_at, attempts, last_error FROM email_outbox";
+    "SELECT id, to_address, subject, body_text, created_at, sent_at, attempts, last_error, event FROM email_outbox";
 
 pub async fn fetch(db: &Db, id: i64) -> Result<Option<OutboxEmail>, sqlx::Error> {
     let row: Option<OutboxRow> = sqlx::query_as(&format!("{OUTBOX_SELECT} WHERE id = $1"))
@@ -222,6 +246,7 @@ struct OutboxRow {
     sent_at: Option<i64>,
     attempts: i64,
     last_error: Option<String>,
+    event: Option<String>,
 }
 
 impl From<OutboxRow> for OutboxEmail {
@@ -233,6 +258,7 @@ impl From<OutboxRow> for OutboxEmail {
             body_text: row.body_text,
             created_at: row.created_at,
             sent_at: row.sent_at,
+            event: row.event,
             attempts: row.attempts,
             last_error: row.last_error,
         }
