@@ -51,13 +51,15 @@ ensure_node_packages() {
   cp "$ROOT/end2end/package-lock.json" "$stamp"
 }
 
-# Third-party peers the integration tests talk to: aiosmtpd, a real SMTP server that insists
-# on STARTTLS (the tests read what it received with Python's standard MIME parser).
+# Third-party peers and validators the integration tests use: aiosmtpd, a real SMTP server
+# that insists on STARTTLS (what it receives is read with Python's standard MIME parser),
+# and icalendar, which reads the calendar files.
+PYTHON_TEST_PACKAGES=(aiosmtpd==1.4.6 icalendar==6.1.3)
 ensure_python_packages() {
-  if python3 -c 'import aiosmtpd' 2>/dev/null; then return; fi
-  step "Installing aiosmtpd from PyPI (the SMTP server of the email tests)"
-  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==1.4.6 \
-    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages aiosmtpd==1.4.6
+  if python3 -c 'import aiosmtpd, icalendar' 2>/dev/null; then return; fi
+  step "Installing ${PYTHON_TEST_PACKAGES[*]} from PyPI (test peers and validators)"
+  python3 -m pip install --quiet --disable-pip-version-check "${PYTHON_TEST_PACKAGES[@]}" \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "${PYTHON_TEST_PACKAGES[@]}"
 }
 
 ensure_chromium() {

@@ -625,6 +625,90 @@ async fn the_pipeline_export_is_standard_csv(backend: Backend) {
     server.stop().await;
 }
 
+/// The live session's calendar file as the learner downloads it, read by the icalendar
+/// library: its UID is stable and names no host, and rescheduling raises SEQUENCE so
+/// calendars replace the entry instead of keeping the old time.
+async fn live_session_calendar(
+    client: &reqwest::Client,
+    server: &TestServer,
+    path: i64,
+    step: i64,
+) -> serde_json::Value {
+    let data = common::learner::player(client, server, path, Some(step)).await;
+    let Some(app::model::StepBody::LiveSession { ics, .. }) = data.step.map(|s| s.body) else {
+        panic!("a live session")
+    };
+    let file = std::env::temp_dir().join(format!(
+        "partner-portal-tests/session-{}-{step}.ics",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, ics).unwrap();
+    let output = std::process::Command::new("python3")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/parse_ics.py"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()[0].clone()
+}
+
+async fn rescheduled_sessions_update_calendars(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    let path = path_id(&server, "Sales Certification").await;
+    let (step, config): (i64, String) = sqlx::query_as(
+        "SELECT id, config_json FROM path_steps WHERE path_id = $1 AND kind = 'live_session'",
+    )
+    .bind(path)
+    .fetch_one(&db.read)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO step_progress (user_id, step_id, position_secs, done_at, updated_at) \
+         SELECT u.id, s.id, 0, 1, 1 FROM users u, path_steps s \
+         WHERE u.email = $1 AND s.path_id = $2 AND s.id <> $3",
+    )
+    .bind("nora@northwind.example")
+    .bind(path)
+    .bind(step)
+    .execute(&db.write)
+    .await
+    .unwrap();
+    let learner = sign_in(&server, "nora@northwind.example").await;
+    let before = live_session_calendar(&learner, &server, path, step).await;
+    assert_eq!(before["sequence"], 0);
+    let uid = before["uid"].as_str().unwrap().to_string();
+    assert!(
+        !uid.contains("127.0.0.1") && !uid.contains("localhost"),
+        "{uid}"
+    );
+
+    let admin = sign_in(&server, "admin@lumen.example").await;
+    let mut settings: serde_json::Value = serde_json::from_str(&config).unwrap();
+    settings["starts_at"] = serde_json::json!(settings["starts_at"].as_i64().unwrap() + 86_400_000);
+    settings["sequence"] = serde_json::json!(0);
+    let body = serde_json::json!({"path_id": path, "step_id": step, "kind": "LiveSession",
+        "title": "Office hours: your deal questions", "required": false,
+        "settings_json": settings.to_string()});
+    let saved = admin
+        .post(server.url(app::api::authoring::SaveStep::PATH))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+    let after = live_session_calendar(&learner, &server, path, step).await;
+    assert_eq!(after["uid"], uid.as_str(), "the same event");
+    assert_eq!(after["sequence"], 1, "a newer revision");
+    assert_ne!(after["start"], before["start"]);
+    server.stop().await;
+}
+
 both_backends!(
     user_text_cannot_leave_title_or_textarea,
     personal_pages_are_never_stored_and_carry_a_nonce_policy,
@@ -637,4 +721,5 @@ both_backends!(
     oversized_and_multiline_inputs_are_refused_on_their_fields,
     the_uniqueness_check_cannot_be_used_to_enumerate_customers,
     the_pipeline_export_is_standard_csv,
+    rescheduled_sessions_update_calendars,
 );

@@ -307,6 +307,13 @@ pub async fn save_step(
                     "A step's kind cannot change; add a new step instead.",
                 ));
             }
+            use crate::domain::steps::StepSettings;
+            let settings = match (settings, step.settings()?) {
+                (StepSettings::LiveSession(new), StepSettings::LiveSession(old)) => {
+                    StepSettings::LiveSession(new.revised_from(&old))
+                }
+                (settings, _) => settings,
+            };
             authoring::update_step(&state.db, &step, &title, required, &settings, now).await?;
             Ok(step_id)
         }

@@ -322,10 +322,19 @@ pub(crate) mod imp {
                 StepSettings::LiveSession(session) => {
                     let attending = learning::is_attending(&state.db, step.id, user_id).await?;
                     let taken = learning::attendee_count(&state.db, step.id).await?;
-                    let uid = format!("live-session-{}@{}", step.id, state.settings.host_name());
+                    // Opaque and stable: keyed on this deployment's secret (unique among
+                    // deployments), free of the host name (which may change).
+                    let uid = format!(
+                        "live-session-{}@partner-portal",
+                        &crate::server::crypto::token_hash(
+                            &state.settings.secret_key,
+                            &format!("ics:live-session:{}", step.id)
+                        )[..32]
+                    );
                     let ics = crate::domain::ics::live_session_ics(
                         &crate::domain::ics::LiveSessionEvent {
                             uid: &uid,
+                            sequence: session.sequence,
                             title: &step.title,
                             description: &format!("{} — {}", open.path.title, session.host),
                             join_url: &session.join_url,

@@ -1,8 +1,11 @@
 //! iCalendar (RFC 5545) invitations for live sessions, so a learner adds one to any calendar.
 
 pub struct LiveSessionEvent<'a> {
-    /// Stable across downloads, so calendars update instead of duplicating.
+    /// Stable across downloads (and host renames), so calendars update instead of
+    /// duplicating.
     pub uid: &'a str,
+    /// The schedule revision: calendars replace an entry only by a higher SEQUENCE.
+    pub sequence: u32,
     pub title: &'a str,
     pub description: &'a str,
     pub join_url: &'a str,
@@ -59,6 +62,7 @@ pub fn live_session_ics(event: &LiveSessionEvent<'_>) -> String {
         "METHOD:PUBLISH".to_string(),
         "BEGIN:VEVENT".to_string(),
         format!("UID:{}", escape(event.uid)),
+        format!("SEQUENCE:{}", event.sequence),
         format!("DTSTAMP:{}", ics_time(event.stamped_at_ms)),
         format!("DTSTART:{}", ics_time(event.starts_at_ms)),
         format!("DTEND:{}", ics_time(end)),
@@ -84,6 +88,7 @@ mod tests {
     fn event<'a>(title: &'a str, description: &'a str) -> LiveSessionEvent<'a> {
         LiveSessionEvent {
             uid: "live-7@partner-portal",
+            sequence: 2,
             title,
             description,
             join_url: "https://meet.example/abc",
@@ -103,6 +108,7 @@ mod tests {
             "start plus 45 minutes"
         );
         assert!(ics.contains("\r\nUID:live-7@partner-portal\r\n"));
+        assert!(ics.contains("\r\nSEQUENCE:2\r\n"));
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
         assert!(
             !ics.replace("\r\n", "").contains('\n'),

@@ -50,6 +50,22 @@ pub struct LiveSessionStep {
     pub capacity: Option<i64>,
     #[serde(default)]
     pub host: String,
+    /// How many times the schedule (time, length or join link) changed: the calendar
+    /// file's SEQUENCE, so a rescheduled session updates the entry people already added.
+    #[serde(default)]
+    pub sequence: u32,
+}
+
+impl LiveSessionStep {
+    /// These settings as saved over `previous`: the schedule revision goes up when the
+    /// time, length or join link changed, and is never taken from the editor's form.
+    pub fn revised_from(mut self, previous: &LiveSessionStep) -> LiveSessionStep {
+        let rescheduled = self.starts_at != previous.starts_at
+            || self.duration_minutes != previous.duration_minutes
+            || self.join_url != previous.join_url;
+        self.sequence = previous.sequence + u32::from(rescheduled);
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -300,6 +316,7 @@ mod tests {
                 join_url: "http://meet".into(),
                 capacity: Some(0),
                 host: String::new(),
+                sequence: 0,
             })),
             ["join_url", "duration_minutes", "capacity", "starts_at"]
         );
@@ -312,6 +329,38 @@ mod tests {
         assert!(StepSettings::Quiz(QuizConfig::default())
             .problems()
             .is_empty());
+    }
+
+    #[test]
+    fn rescheduling_raises_the_calendar_sequence() {
+        let first = LiveSessionStep {
+            starts_at: 1_000,
+            duration_minutes: 60,
+            join_url: "https://meet.example/a".into(),
+            capacity: None,
+            host: "Ada".into(),
+            sequence: 3,
+        };
+        let renamed_host = LiveSessionStep {
+            host: "Grace".into(),
+            sequence: 99,
+            ..first.clone()
+        };
+        assert_eq!(
+            renamed_host.revised_from(&first).sequence,
+            3,
+            "not a reschedule; form value ignored"
+        );
+        let moved = LiveSessionStep {
+            starts_at: 2_000,
+            ..first.clone()
+        };
+        assert_eq!(moved.revised_from(&first).sequence, 4);
+        let new_link = LiveSessionStep {
+            join_url: "https://meet.example/b".into(),
+            ..first.clone()
+        };
+        assert_eq!(new_link.revised_from(&first).sequence, 4);
     }
 
     #[test]

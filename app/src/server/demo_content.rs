@@ -64,6 +64,7 @@ fn live_session(title: &str, starts_at: i64, host: &str) -> StepExport {
             join_url: "https://meet.lumen.example/partner-office-hours".into(),
             capacity: Some(40),
             host: host.into(),
+            sequence: 0,
         }),
     )
 }
