@@ -220,6 +220,7 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(prometheus))
+        .route(app::server::badges::STATUS_LIST_PATH, get(status_list))
         .route(
             unsubscribe::PATH,
             get(unsubscribe::confirm_page).post(unsubscribe::one_click),
@@ -318,6 +319,25 @@ async fn prometheus(
         state.metrics.render(&pools),
     )
         .into_response()
+}
+
+/// The revocation list credentials point at. Public: verifiers fetch it without signing in.
+async fn status_list(State(state): State<ServerState>) -> axum::response::Response {
+    match app::api::certifications::signed_status_list(&state.app).await {
+        Ok(list) => (
+            [
+                (header::CONTENT_TYPE, "application/vc+ld+json"),
+                // Verifiers may keep it briefly; a revocation shows within five minutes.
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            list.to_string(),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(?error, "could not build the status list");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
 }
 
 /// How long shutdown waits for in-flight requests, and then for database connections.

@@ -127,6 +127,65 @@ async fn a_certificate_is_issued_recertified_in_its_window_and_expires_once(back
     server.stop().await;
 }
 
+/// Runs a Node script off the async runtime (the verifier fetches from this very server).
+async fn run_node(
+    script: std::path::PathBuf,
+    file: &std::path::Path,
+    public_base: &str,
+    server_url: &str,
+) -> Vec<u8> {
+    let args = [
+        script.display().to_string(),
+        file.display().to_string(),
+        public_base.to_string(),
+        server_url.to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// Runs Digital Bazaar's verifier (`end2end/tools/verify-credential.mjs`: @digitalbazaar/vc,
+/// eddsa-jcs-2022, did:key, Bitstring Status List) on a credential, with every JSON-LD
+/// context from npm packages and the status list fetched from this server.
+async fn third_party_verification(
+    server: &TestServer,
+    credential: &serde_json::Value,
+) -> serde_json::Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let file = std::env::temp_dir().join(format!(
+        "partner-portal-tests/credential-{}-{}.json",
+        std::process::id(),
+        server.server.addr.port()
+    ));
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, credential.to_string()).unwrap();
+    let output = run_node(
+        root.join("end2end/tools/verify-credential.mjs"),
+        &file,
+        &server.server.state.settings.public_base_url,
+        &server.server.url(),
+    )
+    .await;
+    serde_json::from_slice(&output).unwrap_or_else(|e| {
+        panic!(
+            "verifier output {:?}: {e}",
+            String::from_utf8_lossy(&output)
+        )
+    })
+}
+
 async fn the_public_page_verifies_credentials_and_revocation_shows_at_once(backend: Backend) {
     let server = TestServer::start(backend).await;
     let grace = sign_in(&server, GRACE).await;
@@ -152,7 +211,15 @@ async fn the_public_page_verifies_credentials_and_revocation_shows_at_once(backe
     };
     assert_eq!(credential["validFrom"], iso(certificate.issued_at));
     assert_eq!(credential["validUntil"], iso(certificate.expires_at));
-    assert_eq!(credential["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(credential["proof"][0]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(
+        credential["issuer"]["id"],
+        record.signer.as_str(),
+        "the key's controller issues"
+    );
+    let outside = third_party_verification(&server, &credential).await;
+    assert_eq!(outside["verified"], true, "{outside}");
+    assert_eq!(outside["status"]["revoked"], false, "{outside}");
 
     let stranger = server.client();
     let check = |body: String| {
@@ -177,6 +244,8 @@ async fn the_public_page_verifies_credentials_and_revocation_shows_at_once(backe
     // A tampered credential (a later end date) fails.
     let mut tampered = credential.clone();
     tampered["validUntil"] = "2099-01-01T00:00:00Z".into();
+    let outside = third_party_verification(&server, &tampered).await;
+    assert_eq!(outside["verified"], false, "{outside}");
     let (_, checked) = check(tampered.to_string()).await;
     let checked = checked.unwrap();
     assert!(!checked.signature_valid);
@@ -219,6 +288,9 @@ async fn the_public_page_verifies_credentials_and_revocation_shows_at_once(backe
         record.revoke_reason.as_deref(),
         Some("Shared the exam answers.")
     );
+    // Verifiers elsewhere see it too: the status list now has the certificate's bit set.
+    let outside = third_party_verification(&server, &credential).await;
+    assert_eq!(outside["status"]["revoked"], true, "{outside}");
     // The downloaded credential still verifies as ours, and the check reports the revocation.
     let (_, checked) = check(record.credential_json.clone()).await;
     assert_eq!(

@@ -5,6 +5,9 @@ use crate::model::{CertificateView, CredentialCheck, HoldersPage, VerifiedCertif
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
+pub use imp::signed_status_list;
+
+#[cfg(feature = "ssr")]
 mod imp {
     use crate::domain::certification::status_at;
     use crate::error::AppError;
@@ -29,8 +32,12 @@ mod imp {
             "Completed every learning path the {} certification requires.",
             row.certification_name
         );
+        let key = badges::deployment_key(&state.settings.secret_key);
+        let (issuer_did, _) = badges::did_key(&key.verifying_key());
+        let status_list_url = status_list_url(state);
         let facts = BadgeFacts {
             credential_url: &credential_url,
+            issuer_did: &issuer_did,
             issuer_url: base,
             issuer_name: &issuer_name,
             achievement_url: &achievement_url,
@@ -42,13 +49,38 @@ mod imp {
             salt: &row.verify_code,
             valid_from: row.issued_at,
             valid_until: row.expires_at,
+            status_list_url: &status_list_url,
+            status_index: row.id.unsigned_abs(),
         };
-        let key = badges::deployment_key(&state.settings.secret_key);
         Ok(badges::sign(
             badges::credential(&facts),
             &key,
             row.issued_at,
         ))
+    }
+
+    /// Where the portal serves its revocation list.
+    pub fn status_list_url(state: &AppState) -> String {
+        format!(
+            "{}{}",
+            state.settings.public_base_url,
+            crate::server::badges::STATUS_LIST_PATH
+        )
+    }
+
+    /// The signed revocation list: every revoked certificate's bit set, as of now.
+    pub async fn signed_status_list(state: &AppState) -> Result<serde_json::Value, AppError> {
+        let revoked: Vec<u64> = crate::server::repo::certifications::revoked_ids(&state.db)
+            .await?
+            .into_iter()
+            .map(i64::unsigned_abs)
+            .collect();
+        let key = badges::deployment_key(&state.settings.secret_key);
+        let (issuer_did, _) = badges::did_key(&key.verifying_key());
+        let now = state.clock.now_ms();
+        let list =
+            badges::status_list_credential(&status_list_url(state), &issuer_did, &revoked, now);
+        Ok(badges::sign(list, &key, now))
     }
 
     pub async fn verified(
@@ -83,8 +115,8 @@ mod imp {
     }
 }
 
-/// The signed-in user's certificates, newest first. Issues any the user has earned first,
-/// so a certificate never waits for the background job.
+/// The signed-in user's certificates, newest first. Only reads: certificates are issued
+/// where a completion is recorded (or by the certification job).
 #[server]
 pub async fn load_my_certificates() -> Result<Vec<CertificateView>, AppError> {
     use crate::domain::access::Policy;

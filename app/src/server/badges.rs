@@ -1,8 +1,11 @@
 //! Open Badges 3.0 credentials: an `OpenBadgeCredential` (a W3C Verifiable Credential) for a
 //! certificate, secured with a Data Integrity proof using the `eddsa-jcs-2022` cryptosuite
 //! (JSON Canonicalization Scheme, SHA-256, Ed25519). The deployment's key is derived from its
-//! secret key, so every stateless instance signs with the same key, and it is published as
-//! a `did:key` inside each proof.
+//! secret key, so every stateless instance signs with the same key. The issuer *is* that
+//! key's `did:key` (verifiers require the issuer to control the proof's key; the portal's
+//! address is the issuer profile's `url`), proofs are a list (as the OB 3.0 schema asks),
+//! and `credentialStatus` points at a W3C Bitstring Status List the portal serves, so a
+//! revocation is visible to verifiers that never talk to the portal otherwise.
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
@@ -37,6 +40,9 @@ pub fn did_key(key: &VerifyingKey) -> (String, String) {
 pub struct BadgeFacts<'a> {
     /// The credential's own URL (its verification page).
     pub credential_url: &'a str,
+    /// The issuer: the deployment key's `did:key`.
+    pub issuer_did: &'a str,
+    /// The portal's address, the issuer profile's `url`.
     pub issuer_url: &'a str,
     pub issuer_name: &'a str,
     pub achievement_url: &'a str,
@@ -49,6 +55,9 @@ pub struct BadgeFacts<'a> {
     pub salt: &'a str,
     pub valid_from: i64,
     pub valid_until: i64,
+    /// The revocation list and this credential's position in it.
+    pub status_list_url: &'a str,
+    pub status_index: u64,
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -71,9 +80,10 @@ pub fn credential(facts: &BadgeFacts<'_>) -> Value {
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": facts.achievement_name,
         "issuer": {
-            "id": facts.issuer_url,
+            "id": facts.issuer_did,
             "type": ["Profile"],
             "name": facts.issuer_name,
+            "url": facts.issuer_url,
         },
         "validFrom": rfc3339(facts.valid_from),
         "validUntil": rfc3339(facts.valid_until),
@@ -94,6 +104,58 @@ pub fn credential(facts: &BadgeFacts<'_>) -> Value {
                 "description": facts.achievement_description,
                 "criteria": { "narrative": facts.criteria },
             },
+        },
+        "credentialStatus": {
+            "id": format!("{}#{}", facts.status_list_url, facts.status_index),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": facts.status_index.to_string(),
+            "statusListCredential": facts.status_list_url,
+        },
+    })
+}
+
+/// Where the portal serves its revocation list (a Bitstring Status List credential).
+pub const STATUS_LIST_PATH: &str = "/credentials/status/revocation";
+
+/// Bits in a status list at least: the specification's minimum (16 KB), so the list does
+/// not tell how many credentials exist and a lookup does not single one out.
+pub const STATUS_LIST_MIN_BITS: u64 = 131_072;
+
+/// The `encodedList` of a Bitstring Status List with the bits at `revoked` set: GZIP, then
+/// base64url without padding, with the multibase prefix `u`. Bit 0 is the first byte's
+/// most significant bit.
+pub fn encoded_status_list(revoked: &[u64]) -> String {
+    use base64::Engine;
+    use std::io::Write;
+    let needed = revoked.iter().max().map_or(0, |max| max + 1);
+    let bits = needed.max(STATUS_LIST_MIN_BITS).div_ceil(8) * 8;
+    let mut list = vec![0u8; (bits / 8) as usize];
+    for index in revoked {
+        list[(index / 8) as usize] |= 0x80 >> (index % 8);
+    }
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(&list).expect("writing to memory");
+    let compressed = gzip.finish().expect("writing to memory");
+    format!(
+        "u{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(compressed)
+    )
+}
+
+/// The unsigned status list credential served at `url`, listing `revoked` indexes.
+pub fn status_list_credential(url: &str, issuer_did: &str, revoked: &[u64], now: i64) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer_did,
+        "validFrom": rfc3339(now),
+        "credentialSubject": {
+            "id": format!("{url}#list"),
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": encoded_status_list(revoked),
         },
     })
 }
@@ -154,13 +216,16 @@ pub fn sign(mut document: Value, key: &SigningKey, created: i64) -> Value {
         "verificationMethod": method,
         "proofPurpose": "assertionMethod",
     });
+    if let Some(context) = document.get("@context") {
+        proof["@context"] = context.clone();
+    }
     let signature = key.sign(&hash_data(&document, &proof));
     proof["proofValue"] = Value::String(format!(
         "z{}",
         bs58::encode(signature.to_bytes()).into_string()
     ));
     if let Value::Object(map) = &mut document {
-        map.insert("proof".into(), proof);
+        map.insert("proof".into(), Value::Array(vec![proof]));
     }
     document
 }
@@ -186,14 +251,22 @@ pub fn verify(credential: &Value) -> Result<VerifyingKey, BadgeError> {
         return Err(BadgeError::NotJson);
     };
     let mut document: Map<String, Value> = map.clone();
-    let Some(Value::Object(proof)) = document.remove("proof") else {
-        return Err(BadgeError::NoProof);
+    let is_ours = |proof: &Map<String, Value>| {
+        proof.get("type").and_then(Value::as_str) == Some("DataIntegrityProof")
+            && proof.get("cryptosuite").and_then(Value::as_str) == Some("eddsa-jcs-2022")
     };
-    if proof.get("type").and_then(Value::as_str) != Some("DataIntegrityProof")
-        || proof.get("cryptosuite").and_then(Value::as_str) != Some("eddsa-jcs-2022")
-    {
-        return Err(BadgeError::NoProof);
-    }
+    // A list of proofs (current credentials) or a single one (those downloaded before).
+    let proof = match document.remove("proof") {
+        Some(Value::Object(proof)) if is_ours(&proof) => proof,
+        Some(Value::Array(proofs)) => proofs
+            .into_iter()
+            .find_map(|p| match p {
+                Value::Object(proof) if is_ours(&proof) => Some(proof),
+                _ => None,
+            })
+            .ok_or(BadgeError::NoProof)?,
+        _ => return Err(BadgeError::NoProof),
+    };
     let mut config = proof.clone();
     let proof_value = config
         .remove("proofValue")
@@ -242,6 +315,7 @@ mod tests {
     fn facts() -> BadgeFacts<'static> {
         BadgeFacts {
             credential_url: "https://portal.example/verify/ABCD1234",
+            issuer_did: "did:key:z6MkexampleIssuer",
             issuer_url: "https://portal.example",
             issuer_name: "Lumen Analytics",
             achievement_url: "https://portal.example/certifications/1",
@@ -253,7 +327,30 @@ mod tests {
             salt: "s4lt",
             valid_from: 1_769_817_600_000,
             valid_until: 1_801_353_600_000,
+            status_list_url: "https://portal.example/credentials/status/revocation",
+            status_index: 12,
         }
+    }
+
+    #[test]
+    fn status_lists_set_the_revoked_bits_from_the_left() {
+        use base64::Engine;
+        use std::io::Read;
+        let encoded = encoded_status_list(&[0, 9, 131_071]);
+        let compressed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(encoded.strip_prefix('u').unwrap())
+            .unwrap();
+        let mut bits = Vec::new();
+        flate2::read::GzDecoder::new(&compressed[..])
+            .read_to_end(&mut bits)
+            .unwrap();
+        assert_eq!(bits.len(), 16_384);
+        assert_eq!(bits[0], 0b1000_0000);
+        assert_eq!(bits[1], 0b0100_0000);
+        assert_eq!(bits[16_383], 0b0000_0001);
+        assert_eq!(bits.iter().map(|b| b.count_ones()).sum::<u32>(), 3);
+        let bigger = encoded_status_list(&[200_000]);
+        assert_ne!(bigger, encoded);
     }
 
     #[test]
@@ -272,7 +369,7 @@ mod tests {
         assert_eq!(signed["validFrom"], "2026-01-31T00:00:00Z");
         assert_eq!(signed["validUntil"], "2027-01-31T00:00:00Z");
         assert_eq!(signed["type"][1], "OpenBadgeCredential");
-        assert!(signed["proof"]["verificationMethod"]
+        assert!(signed["proof"][0]["verificationMethod"]
             .as_str()
             .unwrap()
             .starts_with("did:key:z6Mk"));

@@ -663,3 +663,12 @@ pub async fn flag_expiry_reminder(
     )
     .await
 }
+
+/// Every revoked certificate, for the published revocation list.
+pub async fn revoked_ids(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM certificates WHERE revoked_at IS NOT NULL ORDER BY id")
+            .fetch_all(&db.read)
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
