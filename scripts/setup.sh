@@ -62,6 +62,19 @@ ensure_python_packages() {
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "${PYTHON_TEST_PACKAGES[@]}"
 }
 
+# promtool (Debian's prometheus package) lints the /metrics page in the tests, and the Nu
+# HTML Checker (npm vnu-jar) needs a Java runtime.
+ensure_validators() {
+  if ! command -v promtool >/dev/null; then
+    step "Installing Debian's prometheus package for promtool"
+    apt_install prometheus
+  fi
+  if ! command -v java >/dev/null; then
+    step "Installing a Java runtime for the Nu HTML Checker"
+    apt_install default-jre-headless
+  fi
+}
+
 ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then return; fi
   step "Installing Debian's Chromium for browser tests"
@@ -72,4 +85,5 @@ ensure_wasm_target
 ensure_wasm_bindgen
 ensure_node_packages
 ensure_python_packages
+ensure_validators
 if [ "${1:-}" = "--with-browser" ]; then ensure_chromium; fi

@@ -18,10 +18,11 @@ step "Unit tests: domain rules and app code (ssr)"
 cargo test -p app --features ssr
 
 step "Integration tests: real HTTP server on SQLite and PostgreSQL"
-# One test at a time: each test runs its own server on its own tokio runtime, and with
-# several in one process a page render occasionally never completes (seen 1 run in ~7;
-# never with one server, even under 8-way concurrent load). Root cause still open.
-cargo test -p server -- --test-threads=1
+# Several tests at once, each with its own server and database. (A page render used to hang
+# now and then with several servers in one process: route-list generation raises a
+# process-wide flag in leptos_server that parks resources polled meanwhile, leptos issue
+# #4773. The server now generates its routes once per process; see `server::route_list`.)
+cargo test -p server -- --test-threads=3
 
 step "Building the front end and the server for the browser tests"
 bash scripts/build.sh debug

@@ -160,6 +160,17 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     Ok(state)
 }
 
+/// The app's routes, generated once per process. Generating them raises a process-wide flag
+/// in leptos_server under which any resource first polled meanwhile waits forever (leptos
+/// issue #4773, `SuppressResourceLoad`): with several servers in one process (the tests),
+/// one server's start-up could hang another's page render. Generated once, before any
+/// router exists, no render can overlap it.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The largest request body the portal reads.
 pub const MAX_REQUEST_BYTES: usize = 16 << 20;
 
@@ -216,7 +227,7 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
         .public_base_url
         .starts_with("https://")
         .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
-    let routes = generate_route_list(App);
+    let routes = route_list();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(prometheus))

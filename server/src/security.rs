@@ -113,11 +113,66 @@ pub async fn dynamic_response_headers(request: Request, next: Next) -> Response 
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let html = match String::from_utf8(bytes.to_vec()) {
-        Ok(text) => scripts_inside_body(text),
+        Ok(text) => empty_comments_well_formed(&scripts_inside_body(text)),
         Err(_) => return Response::from_parts(parts, axum::body::Body::from(bytes)),
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, axum::body::Body::from(html))
+}
+
+/// Leptos marks hydration boundaries with `<!>`, which HTML parses as an empty comment but
+/// reports as a parse error ("bogus comment"). `<!---->` is the well-formed way to write the
+/// same empty comment (the browser builds the identical node, so hydration is unchanged).
+/// Only markup is rewritten: text inside scripts, styles, comments and quoted attribute
+/// values is copied as it is.
+pub fn empty_comments_well_formed(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("<!>") {
+            out.push_str("<!---->");
+            rest = after;
+            continue;
+        }
+        // Elements whose content is not markup: copied through their end tag.
+        let raw_end = ["script", "style"].iter().find_map(|tag| {
+            let open = rest.get(1..=tag.len())?;
+            let next = rest.as_bytes().get(tag.len() + 1).copied();
+            (open.eq_ignore_ascii_case(tag) && matches!(next, Some(b'>' | b' ' | b'\t' | b'\n')))
+                .then(|| format!("</{tag}>"))
+        });
+        let end = if let Some(close) = raw_end {
+            rest.find(&close).map(|i| i + close.len())
+        } else if rest.starts_with("<!--") {
+            rest.find("-->").map(|i| i + 3)
+        } else {
+            tag_end(rest)
+        };
+        let end = end.unwrap_or(rest.len());
+        out.push_str(&rest[..end]);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where a tag starting at `<` ends (just past its `>`), skipping quoted attribute values.
+fn tag_end(tag: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    for (i, c) in tag.char_indices().skip(1) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '>') => return Some(i + 1),
+            // A stray `<` in text (not a tag): stop here, the rest is text.
+            (None, '<') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Moves whatever follows `</html>` (Leptos's resource scripts) to just before `</body>`.
@@ -152,6 +207,28 @@ mod tests {
     }
 
     const PORTAL: &str = "https://partners.example.com";
+
+    #[test]
+    fn hydration_markers_become_well_formed_comments_outside_text() {
+        assert_eq!(
+            empty_comments_well_formed("<ul><!><li>a</li><!></ul>"),
+            "<ul><!----><li>a</li><!----></ul>"
+        );
+        let untouched = [
+            "<script>let s = \"<!>\";</script>",
+            "<input value=\"<!>\" title='a<!>b'>",
+            "<!-- keep <!> here -->",
+            "<style>p::before { content: \"<!>\" }</style>",
+            "1 < 2 and <!x",
+        ];
+        for html in untouched {
+            assert_eq!(empty_comments_well_formed(html), html);
+        }
+        assert_eq!(
+            empty_comments_well_formed("<p>x</p><script>a()</script><!>"),
+            "<p>x</p><script>a()</script><!---->"
+        );
+    }
 
     #[test]
     fn trailing_scripts_move_inside_the_body_in_order() {

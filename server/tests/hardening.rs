@@ -420,6 +420,28 @@ async fn metrics_count_what_the_client_got(backend: Backend) {
     );
     assert!(!metrics.contains("status=\"500\""), "{metrics}");
     assert!(!metrics.contains("BREW"), "{metrics}");
+    // Prometheus's own linter accepts the page (names, units, types, help texts).
+    let mut promtool = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool (scripts/setup.sh installs Debian's prometheus package)");
+    use std::io::Write;
+    promtool
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(metrics.as_bytes())
+        .unwrap();
+    let linted = promtool.wait_with_output().unwrap();
+    assert!(
+        linted.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&linted.stdout),
+        String::from_utf8_lossy(&linted.stderr)
+    );
     server.stop().await;
 }
 
@@ -709,6 +731,100 @@ async fn rescheduled_sessions_update_calendars(backend: Backend) {
     server.stop().await;
 }
 
+/// Every kind of page passes the Nu HTML Checker (vnu, the W3C's validator, from npm):
+/// no script after `</html>`, no `<style>` in the body, and nothing else it objects to.
+async fn pages_pass_the_nu_html_checker(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let dir = std::env::temp_dir().join(format!(
+        "partner-portal-tests/html-{}-{}",
+        std::process::id(),
+        server.server.addr.port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let anonymous = server.client();
+    let learner = sign_in(&server, SUPPORT).await;
+    let manager = sign_in(&server, MANAGER).await;
+    let path = path_id(&server, "Support Readiness").await;
+    let pages: Vec<(&reqwest::Client, String)> = vec![
+        (&anonymous, "/login".into()),
+        (&learner, "/".into()),
+        (&learner, "/learn".into()),
+        (&learner, format!("/learn/{path}")),
+        (&learner, "/certificates".into()),
+        (&learner, "/announcements".into()),
+        (&learner, "/deals".into()),
+        (&learner, "/no/such/page".into()),
+        (&manager, "/deals/pipeline".into()),
+        (&manager, "/deals/queue".into()),
+        (&manager, "/author".into()),
+        (&manager, "/certificates/holders".into()),
+    ];
+    let mut files = Vec::new();
+    for (n, (client, url)) in pages.iter().enumerate() {
+        let html = page(client, &server, url).await.text().await.unwrap();
+        let file = dir.join(format!("page-{n}.html"));
+        std::fs::write(&file, html).unwrap();
+        files.push((file, url.clone()));
+    }
+    let jar = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../end2end/node_modules/vnu-jar/build/dist/vnu.jar");
+    let mut command = std::process::Command::new("java");
+    command
+        .arg("-jar")
+        .arg(&jar)
+        .args(["--format", "json", "--exit-zero-always"]);
+    for (file, _) in &files {
+        command.arg(file);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stderr)
+        .unwrap_or_else(|e| panic!("vnu: {e}: {}", String::from_utf8_lossy(&output.stderr)));
+    let errors: Vec<String> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["type"] == "error")
+        .map(|m| {
+            let file = m["url"].as_str().unwrap_or("");
+            let url = files
+                .iter()
+                .find(|(f, _)| file.ends_with(&*f.file_name().unwrap().to_string_lossy()))
+                .map_or("?", |(_, url)| url.as_str());
+            format!("{url}: {} ({})", m["message"], m["extract"])
+        })
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    server.stop().await;
+}
+
+/// Servers starting in the same process (as in this suite) never stall another's page
+/// render. Route-list generation used to run at every start and park any resource first
+/// polled meanwhile (leptos issue #4773); now it runs once per process.
+async fn servers_starting_in_one_process_never_stall_a_render(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let learner = sign_in(&server, SUPPORT).await;
+    let renders = async {
+        for _ in 0..40 {
+            let response = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                page(&learner, &server, "/learn"),
+            )
+            .await
+            .expect("a page render stalled while other servers started");
+            assert_eq!(response.status(), 200);
+        }
+    };
+    let starts = async {
+        for _ in 0..3 {
+            TestServer::start(backend).await.stop().await;
+        }
+    };
+    tokio::join!(renders, starts);
+    server.stop().await;
+}
+
 both_backends!(
     user_text_cannot_leave_title_or_textarea,
     personal_pages_are_never_stored_and_carry_a_nonce_policy,
@@ -722,4 +838,6 @@ both_backends!(
     the_uniqueness_check_cannot_be_used_to_enumerate_customers,
     the_pipeline_export_is_standard_csv,
     rescheduled_sessions_update_calendars,
+    pages_pass_the_nu_html_checker,
+    servers_starting_in_one_process_never_stall_a_render,
 );

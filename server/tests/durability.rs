@@ -1,0 +1,357 @@
+//! Durability with the real binary: a server killed with SIGKILL in the middle of a quiz, and
+//! a PostgreSQL restart under a stream of answer saves. Every answer the server acknowledged
+//! is still there afterwards, and the server recovers from the restart on its own.
+//!
+//! The restart test runs its own PostgreSQL cluster (initdb in a temporary folder, on a
+//! free port) so that restarting it cannot disturb the other tests running at the same time.
+mod common;
+
+use common::{Backend, TestDatabase};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const LEARNER: &str = "ines@northwind.example";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The real binary on `database_url`, listening on `port`.
+fn spawn_server(database_url: &str, port: u16, root: &Path) -> Child {
+    let pkg = root.join("site").join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        pkg.join("assets.txt"),
+        "js: portal.test.js\nwasm: portal.test.wasm\ncss: portal.test.css\n",
+    )
+    .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_partner-portal"))
+        .args(["--database-url", database_url])
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(root.join("data"))
+        .arg("--site-root")
+        .arg(root.join("site"))
+        .args(["--secret-key", &"cd".repeat(32)])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary starts")
+}
+
+fn client(port: u16) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        format!("http://127.0.0.1:{port}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+async fn wait_healthy(client: &reqwest::Client, port: u16) {
+    for _ in 0..300 {
+        if let Ok(response) = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+        {
+            if response.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server never became healthy");
+}
+
+fn url(port: u16, path: &str) -> String {
+    format!("http://127.0.0.1:{port}{path}")
+}
+
+/// Signs the learner in and opens the quiz of Support Readiness (its earlier steps marked
+/// done in the database); returns the attempt and its question ids.
+async fn open_quiz(client: &reqwest::Client, port: u16, database_url: &str) -> (i64, Vec<i64>) {
+    use common::ServerFn;
+    let signed_in = client
+        .post(url(port, app::api::auth::LoginWithPassword::PATH))
+        .form(&[("email", LEARNER), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let db = app::server::db::Db::connect(database_url, 2).await.unwrap();
+    let (step,): (i64,) = sqlx::query_as(
+        "SELECT s.id FROM path_steps s JOIN learning_paths p ON p.id = s.path_id \
+         WHERE p.title = 'Support Readiness' AND s.kind = 'quiz'",
+    )
+    .fetch_one(&db.read)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO step_progress (user_id, step_id, position_secs, done_at, updated_at) \
+         SELECT u.id, s.id, 0, 1, 1 FROM users u, path_steps s WHERE u.email = $1 \
+         AND s.path_id = (SELECT path_id FROM path_steps WHERE id = $2) \
+         AND s.position < (SELECT position FROM path_steps WHERE id = $2)",
+    )
+    .bind(LEARNER)
+    .bind(step)
+    .execute(&db.write)
+    .await
+    .unwrap();
+    db.close().await;
+    let view: app::model::AttemptView = client
+        .post(url(port, app::api::training::StartQuiz::PATH))
+        .form(&[("step_id", step.to_string())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let questions = view.questions.iter().map(|q| q.question_id).collect();
+    (view.attempt_id, questions)
+}
+
+/// Saves a typed answer; `Some(seq)` when the server acknowledged it.
+async fn save(
+    client: &reqwest::Client,
+    port: u16,
+    attempt: i64,
+    question: i64,
+    seq: i64,
+) -> Option<i64> {
+    use common::ServerFn;
+    let body = serde_json::json!({"attempt_id": attempt, "question_id": question,
+        "response": {"ShortText": format!("answer {seq}")}, "client_seq": seq});
+    let response = client
+        .post(url(port, app::api::training::SaveQuizAnswer::PATH))
+        .json(&body)
+        .send()
+        .await
+        .ok()?;
+    (response.status() == 200).then_some(seq)
+}
+
+/// The newest saved answer per question, as the attempt page would show it.
+async fn saved(
+    client: &reqwest::Client,
+    port: u16,
+    attempt: i64,
+) -> std::collections::BTreeMap<i64, i64> {
+    use common::ServerFn;
+    let view: app::model::AttemptView = client
+        .post(url(port, app::api::training::QuizAttempt::PATH))
+        .form(&[("attempt_id", attempt.to_string())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    view.answers
+        .iter()
+        .map(|(q, (_, seq))| (*q, *seq))
+        .collect()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    std::env::temp_dir()
+        .join("partner-portal-tests")
+        .join(format!("{name}-{}-{}", std::process::id(), free_port()))
+}
+
+async fn kill_nine_mid_quiz_loses_no_acknowledged_answer(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let root = scratch("kill9");
+    let port = free_port();
+    let mut first = spawn_server(&database.url, port, &root);
+    let browser = client(port);
+    wait_healthy(&browser, port).await;
+    let (attempt, questions) = open_quiz(&browser, port, &database.url).await;
+    let mut acknowledged = std::collections::BTreeMap::new();
+    // Saves in flight while the process dies: some are acknowledged, some are cut off.
+    let saving = async {
+        for seq in 1..=200 {
+            let question = questions[seq as usize % questions.len()];
+            if let Some(seq) = save(&browser, port, attempt, question, seq).await {
+                acknowledged.insert(question, seq);
+            } else {
+                break;
+            }
+        }
+    };
+    let killing = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        first.kill().expect("SIGKILL");
+        first.wait().unwrap();
+    };
+    tokio::join!(saving, killing);
+    assert!(
+        !acknowledged.is_empty(),
+        "some saves were acknowledged before the kill"
+    );
+
+    let mut second = spawn_server(&database.url, port, &root);
+    wait_healthy(&browser, port).await;
+    let after = saved(&browser, port, attempt).await;
+    for (question, seq) in &acknowledged {
+        assert!(
+            after.get(question).is_some_and(|kept| kept >= seq),
+            "answer {seq} to question {question} was acknowledged but is gone: {after:?}"
+        );
+    }
+    second.kill().unwrap();
+    second.wait().unwrap();
+    database.drop_database().await;
+}
+
+/// A private PostgreSQL cluster, run as the `postgres` user (PostgreSQL refuses root).
+struct Cluster {
+    data: PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    fn bin(tool: &str) -> PathBuf {
+        let versions = std::fs::read_dir("/usr/lib/postgresql").expect("PostgreSQL installed");
+        let mut dirs: Vec<PathBuf> = versions.map(|d| d.unwrap().path()).collect();
+        dirs.sort();
+        dirs.last().unwrap().join("bin").join(tool)
+    }
+
+    fn as_postgres(tool: &str, args: &[&str]) {
+        let status = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(Cluster::bin(tool))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("runuser");
+        assert!(status.success(), "{tool} {args:?}");
+    }
+
+    fn start() -> Cluster {
+        let data = scratch("pg-cluster");
+        std::fs::create_dir_all(&data).unwrap();
+        Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&data)
+            .status()
+            .unwrap();
+        let data_text = data.display().to_string();
+        Cluster::as_postgres(
+            "initdb",
+            &["-D", &data_text, "-A", "trust", "-U", "postgres"],
+        );
+        let port = free_port();
+        let cluster = Cluster { data, port };
+        cluster.pg_ctl(&["start", "-w"]);
+        cluster
+    }
+
+    fn pg_ctl(&self, action: &[&str]) {
+        let data = self.data.display().to_string();
+        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, data);
+        let mut args = vec!["-D", data.as_str(), "-o", options.as_str(), "-l"];
+        let log = format!("{data}/log.txt");
+        args.push(&log);
+        args.extend_from_slice(action);
+        Cluster::as_postgres("pg_ctl", &args);
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.pg_ctl(&["stop", "-m", "immediate"]);
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_restart_under_load_recovers_and_keeps_every_acknowledged_answer() {
+    let cluster = Cluster::start();
+    let root = scratch("pg-restart");
+    let port = free_port();
+    let mut server = spawn_server(&cluster.url(), port, &root);
+    let browser = client(port);
+    wait_healthy(&browser, port).await;
+    let (attempt, questions) = open_quiz(&browser, port, &cluster.url()).await;
+
+    let mut acknowledged = std::collections::BTreeMap::new();
+    let mut refused = 0;
+    let saving = async {
+        let started = std::time::Instant::now();
+        let mut seq = 0;
+        // Keep saving through the restart and for a while after it.
+        while started.elapsed() < Duration::from_secs(12) {
+            seq += 1;
+            let question = questions[seq as usize % questions.len()];
+            match save(&browser, port, attempt, question, seq).await {
+                Some(seq) => {
+                    acknowledged.insert(question, seq);
+                }
+                None => refused += 1,
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        seq
+    };
+    let restarting = async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        // An immediate shutdown is a crash as far as clients are concerned.
+        tokio::task::spawn_blocking({
+            let data = cluster.data.clone();
+            let port = cluster.port;
+            move || Cluster { data, port }.restart_immediately()
+        })
+        .await
+        .unwrap();
+    };
+    let (sent, ()) = tokio::join!(saving, restarting);
+    assert!(refused > 0, "the restart was felt ({sent} saves)");
+    // Recovered with no one's help: healthy, and new saves are acknowledged.
+    wait_healthy(&browser, port).await;
+    let last = sent + 1;
+    assert_eq!(
+        save(&browser, port, attempt, questions[0], last).await,
+        Some(last)
+    );
+    acknowledged.insert(questions[0], last);
+    let after = saved(&browser, port, attempt).await;
+    for (question, seq) in &acknowledged {
+        assert!(
+            after.get(question).is_some_and(|kept| kept >= seq),
+            "answer {seq} to question {question} was acknowledged but is gone: {after:?}"
+        );
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    drop(cluster);
+}
+
+impl Cluster {
+    /// Restarts with `-m immediate` (no checkpoint; recovery from the WAL), leaving the
+    /// cluster running, then forgets this handle without stopping it.
+    fn restart_immediately(self) {
+        self.pg_ctl(&["restart", "-w", "-m", "immediate"]);
+        std::mem::forget(self);
+    }
+}
+
+both_backends!(kill_nine_mid_quiz_loses_no_acknowledged_answer);
