@@ -1,7 +1,9 @@
-// Verifies an Open Badges credential the way a third-party verifier does, with Digital
+// Verifies an Open Badges credential the way third-party verifiers do, with Digital
 // Bazaar's libraries: @digitalbazaar/vc (issuer must control the proof's key), Data
-// Integrity with the eddsa-jcs-2022 cryptosuite, did:key resolution to Multikey, and the
-// W3C Bitstring Status List check (fetching the list the credential points at).
+// Integrity with each cryptosuite on its own (eddsa-jcs-2022, and eddsa-rdfc-2022 with
+// JSON-LD expansion and RDF Dataset Canonicalization, as RDFC-only verifiers such as the
+// DCC's do), did:key resolution to Multikey, and the W3C Bitstring Status List check
+// (fetching the list the credential points at).
 // Every JSON-LD context comes from an npm package: nothing is fetched from the internet.
 //
 // Usage: node verify-credential.mjs <credential.json> <public-base-url> <server-url>
@@ -12,6 +14,7 @@ import {createRequire} from 'node:module';
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {createVerifyCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
+import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {driver as didKeyDriver} from '@digitalbazaar/did-method-key';
 import {CachedResolver} from '@digitalbazaar/did-io';
@@ -53,28 +56,35 @@ async function documentLoader(url) {
   return staticLoader(url);
 }
 
-const suite = new DataIntegrityProof({cryptosuite: createVerifyCryptosuite()});
 const errors = [];
 let status = null;
-const result = await vc.verifyCredential({
-  credential,
-  suite,
-  documentLoader,
-  checkStatus: async ({credential}) => {
-    status = await checkStatus({credential, documentLoader, suite, verifyMatchingIssuers: true});
-    return status;
-  }
-});
-const collect = error => {
-  if (!error) return;
-  if (Array.isArray(error)) return error.forEach(collect);
-  errors.push(String(error.message || error));
-  collect(error.errors);
-};
-collect(result.error);
-for (const r of result.results || []) collect(r.error);
+async function verifyWith(cryptosuite, label) {
+  const suite = new DataIntegrityProof({cryptosuite});
+  const result = await vc.verifyCredential({
+    credential,
+    suite,
+    documentLoader,
+    checkStatus: async ({credential}) => {
+      status = await checkStatus({credential, documentLoader, suite, verifyMatchingIssuers: true});
+      return status;
+    }
+  });
+  const collect = error => {
+    if (!error) return;
+    if (Array.isArray(error)) return error.forEach(collect);
+    errors.push(`${label}: ${String(error.message || error)}`);
+    collect(error.errors);
+  };
+  collect(result.error);
+  for (const r of result.results || []) collect(r.error);
+  return result.verified;
+}
+const jcs = await verifyWith(createVerifyCryptosuite(), 'eddsa-jcs-2022');
+const rdfc = await verifyWith(eddsaRdfc2022, 'eddsa-rdfc-2022');
 console.log(JSON.stringify({
-  verified: result.verified,
+  verified: jcs && rdfc,
+  jcs,
+  rdfc,
   errors,
   status: status && {
     verified: status.verified,

@@ -205,13 +205,13 @@ fn hash_data(document: &Value, proof_config: &Value) -> Vec<u8> {
     data
 }
 
-/// Adds a `DataIntegrityProof` (eddsa-jcs-2022) made with `key` at `created`.
-pub fn sign(mut document: Value, key: &SigningKey, created: i64) -> Value {
+/// The proof options of a `DataIntegrityProof` with `cryptosuite`, before signing.
+fn proof_options(document: &Value, key: &SigningKey, cryptosuite: &str, created: i64) -> Value {
     let (_, method) = did_key(&key.verifying_key());
     let mut proof = json!({
         "@context": CONTEXTS,
         "type": "DataIntegrityProof",
-        "cryptosuite": "eddsa-jcs-2022",
+        "cryptosuite": cryptosuite,
         "created": rfc3339(created),
         "verificationMethod": method,
         "proofPurpose": "assertionMethod",
@@ -219,15 +219,84 @@ pub fn sign(mut document: Value, key: &SigningKey, created: i64) -> Value {
     if let Some(context) = document.get("@context") {
         proof["@context"] = context.clone();
     }
-    let signature = key.sign(&hash_data(&document, &proof));
+    proof
+}
+
+fn with_signature(mut proof: Value, key: &SigningKey, data: &[u8]) -> Value {
+    let signature = key.sign(data);
     proof["proofValue"] = Value::String(format!(
         "z{}",
         bs58::encode(signature.to_bytes()).into_string()
     ));
+    proof
+}
+
+/// The `eddsa-rdfc-2022` hash data: SHA-256 of the canonical N-Quads of the proof options,
+/// then of the document.
+fn rdfc_hash_data(document: &Value, options: &Value) -> Result<Vec<u8>, String> {
+    let mut data = Sha256::digest(super::rdf::canonical_nquads(options)?.as_bytes()).to_vec();
+    data.extend_from_slice(&Sha256::digest(
+        super::rdf::canonical_nquads(document)?.as_bytes(),
+    ));
+    Ok(data)
+}
+
+/// Adds a proof set made with `key` at `created`: `eddsa-jcs-2022` (JSON canonicalization)
+/// and `eddsa-rdfc-2022` (RDF Dataset Canonicalization), each over the document without
+/// proofs, so verifiers of either family accept the credential.
+pub fn sign(mut document: Value, key: &SigningKey, created: i64) -> Value {
+    let jcs = proof_options(&document, key, "eddsa-jcs-2022", created);
+    let jcs = with_signature(jcs.clone(), key, &hash_data(&document, &jcs));
+    let mut proofs = vec![jcs];
+    let rdfc = proof_options(&document, key, "eddsa-rdfc-2022", created);
+    match rdfc_hash_data(&document, &rdfc) {
+        Ok(data) => proofs.push(with_signature(rdfc, key, &data)),
+        // A term outside the RDF table (a programming error, caught by the tests): the
+        // credential keeps its JCS proof rather than carrying a wrong RDFC one.
+        Err(error) => tracing::error!(%error, "no eddsa-rdfc-2022 proof"),
+    }
     if let Value::Object(map) = &mut document {
-        map.insert("proof".into(), Value::Array(vec![proof]));
+        map.insert("proof".into(), Value::Array(proofs));
     }
     document
+}
+
+/// Checks the `eddsa-rdfc-2022` proof of a credential, if it has one.
+pub fn verify_rdfc(credential: &Value) -> Result<VerifyingKey, BadgeError> {
+    let Value::Object(map) = credential else {
+        return Err(BadgeError::NotJson);
+    };
+    let mut document = map.clone();
+    let Some(Value::Array(proofs)) = document.remove("proof") else {
+        return Err(BadgeError::NoProof);
+    };
+    let Some(Value::Object(proof)) = proofs
+        .into_iter()
+        .find(|p| p.get("cryptosuite").and_then(Value::as_str) == Some("eddsa-rdfc-2022"))
+    else {
+        return Err(BadgeError::NoProof);
+    };
+    let mut options = proof.clone();
+    let proof_value = options
+        .remove("proofValue")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .ok_or(BadgeError::NoProof)?;
+    let key = options
+        .get("verificationMethod")
+        .and_then(Value::as_str)
+        .and_then(key_of_method)
+        .ok_or(BadgeError::BadKey)?;
+    let signature = proof_value
+        .strip_prefix('z')
+        .and_then(|b58| bs58::decode(b58).into_vec().ok())
+        .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
+        .map(|bytes| Signature::from_bytes(&bytes))
+        .ok_or(BadgeError::BadSignature)?;
+    let data = rdfc_hash_data(&Value::Object(document), &Value::Object(options))
+        .map_err(|_| BadgeError::BadSignature)?;
+    key.verify_strict(&data, &signature)
+        .map_err(|_| BadgeError::BadSignature)?;
+    Ok(key)
 }
 
 /// Why a credential does not verify.
@@ -376,6 +445,11 @@ mod tests {
         // The email is hashed, never in the clear.
         assert!(!signed.to_string().contains("nora@northwind.example"));
         assert_eq!(verify_ours(&signed, &key.verifying_key()), Ok(()));
+        assert_eq!(signed["proof"][1]["cryptosuite"], "eddsa-rdfc-2022");
+        assert_eq!(verify_rdfc(&signed), Ok(key.verifying_key()));
+        let mut changed = signed.clone();
+        changed["credentialSubject"]["name"] = "Mallory".into();
+        assert_eq!(verify_rdfc(&changed), Err(BadgeError::BadSignature));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod guard;
 pub mod links;
 pub mod mail;
 pub mod markdown;
+pub mod rdf;
 pub mod repo;
 pub mod seed;
 pub mod standing;
