@@ -666,17 +666,7 @@ async fn live_session_calendar(
     ));
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, ics).unwrap();
-    let output = std::process::Command::new("python3")
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/parse_ics.py"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()[0].clone()
+    common::python_json("parse_ics.py", &file)[0].clone()
 }
 
 async fn rescheduled_sessions_update_calendars(backend: Backend) {

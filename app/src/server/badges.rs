@@ -263,40 +263,9 @@ pub fn sign(mut document: Value, key: &SigningKey, created: i64) -> Value {
 
 /// Checks the `eddsa-rdfc-2022` proof of a credential, if it has one.
 pub fn verify_rdfc(credential: &Value) -> Result<VerifyingKey, BadgeError> {
-    let Value::Object(map) = credential else {
-        return Err(BadgeError::NotJson);
-    };
-    let mut document = map.clone();
-    let Some(Value::Array(proofs)) = document.remove("proof") else {
-        return Err(BadgeError::NoProof);
-    };
-    let Some(Value::Object(proof)) = proofs
-        .into_iter()
-        .find(|p| p.get("cryptosuite").and_then(Value::as_str) == Some("eddsa-rdfc-2022"))
-    else {
-        return Err(BadgeError::NoProof);
-    };
-    let mut options = proof.clone();
-    let proof_value = options
-        .remove("proofValue")
-        .and_then(|v| v.as_str().map(str::to_string))
-        .ok_or(BadgeError::NoProof)?;
-    let key = options
-        .get("verificationMethod")
-        .and_then(Value::as_str)
-        .and_then(key_of_method)
-        .ok_or(BadgeError::BadKey)?;
-    let signature = proof_value
-        .strip_prefix('z')
-        .and_then(|b58| bs58::decode(b58).into_vec().ok())
-        .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
-        .map(|bytes| Signature::from_bytes(&bytes))
-        .ok_or(BadgeError::BadSignature)?;
-    let data = rdfc_hash_data(&Value::Object(document), &Value::Object(options))
-        .map_err(|_| BadgeError::BadSignature)?;
-    key.verify_strict(&data, &signature)
-        .map_err(|_| BadgeError::BadSignature)?;
-    Ok(key)
+    check_proof(credential, "eddsa-rdfc-2022", |document, options| {
+        rdfc_hash_data(document, options).map_err(|_| BadgeError::BadSignature)
+    })
 }
 
 /// Why a credential does not verify.
@@ -314,34 +283,46 @@ pub enum BadgeError {
     ForeignKey,
 }
 
-/// Checks a credential's proof and returns the key that signed it.
+/// Checks a credential's `eddsa-jcs-2022` proof and returns the key that signed it.
 pub fn verify(credential: &Value) -> Result<VerifyingKey, BadgeError> {
+    check_proof(credential, "eddsa-jcs-2022", |document, options| {
+        Ok(hash_data(document, options))
+    })
+}
+
+/// Checks the proof made with `cryptosuite`, whose signed data `hash` computes from the
+/// document without proofs and the proof's options.
+fn check_proof(
+    credential: &Value,
+    cryptosuite: &str,
+    hash: impl Fn(&Value, &Value) -> Result<Vec<u8>, BadgeError>,
+) -> Result<VerifyingKey, BadgeError> {
     let Value::Object(map) = credential else {
         return Err(BadgeError::NotJson);
     };
     let mut document: Map<String, Value> = map.clone();
-    let is_ours = |proof: &Map<String, Value>| {
+    let is_wanted = |proof: &Map<String, Value>| {
         proof.get("type").and_then(Value::as_str) == Some("DataIntegrityProof")
-            && proof.get("cryptosuite").and_then(Value::as_str) == Some("eddsa-jcs-2022")
+            && proof.get("cryptosuite").and_then(Value::as_str) == Some(cryptosuite)
     };
     // A list of proofs (current credentials) or a single one (those downloaded before).
     let proof = match document.remove("proof") {
-        Some(Value::Object(proof)) if is_ours(&proof) => proof,
+        Some(Value::Object(proof)) if is_wanted(&proof) => proof,
         Some(Value::Array(proofs)) => proofs
             .into_iter()
             .find_map(|p| match p {
-                Value::Object(proof) if is_ours(&proof) => Some(proof),
+                Value::Object(proof) if is_wanted(&proof) => Some(proof),
                 _ => None,
             })
             .ok_or(BadgeError::NoProof)?,
         _ => return Err(BadgeError::NoProof),
     };
-    let mut config = proof.clone();
-    let proof_value = config
+    let mut options = proof.clone();
+    let proof_value = options
         .remove("proofValue")
         .and_then(|v| v.as_str().map(str::to_string))
         .ok_or(BadgeError::NoProof)?;
-    let key = config
+    let key = options
         .get("verificationMethod")
         .and_then(Value::as_str)
         .and_then(key_of_method)
@@ -352,11 +333,9 @@ pub fn verify(credential: &Value) -> Result<VerifyingKey, BadgeError> {
         .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
         .map(|bytes| Signature::from_bytes(&bytes))
         .ok_or(BadgeError::BadSignature)?;
-    key.verify_strict(
-        &hash_data(&Value::Object(document), &Value::Object(config)),
-        &signature,
-    )
-    .map_err(|_| BadgeError::BadSignature)?;
+    let data = hash(&Value::Object(document), &Value::Object(options))?;
+    key.verify_strict(&data, &signature)
+        .map_err(|_| BadgeError::BadSignature)?;
     Ok(key)
 }
 

@@ -6,6 +6,29 @@ pub mod deals;
 pub mod learner;
 pub mod smtp;
 
+/// A file of the third-party tools the tests drive (`server/tests/tools/`).
+pub fn tool(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tools")
+        .join(name)
+}
+
+/// Runs a Python tool (which reads a file with a third-party library) and parses the JSON it
+/// prints; a failing tool fails the test with its error output.
+pub fn python_json(script: &str, file: &std::path::Path) -> serde_json::Value {
+    let output = std::process::Command::new("python3")
+        .arg(tool(script))
+        .arg(file)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the tool prints JSON")
+}
+
 use app::AssetManifest;
 use clap::Parser;
 use server::config::Cli;
