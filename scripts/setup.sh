@@ -54,12 +54,29 @@ ensure_node_packages() {
 # Third-party peers and validators the integration tests use: aiosmtpd, a real SMTP server
 # that insists on STARTTLS (what it receives is read with Python's standard MIME parser),
 # and icalendar, which reads the calendar files.
-PYTHON_TEST_PACKAGES=(aiosmtpd==1.4.6 icalendar==6.1.3)
+PYTHON_TEST_PACKAGES=(aiosmtpd==1.4.6 icalendar==6.1.3 jsonschema==4.26.0)
 ensure_python_packages() {
-  if python3 -c 'import aiosmtpd, icalendar' 2>/dev/null; then return; fi
+  if python3 -c 'import aiosmtpd, icalendar, jsonschema' 2>/dev/null; then return; fi
   step "Installing ${PYTHON_TEST_PACKAGES[*]} from PyPI (test peers and validators)"
   python3 -m pip install --quiet --disable-pip-version-check "${PYTHON_TEST_PACKAGES[@]}" \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "${PYTHON_TEST_PACKAGES[@]}"
+}
+
+# 1EdTech's official Open Badges 3.0 JSON Schemas, which the credential tests validate
+# against. They are on no registry of their own; the openbadgeslib sdist on PyPI carries
+# them verbatim as test fixtures, so they are taken from there (never committed here).
+OB3_SCHEMA_DIR="$ROOT/target/third-party/ob_schemas"
+ensure_ob3_schema() {
+  if [ -f "$OB3_SCHEMA_DIR/ob_v3p0_achievementcredential_schema.json" ]; then return; fi
+  step "Fetching 1EdTech's Open Badges 3.0 JSON Schemas (openbadgeslib 4.6.3 sdist, PyPI)"
+  local scratch; scratch="$(mktemp -d)"
+  python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+    openbadgeslib==4.6.3 -d "$scratch"
+  tar xzf "$scratch/openbadgeslib-4.6.3.tar.gz" -C "$scratch" \
+    openbadgeslib-4.6.3/tests/fixtures/ob_schemas
+  mkdir -p "$OB3_SCHEMA_DIR"
+  cp "$scratch"/openbadgeslib-4.6.3/tests/fixtures/ob_schemas/*.json "$OB3_SCHEMA_DIR/"
+  rm -rf "$scratch"
 }
 
 # promtool (Debian's prometheus package) lints the /metrics page in the tests, and the Nu
@@ -85,5 +102,6 @@ ensure_wasm_target
 ensure_wasm_bindgen
 ensure_node_packages
 ensure_python_packages
+ensure_ob3_schema
 ensure_validators
 if [ "${1:-}" = "--with-browser" ]; then ensure_chromium; fi

@@ -127,6 +127,37 @@ async fn a_certificate_is_issued_recertified_in_its_window_and_expires_once(back
     server.stop().await;
 }
 
+/// The errors 1EdTech's official OB 3.0 AchievementCredential JSON Schema finds in a
+/// credential (the jsonschema library, draft 2019-09; `scripts/setup.sh` fetches the schema).
+fn official_schema_errors(credential: &serde_json::Value) -> serde_json::Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let schema =
+        root.join("target/third-party/ob_schemas/ob_v3p0_achievementcredential_schema.json");
+    assert!(
+        schema.exists(),
+        "run scripts/setup.sh to fetch {}",
+        schema.display()
+    );
+    let file = std::env::temp_dir().join(format!(
+        "partner-portal-tests/schema-check-{}.json",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, credential.to_string()).unwrap();
+    let output = std::process::Command::new("python3")
+        .arg(common::tool("validate_ob3.py"))
+        .arg(&schema)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// Runs a Node script off the async runtime (the verifier fetches from this very server).
 async fn run_node(
     script: std::path::PathBuf,
@@ -216,6 +247,12 @@ async fn the_public_page_verifies_credentials_and_revocation_shows_at_once(backe
         credential["issuer"]["id"],
         record.signer.as_str(),
         "the key's controller issues"
+    );
+    let schema_errors = official_schema_errors(&credential);
+    assert_eq!(
+        schema_errors,
+        serde_json::json!([]),
+        "1EdTech's OB 3.0 schema"
     );
     let outside = third_party_verification(&server, &credential).await;
     assert_eq!(outside["jcs"], true, "eddsa-jcs-2022: {outside}");

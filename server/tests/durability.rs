@@ -21,8 +21,24 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A server process, killed when dropped (also when a test fails half-way).
+struct ServerProcess(Child);
+
+impl ServerProcess {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// The real binary on `database_url`, listening on `port`.
-fn spawn_server(database_url: &str, port: u16, root: &Path) -> Child {
+fn spawn_server(database_url: &str, port: u16, root: &Path) -> ServerProcess {
     let pkg = root.join("site").join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
     std::fs::write(
@@ -42,6 +58,7 @@ fn spawn_server(database_url: &str, port: u16, root: &Path) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
+        .map(ServerProcess)
         .expect("the server binary starts")
 }
 
@@ -193,8 +210,8 @@ async fn kill_nine_mid_quiz_loses_no_acknowledged_answer(backend: Backend) {
     };
     let killing = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        first.kill().expect("SIGKILL");
-        first.wait().unwrap();
+        // `Child::kill` sends SIGKILL.
+        first.kill();
     };
     tokio::join!(saving, killing);
     assert!(
@@ -211,8 +228,7 @@ async fn kill_nine_mid_quiz_loses_no_acknowledged_answer(backend: Backend) {
             "answer {seq} to question {question} was acknowledged but is gone: {after:?}"
         );
     }
-    second.kill().unwrap();
-    second.wait().unwrap();
+    second.kill();
     database.drop_database().await;
 }
 
@@ -344,8 +360,7 @@ async fn a_postgres_restart_under_load_recovers_and_keeps_every_acknowledged_ans
             "answer {seq} to question {question} was acknowledged but is gone: {after:?}"
         );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     drop(cluster);
 }
 
