@@ -248,6 +248,11 @@ async fn the_public_page_verifies_credentials_and_revocation_shows_at_once(backe
         record.signer.as_str(),
         "the key's controller issues"
     );
+    // Its place in the revocation list is random, not the certificate's id, and stays put.
+    let index = credential["credentialStatus"]["statusListIndex"].clone();
+    let again: serde_json::Value =
+        serde_json::from_str(&verify(&server, &code).await.1.unwrap().credential_json).unwrap();
+    assert_eq!(again["credentialStatus"]["statusListIndex"], index);
     let schema_errors = official_schema_errors(&credential);
     assert_eq!(
         schema_errors,
@@ -346,6 +351,32 @@ async fn the_public_page_verifies_credentials_and_revocation_shows_at_once(backe
     );
 
     assert_eq!(verify(&server, "NOSUCHCODE").await.0, 404);
+    server.stop().await;
+}
+
+/// Every certificate has its own position in the revocation list, drawn at random at
+/// issue: positions are unique and do not follow the certificates' order.
+async fn status_list_positions_are_unique_and_random(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let rows: Vec<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, status_index FROM certificates ORDER BY id")
+            .fetch_all(&server.server.state.db.read)
+            .await
+            .unwrap();
+    assert!(rows.len() >= 10, "the demo issues certificates");
+    let indexes: std::collections::BTreeSet<i64> = rows
+        .iter()
+        .map(|(_, index)| index.expect("a position"))
+        .collect();
+    assert_eq!(indexes.len(), rows.len(), "unique");
+    let in_order = rows.windows(2).filter(|w| w[0].1 < w[1].1).count();
+    assert!(
+        in_order < rows.len() - 1,
+        "positions rise with every certificate: they would reveal the order"
+    );
+    assert!(rows
+        .iter()
+        .all(|(id, index)| Some(*id) != *index || *id > 1_000));
     server.stop().await;
 }
 
@@ -569,4 +600,5 @@ both_backends!(
     a_certificate_is_issued_recertified_in_its_window_and_expires_once,
     the_public_page_verifies_credentials_and_revocation_shows_at_once,
     managers_list_holders_by_organisation_role_and_status,
+    status_list_positions_are_unique_and_random,
 );

@@ -35,6 +35,9 @@ mod imp {
         let key = badges::deployment_key(&state.settings.secret_key);
         let (issuer_did, _) = badges::did_key(&key.verifying_key());
         let status_list_url = status_list_url(state);
+        // Drawn at random when the certificate was issued (the migration gave older
+        // certificates their id).
+        let status_index = row.status_index.unwrap_or(row.id);
         let facts = BadgeFacts {
             credential_url: &credential_url,
             issuer_did: &issuer_did,
@@ -50,7 +53,7 @@ mod imp {
             valid_from: row.issued_at,
             valid_until: row.expires_at,
             status_list_url: &status_list_url,
-            status_index: row.id.unsigned_abs(),
+            status_index: status_index.unsigned_abs(),
         };
         Ok(badges::sign(
             badges::credential(&facts),
@@ -70,11 +73,12 @@ mod imp {
 
     /// The signed revocation list: every revoked certificate's bit set, as of now.
     pub async fn signed_status_list(state: &AppState) -> Result<serde_json::Value, AppError> {
-        let revoked: Vec<u64> = crate::server::repo::certifications::revoked_ids(&state.db)
-            .await?
-            .into_iter()
-            .map(i64::unsigned_abs)
-            .collect();
+        let revoked: Vec<u64> =
+            crate::server::repo::certifications::revoked_status_indexes(&state.db)
+                .await?
+                .into_iter()
+                .map(i64::unsigned_abs)
+                .collect();
         let key = badges::deployment_key(&state.settings.secret_key);
         let (issuer_did, _) = badges::did_key(&key.verifying_key());
         let now = state.clock.now_ms();

@@ -132,15 +132,17 @@ pub async fn insert_certificate(
     let months = u32::try_from(certification.validity_months).unwrap_or(12);
     let expires_at = renewal_expiry(issued_at, months, previous);
     let mut tx = db.write.begin().await?;
+    let status_index = free_status_index(&mut tx).await?;
     let inserted: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO certificates (certification_id, user_id, verify_code, issued_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO certificates (certification_id, user_id, verify_code, issued_at, expires_at, status_index) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (certification_id, user_id, issued_at) DO NOTHING RETURNING id",
     )
     .bind(certification.id)
     .bind(user_id)
     .bind(verify_code)
     .bind(issued_at)
     .bind(expires_at)
+    .bind(status_index)
     .fetch_optional(&mut *tx)
     .await?;
     let Some((id,)) = inserted else {
@@ -286,6 +288,8 @@ pub async fn revoke(
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CertificateRow {
     pub id: i64,
+    /// Its position in the revocation list.
+    pub status_index: Option<i64>,
     pub certification_id: i64,
     pub certification_name: String,
     pub certification_description: String,
@@ -303,7 +307,7 @@ pub struct CertificateRow {
     pub revoke_reason: String,
 }
 
-const CERTIFICATE_SELECT: &str = "SELECT c.id, c.certification_id, k.name AS certification_name, \
+const CERTIFICATE_SELECT: &str = "SELECT c.id, c.status_index, c.certification_id, k.name AS certification_name, \
     k.description AS certification_description, k.recert_window_days, c.user_id, u.display_name AS holder_name, \
     u.email AS holder_email, u.job_role, u.partner_org_id AS org_id, o.name AS org_name, c.verify_code, c.issued_at, \
     c.expires_at, c.revoked_at, c.revoke_reason FROM certificates c JOIN certifications k ON k.id = c.certification_id \
@@ -664,11 +668,41 @@ pub async fn flag_expiry_reminder(
     .await
 }
 
-/// Every revoked certificate, for the published revocation list.
-pub async fn revoked_ids(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM certificates WHERE revoked_at IS NOT NULL ORDER BY id")
-            .fetch_all(&db.read)
-            .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+/// The status-list positions of every revoked certificate whose credential was produced,
+/// for the published revocation list. (A certificate without a position has never been
+/// handed out as a credential, so no verifier can ask about it.)
+pub async fn revoked_status_indexes(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT status_index FROM certificates WHERE revoked_at IS NOT NULL \
+         AND status_index IS NOT NULL ORDER BY status_index",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|(index,)| index).collect())
+}
+
+/// A free position in the revocation list, drawn at random (inside the transaction that
+/// issues the certificate), so a holder's position says nothing about how many
+/// certificates exist or in which order they came. The range grows with the certificates
+/// and keeps three quarters of it free, so a draw rarely meets a taken position. Two
+/// issues drawing the same free position at the same moment are stopped by the unique
+/// index; the losing issue fails and is retried by the certification job.
+async fn free_status_index(tx: &mut Transaction<'_, Any>) -> Result<i64, sqlx::Error> {
+    use rand::Rng;
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM certificates")
+        .fetch_one(&mut **tx)
+        .await?;
+    let minimum = crate::server::badges::STATUS_LIST_MIN_BITS as i64;
+    let range = minimum.max(count.saturating_add(1).saturating_mul(4));
+    loop {
+        let candidate = rand::thread_rng().gen_range(0..range);
+        let taken: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM certificates WHERE status_index = $1")
+                .bind(candidate)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if taken.is_none() {
+            return Ok(candidate);
+        }
+    }
 }
