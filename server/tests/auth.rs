@@ -328,19 +328,7 @@ async fn sessions_end_when_idle_and_everywhere_on_request(backend: Backend) {
 
 async fn emails_are_delivered_through_smtp(backend: Backend) {
     let sink = common::smtp::SmtpSink::start().await;
-    let port = sink.port.to_string();
-    let server = TestServer::start_with(
-        backend,
-        &[
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &port,
-            "--smtp-tls",
-            "none",
-        ],
-    )
-    .await;
+    let server = sink.server(backend, &["--smtp-tls", "none"]).await;
     let client = server.client();
     assert_eq!(
         request_link(&client, &server, &[("email", PARTNER)])

@@ -14,14 +14,6 @@ const NORTHWIND: &str = "nora@northwind.example";
 const BLUEFIN: &str = "ben@bluefin.example";
 const MANAGER: &str = "marco@lumen.example";
 
-async fn deal_count(server: &TestServer) -> i64 {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deals")
-        .fetch_one(&server.server.state.db.read)
-        .await
-        .unwrap();
-    n
-}
-
 async fn the_first_registration_is_protected_and_a_rival_sees_only_the_date(backend: Backend) {
     let server = TestServer::start(backend).await;
     let northwind = sign_in(&server, NORTHWIND).await;
@@ -77,7 +69,7 @@ async fn the_first_registration_is_protected_and_a_rival_sees_only_the_date(back
     .await;
     assert!(by_domain.unwrap()[0].same_domain);
 
-    let before = deal_count(&server).await;
+    let before = common::deals::count(&server).await;
     let (status, refused) = register(
         &bluefin,
         &server,
@@ -91,7 +83,7 @@ async fn the_first_registration_is_protected_and_a_rival_sees_only_the_date(back
     assert!(message.contains("protected until"), "{message}");
     assert!(!message.contains("Northwind"));
     assert_eq!(
-        deal_count(&server).await,
+        common::deals::count(&server).await,
         before,
         "a refused registration stores nothing"
     );
@@ -110,7 +102,7 @@ async fn the_first_registration_is_protected_and_a_rival_sees_only_the_date(back
 async fn bad_registrations_name_their_fields_and_change_nothing(backend: Backend) {
     let server = TestServer::start(backend).await;
     let partner = sign_in(&server, NORTHWIND).await;
-    let before = deal_count(&server).await;
+    let before = common::deals::count(&server).await;
     let mut body = form("", "not-a-domain", "-3", "");
     body["input"]["close_date"] = serde_json::json!("yesterday");
     let (status, error) = register(&partner, &server, body).await;
@@ -119,7 +111,7 @@ async fn bad_registrations_name_their_fields_and_change_nothing(backend: Backend
     for field in ["company_name", "domain", "amount", "close_date"] {
         assert!(error.field_message(field).is_some(), "{field}: {error:?}");
     }
-    assert_eq!(deal_count(&server).await, before);
+    assert_eq!(common::deals::count(&server).await, before);
     let manager = sign_in(&server, MANAGER).await;
     let (status, _) = register(&manager, &server, form("Staff Co", "staffco.com", "10", "")).await;
     assert_eq!(status, 403, "only partner users register deals");

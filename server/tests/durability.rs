@@ -39,24 +39,7 @@ impl Drop for ServerProcess {
 
 /// The real binary on `database_url`, listening on `port`.
 fn spawn_server(database_url: &str, port: u16, root: &Path) -> ServerProcess {
-    let pkg = root.join("site").join("pkg");
-    std::fs::create_dir_all(&pkg).unwrap();
-    std::fs::write(
-        pkg.join("assets.txt"),
-        "js: portal.test.js\nwasm: portal.test.wasm\ncss: portal.test.css\n",
-    )
-    .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_partner-portal"))
-        .args(["--database-url", database_url])
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(root.join("data"))
-        .arg("--site-root")
-        .arg(root.join("site"))
-        .args(["--secret-key", &"cd".repeat(32)])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    common::real_binary(database_url, &format!("127.0.0.1:{port}"), root)
         .spawn()
         .map(ServerProcess)
         .expect("the server binary starts")
@@ -127,17 +110,35 @@ async fn open_quiz(client: &reqwest::Client, port: u16, database_url: &str) -> (
     .await
     .unwrap();
     db.close().await;
-    let view: app::model::AttemptView = client
-        .post(url(port, app::api::training::StartQuiz::PATH))
-        .form(&[("step_id", step.to_string())])
+    let view = attempt_view(
+        client,
+        port,
+        app::api::training::StartQuiz::PATH,
+        "step_id",
+        step,
+    )
+    .await;
+    let questions = view.questions.iter().map(|q| q.question_id).collect();
+    (view.attempt_id, questions)
+}
+
+/// Posts one id to a quiz server function that answers with the attempt.
+async fn attempt_view(
+    client: &reqwest::Client,
+    port: u16,
+    path: &str,
+    name: &str,
+    id: i64,
+) -> app::model::AttemptView {
+    client
+        .post(url(port, path))
+        .form(&[(name, id.to_string())])
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
-    let questions = view.questions.iter().map(|q| q.question_id).collect();
-    (view.attempt_id, questions)
+        .unwrap()
 }
 
 /// Saves a typed answer; `Some(seq)` when the server acknowledged it.
@@ -167,15 +168,14 @@ async fn saved(
     attempt: i64,
 ) -> std::collections::BTreeMap<i64, i64> {
     use common::ServerFn;
-    let view: app::model::AttemptView = client
-        .post(url(port, app::api::training::QuizAttempt::PATH))
-        .form(&[("attempt_id", attempt.to_string())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = attempt_view(
+        client,
+        port,
+        app::api::training::QuizAttempt::PATH,
+        "attempt_id",
+        attempt,
+    )
+    .await;
     view.answers
         .iter()
         .map(|(q, (_, seq))| (*q, *seq))

@@ -278,21 +278,17 @@ async fn mail_is_standard_encrypted_and_one_click_unsubscribes(backend: Backend)
 /// error, rather than crossing the network (with the password) in the clear.
 async fn no_plaintext_fallback(backend: Backend) {
     let sink = common::smtp::SmtpSink::start().await;
-    let port = sink.port.to_string();
-    let server = TestServer::start_with(
-        backend,
-        &[
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &port,
-            "--smtp-username",
-            "portal",
-            "--smtp-password",
-            "secret-password",
-        ],
-    )
-    .await;
+    let server = sink
+        .server(
+            backend,
+            &[
+                "--smtp-username",
+                "portal",
+                "--smtp-password",
+                "secret-password",
+            ],
+        )
+        .await;
     let state = &server.server.state;
     outbox::enqueue(&state.db.write, PARTNER, "Hi", "Body", state.clock.now_ms())
         .await

@@ -447,14 +447,6 @@ async fn metrics_count_what_the_client_got(backend: Backend) {
 
 const MANAGER: &str = "marco@lumen.example";
 
-async fn deal_rows(server: &TestServer) -> i64 {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deals")
-        .fetch_one(&server.server.state.db.read)
-        .await
-        .unwrap();
-    n
-}
-
 /// Every input has a bound, refused on its field with nothing changed: a page number that
 /// would overflow the offset, a huge typed quiz answer, and line breaks in one-line fields
 /// (which would forge lines in plain-text emails).
@@ -516,7 +508,7 @@ async fn oversized_and_multiline_inputs_are_refused_on_their_fields(backend: Bac
     assert_eq!(saved, 0);
 
     let partner = sign_in(&server, "nora@northwind.example").await;
-    let before = deal_rows(&server).await;
+    let before = common::deals::count(&server).await;
     let forged = "Acme GmbH\r\n\r\nYour account is suspended: https://evil.example/login";
     let (status, error) = common::deals::register(
         &partner,
@@ -526,7 +518,11 @@ async fn oversized_and_multiline_inputs_are_refused_on_their_fields(backend: Bac
     .await;
     assert_eq!(status, 422);
     assert!(error.unwrap_err().field_message("company_name").is_some());
-    assert_eq!(deal_rows(&server).await, before, "nothing was registered");
+    assert_eq!(
+        common::deals::count(&server).await,
+        before,
+        "nothing was registered"
+    );
     // A body larger than any form is cut off before anything reads it.
     let flood = partner
         .post(server.url(app::api::channel::CheckCustomer::PATH))

@@ -4,34 +4,17 @@
 mod common;
 
 use common::{Backend, TestServer};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// A server process of the real binary on `database_url`, with a stand-in asset manifest
-/// (no browser visits it).
+/// A server process of the real binary on `database_url` (no browser visits it).
 fn spawn_instance(database_url: &str, name: &str) -> Child {
     let root = std::env::temp_dir()
         .join("partner-portal-tests")
         .join(format!("instance-{}-{name}", std::process::id()));
-    let pkg = root.join("site").join("pkg");
-    std::fs::create_dir_all(&pkg).expect("site dir");
-    std::fs::write(
-        pkg.join("assets.txt"),
-        "js: portal.test.js\nwasm: portal.test.wasm\ncss: portal.test.css\n",
-    )
-    .expect("asset manifest");
-    Command::new(env!("CARGO_BIN_EXE_partner-portal"))
-        .args(["--database-url", database_url, "--bind", "127.0.0.1:0"])
-        .arg("--data-dir")
-        .arg(root.join("data"))
-        .arg("--site-root")
-        .arg(root.join("site"))
-        .args(["--secret-key", &"ab".repeat(32)])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    common::real_binary(database_url, "127.0.0.1:0", &root)
         .spawn()
         .expect("the server binary starts")
 }

@@ -208,18 +208,19 @@ fn hash_data(document: &Value, proof_config: &Value) -> Vec<u8> {
 /// The proof options of a `DataIntegrityProof` with `cryptosuite`, before signing.
 fn proof_options(document: &Value, key: &SigningKey, cryptosuite: &str, created: i64) -> Value {
     let (_, method) = did_key(&key.verifying_key());
-    let mut proof = json!({
-        "@context": CONTEXTS,
+    // The proof's context is the document's (Data Integrity, "add proof").
+    let context = document
+        .get("@context")
+        .cloned()
+        .unwrap_or_else(|| json!(CONTEXTS));
+    json!({
+        "@context": context,
         "type": "DataIntegrityProof",
         "cryptosuite": cryptosuite,
         "created": rfc3339(created),
         "verificationMethod": method,
         "proofPurpose": "assertionMethod",
-    });
-    if let Some(context) = document.get("@context") {
-        proof["@context"] = context.clone();
-    }
-    proof
+    })
 }
 
 fn with_signature(mut proof: Value, key: &SigningKey, data: &[u8]) -> Value {

@@ -5,6 +5,15 @@ use app::error::AppError;
 use app::model::RegistrationOutcome;
 use server_fn::ServerFn;
 
+/// How many deals the server's database holds.
+pub async fn count(server: &TestServer) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deals")
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+    n
+}
+
 /// A complete registration form; the close date is six months out, so it stays valid.
 pub fn form(company: &str, domain: &str, amount: &str, notes: &str) -> serde_json::Value {
     let close_date = (chrono::Utc::now() + chrono::Duration::days(180))

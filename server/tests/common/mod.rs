@@ -6,6 +6,39 @@ pub mod deals;
 pub mod learner;
 pub mod smtp;
 
+/// The secret key every test server uses.
+pub fn test_secret_key() -> String {
+    "ab".repeat(32)
+}
+
+/// The real server binary on `database_url`, listening on `bind`, with its data and a
+/// stand-in asset manifest under `root` (no browser visits it). Quiet; not yet started.
+pub fn real_binary(
+    database_url: &str,
+    bind: &str,
+    root: &std::path::Path,
+) -> std::process::Command {
+    let pkg = root.join("site").join("pkg");
+    std::fs::create_dir_all(&pkg).expect("site dir");
+    std::fs::write(
+        pkg.join("assets.txt"),
+        "js: portal.test.js\nwasm: portal.test.wasm\ncss: portal.test.css\n",
+    )
+    .expect("asset manifest");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_partner-portal"));
+    command
+        .args(["--database-url", database_url, "--bind", bind])
+        .arg("--data-dir")
+        .arg(root.join("data"))
+        .arg("--site-root")
+        .arg(root.join("site"))
+        .args(["--secret-key", &test_secret_key()])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
 /// A file of the third-party tools the tests drive (`server/tests/tools/`).
 pub fn tool(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -171,7 +204,7 @@ impl TestServer {
                 .display()
                 .to_string(),
             "--secret-key".into(),
-            "ab".repeat(32),
+            test_secret_key(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         let config = Cli::try_parse_from(args)

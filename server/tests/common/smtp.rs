@@ -79,6 +79,14 @@ impl SmtpSink {
 }
 
 impl SmtpSink {
+    /// A test server that sends its email to this sink, with `extra` flags.
+    pub async fn server(&self, backend: super::Backend, extra: &[&str]) -> super::TestServer {
+        let port = self.port.to_string();
+        let mut flags = vec!["--smtp-host", "127.0.0.1", "--smtp-port", &port];
+        flags.extend_from_slice(extra);
+        super::TestServer::start_with(backend, &flags).await
+    }
+
     /// Waits up to 10 s for the first message.
     pub async fn wait_for_message(&self) -> ReceivedMail {
         for _ in 0..200 {
