@@ -628,18 +628,7 @@ async fn pages_health_and_metrics(backend: Backend) {
 }
 
 async fn production_hides_demo_and_dev_tools(backend: Backend) {
-    let server = TestServer::start_with(
-        backend,
-        &[
-            "--mode",
-            "production",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            "9",
-        ],
-    )
-    .await;
+    let server = TestServer::start_with(backend, common::PRODUCTION_FLAGS).await;
     let client = server.client();
     let (_, accounts) =
         invoke::<Vec<app::model::DemoAccount>>(&client, &server, DemoAccounts::PATH, &[]).await;

@@ -363,18 +363,7 @@ async fn metrics_need_the_token_when_one_is_set(backend: Backend) {
     assert_eq!(right.status(), 200);
     server.stop().await;
 
-    let production = TestServer::start_with(
-        backend,
-        &[
-            "--mode",
-            "production",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            "9",
-        ],
-    )
-    .await;
+    let production = TestServer::start_with(backend, common::PRODUCTION_FLAGS).await;
     let off = production
         .client()
         .get(production.url("/metrics"))

@@ -6,6 +6,16 @@ pub mod deals;
 pub mod learner;
 pub mod smtp;
 
+/// Production mode, with an SMTP host (required there) that is never reached.
+pub const PRODUCTION_FLAGS: &[&str] = &[
+    "--mode",
+    "production",
+    "--smtp-host",
+    "127.0.0.1",
+    "--smtp-port",
+    "9",
+];
+
 /// The secret key every test server uses.
 pub fn test_secret_key() -> String {
     "ab".repeat(32)
