@@ -11,32 +11,44 @@ SITE="$ROOT/target/site"
 PKG="$SITE/pkg"
 WASM_IN="$ROOT/target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 
-step "Compiling the front end to WebAssembly (first time: several minutes)"
+# Two bundles: the learner bundle (the islands of forms, quizzes and videos) and the full one
+# (every island). Cargo keeps both feature sets' builds, so switching between them is cheap.
+step "Compiling the front end to WebAssembly: learner and full bundles (first time: several minutes)"
+WASM_DIR="$ROOT/target/wasm-bundles"
+mkdir -p "$WASM_DIR"
 cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+cp "$WASM_IN" "$WASM_DIR/learner.wasm"
+cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release --features staff
+cp "$WASM_IN" "$WASM_DIR/full.wasm"
 
 # Skip bindgen/optimisation when neither the wasm nor the styles changed.
-inputs_hash="$(cat "$WASM_IN" style/*.css | sha256sum | cut -c1-64)"
+inputs_hash="$(cat "$WASM_DIR/learner.wasm" "$WASM_DIR/full.wasm" style/*.css | sha256sum | cut -c1-64)"
 if [ -f "$PKG/assets.txt" ] && [ "$(cat "$PKG/.inputs" 2>/dev/null)" = "$inputs_hash" ]; then
   note "front-end assets are up to date"
 else
   step "Generating JS bindings and optimising the wasm"
   STAGE="$SITE/pkg.new"
   rm -rf "$STAGE" && mkdir -p "$STAGE"
-  wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name portal "$WASM_IN"
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$STAGE/portal_bg.wasm" -o "$STAGE/portal_bg.opt.wasm"
-  mv "$STAGE/portal_bg.opt.wasm" "$STAGE/portal_bg.wasm"
-  cat style/main.css > "$STAGE/portal.css"
-
   short_hash() { sha256sum "$1" | cut -c1-16; }
-  js="portal.$(short_hash "$STAGE/portal.js").js"
-  wasm="portal.$(short_hash "$STAGE/portal_bg.wasm").wasm"
+  : > "$STAGE/assets.txt"
+  for bundle in learner full; do
+    out="portal-$bundle"
+    wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name "$out" "$WASM_DIR/$bundle.wasm"
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$STAGE/${out}_bg.wasm" -o "$STAGE/$out.opt.wasm"
+    rm "$STAGE/${out}_bg.wasm"
+    js="$out.$(short_hash "$STAGE/$out.js").js"
+    wasm="$out.$(short_hash "$STAGE/$out.opt.wasm").wasm"
+    mv "$STAGE/$out.js" "$STAGE/$js"
+    mv "$STAGE/$out.opt.wasm" "$STAGE/$wasm"
+    prefix=""; [ "$bundle" = full ] && prefix="full_"
+    printf '%sjs: %s\n%swasm: %s\n' "$prefix" "$js" "$prefix" "$wasm" >> "$STAGE/assets.txt"
+  done
+  cat style/main.css > "$STAGE/portal.css"
   css="portal.$(short_hash "$STAGE/portal.css").css"
-  mv "$STAGE/portal.js" "$STAGE/$js"
-  mv "$STAGE/portal_bg.wasm" "$STAGE/$wasm"
   mv "$STAGE/portal.css" "$STAGE/$css"
-  printf 'js: %s\nwasm: %s\ncss: %s\n' "$js" "$wasm" "$css" > "$STAGE/assets.txt"
+  printf 'css: %s\n' "$css" >> "$STAGE/assets.txt"
   # Precompressed copies at maximum quality; the server sends them to browsers that accept them.
   node -e '
     const zlib = require("zlib"), fs = require("fs"), dir = process.argv[1];
@@ -47,7 +59,7 @@ else
     }' "$STAGE"
   echo "$inputs_hash" > "$STAGE/.inputs"
   rm -rf "$PKG" && mv "$STAGE" "$PKG"
-  note "wrote $js, $wasm, $css"
+  note "wrote $(tr "\n" " " < "$PKG/assets.txt")"
 fi
 mkdir -p "$SITE"
 cp -r public/. "$SITE/"

@@ -27,6 +27,9 @@ cargo test -p server -- --test-threads=3
 step "Building the front end and the server for the browser tests"
 bash scripts/build.sh debug
 
+step "Page weight budgets (deterministic: built files and the server's HTML)"
+bash scripts/sizes.sh debug
+
 step "End-to-end tests in Chromium (desktop, phone, JavaScript disabled)"
 (cd end2end && npx playwright test)
 

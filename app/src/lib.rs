@@ -20,19 +20,26 @@ use pages::*;
 /// Hashed file names of the built front end, read by the server at start-up.
 #[derive(Debug, Clone, Default)]
 pub struct AssetManifest {
+    /// The learner bundle: the islands every page may use (forms, quiz, video).
     pub js: String,
     pub wasm: String,
+    /// The full bundle: every island, for pages that carry a staff island.
+    pub full_js: String,
+    pub full_wasm: String,
     pub css: String,
 }
 
+/// The islands in the learner bundle; a page with any other island loads the full bundle.
+pub const LEARNER_ISLANDS: [&str; 3] = ["EnhancedForm", "LessonVideo", "TakeQuiz"];
+
 /// The HTML document around the app. Server only: it names the hashed asset files.
 pub fn shell(assets: AssetManifest) -> impl IntoView {
-    // The same loader cargo-leptos would emit, but with our own content-hashed names.
-    let loader = format!(
-        "import('/pkg/{js}').then(m => m.default({{module_or_path: '/pkg/{wasm}'}}).then(() => m.hydrate()));",
-        js = assets.js,
-        wasm = assets.wasm
-    );
+    // Islands mode: the page is server HTML and only `#[island]`s hydrate. Nothing outside an
+    // island is hydrated, so the renderer must not emit hydration markers for it.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    let loader = island_loader(&assets);
     let nonce = leptos::nonce::use_nonce();
     #[cfg(feature = "ssr")]
     if let (Some(nonce), Some(response)) = (
@@ -53,11 +60,7 @@ pub fn shell(assets: AssetManifest) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="stylesheet" href=format!("/pkg/{}", assets.css)/>
-                <link rel="modulepreload" href=format!("/pkg/{}", assets.js) nonce=nonce.clone()/>
-                <link rel="preload" href=format!("/pkg/{}", assets.wasm) r#as="fetch" r#type="application/wasm" crossorigin=""/>
                 <link rel="icon" href="/favicon.svg" r#type="image/svg+xml"/>
-                // Without JavaScript the menu button cannot open the navigation: show it.
-                <noscript><link rel="stylesheet" href="/noscript.css"/></noscript>
                 <script type="module" nonce=nonce>{loader}</script>
                 <leptos_meta::MetaTags/>
             </head>
@@ -66,6 +69,74 @@ pub fn shell(assets: AssetManifest) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The page's only script: shows instants in the viewer's time zone, and, when the page has
+/// islands, loads the wasm and hydrates each island (outer islands before the islands inside
+/// their children, which need the outer owner). A page without islands downloads no script
+/// or wasm at all. `data-hydrated` on the body says the page is live (used by the tests).
+fn island_loader(assets: &AssetManifest) -> String {
+    format!(
+        r#"const localise = () => {{
+  const when = new Intl.DateTimeFormat(undefined, {{ year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }});
+  for (const node of document.querySelectorAll('time[data-local]')) {{
+    const at = new Date(node.getAttribute('datetime'));
+    if (!Number.isNaN(at.getTime())) node.textContent = when.format(at);
+  }}
+}};
+const live = () => document.body.setAttribute('data-hydrated', 'true');
+const confirm = () => {{
+  const done = sessionStorage.getItem('{flash}');
+  if (!done) return;
+  sessionStorage.removeItem('{flash}');
+  const note = document.createElement('p');
+  note.className = 'success flash';
+  note.setAttribute('role', 'status');
+  note.textContent = done;
+  document.getElementById('main')?.prepend(note);
+}};
+const start = () => {{
+  localise();
+  confirm();
+  const islands = [...document.querySelectorAll('leptos-island')];
+  if (!islands.length) {{ live(); return; }}
+  const learner = {learner};
+  const small = islands.every((island) => learner.includes(island.dataset.component.replace(/_\d+$/, '')));
+  const [js, wasm] = small ? ['{js}', '{wasm}'] : ['{full_js}', '{full_wasm}'];
+  import(`/pkg/${{js}}`).then(async (bindings) => {{
+    await bindings.default({{ module_or_path: `/pkg/${{wasm}}` }});
+    bindings.hydrate();
+    const pending = [];
+    const visit = async (node) => {{
+      for (const child of node.children) {{
+        if (child.localName === 'leptos-island') {{
+          const hydrateIsland = bindings[child.dataset.component];
+          const enterParent = pending[pending.length - 1];
+          if (enterParent) enterParent();
+          if (hydrateIsland) {{ await hydrateIsland(child); }} else {{ console.warn(`no island ${{child.dataset.component}} in this bundle`); }}
+          await visit(child);
+        }} else if (child.localName === 'leptos-children') {{
+          pending.push(child.$$on_hydrate);
+          await visit(child);
+          pending.pop();
+        }} else {{
+          await visit(child);
+        }}
+      }}
+    }};
+    await visit(document.body);
+    localise();
+    live();
+  }});
+}};
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();"#,
+        js = assets.js,
+        wasm = assets.wasm,
+        full_js = assets.full_js,
+        full_wasm = assets.full_wasm,
+        learner = serde_json::to_string(&LEARNER_ISLANDS).unwrap_or_default(),
+        flash = components::enhance::FLASH_KEY,
+    )
 }
 
 /// The page's Content-Security-Policy: scripts only with this response's nonce (and what

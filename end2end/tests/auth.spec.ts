@@ -1,13 +1,12 @@
-import { expect, hydrated, openMenu, signIn, test } from './helpers';
+import { expect, hydrated, navLink, signIn, test } from './helpers';
 
 test('a partner signs in with a password and sees their home and navigation', async ({ page }) => {
   await signIn(page, 'nora@northwind.example');
   await expect(page).toHaveURL('/');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome, Nora Quist');
   await expect(page.getByText('Northwind Resellers').first()).toBeVisible();
-  await openMenu(page);
+  await navLink(page, 'My organisation');
   const nav = page.getByRole('navigation', { name: 'Main' });
-  await expect(nav.getByRole('link', { name: 'My organisation' })).toBeVisible();
   await expect(nav.getByRole('link', { name: 'Partners' })).toHaveCount(0);
 });
 
@@ -16,13 +15,14 @@ test('wrong or missing input shows field-level errors and changes nothing', asyn
   await hydrated(page);
   const form = page.getByRole('form', { name: 'Sign in with password' });
   await form.getByRole('button', { name: 'Sign in' }).click();
-  await expect(form.getByText('Enter your email address.')).toBeVisible();
+  await expect(form.locator('#login-email-error')).toHaveText('Enter your email address.');
+  await expect(form.locator('[data-error-summary]')).toBeFocused();
   await expect(form.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
 
   await form.getByLabel('Email').fill('nora@northwind.example');
   await form.getByLabel('Password').fill('not the password');
   await form.getByRole('button', { name: 'Sign in' }).click();
-  await expect(form.getByText('That email and password do not match.')).toBeVisible();
+  await expect(form.getByText('That email and password do not match.').first()).toBeVisible();
   await expect(page).toHaveURL('/login');
 });
 

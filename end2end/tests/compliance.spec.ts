@@ -1,4 +1,4 @@
-import { expect, hydrated, openMenu, signIn, test } from './helpers';
+import { expect, hydrated, navLink, signIn, test } from './helpers';
 
 // A manager checks how partners stand on required training, from the navigation.
 
@@ -6,8 +6,7 @@ test('a manager sees how each required path stands', async ({ page }) => {
   await signIn(page, 'marco@lumen.example');
   await expect(page).toHaveURL('/');
   await hydrated(page);
-  await openMenu(page);
-  await page.getByRole('link', { name: 'Required training' }).click();
+  await (await navLink(page, 'Required training')).click();
   await expect(page).toHaveURL('/training-status');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Required training');
   await expect(page.locator('.lead')).toContainText('days from assignment');

@@ -72,7 +72,7 @@ test('a partner registers a deal, a rival sees the duplicate warning, a manager 
   await expect(card).toHaveCount(1);
   await expect(manager.locator('.queue-card .sla.breached').first()).toBeVisible();
   await card.getByRole('button', { name: 'Approve' }).click();
-  await expect(card.getByText(/Explain the decision/)).toBeVisible();
+  await expect(card.locator('.field-error', { hasText: /Explain the decision/ })).toBeVisible();
   await card.getByLabel(/Rationale/).fill('Bluefin registered first; direct sales agreed to step back.');
   await card.getByRole('button', { name: 'Approve' }).click();
   await expect(manager.locator('.queue-card', { hasText: contested }).filter({ hasText: 'Bluefin Systems' })).toHaveCount(0);

@@ -33,11 +33,26 @@ export async function signIn(page: Page, email: string, password = PASSWORD) {
   await form.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/** Opens the navigation menu when it is collapsed (phones). */
+/** Opens the navigation menu when it is collapsed (phones): a `<details>`, no script needed. */
 export async function openMenu(page: Page) {
-  const toggle = page.getByRole('button', { name: /Menu|Close/ });
+  const toggle = page.locator('details.menu > summary');
   if (await toggle.isVisible()) {
-    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
-    await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    const open = await page.locator('details.menu').evaluate((menu) => (menu as HTMLDetailsElement).open);
+    if (!open) await toggle.click();
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
   }
+}
+
+/** The main navigation's link `name`, made visible: the menu and its group are opened. */
+export async function navLink(page: Page, name: string) {
+  await openMenu(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const exactly = new RegExp(`^${name}$`);
+  const link = nav.locator('a').filter({ hasText: exactly });
+  if (!(await link.isVisible())) {
+    const group = nav.locator('.nav-group').filter({ has: page.locator('a').filter({ hasText: exactly }) });
+    await group.locator('summary').click();
+  }
+  await expect(link).toBeVisible();
+  return link;
 }

@@ -1,4 +1,4 @@
-import { expect, hydrated, openMenu, signIn, test } from './helpers';
+import { expect, hydrated, navLink, signIn, test } from './helpers';
 
 // Tiers: a partner sees where their organisation stands and what the next tier needs; a
 // manager sees every organisation and the log of changes; an admin's mistake in the rules
@@ -8,8 +8,7 @@ test('a partner sees their tier and what the next one needs', async ({ page }) =
   await signIn(page, 'ben@bluefin.example');
   await expect(page).toHaveURL('/');
   await hydrated(page);
-  await openMenu(page);
-  await page.getByRole('navigation').getByRole('link', { name: 'Tier', exact: true }).click();
+  await (await navLink(page, 'Tier')).click();
   await expect(page).toHaveURL('/tiers');
   await expect(page.getByRole('heading', { name: 'Bluefin Systems is Silver' })).toBeVisible();
   const gold = page.locator('.tier-check[data-tier="gold"]');

@@ -98,9 +98,16 @@ fn parse_manifest(text: &str, name: impl Fn(&str, &str) -> String) -> Option<Ass
         match kind {
             "js" => manifest.js = name(kind, value),
             "wasm" => manifest.wasm = name(kind, value),
+            "full_js" => manifest.full_js = name("js", value),
+            "full_wasm" => manifest.full_wasm = name("wasm", value),
             "css" => manifest.css = name(kind, value),
             _ => {}
         }
+    }
+    // cargo-leptos builds one bundle: it serves as both.
+    if manifest.full_js.is_empty() && manifest.full_wasm.is_empty() {
+        manifest.full_js = manifest.js.clone();
+        manifest.full_wasm = manifest.wasm.clone();
     }
     let complete = !manifest.js.is_empty() && !manifest.wasm.is_empty() && !manifest.css.is_empty();
     complete.then_some(manifest)

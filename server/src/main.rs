@@ -13,9 +13,26 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Stack of each runtime thread. Rendering a large page nests deeply (each view is a
+/// future inside the next), and an unoptimised build needs more than tokio's 2 MiB default.
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+fn main() -> ExitCode {
     let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(serve(started)),
+        Err(error) => {
+            eprintln!("partner-portal: could not start the runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(started: Instant) -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.config.log_format);
     match run(cli, started).await {

@@ -53,6 +53,10 @@ pub fn TextField(
     #[prop(optional, into)] value: String,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(into)] error: Signal<Option<AppError>>,
+    /// The posted name when the server function takes a struct (`input[amount]`); the
+    /// field's own `name` still keys its id and its error.
+    #[prop(optional)]
+    post_as: Option<&'static str>,
 ) -> impl IntoView {
     let id = format!("{form}-{name}");
     let error_id = format!("{id}-error");
@@ -69,42 +73,57 @@ pub fn TextField(
             {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
             <input
                 id=id
-                name=name
+                name=post_as.unwrap_or(name)
                 type=kind
                 value=value
                 autocomplete=autocomplete
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=described_by
             />
-            <p class="field-error" id=error_id aria-live="polite">{message}</p>
+            <p class="field-error" id=error_id data-field=name aria-live="polite">{message}</p>
         </div>
     }
 }
 
-/// Errors that belong to no single field: rate limits, network trouble, server faults.
+/// The error summary at the top of a form after a failed plain post: every problem, each
+/// linked to its field, focused on load. (The enhanced form fills the same box in place.)
+/// `fields` are the form's own fields; a message for any other is shown without a link.
 #[component]
 pub fn FormError(
     #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional)] form: &'static str,
     fields: &'static [&'static str],
 ) -> impl IntoView {
-    let message = move || {
-        error.get().and_then(|error| match &error {
-            AppError::Validation(errors)
-                if errors.iter().all(|e| fields.contains(&e.field.as_str())) =>
-            {
-                None
-            }
+    let items = move || {
+        error.get().map(|error| match &error {
             AppError::Validation(errors) => errors
                 .iter()
-                .find(|e| !fields.contains(&e.field.as_str()))
-                .map(|e| e.message.clone()),
-            other => Some(other.to_string()),
+                .map(|e| {
+                    let target = (!form.is_empty() && fields.contains(&e.field.as_str()))
+                        .then(|| format!("#{form}-{}", e.field));
+                    (target, e.message.clone())
+                })
+                .collect::<Vec<_>>(),
+            other => vec![(None, other.to_string())],
         })
     };
-    view! {
-        <Show when=move || message().is_some()>
-            <p class="form-error" role="alert">{message}</p>
-        </Show>
+    move || {
+        items().map(|items| {
+            let title = if items.len() > 1 { "Please fix these problems:" } else { "Please fix this problem:" };
+            view! {
+                <div class="error-summary" data-error-summary="" role="alert" tabindex="-1" autofocus=true>
+                    <p class="error-summary-title">{title}</p>
+                    <ul>
+                        {items.into_iter().map(|(target, message)| view! {
+                            <li>{match target {
+                                Some(href) => view! { <a href=href>{message}</a> }.into_any(),
+                                None => message.into_any(),
+                            }}</li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            }
+        })
     }
 }
 
@@ -155,7 +174,7 @@ pub fn BoundField(
             <label for=label_for>{label}</label>
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
             <input id=id type=kind bind:value=value aria-invalid=move || message().is_some().to_string()/>
-            <p class="field-error" aria-live="polite">{message}</p>
+            <p class="field-error" data-field=name aria-live="polite">{message}</p>
         </div>
     }
 }

@@ -1,3 +1,4 @@
+pub mod enhance;
 pub mod form;
 pub mod load;
 pub mod raw_text;

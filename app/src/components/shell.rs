@@ -5,79 +5,118 @@ use crate::model::SessionUser;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-fn nav_links(user: Option<SessionUser>) -> Vec<(&'static str, &'static str)> {
+/// One entry of the main navigation: a link, or a named group of links that opens as a
+/// menu on wide screens and as a section on phones.
+enum NavItem {
+    Link(&'static str, &'static str),
+    Group(&'static str, Vec<(&'static str, &'static str)>),
+}
+
+fn nav_items(user: Option<&SessionUser>) -> Vec<NavItem> {
+    use NavItem::{Group, Link};
     match user.map(|u| u.role) {
-        None => vec![("/login", "Sign in")],
+        None => vec![Link("/login", "Sign in")],
         Some(Role::PartnerUser) => vec![
-            ("/", "Home"),
-            ("/learn", "Learning"),
-            ("/certificates", "Certificates"),
-            ("/tiers", "Tier"),
-            ("/deals", "Deals"),
-            ("/announcements", "Announcements"),
-            ("/policies", "Policies"),
-            ("/my-org", "My organisation"),
-            ("/account", "Account"),
+            Link("/", "Home"),
+            Link("/learn", "Learning"),
+            Link("/certificates", "Certificates"),
+            Link("/deals", "Deals"),
+            Link("/announcements", "Announcements"),
+            Group(
+                "Organisation",
+                vec![
+                    ("/my-org", "My organisation"),
+                    ("/tiers", "Tier"),
+                    ("/policies", "Policies"),
+                ],
+            ),
         ],
         Some(Role::PartnerManager | Role::VendorAdmin) => vec![
-            ("/", "Home"),
-            ("/partners", "Partners"),
-            ("/deals/pipeline", "Pipeline"),
-            ("/deals/queue", "Registrations"),
-            ("/deals/signals", "Warnings"),
-            ("/deals/renewals", "Renewals"),
-            ("/deals/settings", "Program rules"),
-            ("/learn", "Learning"),
-            ("/training-status", "Required training"),
-            ("/certificates/holders", "Certified people"),
-            ("/tiers", "Tiers"),
-            ("/announcements/manage", "Announcements"),
-            ("/policies", "Policies"),
-            ("/author", "Authoring"),
-            ("/account", "Account"),
+            Link("/", "Home"),
+            Link("/partners", "Partners"),
+            Group(
+                "Channel",
+                vec![
+                    ("/deals/pipeline", "Pipeline"),
+                    ("/deals/queue", "Registrations"),
+                    ("/deals/signals", "Warnings"),
+                    ("/deals/renewals", "Renewals"),
+                    ("/deals/settings", "Program rules"),
+                ],
+            ),
+            Group(
+                "Training",
+                vec![
+                    ("/learn", "Learning"),
+                    ("/training-status", "Required training"),
+                    ("/certificates/holders", "Certified people"),
+                    ("/author", "Authoring"),
+                ],
+            ),
+            Group(
+                "Program",
+                vec![
+                    ("/tiers", "Tiers"),
+                    ("/announcements/manage", "Announcements"),
+                    ("/policies", "Policies"),
+                ],
+            ),
         ],
     }
 }
 
+/// Whether `href` is the page at `pathname` (or a page under it).
+fn is_current(href: &str, pathname: &str) -> bool {
+    pathname == href
+        || (href != "/" && pathname.starts_with(href) && pathname[href.len()..].starts_with('/'))
+}
+
+fn nav_link(href: &'static str, label: &'static str, pathname: &str) -> impl IntoView {
+    let current = is_current(href, pathname);
+    view! { <li><a href=href aria-current=current.then_some("page")>{label}</a></li> }
+}
+
+/// The frame around every page. Server HTML only: the phone menu and the groups are
+/// `<details>` elements, so they open before (and without) any script.
 #[component]
 pub fn AppShell(children: Children) -> impl IntoView {
     let session = use_session();
-    let menu_open = RwSignal::new(false);
     let location = use_location();
-    // Close the phone menu after navigating.
-    Effect::new(move |_| {
-        location.pathname.track();
-        menu_open.set(false);
-    });
-    // Marks the page as live, for people debugging and for the end-to-end tests.
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    let pathname = location.pathname.get_untracked();
+    let here = pathname.clone();
     let links = move || {
         session.user.get().map(|result| {
             let user = result.ok().flatten();
-            let pathname = location.pathname.get();
-            let who = user.as_ref().map(|u| u.display_name.clone());
-            let items = nav_links(user)
+            let pathname = here.clone();
+            let items = nav_items(user.as_ref())
                 .into_iter()
-                .map(|(href, label)| {
-                    let current = pathname == href || (href != "/" && pathname.starts_with(href));
-                    view! {
-                        <li>
-                            <a href=href aria-current=current.then_some("page")>{label}</a>
-                        </li>
+                .map(|item| match item {
+                    NavItem::Link(href, label) => nav_link(href, label, &pathname).into_any(),
+                    NavItem::Group(label, links) => {
+                        let holds_current = links.iter().any(|(href, _)| is_current(href, &pathname));
+                        view! {
+                            <li class="nav-group" class:holds-current=holds_current>
+                                <details>
+                                    <summary>{label}</summary>
+                                    <ul>{links.into_iter().map(|(href, label)| nav_link(href, label, &pathname)).collect_view()}</ul>
+                                </details>
+                            </li>
+                        }
+                        .into_any()
                     }
                 })
                 .collect_view();
+            let account = user.map(|user| {
+                let current = is_current("/account", &pathname);
+                view! {
+                    <a class="account-link" href="/account" aria-current=current.then_some("page")>
+                        <span class="sr-only">"Account: "</span>{user.display_name}
+                    </a>
+                }
+            });
             view! {
-                <ul>{items}</ul>
-                {who.map(|name| view! { <p class="who">"Signed in as " <strong>{name}</strong></p> })}
+                <ul class="nav-items">{items}</ul>
+                {account}
             }
         })
     };
@@ -111,19 +150,16 @@ pub fn AppShell(children: Children) -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true">"◆"</span>
                 "Partner Portal"
             </a>
-            <button
-                type="button"
-                class="menu-toggle"
-                aria-controls="main-nav"
-                aria-expanded=move || menu_open.get().to_string()
-                on:click=move |_| menu_open.update(|open| *open = !*open)
-            >
-                <span class="menu-icon" aria-hidden="true"></span>
-                <span class="menu-label">{move || if menu_open.get() { "Close" } else { "Menu" }}</span>
-            </button>
-            <nav id="main-nav" class="main-nav" class:open=move || menu_open.get() aria-label="Main">
-                <Transition fallback=|| ()>{links}</Transition>
-            </nav>
+            <details class="menu">
+                <summary class="menu-toggle">
+                    <span class="menu-icon" aria-hidden="true"></span>
+                    <span class="menu-label when-closed">"Menu"</span>
+                    <span class="menu-label when-open">"Close"</span>
+                </summary>
+                <nav id="main-nav" class="main-nav" aria-label="Main">
+                    <Transition fallback=|| ()>{links}</Transition>
+                </nav>
+            </details>
         </header>
         <Transition fallback=|| ()>{limited}</Transition>
         <main id="main" tabindex="-1">{children()}</main>

@@ -1,5 +1,5 @@
 //! Instants are stored in UTC and shown in the viewer's time zone: the server renders UTC,
-//! and once the page is live the browser rewrites it in local time.
+//! and the page's loader rewrites it in local time (before any wasm arrives).
 use leptos::prelude::*;
 
 pub fn utc_text(ms: i64) -> String {
@@ -8,22 +8,14 @@ pub fn utc_text(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// An instant: UTC (named) in the server's HTML, rewritten by the page's loader into the
+/// viewer's own zone, with the zone named and no seconds.
 #[component]
 pub fn LocalTime(ms: i64) -> impl IntoView {
-    let text = RwSignal::new(utc_text(ms));
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-            text.set(String::from(
-                date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED),
-            ));
-        }
-    });
     let iso = chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339())
         .unwrap_or_default();
-    view! { <time datetime=iso>{move || text.get()}</time> }
+    view! { <time datetime=iso data-local="">{utc_text(ms)}</time> }
 }
 
 #[cfg(test)]

@@ -2,13 +2,13 @@
 //! saved when playing starts, every few seconds while playing, on pause, at the end, and
 //! when the page is hidden. The server counts as watched only what real time between those
 //! reports accounts for.
-use crate::model::StepDone;
 use leptos::prelude::*;
 
 /// Seconds of playback between saves while the video plays.
 pub const SAVE_EVERY_SECS: f64 = 5.0;
 
-#[component]
+/// An island: the only part of a video step that runs in the browser.
+#[island]
 pub fn LessonVideo(
     step_id: i64,
     src: String,
@@ -17,8 +17,8 @@ pub fn LessonVideo(
     position_secs: f64,
     duration_secs: Option<f64>,
     title: String,
-    /// Called after a save that changed the step (it is now watched).
-    on_progress: Callback<StepDone>,
+    /// The step already counts as watched (no reload when a save says so again).
+    watched: bool,
 ) -> impl IntoView {
     let video_ref = NodeRef::<leptos::html::Video>::new();
     let status = RwSignal::new(String::new());
@@ -29,10 +29,10 @@ pub fn LessonVideo(
         position_secs,
         duration_secs,
         status,
-        on_progress,
+        watched,
     );
     #[cfg(not(feature = "hydrate"))]
-    let _ = (step_id, duration_secs, on_progress);
+    let _ = (step_id, duration_secs, watched);
     let resume_note = (position_secs >= 1.0).then(|| {
         let whole = position_secs as i64;
         format!("Resuming at {}:{:02}.", whole / 60, whole % 60)
@@ -67,7 +67,6 @@ mod hydrate {
     use super::SAVE_EVERY_SECS;
     use crate::api::learning::{save_video_position, SaveVideoPosition};
     use crate::domain::learning::resume_position_secs;
-    use crate::model::StepDone;
     use leptos::prelude::*;
     use leptos::server_fn::ServerFn;
     use leptos::task::spawn_local;
@@ -82,10 +81,10 @@ mod hydrate {
         saved_position: f64,
         configured_duration: Option<f64>,
         status: RwSignal<String>,
-        on_progress: Callback<StepDone>,
+        already_watched: bool,
     ) {
         let last_saved = Rc::new(Cell::new(saved_position));
-        let watched = Rc::new(Cell::new(false));
+        let watched = Rc::new(Cell::new(already_watched));
         let known_duration = move |video: &web_sys::HtmlMediaElement| {
             let reported = video.duration();
             configured_duration.or((reported.is_finite() && reported > 0.0).then_some(reported))
@@ -101,9 +100,13 @@ mod hydrate {
                     match save_video_position(step_id, position, duration).await {
                         Ok(done) => {
                             status.set("Your place is saved.".into());
+                            // Watched now: the page (step list, progress, next step) is the
+                            // server's to render again.
                             if done.step_done && !watched.get() {
                                 watched.set(true);
-                                on_progress.run(done);
+                                if let Some(window) = web_sys::window() {
+                                    let _ = window.location().reload();
+                                }
                             }
                         }
                         Err(_) => status.set("Could not save your place; will retry.".into()),

@@ -2,9 +2,10 @@ use crate::api::auth::{Logout, LogoutEverywhere};
 use crate::api::notifications::{
     load_notification_settings, SaveNotificationPreferences, SaveSlackWebhook,
 };
+use crate::components::enhance::EnhancedForm;
 use crate::components::form::{last_error, FormError, SubmitButton};
 use crate::components::load::{ErrorView, Loading};
-use crate::components::session::{reload_to, use_session};
+use crate::components::session::use_session;
 use crate::domain::notifications::Event;
 use crate::error::AppError;
 use crate::model::NotificationSettings;
@@ -23,13 +24,6 @@ pub fn AccountPage() -> impl IntoView {
         last_error(logout.value())
             .get()
             .or_else(|| last_error(logout_all.value()).get())
-    });
-    Effect::new(move |_| {
-        if matches!(logout.value().get(), Some(Ok(())))
-            || matches!(logout_all.value().get(), Some(Ok(_)))
-        {
-            reload_to("/login");
-        }
     });
     view! {
         <Title text="Account"/>
@@ -50,13 +44,15 @@ pub fn AccountPage() -> impl IntoView {
                         <NotificationPreferences settings/>
                         <div class="card actions">
                             <FormError error fields=&[]/>
-                            <ActionForm action=logout>
-                                <SubmitButton label="Sign out" busy_label="Signing out…" pending=logout.pending()/>
-                            </ActionForm>
-                            <ActionForm action=logout_all>
-                                <p class="hint">"Lost a phone or used a shared computer? End every session of this account."</p>
-                                <SubmitButton label="Sign out everywhere" busy_label="Signing out…" pending=logout_all.pending() class="button danger"/>
-                            </ActionForm>
+                            <EnhancedForm>
+                                <ActionForm action=logout>
+                                    <SubmitButton label="Sign out" busy_label="Signing out…" pending=logout.pending()/>
+                                </ActionForm>
+                                <ActionForm action=logout_all>
+                                    <p class="hint">"Lost a phone or used a shared computer? End every session of this account."</p>
+                                    <SubmitButton label="Sign out everywhere" busy_label="Signing out…" pending=logout_all.pending() class="button danger"/>
+                                </ActionForm>
+                            </EnhancedForm>
                         </div>
                     </section>
                 }.into_any(),
@@ -77,8 +73,10 @@ fn NotificationPreferences(
     }
 }
 
-#[component]
-fn NotificationForms(settings: NotificationSettings) -> impl IntoView {
+/// An island (staff bundle): the choices are live checkboxes saved as JSON.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn NotificationForms(settings: NotificationSettings) -> impl IntoView {
     let save = ServerAction::<SaveNotificationPreferences>::new();
     let error = last_error(save.value());
     let choices: Vec<(Event, RwSignal<bool>)> = settings

@@ -17,12 +17,21 @@ use leptos_meta::Title;
 
 #[component]
 pub fn AnnouncementsPage() -> impl IntoView {
+    view! {
+        <Title text="Announcements"/>
+        <AnnouncementsBody/>
+    }
+}
+
+/// An island (staff bundle) until acknowledging is a plain post.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn AnnouncementsBody() -> impl IntoView {
     let list = Resource::new(|| (), |_| load_my_announcements());
     let acknowledge = ServerAction::<AcknowledgeAnnouncement>::new();
     let open = ServerAction::<OpenAnnouncement>::new();
     refetch_on_success(acknowledge, list);
     view! {
-        <Title text="Announcements"/>
         <section class="page" aria-labelledby="announcements-title">
             <h1 id="announcements-title">"Announcements"</h1>
             {loaded(list, move |items| view! { <AnnouncementList items acknowledge open/> })}
@@ -99,11 +108,19 @@ fn AnnouncementCard(
 
 #[component]
 pub fn AnnouncementsManagePage() -> impl IntoView {
+    view! {
+        <Title text="Announcements and receipts"/>
+        <AnnouncementsManageBody/>
+    }
+}
+
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn AnnouncementsManageBody() -> impl IntoView {
     let reports = Resource::new(|| (), |_| load_announcement_reports());
     let publish = ServerAction::<PublishAnnouncement>::new();
     refetch_on_success(publish, reports);
     view! {
-        <Title text="Announcements and receipts"/>
         <section class="page" aria-labelledby="manage-announcements-title">
             <h1 id="manage-announcements-title">"Announcements and receipts"</h1>
             <PublishForm publish/>

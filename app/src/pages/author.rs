@@ -16,7 +16,7 @@ use crate::model::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 fn param_id(name: &'static str) -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
     let params = use_params_map();
@@ -30,15 +30,24 @@ fn param_id(name: &'static str) -> impl Fn() -> Option<i64> + Copy + Send + Sync
 
 #[component]
 pub fn AuthorListPage() -> impl IntoView {
+    view! {
+        <Title text="Authoring"/>
+        <AuthorListBody/>
+    }
+}
+
+/// An island (staff bundle): the authoring forms still send JSON.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn AuthorListBody() -> impl IntoView {
     let paths = Resource::new(|| (), |_| list_authored_paths());
     let create = ServerAction::<SavePath>::new();
     let import = ServerAction::<ImportPath>::new();
-    let navigate = use_navigate();
     Effect::new(move |_| {
         let created = create.value().get().and_then(Result::ok);
         let imported = import.value().get().and_then(Result::ok);
         if let Some(id) = created.or(imported) {
-            navigate(&format!("/author/{id}"), Default::default());
+            crate::components::session::reload_to(&format!("/author/{id}"));
         }
     });
     let new_title = RwSignal::new(String::new());
@@ -46,7 +55,6 @@ pub fn AuthorListPage() -> impl IntoView {
     let create_error = last_error(create.value());
     let import_error = last_error(import.value());
     view! {
-        <Title text="Authoring"/>
         <section class="page" aria-labelledby="author-title">
             <h1 id="author-title">"Learning paths"</h1>
             {loaded(paths, |paths| view! { <AuthoredList paths/> })}
@@ -138,13 +146,26 @@ struct EditorActions {
 
 #[component]
 pub fn PathEditorPage() -> impl IntoView {
-    let path_id = param_id("path_id");
-    let editor = Resource::new(path_id, |id| async move {
-        match id {
-            Some(id) => load_path_editor(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let path_id = param_id("path_id")();
+    view! {
+        <Title text="Edit path"/>
+        <PathEditorBody path_id/>
+    }
+}
+
+/// An island (staff bundle): the editor's forms still send JSON.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn PathEditorBody(path_id: Option<i64>) -> impl IntoView {
+    let editor = Resource::new(
+        move || path_id,
+        |id| async move {
+            match id {
+                Some(id) => load_path_editor(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     let actions = EditorActions {
         save_path: ServerAction::new(),
         publish: ServerAction::new(),
@@ -165,7 +186,6 @@ pub fn PathEditorPage() -> impl IntoView {
     refetch_on_success(actions.add_questions, editor);
     refetch_on_success(actions.retire, editor);
     view! {
-        <Title text="Edit path"/>
         <section class="page editor" aria-labelledby="editor-title">
             <p><a href="/author">"← All paths"</a></p>
             {loaded(editor, move |data| view! { <Editor data actions/> })}
@@ -185,7 +205,6 @@ fn Editor(data: PathEditorData, actions: EditorActions) -> impl IntoView {
     } = data;
     let publish_error = last_error(actions.publish.value());
     view! {
-        <Title text=format!("Edit: {}", details.title)/>
         <h1 id="editor-title">{details.title.clone()}</h1>
         <p class="meta">
             {if published { "Published" } else { "Draft — invisible to partners" }} " · version " {version} " · "

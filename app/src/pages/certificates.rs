@@ -3,9 +3,8 @@
 use crate::api::certifications::{
     load_holders, load_my_certificates, verify_certificate, CheckCredential, RevokeCertificate,
 };
-use crate::components::form::{
-    field_signal, last_error, last_error_here, refetch_on_success, FormError,
-};
+use crate::components::enhance::EnhancedForm;
+use crate::components::form::{field_signal, last_error, refetch_on_success, FormError};
 use crate::components::load::{encode_query_value, loaded};
 use crate::components::session::use_session;
 use crate::components::time::LocalTime;
@@ -13,6 +12,7 @@ use crate::domain::certification::CertificateStatus;
 use crate::domain::identity::{JobRole, Role};
 use crate::error::AppError;
 use crate::model::{CertificateView, HolderRow, HoldersPage, VerifiedCertificate};
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -208,27 +208,24 @@ fn HolderLine(
 
 #[component]
 fn RevokeForm(certificate_id: i64, revoke: ServerAction<RevokeCertificate>) -> impl IntoView {
-    let reason = RwSignal::new(String::new());
-    let mine = RwSignal::new(false);
-    let error = last_error_here(mine, revoke.value());
-    let reason_id = format!("revoke-{certificate_id}");
-    let reason_for = reason_id.clone();
+    let error = last_error(revoke.value());
+    let reason_id = format!("revoke-{certificate_id}-reason");
+    let error_id = format!("{reason_id}-error");
     view! {
         <details class="revoke">
             <summary>"Revoke"</summary>
-            <form on:submit=move |event: leptos::ev::SubmitEvent| {
-                event.prevent_default();
-                mine.set(true);
-                revoke.dispatch(RevokeCertificate { certificate_id, reason: reason.get_untracked() });
-            }>
-                <div class="field">
-                    <label for=reason_for>"Reason (the holder and the verification page show it)"</label>
-                    <textarea id=reason_id rows="2" bind:value=reason></textarea>
-                    <p class="field-error" aria-live="polite">{field_signal(error, "reason")}</p>
-                </div>
-                <FormError error fields=&["reason"]/>
-                <button type="submit" class="button danger">"Revoke certificate"</button>
-            </form>
+            <EnhancedForm>
+                <ActionForm action=revoke attr:data-done="Certificate revoked.">
+                    <input type="hidden" name="certificate_id" value=certificate_id.to_string()/>
+                    <div class="field">
+                        <label for=reason_id.clone()>"Reason (the holder and the verification page show it)"</label>
+                        <textarea id=reason_id name="reason" rows="2" aria-describedby=error_id.clone()></textarea>
+                        <p class="field-error" id=error_id data-field="reason" aria-live="polite"></p>
+                    </div>
+                    <FormError error fields=&["reason"]/>
+                    <button type="submit" class="button danger">"Revoke certificate"</button>
+                </ActionForm>
+            </EnhancedForm>
         </details>
     }
     .into_any()
@@ -292,9 +289,11 @@ fn VerifiedView(record: VerifiedCertificate) -> impl IntoView {
     }
 }
 
-/// Paste a credential to check its signature and the certificate's current status.
-#[component]
-fn CheckCredentialForm() -> impl IntoView {
+/// Paste a credential to check its signature and the certificate's current status. An
+/// island (staff bundle): the answer is shown in place.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn CheckCredentialForm() -> impl IntoView {
     let check = ServerAction::<CheckCredential>::new();
     let credential = RwSignal::new(String::new());
     let error = last_error(check.value());

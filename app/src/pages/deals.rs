@@ -23,6 +23,16 @@ use leptos_meta::Title;
 
 #[component]
 pub fn DealsPage() -> impl IntoView {
+    view! {
+        <Title text="Deals"/>
+        <DealsBody />
+    }
+}
+
+/// An island (full bundle) until its forms are plain posts.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn DealsBody() -> impl IntoView {
     let pipeline = Resource::new(|| (), |_| load_my_pipeline());
     let register = ServerAction::<RegisterDeal>::new();
     let appeal = ServerAction::<FileAppeal>::new();
@@ -38,7 +48,6 @@ pub fn DealsPage() -> impl IntoView {
     refetch_on_success(update, pipeline);
     refetch_on_success(extend, pipeline);
     view! {
-        <Title text="Deals"/>
         <section class="page" aria-labelledby="deals-title">
             <h1 id="deals-title">"Deals"</h1>
             <RegisterForm action=register/>
@@ -447,6 +456,16 @@ fn SafeRow(deal: SafeDeal) -> impl IntoView {
 
 #[component]
 pub fn ReviewQueuePage() -> impl IntoView {
+    view! {
+        <Title text="Registration queue"/>
+        <ReviewQueueBody />
+    }
+}
+
+/// An island (full bundle) until its forms are plain posts.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn ReviewQueueBody() -> impl IntoView {
     let queue = Resource::new(|| (), |_| load_review_queue());
     let appeals = Resource::new(|| (), |_| load_open_appeals());
     let decide = ServerAction::<DecideRegistration>::new();
@@ -454,7 +473,6 @@ pub fn ReviewQueuePage() -> impl IntoView {
     refetch_on_success(decide, queue);
     refetch_on_success(resolve, appeals);
     view! {
-        <Title text="Registration queue"/>
         <section class="page" aria-labelledby="queue-title">
             <h1 id="queue-title">"Registrations to review"</h1>
             <p class="lead">"Most urgent first: breached SLAs, then the least time left."</p>
@@ -587,7 +605,7 @@ fn AppealCard(item: AppealItem, resolve: ServerAction<ResolveAppeal>) -> impl In
 
 #[component]
 pub fn PipelinePage() -> impl IntoView {
-    use crate::api::channel::{load_pipeline, ExportPipelineCsv, PipelineQuery};
+    use crate::api::channel::{load_pipeline, PipelineQuery};
     use leptos_router::hooks::use_query_map;
     let query_map = use_query_map();
     let query = move || {
@@ -605,12 +623,11 @@ pub fn PipelinePage() -> impl IntoView {
         }
     };
     let pipeline = Resource::new(query, load_pipeline);
-    let export = ServerAction::<ExportPipelineCsv>::new();
     view! {
         <Title text="Pipeline"/>
         <section class="page" aria-labelledby="pipeline-title">
             <h1 id="pipeline-title">"Pipeline"</h1>
-            {loaded(pipeline, move |page| view! { <PipelineView page query=query() export/> })}
+            {loaded(pipeline, move |page| view! { <PipelineView page query=query()/> })}
         </section>
     }
 }
@@ -619,9 +636,7 @@ pub fn PipelinePage() -> impl IntoView {
 fn PipelineView(
     page: crate::model::PipelinePage,
     query: crate::api::channel::PipelineQuery,
-    export: ServerAction<crate::api::channel::ExportPipelineCsv>,
 ) -> impl IntoView {
-    use crate::api::channel::ExportPipelineCsv;
     use crate::components::load::encode_query_value;
     use crate::domain::channel::deals::{RegistrationStatus, Stage};
     let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
@@ -708,17 +723,7 @@ fn PipelineView(
             <Totals title="By motion" totals=page.by_motion/>
             <Totals title="By registration" totals=page.by_status/>
         </div>
-        <p>
-            <button type="button" class="button" on:click={
-                let query = export_query.clone();
-                move |_| { export.dispatch(ExportPipelineCsv { query: query.clone(), with_bom: false }); }
-            }>"Export CSV"</button>
-            " "
-            <button type="button" class="button" on:click=move |_| { export.dispatch(ExportPipelineCsv { query: export_query.clone(), with_bom: true }); }>"Export CSV for Excel"</button>
-            {move || export.value().get().and_then(Result::ok).map(|csv| view! {
-                " " <a class="button primary" download="pipeline.csv" href=format!("data:text/csv;charset=utf-8,{}", encode_query_value(&csv))>"Download pipeline.csv"</a>
-            })}
-        </p>
+        <PipelineExport query=export_query/>
         <div class="table-wrap">
             <table class="attempts pipeline">
                 <thead><tr>
@@ -749,6 +754,30 @@ fn PipelineView(
     .into_any()
 }
 
+/// The CSV export of the filtered pipeline, built by the server and offered as a download.
+/// An island (full bundle).
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn PipelineExport(query: crate::api::channel::PipelineQuery) -> impl IntoView {
+    use crate::api::channel::ExportPipelineCsv;
+    use crate::components::load::encode_query_value;
+    let export = ServerAction::<ExportPipelineCsv>::new();
+    let export_query = query.clone();
+    view! {
+        <p>
+            <button type="button" class="button" on:click={
+                let query = export_query.clone();
+                move |_| { export.dispatch(ExportPipelineCsv { query: query.clone(), with_bom: false }); }
+            }>"Export CSV"</button>
+            " "
+            <button type="button" class="button" on:click=move |_| { export.dispatch(ExportPipelineCsv { query: export_query.clone(), with_bom: true }); }>"Export CSV for Excel"</button>
+            {move || export.value().get().and_then(Result::ok).map(|csv| view! {
+                " " <a class="button primary" download="pipeline.csv" href=format!("data:text/csv;charset=utf-8,{}", encode_query_value(&csv))>"Download pipeline.csv"</a>
+            })}
+        </p>
+    }
+}
+
 #[component]
 fn Totals(title: &'static str, totals: Vec<crate::model::PipelineTotal>) -> impl IntoView {
     view! {
@@ -767,15 +796,23 @@ fn Totals(title: &'static str, totals: Vec<crate::model::PipelineTotal>) -> impl
 
 #[component]
 pub fn DealAuditPage() -> impl IntoView {
-    use crate::api::channel::{load_deal_audit, load_own_deal};
     use leptos_router::hooks::use_params_map;
-    let params = use_params_map();
-    let deal_id = move || {
-        params
-            .read()
-            .get("deal_id")
-            .and_then(|id| id.parse::<i64>().ok())
-    };
+    let deal_id = use_params_map()
+        .read_untracked()
+        .get("deal_id")
+        .and_then(|id| id.parse::<i64>().ok());
+    view! {
+        <Title text="Deal history"/>
+        <DealAuditBody deal_id/>
+    }
+}
+
+/// An island (full bundle) until its forms are plain posts.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn DealAuditBody(deal_id: Option<i64>) -> impl IntoView {
+    use crate::api::channel::{load_deal_audit, load_own_deal};
+    let deal_id = move || deal_id;
     let audit = Resource::new(deal_id, |id| async move {
         match id {
             Some(id) => load_deal_audit(id).await,
@@ -801,7 +838,6 @@ pub fn DealAuditPage() -> impl IntoView {
     refetch_on_success(actions.update, audit);
     refetch_on_success(actions.extend, audit);
     view! {
-        <Title text="Deal history"/>
         <section class="page" aria-labelledby="audit-title">
             {loaded(audit, move |audit| view! { <AuditView audit own actions/> })}
         </section>

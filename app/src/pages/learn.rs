@@ -3,6 +3,7 @@ use crate::api::learning::{
     load_catalog, load_player, player_link, AnswerSurvey, CompleteDocument, RsvpLiveSession,
 };
 use crate::api::training::StartQuiz;
+use crate::components::enhance::EnhancedForm;
 use crate::components::form::{last_error, FormError, SubmitButton};
 use crate::components::load::loaded;
 use crate::components::raw_text::textarea_text;
@@ -11,13 +12,11 @@ use crate::components::video::LessonVideo;
 use crate::domain::learning::StepState;
 use crate::domain::steps::StepKind;
 use crate::error::AppError;
-use crate::model::{
-    CatalogEntry, PathOverview, PlayerData, QuizOverview, StepBody, StepDone, StepView,
-};
+use crate::model::{CatalogEntry, PathOverview, PlayerData, QuizOverview, StepBody, StepView};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn CatalogPage() -> impl IntoView {
@@ -89,7 +88,6 @@ struct StepActions {
     rsvp: ServerAction<RsvpLiveSession>,
     survey: ServerAction<AnswerSurvey>,
     start_quiz: ServerAction<StartQuiz>,
-    video_progress: Callback<StepDone>,
 }
 
 #[component]
@@ -117,48 +115,12 @@ pub fn PlayerPage() -> impl IntoView {
             }
         },
     );
-    let navigate = use_navigate();
-    let go_next = move |done: &StepDone, current: i64| {
-        let Some(path) = path_id() else { return };
-        match done.next_step_id.filter(|next| *next != current) {
-            Some(next) if done.step_done => {
-                navigate(&player_link(path, Some(next)), Default::default())
-            }
-            _ => player.refetch(),
-        }
-    };
     let actions = StepActions {
         document: ServerAction::new(),
         rsvp: ServerAction::new(),
         survey: ServerAction::new(),
         start_quiz: ServerAction::new(),
-        video_progress: Callback::new(move |_| player.refetch()),
     };
-    {
-        let go_next = go_next.clone();
-        Effect::new(move |_| {
-            if let Some(Ok(done)) = actions.document.value().get() {
-                let current = actions.document.input().get_untracked().map(|i| i.step_id);
-                go_next(&done, current.unwrap_or_default());
-            }
-        });
-    }
-    Effect::new(move |_| {
-        if let Some(Ok(done)) = actions.survey.value().get() {
-            go_next(&done, 0);
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = actions.rsvp.value().get() {
-            player.refetch();
-        }
-    });
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(view)) = actions.start_quiz.value().get() {
-            navigate(&format!("/quiz/{}", view.attempt_id), Default::default());
-        }
-    });
     view! {
         <Title text="Learning path"/>
         <section class="page player" aria-labelledby="path-title">
@@ -270,7 +232,7 @@ fn Step(step: StepView, path_id: i64, actions: StepActions) -> impl IntoView {
                 position_secs
                 duration_secs
                 title=title.clone()
-                on_progress=actions.video_progress
+                watched=done
             />
             <p class="hint">
                 {if done { "Watched. You can rewatch it at any time." } else { "Watch to the end to finish this step; your place is saved as you go." }}
@@ -285,11 +247,12 @@ fn Step(step: StepView, path_id: i64, actions: StepActions) -> impl IntoView {
                     view! { <p class="done-note">"✓ You marked this as read."</p> }.into_any()
                 } else {
                     view! {
+                        <EnhancedForm>
                         <ActionForm action=actions.document>
                             <input type="hidden" name="step_id" value=step_id.to_string()/>
                             <FormError error fields=&[]/>
                             <SubmitButton label="Mark as read" busy_label="Saving…" pending=actions.document.pending()/>
-                        </ActionForm>
+                        </ActionForm></EnhancedForm>
                     }.into_any()
                 }}
             }
@@ -317,6 +280,7 @@ fn Step(step: StepView, path_id: i64, actions: StepActions) -> impl IntoView {
                     <p><a class="button" href=url rel="noopener noreferrer" target="_blank">"Join link"</a></p>
                 })}
                 <p><a class="button" href=ics_href download="live-session.ics">"Add to calendar (.ics)"</a></p>
+                <EnhancedForm>
                 <ActionForm action=actions.rsvp>
                     <input type="hidden" name="step_id" value=step_id.to_string()/>
                     <input type="hidden" name="attending" value=(!attending).to_string()/>
@@ -327,7 +291,7 @@ fn Step(step: StepView, path_id: i64, actions: StepActions) -> impl IntoView {
                     } else {
                         view! { <SubmitButton label="Reserve a seat" busy_label="Saving…" pending=actions.rsvp.pending()/> }.into_any()
                     }}
-                </ActionForm>
+                </ActionForm></EnhancedForm>
             }
             .into_any()
         }
@@ -335,6 +299,7 @@ fn Step(step: StepView, path_id: i64, actions: StepActions) -> impl IntoView {
             let error = last_error(actions.survey.value());
             let (rating, comment) = answer.clone().unwrap_or((0, String::new()));
             view! {
+                <EnhancedForm>
                 <ActionForm action=actions.survey attr:class="survey">
                     <input type="hidden" name="step_id" value=step_id.to_string()/>
                     <fieldset class="rating" aria-describedby="survey-rating-error">
@@ -350,22 +315,22 @@ fn Step(step: StepView, path_id: i64, actions: StepActions) -> impl IntoView {
                                 </label>
                             }
                         }).collect_view()}
-                        <p class="field-error" id="survey-rating-error" aria-live="polite">
+                        <p class="field-error" id="survey-rating-error" data-field="rating" aria-live="polite">
                             {move || error.get().and_then(|e| e.field_message("rating"))}
                         </p>
                     </fieldset>
                     <div class="field">
                         <label for="survey-comment">"Comment (optional)"</label>
-                        <textarea id="survey-comment" name="comment" rows="3" maxlength="2000">{textarea_text(comment)}</textarea>
-                        <p class="field-error" aria-live="polite">{move || error.get().and_then(|e| e.field_message("comment"))}</p>
+                        <textarea id="survey-comment" aria-describedby="survey-comment-error" name="comment" rows="3" maxlength="2000">{textarea_text(comment)}</textarea>
+                        <p class="field-error" id="survey-comment-error" data-field="comment" aria-live="polite">{move || error.get().and_then(|e| e.field_message("comment"))}</p>
                     </div>
-                    <FormError error fields=&["rating", "comment"]/>
+                    <FormError error form="survey" fields=&["rating", "comment"]/>
                     <SubmitButton
                         label=if answer.is_some() { "Update my answer" } else { "Send" }
                         busy_label="Sending…"
                         pending=actions.survey.pending()
                     />
-                </ActionForm>
+                </ActionForm></EnhancedForm>
             }
             .into_any()
         }
@@ -419,6 +384,7 @@ fn QuizStep(quiz: QuizOverview, step_id: i64, action: ServerAction<StartQuiz>) -
         }
         .into_any(),
         (None, None) => view! {
+            <EnhancedForm>
             <ActionForm action>
                 <input type="hidden" name="step_id" value=step_id.to_string()/>
                 <FormError error fields=&[]/>
@@ -427,7 +393,7 @@ fn QuizStep(quiz: QuizOverview, step_id: i64, action: ServerAction<StartQuiz>) -
                     busy_label="Starting…"
                     pending=action.pending()
                 />
-            </ActionForm>
+            </ActionForm></EnhancedForm>
         }
         .into_any(),
     };

@@ -2,9 +2,10 @@ use crate::api::auth::{
     demo_accounts, DemoSignIn, LoginWithPassword, RedeemMagicLink, RequestFreshLink,
     RequestMagicLink,
 };
+use crate::components::enhance::EnhancedForm;
 use crate::components::form::{last_error, FormError, SubmitButton, TextField};
 use crate::components::load::loaded;
-use crate::components::session::{reload_to, use_session};
+use crate::components::session::use_session;
 use crate::model::DemoAccount;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -19,11 +20,6 @@ pub fn LoginPage() -> impl IntoView {
 
     let login = ServerAction::<LoginWithPassword>::new();
     let login_error = last_error(login.value());
-    Effect::new(move |_| {
-        if let Some(Ok(to)) = login.value().get() {
-            reload_to(&to);
-        }
-    });
 
     let request_link = ServerAction::<RequestMagicLink>::new();
     let link_error = last_error(request_link.value());
@@ -42,28 +38,31 @@ pub fn LoginPage() -> impl IntoView {
                     <p class="notice">"You are signed in as " {user.display_name} ". " <a href="/">"Go to your home page"</a></p>
                 })}
             </Transition>
+            <EnhancedForm>
             <ActionForm action=login attr:class="card form" attr:novalidate=true attr:aria-label="Sign in with password">
                 <h2>"With your password"</h2>
                 <input type="hidden" name="next" value=next/>
                 <TextField form="login" label="Email" name="email" kind="email" autocomplete="username" error=login_error/>
                 <TextField form="login" label="Password" name="password" kind="password" autocomplete="current-password" error=login_error/>
-                <FormError error=login_error fields=&["email", "password"]/>
+                <FormError error=login_error form="login" fields=&["email", "password"]/>
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=login.pending()/>
-            </ActionForm>
+            </ActionForm></EnhancedForm>
+
+            <EnhancedForm>
 
             <ActionForm action=request_link attr:class="card form" attr:novalidate=true attr:aria-label="Email me a sign-in link">
                 <h2>"Or get a sign-in link by email"</h2>
                 <p class="hint">"No password needed. The link works once, for 15 minutes."</p>
                 <input type="hidden" name="next" value=next/>
                 <TextField form="link" label="Work email" name="email" kind="email" autocomplete="email" error=link_error/>
-                <FormError error=link_error fields=&["email"]/>
+                <FormError error=link_error form="link" fields=&["email"]/>
                 <Show when=link_sent>
                     <p class="success" role="status">
                         "If an account exists for that address, a sign-in link is on its way. Check your inbox."
                     </p>
                 </Show>
                 <SubmitButton label="Email me a link" busy_label="Sending…" pending=request_link.pending() class="button"/>
-            </ActionForm>
+            </ActionForm></EnhancedForm>
 
             {loaded(demo, |accounts| view! { <DemoAccounts accounts/> })}
             <Transition fallback=|| ()>
@@ -81,11 +80,6 @@ fn DemoAccounts(accounts: Vec<DemoAccount>) -> impl IntoView {
         return ().into_any();
     }
     let sign_in = ServerAction::<DemoSignIn>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(to)) = sign_in.value().get() {
-            reload_to(&to);
-        }
-    });
     let password = crate::api::auth::DEMO_PASSWORD_HINT;
     view! {
         <section class="card demo" aria-labelledby="demo-title">
@@ -100,13 +94,14 @@ fn DemoAccounts(accounts: Vec<DemoAccount>) -> impl IntoView {
                     };
                     view! {
                         <li>
+                            <EnhancedForm>
                             <ActionForm action=sign_in>
                                 <input type="hidden" name="email" value=account.email.clone()/>
                                 <button type="submit" class="button demo-button" disabled=move || sign_in.pending().get()>
                                     <span class="demo-name">{format!("Sign in as {}", account.display_name)}</span>
                                     <span class="demo-detail">{detail}</span>
                                 </button>
-                            </ActionForm>
+                            </ActionForm></EnhancedForm>
                         </li>
                     }
                 }).collect_view()}
@@ -130,24 +125,21 @@ pub fn MagicLinkPage() -> impl IntoView {
         query.read().get("fresh_sent").is_some() || matches!(fresh.value().get(), Some(Ok(())))
     };
     let spent = move || error.get().is_some() || fresh_sent() || fresh_error.get().is_some();
-    Effect::new(move |_| {
-        if let Some(Ok(to)) = redeem.value().get() {
-            reload_to(&to);
-        }
-    });
     view! {
         <Title text="Continue signing in"/>
         <section class="page narrow" aria-labelledby="magic-title">
             <h1 id="magic-title">"Continue to the partner portal"</h1>
-            <ActionForm action=redeem attr:class="card form">
+            <EnhancedForm>
+            <ActionForm action=redeem attr:class="card form" attr:data-plain=true>
                 <input type="hidden" name="token" value=token/>
                 <p>"Your sign-in link is ready. It works once."</p>
                 <FormError error=error fields=&[]/>
                 <SubmitButton label="Continue" busy_label="Signing in…" pending=redeem.pending()/>
-            </ActionForm>
+            </ActionForm></EnhancedForm>
             // A link to one module, deal or page can be renewed for its owner, straight to
             // the same place; the answer never says whether the link was ours.
             <Show when=spent>
+                <EnhancedForm>
                 <ActionForm action=fresh attr:class="card form" attr:aria-label="Get a fresh link">
                     <input type="hidden" name="token" value=token/>
                     <p>"Was this link to a module, a deal or a page? We can email its owner a fresh one to the same place."</p>
@@ -156,7 +148,7 @@ pub fn MagicLinkPage() -> impl IntoView {
                     <Show when=fresh_sent>
                         <p class="success" role="status">"If that link was ours, a fresh one is on its way to its owner's inbox."</p>
                     </Show>
-                </ActionForm>
+                </ActionForm></EnhancedForm>
             </Show>
             <p><a href="/login">"Request a new sign-in link"</a></p>
         </section>

@@ -52,22 +52,28 @@ fn PolicyList(items: Vec<PolicySummary>) -> impl IntoView {
 pub fn PolicyDocumentPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
+    let kind = params.read_untracked().get("kind").unwrap_or_default();
+    let version = query
+        .read_untracked()
+        .get("version")
+        .and_then(|v| v.parse::<i64>().ok());
+    view! {
+        <Title text="Policy"/>
+        <PolicyDocumentBody kind version/>
+    }
+}
+
+/// An island (full bundle) until its forms are plain posts.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn PolicyDocumentBody(kind: String, version: Option<i64>) -> impl IntoView {
     let publish = ServerAction::<PublishPolicyVersion>::new();
     let page = Resource::new(
-        move || {
-            (
-                params.read().get("kind").unwrap_or_default(),
-                query
-                    .read()
-                    .get("version")
-                    .and_then(|v| v.parse::<i64>().ok()),
-            )
-        },
+        move || (kind.clone(), version),
         |(kind, version)| load_policy(kind, version),
     );
     refetch_on_success(publish, page);
     view! {
-        <Title text="Policy"/>
         <section class="page policy-page" aria-labelledby="policy-title">
             {loaded(page, move |page| view! { <PolicyView page publish/> })}
         </section>

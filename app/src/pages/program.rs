@@ -18,11 +18,20 @@ use leptos_meta::Title;
 
 #[component]
 pub fn RenewalsPage() -> impl IntoView {
+    view! {
+        <Title text="Renewals"/>
+        <RenewalsBody />
+    }
+}
+
+/// An island (full bundle) until its forms are plain posts.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn RenewalsBody() -> impl IntoView {
     let renewals = Resource::new(|| (), |_| load_renewals());
     let confirm = ServerAction::<ConfirmRenewalOwner>::new();
     refetch_on_success(confirm, renewals);
     view! {
-        <Title text="Renewals"/>
         <section class="page" aria-labelledby="renewals-title">
             <h1 id="renewals-title">"Renewals"</h1>
             <p class="lead">"Renewals belong to the incumbent unless you decide otherwise. Confirm each owner before the lead time runs out."</p>
@@ -127,20 +136,6 @@ fn RenewalCard(
 #[component]
 pub fn ProgramSettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| load_program_settings());
-    view! {
-        <Title text="Program rules"/>
-        <section class="page" aria-labelledby="settings-title">
-            <h1 id="settings-title">"Program rules"</h1>
-            <p class="lead">"Changes apply from now on: protections already granted keep their end dates."</p>
-            {loaded(settings, |form| view! { <SettingsEditor form/> })}
-        </section>
-    }
-}
-
-#[component]
-fn SettingsEditor(form: SettingsForm) -> impl IntoView {
-    let save = ServerAction::<SaveProgramSettings>::new();
-    let error = last_error(save.value());
     let session = use_session();
     let is_admin = move || {
         session
@@ -150,6 +145,23 @@ fn SettingsEditor(form: SettingsForm) -> impl IntoView {
             .flatten()
             .is_some_and(|u| u.role == Role::VendorAdmin)
     };
+    view! {
+        <Title text="Program rules"/>
+        <section class="page" aria-labelledby="settings-title">
+            <h1 id="settings-title">"Program rules"</h1>
+            <p class="lead">"Changes apply from now on: protections already granted keep their end dates."</p>
+            {loaded(settings, move |form| view! { <SettingsEditor form is_admin=is_admin()/> })}
+        </section>
+    }
+}
+
+/// An island (full bundle): the rules are still saved as JSON.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn SettingsEditor(form: SettingsForm, is_admin: bool) -> impl IntoView {
+    let save = ServerAction::<SaveProgramSettings>::new();
+    let error = last_error(save.value());
+    let is_admin = move || is_admin;
     let field = |value: &String| RwSignal::new(value.clone());
     let protection_days = field(&form.protection_days);
     let approval_sla_hours = field(&form.approval_sla_hours);

@@ -29,7 +29,6 @@ pub fn QuizPage() -> impl IntoView {
             None => Err(AppError::NotFound),
         }
     });
-    let on_submitted = Callback::new(move |_: ()| attempt.refetch());
     view! {
         <Title text="Quiz"/>
         <section class="page quiz-page" aria-labelledby="quiz-title">
@@ -39,7 +38,7 @@ pub fn QuizPage() -> impl IntoView {
                 let back = player_link(view.path_id, (!passed).then_some(view.step_id));
                 match view.review.clone() {
                     Some(review) => view! { <ReviewView title=view.quiz_title.clone() review back/> }.into_any(),
-                    None => view! { <TakeQuiz view on_submitted/> }.into_any(),
+                    None => view! { <TakeQuiz view/> }.into_any(),
                 }
             })}
         </section>
@@ -166,8 +165,16 @@ fn now_ms() -> i64 {
     }
 }
 
-#[component]
-fn TakeQuiz(view: AttemptView, on_submitted: Callback<()>) -> impl IntoView {
+/// The quiz runner: the one island of the quiz page. After a submit the server renders the
+/// review, so the page loads again.
+#[island]
+pub fn TakeQuiz(view: AttemptView) -> impl IntoView {
+    let on_submitted = Callback::new(|_: ()| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    });
     let state = QuizState::new(&view);
     let remaining_ms = RwSignal::new(view.deadline_at.map(|d| (d - view.server_now).max(0)));
     let confirm = RwSignal::new(false);

@@ -16,11 +16,20 @@ use leptos_meta::Title;
 
 #[component]
 pub fn TiersPage() -> impl IntoView {
+    view! {
+        <Title text="Tiers"/>
+        <TiersBody />
+    }
+}
+
+/// An island (full bundle) until its forms are plain posts.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn TiersBody() -> impl IntoView {
     let page = Resource::new(|| (), |_| load_tiers());
     let save = ServerAction::<SaveTierProgram>::new();
     refetch_on_success(save, page);
     view! {
-        <Title text="Tiers"/>
         <section class="page" aria-labelledby="tiers-title">
             <h1 id="tiers-title">"Program tiers"</h1>
             <p class="lead">"Tiers follow certifications: they are re-evaluated whenever a certificate is issued, expires or is revoked, and every change is logged and announced."</p>

@@ -169,10 +169,19 @@ pub fn is_form_post() -> bool {
         .unwrap_or(false)
 }
 
-/// Plain form posts get a redirect; script callers navigate themselves.
+/// Plain form posts get a redirect; script callers (the enhanced forms) get the same place
+/// in a header and go there themselves.
 pub fn redirect_form_post(to: &str) {
     if is_form_post() {
         leptos_axum::redirect(to);
+    } else if let (Some(options), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::HeaderValue::from_str(to),
+    ) {
+        options.insert_header(
+            axum::http::HeaderName::from_static(crate::components::enhance::NEXT_HEADER),
+            value,
+        );
     }
 }
 
