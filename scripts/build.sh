@@ -11,18 +11,20 @@ SITE="$ROOT/target/site"
 PKG="$SITE/pkg"
 WASM_IN="$ROOT/target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 
-# Two bundles: the learner bundle (the islands of forms, quizzes and videos) and the full one
-# (every island). Cargo keeps both feature sets' builds, so switching between them is cheap.
-step "Compiling the front end to WebAssembly: learner and full bundles (first time: several minutes)"
+# One build of the frontend crate per bundle (app/src/lib.rs `BUNDLES`): the learner bundle
+# (form enhancer and lesson video), the quiz runner, and the full one (every island). Cargo
+# keeps each feature set's build, so switching between them costs only the final link.
+BUNDLES=("learner:forms,video" "quiz:quiz" "full:staff")
+step "Compiling the front end to WebAssembly: ${#BUNDLES[@]} bundles (first time: several minutes each)"
 WASM_DIR="$ROOT/target/wasm-bundles"
 mkdir -p "$WASM_DIR"
-cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
-cp "$WASM_IN" "$WASM_DIR/learner.wasm"
-cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release --features staff
-cp "$WASM_IN" "$WASM_DIR/full.wasm"
+for entry in "${BUNDLES[@]}"; do
+  cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release --features "${entry#*:}"
+  cp "$WASM_IN" "$WASM_DIR/${entry%%:*}.wasm"
+done
 
 # Skip bindgen/optimisation when neither the wasm nor the styles changed.
-inputs_hash="$(cat "$WASM_DIR/learner.wasm" "$WASM_DIR/full.wasm" style/*.css | sha256sum | cut -c1-64)"
+inputs_hash="$(for entry in "${BUNDLES[@]}"; do cat "$WASM_DIR/${entry%%:*}.wasm"; done | cat - style/*.css | sha256sum | cut -c1-64)"
 if [ -f "$PKG/assets.txt" ] && [ "$(cat "$PKG/.inputs" 2>/dev/null)" = "$inputs_hash" ]; then
   note "front-end assets are up to date"
 else
@@ -31,7 +33,8 @@ else
   rm -rf "$STAGE" && mkdir -p "$STAGE"
   short_hash() { sha256sum "$1" | cut -c1-16; }
   : > "$STAGE/assets.txt"
-  for bundle in learner full; do
+  for entry in "${BUNDLES[@]}"; do
+    bundle="${entry%%:*}"
     out="portal-$bundle"
     wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name "$out" "$WASM_DIR/$bundle.wasm"
     wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
@@ -42,8 +45,7 @@ else
     wasm="$out.$(short_hash "$STAGE/$out.opt.wasm").wasm"
     mv "$STAGE/$out.js" "$STAGE/$js"
     mv "$STAGE/$out.opt.wasm" "$STAGE/$wasm"
-    prefix=""; [ "$bundle" = full ] && prefix="full_"
-    printf '%sjs: %s\n%swasm: %s\n' "$prefix" "$js" "$prefix" "$wasm" >> "$STAGE/assets.txt"
+    printf '%s_js: %s\n%s_wasm: %s\n' "$bundle" "$js" "$bundle" "$wasm" >> "$STAGE/assets.txt"
   done
   cat style/main.css > "$STAGE/portal.css"
   css="portal.$(short_hash "$STAGE/portal.css").css"

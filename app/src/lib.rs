@@ -1,5 +1,8 @@
 //! Partner Portal: isomorphic types, components and server functions.
 //! `ssr` and `hydrate` are switched on by the server and frontend crates respectively.
+// Deep view types: the quiz page nests the whole quiz runner, whose type the compiler lays out
+// when the runner is a plain component (bundles without the quiz island).
+#![recursion_limit = "256"]
 pub mod api;
 pub mod components;
 pub mod domain;
@@ -20,17 +23,34 @@ use pages::*;
 /// Hashed file names of the built front end, read by the server at start-up.
 #[derive(Debug, Clone, Default)]
 pub struct AssetManifest {
-    /// The learner bundle: the islands every page may use (forms, quiz, video).
-    pub js: String,
-    pub wasm: String,
-    /// The full bundle: every island, for pages that carry a staff island.
-    pub full_js: String,
-    pub full_wasm: String,
+    /// Each browser bundle's JS and wasm, by bundle name (`BUNDLES`).
+    pub bundles: std::collections::BTreeMap<String, (String, String)>,
     pub css: String,
 }
 
-/// The islands in the learner bundle; a page with any other island loads the full bundle.
-pub const LEARNER_ISLANDS: [&str; 3] = ["EnhancedForm", "LessonVideo", "TakeQuiz"];
+/// A browser bundle and the islands it carries; `None` means every island.
+pub struct Bundle {
+    pub name: &'static str,
+    pub islands: Option<&'static [&'static str]>,
+}
+
+/// The bundles, smallest first: a page loads the first that carries all of its islands, so
+/// learners never download the quiz runner on a reading step, nor staff islands anywhere.
+/// Each is one build of the `frontend` crate with the features of the same names.
+pub const BUNDLES: [Bundle; 3] = [
+    Bundle {
+        name: "learner",
+        islands: Some(&["EnhancedForm", "LessonVideo"]),
+    },
+    Bundle {
+        name: "quiz",
+        islands: Some(&["TakeQuiz"]),
+    },
+    Bundle {
+        name: "full",
+        islands: None,
+    },
+];
 
 /// The HTML document around the app. Server only: it names the hashed asset files.
 pub fn shell(assets: AssetManifest) -> impl IntoView {
@@ -75,6 +95,18 @@ pub fn shell(assets: AssetManifest) -> impl IntoView {
 /// islands, loads the wasm and hydrates each island (outer islands before the islands inside
 /// their children, which need the outer owner). A page without islands downloads no script
 /// or wasm at all. `data-hydrated` on the body says the page is live (used by the tests).
+/// The loader's list of bundles, in `BUNDLES` order, with their hashed files (JSON).
+fn bundle_table(assets: &AssetManifest) -> String {
+    let table: Vec<serde_json::Value> = BUNDLES
+        .iter()
+        .filter_map(|bundle| {
+            let (js, wasm) = assets.bundles.get(bundle.name)?;
+            Some(serde_json::json!({ "islands": bundle.islands, "js": js, "wasm": wasm }))
+        })
+        .collect();
+    serde_json::Value::Array(table).to_string()
+}
+
 fn island_loader(assets: &AssetManifest) -> String {
     format!(
         r#"const localise = () => {{
@@ -100,9 +132,10 @@ const start = () => {{
   confirm();
   const islands = [...document.querySelectorAll('leptos-island')];
   if (!islands.length) {{ live(); return; }}
-  const learner = {learner};
-  const small = islands.every((island) => learner.includes(island.dataset.component.replace(/_\d+$/, '')));
-  const [js, wasm] = small ? ['{js}', '{wasm}'] : ['{full_js}', '{full_wasm}'];
+  const names = islands.map((island) => island.dataset.component.replace(/_\d+$/, ''));
+  const bundles = {bundles};
+  const bundle = bundles.find((b) => !b.islands || names.every((n) => b.islands.includes(n))) ?? bundles[bundles.length - 1];
+  const [js, wasm] = [bundle.js, bundle.wasm];
   import(`/pkg/${{js}}`).then(async (bindings) => {{
     await bindings.default({{ module_or_path: `/pkg/${{wasm}}` }});
     bindings.hydrate();
@@ -130,11 +163,7 @@ const start = () => {{
   }});
 }};
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();"#,
-        js = assets.js,
-        wasm = assets.wasm,
-        full_js = assets.full_js,
-        full_wasm = assets.full_wasm,
-        learner = serde_json::to_string(&LEARNER_ISLANDS).unwrap_or_default(),
+        bundles = bundle_table(assets),
         flash = components::enhance::FLASH_KEY,
     )
 }

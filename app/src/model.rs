@@ -129,6 +129,33 @@ pub struct QuestionView {
     pub content: QuestionContent,
 }
 
+/// What the quiz runner island is given: the open attempt as the learner takes it. Only this
+/// is deserialized in the browser (the review, say, never is), which keeps the quiz bundle small.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizRun {
+    pub attempt_id: i64,
+    pub deadline_at: Option<i64>,
+    pub questions: Vec<QuestionView>,
+    pub answers: BTreeMap<i64, (Response, i64)>,
+    pub server_now: i64,
+    pub path_id: i64,
+    pub step_id: i64,
+}
+
+impl From<AttemptView> for QuizRun {
+    fn from(view: AttemptView) -> QuizRun {
+        QuizRun {
+            attempt_id: view.attempt_id,
+            deadline_at: view.deadline_at,
+            questions: view.questions,
+            answers: view.answers,
+            server_now: view.server_now,
+            path_id: view.path_id,
+            step_id: view.step_id,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttemptView {
     pub attempt_id: i64,

@@ -1,4 +1,4 @@
-import { expect, hydrated, PASSWORD, test } from './helpers';
+import { expect, hydrated, PASSWORD, signIn, test } from './helpers';
 
 // Pages are server HTML; only islands hydrate, and forms are real posts before they do.
 
@@ -43,4 +43,32 @@ test('pages without islands download no script or wasm', async ({ page }) => {
   await page.goto('/nothing-here');
   await hydrated(page);
   expect(assets).toEqual([]);
+});
+
+test('a deal typed before the page is live is registered with everything typed', async ({ page }, testInfo) => {
+  const company = testInfo.project.name === 'phone' ? 'Juniper Foods' : 'Quasar Textiles';
+  const domain = testInfo.project.name === 'phone' ? 'juniperfoods.example' : 'quasartextiles.example';
+  await signIn(page, 'nora@northwind.example');
+  await expect(page).toHaveURL('/');
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  await page.route('**/pkg/*.wasm', async (route) => { await held; await route.continue(); });
+  await page.goto('/deals');
+  const form = page.getByRole('form', { name: 'Register a deal' });
+  await form.getByLabel('Customer company').fill(company);
+  await form.getByLabel('Customer website').fill(domain);
+  await form.getByLabel('Country').fill('Portugal');
+  await form.getByLabel('Amount (USD)').fill('12000');
+  const inThreeMonths = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
+  await form.getByLabel('Expected close date').fill(inThreeMonths);
+  await form.getByLabel('Next step').fill('Pilot in one plant');
+  await form.getByLabel('Proof of work').fill('Site visit with the plant manager.');
+  release();
+  await hydrated(page);
+  await expect(form.getByLabel('Customer company')).toHaveValue(company);
+  await expect(form.getByLabel('Proof of work')).toHaveValue('Site visit with the plant manager.');
+  await form.getByRole('button', { name: 'Register deal' }).click();
+  await expect(page).toHaveURL(/\/deals\?registered=\d+$/);
+  await expect(form.getByRole('status')).toContainText(company);
+  await expect(page.locator('.deal-card', { hasText: company })).toContainText('Pilot in one plant');
 });

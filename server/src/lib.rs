@@ -70,7 +70,7 @@ pub fn read_asset_manifest(site_root: &Path) -> Result<AssetManifest, StartError
     if let Ok(text) = std::fs::read_to_string(&path) {
         return parse_manifest(&text, |_, file| file.to_string()).ok_or_else(|| {
             StartError::Assets(format!(
-                "{} must name js, wasm and css files",
+                "{} must name the full bundle's js and wasm, and the css",
                 path.display()
             ))
         });
@@ -90,26 +90,30 @@ pub fn read_asset_manifest(site_root: &Path) -> Result<AssetManifest, StartError
     )))
 }
 
-/// Parses `kind: value` lines; `name` turns a kind and value into a file name.
+/// Parses `kind: value` lines (`css`, and `<bundle>_js` / `<bundle>_wasm` per bundle; a bare
+/// `js` / `wasm`, as cargo-leptos writes, is one bundle that carries every island); `name`
+/// turns a kind and value into a file name.
 fn parse_manifest(text: &str, name: impl Fn(&str, &str) -> String) -> Option<AssetManifest> {
     let mut manifest = AssetManifest::default();
+    let mut files: std::collections::BTreeMap<String, (String, String)> = Default::default();
     for (kind, value) in text.lines().filter_map(|line| line.split_once(':')) {
         let (kind, value) = (kind.trim(), value.trim());
-        match kind {
-            "js" => manifest.js = name(kind, value),
-            "wasm" => manifest.wasm = name(kind, value),
-            "full_js" => manifest.full_js = name("js", value),
-            "full_wasm" => manifest.full_wasm = name("wasm", value),
+        let (bundle, file) = match kind.rsplit_once('_') {
+            Some((bundle, file)) => (bundle, file),
+            None => ("full", kind),
+        };
+        match file {
+            "js" => files.entry(bundle.to_string()).or_default().0 = name("js", value),
+            "wasm" => files.entry(bundle.to_string()).or_default().1 = name("wasm", value),
             "css" => manifest.css = name(kind, value),
             _ => {}
         }
     }
-    // cargo-leptos builds one bundle: it serves as both.
-    if manifest.full_js.is_empty() && manifest.full_wasm.is_empty() {
-        manifest.full_js = manifest.js.clone();
-        manifest.full_wasm = manifest.wasm.clone();
-    }
-    let complete = !manifest.js.is_empty() && !manifest.wasm.is_empty() && !manifest.css.is_empty();
+    manifest.bundles = files
+        .into_iter()
+        .filter(|(_, (js, wasm))| !js.is_empty() && !wasm.is_empty())
+        .collect();
+    let complete = manifest.bundles.contains_key("full") && !manifest.css.is_empty();
     complete.then_some(manifest)
 }
 
@@ -445,34 +449,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn our_manifest_names_files_directly() {
+    fn our_manifest_names_each_bundles_files_directly() {
         let manifest = parse_manifest(
-            "js: portal.a.js\nwasm: portal.b.wasm\ncss: portal.c.css\n",
+            "learner_js: l.js\nlearner_wasm: l.wasm\nfull_js: f.js\nfull_wasm: f.wasm\ncss: portal.c.css\n",
             |_, f| f.to_string(),
         )
         .unwrap();
         assert_eq!(
-            (
-                manifest.js.as_str(),
-                manifest.wasm.as_str(),
-                manifest.css.as_str()
-            ),
-            ("portal.a.js", "portal.b.wasm", "portal.c.css")
+            manifest.bundles["learner"],
+            ("l.js".to_string(), "l.wasm".to_string())
         );
+        assert_eq!(
+            manifest.bundles["full"],
+            ("f.js".to_string(), "f.wasm".to_string())
+        );
+        assert_eq!(manifest.css, "portal.c.css");
     }
 
     #[test]
-    fn cargo_leptos_hashes_become_file_names() {
+    fn cargo_leptos_hashes_become_the_full_bundle() {
         let manifest = parse_manifest("js: h1\nwasm: h2\ncss: h3\n", |kind, hash| {
             format!("portal.{hash}.{kind}")
         })
         .unwrap();
-        assert_eq!(manifest.wasm, "portal.h2.wasm");
+        assert_eq!(manifest.bundles["full"].1, "portal.h2.wasm");
+        assert_eq!(manifest.css, "portal.h3.css");
     }
 
     #[test]
     fn incomplete_manifests_are_refused() {
         assert!(parse_manifest("js: a.js\n", |_, f| f.to_string()).is_none());
+        assert!(parse_manifest(
+            "learner_js: a.js\nlearner_wasm: a.wasm\ncss: c.css\n",
+            |_, f| f.to_string()
+        )
+        .is_none());
         assert!(parse_manifest("", |_, f| f.to_string()).is_none());
     }
 }

@@ -239,7 +239,7 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (
             RegisterDeal::PATH,
-            Args::Json(serde_json::json!({"input": {}})),
+            Args::Form(vec![("input[company_name]", "")]),
             false,
         ),
         (LoadMyPipeline::PATH, Args::Form(vec![]), false),

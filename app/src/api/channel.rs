@@ -239,7 +239,7 @@ pub async fn check_customer(
 
 /// Registers a deal. The conflict engine decides at once: approved (protection starts),
 /// awaiting review, or refused as a duplicate with the protection's end date.
-#[server(input = Json)]
+#[server]
 pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutcome, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::channel::conflict::{decide, Decision, Party, Registration};
@@ -348,6 +348,7 @@ pub async fn register_deal(input: RegistrationInput) -> Result<RegistrationOutco
     if !notices.is_empty() {
         state.mailer.wake();
     }
+    crate::server::guard::redirect_form_post(&format!("/deals?registered={deal_id}"));
     Ok(RegistrationOutcome {
         deal_id,
         status,

@@ -21,7 +21,22 @@ pub const NEXT_HEADER: &str = "portal-next";
 /// The session-storage key of the confirmation the loader shows after the next page load.
 pub const FLASH_KEY: &str = "portal-flash";
 
-#[island]
+/// After an island's own successful save: the page loads again (the server renders the new
+/// state everywhere on it) and the loader shows `message` as the confirmation.
+pub fn reload_with_confirmation(message: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        if let Ok(Some(storage)) = window.session_storage() {
+            let _ = storage.set_item(FLASH_KEY, message);
+        }
+        let _ = window.location().reload();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = message;
+}
+
+#[cfg_attr(any(feature = "ssr", feature = "forms"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "forms")), component)]
 pub fn EnhancedForm(children: Children) -> impl IntoView {
     view! {
         <div class="enhanced-form" on:submit=submit>{children()}</div>

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 pub const SAVE_EVERY_SECS: f64 = 5.0;
 
 /// An island: the only part of a video step that runs in the browser.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "video"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "video")), component)]
 pub fn LessonVideo(
     step_id: i64,
     src: String,

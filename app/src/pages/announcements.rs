@@ -1,40 +1,29 @@
 //! Announcements: partners read and acknowledge; vendor staff publish and follow receipts.
 use crate::api::announcements::{
-    load_announcement_reports, load_my_announcements, AcknowledgeAnnouncement, OpenAnnouncement,
+    load_announcement_reports, load_my_announcements, open_announcement, AcknowledgeAnnouncement,
     PublishAnnouncement,
 };
+use crate::components::enhance::EnhancedForm;
 use crate::components::form::BoundField as Field;
-use crate::components::form::{
-    field_signal, last_error, last_error_here, refetch_on_success, FormError,
-};
+use crate::components::form::{field_signal, last_error, refetch_on_success, FormError};
 use crate::components::load::loaded;
 use crate::components::time::LocalTime;
 use crate::domain::announcements::AnnouncementForm;
 use crate::domain::identity::{JobRole, PartnerType, Tier};
 use crate::model::{AnnouncementReport, AnnouncementView};
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn AnnouncementsPage() -> impl IntoView {
-    view! {
-        <Title text="Announcements"/>
-        <AnnouncementsBody/>
-    }
-}
-
-/// An island (staff bundle) until acknowledging is a plain post.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn AnnouncementsBody() -> impl IntoView {
     let list = Resource::new(|| (), |_| load_my_announcements());
     let acknowledge = ServerAction::<AcknowledgeAnnouncement>::new();
-    let open = ServerAction::<OpenAnnouncement>::new();
-    refetch_on_success(acknowledge, list);
     view! {
+        <Title text="Announcements"/>
         <section class="page" aria-labelledby="announcements-title">
             <h1 id="announcements-title">"Announcements"</h1>
-            {loaded(list, move |items| view! { <AnnouncementList items acknowledge open/> })}
+            {loaded(list, move |items| view! { <AnnouncementList items acknowledge/> })}
         </section>
     }
 }
@@ -43,14 +32,13 @@ pub fn AnnouncementsBody() -> impl IntoView {
 fn AnnouncementList(
     items: Vec<AnnouncementView>,
     acknowledge: ServerAction<AcknowledgeAnnouncement>,
-    open: ServerAction<OpenAnnouncement>,
 ) -> impl IntoView {
     if items.is_empty() {
-        return view! { <p class="empty">"No announcements for you yet."</p> }.into_any();
+        return view! { <p class="empty">"No announcements for you yet. New ones from your partner manager appear here."</p> }.into_any();
     }
     view! {
         <ul class="card-list">
-            {items.into_iter().map(|item| view! { <AnnouncementCard item acknowledge open/> }).collect_view()}
+            {items.into_iter().map(|item| view! { <AnnouncementCard item acknowledge/> }).collect_view()}
         </ul>
     }
     .into_any()
@@ -60,12 +48,9 @@ fn AnnouncementList(
 fn AnnouncementCard(
     item: AnnouncementView,
     acknowledge: ServerAction<AcknowledgeAnnouncement>,
-    open: ServerAction<OpenAnnouncement>,
 ) -> impl IntoView {
     let announcement_id = item.announcement_id;
-    let opened = StoredValue::new(item.opened_at.is_some());
-    let mine = RwSignal::new(false);
-    let error = last_error_here(mine, acknowledge.value());
+    let error = last_error(acknowledge.value());
     let status = match (item.requires_ack, item.acknowledged_at) {
         (true, None) => Some(
             view! { <span class="badge required">"Needs your acknowledgment"</span> }.into_any(),
@@ -75,6 +60,7 @@ fn AnnouncementCard(
         }
         (false, _) => None,
     };
+    let waiting = item.requires_ack && item.acknowledged_at.is_none();
     view! {
         <li class="card announcement-card" data-announcement-id=announcement_id.to_string()>
             <div class="path-head">
@@ -82,28 +68,50 @@ fn AnnouncementCard(
                 {status}
             </div>
             <p class="meta">"Published " <LocalTime ms=item.published_at/></p>
-            <details open=item.requires_ack && item.acknowledged_at.is_none() on:toggle=move |_| {
-                // The first time it is read counts as opened.
-                if !opened.get_value() {
-                    opened.set_value(true);
-                    open.dispatch(OpenAnnouncement { announcement_id });
-                }
-            }>
-                <summary>"Read"</summary>
+            <ReadReceipt announcement_id open=waiting opened=item.opened_at.is_some()>
                 <div class="document" inner_html=item.body_html></div>
-            </details>
+            </ReadReceipt>
             {item.acknowledged_at.map(|at| view! { <p class="meta">"You acknowledged this " <LocalTime ms=at/> "."</p> })}
-            {(item.requires_ack && item.acknowledged_at.is_none()).then(|| view! {
-                <button type="button" class="button primary" disabled=move || acknowledge.pending().get()
-                    on:click=move |_| {
-                        mine.set(true);
-                        acknowledge.dispatch(AcknowledgeAnnouncement { announcement_id });
-                    }>"I have read and acknowledge this"</button>
-                <FormError error fields=&[]/>
+            {waiting.then(|| view! {
+                <EnhancedForm>
+                    <ActionForm action=acknowledge attr:data-done="Acknowledged. Your partner manager can see it.">
+                        <input type="hidden" name="announcement_id" value=announcement_id.to_string()/>
+                        <FormError error fields=&[]/>
+                        <button type="submit" class="button primary">"I have read and acknowledge this"</button>
+                    </ActionForm>
+                </EnhancedForm>
             })}
         </li>
     }
     .into_any()
+}
+
+/// The announcement's text, folded; the first time the partner opens it counts as read (a
+/// receipt the partner manager sees). An island of the learner bundle: a few lines of
+/// browser code, no view of its own beyond the `<details>`.
+#[cfg_attr(any(feature = "ssr", feature = "forms"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "forms")), component)]
+pub fn ReadReceipt(
+    announcement_id: i64,
+    open: bool,
+    opened: bool,
+    children: Children,
+) -> impl IntoView {
+    let recorded = StoredValue::new(opened);
+    let on_toggle = move |_| {
+        if !recorded.get_value() {
+            recorded.set_value(true);
+            leptos::task::spawn_local(async move {
+                let _ = open_announcement(announcement_id).await;
+            });
+        }
+    };
+    view! {
+        <details open=open on:toggle=on_toggle>
+            <summary>"Read"</summary>
+            {children()}
+        </details>
+    }
 }
 
 #[component]

@@ -579,7 +579,7 @@ fn StatsView(stats: QuizStatistics) -> impl IntoView {
             view! { <p class="empty">"No submitted attempts yet."</p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
+                <div class="table-wrap" role="region" aria-label="Question statistics" tabindex="0">
                 <table class="attempts">
                     <thead><tr><th scope="col">"Question"</th><th scope="col">"Attempts"</th><th scope="col">"Facility"</th><th scope="col">"Discrimination"</th><th scope="col">"Review?"</th></tr></thead>
                     <tbody>

@@ -166,7 +166,7 @@ fn HolderTable(page: HoldersPage, revoke: ServerAction<RevokeCertificate>) -> im
             view! { <p class="empty">"Nobody matches these filters."</p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
+                <div class="table-wrap" role="region" aria-label="Certificate holders" tabindex="0">
                     <table class="attempts holders">
                         <thead><tr>
                             <th scope="col">"Holder"</th><th scope="col">"Organisation"</th><th scope="col">"Role"</th>

@@ -1,8 +1,9 @@
 //! Deal registration and the partner's pipeline; the managers' review queue.
 use crate::api::channel::{
-    check_customer, load_my_pipeline, load_open_appeals, load_review_queue, DecideRegistration,
-    FileAppeal, RegisterDeal, RequestExtension, ResolveAppeal, UpdateDeal,
+    load_my_pipeline, load_open_appeals, load_review_queue, DecideRegistration, FileAppeal,
+    RegisterDeal, RequestExtension, ResolveAppeal, UpdateDeal,
 };
+use crate::components::enhance::EnhancedForm;
 use crate::components::form::BoundField as Field;
 use crate::components::form::{
     field_signal, last_error, last_error_here, refetch_on_success, FormError,
@@ -11,30 +12,55 @@ use crate::components::load::loaded;
 use crate::components::time::LocalTime;
 use crate::domain::channel::clocks::SlaState;
 use crate::domain::channel::deals::Stage;
-use crate::domain::channel::deals::{format_money, Motion, RegistrationInput, PRODUCT_LINES};
+use crate::domain::channel::deals::{format_money, Motion, PRODUCT_LINES};
 use crate::domain::channel::updates::{audit_field_label, audit_value, iso_date, DealUpdateInput};
 use crate::error::AppError;
 use crate::model::{
     AppealItem, CustomerMatch, ExtensionHint, Holder, Member, OwnDeal, PartnerPipeline, QueueItem,
     SafeDeal,
 };
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn DealsPage() -> impl IntoView {
+    use crate::api::channel::load_own_deal;
+    use leptos_router::hooks::use_query_map;
+    // After a registration the server sends the partner here with the new deal's id, so the
+    // form can say what was decided (and a reload keeps saying it).
+    let registered = use_query_map()
+        .read_untracked()
+        .get("registered")
+        .and_then(|id| id.parse::<i64>().ok());
+    let outcome = Resource::new(
+        move || registered,
+        |id| async move {
+            match id {
+                Some(id) => load_own_deal(id)
+                    .await
+                    .map(|page| page.map(|page| page.deal)),
+                None => Ok(None),
+            }
+        },
+    );
+    let register = ServerAction::<RegisterDeal>::new();
     view! {
         <Title text="Deals"/>
-        <DealsBody />
+        <section class="page" aria-labelledby="deals-title">
+            <h1 id="deals-title">"Deals"</h1>
+            {loaded(outcome, move |deal| view! { <RegisterForm action=register registered=deal/> })}
+            <OwnPipeline/>
+        </section>
     }
 }
 
-/// An island (full bundle) until its forms are plain posts.
+/// The partner's deals with their actions (appeal, edit, extend). An island (full bundle)
+/// until those forms are plain posts; the registration form above it is server HTML.
 #[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
 #[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn DealsBody() -> impl IntoView {
+pub fn OwnPipeline() -> impl IntoView {
     let pipeline = Resource::new(|| (), |_| load_my_pipeline());
-    let register = ServerAction::<RegisterDeal>::new();
     let appeal = ServerAction::<FileAppeal>::new();
     let update = ServerAction::<UpdateDeal>::new();
     let extend = ServerAction::<RequestExtension>::new();
@@ -43,17 +69,10 @@ pub fn DealsBody() -> impl IntoView {
         update,
         extend,
     };
-    refetch_on_success(register, pipeline);
     refetch_on_success(appeal, pipeline);
     refetch_on_success(update, pipeline);
     refetch_on_success(extend, pipeline);
-    view! {
-        <section class="page" aria-labelledby="deals-title">
-            <h1 id="deals-title">"Deals"</h1>
-            <RegisterForm action=register/>
-            {loaded(pipeline, move |pipeline| view! { <Pipeline pipeline actions/> })}
-        </section>
-    }
+    view! { {loaded(pipeline, move |pipeline| view! { <Pipeline pipeline actions/> })} }
 }
 
 /// The partner's actions on their own deals, shared by every card on the page.
@@ -64,150 +83,209 @@ struct DealActions {
     extend: ServerAction<RequestExtension>,
 }
 
+/// The registration fields, in the order the form shows them (for the error summary).
+const REGISTRATION_FIELDS: &[&str] = &[
+    "company_name",
+    "domain",
+    "country",
+    "motion",
+    "kind",
+    "product_line",
+    "amount",
+    "requested_discount_pct",
+    "close_date",
+    "next_step",
+    "proof_of_work",
+    "notes",
+];
+
+/// One field's error slot, named for the enhanced form (`data-field`) and the control's
+/// `aria-describedby`.
 #[component]
-fn RegisterForm(action: ServerAction<RegisterDeal>) -> impl IntoView {
-    let company = RwSignal::new(String::new());
-    let domain = RwSignal::new(String::new());
-    let country = RwSignal::new(String::new());
-    let motion = RwSignal::new("resale".to_string());
-    let kind = RwSignal::new("net_new".to_string());
-    let product = RwSignal::new(PRODUCT_LINES[0].to_string());
-    let amount = RwSignal::new(String::new());
-    let discount = RwSignal::new(String::new());
-    let close = RwSignal::new(String::new());
-    let next_step = RwSignal::new(String::new());
-    let proof = RwSignal::new(String::new());
-    let notes = RwSignal::new(String::new());
-    let error = last_error(action.value());
-    // The uniqueness check runs as the partner types (after a short pause) and on submit.
-    let matches: RwSignal<Vec<CustomerMatch>> = RwSignal::new(Vec::new());
-    let check_seq = StoredValue::new(0u64);
-    let run_check = move || {
-        let (name, site) = (company.get_untracked(), domain.get_untracked());
-        check_seq.update_value(|s| *s += 1);
-        let mine = check_seq.get_value();
-        leptos::task::spawn_local(async move {
-            #[cfg(feature = "hydrate")]
-            gloo_timers::future::TimeoutFuture::new(350).await;
-            if check_seq.get_value() != mine {
-                return;
-            }
-            if let Ok(found) = check_customer(name, site).await {
-                if check_seq.get_value() == mine {
-                    matches.set(found);
-                }
-            }
-        });
-    };
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        action.dispatch(RegisterDeal {
-            input: RegistrationInput {
-                company_name: company.get_untracked(),
-                domain: domain.get_untracked(),
-                country: country.get_untracked(),
-                motion: motion.get_untracked(),
-                kind: kind.get_untracked(),
-                product_line: product.get_untracked(),
-                amount: amount.get_untracked(),
-                requested_discount_pct: discount.get_untracked(),
-                close_date: close.get_untracked(),
-                next_step: next_step.get_untracked(),
-                proof_of_work: proof.get_untracked(),
-                notes: notes.get_untracked(),
-            },
-        });
-    };
-    let outcome = move || action.value().get().and_then(Result::ok);
+fn FieldSlot(name: &'static str, error: Signal<Option<AppError>>) -> impl IntoView {
     view! {
-        <form class="card deal-form" on:submit=submit aria-labelledby="register-title">
-            <h2 id="register-title">"Register a deal"</h2>
-            <div class="field">
-                <label for="deal-company_name">"Customer company"</label>
-                <input id="deal-company_name" bind:value=company on:input=move |_| run_check()
-                    aria-describedby="customer-check"/>
-                <p class="field-error" aria-live="polite">{field_signal(error, "company_name")}</p>
-            </div>
-            <div class="field">
-                <label for="deal-domain">"Customer website"</label>
-                <input id="deal-domain" bind:value=domain on:input=move |_| run_check() placeholder="acme.com"/>
-                <p class="field-error" aria-live="polite">{field_signal(error, "domain")}</p>
-            </div>
-            <div id="customer-check" aria-live="polite">
-                {move || {
-                    let found = matches.get();
-                    (!found.is_empty()).then(|| view! {
-                        <div class="notice duplicate-warning" role="status">
-                            <p><strong>"This customer may already be registered."</strong></p>
-                            <ul>
-                                {found.into_iter().map(|m| view! {
-                                    <li>
-                                        {m.account_name}
-                                        {if m.same_domain { " (same website)" } else { " (similar name)" }}
-                                        {match (m.protected_until, m.under_review) {
-                                            (Some(until), _) => view! { " — protected until " <LocalTime ms=until/> }.into_any(),
-                                            (None, true) => view! { " — a registration is under review" }.into_any(),
-                                            (None, false) => view! { " — not protected" }.into_any(),
-                                        }}
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        </div>
-                    })
-                }}
-            </div>
-            <Field label="Country" name="country" value=country error/>
-            <div class="field">
-                <label for="deal-motion">"How you sell it"</label>
-                <select id="deal-motion" on:change=move |e| motion.set(event_target_value(&e))>
-                    {Motion::ALL.iter().filter(|m| **m != Motion::Direct).map(|m| view! {
-                        <option value=m.as_str() selected=*m == Motion::Resale>{m.label()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="deal-kind">"Deal type"</label>
-                <select id="deal-kind" on:change=move |e| kind.set(event_target_value(&e))>
-                    <option value="net_new" selected=true>"New customer"</option>
-                    <option value="expansion">"Expansion"</option>
-                    <option value="renewal">"Renewal"</option>
-                </select>
-            </div>
-            <div class="field">
-                <label for="deal-product_line">"Product line"</label>
-                <select id="deal-product_line" on:change=move |e| product.set(event_target_value(&e))>
-                    {PRODUCT_LINES.iter().map(|p| view! { <option value=*p>{*p}</option> }).collect_view()}
-                </select>
-                <p class="field-error" aria-live="polite">{field_signal(error, "product_line")}</p>
-            </div>
-            <Field label="Amount (USD)" name="amount" value=amount error/>
-            <Field label="Requested discount (%)" name="requested_discount_pct" value=discount error/>
-            <Field label="Expected close date" name="close_date" value=close error kind="date"/>
-            <Field label="Next step" name="next_step" value=next_step error/>
-            <div class="field">
-                <label for="deal-proof_of_work">"Proof of work"</label>
-                <p class="hint">"Meetings held, contacts, the need you found. Reviewers rely on this."</p>
-                <textarea id="deal-proof_of_work" rows="3" bind:value=proof></textarea>
-                <p class="field-error" aria-live="polite">{field_signal(error, "proof_of_work")}</p>
-            </div>
-            <div class="field">
-                <label for="deal-notes">"Private notes (only your organisation sees these)"</label>
-                <textarea id="deal-notes" rows="2" bind:value=notes></textarea>
-                <p class="field-error" aria-live="polite">{field_signal(error, "notes")}</p>
-            </div>
-            <FormError error fields=&["company_name", "domain", "country", "product_line", "amount", "requested_discount_pct", "close_date", "next_step", "proof_of_work", "notes", "motion", "kind"]/>
-            <button type="submit" class="button primary" disabled=move || action.pending().get()>"Register deal"</button>
-            {move || outcome().map(|o| view! {
-                <div class="success" role="status">
-                    <p><strong>{o.status.label()}</strong>
-                        {o.protected_until.map(|until| view! { " — protected until " <LocalTime ms=until/> })}
-                    </p>
-                    <ul>{o.explanation.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
-                </div>
-            })}
-        </form>
+        <p class="field-error" id=format!("deal-{name}-error") data-field=name aria-live="polite">
+            {field_signal(error, name)}
+        </p>
     }
-    .into_any()
+}
+
+/// Registering a deal: a real form post (`input[field]`), so what is typed is never lost to
+/// hydration and it works before any script. The customer check beside it is an island.
+#[component]
+fn RegisterForm(action: ServerAction<RegisterDeal>, registered: Option<OwnDeal>) -> impl IntoView {
+    let error = last_error(action.value());
+    let text = move |label: &'static str, name: &'static str, kind: &'static str| {
+        view! {
+            <div class="field">
+                <label for=format!("deal-{name}")>{label}</label>
+                <input id=format!("deal-{name}") name=format!("input[{name}]") type=kind
+                    aria-describedby=format!("deal-{name}-error")/>
+                <FieldSlot name error/>
+            </div>
+        }
+    };
+    view! {
+        <EnhancedForm>
+            <ActionForm action attr:class="card deal-form" attr:aria-labelledby="register-title" attr:novalidate=true>
+                <h2 id="register-title">"Register a deal"</h2>
+                <FormError error form="deal" fields=REGISTRATION_FIELDS/>
+                {registered.map(|deal| view! {
+                    <div class="success" role="status">
+                        <p><strong>{deal.status.label()}</strong> ": " {deal.account_name.clone()}
+                            {deal.protected_until.map(|until| view! { " — protected until " <LocalTime ms=until/> })}
+                        </p>
+                        <ul>{deal.explanation.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+                        <p><a href=format!("/deals/{}", deal.deal_id)>"Open the deal and its history"</a></p>
+                    </div>
+                })}
+                <div class="field">
+                    <label for="deal-company_name">"Customer company"</label>
+                    <input id="deal-company_name" name="input[company_name]" autocomplete="organization"
+                        aria-describedby="deal-company_name-error customer-check"/>
+                    <FieldSlot name="company_name" error/>
+                </div>
+                <div class="field">
+                    <label for="deal-domain">"Customer website"</label>
+                    <input id="deal-domain" name="input[domain]" placeholder="acme.com" inputmode="url"
+                        aria-describedby="deal-domain-error"/>
+                    <FieldSlot name="domain" error/>
+                </div>
+                <CustomerCheck/>
+                {text("Country", "country", "text")}
+                <div class="field">
+                    <label for="deal-motion">"How you sell it"</label>
+                    <select id="deal-motion" name="input[motion]" aria-describedby="deal-motion-error">
+                        {Motion::ALL.iter().filter(|m| **m != Motion::Direct).map(|m| view! {
+                            <option value=m.as_str() selected=*m == Motion::Resale>{m.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <FieldSlot name="motion" error/>
+                </div>
+                <div class="field">
+                    <label for="deal-kind">"Deal type"</label>
+                    <select id="deal-kind" name="input[kind]" aria-describedby="deal-kind-error">
+                        <option value="net_new" selected=true>"New customer"</option>
+                        <option value="expansion">"Expansion"</option>
+                        <option value="renewal">"Renewal"</option>
+                    </select>
+                    <FieldSlot name="kind" error/>
+                </div>
+                <div class="field">
+                    <label for="deal-product_line">"Product line"</label>
+                    <select id="deal-product_line" name="input[product_line]" aria-describedby="deal-product_line-error">
+                        {PRODUCT_LINES.iter().map(|p| view! { <option value=*p>{*p}</option> }).collect_view()}
+                    </select>
+                    <FieldSlot name="product_line" error/>
+                </div>
+                {text("Amount (USD)", "amount", "text")}
+                {text("Requested discount (%)", "requested_discount_pct", "text")}
+                {text("Expected close date", "close_date", "date")}
+                {text("Next step", "next_step", "text")}
+                <div class="field">
+                    <label for="deal-proof_of_work">"Proof of work"</label>
+                    <p class="hint">"Meetings held, contacts, the need you found. Reviewers rely on this."</p>
+                    <textarea id="deal-proof_of_work" name="input[proof_of_work]" rows="3" aria-describedby="deal-proof_of_work-error"></textarea>
+                    <FieldSlot name="proof_of_work" error/>
+                </div>
+                <div class="field">
+                    <label for="deal-notes">"Private notes (only your organisation sees these)"</label>
+                    <textarea id="deal-notes" name="input[notes]" rows="2" aria-describedby="deal-notes-error"></textarea>
+                    <FieldSlot name="notes" error/>
+                </div>
+                <button type="submit" class="button primary">"Register deal"</button>
+            </ActionForm>
+        </EnhancedForm>
+    }
+}
+
+/// The live uniqueness check: as the partner types the customer's name or website (after a
+/// short pause), says who may already have it registered and until when. An island (full
+/// bundle); it reads the two inputs of the form around it by id.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn CustomerCheck() -> impl IntoView {
+    let matches: RwSignal<Vec<CustomerMatch>> = RwSignal::new(Vec::new());
+    #[cfg(feature = "hydrate")]
+    customer_check::watch(matches);
+    view! {
+        <div id="customer-check" aria-live="polite">
+            {move || {
+                let found = matches.get();
+                (!found.is_empty()).then(|| view! {
+                    <div class="notice duplicate-warning" role="status">
+                        <p><strong>"This customer may already be registered."</strong></p>
+                        <ul>
+                            {found.into_iter().map(|m| view! {
+                                <li>
+                                    {m.account_name}
+                                    {if m.same_domain { " (same website)" } else { " (similar name)" }}
+                                    {match (m.protected_until, m.under_review) {
+                                        (Some(until), _) => format!(" — protected until {}", crate::components::time::utc_text(until)),
+                                        (None, true) => " — a registration is under review".to_string(),
+                                        (None, false) => " — not protected".to_string(),
+                                    }}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                })
+            }}
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod customer_check {
+    use crate::api::channel::check_customer;
+    use crate::model::CustomerMatch;
+    use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    fn value_of(id: &str) -> String {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .unwrap_or_default()
+    }
+
+    pub fn watch(matches: RwSignal<Vec<CustomerMatch>>) {
+        let sequence = StoredValue::new(0u64);
+        let run = move || {
+            sequence.update_value(|s| *s += 1);
+            let mine = sequence.get_value();
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(350).await;
+                if sequence.get_value() != mine {
+                    return;
+                }
+                let (name, site) = (value_of("deal-company_name"), value_of("deal-domain"));
+                if let Ok(found) = check_customer(name, site).await {
+                    if sequence.get_value() == mine {
+                        matches.set(found);
+                    }
+                }
+            });
+        };
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        for id in ["deal-company_name", "deal-domain"] {
+            if let Some(input) = document.get_element_by_id(id) {
+                let handler = Closure::<dyn Fn()>::new(run);
+                let _ = input
+                    .add_event_listener_with_callback("input", handler.as_ref().unchecked_ref());
+                handler.forget();
+            }
+        }
+        // Text typed before this island woke up is checked at once.
+        if !value_of("deal-company_name").is_empty() || !value_of("deal-domain").is_empty() {
+            run();
+        }
+    }
 }
 
 #[component]
@@ -227,7 +305,7 @@ fn Pipeline(pipeline: PartnerPipeline, actions: DealActions) -> impl IntoView {
         {(!others.is_empty()).then(|| view! {
             <h2>"Other parties on your customers"</h2>
             <p class="hint">"Only stage and protection are shared; never price, discount or notes."</p>
-            <div class="table-wrap">
+            <div class="table-wrap" role="region" aria-label="Other parties on your customers" tabindex="0">
                 <table class="attempts safe-deals">
                     <thead><tr><th scope="col">"Customer"</th><th scope="col">"Who"</th><th scope="col">"Stage"</th><th scope="col">"Status"</th><th scope="col">"Protected until"</th></tr></thead>
                     <tbody>{others.into_iter().map(|deal| view! { <SafeRow deal/> }).collect_view()}</tbody>
@@ -724,7 +802,7 @@ fn PipelineView(
             <Totals title="By registration" totals=page.by_status/>
         </div>
         <PipelineExport query=export_query/>
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Pipeline deals" tabindex="0">
             <table class="attempts pipeline">
                 <thead><tr>
                     <th scope="col">"Customer"</th><th scope="col">"Partner"</th><th scope="col">"Motion"</th><th scope="col">"Stage"</th>
@@ -879,7 +957,7 @@ fn AuditView(
         </Suspense>
         <h2>"History"</h2>
         <p><a class="button" href=href download=format!("deal-{}-history.csv", audit.deal_id)>"Download history (CSV)"</a></p>
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Deal history" tabindex="0">
             <table class="attempts audit">
                 <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"From → to"</th><th scope="col">"Why"</th></tr></thead>
                 <tbody>

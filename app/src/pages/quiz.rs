@@ -8,7 +8,8 @@ use crate::domain::quiz::content::{Choice, QuestionKind};
 use crate::domain::quiz::grading::Response;
 use crate::domain::quiz::review::{QuestionReview, ReviewOutcome};
 use crate::error::AppError;
-use crate::model::{AttemptReview, AttemptView, QuestionView};
+use crate::model::{AttemptReview, QuestionView, QuizRun};
+use leptos::either::EitherOf5;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -38,7 +39,11 @@ pub fn QuizPage() -> impl IntoView {
                 let back = player_link(view.path_id, (!passed).then_some(view.step_id));
                 match view.review.clone() {
                     Some(review) => view! { <ReviewView title=view.quiz_title.clone() review back/> }.into_any(),
-                    None => view! { <TakeQuiz view/> }.into_any(),
+                    None => view! {
+                        <Title text=view.quiz_title.clone()/>
+                        <h1 id="quiz-title">{view.quiz_title.clone()}</h1>
+                        <TakeQuiz run=QuizRun::from(view)/>
+                    }.into_any(),
                 }
             })}
         </section>
@@ -99,7 +104,7 @@ struct QuizState {
 }
 
 impl QuizState {
-    fn new(view: &AttemptView) -> QuizState {
+    fn new(view: &QuizRun) -> QuizState {
         QuizState {
             attempt_id: view.attempt_id,
             answers: RwSignal::new(
@@ -167,8 +172,10 @@ fn now_ms() -> i64 {
 
 /// The quiz runner: the one island of the quiz page. After a submit the server renders the
 /// review, so the page loads again.
-#[island]
-pub fn TakeQuiz(view: AttemptView) -> impl IntoView {
+#[cfg_attr(any(feature = "ssr", feature = "quiz"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "quiz")), component)]
+pub fn TakeQuiz(run: QuizRun) -> impl IntoView {
+    let view = run;
     let on_submitted = Callback::new(|_: ()| {
         #[cfg(feature = "hydrate")]
         if let Some(window) = web_sys::window() {
@@ -208,8 +215,6 @@ pub fn TakeQuiz(view: AttemptView) -> impl IntoView {
     };
     let back = player_link(view.path_id, Some(view.step_id));
     view! {
-        <Title text=view.quiz_title.clone()/>
-        <h1 id="quiz-title">{view.quiz_title.clone()}</h1>
         <div class="quiz-bar" role="region" aria-label="Quiz status">
             <p class=move || shown_status().class() role="status" aria-live="polite" data-testid="save-status">
                 {move || shown_status().text()}
@@ -283,12 +288,12 @@ fn QuestionCard(
             ""
         }
     };
+    // One concrete type per kind (no `AnyView`): type-erased views cost the quiz bundle
+    // several kilobytes of hydration code each.
     let input = match content.kind {
-        QuestionKind::SingleChoice => {
-            choice_inputs(question_id, content.options, false, state).into_any()
-        }
-        QuestionKind::MultipleChoice => {
-            choice_inputs(question_id, content.options, true, state).into_any()
+        QuestionKind::SingleChoice | QuestionKind::MultipleChoice => {
+            let multiple = content.kind == QuestionKind::MultipleChoice;
+            EitherOf5::A(choice_inputs(question_id, content.options, multiple, state))
         }
         QuestionKind::TrueFalse => {
             let options = vec![
@@ -301,15 +306,14 @@ fn QuestionCard(
                     text: "False".into(),
                 },
             ];
-            true_false_inputs(question_id, options, state).into_any()
+            EitherOf5::B(true_false_inputs(question_id, options, state))
         }
         QuestionKind::Ordering => {
-            view! { <OrderingInput question_id items=content.options state/> }.into_any()
+            EitherOf5::C(view! { <OrderingInput question_id items=content.options state/> })
         }
-        QuestionKind::Matching => {
-            view! { <MatchingInput question_id left=content.options right=content.targets state/> }
-                .into_any()
-        }
+        QuestionKind::Matching => EitherOf5::D(
+            view! { <MatchingInput question_id left=content.options right=content.targets state/> },
+        ),
         QuestionKind::ShortText | QuestionKind::Numeric => {
             let numeric = content.kind == QuestionKind::Numeric;
             let id = format!("q{question_id}-text");
@@ -318,7 +322,7 @@ fn QuestionCard(
                 Some(Response::ShortText(text) | Response::Numeric(text)) => text,
                 _ => String::new(),
             };
-            view! {
+            EitherOf5::E(view! {
                 <label for=id.clone() class="sr-only">"Your answer"</label>
                 <input
                     id=id
@@ -333,8 +337,7 @@ fn QuestionCard(
                         state.answer(question_id, response);
                     }
                 />
-            }
-            .into_any()
+            })
         }
     };
     view! {
@@ -590,7 +593,7 @@ mod client {
     use crate::api::training::{save_quiz_answer, submit_quiz};
     use crate::domain::quiz::grading::Response;
     use crate::error::AppError;
-    use crate::model::AttemptView;
+    use crate::model::QuizRun;
     use gloo_timers::callback::{Interval, Timeout};
     use leptos::prelude::*;
     use leptos::task::spawn_local;
@@ -643,7 +646,7 @@ mod client {
 
     pub fn start(
         state: QuizState,
-        view: &AttemptView,
+        view: &QuizRun,
         remaining_ms: RwSignal<Option<i64>>,
         on_submitted: Callback<()>,
     ) {

@@ -2,7 +2,8 @@
 //! rules (with what is missing for the next tier), the log of tier and rights changes, and
 //! the admins' editor for the rules.
 use crate::api::tiers::{load_tiers, SaveTierProgram};
-use crate::components::form::{last_error, refetch_on_success, FormError};
+use crate::components::enhance::reload_with_confirmation;
+use crate::components::form::{last_error, FormError};
 use crate::components::load::loaded;
 use crate::components::time::LocalTime;
 use crate::domain::identity::Tier;
@@ -22,24 +23,20 @@ pub fn TiersPage() -> impl IntoView {
     }
 }
 
-/// An island (full bundle) until its forms are plain posts.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn TiersBody() -> impl IntoView {
+#[component]
+fn TiersBody() -> impl IntoView {
     let page = Resource::new(|| (), |_| load_tiers());
-    let save = ServerAction::<SaveTierProgram>::new();
-    refetch_on_success(save, page);
     view! {
         <section class="page" aria-labelledby="tiers-title">
             <h1 id="tiers-title">"Program tiers"</h1>
             <p class="lead">"Tiers follow certifications: they are re-evaluated whenever a certificate is issued, expires or is revoked, and every change is logged and announced."</p>
-            {loaded(page, move |page| view! { <TiersView page save/> })}
+            {loaded(page, move |page| view! { <TiersView page/> })}
         </section>
     }
 }
 
 #[component]
-fn TiersView(page: Tiers, save: ServerAction<SaveTierProgram>) -> impl IntoView {
+fn TiersView(page: Tiers) -> impl IntoView {
     let staff_view = page.form.is_some() || page.standings.len() > 1;
     view! {
         {(!page.automatic).then(|| view! {
@@ -55,7 +52,7 @@ fn TiersView(page: Tiers, save: ServerAction<SaveTierProgram>) -> impl IntoView 
             page.standings.into_iter().next().map(|standing| view! { <OwnStanding standing/> }).into_any()
         }}
         <ChangeLog changes=page.changes/>
-        {page.form.map(|form| view! { <TierEditor form certifications=page.certifications save/> })}
+        {page.form.map(|form| view! { <TierEditor form certifications=page.certifications/> })}
     }
     .into_any()
 }
@@ -255,13 +252,22 @@ impl TierFields {
     }
 }
 
-#[component]
-fn TierEditor(
-    form: TierProgramForm,
-    certifications: Vec<String>,
-    save: ServerAction<SaveTierProgram>,
-) -> impl IntoView {
+/// The admins' editor: an island (full bundle), as the rules are saved as JSON. After a save
+/// the page loads again, so standings and the change log show the result.
+#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+pub fn TierEditor(form: TierProgramForm, certifications: Vec<String>) -> impl IntoView {
+    let save = ServerAction::<SaveTierProgram>::new();
     let error = last_error(save.value());
+    Effect::new(move |_| {
+        if let Some(Ok(changes)) = save.value().get() {
+            reload_with_confirmation(&if changes == 0 {
+                "Saved. No organisation's standing changed.".to_string()
+            } else {
+                format!("Saved. {changes} change(s) to tiers or rights were logged and announced.")
+            });
+        }
+    });
     let parts = [
         TierFields::new(Tier::Registered, &form.registered),
         TierFields::new(Tier::Silver, &form.silver),
@@ -279,13 +285,6 @@ fn TierEditor(
             },
         });
     };
-    let saved = move || match save.value().get() {
-        Some(Ok(0)) => Some("Saved. No organisation's standing changed.".to_string()),
-        Some(Ok(changes)) => Some(format!(
-            "Saved. {changes} change(s) to tiers or rights were logged and announced."
-        )),
-        _ => None,
-    };
     view! {
         <h2>"Change the tier rules"</h2>
         <form class="card settings-form tier-editor" on:submit=submit>
@@ -297,7 +296,6 @@ fn TierEditor(
             {parts.into_iter().map(|part| view! { <TierFieldset part error/> }).collect_view()}
             <FormError error fields=EDITOR_FIELDS/>
             <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save tier rules"</button>
-            <p class="success" role="status">{saved}</p>
         </form>
     }
     .into_any()

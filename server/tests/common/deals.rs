@@ -32,10 +32,26 @@ pub async fn register(
     server: &TestServer,
     body: serde_json::Value,
 ) -> (u16, Result<RegistrationOutcome, AppError>) {
+    // Posted as the registration form posts it: `input[field]=value` pairs.
+    let fields: Vec<(String, String)> = body["input"]
+        .as_object()
+        .map(|input| {
+            input
+                .iter()
+                .map(|(name, value)| {
+                    let text = value
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| value.to_string());
+                    (format!("input[{name}]"), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     reply(
         client
             .post(server.url(RegisterDeal::PATH))
-            .json(&body)
+            .form(&fields)
             .send()
             .await
             .unwrap(),
