@@ -47,8 +47,11 @@ pub fn start(name: &str) -> Portal {
     let (state, running) = server_runtime.block_on(async {
         let state = server::build_state(&config).await.expect("state");
         let assets = AssetManifest {
-            js: "x.js".into(),
-            wasm: "x.wasm".into(),
+            bundles: [(
+                "full".to_string(),
+                ("x.js".to_string(), "x.wasm".to_string()),
+            )]
+            .into(),
             css: "x.css".into(),
         };
         let running = server::start(&config, state.clone(), assets)

@@ -222,8 +222,11 @@ impl TestServer {
             .config;
         let state = server::build_state(&config).await.expect("server state");
         let assets = AssetManifest {
-            js: "portal.test.js".into(),
-            wasm: "portal.test.wasm".into(),
+            bundles: [(
+                "full".to_string(),
+                ("portal.test.js".to_string(), "portal.test.wasm".to_string()),
+            )]
+            .into(),
             css: "portal.test.css".into(),
         };
         let server = server::start(&config, state, assets)
