@@ -39,3 +39,21 @@ ensure_postgres() {
   done
   die "PostgreSQL did not start on 127.0.0.1:5432"
 }
+
+# Starts the built server (profile $1) on 127.0.0.1:$2 with a fresh SQLite database and demo
+# data, waits for /healthz, and stops it (and removes its files) when the script exits.
+# Sets DEMO_SERVER_LOG to its log file.
+start_demo_server() {
+  local profile="$1" port="$2" work
+  work="$(mktemp -d)"
+  "$ROOT/target/$profile/partner-portal" --database-url "sqlite:$work/portal.db" --data-dir "$work" \
+    --site-root "$ROOT/target/site" --bind "127.0.0.1:$port" > "$work/server.log" 2>&1 &
+  DEMO_SERVER_PID=$!
+  DEMO_SERVER_DIR="$work"
+  DEMO_SERVER_LOG="$work/server.log"
+  trap 'kill -TERM $DEMO_SERVER_PID 2>/dev/null; wait $DEMO_SERVER_PID 2>/dev/null; rm -rf "$DEMO_SERVER_DIR"' EXIT
+  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
+    kill -0 "$DEMO_SERVER_PID" 2>/dev/null || { cat "$DEMO_SERVER_LOG"; die "server exited"; }
+    sleep 0.1
+  done
+}

@@ -7,15 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 PROFILE="${1:-debug}"
 [ -x "target/$PROFILE/partner-portal" ] && [ -f target/site/pkg/assets.txt ] || bash scripts/build.sh "$PROFILE"
-work="$(mktemp -d)"
 port=3198
-"target/$PROFILE/partner-portal" --database-url "sqlite:$work/portal.db" --data-dir "$work" \
-  --site-root target/site --bind "127.0.0.1:$port" > "$work/server.log" 2>&1 &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; die "server exited"; }
-  sleep 0.1
-done
+start_demo_server "$PROFILE" "$port"
 step "First-load size per page (brotli -q 11)"
-node scripts/sizes.mjs "http://127.0.0.1:$port" target/site || { tail -20 "$work/server.log"; exit 1; }
+node scripts/sizes.mjs "http://127.0.0.1:$port" target/site || { tail -20 "$DEMO_SERVER_LOG"; exit 1; }

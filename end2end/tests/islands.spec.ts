@@ -1,11 +1,18 @@
+import { Page } from '@playwright/test';
 import { expect, hydrated, PASSWORD, signIn, test } from './helpers';
+
+/** Holds back every wasm download until the returned function is called. */
+async function holdWasm(page: Page): Promise<() => void> {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  await page.route('**/pkg/*.wasm', async (route) => { await held; await route.continue(); });
+  return release;
+}
 
 // Pages are server HTML; only islands hydrate, and forms are real posts before they do.
 
 test('a form submitted before the wasm arrives works as a plain post', async ({ page }) => {
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => { release = resolve; });
-  await page.route('**/pkg/*.wasm', async (route) => { await held; await route.continue(); });
+  const release = await holdWasm(page);
   await page.goto('/login');
   const form = page.getByRole('form', { name: 'Sign in with password' });
   await form.getByLabel('Email').fill('nora@northwind.example');
@@ -18,9 +25,7 @@ test('a form submitted before the wasm arrives works as a plain post', async ({ 
 });
 
 test('text typed before hydration is kept when the island takes over', async ({ page }) => {
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => { release = resolve; });
-  await page.route('**/pkg/*.wasm', async (route) => { await held; await route.continue(); });
+  const release = await holdWasm(page);
   await page.goto('/login');
   const form = page.getByRole('form', { name: 'Sign in with password' });
   await form.getByLabel('Email').fill('nora@northwind.example');
@@ -50,9 +55,7 @@ test('a deal typed before the page is live is registered with everything typed',
   const domain = testInfo.project.name === 'phone' ? 'juniperfoods.example' : 'quasartextiles.example';
   await signIn(page, 'nora@northwind.example');
   await expect(page).toHaveURL('/');
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => { release = resolve; });
-  await page.route('**/pkg/*.wasm', async (route) => { await held; await route.continue(); });
+  const release = await holdWasm(page);
   await page.goto('/deals');
   const form = page.getByRole('form', { name: 'Register a deal' });
   await form.getByLabel('Customer company').fill(company);

@@ -1,6 +1,7 @@
 //! Who is signed in, loaded once per page and shared by every component.
 use crate::api::auth::current_user;
 use crate::api::dev::{load_portal_info, PortalInfo};
+use crate::domain::identity::Role;
 use crate::error::AppError;
 use crate::model::SessionUser;
 use leptos::prelude::*;
@@ -9,6 +10,18 @@ use leptos::prelude::*;
 pub struct Session {
     pub user: Resource<Result<Option<SessionUser>, AppError>>,
     pub info: Resource<Result<PortalInfo, AppError>>,
+}
+
+impl Session {
+    /// Whether the signed-in person has `role`. A tracked read: inside a Suspense the page
+    /// waits for the session before deciding.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|user| user.role == role)
+    }
 }
 
 pub fn provide_session() {

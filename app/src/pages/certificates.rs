@@ -145,14 +145,7 @@ fn HolderFilters(
 #[component]
 fn HolderTable(page: HoldersPage, revoke: ServerAction<RevokeCertificate>) -> impl IntoView {
     let session = use_session();
-    let is_admin = Signal::derive(move || {
-        session
-            .user
-            .get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|u| u.role == Role::VendorAdmin)
-    });
+    let is_admin = Signal::derive(move || session.has_role(Role::VendorAdmin));
     let orgs = page.orgs;
     view! {
         <p class="meta" role="status">

@@ -137,14 +137,7 @@ fn RenewalCard(
 pub fn ProgramSettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| load_program_settings());
     let session = use_session();
-    let is_admin = move || {
-        session
-            .user
-            .get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|u| u.role == Role::VendorAdmin)
-    };
+    let is_admin = move || session.has_role(Role::VendorAdmin);
     view! {
         <Title text="Program rules"/>
         <section class="page" aria-labelledby="settings-title">
