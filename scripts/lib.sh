@@ -40,6 +40,11 @@ ensure_postgres() {
   die "PostgreSQL did not start on 127.0.0.1:5432"
 }
 
+# Builds the front end and the server (profile $1) unless both are already there.
+ensure_built() {
+  [ -x "$ROOT/target/$1/partner-portal" ] && [ -f "$ROOT/target/site/pkg/assets.txt" ] || bash "$ROOT/scripts/build.sh" "$1"
+}
+
 # Starts the built server (profile $1) on 127.0.0.1:$2 with a fresh SQLite database and demo
 # data, waits for /healthz, and stops it (and removes its files) when the script exits.
 # Sets DEMO_SERVER_LOG to its log file.

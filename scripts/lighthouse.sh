@@ -5,7 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 PROFILE="${1:-release}"
-[ -x "target/$PROFILE/partner-portal" ] && [ -f target/site/pkg/assets.txt ] || bash scripts/build.sh "$PROFILE"
+ensure_built "$PROFILE"
 port=3199
 start_demo_server "$PROFILE" "$port"
 step "Lighthouse mobile ($PROFILE server)"

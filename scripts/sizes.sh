@@ -6,7 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 PROFILE="${1:-debug}"
-[ -x "target/$PROFILE/partner-portal" ] && [ -f target/site/pkg/assets.txt ] || bash scripts/build.sh "$PROFILE"
+ensure_built "$PROFILE"
 port=3198
 start_demo_server "$PROFILE" "$port"
 step "First-load size per page (brotli -q 11)"

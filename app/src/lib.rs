@@ -40,7 +40,7 @@ pub struct Bundle {
 pub const BUNDLES: [Bundle; 3] = [
     Bundle {
         name: "learner",
-        islands: Some(&["EnhancedForm", "LessonVideo"]),
+        islands: Some(&["EnhancedForm", "LessonVideo", "ReadReceipt"]),
     },
     Bundle {
         name: "quiz",
@@ -91,10 +91,6 @@ pub fn shell(assets: AssetManifest) -> impl IntoView {
     }
 }
 
-/// The page's only script: shows instants in the viewer's time zone, and, when the page has
-/// islands, loads the wasm and hydrates each island (outer islands before the islands inside
-/// their children, which need the outer owner). A page without islands downloads no script
-/// or wasm at all. `data-hydrated` on the body says the page is live (used by the tests).
 /// The loader's list of bundles, in `BUNDLES` order, with their hashed files (JSON).
 fn bundle_table(assets: &AssetManifest) -> String {
     let table: Vec<serde_json::Value> = BUNDLES
@@ -107,6 +103,10 @@ fn bundle_table(assets: &AssetManifest) -> String {
     serde_json::Value::Array(table).to_string()
 }
 
+/// The page's only script: shows instants in the viewer's time zone, and, when the page has
+/// islands, loads the wasm and hydrates each island (outer islands before the islands inside
+/// their children, which need the outer owner). A page without islands downloads no script
+/// or wasm at all. `data-hydrated` on the body says the page is live (used by the tests).
 fn island_loader(assets: &AssetManifest) -> String {
     format!(
         r#"const localise = () => {{
@@ -135,9 +135,8 @@ const start = () => {{
   const names = islands.map((island) => island.dataset.component.replace(/_\d+$/, ''));
   const bundles = {bundles};
   const bundle = bundles.find((b) => !b.islands || names.every((n) => b.islands.includes(n))) ?? bundles[bundles.length - 1];
-  const [js, wasm] = [bundle.js, bundle.wasm];
-  import(`/pkg/${{js}}`).then(async (bindings) => {{
-    await bindings.default({{ module_or_path: `/pkg/${{wasm}}` }});
+  import(`/pkg/${{bundle.js}}`).then(async (bindings) => {{
+    await bindings.default({{ module_or_path: `/pkg/${{bundle.wasm}}` }});
     bindings.hydrate();
     const pending = [];
     const visit = async (node) => {{

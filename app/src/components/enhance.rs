@@ -25,12 +25,7 @@ pub const FLASH_KEY: &str = "portal-flash";
 /// state everywhere on it) and the loader shows `message` as the confirmation.
 pub fn reload_with_confirmation(message: &str) {
     #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        if let Ok(Some(storage)) = window.session_storage() {
-            let _ = storage.set_item(FLASH_KEY, message);
-        }
-        let _ = window.location().reload();
-    }
+    browser::go_on(None, Some(message));
     #[cfg(not(feature = "hydrate"))]
     let _ = message;
 }
@@ -80,24 +75,25 @@ mod browser {
         let outcome = post(&form, submitter).await;
         set_busy(&form, false);
         match outcome {
-            Ok(next) => {
-                if let Some(done) = form.get_attribute("data-done") {
-                    if let Some(storage) =
-                        web_sys::window().and_then(|w| w.session_storage().ok().flatten())
-                    {
-                        let _ = storage.set_item(FLASH_KEY, &done);
-                    }
-                }
-                if let Some(window) = web_sys::window() {
-                    let location = window.location();
-                    let _ = match next {
-                        Some(next) => location.assign(&next),
-                        None => location.reload(),
-                    };
-                }
-            }
+            Ok(next) => go_on(next.as_deref(), form.get_attribute("data-done").as_deref()),
             Err(error) => show_errors(&form, &error),
         }
+    }
+
+    /// After a success: keeps `done` for the loader of the next page to show, then goes to
+    /// `next`, or loads this page again.
+    pub fn go_on(next: Option<&str>, done: Option<&str>) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let (Some(done), Ok(Some(storage))) = (done, window.session_storage()) {
+            let _ = storage.set_item(FLASH_KEY, done);
+        }
+        let location = window.location();
+        let _ = match next {
+            Some(next) => location.assign(next),
+            None => location.reload(),
+        };
     }
 
     /// Posts the form's fields (and the pressed button's) as the browser would, but asks for
@@ -236,11 +232,9 @@ mod browser {
         let _ = summary.set_attribute("role", "alert");
         if let Ok(heading) = document.create_element("p") {
             let _ = heading.set_attribute("class", "error-summary-title");
-            heading.set_text_content(Some(if items.len() > 1 {
-                "Please fix these problems:"
-            } else {
-                "Please fix this problem:"
-            }));
+            heading.set_text_content(Some(crate::components::form::error_summary_title(
+                items.len(),
+            )));
             let _ = summary.append_child(&heading);
         }
         if let Ok(list) = document.create_element("ul") {

@@ -85,6 +85,15 @@ pub fn TextField(
     }
 }
 
+/// The heading of an error summary listing `count` problems (here and in the enhanced form).
+pub fn error_summary_title(count: usize) -> &'static str {
+    if count > 1 {
+        "Please fix these problems:"
+    } else {
+        "Please fix this problem:"
+    }
+}
+
 /// The error summary at the top of a form after a failed plain post: every problem, each
 /// linked to its field, focused on load. (The enhanced form fills the same box in place.)
 /// `fields` are the form's own fields; a message for any other is shown without a link.
@@ -109,7 +118,7 @@ pub fn FormError(
     };
     move || {
         items().map(|items| {
-            let title = if items.len() > 1 { "Please fix these problems:" } else { "Please fix this problem:" };
+            let title = error_summary_title(items.len());
             view! {
                 <div class="error-summary" data-error-summary="" role="alert" tabindex="-1" autofocus=true>
                     <p class="error-summary-title">{title}</p>

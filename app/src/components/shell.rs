@@ -83,11 +83,9 @@ pub fn AppShell(children: Children) -> impl IntoView {
     let session = use_session();
     let location = use_location();
     let pathname = location.pathname.get_untracked();
-    let here = pathname.clone();
     let links = move || {
         session.user.get().map(|result| {
             let user = result.ok().flatten();
-            let pathname = here.clone();
             let items = nav_items(user.as_ref())
                 .into_iter()
                 .map(|item| match item {
