@@ -11,10 +11,11 @@ SITE="$ROOT/target/site"
 PKG="$SITE/pkg"
 WASM_IN="$ROOT/target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 
-# One build of the frontend crate per bundle (app/src/lib.rs `BUNDLES`): the learner bundle
-# (form enhancer and lesson video), the quiz runner, and the full one (every island). Cargo
-# keeps each feature set's build, so switching between them costs only the final link.
-BUNDLES=("learner:forms,video" "quiz:quiz" "full:staff")
+# One build of the frontend crate per bundle (app/src/lib.rs `BUNDLES`, which a unit test
+# holds to this line): the learner bundle (form enhancer, lesson video), the quiz runner, and
+# the form enhancer with the live checks (deal registration, credential check). Cargo keeps
+# each feature set's build, so switching costs only the final link.
+BUNDLES=("learner:forms,video" "quiz:quiz" "checks:forms,checks")
 step "Compiling the front end to WebAssembly: ${#BUNDLES[@]} bundles (first time: several minutes each)"
 WASM_DIR="$ROOT/target/wasm-bundles"
 mkdir -p "$WASM_DIR"

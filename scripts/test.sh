@@ -12,7 +12,7 @@ step "Formatting and lints (clippy -D warnings, server and browser builds)"
 cargo fmt --all --check
 cargo clippy -p server --all-targets -- -D warnings
 cargo clippy -p app --features ssr --all-targets -- -D warnings
-cargo clippy -p frontend --target wasm32-unknown-unknown --features staff -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown --features all-islands -- -D warnings
 
 step "Unit tests: domain rules and app code (ssr)"
 cargo test -p app --features ssr

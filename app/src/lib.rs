@@ -35,9 +35,12 @@ pub struct Bundle {
 }
 
 /// The bundles, smallest first: a page loads the first that carries all of its islands, so
-/// learners never download the quiz runner on a reading step, nor staff islands anywhere.
-/// Each is one build of the `frontend` crate with the features of the same names.
-pub const BUNDLES: [Bundle; 3] = [
+/// learners never download the quiz runner on a reading step, nor the deal checks anywhere
+/// but where they register deals. Each is one build of the
+/// `frontend` crate (`scripts/build.sh`); `tests::bundles_match_the_islands_and_the_build`
+/// holds this list, the islands' features and the build to each other. "full" (every
+/// island, `all-islands`) is for a one-bundle build such as `cargo leptos watch`.
+pub const BUNDLES: [Bundle; 4] = [
     Bundle {
         name: "learner",
         islands: Some(&["EnhancedForm", "LessonVideo", "ReadReceipt"]),
@@ -45,6 +48,15 @@ pub const BUNDLES: [Bundle; 3] = [
     Bundle {
         name: "quiz",
         islands: Some(&["TakeQuiz"]),
+    },
+    Bundle {
+        name: "checks",
+        islands: Some(&[
+            "EnhancedForm",
+            "ReadReceipt",
+            "CustomerCheck",
+            "CheckCredentialForm",
+        ]),
     },
     Bundle {
         name: "full",
@@ -182,6 +194,8 @@ pub fn content_security_policy(nonce: &str) -> String {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     components::session::provide_session();
+    #[cfg(feature = "ssr")]
+    server::guard::provide_failed_form();
     // Async SSR: the page is sent once its data is loaded, so status codes (401/403/404)
     // are correct and the HTML is complete without JavaScript.
     let ssr = SsrMode::Async;
@@ -224,5 +238,107 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </AppShell>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BUNDLES;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Every island of the source with the bundle feature that compiles it as an island
+    /// (`cfg_attr(any(feature = "ssr", feature = "<f>"), island)` above `pub fn <Name>`).
+    fn islands_by_feature() -> BTreeMap<String, String> {
+        let mut found = BTreeMap::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).unwrap();
+                let marker = "cfg_attr(any(feature = \"ssr\", feature = \"";
+                for (at, _) in source.match_indices(marker) {
+                    let rest = &source[at + marker.len()..];
+                    let feature = &rest[..rest.find('"').unwrap()];
+                    if !rest[..rest.find('\n').unwrap()].ends_with("island)]") {
+                        continue;
+                    }
+                    let name_at = rest.find("pub fn ").unwrap() + "pub fn ".len();
+                    let name: String = rest[name_at..]
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric())
+                        .collect();
+                    found.insert(name, feature.to_string());
+                }
+            }
+        }
+        found
+    }
+
+    /// The bundles `scripts/build.sh` builds, with their features.
+    fn built_bundles() -> BTreeMap<String, BTreeSet<String>> {
+        let script = include_str!("../../scripts/build.sh");
+        let line = script
+            .lines()
+            .find(|line| line.starts_with("BUNDLES=("))
+            .expect("build.sh names its bundles");
+        line.trim_start_matches("BUNDLES=(")
+            .trim_end_matches(')')
+            .split_whitespace()
+            .map(|entry| {
+                let (name, features) = entry.trim_matches('"').split_once(':').unwrap();
+                (
+                    name.to_string(),
+                    features.split(',').map(String::from).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bundles_match_the_islands_and_the_build() {
+        let islands = islands_by_feature();
+        assert!(
+            islands.len() >= 6,
+            "the scan finds the islands: {islands:?}"
+        );
+        let built = built_bundles();
+        for bundle in BUNDLES.iter().filter(|b| b.islands.is_some()) {
+            let features = built
+                .get(bundle.name)
+                .unwrap_or_else(|| panic!("build.sh builds the {} bundle", bundle.name));
+            let listed: BTreeSet<&str> = bundle.islands.unwrap().iter().copied().collect();
+            let compiled: BTreeSet<&str> = islands
+                .iter()
+                .filter(|(_, feature)| features.contains(*feature))
+                .map(|(name, _)| name.as_str())
+                .collect();
+            assert_eq!(
+                listed, compiled,
+                "the {} bundle lists what it compiles",
+                bundle.name
+            );
+        }
+        let covered: BTreeSet<&str> = BUNDLES
+            .iter()
+            .filter_map(|b| b.islands)
+            .flatten()
+            .copied()
+            .collect();
+        for name in islands.keys() {
+            assert!(
+                covered.contains(name.as_str()),
+                "{name} is in a built bundle"
+            );
+        }
+        assert!(built
+            .keys()
+            .all(|name| BUNDLES.iter().any(|b| b.name == name)));
     }
 }

@@ -327,14 +327,45 @@ pub struct AuthoredPathSummary {
     pub completion_count: i64,
 }
 
-/// The editable details of a path.
+/// What waits for the signed-in person, shown as badges in the navigation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NavBadges {
+    /// Announcements that ask for an acknowledgment not yet given (partners).
+    pub to_acknowledge: usize,
+    /// Required training paths not finished (partners).
+    pub training_due: usize,
+    /// Registrations and appeals waiting for a decision (vendor staff).
+    pub to_review: usize,
+}
+
+/// The editable details of a path. Posted by a form, an unticked box is absent (`false`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PathDetailsInput {
     pub title: String,
     pub summary: String,
     pub required: bool,
+    #[serde(deserialize_with = "whole_number_or_out_of_range")]
     pub estimated_minutes: i64,
     pub audience: Audience,
+}
+
+/// A whole number, given as a number (JSON) or as typed text (a form). Text that is no
+/// whole number reads as -1, which every range check refuses on its own field, so a typo
+/// comes back as a field error rather than an unreadable request.
+fn whole_number_or_out_of_range<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Typed {
+        Number(i64),
+        Text(String),
+    }
+    Ok(match Typed::deserialize(deserializer)? {
+        Typed::Number(number) => number,
+        Typed::Text(text) => text.trim().parse().unwrap_or(-1),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -889,4 +920,25 @@ pub struct PathCompliance {
 pub struct ComplianceReport {
     pub due_days: i64,
     pub paths: Vec<PathCompliance>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PathDetailsInput;
+
+    #[test]
+    fn minutes_read_from_numbers_and_typed_text_and_typos_fail_the_range_check() {
+        let read = |json: &str| serde_json::from_str::<PathDetailsInput>(json).unwrap();
+        assert_eq!(read(r#"{"estimated_minutes": 20}"#).estimated_minutes, 20);
+        assert_eq!(
+            read(r#"{"estimated_minutes": " 45 "}"#).estimated_minutes,
+            45
+        );
+        assert_eq!(
+            read(r#"{"estimated_minutes": "twenty"}"#).estimated_minutes,
+            -1
+        );
+        let unticked = read(r#"{"title": "Basics"}"#);
+        assert!(!unticked.required && unticked.audience.tiers.is_empty());
+    }
 }

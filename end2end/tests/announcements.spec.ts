@@ -16,7 +16,7 @@ test('a partner acknowledges an announcement and the manager sees the receipt', 
   await form.getByLabel('Text (Markdown)').fill('From 1 December, **proof of work** is required at registration.');
   await form.getByLabel('Reseller').check();
   await form.getByRole('button', { name: 'Publish' }).click();
-  await expect(form.getByRole('status')).toHaveText('Published and delivered.');
+  await expect(page.locator('.flash')).toHaveText('Published and delivered.');
   const report = page.locator('.report-card', { hasText: title });
   await expect(report.locator('.receipts')).toContainText('acknowledged 0 of');
 

@@ -47,7 +47,8 @@ export async function openMenu(page: Page) {
 export async function navLink(page: Page, name: string) {
   await openMenu(page);
   const nav = page.getByRole('navigation', { name: 'Main' });
-  const exactly = new RegExp(`^${name}$`);
+  // A link's text may end with its badge's count ("Announcements2 to acknowledge").
+  const exactly = new RegExp(`^${name}(\\d.*)?$`);
   const link = nav.locator('a').filter({ hasText: exactly });
   if (!(await link.isVisible())) {
     const group = nav.locator('.nav-group').filter({ has: page.locator('a').filter({ hasText: exactly }) });
@@ -55,4 +56,12 @@ export async function navLink(page: Page, name: string) {
   }
   await expect(link).toBeVisible();
   return link;
+}
+
+/** Holds back every wasm download until the returned function is called. */
+export async function holdWasm(page: Page): Promise<() => void> {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  await page.route('**/pkg/*.wasm', async (route) => { await held; await route.continue(); });
+  return release;
 }

@@ -1,13 +1,4 @@
-import { Page } from '@playwright/test';
-import { expect, hydrated, PASSWORD, signIn, test } from './helpers';
-
-/** Holds back every wasm download until the returned function is called. */
-async function holdWasm(page: Page): Promise<() => void> {
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => { release = resolve; });
-  await page.route('**/pkg/*.wasm', async (route) => { await held; await route.continue(); });
-  return release;
-}
+import { expect, holdWasm, hydrated, PASSWORD, signIn, test } from './helpers';
 
 // Pages are server HTML; only islands hydrate, and forms are real posts before they do.
 
@@ -74,4 +65,32 @@ test('a deal typed before the page is live is registered with everything typed',
   await expect(page).toHaveURL(/\/deals\?registered=\d+$/);
   await expect(form.getByRole('status')).toContainText(company);
   await expect(page.locator('.deal-card', { hasText: company })).toContainText('Pilot in one plant');
+});
+
+test('a form refused before the page is live comes back as it was typed, with its errors', async ({ page }) => {
+  await signIn(page, 'nora@northwind.example');
+  await expect(page).toHaveURL('/');
+  const release = await holdWasm(page);
+  await page.goto('/deals');
+  const form = page.getByRole('form', { name: 'Register a deal' });
+  await form.getByLabel('Customer company').fill('Umber Logistics');
+  await form.getByLabel('Customer website').fill('umberlogistics.example');
+  await form.getByLabel('How you sell it').selectOption('referral');
+  await form.getByLabel('Amount (USD)').fill('a lot');
+  await form.getByLabel('Proof of work').fill('Two calls with <their> COO & CFO.');
+  await form.getByRole('button', { name: 'Register deal' }).click();
+  // A plain post (no script yet), refused: the page comes back with the summary in focus
+  // and every value as typed, the amount included, so it can be corrected.
+  await expect(page).toHaveURL(/\/deals\?.*__err=/);
+  await expect(form.locator('[data-error-summary]')).toBeFocused();
+  await expect(form.locator('#deal-amount-error')).not.toBeEmpty();
+  await expect(form.getByLabel('Customer company')).toHaveValue('Umber Logistics');
+  await expect(form.getByLabel('Customer website')).toHaveValue('umberlogistics.example');
+  await expect(form.getByLabel('How you sell it')).toHaveValue('referral');
+  await expect(form.getByLabel('Amount (USD)')).toHaveValue('a lot');
+  await expect(form.getByLabel('Proof of work')).toHaveValue('Two calls with <their> COO & CFO.');
+  // Shown once: a reload starts from an empty form.
+  await page.reload();
+  await expect(form.getByLabel('Customer company')).toHaveValue('');
+  release();
 });

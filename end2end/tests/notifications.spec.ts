@@ -13,13 +13,13 @@ test('a partner chooses which emails they get', async ({ page }) => {
   await expect(page.getByLabel(/Slack/)).toHaveCount(0);
   await expiring.uncheck();
   await page.getByRole('button', { name: 'Save email choices' }).click();
-  await expect(page.locator('.notification-preferences .success')).toHaveText('Saved.');
+  await expect(page.locator('.flash')).toHaveText('Email choices saved.');
   await page.reload();
   await hydrated(page);
   await expect(page.getByLabel('Your certificate expires in 30 and 7 days')).not.toBeChecked();
   await page.getByLabel('Your certificate expires in 30 and 7 days').check();
   await page.getByRole('button', { name: 'Save email choices' }).click();
-  await expect(page.locator('.notification-preferences .success')).toHaveText('Saved.');
+  await expect(page.locator('.flash')).toHaveText('Email choices saved.');
 });
 
 test('an admin is told when a Slack address is not one Slack gives', async ({ page }) => {

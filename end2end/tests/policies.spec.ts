@@ -14,7 +14,7 @@ test('staff publish a policy version and partners see what changed', async ({ pa
   await hydrated(page);
   const form = page.getByRole('form', { name: /Publish version/ });
   await form.getByRole('button', { name: 'Publish' }).click();
-  await expect(form.locator('#policy-summary-error')).toContainText('Say in a sentence what changed');
+  await expect(form.locator('#policy-change_summary-error')).toContainText('Say in a sentence what changed');
   const body = form.getByLabel('Text (Markdown)');
   await body.fill(`${(await body.inputValue()).trimEnd()}\n\n${marker}\n`);
   await form.getByLabel('What changed, and why').fill(`A review note for partners (${testInfo.project.name}).`);

@@ -1,5 +1,5 @@
 import { Browser, Page } from '@playwright/test';
-import { expect, hydrated, signIn, test } from './helpers';
+import { expect, holdWasm, hydrated, signIn, test } from './helpers';
 
 // Partner training on a phone. A manager imports and publishes three small paths through
 // the authoring screens first, so each test knows its questions and answers.
@@ -210,6 +210,36 @@ test.describe('partner training on a phone', () => {
     await expect(status(page)).toHaveText('All answers saved');
     await page.getByRole('button', { name: 'Submit answers' }).click();
     await expect(page.getByText('100%', { exact: true })).toBeVisible();
+  });
+
+  test('answers given before the quiz is live are kept and saved', async ({ page }) => {
+    await signIn(page, 'bruno@rio.example');
+    await expect(page).toHaveURL('/');
+    await page.goto(`/learn/${pathIds['E2E Quiz Drill']}`);
+    await hydrated(page);
+    const release = await holdWasm(page);
+    await page.getByRole('button', { name: /Start the quiz|Try again/ }).click();
+    await expect(page).toHaveURL(/\/quiz\/\d+$/);
+    // The runner is still server HTML: answer three questions before it wakes.
+    await question(page, 'Protection windows').getByLabel('True').check();
+    await question(page, 'Name the CRM').getByLabel('Your answer').fill('HubSpot');
+    await question(page, 'Match each tier').getByLabel('Gold').selectOption('20%');
+    await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(0);
+    release();
+    await hydrated(page);
+    await expect(question(page, 'Name the CRM').getByLabel('Your answer')).toHaveValue('HubSpot');
+    await expect(question(page, 'Protection windows').getByLabel('True')).toBeChecked();
+    for (const prompt of ['Protection windows', 'Name the CRM', 'Match each tier']) {
+      await expect(question(page, prompt).locator('.question-saved')).toHaveText('Saved');
+    }
+
+    // From the server alone: the device's own queue is emptied first.
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await hydrated(page);
+    await expect(question(page, 'Protection windows').getByLabel('True')).toBeChecked();
+    await expect(question(page, 'Name the CRM').getByLabel('Your answer')).toHaveValue('HubSpot');
+    await expect(question(page, 'Match each tier').getByLabel('Gold').locator('option:checked')).toHaveText('20%');
   });
 
   test('answers given offline are kept and all saved when the connection returns', async ({ page, context }) => {

@@ -1,5 +1,6 @@
 //! The Partner Portal HTTP server: configuration, routing, middleware and background jobs.
 pub mod config;
+pub mod downloads;
 pub mod jobs;
 pub mod metrics;
 pub mod security;
@@ -70,7 +71,7 @@ pub fn read_asset_manifest(site_root: &Path) -> Result<AssetManifest, StartError
     if let Ok(text) = std::fs::read_to_string(&path) {
         return parse_manifest(&text, |_, file| file.to_string()).ok_or_else(|| {
             StartError::Assets(format!(
-                "{} must name the full bundle's js and wasm, and the css",
+                "{} must name a bundle's js and wasm, and the css",
                 path.display()
             ))
         });
@@ -113,7 +114,7 @@ fn parse_manifest(text: &str, name: impl Fn(&str, &str) -> String) -> Option<Ass
         .into_iter()
         .filter(|(_, (js, wasm))| !js.is_empty() && !wasm.is_empty())
         .collect();
-    let complete = manifest.bundles.contains_key("full") && !manifest.css.is_empty();
+    let complete = !manifest.bundles.is_empty() && !manifest.css.is_empty();
     complete.then_some(manifest)
 }
 
@@ -244,12 +245,21 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
         .route("/metrics", get(prometheus))
         .route(app::server::badges::STATUS_LIST_PATH, get(status_list))
         .route(
+            app::api::channel::PIPELINE_CSV_PATH,
+            get(downloads::pipeline_csv),
+        )
+        .route("/author/{path_id}/export.json", get(downloads::path_export))
+        .route(
             unsubscribe::PATH,
             get(unsubscribe::confirm_page).post(unsubscribe::one_click),
         )
         .leptos_routes_with_context(&server_state, routes, context, page_shell)
         // The status fix-up runs inside the counter, so metrics count what the client got.
         .route_layer(axum::middleware::from_fn(security::server_fn_error_status))
+        .route_layer(axum::middleware::from_fn_with_state(
+            security::SecureCookies(state.settings.secure_cookies()),
+            security::return_failed_posts_to_their_form,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             server_state.metrics.clone(),
             metrics::track,
@@ -479,11 +489,12 @@ mod tests {
     #[test]
     fn incomplete_manifests_are_refused() {
         assert!(parse_manifest("js: a.js\n", |_, f| f.to_string()).is_none());
+        assert!(parse_manifest("learner_js: a.js\ncss: c.css\n", |_, f| f.to_string()).is_none());
         assert!(parse_manifest(
             "learner_js: a.js\nlearner_wasm: a.wasm\ncss: c.css\n",
             |_, f| f.to_string()
         )
-        .is_none());
+        .is_some());
         assert!(parse_manifest("", |_, f| f.to_string()).is_none());
     }
 }

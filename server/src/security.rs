@@ -74,6 +74,131 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// A page may hold several forms posting to one server function (a form per deal card).
+/// Such a form names itself in its action URL (`?form_item=deal-12`); when its plain post
+/// fails, Leptos sends the browser back to the page with the error in the URL, and this
+/// adds the item (and a fragment, so the page opens at that form) so only that form shows
+/// the error, and keeps what was typed for that page load (`app::server::failed_form`). A
+/// success drops any earlier item from the address.
+pub async fn return_failed_posts_to_their_form(
+    State(secure): State<SecureCookies>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let item = request
+        .uri()
+        .path()
+        .starts_with("/api/")
+        .then(|| form_item(request.uri().query().unwrap_or("")))
+        .flatten();
+    let Some(item) = item else {
+        return next.run(request).await;
+    };
+    let (request, body) = match plain_form_body(request).await {
+        Ok(kept) => kept,
+        Err(refused) => return refused,
+    };
+    let mut response = next.run(request).await;
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|location| with_form_item(location, &item));
+    let failed = location.as_deref().is_some_and(|l| l.contains("__err="));
+    if let Some(Ok(location)) = location.map(|l| axum::http::HeaderValue::from_str(&l)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    let typed = body
+        .filter(|_| failed)
+        .and_then(|body| app::server::failed_form::encode(&item, &body));
+    if let Some(Ok(cookie)) = typed.map(|value| {
+        axum::http::HeaderValue::from_str(&app::server::failed_form::set_cookie(&value, secure.0))
+    }) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// Whether the portal is served over HTTPS, so cookies it sets are `Secure`.
+#[derive(Clone, Copy)]
+pub struct SecureCookies(pub bool);
+
+/// The most of a plain form post kept for showing it again (larger ones come back without
+/// their values).
+const MAX_KEPT_FORM_BYTES: usize = 16 * 1024;
+
+/// For a browser's plain form post (it accepts HTML; the body is form-encoded and small):
+/// the request rebuilt around its body, and the body. Anything else passes untouched.
+async fn plain_form_body(request: Request) -> Result<(Request, Option<Vec<u8>>), Response> {
+    let headers = request.headers();
+    let accepts_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let form_encoded = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let small = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|length| length <= MAX_KEPT_FORM_BYTES);
+    if !(accepts_html && form_encoded && small) {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_KEPT_FORM_BYTES).await else {
+        return Err(StatusCode::BAD_REQUEST.into_response());
+    };
+    let kept = bytes.to_vec();
+    Ok((
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+        Some(kept),
+    ))
+}
+
+/// The form item named in a query, when it is one of ours (letters, digits, `-`, `_`).
+fn form_item(query: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == app::components::form::FORM_ITEM_PARAM)
+        .map(|(_, value)| value.into_owned())
+        .filter(|value| {
+            (1..=64).contains(&value.len())
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// `location` without any earlier form item; with `item` (and `#item`) when it carries an
+/// error for the page to show.
+fn with_form_item(location: &str, item: &str) -> String {
+    let param = app::components::form::FORM_ITEM_PARAM;
+    let without_fragment = location.split('#').next().unwrap_or(location);
+    let (path, query) = without_fragment
+        .split_once('?')
+        .unwrap_or((without_fragment, ""));
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key != param)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let failed = pairs.iter().any(|(key, _)| key == "__err");
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in &pairs {
+        out.append_pair(key, value);
+    }
+    if failed {
+        out.append_pair(param, item);
+    }
+    let query = out.finish();
+    match (query.is_empty(), failed) {
+        (true, _) => path.to_string(),
+        (false, false) => format!("{path}?{query}"),
+        (false, true) => format!("{path}?{query}#{item}"),
+    }
+}
+
 /// The most a rendered page may be when its trailing scripts are moved (pages are a few
 /// hundred kB; anything larger is passed on untouched).
 const MAX_PAGE_BYTES: usize = 16 << 20;
@@ -207,6 +332,39 @@ mod tests {
     }
 
     const PORTAL: &str = "https://partners.example.com";
+
+    #[test]
+    fn a_failed_item_post_names_its_form_and_a_success_forgets_it() {
+        assert_eq!(form_item("form_item=deal-12"), Some("deal-12".into()));
+        assert_eq!(form_item("x=1&form_item=appeal_3"), Some("appeal_3".into()));
+        assert_eq!(
+            form_item("form_item=%3Cscript%3E"),
+            None,
+            "only plain names"
+        );
+        assert_eq!(form_item("form_item="), None);
+        assert_eq!(form_item(&format!("form_item={}", "a".repeat(65))), None);
+        assert_eq!(
+            with_form_item("http://h/deals?__path=%2Fapi%2Ff&__err=e30", "deal-12"),
+            "http://h/deals?__path=%2Fapi%2Ff&__err=e30&form_item=deal-12#deal-12"
+        );
+        assert_eq!(
+            with_form_item("http://h/deals?form_item=deal-1&__path=p&__err=e", "deal-2"),
+            "http://h/deals?__path=p&__err=e&form_item=deal-2#deal-2",
+            "an earlier item is replaced"
+        );
+        assert_eq!(
+            with_form_item("http://h/deals?form_item=deal-1", "deal-2"),
+            "http://h/deals"
+        );
+        assert_eq!(
+            with_form_item(
+                "http://h/deals?registered=4&form_item=deal-1#deal-1",
+                "deal-2"
+            ),
+            "http://h/deals?registered=4"
+        );
+    }
 
     #[test]
     fn hydration_markers_become_well_formed_comments_outside_text() {

@@ -9,6 +9,7 @@ use app::api::channel::*;
 use app::api::dev::*;
 use app::api::documents::*;
 use app::api::learning::*;
+use app::api::navigation::*;
 use app::api::notifications::*;
 use app::api::orgs::*;
 use app::api::program::*;
@@ -148,7 +149,27 @@ type ServerFnCase = (&'static str, Args, bool);
 
 enum Args {
     Form(Vec<(&'static str, &'static str)>),
+    /// Form fields written as JSON, posted form-encoded (`common::form_pairs`).
+    Encoded(serde_json::Value),
     Json(serde_json::Value),
+}
+
+impl Args {
+    /// Calls the server function at `path` with these arguments, as `client`.
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        server: &TestServer,
+        path: &str,
+    ) -> reqwest::Response {
+        let request = client.post(server.url(path));
+        let request = match self {
+            Args::Form(fields) => request.form(fields),
+            Args::Encoded(body) => request.form(&common::form_pairs(body)),
+            Args::Json(body) => request.json(body),
+        };
+        request.send().await.expect("request completes")
+    }
 }
 
 fn server_fn_table() -> Vec<ServerFnCase> {
@@ -176,6 +197,8 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (Logout::PATH, Args::Form(vec![]), true),
         (DemoAccounts::PATH, Args::Form(vec![]), true),
+        // Zeros for visitors, so the navigation of public pages renders without a session.
+        (LoadNavBadges::PATH, Args::Form(vec![]), true),
         (
             DemoSignIn::PATH,
             Args::Form(vec![("email", "nobody@nowhere.example")]),
@@ -253,7 +276,7 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (LoadSignals::PATH, Args::Form(vec![]), false),
         (
             UpdateDeal::PATH,
-            Args::Json(serde_json::json!({"deal_id": 1, "version": 0, "input": {}})),
+            Args::Form(vec![("deal_id", "1"), ("version", "0"), ("input[stage]", "qualify")]),
             false,
         ),
         (
@@ -265,7 +288,7 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (LoadMyCertificates::PATH, Args::Form(vec![]), false),
         (
             PublishAnnouncement::PATH,
-            Args::Json(serde_json::json!({"form": {}})),
+            Args::Form(vec![("form[title]", "")]),
             false,
         ),
         (LoadMyAnnouncements::PATH, Args::Form(vec![]), false),
@@ -278,7 +301,7 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (
             PublishPolicyVersion::PATH,
-            Args::Json(serde_json::json!({"form": {}})),
+            Args::Form(vec![("form[kind]", "territories")]),
             false,
         ),
         (
@@ -310,7 +333,7 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (
             SaveProgramSettings::PATH,
-            Args::Json(serde_json::json!({"form": {}})),
+            Args::Form(vec![("form[protection_days]", "90")]),
             false,
         ),
         (LoadRenewals::PATH, Args::Form(vec![]), false),
@@ -318,7 +341,7 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (LoadNotificationSettings::PATH, Args::Form(vec![]), false),
         (
             SaveNotificationPreferences::PATH,
-            Args::Json(serde_json::json!({"enabled": []})),
+            Args::Form(vec![]),
             false,
         ),
         (
@@ -328,7 +351,7 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (
             SaveTierProgram::PATH,
-            Args::Json(serde_json::json!({"form": {}})),
+            Args::Form(vec![("form[gold][requirements]", "")]),
             false,
         ),
         (
@@ -381,7 +404,7 @@ fn authoring_table() -> Vec<(&'static str, Args)> {
         (LoadPathEditor::PATH, Args::Form(vec![("path_id", "1")])),
         (
             SavePath::PATH,
-            Args::Json(serde_json::json!({"path_id": 1, "details": details})),
+            Args::Encoded(serde_json::json!({"path_id": 1, "details": details})),
         ),
         (
             SetPathPublished::PATH,
@@ -389,7 +412,7 @@ fn authoring_table() -> Vec<(&'static str, Args)> {
         ),
         (
             SaveStep::PATH,
-            Args::Json(
+            Args::Encoded(
                 serde_json::json!({"path_id": 1, "step_id": null, "kind": "Survey", "title": "S",
                 "required": true, "settings_json": "{\"question\": \"Q?\"}"}),
             ),
@@ -401,7 +424,7 @@ fn authoring_table() -> Vec<(&'static str, Args)> {
         (DeleteStep::PATH, Args::Form(vec![("step_id", "999999")])),
         (
             AddQuestions::PATH,
-            Args::Json(serde_json::json!({"path_id": 1, "questions_json": "[]"})),
+            Args::Encoded(serde_json::json!({"path_id": 1, "questions_json": "[]"})),
         ),
         (
             RetireQuestion::PATH,
@@ -410,7 +433,7 @@ fn authoring_table() -> Vec<(&'static str, Args)> {
         (ExportPath::PATH, Args::Form(vec![("path_id", "1")])),
         (
             ImportPath::PATH,
-            Args::Json(serde_json::json!({"json": "{}"})),
+            Args::Encoded(serde_json::json!({"json": "{}"})),
         ),
         (LoadQuizStatistics::PATH, Args::Form(vec![("step_id", "1")])),
     ]
@@ -452,15 +475,7 @@ async fn only_vendor_staff_author_paths(backend: Backend) {
         .await
         .unwrap();
     for (path, args) in authoring_table() {
-        let response = match &args {
-            Args::Form(fields) => call(&partner, &server, path, fields).await,
-            Args::Json(body) => partner
-                .post(server.url(path))
-                .json(body)
-                .send()
-                .await
-                .unwrap(),
-        };
+        let response = args.send(&partner, &server, path).await;
         assert_eq!(response.status(), 403, "{path} must refuse partner users");
     }
     assert_eq!(
@@ -499,15 +514,7 @@ async fn every_server_fn_is_classified_and_protected_ones_refuse_strangers(backe
     let server = TestServer::start(backend).await;
     let stranger = server.client();
     for (path, args, public) in &table {
-        let response = match args {
-            Args::Form(fields) => call(&stranger, &server, path, fields).await,
-            Args::Json(body) => stranger
-                .post(server.url(path))
-                .json(body)
-                .send()
-                .await
-                .unwrap(),
-        };
+        let response = args.send(&stranger, &server, path).await;
         let status = response.status().as_u16();
         if *public {
             assert!(status < 500, "{path} answered {status}");

@@ -38,6 +38,18 @@ async fn mine(client: &reqwest::Client, server: &TestServer) -> Vec<Announcement
     list.unwrap()
 }
 
+async fn badges(client: &reqwest::Client, server: &TestServer) -> app::model::NavBadges {
+    let (status, badges) = invoke::<app::model::NavBadges>(
+        client,
+        server,
+        app::api::navigation::LoadNavBadges::PATH,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    badges.unwrap()
+}
+
 async fn report(server: &TestServer, id: i64) -> AnnouncementReport {
     let manager = sign_in(server, MANAGER).await;
     let (_, reports) =
@@ -90,6 +102,11 @@ async fn announcements_reach_their_audience_and_receipts_are_kept(backend: Backe
         "not addressed to him"
     );
 
+    // The navigation counts it for her until she acknowledges; staff and visitors see none.
+    assert_eq!(badges(&nora, &server).await.to_acknowledge, 1);
+    assert_eq!(badges(&tomas, &server).await.to_acknowledge, 0);
+    assert_eq!(badges(&server.client(), &server).await, Default::default());
+
     // Nora opens, then acknowledges (twice: the first time counts).
     assert_eq!(
         call(&nora, &server, OpenAnnouncement::PATH, &args)
@@ -103,6 +120,7 @@ async fn announcements_reach_their_audience_and_receipts_are_kept(backend: Backe
             .status(),
         200
     );
+    assert_eq!(badges(&nora, &server).await.to_acknowledge, 0);
     let first = mine(&nora, &server).await[0].acknowledged_at.unwrap();
     server.server.state.clock.advance(60_000);
     assert_eq!(

@@ -456,6 +456,20 @@ async fn demo_data_has_the_conflicts_a_demo_needs(backend: Backend) {
         queue.iter().all(|q| !q.explanation.is_empty()),
         "every queued registration carries its rationale"
     );
+    // The navigation's count: what the queue page lists, registrations and appeals.
+    let (_, appeals) =
+        invoke::<Vec<app::model::AppealItem>>(&manager, &server, LoadOpenAppeals::PATH, &[]).await;
+    let (_, badges) = invoke::<app::model::NavBadges>(
+        &manager,
+        &server,
+        app::api::navigation::LoadNavBadges::PATH,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        badges.unwrap().to_review,
+        queue.len() + appeals.unwrap().len()
+    );
     server.stop().await;
 }
 
@@ -765,8 +779,42 @@ async fn managers_filter_page_total_and_export_the_pipeline(backend: Backend) {
     let csv = csv.unwrap();
     assert!(csv.starts_with("deal_id,customer,region,partner"));
     assert_eq!(csv.lines().count() as i64, referral.total_deals + 1);
+    // The page's plain link gives the same file as a download.
+    let link = format!("{PIPELINE_CSV_PATH}?motion=referral");
+    let download = manager.get(server.url(&link)).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(
+        download.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert_eq!(
+        download.headers()["content-disposition"],
+        "attachment; filename=\"pipeline.csv\""
+    );
+    assert_eq!(download.text().await.unwrap(), csv);
+    let excel = manager
+        .get(server.url(&format!("{link}&excel=1")))
+        .send()
+        .await
+        .unwrap();
+    assert!(excel.text().await.unwrap().starts_with('\u{feff}'));
+    let bad = manager
+        .get(server.url(&format!("{PIPELINE_CSV_PATH}?expiring_days=-3")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422, "a bad filter is refused in words");
+    assert!(!bad.text().await.unwrap().is_empty());
 
     let partner = sign_in(&server, NORTHWIND).await;
+    let refused = partner.get(server.url(&link)).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let visitor = server.client().get(server.url(&link)).send().await.unwrap();
+    assert_eq!(visitor.status(), 303);
+    assert!(visitor.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login?next="));
     let (status, _) = invoke::<app::model::PipelinePage>(
         &partner,
         &server,
@@ -868,7 +916,70 @@ async fn managers_get_early_warnings_of_every_kind(backend: Backend) {
     server.stop().await;
 }
 
+/// A failed plain post from one of several forms sharing a server function (a form per
+/// deal card) comes back naming that form, so only it shows the error; a success forgets it.
+async fn a_failed_plain_post_names_the_form_it_came_from(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let partner = sign_in(&server, NORTHWIND).await;
+    let (_, deal) = register(
+        &partner,
+        &server,
+        form("Pelican Dairy", "pelicandairy.com", "5000", ""),
+    )
+    .await;
+    let deal = deal.unwrap().deal_id.to_string();
+    let post = |item: &str, fields: Vec<(&str, String)>| {
+        let request = partner
+            .post(server.url(&format!("{}?form_item={item}", UpdateDeal::PATH)))
+            .header("accept", "text/html")
+            .header("referer", server.url("/deals"))
+            .form(&fields);
+        async move { request.send().await.unwrap() }
+    };
+    let failed = post(
+        &format!("edit-{deal}"),
+        vec![
+            ("deal_id", deal.clone()),
+            ("version", "0".into()),
+            ("input[stage]", "won".into()),
+        ],
+    )
+    .await;
+    assert_eq!(failed.status(), 302);
+    let location = failed.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.contains("__err="), "{location}");
+    assert!(
+        location.ends_with(&format!("form_item=edit-{deal}#edit-{deal}")),
+        "{location}"
+    );
+    // The page it leads to shows the error in that card's editor alone.
+    let path = location.trim_start_matches(&server.url(""));
+    let page = partner
+        .get(server.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.matches("data-error-summary").count(),
+        1,
+        "one summary on the page"
+    );
+    let editor_at = page
+        .find(&format!("id=\"edit-{deal}\""))
+        .expect("the card's editor");
+    assert!(page[editor_at..].contains("data-error-summary"));
+    // A name that is not one of ours is never copied into the address.
+    let odd = post("<b>", vec![("deal_id", deal.clone())]).await;
+    let location = odd.headers()["location"].to_str().unwrap();
+    assert!(!location.contains("form_item"), "{location}");
+    server.stop().await;
+}
+
 both_backends!(
+    a_failed_plain_post_names_the_form_it_came_from,
     managers_get_early_warnings_of_every_kind,
     managers_filter_page_total_and_export_the_pipeline,
     a_deals_history_is_visible_to_its_org_and_staff_only,

@@ -14,7 +14,7 @@ use app::error::AppError;
 use app::model::{
     DealAudit, DealSignal, ExtensionHint, OwnDeal, PartnerPipeline, RenewalsPage, SignalKind,
 };
-use common::deals::{edit_form, form, register};
+use common::deals::{edit_form, edit_post, form, register};
 use common::{follow_emailed_link, invoke, reply, sign_in, Backend, ServerFn, TestServer};
 
 const NORTHWIND: &str = "nora@northwind.example";
@@ -52,7 +52,7 @@ async fn update(
     reply(
         client
             .post(server.url(UpdateDeal::PATH))
-            .json(body)
+            .form(&edit_post(body))
             .send()
             .await
             .unwrap(),

@@ -12,7 +12,7 @@ use app::domain::channel::deals::RegistrationStatus;
 use app::domain::identity::Role;
 use app::domain::notifications::{choices_for, Event};
 use app::model::{DealAudit, OwnDealPage, SessionUser};
-use common::deals::{edit_form, form, register};
+use common::deals::{edit_form, edit_post, form, register};
 use common::{
     call, follow_emailed_link, invoke, reply, save_email_choices, sign_in, Backend, ServerFn,
     TestServer,
@@ -181,13 +181,13 @@ async fn registrations_decisions_and_appeals_reach_the_right_people_once(backend
     let (status, saved) = reply::<()>(
         browser
             .post(server.url(UpdateDeal::PATH))
-            .json(&edit_form(
+            .form(&edit_post(&edit_form(
                 &page.deal,
                 &[(
                     "proof_of_work",
                     "Call with Helios's COO on 2 November; quote requested.",
                 )],
-            ))
+            )))
             .send()
             .await
             .unwrap(),
@@ -226,10 +226,10 @@ async fn registrations_decisions_and_appeals_reach_the_right_people_once(backend
     let (status, _) = reply::<()>(
         browser
             .post(server.url(UpdateDeal::PATH))
-            .json(&edit_form(
+            .form(&edit_post(&edit_form(
                 &answered.deal,
                 &[("next_step", "Demo on Friday.")],
-            ))
+            )))
             .send()
             .await
             .unwrap(),

@@ -694,7 +694,7 @@ async fn rescheduled_sessions_update_calendars(backend: Backend) {
         "settings_json": settings.to_string()});
     let saved = admin
         .post(server.url(app::api::authoring::SaveStep::PATH))
-        .json(&body)
+        .form(&common::form_pairs(&body))
         .send()
         .await
         .unwrap();

@@ -539,7 +539,14 @@ async fn authors_build_publish_export_and_import_paths(backend: Backend) {
     let json_call = |path: &'static str, body: serde_json::Value| {
         let manager = manager.clone();
         let url = server.url(path);
-        async move { manager.post(url).json(&body).send().await.unwrap() }
+        async move {
+            manager
+                .post(url)
+                .form(&common::form_pairs(&body))
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let details = |title: &str| {
         serde_json::json!({"title": title, "summary": "For new partners", "required": false,
@@ -777,6 +784,18 @@ async fn authors_build_publish_export_and_import_paths(backend: Backend) {
     .await;
     let exported = exported.unwrap();
     assert!(exported.contains("\"Numeric\"") && exported.contains("Forty dollars."));
+    // The editor's plain link downloads the same JSON as a file, for staff only.
+    let link = server.url(&path_export_url(path));
+    let download = manager.get(&link).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/json");
+    assert_eq!(
+        download.headers()["content-disposition"],
+        format!("attachment; filename=\"learning-path-{path}.json\"").as_str()
+    );
+    assert_eq!(download.text().await.unwrap(), exported);
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    assert_eq!(partner.get(&link).send().await.unwrap().status(), 403);
     let (status, imported) =
         reply::<i64>(json_call(ImportPath::PATH, serde_json::json!({"json": exported})).await)
             .await;

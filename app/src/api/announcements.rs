@@ -4,10 +4,9 @@ use crate::domain::announcements::AnnouncementForm;
 use crate::error::AppError;
 use crate::model::{AnnouncementReport, AnnouncementView};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 /// Publishes an announcement and delivers it to everyone in its audience now. Returns its id.
-#[server(input = Json)]
+#[server]
 pub async fn publish_announcement(form: AnnouncementForm) -> Result<i64, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::announcements::validate;

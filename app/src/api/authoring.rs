@@ -4,7 +4,6 @@ use crate::domain::steps::StepKind;
 use crate::error::AppError;
 use crate::model::{AuthoredPathSummary, PathDetailsInput, PathEditorData, QuizStatistics};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 mod imp {
@@ -212,8 +211,9 @@ pub async fn load_path_editor(path_id: i64) -> Result<PathEditorData, AppError> 
     })
 }
 
-/// Creates a path (as a draft) when `path_id` is empty, otherwise updates its details.
-#[server(input = Json)]
+/// Creates a path (as a draft) when `path_id` is empty, otherwise updates its details. A
+/// form post; a new path's author is sent on to its editor.
+#[server]
 pub async fn save_path(path_id: Option<i64>, details: PathDetailsInput) -> Result<i64, AppError> {
     use crate::domain::access::Policy;
     use crate::server::guard::{app_state, authorize};
@@ -223,7 +223,11 @@ pub async fn save_path(path_id: Option<i64>, details: PathDetailsInput) -> Resul
     let details = imp::details(details)?;
     let now = state.clock.now_ms();
     match path_id {
-        None => Ok(authoring::create_path(&state.db, &details, now).await?),
+        None => {
+            let id = authoring::create_path(&state.db, &details, now).await?;
+            crate::server::guard::redirect_form_post(&format!("/author/{id}"));
+            Ok(id)
+        }
         Some(id) => {
             if authoring::update_path(&state.db, id, &details, now).await? {
                 Ok(id)
@@ -264,15 +268,17 @@ pub async fn set_path_published(path_id: i64, published: bool) -> Result<(), App
     Ok(())
 }
 
-/// Adds a step (no `step_id`) or edits one. `settings_json` holds the kind's settings.
-#[server(input = Json)]
+/// Adds a step (no `step_id`) or edits one. `settings_json` holds the kind's settings; a
+/// new step with none starts from the kind's defaults. A form post (an unticked
+/// `required` is absent).
+#[server]
 pub async fn save_step(
     path_id: i64,
     step_id: Option<i64>,
     kind: StepKind,
     title: String,
-    required: bool,
-    settings_json: String,
+    #[server(default)] required: bool,
+    #[server(default)] settings_json: String,
 ) -> Result<i64, AppError> {
     use crate::domain::access::Policy;
     use crate::server::guard::{app_state, authorize};
@@ -289,6 +295,11 @@ pub async fn save_step(
     if let Some(problem) = crate::domain::validation::one_line_problem("step_title", &title) {
         return Err(problem.into());
     }
+    let settings_json = if step_id.is_none() && settings_json.trim().is_empty() {
+        crate::domain::steps::settings_template(kind).to_string()
+    } else {
+        settings_json
+    };
     let settings = imp::settings(kind, &settings_json)?;
     imp::existing_path(&state, path_id).await?;
     let now = state.clock.now_ms();
@@ -350,7 +361,7 @@ pub async fn delete_step(step_id: i64) -> Result<(), AppError> {
 }
 
 /// Adds questions to a path's bank from JSON (an array in the export format).
-#[server(input = Json)]
+#[server]
 pub async fn add_questions(path_id: i64, questions_json: String) -> Result<usize, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::transfer::{check_question, QuestionExport};
@@ -406,6 +417,11 @@ pub async fn retire_question(path_id: i64, question_id: i64) -> Result<(), AppEr
     }
 }
 
+/// Where the browser downloads a path's export (`export_path` as a file).
+pub fn path_export_url(path_id: i64) -> String {
+    format!("/author/{path_id}/export.json")
+}
+
 /// The whole path (steps, settings, question bank with keys) as pretty JSON.
 #[server]
 pub async fn export_path(path_id: i64) -> Result<String, AppError> {
@@ -424,7 +440,7 @@ pub async fn export_path(path_id: i64) -> Result<String, AppError> {
 }
 
 /// Creates a draft path from an export. Nothing is written unless all of it is valid.
-#[server(input = Json)]
+#[server]
 pub async fn import_path(json: String) -> Result<i64, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::transfer::{import_problems, PathExport};
@@ -448,7 +464,9 @@ pub async fn import_path(json: String) -> Result<i64, AppError> {
     if !problems.is_empty() {
         return Err(AppError::Validation(problems));
     }
-    Ok(authoring::import(&state.db, &export, state.clock.now_ms()).await?)
+    let id = authoring::import(&state.db, &export, state.clock.now_ms()).await?;
+    crate::server::guard::redirect_form_post(&format!("/author/{id}"));
+    Ok(id)
 }
 
 /// Pass rate, mean score, and facility and discrimination per question of one quiz.

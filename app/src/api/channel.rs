@@ -4,7 +4,6 @@ use crate::domain::channel::deals::RegistrationInput;
 use crate::error::AppError;
 use crate::model::{AppealItem, CustomerMatch, PartnerPipeline, QueueItem, RegistrationOutcome};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 mod imp {
@@ -703,6 +702,9 @@ pub struct PipelineQuery {
 }
 
 pub const PIPELINE_PAGE_SIZE: i64 = 50;
+/// The plain link that downloads the filtered pipeline (`export_pipeline_csv` as a file;
+/// `excel=1` adds the byte-order mark Excel needs).
+pub const PIPELINE_CSV_PATH: &str = "/deals/pipeline/export.csv";
 /// Far beyond any program's pipeline, and small enough that the offset cannot overflow.
 pub const MAX_PIPELINE_PAGE: i64 = 100_000;
 
@@ -1106,8 +1108,9 @@ pub async fn load_signals() -> Result<Vec<crate::model::DealSignal>, AppError> {
 /// Edits one of the caller's organisation's deals: stage, amount, discount, close date,
 /// next step, proof of work, notes and owner. Advancing a stage needs the fields that stage
 /// requires; closed deals keep everything but notes. `version` is the deal's version when
-/// the editor read it, so a concurrent edit is refused rather than overwritten.
-#[server(input = Json)]
+/// the editor read it, so a concurrent edit is refused rather than overwritten. A form post
+/// (`deal_id`, `version`, `input[field]`).
+#[server]
 pub async fn update_deal(
     deal_id: i64,
     version: i64,

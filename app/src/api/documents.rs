@@ -4,7 +4,6 @@ use crate::domain::documents::VersionForm;
 use crate::error::AppError;
 use crate::model::{PolicyPage, PolicySummary};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 mod imp {
@@ -106,7 +105,7 @@ pub async fn load_policy(kind: String, version: Option<i64>) -> Result<PolicyPag
 
 /// Publishes the next version of a document. With `announce`, every partner receives an
 /// announcement to acknowledge, in the same transaction. Returns the new version's number.
-#[server(input = Json)]
+#[server]
 pub async fn publish_policy_version(form: VersionForm) -> Result<i64, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::announcements::ValidAnnouncement;
@@ -155,7 +154,14 @@ pub async fn publish_policy_version(form: VersionForm) -> Result<i64, AppError> 
     )
     .await
     {
-        Ok(_) => Ok(valid.version),
+        Ok(_) => {
+            crate::server::guard::redirect_form_post(&format!(
+                "/policies/{}?published={}",
+                kind.as_str(),
+                valid.version
+            ));
+            Ok(valid.version)
+        }
         Err(documents::PublishError::Taken) => Err(AppError::Conflict(format!(
             "Someone else published version {} a moment ago. Reload to see it, then make your \
              change on top of it.",

@@ -8,6 +8,7 @@ pub mod channel;
 pub mod dev;
 pub mod documents;
 pub mod learning;
+pub mod navigation;
 pub mod notifications;
 pub mod orgs;
 pub mod program;

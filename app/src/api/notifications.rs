@@ -4,7 +4,6 @@ use crate::domain::notifications::Event;
 use crate::error::AppError;
 use crate::model::NotificationSettings;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 /// The signed-in person's choices, and the Slack webhook for vendor admins.
 #[server]
@@ -36,8 +35,11 @@ pub async fn load_notification_settings() -> Result<NotificationSettings, AppErr
 }
 
 /// Saves which events reach the signed-in person by email (the rest are turned off).
-#[server(input = Json)]
-pub async fn save_notification_preferences(enabled: Vec<Event>) -> Result<(), AppError> {
+/// A form post: each checked choice as `enabled[i]`.
+#[server]
+pub async fn save_notification_preferences(
+    #[server(default)] enabled: Vec<Event>,
+) -> Result<(), AppError> {
     use crate::domain::access::Policy;
     use crate::domain::notifications::choices_for;
     use crate::server::guard::{app_state, authorize};

@@ -4,7 +4,6 @@ use crate::domain::channel::clocks::SettingsForm;
 use crate::error::AppError;
 use crate::model::RenewalsPage;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 /// The program's current rules, as the settings form shows them.
 #[server]
@@ -21,7 +20,7 @@ pub async fn load_program_settings() -> Result<SettingsForm, AppError> {
 
 /// Changes the program's rules (vendor admins). New values apply to what happens from now
 /// on: protections already granted keep their end dates.
-#[server(input = Json)]
+#[server]
 pub async fn save_program_settings(form: SettingsForm) -> Result<(), AppError> {
     use crate::domain::access::Policy;
     use crate::server::guard::{app_state, authorize};

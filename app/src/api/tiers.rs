@@ -4,7 +4,6 @@
 use crate::error::AppError;
 use crate::model::{TierProgramForm, TiersPage};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 /// How many logged changes the page shows.
 pub const CHANGES_SHOWN: i64 = 50;
@@ -135,7 +134,7 @@ pub async fn load_tiers() -> Result<TiersPage, AppError> {
 
 /// Replaces the tier rules (vendor admins), then re-evaluates every organisation at once.
 /// Every mistake comes back on its field and nothing changes.
-#[server(input = Json)]
+#[server]
 pub async fn save_tier_program(form: TierProgramForm) -> Result<usize, AppError> {
     use crate::domain::access::Policy;
     use crate::domain::identity::Tier;
@@ -190,5 +189,6 @@ pub async fn save_tier_program(form: TierProgramForm) -> Result<usize, AppError>
         changes = changes.len(),
         "tier rules changed"
     );
+    crate::server::guard::redirect_form_post(&format!("/tiers?changed={}", changes.len()));
     Ok(changes.len())
 }

@@ -6,7 +6,8 @@
 //! same fields with `fetch`, and
 //! - on an error, writes each field's message into that field's slot (`data-field`), marks
 //!   the control invalid, and fills the form's error summary, which takes focus; nothing
-//!   typed is touched;
+//!   typed is touched (a form marked `data-name-fields` also names, in the summary, the
+//!   keys of its JSON text that problems are about);
 //! - on success, goes where the server says (`portal-next`) or reloads the page, and keeps
 //!   the form's `data-done` sentence for the page's loader to show as a confirmation.
 //!
@@ -20,15 +21,6 @@ pub const NEXT_HEADER: &str = "portal-next";
 
 /// The session-storage key of the confirmation the loader shows after the next page load.
 pub const FLASH_KEY: &str = "portal-flash";
-
-/// After an island's own successful save: the page loads again (the server renders the new
-/// state everywhere on it) and the loader shows `message` as the confirmation.
-pub fn reload_with_confirmation(message: &str) {
-    #[cfg(feature = "hydrate")]
-    browser::go_on(None, Some(message));
-    #[cfg(not(feature = "hydrate"))]
-    let _ = message;
-}
 
 #[cfg_attr(any(feature = "ssr", feature = "forms"), island)]
 #[cfg_attr(not(any(feature = "ssr", feature = "forms")), component)]
@@ -82,7 +74,7 @@ mod browser {
 
     /// After a success: keeps `done` for the loader of the next page to show, then goes to
     /// `next`, or loads this page again.
-    pub fn go_on(next: Option<&str>, done: Option<&str>) {
+    fn go_on(next: Option<&str>, done: Option<&str>) {
         let Some(window) = web_sys::window() else {
             return;
         };
@@ -203,10 +195,14 @@ mod browser {
                     if let Some(control) = &control {
                         let _ = control.set_attribute("aria-invalid", "true");
                     }
-                    items.push((
-                        control.map(|c| c.id()).filter(|id| !id.is_empty()),
-                        problem.message.clone(),
-                    ));
+                    // Forms of JSON text (step settings, imports) name the key or path a
+                    // problem is about, as the server's list does.
+                    let message = if slot.is_none() && form.has_attribute("data-name-fields") {
+                        format!("{}: {}", problem.field, problem.message)
+                    } else {
+                        problem.message.clone()
+                    };
+                    items.push((control.map(|c| c.id()).filter(|id| !id.is_empty()), message));
                 }
             }
             other => items.push((None, other.to_string())),

@@ -1,4 +1,5 @@
 //! Accessible form pieces with field-level errors.
+use crate::components::raw_text::textarea_text;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -11,15 +12,62 @@ where
     Signal::derive(move || value.get().and_then(Result::err))
 }
 
-/// The error of the last run of an action shared by several forms on a page, shown only in
-/// the form that ran it (`used_here` is set when that form submits).
-pub fn last_error_here<T, S>(used_here: RwSignal<bool>, value: S) -> Signal<Option<AppError>>
+/// The query parameter that names which of several forms sharing one server function a
+/// failed plain post came from (a deal card, say), so only that form shows the error. The
+/// server copies it from the form's action URL into the redirect back (see `form_action`).
+pub const FORM_ITEM_PARAM: &str = "form_item";
+
+/// The action URL of a plain-post form named `item` (its id prefix): the server function's
+/// path, naming the form, so a failed plain post comes back to this form alone, with its
+/// error and what was typed (the server's `return_failed_posts_to_their_form`).
+pub fn form_action<S: leptos::server_fn::ServerFn>(item: &str) -> String {
+    format!("{}?{FORM_ITEM_PARAM}={item}", S::url())
+}
+
+/// What the person had typed into the field posted as `posted` in the form named `item`,
+/// when that form's plain post has just failed (see `server::failed_form`).
+pub fn typed_before(item: &str, posted: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<crate::server::failed_form::FailedForm>()?.value(item, posted)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (item, posted);
+        None
+    }
+}
+
+/// Whether the box posted as `posted` = `value` was ticked in the form named `item`, when
+/// that form's plain post has just failed.
+pub fn ticked_before(item: &str, posted: &str, value: &str) -> Option<bool> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<crate::server::failed_form::FailedForm>()?.ticked(item, posted, value)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (item, posted, value);
+        None
+    }
+}
+
+/// The error of `action` for the form named `item`: after a failed plain post the page is
+/// rendered again with the error and the item in its URL; every form of that action on the
+/// page reads the same error, and only the named one shows it (for several forms posting
+/// to one server function, such as one per deal card).
+pub fn form_error<S>(action: ServerAction<S>, item: &str) -> Signal<Option<AppError>>
 where
-    T: Clone + Send + Sync + 'static,
-    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
 {
+    let failed_here = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get(FORM_ITEM_PARAM)
+        .is_some_and(|named| named == item);
+    let value = action.value();
     Signal::derive(move || {
-        if used_here.get() {
+        if failed_here {
             value.get().and_then(Result::err)
         } else {
             None
@@ -27,37 +75,37 @@ where
     })
 }
 
-/// Refetches `resource` each time `action` succeeds. One effect per action: an effect that
-/// read several actions would re-run (and refetch, resetting forms) when any of them failed.
-pub fn refetch_on_success<I, O, T>(action: ServerAction<I>, resource: Resource<Result<T, AppError>>)
-where
-    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
-    O: Clone + Send + Sync + 'static,
-    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
-{
-    Effect::new(move |_| {
-        if action.value().get().is_some_and(|result| result.is_ok()) {
-            resource.refetch();
-        }
-    });
-}
-
 #[component]
 pub fn TextField(
     /// Names the form, so ids stay unique when two forms on a page share a field name.
-    form: &'static str,
-    label: &'static str,
+    #[prop(into)]
+    form: String,
+    #[prop(into)] label: String,
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] value: String,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(into)] error: Signal<Option<AppError>>,
-    /// The posted name when the server function takes a struct (`input[amount]`); the
-    /// field's own `name` still keys its id and its error.
+    /// The server function's argument this field belongs to when it takes a struct: the
+    /// field is posted as `within[name]` (`input[amount]`); `name` still keys its id and
+    /// its error.
     #[prop(optional)]
-    post_as: Option<&'static str>,
+    within: Option<&'static str>,
+    /// The posted name when it is not `within[name]` (`form[gold][requirements]` for the
+    /// error key `gold_requirements`).
+    #[prop(optional, into)]
+    post_as: Option<String>,
+    /// Renders a text area of this many rows instead of a one-line input.
+    #[prop(optional)]
+    rows: Option<u32>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    /// Code (JSON): monospaced, no spell checking.
+    #[prop(optional)]
+    code: bool,
 ) -> impl IntoView {
+    let posted = post_as.unwrap_or_else(|| posted_name(within, name));
+    let value = typed_before(&form, &posted).unwrap_or(value);
     let id = format!("{form}-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -67,19 +115,81 @@ pub fn TextField(
     } else {
         error_id.clone()
     };
-    view! {
-        <div class="field" class:invalid=move || message().is_some()>
-            <label for=id.clone()>{label}</label>
-            {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
+    let control = match rows {
+        Some(rows) => view! {
+            <textarea
+                id=id.clone()
+                name=posted.clone()
+                rows=rows
+                class=code.then_some("code")
+                spellcheck=code.then_some("false")
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=described_by
+            >{textarea_text(value)}</textarea>
+        }
+        .into_any(),
+        None => view! {
             <input
-                id=id
-                name=post_as.unwrap_or(name)
+                id=id.clone()
+                name=posted
                 type=kind
                 value=value
+                inputmode=inputmode
                 autocomplete=autocomplete
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=described_by
             />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field" class:invalid=move || message().is_some()>
+            <label for=id>{label}</label>
+            {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
+            {control}
+            <p class="field-error" id=error_id data-field=name aria-live="polite">{message}</p>
+        </div>
+    }
+}
+
+/// The name a field is posted as: `within[name]`, or `name` for a plain argument.
+fn posted_name(within: Option<&str>, name: &str) -> String {
+    match within {
+        Some(within) => format!("{within}[{name}]"),
+        None => name.to_string(),
+    }
+}
+
+/// A `<select>` with its label and error slot, posted like `TextField`. `options` are
+/// (value, label) pairs; `selected` is the value chosen now.
+#[component]
+pub fn SelectField(
+    #[prop(into)] form: String,
+    #[prop(into)] label: String,
+    name: &'static str,
+    options: Vec<(String, String)>,
+    #[prop(optional, into)] selected: String,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional)] within: Option<&'static str>,
+    #[prop(optional, into)] post_as: Option<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let posted = post_as.unwrap_or_else(|| posted_name(within, name));
+    let selected = typed_before(&form, &posted).unwrap_or(selected);
+    let id = format!("{form}-{name}");
+    let error_id = format!("{id}-error");
+    let message = move || error.get().and_then(|e| e.field_message(name));
+    view! {
+        <div class="field" class:invalid=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|text| view! { <p class="hint">{text}</p> })}
+            <select id=id name=posted aria-describedby=error_id.clone()
+                aria-invalid=move || message().is_some().to_string()>
+                {options.into_iter().map(|(value, text)| {
+                    let chosen = value == selected;
+                    view! { <option value=value selected=chosen>{text}</option> }
+                }).collect_view()}
+            </select>
             <p class="field-error" id=error_id data-field=name aria-live="polite">{message}</p>
         </div>
     }
@@ -100,7 +210,7 @@ pub fn error_summary_title(count: usize) -> &'static str {
 #[component]
 pub fn FormError(
     #[prop(into)] error: Signal<Option<AppError>>,
-    #[prop(optional)] form: &'static str,
+    #[prop(optional, into)] form: String,
     fields: &'static [&'static str],
 ) -> impl IntoView {
     let items = move || {
@@ -160,30 +270,4 @@ pub fn field_signal(
     name: &'static str,
 ) -> impl Fn() -> Option<String> + Send + Sync + Copy {
     move || error.get().and_then(|e| e.field_message(name))
-}
-
-/// A text input bound to a signal, with its label, optional hint and field error.
-#[component]
-pub fn BoundField(
-    label: &'static str,
-    name: &'static str,
-    value: RwSignal<String>,
-    error: Signal<Option<AppError>>,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(default = "text")] kind: &'static str,
-    /// Makes ids unique when several forms on the page have this field.
-    #[prop(optional, into)]
-    prefix: Option<String>,
-) -> impl IntoView {
-    let id = format!("{}-{name}", prefix.as_deref().unwrap_or("deal"));
-    let label_for = id.clone();
-    let message = field_signal(error, name);
-    view! {
-        <div class="field" class:invalid=move || message().is_some()>
-            <label for=label_for>{label}</label>
-            {hint.map(|h| view! { <p class="hint">{h}</p> })}
-            <input id=id type=kind bind:value=value aria-invalid=move || message().is_some().to_string()/>
-            <p class="field-error" data-field=name aria-live="polite">{message}</p>
-        </div>
-    }
 }

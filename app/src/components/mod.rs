@@ -1,8 +1,10 @@
+pub mod empty;
 pub mod enhance;
 pub mod form;
 pub mod load;
 pub mod raw_text;
 pub mod session;
 pub mod shell;
+pub mod status;
 pub mod time;
 pub mod video;

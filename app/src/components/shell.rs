@@ -1,7 +1,7 @@
 //! The frame around every page: brand, role-based navigation, and the phone menu.
 use super::session::use_session;
 use crate::domain::identity::Role;
-use crate::model::SessionUser;
+use crate::model::{NavBadges, SessionUser};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -71,9 +71,34 @@ fn is_current(href: &str, pathname: &str) -> bool {
         || (href != "/" && pathname.starts_with(href) && pathname[href.len()..].starts_with('/'))
 }
 
-fn nav_link(href: &'static str, label: &'static str, pathname: &str) -> impl IntoView {
+/// What waits behind a link, as a count and the words a screen reader adds to it.
+fn waiting_at(href: &str, badges: &NavBadges) -> Option<(usize, &'static str)> {
+    let (count, what) = match href {
+        "/announcements" => (badges.to_acknowledge, "to acknowledge"),
+        "/learn" => (badges.training_due, "required to finish"),
+        "/deals/queue" => (badges.to_review, "waiting for review"),
+        _ => return None,
+    };
+    (count > 0).then_some((count, what))
+}
+
+/// A count beside a link: the number shows, the words are for screen readers.
+fn badge(waiting: Option<(usize, &'static str)>) -> impl IntoView {
+    waiting.map(|(count, what)| {
+        view! { <span class="nav-badge">{count}<span class="sr-only">{format!(" {what}")}</span></span> }
+    })
+}
+
+fn nav_link(
+    href: &'static str,
+    label: &'static str,
+    pathname: &str,
+    badges: &NavBadges,
+) -> impl IntoView {
     let current = is_current(href, pathname);
-    view! { <li><a href=href aria-current=current.then_some("page")>{label}</a></li> }
+    view! {
+        <li><a href=href aria-current=current.then_some("page")>{label}{badge(waiting_at(href, badges))}</a></li>
+    }
 }
 
 /// The frame around every page. Server HTML only: the phone menu and the groups are
@@ -86,17 +111,28 @@ pub fn AppShell(children: Children) -> impl IntoView {
     let links = move || {
         session.user.get().map(|result| {
             let user = result.ok().flatten();
+            // Badges are a help, never a reason to fail the page: none if they cannot load.
+            let badges = session
+                .badges
+                .get()
+                .and_then(Result::ok)
+                .unwrap_or_default();
             let items = nav_items(user.as_ref())
                 .into_iter()
                 .map(|item| match item {
-                    NavItem::Link(href, label) => nav_link(href, label, &pathname).into_any(),
+                    NavItem::Link(href, label) => nav_link(href, label, &pathname, &badges).into_any(),
                     NavItem::Group(label, links) => {
                         let holds_current = links.iter().any(|(href, _)| is_current(href, &pathname));
+                        let waiting: usize = links
+                            .iter()
+                            .filter_map(|(href, _)| waiting_at(href, &badges))
+                            .map(|(count, _)| count)
+                            .sum();
                         view! {
                             <li class="nav-group" class:holds-current=holds_current>
                                 <details>
-                                    <summary>{label}</summary>
-                                    <ul>{links.into_iter().map(|(href, label)| nav_link(href, label, &pathname)).collect_view()}</ul>
+                                    <summary>{label}{badge((waiting > 0).then_some((waiting, "waiting")))}</summary>
+                                    <ul>{links.into_iter().map(|(href, label)| nav_link(href, label, &pathname, &badges)).collect_view()}</ul>
                                 </details>
                             </li>
                         }

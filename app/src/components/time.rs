@@ -8,6 +8,34 @@ pub fn utc_text(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// An instant as text for an island to show: in the browser, the viewer's zone (named, no
+/// seconds) through the browser's own `Intl`, so no date library is in the wasm; on the
+/// server, UTC.
+pub fn instant_text(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsValue;
+        let options = js_sys::Object::new();
+        for (key, value) in [
+            ("year", "numeric"),
+            ("month", "short"),
+            ("day", "numeric"),
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+            ("timeZoneName", "short"),
+        ] {
+            let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+        }
+        js_sys::Date::new(&JsValue::from_f64(ms as f64))
+            .to_locale_string("default", &options)
+            .into()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        utc_text(ms)
+    }
+}
+
 /// An instant: UTC (named) in the server's HTML, rewritten by the page's loader into the
 /// viewer's own zone, with the zone named and no seconds.
 #[component]
@@ -16,6 +44,16 @@ pub fn LocalTime(ms: i64) -> impl IntoView {
         .map(|t| t.to_rfc3339())
         .unwrap_or_default();
     view! { <time datetime=iso data-local="">{utc_text(ms)}</time> }
+}
+
+/// A date-only value (a renewal date, a close date): the calendar date as stored, the same
+/// in every zone, so it is never shifted into the viewer's zone.
+#[component]
+pub fn LocalDate(ms: i64) -> impl IntoView {
+    let date = chrono::DateTime::from_timestamp_millis(ms).map(|t| t.date_naive());
+    let iso = date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let text = date.map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_default();
+    view! { <time datetime=iso>{text}</time> }
 }
 
 #[cfg(test)]

@@ -25,6 +25,12 @@ macro_rules! text_enum {
             pub fn parse(text: &str) -> Option<Self> {
                 match text { $($text => Some($name::$variant),)+ _ => None }
             }
+
+            /// The name serde reads and writes (the variant's), for form fields that are
+            /// decoded as this type.
+            pub fn serde_name(self) -> &'static str {
+                match self { $($name::$variant => stringify!($variant)),+ }
+            }
         }
 
         impl fmt::Display for $name {
@@ -98,6 +104,24 @@ mod tests {
         }
         for job in JobRole::ALL {
             assert_eq!(JobRole::parse(job.as_str()), Some(*job));
+        }
+    }
+
+    #[test]
+    fn serde_names_are_what_serde_reads() {
+        for tier in Tier::ALL {
+            let json = format!("\"{}\"", tier.serde_name());
+            assert_eq!(serde_json::from_str::<Tier>(&json).unwrap(), *tier);
+        }
+        for job in JobRole::ALL {
+            let json = format!("\"{}\"", job.serde_name());
+            assert_eq!(serde_json::from_str::<JobRole>(&json).unwrap(), *job);
+        }
+        for kind in PartnerType::ALL {
+            assert_eq!(
+                serde_json::to_string(kind).unwrap(),
+                format!("\"{}\"", kind.serde_name())
+            );
         }
     }
 

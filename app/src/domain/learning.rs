@@ -3,6 +3,7 @@ use super::identity::{JobRole, PartnerType, Tier};
 
 /// Who a path targets. An empty list means "everyone" for that dimension.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Audience {
     pub partner_types: Vec<PartnerType>,
     pub tiers: Vec<Tier>,

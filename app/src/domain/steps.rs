@@ -223,9 +223,34 @@ pub fn seats_left(capacity: Option<i64>, attending: i64) -> Option<i64> {
     capacity.map(|c| (c - attending).max(0))
 }
 
+/// A starting point for a new step's settings, by kind: what the editor shows, and what a
+/// new step added without settings starts from.
+pub fn settings_template(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Video => "{\n  \"src\": \"/media/lumen-intro.webm\",\n  \"captions_src\": \"/media/lumen-intro.en.vtt\",\n  \"captions_language\": \"en\",\n  \"duration_secs\": 12\n}",
+        StepKind::Document => "{\n  \"markdown\": \"# Title\\n\\nWrite the document here.\"\n}",
+        StepKind::Quiz => "{\n  \"pass_mark_percent\": 80,\n  \"max_attempts\": 3,\n  \"cooldown_secs\": 600,\n  \"time_limit_secs\": 900,\n  \"draw_count\": null,\n  \"draw_tags\": [],\n  \"shuffle_options\": true,\n  \"review_level\": \"CorrectAnswers\",\n  \"review_when\": \"AfterPassingOrFinalAttempt\"\n}",
+        StepKind::LiveSession => "{\n  \"starts_at\": 1798819200000,\n  \"duration_minutes\": 60,\n  \"join_url\": \"https://meet.example.com/session\",\n  \"capacity\": 40,\n  \"host\": \"\"\n}",
+        StepKind::Survey => "{\n  \"question\": \"How useful was this step?\"\n}",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kinds_template_is_valid_settings() {
+        for kind in StepKind::ALL {
+            let settings = StepSettings::parse(*kind, settings_template(*kind))
+                .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            assert!(
+                settings.problems().is_empty(),
+                "{kind:?}: {:?}",
+                settings.problems()
+            );
+        }
+    }
 
     #[test]
     fn kinds_round_trip_through_text() {

@@ -3,10 +3,11 @@ use crate::api::notifications::{
     load_notification_settings, SaveNotificationPreferences, SaveSlackWebhook,
 };
 use crate::components::enhance::EnhancedForm;
-use crate::components::form::{last_error, FormError, SubmitButton};
+use crate::components::form::{
+    form_action, last_error, ticked_before, typed_before, FormError, SubmitButton,
+};
 use crate::components::load::{ErrorView, Loading};
 use crate::components::session::use_session;
-use crate::domain::notifications::Event;
 use crate::error::AppError;
 use crate::model::NotificationSettings;
 use leptos::form::ActionForm;
@@ -69,51 +70,38 @@ fn NotificationPreferences(
     settings: Resource<Result<NotificationSettings, AppError>>,
 ) -> impl IntoView {
     view! {
-        {crate::components::load::loaded(settings, |settings| view! { <NotificationForms settings/> })}
+        <EnhancedForm>
+            {crate::components::load::loaded(settings, |settings| view! { <NotificationForms settings/> })}
+        </EnhancedForm>
     }
 }
 
-/// An island (staff bundle): the choices are live checkboxes saved as JSON.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn NotificationForms(settings: NotificationSettings) -> impl IntoView {
+/// The email choices as checkboxes in a plain post: each checked one is posted as
+/// `enabled[i]`; what is not posted is turned off.
+#[component]
+fn NotificationForms(settings: NotificationSettings) -> impl IntoView {
     let save = ServerAction::<SaveNotificationPreferences>::new();
     let error = last_error(save.value());
-    let choices: Vec<(Event, RwSignal<bool>)> = settings
-        .choices
-        .iter()
-        .map(|(event, on)| (*event, RwSignal::new(*on)))
-        .collect();
-    let chosen = choices.clone();
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        save.dispatch(SaveNotificationPreferences {
-            enabled: chosen
-                .iter()
-                .filter(|(_, on)| on.get_untracked())
-                .map(|(event, _)| *event)
-                .collect(),
-        });
-    };
     view! {
-        <form class="card notification-preferences" on:submit=submit>
+        <form class="card notification-preferences" method="post" action={form_action::<SaveNotificationPreferences>("notify")}
+            data-done="Email choices saved.">
+            <FormError error fields=&[]/>
             <fieldset>
                 <legend>"Email me about"</legend>
-                {choices.into_iter().map(|(event, on)| {
+                {settings.choices.into_iter().enumerate().map(|(index, (event, on))| {
                     let id = format!("notify-{}", event.as_str());
-                    let label_for = id.clone();
+                    let name = format!("enabled[{index}]");
+                    let checked = ticked_before("notify", &name, event.as_str()).unwrap_or(on);
                     view! {
                         <div class="field checkbox">
-                            <input type="checkbox" id=id bind:checked=on/>
-                            <label for=label_for>{event.label()}</label>
+                            <input type="checkbox" id=id.clone() name=name value=event.as_str() checked=checked/>
+                            <label for=id>{event.label()}</label>
                         </div>
                     }
                 }).collect_view()}
             </fieldset>
             <p class="hint">"Sign-in links always arrive."</p>
-            <FormError error fields=&[]/>
-            <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save email choices"</button>
-            <p class="success" role="status">{move || save.value().get().is_some_and(|r| r.is_ok()).then_some("Saved.")}</p>
+            <button type="submit" class="button primary">"Save email choices"</button>
         </form>
         {settings.slack_webhook.map(|url| view! { <SlackWebhookForm url/> })}
     }
@@ -124,25 +112,19 @@ pub fn NotificationForms(settings: NotificationSettings) -> impl IntoView {
 fn SlackWebhookForm(url: String) -> impl IntoView {
     let save = ServerAction::<SaveSlackWebhook>::new();
     let error = last_error(save.value());
-    let url = RwSignal::new(url);
     let message = crate::components::form::field_signal(error, "slack_webhook");
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        save.dispatch(SaveSlackWebhook {
-            url: url.get_untracked(),
-        });
-    };
     view! {
-        <form class="card" on:submit=submit>
+        <form class="card" method="post" action={form_action::<SaveSlackWebhook>("slack")} novalidate=true data-done="Slack webhook saved.">
+            <FormError error form="slack" fields=&["slack_webhook"]/>
             <div class="field" class:invalid=move || message().is_some()>
-                <label for="slack-webhook">"Program Slack channel (incoming webhook URL)"</label>
+                <label for="slack-slack_webhook">"Program Slack channel (incoming webhook URL)"</label>
                 <p class="hint" id="slack-webhook-hint">"New modules, tier changes and approval SLA breaches are posted there. Leave empty for no Slack."</p>
-                <input id="slack-webhook" inputmode="url" autocomplete="off" bind:value=url aria-describedby="slack-webhook-hint slack-webhook-error"/>
-                <p class="field-error" id="slack-webhook-error" aria-live="polite">{message}</p>
+                <input id="slack-slack_webhook" name="url" inputmode="url" autocomplete="off" value=typed_before("slack", "url").unwrap_or(url)
+                    aria-invalid=move || message().is_some().to_string()
+                    aria-describedby="slack-webhook-hint slack-webhook-error"/>
+                <p class="field-error" id="slack-webhook-error" data-field="slack_webhook" aria-live="polite">{message}</p>
             </div>
-            <FormError error fields=&["slack_webhook"]/>
-            <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save Slack webhook"</button>
-            <p class="success" role="status">{move || save.value().get().is_some_and(|r| r.is_ok()).then_some("Saved.")}</p>
+            <button type="submit" class="button primary">"Save Slack webhook"</button>
         </form>
     }
     .into_any()

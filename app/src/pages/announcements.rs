@@ -3,12 +3,13 @@ use crate::api::announcements::{
     load_announcement_reports, load_my_announcements, open_announcement, AcknowledgeAnnouncement,
     PublishAnnouncement,
 };
+use crate::components::empty::EmptyState;
 use crate::components::enhance::EnhancedForm;
-use crate::components::form::BoundField as Field;
-use crate::components::form::{field_signal, last_error, refetch_on_success, FormError};
+use crate::components::form::{
+    field_signal, form_action, last_error, ticked_before, FormError, TextField,
+};
 use crate::components::load::loaded;
 use crate::components::time::LocalTime;
-use crate::domain::announcements::AnnouncementForm;
 use crate::domain::identity::{JobRole, PartnerType, Tier};
 use crate::model::{AnnouncementReport, AnnouncementView};
 use leptos::form::ActionForm;
@@ -122,93 +123,63 @@ pub fn AnnouncementsManagePage() -> impl IntoView {
     }
 }
 
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn AnnouncementsManageBody() -> impl IntoView {
+#[component]
+fn AnnouncementsManageBody() -> impl IntoView {
     let reports = Resource::new(|| (), |_| load_announcement_reports());
     let publish = ServerAction::<PublishAnnouncement>::new();
-    refetch_on_success(publish, reports);
     view! {
         <section class="page" aria-labelledby="manage-announcements-title">
             <h1 id="manage-announcements-title">"Announcements and receipts"</h1>
-            <PublishForm publish/>
+            <EnhancedForm><PublishForm publish/></EnhancedForm>
             <h2>"Read receipts"</h2>
             {loaded(reports, |reports| view! { <ReportList reports/> })}
         </section>
     }
 }
 
-fn toggle(list: RwSignal<Vec<String>>, value: &'static str, on: bool) {
-    list.update(|values| {
-        values.retain(|v| v != value);
-        if on {
-            values.push(value.to_string());
-        }
-    });
-}
-
+/// Publishing: a plain post (`form[title]`, ticked audiences as `form[tiers][]`, …).
 #[component]
 fn PublishForm(publish: ServerAction<PublishAnnouncement>) -> impl IntoView {
-    let title = RwSignal::new(String::new());
-    let body = RwSignal::new(String::new());
-    let partner_types = RwSignal::new(Vec::<String>::new());
-    let tiers = RwSignal::new(Vec::<String>::new());
-    let job_roles = RwSignal::new(Vec::<String>::new());
-    let requires_ack = RwSignal::new(true);
     let error = last_error(publish.value());
-    let published = move || publish.value().get().is_some_and(|r| r.is_ok());
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        publish.dispatch(PublishAnnouncement {
-            form: AnnouncementForm {
-                title: title.get_untracked(),
-                body: body.get_untracked(),
-                partner_types: partner_types.get_untracked(),
-                tiers: tiers.get_untracked(),
-                job_roles: job_roles.get_untracked(),
-                requires_ack: requires_ack.get_untracked(),
-            },
-        });
-    };
-    let check = |list: RwSignal<Vec<String>>, value: &'static str, label: &'static str| {
+    let check = |list: &'static str, value: &'static str, label: &'static str| {
         let id = format!("audience-{value}");
-        let label_for = id.clone();
+        let name = format!("form[{list}][]");
+        let ticked = ticked_before("announcement", &name, value).unwrap_or(false);
         view! {
             <span class="check">
-                <input type="checkbox" id=id on:change=move |e| toggle(list, value, event_target_checked(&e))/>
-                <label for=label_for>{label}</label>
+                <input type="checkbox" id=id.clone() name=name value=value checked=ticked/>
+                <label for=id>{label}</label>
             </span>
         }
     };
     view! {
-        <form class="card publish-form" aria-labelledby="publish-title" on:submit=submit>
+        <form class="card publish-form" aria-labelledby="publish-title" method="post"
+            action={form_action::<PublishAnnouncement>("announcement")} novalidate=true data-done="Published and delivered.">
             <h2 id="publish-title">"Publish an announcement"</h2>
-            <Field label="Title" name="title" value=title error prefix="announcement"/>
-            <div class="field">
-                <label for="announcement-body">"Text (Markdown)"</label>
-                <textarea id="announcement-body" rows="5" bind:value=body></textarea>
-                <p class="field-error" aria-live="polite">{field_signal(error, "body")}</p>
-            </div>
+            <FormError error form="announcement" fields=&["title", "body"]/>
+            <TextField form="announcement" label="Title" name="title" within="form" error/>
+            <TextField form="announcement" label="Text (Markdown)" name="body" within="form" rows=5 error/>
             <fieldset>
                 <legend>"Partner types (none ticked: all)"</legend>
-                {PartnerType::ALL.iter().map(|t| check(partner_types, t.as_str(), t.label())).collect_view()}
+                {PartnerType::ALL.iter().map(|t| check("partner_types", t.as_str(), t.label())).collect_view()}
+                <p class="field-error" id="announcement-partner_types-error" data-field="partner_types" aria-live="polite">{field_signal(error, "partner_types")}</p>
             </fieldset>
             <fieldset>
                 <legend>"Tiers (none ticked: all)"</legend>
-                {Tier::ALL.iter().map(|t| check(tiers, t.as_str(), t.label())).collect_view()}
+                {Tier::ALL.iter().map(|t| check("tiers", t.as_str(), t.label())).collect_view()}
+                <p class="field-error" id="announcement-tiers-error" data-field="tiers" aria-live="polite">{field_signal(error, "tiers")}</p>
             </fieldset>
             <fieldset>
                 <legend>"Job roles (none ticked: all)"</legend>
-                {JobRole::ALL.iter().map(|r| check(job_roles, r.as_str(), r.label())).collect_view()}
+                {JobRole::ALL.iter().map(|r| check("job_roles", r.as_str(), r.label())).collect_view()}
+                <p class="field-error" id="announcement-job_roles-error" data-field="job_roles" aria-live="polite">{field_signal(error, "job_roles")}</p>
             </fieldset>
             <div class="field check">
-                <input type="checkbox" id="announcement-ack" prop:checked=requires_ack
-                    on:change=move |e| requires_ack.set(event_target_checked(&e))/>
+                <input type="checkbox" id="announcement-ack" name="form[requires_ack]" value="true"
+                    checked=ticked_before("announcement", "form[requires_ack]", "true").unwrap_or(true)/>
                 <label for="announcement-ack">"Partners must acknowledge it (policy changes)"</label>
             </div>
-            <FormError error fields=&["title", "body", "partner_types", "tiers", "job_roles"]/>
-            <button type="submit" class="button primary" disabled=move || publish.pending().get()>"Publish"</button>
-            <p class="success" role="status">{move || published().then_some("Published and delivered.")}</p>
+            <button type="submit" class="button primary">"Publish"</button>
         </form>
     }
     .into_any()
@@ -217,7 +188,7 @@ fn PublishForm(publish: ServerAction<PublishAnnouncement>) -> impl IntoView {
 #[component]
 fn ReportList(reports: Vec<AnnouncementReport>) -> impl IntoView {
     if reports.is_empty() {
-        return view! { <p class="empty">"Nothing published yet."</p> }.into_any();
+        return view! { <EmptyState title="Nothing published yet." next="Publish an announcement above; delivery, opens and acknowledgments show here."/> }.into_any();
     }
     view! {
         <ul class="card-list">

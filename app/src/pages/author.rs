@@ -1,20 +1,25 @@
 //! Authoring learning paths: the list, the path editor, import/export, and quiz statistics.
+use crate::api::authoring::path_export_url;
 use crate::api::authoring::{
     list_authored_paths, load_path_editor, load_quiz_statistics, AddQuestions, DeleteStep,
-    ExportPath, ImportPath, MoveStep, RetireQuestion, SavePath, SaveStep, SetPathPublished,
+    ImportPath, MoveStep, RetireQuestion, SavePath, SaveStep, SetPathPublished,
 };
-use crate::components::form::{last_error, last_error_here, refetch_on_success, FormError};
-use crate::components::load::{encode_query_value, loaded};
-use crate::components::raw_text::textarea_text;
+use crate::components::empty::EmptyState;
+use crate::components::enhance::EnhancedForm;
+use crate::components::form::{
+    form_action, form_error, last_error, ticked_before, FormError, SelectField, TextField,
+};
+use crate::components::load::loaded;
+use crate::components::status::{Pill, Tone};
 use crate::domain::identity::{JobRole, PartnerType, Tier};
-use crate::domain::learning::Audience;
-use crate::domain::steps::StepKind;
+use crate::domain::steps::{settings_template, StepKind};
 use crate::error::AppError;
 use crate::model::{
     AuthoredPathSummary, EditorQuestion, EditorStep, PathDetailsInput, PathEditorData,
     QuizStatistics,
 };
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -30,78 +35,58 @@ fn param_id(name: &'static str) -> impl Fn() -> Option<i64> + Copy + Send + Sync
 
 #[component]
 pub fn AuthorListPage() -> impl IntoView {
-    view! {
-        <Title text="Authoring"/>
-        <AuthorListBody/>
-    }
-}
-
-/// An island (staff bundle): the authoring forms still send JSON.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn AuthorListBody() -> impl IntoView {
     let paths = Resource::new(|| (), |_| list_authored_paths());
     let create = ServerAction::<SavePath>::new();
     let import = ServerAction::<ImportPath>::new();
-    Effect::new(move |_| {
-        let created = create.value().get().and_then(Result::ok);
-        let imported = import.value().get().and_then(Result::ok);
-        if let Some(id) = created.or(imported) {
-            crate::components::session::reload_to(&format!("/author/{id}"));
-        }
-    });
-    let new_title = RwSignal::new(String::new());
-    let import_json = RwSignal::new(String::new());
     let create_error = last_error(create.value());
     let import_error = last_error(import.value());
     view! {
+        <Title text="Authoring"/>
         <section class="page" aria-labelledby="author-title">
             <h1 id="author-title">"Learning paths"</h1>
             {loaded(paths, |paths| view! { <AuthoredList paths/> })}
-            <div class="author-forms">
-                <form class="card" on:submit=move |event| {
-                    event.prevent_default();
-                    create.dispatch(SavePath { path_id: None, details: PathDetailsInput { title: new_title.get_untracked(), ..Default::default() } });
-                }>
-                    <h2>"New path"</h2>
-                    <div class="field">
-                        <label for="new-path-title">"Title"</label>
-                        <input id="new-path-title" bind:value=new_title/>
-                        <p class="field-error" aria-live="polite">{move || create_error.get().and_then(|e| e.field_message("title"))}</p>
-                    </div>
-                    <FormError error=create_error fields=&["title"]/>
-                    <button type="submit" class="button primary">"Create draft"</button>
-                </form>
-                <form class="card" on:submit=move |event| {
-                    event.prevent_default();
-                    import.dispatch(ImportPath { json: import_json.get_untracked() });
-                }>
-                    <h2>"Import a path"</h2>
-                    <p class="hint">"Paste a path exported from this or another Partner Portal. It arrives as a draft."</p>
-                    <div class="field">
-                        <label for="import-json">"Export JSON"</label>
-                        <textarea id="import-json" rows="6" bind:value=import_json></textarea>
-                    </div>
-                    <ProblemList error=import_error/>
-                    <button type="submit" class="button">"Import as draft"</button>
-                </form>
-            </div>
+            <EnhancedForm>
+                <div class="author-forms">
+                    <form class="card" method="post" action={form_action::<SavePath>("new-path")} novalidate=true aria-labelledby="new-path-heading">
+                        <h2 id="new-path-heading">"New path"</h2>
+                        <FormError error=create_error form="new-path" fields=&["title"]/>
+                        <TextField form="new-path" label="Title" name="title" within="details" error=create_error/>
+                        <button type="submit" class="button primary">"Create draft"</button>
+                    </form>
+                    <form class="card" method="post" action={form_action::<ImportPath>("import")} novalidate=true aria-labelledby="import-heading" data-name-fields="">
+                        <h2 id="import-heading">"Import a path"</h2>
+                        <ProblemList error=import_error/>
+                        <TextField form="import" label="Export JSON" name="json" rows=6 code=true error=import_error
+                            hint="Paste a path exported from this or another Partner Portal. It arrives as a draft."/>
+                        <button type="submit" class="button">"Import as draft"</button>
+                    </form>
+                </div>
+            </EnhancedForm>
         </section>
     }
 }
 
-/// Every validation problem of an action, with where it is (for imports and settings).
+/// Every validation problem of an action with where it is (the settings key or import
+/// path), after a failed plain post. The enhanced form lists the same messages in place.
 #[component]
 fn ProblemList(error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
         error.get().map(|error| match error {
             AppError::Validation(problems) => view! {
-                <ul class="form-error problems" role="alert">
-                    {problems.into_iter().map(|p| view! { <li><code>{p.field}</code> ": " {p.message}</li> }).collect_view()}
-                </ul>
+                <div class="error-summary" data-error-summary="" role="alert" tabindex="-1" autofocus=true>
+                    <p class="error-summary-title">{crate::components::form::error_summary_title(problems.len())}</p>
+                    <ul class="problems">
+                        {problems.into_iter().map(|p| view! { <li><code>{p.field}</code> ": " {p.message}</li> }).collect_view()}
+                    </ul>
+                </div>
             }
             .into_any(),
-            other => view! { <p class="form-error" role="alert">{other.to_string()}</p> }.into_any(),
+            other => view! {
+                <div class="error-summary" data-error-summary="" role="alert" tabindex="-1" autofocus=true>
+                    <p>{other.to_string()}</p>
+                </div>
+            }
+            .into_any(),
         })
     }
 }
@@ -109,7 +94,7 @@ fn ProblemList(error: Signal<Option<AppError>>) -> impl IntoView {
 #[component]
 fn AuthoredList(paths: Vec<AuthoredPathSummary>) -> impl IntoView {
     if paths.is_empty() {
-        return view! { <p class="empty">"No paths yet. Create one below or import one."</p> }
+        return view! { <EmptyState title="No paths yet." next="Create one below, or import a path exported from another portal."/> }
             .into_any();
     }
     view! {
@@ -118,7 +103,11 @@ fn AuthoredList(paths: Vec<AuthoredPathSummary>) -> impl IntoView {
                 <li class="card path-card">
                     <div class="path-head">
                         <h2><a href=format!("/author/{}", p.path_id)>{p.title}</a></h2>
-                        <span class=if p.published { "badge done" } else { "badge draft" }>{if p.published { "Published" } else { "Draft" }}</span>
+                        {if p.published {
+                            view! { <Pill tone=Tone::Positive text="Published"/> }
+                        } else {
+                            view! { <Pill tone=Tone::Neutral text="Draft"/> }
+                        }}
                         {p.required.then(|| view! { <span class="badge required">"Required"</span> })}
                     </div>
                     <p class="meta">
@@ -131,7 +120,8 @@ fn AuthoredList(paths: Vec<AuthoredPathSummary>) -> impl IntoView {
     .into_any()
 }
 
-/// Actions of the editor, created once at the top of the page.
+/// Actions of the editor, created once at the top of the page: on the server they carry the
+/// error of a failed plain post back to the form it came from.
 #[derive(Clone, Copy)]
 struct EditorActions {
     save_path: ServerAction<SavePath>,
@@ -141,22 +131,11 @@ struct EditorActions {
     delete_step: ServerAction<DeleteStep>,
     add_questions: ServerAction<AddQuestions>,
     retire: ServerAction<RetireQuestion>,
-    export: ServerAction<ExportPath>,
 }
 
 #[component]
 pub fn PathEditorPage() -> impl IntoView {
     let path_id = param_id("path_id")();
-    view! {
-        <Title text="Edit path"/>
-        <PathEditorBody path_id/>
-    }
-}
-
-/// An island (staff bundle): the editor's forms still send JSON.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn PathEditorBody(path_id: Option<i64>) -> impl IntoView {
     let editor = Resource::new(
         move || path_id,
         |id| async move {
@@ -174,21 +153,14 @@ pub fn PathEditorBody(path_id: Option<i64>) -> impl IntoView {
         delete_step: ServerAction::new(),
         add_questions: ServerAction::new(),
         retire: ServerAction::new(),
-        export: ServerAction::new(),
     };
-    // A successful change reloads the editor's data; a failed one keeps the form and its
-    // errors as they are.
-    refetch_on_success(actions.save_path, editor);
-    refetch_on_success(actions.publish, editor);
-    refetch_on_success(actions.save_step, editor);
-    refetch_on_success(actions.move_step, editor);
-    refetch_on_success(actions.delete_step, editor);
-    refetch_on_success(actions.add_questions, editor);
-    refetch_on_success(actions.retire, editor);
     view! {
+        <Title text="Edit path"/>
         <section class="page editor" aria-labelledby="editor-title">
             <p><a href="/author">"← All paths"</a></p>
-            {loaded(editor, move |data| view! { <Editor data actions/> })}
+            <EnhancedForm>
+                {loaded(editor, move |data| view! { <Editor data actions/> })}
+            </EnhancedForm>
         </section>
     }
 }
@@ -210,15 +182,21 @@ fn Editor(data: PathEditorData, actions: EditorActions) -> impl IntoView {
             {if published { "Published" } else { "Draft — invisible to partners" }} " · version " {version} " · "
             <a href=format!("/learn/{path_id}")>"Preview as a learner"</a>
         </p>
-        <div class="card">
-            <button type="button" class=if published { "button" } else { "button primary" }
-                on:click=move |_| { actions.publish.dispatch(SetPathPublished { path_id, published: !published }); }>
+        <form class="card" method="post" action=SetPathPublished::url()
+            data-done=if published { "Unpublished: partners no longer see this path." } else { "Published: the path's audience can take it now." }
+            data-name-fields="">
+            <ProblemList error=publish_error/>
+            <input type="hidden" name="path_id" value=path_id.to_string()/>
+            <input type="hidden" name="published" value=(!published).to_string()/>
+            <button type="submit" class=if published { "button" } else { "button primary" }>
                 {if published { "Unpublish" } else { "Publish" }}
             </button>
-            <ProblemList error=publish_error/>
-        </div>
+        </form>
         <DetailsForm path_id details action=actions.save_path/>
         <h2>"Steps"</h2>
+        {steps.is_empty().then(|| view! {
+            <EmptyState title="No steps yet." next="Add the first step below: a document, a video, a quiz, a live session or a survey."/>
+        })}
         <ol class="editor-steps">
             {let count = steps.len();
             steps.into_iter().enumerate().map(|(index, step)| view! {
@@ -227,32 +205,34 @@ fn Editor(data: PathEditorData, actions: EditorActions) -> impl IntoView {
         </ol>
         <NewStepForm path_id action=actions.save_step/>
         <QuestionBank path_id questions actions/>
-        <ExportPanel path_id action=actions.export/>
+        <ExportPanel path_id/>
     }
     .into_any()
 }
 
+/// Ticks for one audience dimension, posted as `details[audience][<list>][]` with serde's
+/// names for the values.
 fn audience_boxes<T: Copy + PartialEq + Send + Sync + 'static>(
     legend: &'static str,
-    prefix: &'static str,
+    list: &'static str,
     all: &'static [T],
     label: fn(T) -> &'static str,
     key: fn(T) -> &'static str,
-    selected: RwSignal<Vec<T>>,
+    serde_name: fn(T) -> &'static str,
+    selected: Vec<T>,
 ) -> impl IntoView {
     view! {
         <fieldset class="checks">
             <legend>{legend} <span class="hint">" (none ticked: everyone)"</span></legend>
             {all.iter().copied().map(|value| {
-                let id = format!("{prefix}-{}", key(value));
+                let id = format!("{list}-{}", key(value));
                 let label_for = id.clone();
+                let name = format!("details[audience][{list}][]");
+                let ticked = ticked_before("path", &name, serde_name(value))
+                    .unwrap_or_else(|| selected.contains(&value));
                 view! {
                     <label for=label_for class="check">
-                        <input type="checkbox" id=id
-                            prop:checked=move || selected.with(|s| s.contains(&value))
-                            on:change=move |_| selected.update(|s| {
-                                if let Some(i) = s.iter().position(|v| *v == value) { s.remove(i); } else { s.push(value); }
-                            })/>
+                        <input type="checkbox" id=id name=name value=serde_name(value) checked=ticked/>
                         {label(value)}
                     </label>
                 }
@@ -267,106 +247,53 @@ fn DetailsForm(
     details: PathDetailsInput,
     action: ServerAction<SavePath>,
 ) -> impl IntoView {
-    let title = RwSignal::new(details.title);
-    let summary = RwSignal::new(details.summary);
-    let required = RwSignal::new(details.required);
-    let minutes = RwSignal::new(details.estimated_minutes.to_string());
-    let types = RwSignal::new(details.audience.partner_types);
-    let tiers = RwSignal::new(details.audience.tiers);
-    let roles = RwSignal::new(details.audience.job_roles);
     let error = last_error(action.value());
-    let message =
-        move |field: &'static str| move || error.get().and_then(|e| e.field_message(field));
-    let saved = move || action.value().get().is_some_and(|r| r.is_ok()) && !action.pending().get();
+    let audience = details.audience;
     view! {
-        <form class="card" on:submit=move |event| {
-            event.prevent_default();
-            let Ok(estimated_minutes) = minutes.get_untracked().trim().parse::<i64>() else {
-                action.value().set(Some(Err(AppError::field("estimated_minutes", "Enter a whole number of minutes."))));
-                return;
-            };
-            action.dispatch(SavePath {
-                path_id: Some(path_id),
-                details: PathDetailsInput {
-                    title: title.get_untracked(),
-                    summary: summary.get_untracked(),
-                    required: required.get_untracked(),
-                    estimated_minutes,
-                    audience: Audience { partner_types: types.get_untracked(), tiers: tiers.get_untracked(), job_roles: roles.get_untracked() },
-                },
-            });
-        }>
-            <h2>"Details and audience"</h2>
-            <div class="field">
-                <label for="path-title">"Title"</label>
-                <input id="path-title" bind:value=title/>
-                <p class="field-error" aria-live="polite">{message("title")}</p>
-            </div>
-            <div class="field">
-                <label for="path-summary">"Summary"</label>
-                <textarea id="path-summary" rows="3" bind:value=summary></textarea>
-                <p class="field-error" aria-live="polite">{message("summary")}</p>
-            </div>
-            <div class="field">
-                <label for="path-minutes">"Estimated minutes"</label>
-                <input id="path-minutes" inputmode="numeric" bind:value=minutes/>
-                <p class="field-error" aria-live="polite">{message("estimated_minutes")}</p>
-            </div>
+        <form class="card" method="post" action={form_action::<SavePath>("path")} novalidate=true data-done="Details saved."
+            aria-labelledby="details-heading">
+            <h2 id="details-heading">"Details and audience"</h2>
+            <FormError error form="path" fields=&["title", "summary", "estimated_minutes"]/>
+            <input type="hidden" name="path_id" value=path_id.to_string()/>
+            <TextField form="path" label="Title" name="title" within="details" value=details.title error/>
+            <TextField form="path" label="Summary" name="summary" within="details" rows=3 value=details.summary error/>
+            <TextField form="path" label="Estimated minutes" name="estimated_minutes" within="details"
+                inputmode="numeric" value=details.estimated_minutes.to_string() error/>
             <label class="check" for="path-required">
-                <input type="checkbox" id="path-required" bind:checked=required/>
+                <input type="checkbox" id="path-required" name="details[required]" value="true"
+                    checked=ticked_before("path", "details[required]", "true").unwrap_or(details.required)/>
                 "Required for its audience"
             </label>
-            {audience_boxes("Partner types", "type", PartnerType::ALL, PartnerType::label, PartnerType::as_str, types)}
-            {audience_boxes("Tiers", "tier", Tier::ALL, Tier::label, Tier::as_str, tiers)}
-            {audience_boxes("Job roles", "role", JobRole::ALL, JobRole::label, JobRole::as_str, roles)}
-            <FormError error fields=&["title", "summary", "estimated_minutes"]/>
+            {audience_boxes("Partner types", "partner_types", PartnerType::ALL, PartnerType::label, PartnerType::as_str, PartnerType::serde_name, audience.partner_types)}
+            {audience_boxes("Tiers", "tiers", Tier::ALL, Tier::label, Tier::as_str, Tier::serde_name, audience.tiers)}
+            {audience_boxes("Job roles", "job_roles", JobRole::ALL, JobRole::label, JobRole::as_str, JobRole::serde_name, audience.job_roles)}
             <button type="submit" class="button primary">"Save details"</button>
-            <Show when=saved><span class="done-note" role="status">" Saved."</span></Show>
         </form>
     }
     .into_any()
 }
 
-/// A starting point for a new step's settings, by kind.
-fn settings_template(kind: StepKind) -> &'static str {
-    match kind {
-        StepKind::Video => "{\n  \"src\": \"/media/lumen-intro.webm\",\n  \"captions_src\": \"/media/lumen-intro.en.vtt\",\n  \"captions_language\": \"en\",\n  \"duration_secs\": 12\n}",
-        StepKind::Document => "{\n  \"markdown\": \"# Title\\n\\nWrite the document here.\"\n}",
-        StepKind::Quiz => "{\n  \"pass_mark_percent\": 80,\n  \"max_attempts\": 3,\n  \"cooldown_secs\": 600,\n  \"time_limit_secs\": 900,\n  \"draw_count\": null,\n  \"draw_tags\": [],\n  \"shuffle_options\": true,\n  \"review_level\": \"CorrectAnswers\",\n  \"review_when\": \"AfterPassingOrFinalAttempt\"\n}",
-        StepKind::LiveSession => "{\n  \"starts_at\": 1798819200000,\n  \"duration_minutes\": 60,\n  \"join_url\": \"https://meet.example.com/session\",\n  \"capacity\": 40,\n  \"host\": \"\"\n}",
-        StepKind::Survey => "{\n  \"question\": \"How useful was this step?\"\n}",
-    }
-}
-
+/// A step's title, required flag and settings, inside a form posting to `save_step`.
 #[component]
 fn StepFields(
-    prefix: String,
-    title: RwSignal<String>,
-    required: RwSignal<bool>,
-    settings: RwSignal<String>,
+    form: String,
+    title: String,
+    required: bool,
+    settings: String,
+    #[prop(optional)] settings_hint: Option<&'static str>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let title_id = format!("{prefix}-title");
-    let required_id = format!("{prefix}-required");
+    let required_id = format!("{form}-required");
     let required_for = required_id.clone();
-    let settings_id = format!("{prefix}-settings");
-    let settings_for = settings_id.clone();
-    let title_for = title_id.clone();
+    let required = ticked_before(&form, "required", "true").unwrap_or(required);
     view! {
-        <div class="field">
-            <label for=title_for>"Step title"</label>
-            <input id=title_id bind:value=title/>
-            <p class="field-error" aria-live="polite">{move || error.get().and_then(|e| e.field_message("step_title"))}</p>
-        </div>
+        <TextField form=form.clone() label="Step title" name="step_title" post_as="title" value=title error/>
         <label class="check" for=required_for>
-            <input type="checkbox" id=required_id bind:checked=required/>
+            <input type="checkbox" id=required_id name="required" value="true" checked=required/>
             "Required to complete the path"
         </label>
-        <div class="field">
-            <label for=settings_for>"Settings (JSON)"</label>
-            <textarea id=settings_id class="code" rows="8" spellcheck="false" bind:value=settings></textarea>
-        </div>
-        <ProblemList error/>
+        <TextField form=form.clone() label="Settings (JSON)" name="settings" post_as="settings_json" rows=8 code=true
+            value=settings hint=settings_hint.unwrap_or("The kind's settings as JSON.") error/>
     }
     .into_any()
 }
@@ -387,44 +314,51 @@ fn StepEditor(
         settings_json,
         attempt_count,
     } = step;
-    let title_signal = RwSignal::new(title.clone());
-    let required_signal = RwSignal::new(required);
-    let settings = RwSignal::new(settings_json);
-    let submitted_here = RwSignal::new(false);
-    let save_error = last_error_here(submitted_here, actions.save_step.value());
-    let deleting_here = RwSignal::new(false);
-    let delete_error = last_error_here(deleting_here, actions.delete_step.value());
+    let form = format!("step-{step_id}");
+    let save_error = form_error(actions.save_step, &form);
+    let delete_item = format!("delete-step-{step_id}");
+    let delete_error = form_error(actions.delete_step, &delete_item);
+    let move_item = format!("move-step-{step_id}");
+    let move_error = form_error(actions.move_step, &move_item);
+    let failed_here = move || save_error.get().is_some() || delete_error.get().is_some();
+    let mover = move |up: bool, label: String, disabled: bool| {
+        view! {
+            <form method="post" action={form_action::<MoveStep>(&move_item)} class="inline-form">
+                <input type="hidden" name="step_id" value=step_id.to_string()/>
+                <input type="hidden" name="up" value=up.to_string()/>
+                <button type="submit" class="icon-button" aria-label=label disabled=disabled>{if up { "↑" } else { "↓" }}</button>
+            </form>
+        }
+    };
     view! {
-        <li class="card editor-step">
+        <li class="card editor-step" id=form.clone()>
             <div class="step-row">
                 <span class="step-kind">{kind.label()}</span>
                 <strong class="step-title">{title.clone()}</strong>
                 {(!required).then_some(" (optional)")}
                 <span class="row-buttons">
-                    <button type="button" class="icon-button" aria-label=format!("Move “{title}” up") disabled=index == 0
-                        on:click=move |_| { actions.move_step.dispatch(MoveStep { step_id, up: true }); }>"↑"</button>
-                    <button type="button" class="icon-button" aria-label=format!("Move “{title}” down") disabled=index + 1 == count
-                        on:click=move |_| { actions.move_step.dispatch(MoveStep { step_id, up: false }); }>"↓"</button>
+                    {mover(true, format!("Move “{title}” up"), index == 0)}
+                    {mover(false, format!("Move “{title}” down"), index + 1 == count)}
                 </span>
             </div>
+            <FormError error=move_error fields=&[]/>
             {(kind == StepKind::Quiz).then(|| view! {
                 <p class="meta">{attempt_count} " attempts · " <a href=format!("/author/steps/{step_id}/stats")>"Question statistics"</a></p>
             })}
-            <details>
+            <details open=failed_here>
                 <summary>"Edit step"</summary>
-                <form on:submit=move |event| {
-                    event.prevent_default();
-                    submitted_here.set(true);
-                    actions.save_step.dispatch(SaveStep {
-                        path_id, step_id: Some(step_id), kind,
-                        title: title_signal.get_untracked(), required: required_signal.get_untracked(),
-                        settings_json: settings.get_untracked(),
-                    });
-                }>
-                    <StepFields prefix=format!("step-{step_id}") title=title_signal required=required_signal settings error=save_error/>
+                <form method="post" action={form_action::<SaveStep>(&form)} novalidate=true data-done="Step saved." data-name-fields="">
+                    <ProblemList error=save_error/>
+                    <input type="hidden" name="path_id" value=path_id.to_string()/>
+                    <input type="hidden" name="step_id" value=step_id.to_string()/>
+                    <input type="hidden" name="kind" value=kind.serde_name()/>
+                    <StepFields form=form.clone() title=title.clone() required settings=settings_json error=save_error/>
                     <button type="submit" class="button primary">"Save step"</button>
-                    <button type="button" class="button danger" on:click=move |_| { deleting_here.set(true); actions.delete_step.dispatch(DeleteStep { step_id }); }>"Delete step"</button>
+                </form>
+                <form method="post" action={form_action::<DeleteStep>(&delete_item)} data-done="Step deleted.">
                     <FormError error=delete_error fields=&[]/>
+                    <input type="hidden" name="step_id" value=step_id.to_string()/>
+                    <button type="submit" class="button danger">"Delete step"</button>
                 </form>
             </details>
         </li>
@@ -432,47 +366,34 @@ fn StepEditor(
     .into_any()
 }
 
+/// Adding a step: a plain post. The settings start from the document kind's template; every
+/// kind's starting point is listed under the form.
 #[component]
 fn NewStepForm(path_id: i64, action: ServerAction<SaveStep>) -> impl IntoView {
-    let kind = RwSignal::new(StepKind::Document);
-    let title = RwSignal::new(String::new());
-    let required = RwSignal::new(true);
-    let settings = RwSignal::new(settings_template(StepKind::Document).to_string());
-    let submitted_here = RwSignal::new(false);
-    let error = last_error_here(submitted_here, action.value());
-    // A successful add clears the form for the next step.
-    Effect::new(move |_| {
-        if submitted_here.get_untracked() && action.value().get().is_some_and(|r| r.is_ok()) {
-            title.set(String::new());
-            submitted_here.set(false);
-        }
-    });
+    let form = "new-step".to_string();
+    let error = form_error(action, &form);
+    let kinds = StepKind::ALL
+        .iter()
+        .map(|k| (k.serde_name().to_string(), k.label().to_string()))
+        .collect();
     view! {
-        <form class="card" on:submit=move |event| {
-            event.prevent_default();
-            submitted_here.set(true);
-            action.dispatch(SaveStep {
-                path_id, step_id: None, kind: kind.get_untracked(),
-                title: title.get_untracked(), required: required.get_untracked(),
-                settings_json: settings.get_untracked(),
-            });
-        }>
-            <h2>"Add a step"</h2>
-            <div class="field">
-                <label for="new-step-kind">"Kind"</label>
-                <select id="new-step-kind" on:change=move |event| {
-                    if let Some(chosen) = StepKind::parse(&event_target_value(&event)) {
-                        kind.set(chosen);
-                        settings.set(settings_template(chosen).to_string());
-                    }
-                }>
-                    {StepKind::ALL.iter().map(|k| view! {
-                        <option value=k.as_str() selected=*k == StepKind::Document>{k.label()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <StepFields prefix="new-step".to_string() title required settings error/>
+        <form class="card" method="post" action={form_action::<SaveStep>(&form)} novalidate=true
+            data-done="Step added." aria-labelledby="new-step-heading" id=form.clone() data-name-fields="">
+            <h2 id="new-step-heading">"Add a step"</h2>
+            <ProblemList error/>
+            <input type="hidden" name="path_id" value=path_id.to_string()/>
+            <SelectField form=form.clone() label="Kind" name="kind" options=kinds
+                selected=StepKind::Document.serde_name() error/>
+            <StepFields form=form.clone() title=String::new() required=true
+                settings=String::new() settings_hint="Leave empty to start from the kind's defaults (below), then edit the step." error/>
             <button type="submit" class="button primary">"Add step"</button>
+            <details class="templates">
+                <summary>"Settings of each kind"</summary>
+                {StepKind::ALL.iter().map(|k| view! {
+                    <h3>{k.label()}</h3>
+                    <pre class="code">{settings_template(*k)}</pre>
+                }).collect_view()}
+            </details>
         </form>
     }
     .into_any()
@@ -484,66 +405,52 @@ fn QuestionBank(
     questions: Vec<EditorQuestion>,
     actions: EditorActions,
 ) -> impl IntoView {
-    let json = RwSignal::new(String::new());
     let error = last_error(actions.add_questions.value());
+    let retire_error = last_error(actions.retire.value());
     let count = questions.len();
     view! {
         <h2>"Question bank (" {count} ")"</h2>
-        <details class="card">
+        <details class="card" open=move || retire_error.get().is_some()>
             <summary>"Show questions"</summary>
+            <FormError error=retire_error fields=&[]/>
             <ul class="bank">
-                {questions.into_iter().map(|q| {
-                    let question_id = q.question_id;
-                    view! {
-                        <li>
-                            <span class="step-kind">{format!("{:?}", q.kind)}</span>
-                            " " {q.prompt.clone()}
-                            {(!q.tags.is_empty()).then(|| view! { <span class="meta">" · " {q.tags.join(", ")}</span> })}
-                            <button type="button" class="button danger small" aria-label=format!("Retire question: {}", q.prompt)
-                                on:click=move |_| { actions.retire.dispatch(RetireQuestion { path_id, question_id }); }>"Retire"</button>
-                        </li>
-                    }
+                {questions.into_iter().map(|q| view! {
+                    <li>
+                        <span class="step-kind">{format!("{:?}", q.kind)}</span>
+                        " " {q.prompt.clone()}
+                        {(!q.tags.is_empty()).then(|| view! { <span class="meta">" · " {q.tags.join(", ")}</span> })}
+                        <form method="post" action=RetireQuestion::url() class="inline-form" data-done="Question retired.">
+                            <input type="hidden" name="path_id" value=path_id.to_string()/>
+                            <input type="hidden" name="question_id" value=q.question_id.to_string()/>
+                            <button type="submit" class="button danger small" aria-label=format!("Retire question: {}", q.prompt)>"Retire"</button>
+                        </form>
+                    </li>
                 }).collect_view()}
             </ul>
         </details>
-        <form class="card" on:submit=move |event| {
-            event.prevent_default();
-            actions.add_questions.dispatch(AddQuestions { path_id, questions_json: json.get_untracked() });
-        }>
-            <h3>"Add questions"</h3>
-            <p class="hint">"A JSON list of questions in the export format (content, key, feedback, tags, weight). Retired questions stay in past attempts; new attempts draw from the current bank."</p>
-            <div class="field">
-                <label for="questions-json">"Questions (JSON)"</label>
-                <textarea id="questions-json" class="code" rows="6" spellcheck="false" bind:value=json></textarea>
-            </div>
+        <form class="card" method="post" action={form_action::<AddQuestions>("questions")} novalidate=true data-done="Questions added to the bank."
+            aria-labelledby="add-questions-heading" data-name-fields="">
+            <h3 id="add-questions-heading">"Add questions"</h3>
             <ProblemList error/>
+            <input type="hidden" name="path_id" value=path_id.to_string()/>
+            <TextField form="questions" label="Questions (JSON)" name="questions_json" rows=6 code=true error
+                hint="A JSON list of questions in the export format (content, key, feedback, tags, weight). Retired questions stay in past attempts; new attempts draw from the current bank."/>
             <button type="submit" class="button">"Add to bank"</button>
         </form>
     }
     .into_any()
 }
 
+/// The path as a JSON file: a plain link the browser downloads.
 #[component]
-fn ExportPanel(path_id: i64, action: ServerAction<ExportPath>) -> impl IntoView {
+fn ExportPanel(path_id: i64) -> impl IntoView {
     view! {
         <div class="card">
             <h2>"Export"</h2>
             <p class="hint">"The whole path — steps, settings and question bank with answer keys — as JSON, to import into another deployment."</p>
-            <button type="button" class="button" on:click=move |_| { action.dispatch(ExportPath { path_id }); }>"Prepare export"</button>
-            {move || action.value().get().map(|result| match result {
-                Ok(json) => {
-                    let href = format!("data:application/json;charset=utf-8,{}", encode_query_value(&json));
-                    view! {
-                        <p><a class="button primary" href=href download=format!("learning-path-{path_id}.json")>"Download JSON"</a></p>
-                        <label for="export-json" class="sr-only">"Export JSON"</label>
-                        <textarea id="export-json" class="code" rows="6" readonly=true>{textarea_text(json)}</textarea>
-                    }.into_any()
-                }
-                Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-            })}
+            <p><a class="button" href=path_export_url(path_id) download=format!("learning-path-{path_id}.json")>"Download JSON"</a></p>
         </div>
     }
-    .into_any()
 }
 
 #[component]

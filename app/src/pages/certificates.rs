@@ -4,7 +4,9 @@ use crate::api::certifications::{
     load_holders, load_my_certificates, verify_certificate, CheckCredential, RevokeCertificate,
 };
 use crate::components::enhance::EnhancedForm;
-use crate::components::form::{field_signal, last_error, refetch_on_success, FormError};
+use crate::components::form::{
+    field_signal, form_action, form_error, last_error, FormError, TextField,
+};
 use crate::components::load::{encode_query_value, loaded};
 use crate::components::session::use_session;
 use crate::components::time::LocalTime;
@@ -12,7 +14,6 @@ use crate::domain::certification::CertificateStatus;
 use crate::domain::identity::{JobRole, Role};
 use crate::error::AppError;
 use crate::model::{CertificateView, HolderRow, HoldersPage, VerifiedCertificate};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -90,7 +91,6 @@ pub fn HoldersListPage() -> impl IntoView {
         load_holders(org, role, status)
     });
     let revoke = ServerAction::<RevokeCertificate>::new();
-    refetch_on_success(revoke, holders);
     view! {
         <Title text="Certified people"/>
         <section class="page" aria-labelledby="holders-title">
@@ -160,7 +160,7 @@ fn HolderTable(page: HoldersPage, revoke: ServerAction<RevokeCertificate>) -> im
         } else {
             view! {
                 <div class="table-wrap" role="region" aria-label="Certificate holders" tabindex="0">
-                    <table class="attempts holders">
+                    <table class="attempts holders cards">
                         <thead><tr>
                             <th scope="col">"Holder"</th><th scope="col">"Organisation"</th><th scope="col">"Role"</th>
                             <th scope="col">"Certification"</th><th scope="col">"Valid until"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th>
@@ -184,13 +184,13 @@ fn HolderLine(
     let revocable = row.status != CertificateStatus::Revoked;
     view! {
         <tr data-certificate-id=certificate_id.to_string()>
-            <td>{row.holder_name}</td>
-            <td>{row.org_name}</td>
-            <td>{row.job_role.map(|r| r.label()).unwrap_or("—")}</td>
-            <td>{row.certification_name}</td>
-            <td><LocalTime ms=row.expires_at/></td>
-            <td><span class=status_class(row.status)>{row.status.label()}</span></td>
-            <td>
+            <td data-label="Holder">{row.holder_name}</td>
+            <td data-label="Organisation">{row.org_name}</td>
+            <td data-label="Role">{row.job_role.map(|r| r.label()).unwrap_or("—")}</td>
+            <td data-label="Certification">{row.certification_name}</td>
+            <td data-label="Valid until"><LocalTime ms=row.expires_at/></td>
+            <td data-label="Status"><span class=status_class(row.status)>{row.status.label()}</span></td>
+            <td data-label="Actions">
                 <a href=format!("/verify/{}", row.verify_code)>"Verify"</a>
                 {move || (is_admin.get() && revocable).then(|| view! { <RevokeForm certificate_id revoke/> })}
             </td>
@@ -201,23 +201,21 @@ fn HolderLine(
 
 #[component]
 fn RevokeForm(certificate_id: i64, revoke: ServerAction<RevokeCertificate>) -> impl IntoView {
-    let error = last_error(revoke.value());
-    let reason_id = format!("revoke-{certificate_id}-reason");
-    let error_id = format!("{reason_id}-error");
+    let item = format!("revoke-{certificate_id}");
+    let error = form_error(revoke, &item);
+    let (action, form) = (form_action::<RevokeCertificate>(&item), item.clone());
     view! {
-        <details class="revoke">
+        <details class="revoke" id=item.clone() open=move || error.get().is_some()>
             <summary>"Revoke"</summary>
             <EnhancedForm>
-                <ActionForm action=revoke attr:data-done="Certificate revoked.">
+                <form method="post" action=action novalidate=true
+                    data-done="Certificate revoked.">
+                    <FormError error form=form.clone() fields=&["reason"]/>
                     <input type="hidden" name="certificate_id" value=certificate_id.to_string()/>
-                    <div class="field">
-                        <label for=reason_id.clone()>"Reason (the holder and the verification page show it)"</label>
-                        <textarea id=reason_id name="reason" rows="2" aria-describedby=error_id.clone()></textarea>
-                        <p class="field-error" id=error_id data-field="reason" aria-live="polite"></p>
-                    </div>
-                    <FormError error fields=&["reason"]/>
+                    <TextField form=form label="Reason (the holder and the verification page show it)"
+                        name="reason" rows=2 error/>
                     <button type="submit" class="button danger">"Revoke certificate"</button>
-                </ActionForm>
+                </form>
             </EnhancedForm>
         </details>
     }
@@ -283,9 +281,10 @@ fn VerifiedView(record: VerifiedCertificate) -> impl IntoView {
 }
 
 /// Paste a credential to check its signature and the certificate's current status. An
-/// island (staff bundle): the answer is shown in place.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+/// island (checks bundle): the answer is shown in place. It is never a redirect with the
+/// verdict in the address, which anyone could forge as a link.
+#[cfg_attr(any(feature = "ssr", feature = "checks"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "checks")), component)]
 pub fn CheckCredentialForm() -> impl IntoView {
     let check = ServerAction::<CheckCredential>::new();
     let credential = RwSignal::new(String::new());

@@ -3,23 +3,25 @@ use crate::api::channel::{
     load_my_pipeline, load_open_appeals, load_review_queue, DecideRegistration, FileAppeal,
     RegisterDeal, RequestExtension, ResolveAppeal, UpdateDeal,
 };
+use crate::components::empty::EmptyState;
 use crate::components::enhance::EnhancedForm;
-use crate::components::form::BoundField as Field;
 use crate::components::form::{
-    field_signal, last_error, last_error_here, refetch_on_success, FormError,
+    field_signal, form_action, form_error, last_error, typed_before, FormError, SelectField,
+    TextField,
 };
 use crate::components::load::loaded;
+use crate::components::raw_text::textarea_text;
+use crate::components::status::{Pill, StatusPill, Tone};
 use crate::components::time::LocalTime;
 use crate::domain::channel::clocks::SlaState;
 use crate::domain::channel::deals::Stage;
 use crate::domain::channel::deals::{format_money, Motion, PRODUCT_LINES};
-use crate::domain::channel::updates::{audit_field_label, audit_value, iso_date, DealUpdateInput};
+use crate::domain::channel::updates::{audit_field_label, audit_value, iso_date};
 use crate::error::AppError;
 use crate::model::{
     AppealItem, CustomerMatch, ExtensionHint, Holder, Member, OwnDeal, PartnerPipeline, QueueItem,
     SafeDeal,
 };
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -50,37 +52,37 @@ pub fn DealsPage() -> impl IntoView {
         <section class="page" aria-labelledby="deals-title">
             <h1 id="deals-title">"Deals"</h1>
             {loaded(outcome, move |deal| view! { <RegisterForm action=register registered=deal/> })}
-            <OwnPipeline/>
+            <EnhancedForm><OwnPipeline/></EnhancedForm>
         </section>
     }
 }
 
-/// The partner's deals with their actions (appeal, edit, extend). An island (full bundle)
-/// until those forms are plain posts; the registration form above it is server HTML.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn OwnPipeline() -> impl IntoView {
+/// The partner's deals with their actions (appeal, edit, extend): server HTML whose forms
+/// are plain posts, enhanced in place by the page's form island.
+#[component]
+fn OwnPipeline() -> impl IntoView {
     let pipeline = Resource::new(|| (), |_| load_my_pipeline());
-    let appeal = ServerAction::<FileAppeal>::new();
-    let update = ServerAction::<UpdateDeal>::new();
-    let extend = ServerAction::<RequestExtension>::new();
-    let actions = DealActions {
-        appeal,
-        update,
-        extend,
-    };
-    refetch_on_success(appeal, pipeline);
-    refetch_on_success(update, pipeline);
-    refetch_on_success(extend, pipeline);
+    let actions = DealActions::new();
     view! { {loaded(pipeline, move |pipeline| view! { <Pipeline pipeline actions/> })} }
 }
 
-/// The partner's actions on their own deals, shared by every card on the page.
+/// The partner's actions on their own deals, shared by every card on the page: on the
+/// server they carry the error of a failed plain post back to the card it came from.
 #[derive(Clone, Copy)]
 struct DealActions {
     appeal: ServerAction<FileAppeal>,
     update: ServerAction<UpdateDeal>,
     extend: ServerAction<RequestExtension>,
+}
+
+impl DealActions {
+    fn new() -> Self {
+        DealActions {
+            appeal: ServerAction::new(),
+            update: ServerAction::new(),
+            extend: ServerAction::new(),
+        }
+    }
 }
 
 /// The registration fields, in the order the form shows them (for the error summary).
@@ -111,23 +113,29 @@ fn FieldSlot(name: &'static str, error: Signal<Option<AppError>>) -> impl IntoVi
 }
 
 /// Registering a deal: a real form post (`input[field]`), so what is typed is never lost to
-/// hydration and it works before any script. The customer check beside it is an island.
+/// hydration and it works before any script; after a failed plain post the form comes back
+/// as it was typed. The customer check beside it is an island.
 #[component]
 fn RegisterForm(action: ServerAction<RegisterDeal>, registered: Option<OwnDeal>) -> impl IntoView {
     let error = last_error(action.value());
+    let typed = |name: &str| typed_before("deal", &format!("input[{name}]"));
     let text = move |label: &'static str, name: &'static str, kind: &'static str| {
         view! {
             <div class="field">
                 <label for=format!("deal-{name}")>{label}</label>
                 <input id=format!("deal-{name}") name=format!("input[{name}]") type=kind
-                    aria-describedby=format!("deal-{name}-error")/>
+                    value=typed(name) aria-describedby=format!("deal-{name}-error")/>
                 <FieldSlot name error/>
             </div>
         }
     };
+    let chosen = move |name: &str, value: &str, default: bool| {
+        typed(name).map_or(default, |typed| typed == value)
+    };
     view! {
         <EnhancedForm>
-            <ActionForm action attr:class="card deal-form" attr:aria-labelledby="register-title" attr:novalidate=true>
+            <form method="post" action={form_action::<RegisterDeal>("deal")} class="card deal-form"
+                aria-labelledby="register-title" novalidate=true>
                 <h2 id="register-title">"Register a deal"</h2>
                 <FormError error form="deal" fields=REGISTRATION_FIELDS/>
                 {registered.map(|deal| view! {
@@ -142,13 +150,13 @@ fn RegisterForm(action: ServerAction<RegisterDeal>, registered: Option<OwnDeal>)
                 <div class="field">
                     <label for="deal-company_name">"Customer company"</label>
                     <input id="deal-company_name" name="input[company_name]" autocomplete="organization"
-                        aria-describedby="deal-company_name-error customer-check"/>
+                        value=typed("company_name") aria-describedby="deal-company_name-error customer-check"/>
                     <FieldSlot name="company_name" error/>
                 </div>
                 <div class="field">
                     <label for="deal-domain">"Customer website"</label>
                     <input id="deal-domain" name="input[domain]" placeholder="acme.com" inputmode="url"
-                        aria-describedby="deal-domain-error"/>
+                        value=typed("domain") aria-describedby="deal-domain-error"/>
                     <FieldSlot name="domain" error/>
                 </div>
                 <CustomerCheck/>
@@ -157,7 +165,7 @@ fn RegisterForm(action: ServerAction<RegisterDeal>, registered: Option<OwnDeal>)
                     <label for="deal-motion">"How you sell it"</label>
                     <select id="deal-motion" name="input[motion]" aria-describedby="deal-motion-error">
                         {Motion::ALL.iter().filter(|m| **m != Motion::Direct).map(|m| view! {
-                            <option value=m.as_str() selected=*m == Motion::Resale>{m.label()}</option>
+                            <option value=m.as_str() selected=chosen("motion", m.as_str(), *m == Motion::Resale)>{m.label()}</option>
                         }).collect_view()}
                     </select>
                     <FieldSlot name="motion" error/>
@@ -165,16 +173,18 @@ fn RegisterForm(action: ServerAction<RegisterDeal>, registered: Option<OwnDeal>)
                 <div class="field">
                     <label for="deal-kind">"Deal type"</label>
                     <select id="deal-kind" name="input[kind]" aria-describedby="deal-kind-error">
-                        <option value="net_new" selected=true>"New customer"</option>
-                        <option value="expansion">"Expansion"</option>
-                        <option value="renewal">"Renewal"</option>
+                        {[("net_new", "New customer"), ("expansion", "Expansion"), ("renewal", "Renewal")].into_iter().map(|(value, label)| view! {
+                            <option value=value selected=chosen("kind", value, value == "net_new")>{label}</option>
+                        }).collect_view()}
                     </select>
                     <FieldSlot name="kind" error/>
                 </div>
                 <div class="field">
                     <label for="deal-product_line">"Product line"</label>
                     <select id="deal-product_line" name="input[product_line]" aria-describedby="deal-product_line-error">
-                        {PRODUCT_LINES.iter().map(|p| view! { <option value=*p>{*p}</option> }).collect_view()}
+                        {PRODUCT_LINES.iter().enumerate().map(|(i, p)| view! {
+                            <option value=*p selected=chosen("product_line", p, i == 0)>{*p}</option>
+                        }).collect_view()}
                     </select>
                     <FieldSlot name="product_line" error/>
                 </div>
@@ -185,25 +195,26 @@ fn RegisterForm(action: ServerAction<RegisterDeal>, registered: Option<OwnDeal>)
                 <div class="field">
                     <label for="deal-proof_of_work">"Proof of work"</label>
                     <p class="hint">"Meetings held, contacts, the need you found. Reviewers rely on this."</p>
-                    <textarea id="deal-proof_of_work" name="input[proof_of_work]" rows="3" aria-describedby="deal-proof_of_work-error"></textarea>
+                    <textarea id="deal-proof_of_work" name="input[proof_of_work]" rows="3" aria-describedby="deal-proof_of_work-error">{textarea_text(typed("proof_of_work").unwrap_or_default())}</textarea>
                     <FieldSlot name="proof_of_work" error/>
                 </div>
                 <div class="field">
                     <label for="deal-notes">"Private notes (only your organisation sees these)"</label>
-                    <textarea id="deal-notes" name="input[notes]" rows="2" aria-describedby="deal-notes-error"></textarea>
+                    <textarea id="deal-notes" name="input[notes]" rows="2" aria-describedby="deal-notes-error">{textarea_text(typed("notes").unwrap_or_default())}</textarea>
                     <FieldSlot name="notes" error/>
                 </div>
                 <button type="submit" class="button primary">"Register deal"</button>
-            </ActionForm>
+            </form>
         </EnhancedForm>
     }
 }
 
 /// The live uniqueness check: as the partner types the customer's name or website (after a
-/// short pause), says who may already have it registered and until when. An island (full
-/// bundle); it reads the two inputs of the form around it by id.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
+/// short pause), says who may already have it registered and until when. An island (in the
+/// checks bundle, with the form enhancer); it reads the two inputs of the form around it by
+/// id.
+#[cfg_attr(any(feature = "ssr", feature = "checks"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "checks")), component)]
 pub fn CustomerCheck() -> impl IntoView {
     let matches: RwSignal<Vec<CustomerMatch>> = RwSignal::new(Vec::new());
     #[cfg(feature = "hydrate")]
@@ -221,7 +232,7 @@ pub fn CustomerCheck() -> impl IntoView {
                                     {m.account_name}
                                     {if m.same_domain { " (same website)" } else { " (similar name)" }}
                                     {match (m.protected_until, m.under_review) {
-                                        (Some(until), _) => format!(" — protected until {}", crate::components::time::utc_text(until)),
+                                        (Some(until), _) => format!(" — protected until {}", crate::components::time::instant_text(until)),
                                         (None, true) => " — a registration is under review".to_string(),
                                         (None, false) => " — not protected".to_string(),
                                     }}
@@ -298,7 +309,7 @@ fn Pipeline(pipeline: PartnerPipeline, actions: DealActions) -> impl IntoView {
     view! {
         <h2>"Your deals (" {own.len()} ")"</h2>
         {if own.is_empty() {
-            view! { <p class="empty">"No deals yet. Register your first above."</p> }.into_any()
+            view! { <EmptyState title="No deals yet." next="Register your first deal above: it is checked against every other registration at once, and protected once approved."/> }.into_any()
         } else {
             view! { <ul class="card-list">{own.into_iter().map(|deal| view! { <OwnDealCard deal members=members.clone() actions/> }).collect_view()}</ul> }.into_any()
         }}
@@ -306,7 +317,7 @@ fn Pipeline(pipeline: PartnerPipeline, actions: DealActions) -> impl IntoView {
             <h2>"Other parties on your customers"</h2>
             <p class="hint">"Only stage and protection are shared; never price, discount or notes."</p>
             <div class="table-wrap" role="region" aria-label="Other parties on your customers" tabindex="0">
-                <table class="attempts safe-deals">
+                <table class="attempts safe-deals cards">
                     <thead><tr><th scope="col">"Customer"</th><th scope="col">"Who"</th><th scope="col">"Stage"</th><th scope="col">"Status"</th><th scope="col">"Protected until"</th></tr></thead>
                     <tbody>{others.into_iter().map(|deal| view! { <SafeRow deal/> }).collect_view()}</tbody>
                 </table>
@@ -317,23 +328,19 @@ fn Pipeline(pipeline: PartnerPipeline, actions: DealActions) -> impl IntoView {
 
 #[component]
 fn OwnDealCard(deal: OwnDeal, members: Vec<Member>, actions: DealActions) -> impl IntoView {
-    let appeal = actions.appeal;
     let deal_id = deal.deal_id;
     let editor = view! { <DealEditor deal=deal.clone() members update=actions.update/> };
     let extension = deal
         .extension
         .clone()
         .map(|hint| view! { <ExtensionControl deal_id hint extend=actions.extend/> });
-    let evidence = RwSignal::new(String::new());
-    let mine = RwSignal::new(false);
-    let error = last_error_here(mine, appeal.value());
-    let evidence_id = format!("evidence-{deal_id}");
-    let evidence_for = evidence_id.clone();
+    let appeal_item = format!("appeal-{deal_id}");
+    let error = form_error(actions.appeal, &appeal_item);
     view! {
         <li class="card deal-card" data-deal-id=deal_id.to_string()>
             <div class="path-head">
                 <h3><a href=format!("/deals/{deal_id}")>{deal.account_name}</a></h3>
-                <span class="badge">{deal.status.label()}</span>
+                <StatusPill status=deal.status/>
             </div>
             <p class="meta">
                 {deal.motion.label()} " · " {deal.kind.label()} " · " {deal.product_line} " · "
@@ -351,20 +358,14 @@ fn OwnDealCard(deal: OwnDeal, members: Vec<Member>, actions: DealActions) -> imp
                     {(!a.resolution.is_empty()).then(|| format!(": {}", a.resolution))}</p>
             })}
             {deal.can_appeal.then(|| view! {
-                <details class="appeal">
+                <details class="appeal" id=appeal_item.clone() open=move || error.get().is_some()>
                     <summary>"Appeal this decision"</summary>
-                    <form on:submit=move |event: leptos::ev::SubmitEvent| {
-                        event.prevent_default();
-                        mine.set(true);
-                        appeal.dispatch(FileAppeal { deal_id, evidence: evidence.get_untracked() });
-                    }>
-                        <div class="field">
-                            <label for=evidence_for>"Evidence"</label>
-                            <p class="hint">"Meetings, emails, the customer's own words: what shows this customer is yours."</p>
-                            <textarea id=evidence_id rows="3" bind:value=evidence></textarea>
-                            <p class="field-error" aria-live="polite">{move || error.get().and_then(|e| e.field_message("evidence"))}</p>
-                        </div>
-                        <FormError error fields=&["evidence"]/>
+                    <form method="post" action={form_action::<FileAppeal>(&appeal_item)} novalidate=true
+                        data-done="Appeal filed. A channel manager will review it.">
+                        <FormError error form=appeal_item.clone() fields=&["evidence"]/>
+                        <input type="hidden" name="deal_id" value=deal_id.to_string()/>
+                        <TextField form=appeal_item.clone() label="Evidence" name="evidence" rows=3 error
+                            hint="Meetings, emails, the customer's own words: what shows this customer is yours."/>
                         <button type="submit" class="button">"File appeal"</button>
                     </form>
                 </details>
@@ -382,20 +383,16 @@ fn ExtensionControl(
     hint: ExtensionHint,
     extend: ServerAction<RequestExtension>,
 ) -> impl IntoView {
-    let mine = RwSignal::new(false);
-    let error = last_error_here(mine, extend.value());
+    let item = format!("extend-{deal_id}");
+    let error = form_error(extend, &item);
     match hint {
         ExtensionHint::Available { until } => view! {
-            <div class="extension">
-                <button type="button" class="button" disabled=move || extend.pending().get()
-                    on:click=move |_| {
-                        mine.set(true);
-                        extend.dispatch(RequestExtension { deal_id });
-                    }>
-                    "Extend protection to " <LocalTime ms=until/>
-                </button>
+            <form class="extension" id=item.clone() method="post" action={form_action::<RequestExtension>(&item)}
+                data-done="Protection extended.">
                 <FormError error fields=&[]/>
-            </div>
+                <input type="hidden" name="deal_id" value=deal_id.to_string()/>
+                <button type="submit" class="button">"Extend protection to " <LocalTime ms=until/></button>
+            </form>
         }
         .into_any(),
         ExtensionHint::OpensAt(at) => view! {
@@ -406,8 +403,21 @@ fn ExtensionControl(
     }
 }
 
-/// Editing a deal: stage, numbers, next step, proof, notes and owner. Stage rules come back
-/// on their fields from the server.
+/// The editor's fields, in the order it shows them (for the error summary).
+const EDIT_FIELDS: &[&str] = &[
+    "stage",
+    "amount",
+    "requested_discount_pct",
+    "close_date",
+    "next_step",
+    "proof_of_work",
+    "owner_user_id",
+    "notes",
+    "reason",
+];
+
+/// Editing a deal: stage, numbers, next step, proof, notes and owner, as a plain post
+/// (`input[field]`). Stage rules come back on their fields from the server.
 #[component]
 fn DealEditor(
     deal: OwnDeal,
@@ -415,104 +425,47 @@ fn DealEditor(
     update: ServerAction<UpdateDeal>,
 ) -> impl IntoView {
     let deal_id = deal.deal_id;
-    let version = deal.version;
-    let prefix = format!("deal-{deal_id}");
-    let stage = RwSignal::new(deal.stage.as_str().to_string());
-    let amount = RwSignal::new(format_money(deal.amount_cents));
-    let discount = RwSignal::new(format!("{}", deal.requested_discount_pct));
-    let close = RwSignal::new(iso_date(deal.close_at));
-    let next_step = RwSignal::new(deal.next_step.clone());
-    let proof = RwSignal::new(deal.proof_of_work.clone());
-    let notes = RwSignal::new(deal.notes.clone());
-    let owner = RwSignal::new(
-        deal.owner_user_id
-            .map(|id| id.to_string())
-            .unwrap_or_default(),
-    );
-    let reason = RwSignal::new(String::new());
-    let mine = RwSignal::new(false);
-    let error = last_error_here(mine, update.value());
-    let saved = move || mine.get() && update.value().get().is_some_and(|r| r.is_ok());
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        mine.set(true);
-        update.dispatch(UpdateDeal {
-            deal_id,
-            version,
-            input: DealUpdateInput {
-                stage: stage.get_untracked(),
-                amount: amount.get_untracked(),
-                requested_discount_pct: discount.get_untracked(),
-                close_date: close.get_untracked(),
-                next_step: next_step.get_untracked(),
-                proof_of_work: proof.get_untracked(),
-                notes: notes.get_untracked(),
-                owner_user_id: owner.get_untracked(),
-                reason: reason.get_untracked(),
-            },
-        });
-    };
-    let id = |name: &str| format!("{prefix}-{name}");
-    let (stage_id, owner_id, proof_id, notes_id, reason_id) = (
-        id("stage"),
-        id("owner_user_id"),
-        id("proof_of_work"),
-        id("notes"),
-        id("reason"),
-    );
-    let (stage_for, owner_for, proof_for, notes_for, reason_for) = (
-        stage_id.clone(),
-        owner_id.clone(),
-        proof_id.clone(),
-        notes_id.clone(),
-        reason_id.clone(),
-    );
-    let current_owner = deal.owner_user_id;
-    let current_stage = deal.stage;
+    let item = format!("edit-{deal_id}");
+    let error = form_error(update, &item);
+    let form = item.clone();
+    let stages = Stage::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), s.label().to_string()))
+        .collect();
+    let owners = members
+        .into_iter()
+        .map(|m| (m.user_id.to_string(), m.name))
+        .collect();
+    let owner = deal
+        .owner_user_id
+        .map(|id| id.to_string())
+        .unwrap_or_default();
     view! {
-        <details class="deal-editor">
+        <details class="deal-editor" id=item.clone() open=move || error.get().is_some()>
             <summary>"Update deal"</summary>
-            <form on:submit=submit>
-                <div class="field">
-                    <label for=stage_for>"Stage"</label>
-                    <select id=stage_id on:change=move |e| stage.set(event_target_value(&e))>
-                        {Stage::ALL.iter().map(|s| view! {
-                            <option value=s.as_str() selected=*s == current_stage>{s.label()}</option>
-                        }).collect_view()}
-                    </select>
-                    <p class="field-error" aria-live="polite">{field_signal(error, "stage")}</p>
-                </div>
-                <Field label="Amount (USD)" name="amount" value=amount error prefix=prefix.clone()/>
-                <Field label="Requested discount (%)" name="requested_discount_pct" value=discount error prefix=prefix.clone()/>
-                <Field label="Expected close date" name="close_date" value=close error kind="date" prefix=prefix.clone()/>
-                <Field label="Next step" name="next_step" value=next_step error prefix=prefix.clone()/>
-                <div class="field">
-                    <label for=proof_for>"Proof of work"</label>
-                    <textarea id=proof_id rows="3" bind:value=proof></textarea>
-                    <p class="field-error" aria-live="polite">{field_signal(error, "proof_of_work")}</p>
-                </div>
-                <div class="field">
-                    <label for=owner_for>"Owner"</label>
-                    <select id=owner_id on:change=move |e| owner.set(event_target_value(&e))>
-                        {members.into_iter().map(|m| view! {
-                            <option value=m.user_id.to_string() selected=Some(m.user_id) == current_owner>{m.name}</option>
-                        }).collect_view()}
-                    </select>
-                    <p class="field-error" aria-live="polite">{field_signal(error, "owner_user_id")}</p>
-                </div>
-                <div class="field">
-                    <label for=notes_for>"Private notes"</label>
-                    <textarea id=notes_id rows="2" bind:value=notes></textarea>
-                    <p class="field-error" aria-live="polite">{field_signal(error, "notes")}</p>
-                </div>
-                <div class="field">
-                    <label for=reason_for>"Reason (required when closing as lost)"</label>
-                    <input id=reason_id bind:value=reason/>
-                    <p class="field-error" aria-live="polite">{field_signal(error, "reason")}</p>
-                </div>
-                <FormError error fields=&["stage", "amount", "requested_discount_pct", "close_date", "next_step", "proof_of_work", "owner_user_id", "notes", "reason"]/>
-                <button type="submit" class="button primary" disabled=move || update.pending().get()>"Save changes"</button>
-                <p class="success" role="status">{move || saved().then_some("Saved.")}</p>
+            <form method="post" action={form_action::<UpdateDeal>(&item)} novalidate=true data-done="Deal saved.">
+                <FormError error form=form.clone() fields=EDIT_FIELDS/>
+                <input type="hidden" name="deal_id" value=deal_id.to_string()/>
+                <input type="hidden" name="version" value=deal.version.to_string()/>
+                <SelectField form=form.clone() label="Stage" name="stage" within="input" options=stages
+                    selected=deal.stage.as_str() error/>
+                <TextField form=form.clone() label="Amount (USD)" name="amount" within="input"
+                    value=format_money(deal.amount_cents) error/>
+                <TextField form=form.clone() label="Requested discount (%)" name="requested_discount_pct"
+                    within="input" value=format!("{}", deal.requested_discount_pct) error/>
+                <TextField form=form.clone() label="Expected close date" name="close_date" kind="date"
+                    within="input" value=iso_date(deal.close_at) error/>
+                <TextField form=form.clone() label="Next step" name="next_step" within="input"
+                    value=deal.next_step.clone() error/>
+                <TextField form=form.clone() label="Proof of work" name="proof_of_work" rows=3
+                    within="input" value=deal.proof_of_work.clone() error/>
+                <SelectField form=form.clone() label="Owner" name="owner_user_id" within="input"
+                    options=owners selected=owner error/>
+                <TextField form=form.clone() label="Private notes" name="notes" rows=2 within="input"
+                    value=deal.notes.clone() error/>
+                <TextField form=form.clone() label="Reason (required when closing as lost)" name="reason"
+                    within="input" error/>
+                <button type="submit" class="button primary">"Save changes"</button>
             </form>
         </details>
     }
@@ -523,40 +476,31 @@ fn DealEditor(
 fn SafeRow(deal: SafeDeal) -> impl IntoView {
     view! {
         <tr>
-            <td>{deal.account_name}</td>
-            <td>{match deal.holder { Holder::AnotherPartner => "Another partner", Holder::Direct => "Direct sales" }}</td>
-            <td>{deal.stage.label()}</td>
-            <td>{deal.status.label()}</td>
-            <td>{deal.protected_until.map(|until| view! { <LocalTime ms=until/> }.into_any()).unwrap_or_else(|| "—".into_any())}</td>
+            <td data-label="Customer">{deal.account_name}</td>
+            <td data-label="Who">{match deal.holder { Holder::AnotherPartner => "Another partner", Holder::Direct => "Direct sales" }}</td>
+            <td data-label="Stage">{deal.stage.label()}</td>
+            <td data-label="Status"><StatusPill status=deal.status/></td>
+            <td data-label="Protected until">{deal.protected_until.map(|until| view! { <LocalTime ms=until/> }.into_any()).unwrap_or_else(|| "—".into_any())}</td>
         </tr>
     }
 }
 
 #[component]
 pub fn ReviewQueuePage() -> impl IntoView {
-    view! {
-        <Title text="Registration queue"/>
-        <ReviewQueueBody />
-    }
-}
-
-/// An island (full bundle) until its forms are plain posts.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn ReviewQueueBody() -> impl IntoView {
     let queue = Resource::new(|| (), |_| load_review_queue());
     let appeals = Resource::new(|| (), |_| load_open_appeals());
     let decide = ServerAction::<DecideRegistration>::new();
     let resolve = ServerAction::<ResolveAppeal>::new();
-    refetch_on_success(decide, queue);
-    refetch_on_success(resolve, appeals);
     view! {
+        <Title text="Registration queue"/>
         <section class="page" aria-labelledby="queue-title">
             <h1 id="queue-title">"Registrations to review"</h1>
             <p class="lead">"Most urgent first: breached SLAs, then the least time left."</p>
-            {loaded(queue, move |items| view! { <Queue items decide/> })}
-            <h2>"Open appeals"</h2>
-            {loaded(appeals, move |items| view! { <Appeals items resolve/> })}
+            <EnhancedForm>
+                {loaded(queue, move |items| view! { <Queue items decide/> })}
+                <h2>"Open appeals"</h2>
+                {loaded(appeals, move |items| view! { <Appeals items resolve/> })}
+            </EnhancedForm>
         </section>
     }
 }
@@ -564,7 +508,7 @@ pub fn ReviewQueueBody() -> impl IntoView {
 #[component]
 fn Queue(items: Vec<QueueItem>, decide: ServerAction<DecideRegistration>) -> impl IntoView {
     if items.is_empty() {
-        return view! { <p class="empty">"Nothing waits for review."</p> }.into_any();
+        return view! { <EmptyState title="Nothing waits for review." next="New registrations that need a decision appear here, most urgent first."/> }.into_any();
     }
     view! {
         <ul class="card-list">{items.into_iter().map(|item| view! { <QueueCard item decide/> }).collect_view()}</ul>
@@ -584,52 +528,46 @@ fn hours(ms: i64) -> String {
 #[component]
 fn QueueCard(item: QueueItem, decide: ServerAction<DecideRegistration>) -> impl IntoView {
     let deal_id = item.deal_id;
-    let rationale = RwSignal::new(String::new());
-    let mine = RwSignal::new(false);
-    let error = last_error_here(mine, decide.value());
-    let (sla_class, sla_text) = match item.sla {
+    let form = format!("decide-{deal_id}");
+    let error = form_error(decide, &form);
+    let (sla_tone, sla_text) = match item.sla {
         SlaState::Breached { overdue_ms } => (
-            "sla breached",
+            Tone::Negative,
             format!("SLA breached {} ago", hours(overdue_ms)),
         ),
-        SlaState::DueSoon { left_ms } => ("sla due-soon", format!("Due in {}", hours(left_ms))),
-        SlaState::OnTrack { left_ms } => ("sla on-track", format!("Due in {}", hours(left_ms))),
+        SlaState::DueSoon { left_ms } => (Tone::Waiting, format!("Due in {}", hours(left_ms))),
+        SlaState::OnTrack { left_ms } => (Tone::Neutral, format!("Due in {}", hours(left_ms))),
     };
-    let send = move |decision: &'static str| {
-        mine.set(true);
-        decide.dispatch(DecideRegistration {
-            deal_id,
-            decision: decision.to_string(),
-            rationale: rationale.get_untracked(),
-        });
+    let sla_class = match item.sla {
+        SlaState::Breached { .. } => "sla breached",
+        SlaState::DueSoon { .. } => "sla due-soon",
+        SlaState::OnTrack { .. } => "sla on-track",
     };
-    let rationale_id = format!("rationale-{deal_id}");
-    let rationale_for = rationale_id.clone();
     view! {
-        <li class="card queue-card" data-deal-id=deal_id.to_string()>
+        <li class="card queue-card" data-deal-id=deal_id.to_string() id=form.clone()>
             <div class="path-head">
                 <h2>{item.account_name.clone()}</h2>
-                <span class=sla_class>{sla_text}</span>
+                <Pill tone=sla_tone text=sla_text extra=sla_class/>
             </div>
             <p class="meta">
                 {item.partner_name} " (" {item.owner_name} ") · " {item.motion.label()} " · " {item.kind.label()} " · "
                 {item.product_line} " · " {format_money(item.amount_cents)} " · " {format!("{:.0}% discount", item.requested_discount_pct)}
             </p>
-            <p class="meta">"Submitted " <LocalTime ms=item.submitted_at/> " · " {item.status.label()}</p>
+            <p class="meta">"Submitted " <LocalTime ms=item.submitted_at/> " · " <StatusPill status=item.status/></p>
             <p><span class="label">"Proof of work: "</span>{item.proof_of_work}</p>
             <h3>"Conflict check"</h3>
             <ol class="rationale">{item.explanation.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ol>
-            <div class="field">
-                <label for=rationale_for>"Rationale (shared with the partner and kept in the audit trail)"</label>
-                <textarea id=rationale_id rows="2" bind:value=rationale></textarea>
-                <p class="field-error" aria-live="polite">{move || error.get().and_then(|e| e.field_message("rationale"))}</p>
-            </div>
-            <FormError error fields=&["rationale"]/>
-            <div class="quiz-actions">
-                <button type="button" class="button primary" on:click=move |_| send("approve")>"Approve"</button>
-                <button type="button" class="button" on:click=move |_| send("request_info")>"Request info"</button>
-                <button type="button" class="button danger" on:click=move |_| send("decline")>"Decline"</button>
-            </div>
+            <form method="post" action={form_action::<DecideRegistration>(&form)} novalidate=true data-done="Decision recorded.">
+                <FormError error form=form.clone() fields=&["rationale"]/>
+                <input type="hidden" name="deal_id" value=deal_id.to_string()/>
+                <TextField form=form.clone() label="Rationale (shared with the partner and kept in the audit trail)"
+                    name="rationale" rows=2 error/>
+                <div class="quiz-actions">
+                    <button type="submit" class="button primary" name="decision" value="approve">"Approve"</button>
+                    <button type="submit" class="button" name="decision" value="request_info">"Request info"</button>
+                    <button type="submit" class="button danger" name="decision" value="decline">"Decline"</button>
+                </div>
+            </form>
         </li>
     }
 }
@@ -637,7 +575,7 @@ fn QueueCard(item: QueueItem, decide: ServerAction<DecideRegistration>) -> impl 
 #[component]
 fn Appeals(items: Vec<AppealItem>, resolve: ServerAction<ResolveAppeal>) -> impl IntoView {
     if items.is_empty() {
-        return view! { <p class="empty">"No open appeals."</p> }.into_any();
+        return view! { <EmptyState title="No open appeals." next="When a partner appeals a declined registration, it waits here with their evidence."/> }.into_any();
     }
     view! {
         <ul class="card-list">{items.into_iter().map(|item| view! { <AppealCard item resolve/> }).collect_view()}</ul>
@@ -648,35 +586,23 @@ fn Appeals(items: Vec<AppealItem>, resolve: ServerAction<ResolveAppeal>) -> impl
 #[component]
 fn AppealCard(item: AppealItem, resolve: ServerAction<ResolveAppeal>) -> impl IntoView {
     let appeal_id = item.appeal_id;
-    let rationale = RwSignal::new(String::new());
-    let mine = RwSignal::new(false);
-    let error = last_error_here(mine, resolve.value());
-    let send = move |uphold: bool| {
-        mine.set(true);
-        resolve.dispatch(ResolveAppeal {
-            appeal_id,
-            uphold,
-            rationale: rationale.get_untracked(),
-        });
-    };
-    let rationale_id = format!("appeal-rationale-{appeal_id}");
-    let rationale_for = rationale_id.clone();
+    let form = format!("resolve-{appeal_id}");
+    let error = form_error(resolve, &form);
     view! {
-        <li class="card appeal-card">
+        <li class="card appeal-card" id=form.clone()>
             <h3>{item.account_name} " — " {item.partner_name}</h3>
             <p class="meta">"Filed " <LocalTime ms=item.filed_at/></p>
             <p><span class="label">"Evidence: "</span>{item.evidence}</p>
             <ol class="rationale">{item.explanation.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ol>
-            <div class="field">
-                <label for=rationale_for>"Resolution (shared with the partner)"</label>
-                <textarea id=rationale_id rows="2" bind:value=rationale></textarea>
-                <p class="field-error" aria-live="polite">{move || error.get().and_then(|e| e.field_message("rationale"))}</p>
-            </div>
-            <FormError error fields=&["rationale"]/>
-            <div class="quiz-actions">
-                <button type="button" class="button primary" on:click=move |_| send(true)>"Uphold"</button>
-                <button type="button" class="button danger" on:click=move |_| send(false)>"Reject"</button>
-            </div>
+            <form method="post" action={form_action::<ResolveAppeal>(&form)} novalidate=true data-done="Appeal resolved.">
+                <FormError error form=form.clone() fields=&["rationale"]/>
+                <input type="hidden" name="appeal_id" value=appeal_id.to_string()/>
+                <TextField form=form.clone() label="Resolution (shared with the partner)" name="rationale" rows=2 error/>
+                <div class="quiz-actions">
+                    <button type="submit" class="button primary" name="uphold" value="true">"Uphold"</button>
+                    <button type="submit" class="button danger" name="uphold" value="false">"Reject"</button>
+                </div>
+            </form>
         </li>
     }
 }
@@ -715,26 +641,12 @@ fn PipelineView(
     page: crate::model::PipelinePage,
     query: crate::api::channel::PipelineQuery,
 ) -> impl IntoView {
-    use crate::components::load::encode_query_value;
     use crate::domain::channel::deals::{RegistrationStatus, Stage};
     let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
     let link_for = {
-        let query = query.clone();
+        let filters = filter_params(&query);
         move |page: i64| {
-            let mut parts = Vec::new();
-            for (key, value) in [
-                ("partner", &query.partner),
-                ("motion", &query.motion),
-                ("stage", &query.stage),
-                ("region", &query.region),
-                ("status", &query.status),
-                ("expiring_days", &query.expiring_days),
-                ("sort", &query.sort),
-            ] {
-                if let Some(value) = value {
-                    parts.push(format!("{key}={}", encode_query_value(value)));
-                }
-            }
+            let mut parts = filters.clone();
             parts.push(format!("page={page}"));
             format!("/deals/pipeline?{}", parts.join("&"))
         }
@@ -803,7 +715,7 @@ fn PipelineView(
         </div>
         <PipelineExport query=export_query/>
         <div class="table-wrap" role="region" aria-label="Pipeline deals" tabindex="0">
-            <table class="attempts pipeline">
+            <table class="attempts pipeline cards">
                 <thead><tr>
                     <th scope="col">"Customer"</th><th scope="col">"Partner"</th><th scope="col">"Motion"</th><th scope="col">"Stage"</th>
                     <th scope="col">"Registration"</th><th scope="col">"Amount"</th><th scope="col">"Discount"</th><th scope="col">"Protected until"</th>
@@ -811,14 +723,14 @@ fn PipelineView(
                 <tbody>
                     {page.rows.into_iter().map(|row| view! {
                         <tr>
-                            <td><a href=format!("/deals/{}", row.deal_id)>{row.account_name}</a><br/><span class="meta">{row.region}</span></td>
-                            <td>{row.partner_name}</td>
-                            <td>{row.motion.label()}</td>
-                            <td>{row.stage.label()}</td>
-                            <td>{row.status.label()}</td>
-                            <td>{format_money(row.amount_cents)}</td>
-                            <td>{format!("{:.0}%", row.requested_discount_pct)}</td>
-                            <td>{row.protected_until.map(|t| view! { <LocalTime ms=t/> }.into_any()).unwrap_or_else(|| "—".into_any())}</td>
+                            <td data-label="Customer"><a href=format!("/deals/{}", row.deal_id)>{row.account_name}</a><br/><span class="meta">{row.region}</span></td>
+                            <td data-label="Partner">{row.partner_name}</td>
+                            <td data-label="Motion">{row.motion.label()}</td>
+                            <td data-label="Stage">{row.stage.label()}</td>
+                            <td data-label="Registration"><StatusPill status=row.status/></td>
+                            <td data-label="Amount">{format_money(row.amount_cents)}</td>
+                            <td data-label="Discount">{format!("{:.0}%", row.requested_discount_pct)}</td>
+                            <td data-label="Protected until">{row.protected_until.map(|t| view! { <LocalTime ms=t/> }.into_any()).unwrap_or_else(|| "—".into_any())}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -832,26 +744,40 @@ fn PipelineView(
     .into_any()
 }
 
-/// The CSV export of the filtered pipeline, built by the server and offered as a download.
-/// An island (full bundle).
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn PipelineExport(query: crate::api::channel::PipelineQuery) -> impl IntoView {
-    use crate::api::channel::ExportPipelineCsv;
+/// The pipeline's filters as query parameters (`key=value`, encoded), for links that keep
+/// them: the pages and the CSV export.
+fn filter_params(query: &crate::api::channel::PipelineQuery) -> Vec<String> {
     use crate::components::load::encode_query_value;
-    let export = ServerAction::<ExportPipelineCsv>::new();
-    let export_query = query.clone();
+    [
+        ("partner", &query.partner),
+        ("motion", &query.motion),
+        ("stage", &query.stage),
+        ("region", &query.region),
+        ("status", &query.status),
+        ("expiring_days", &query.expiring_days),
+        ("sort", &query.sort),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| {
+        value
+            .as_ref()
+            .map(|v| format!("{key}={}", encode_query_value(v)))
+    })
+    .collect()
+}
+
+/// The CSV export of the filtered pipeline: plain links to the file, with the page's
+/// filters (no script; the browser downloads it).
+#[component]
+fn PipelineExport(query: crate::api::channel::PipelineQuery) -> impl IntoView {
+    use crate::api::channel::PIPELINE_CSV_PATH;
+    let plain = format!("{PIPELINE_CSV_PATH}?{}", filter_params(&query).join("&"));
+    let excel = format!("{plain}&excel=1");
     view! {
-        <p>
-            <button type="button" class="button" on:click={
-                let query = export_query.clone();
-                move |_| { export.dispatch(ExportPipelineCsv { query: query.clone(), with_bom: false }); }
-            }>"Export CSV"</button>
+        <p class="actions">
+            <a class="button" href=plain download="pipeline.csv">"Export CSV"</a>
             " "
-            <button type="button" class="button" on:click=move |_| { export.dispatch(ExportPipelineCsv { query: export_query.clone(), with_bom: true }); }>"Export CSV for Excel"</button>
-            {move || export.value().get().and_then(Result::ok).map(|csv| view! {
-                " " <a class="button primary" download="pipeline.csv" href=format!("data:text/csv;charset=utf-8,{}", encode_query_value(&csv))>"Download pipeline.csv"</a>
-            })}
+            <a class="button" href=excel download="pipeline.csv">"Export CSV for Excel"</a>
         </p>
     }
 }
@@ -885,10 +811,9 @@ pub fn DealAuditPage() -> impl IntoView {
     }
 }
 
-/// An island (full bundle) until its forms are plain posts.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn DealAuditBody(deal_id: Option<i64>) -> impl IntoView {
+/// A deal's history, and for the partner the deal's own card with its forms (plain posts).
+#[component]
+fn DealAuditBody(deal_id: Option<i64>) -> impl IntoView {
     use crate::api::channel::{load_deal_audit, load_own_deal};
     let deal_id = move || deal_id;
     let audit = Resource::new(deal_id, |id| async move {
@@ -904,20 +829,12 @@ pub fn DealAuditBody(deal_id: Option<i64>) -> impl IntoView {
             None => Ok(None),
         }
     });
-    let actions = DealActions {
-        appeal: ServerAction::<FileAppeal>::new(),
-        update: ServerAction::<UpdateDeal>::new(),
-        extend: ServerAction::<RequestExtension>::new(),
-    };
-    refetch_on_success(actions.appeal, own);
-    refetch_on_success(actions.update, own);
-    refetch_on_success(actions.extend, own);
-    refetch_on_success(actions.appeal, audit);
-    refetch_on_success(actions.update, audit);
-    refetch_on_success(actions.extend, audit);
+    let actions = DealActions::new();
     view! {
         <section class="page" aria-labelledby="audit-title">
-            {loaded(audit, move |audit| view! { <AuditView audit own actions/> })}
+            <EnhancedForm>
+                {loaded(audit, move |audit| view! { <AuditView audit own actions/> })}
+            </EnhancedForm>
         </section>
     }
 }
@@ -958,19 +875,19 @@ fn AuditView(
         <h2>"History"</h2>
         <p><a class="button" href=href download=format!("deal-{}-history.csv", audit.deal_id)>"Download history (CSV)"</a></p>
         <div class="table-wrap" role="region" aria-label="Deal history" tabindex="0">
-            <table class="attempts audit">
+            <table class="attempts audit cards">
                 <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"From → to"</th><th scope="col">"Why"</th></tr></thead>
                 <tbody>
                     {audit.events.into_iter().map(|e| view! {
                         <tr>
-                            <td><LocalTime ms=e.at/></td>
-                            <td>{e.actor}</td>
-                            <td>{audit_field_label(&e.field).to_string()}</td>
-                            <td>{
+                            <td data-label="When"><LocalTime ms=e.at/></td>
+                            <td data-label="Who">{e.actor}</td>
+                            <td data-label="What">{audit_field_label(&e.field).to_string()}</td>
+                            <td data-label="From → to">{
                                 let (from, to) = (audit_value(&e.field, &e.from), audit_value(&e.field, &e.to));
                                 if from.is_empty() { to } else { format!("{from} → {to}") }
                             }</td>
-                            <td>{e.rationale}</td>
+                            <td data-label="Why">{e.rationale}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

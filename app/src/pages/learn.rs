@@ -4,7 +4,9 @@ use crate::api::learning::{
 };
 use crate::api::training::StartQuiz;
 use crate::components::enhance::EnhancedForm;
-use crate::components::form::{last_error, FormError, SubmitButton};
+use crate::components::form::{
+    form_action, last_error, ticked_before, typed_before, FormError, SubmitButton,
+};
 use crate::components::load::loaded;
 use crate::components::raw_text::textarea_text;
 use crate::components::time::LocalTime;
@@ -298,9 +300,10 @@ fn Step(step: StepView, path_id: i64, actions: StepActions) -> impl IntoView {
         StepBody::Survey { question, answer } => {
             let error = last_error(actions.survey.value());
             let (rating, comment) = answer.clone().unwrap_or((0, String::new()));
+            let comment = typed_before("survey", "comment").unwrap_or(comment);
             view! {
                 <EnhancedForm>
-                <ActionForm action=actions.survey attr:class="survey">
+                <form method="post" action={form_action::<AnswerSurvey>("survey")} class="survey">
                     <input type="hidden" name="step_id" value=step_id.to_string()/>
                     <fieldset class="rating" aria-describedby="survey-rating-error">
                         <legend>{question}</legend>
@@ -310,7 +313,8 @@ fn Step(step: StepView, path_id: i64, actions: StepActions) -> impl IntoView {
                             let text = match value { 1 => "1 — Not useful", 5 => "5 — Very useful", _ => "" };
                             view! {
                                 <label for=label_for class="rating-option">
-                                    <input type="radio" id=id name="rating" value=value.to_string() checked=rating == value required=true/>
+                                    <input type="radio" id=id name="rating" value=value.to_string() required=true
+                                        checked=ticked_before("survey", "rating", &value.to_string()).unwrap_or(rating == value)/>
                                     <span>{if text.is_empty() { value.to_string() } else { text.to_string() }}</span>
                                 </label>
                             }
@@ -330,7 +334,7 @@ fn Step(step: StepView, path_id: i64, actions: StepActions) -> impl IntoView {
                         busy_label="Sending…"
                         pending=actions.survey.pending()
                     />
-                </ActionForm></EnhancedForm>
+                </form></EnhancedForm>
             }
             .into_any()
         }

@@ -3,7 +3,7 @@ use crate::api::auth::{
     RequestMagicLink,
 };
 use crate::components::enhance::EnhancedForm;
-use crate::components::form::{last_error, FormError, SubmitButton, TextField};
+use crate::components::form::{form_action, last_error, FormError, SubmitButton, TextField};
 use crate::components::load::loaded;
 use crate::components::session::use_session;
 use crate::model::DemoAccount;
@@ -39,18 +39,18 @@ pub fn LoginPage() -> impl IntoView {
                 })}
             </Transition>
             <EnhancedForm>
-            <ActionForm action=login attr:class="card form" attr:novalidate=true attr:aria-label="Sign in with password">
+            <form method="post" action={form_action::<LoginWithPassword>("login")} class="card form" novalidate=true aria-label="Sign in with password">
                 <h2>"With your password"</h2>
                 <input type="hidden" name="next" value=next/>
                 <TextField form="login" label="Email" name="email" kind="email" autocomplete="username" error=login_error/>
                 <TextField form="login" label="Password" name="password" kind="password" autocomplete="current-password" error=login_error/>
                 <FormError error=login_error form="login" fields=&["email", "password"]/>
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=login.pending()/>
-            </ActionForm></EnhancedForm>
+            </form></EnhancedForm>
 
             <EnhancedForm>
 
-            <ActionForm action=request_link attr:class="card form" attr:novalidate=true attr:aria-label="Email me a sign-in link">
+            <form method="post" action={form_action::<RequestMagicLink>("link")} class="card form" novalidate=true aria-label="Email me a sign-in link">
                 <h2>"Or get a sign-in link by email"</h2>
                 <p class="hint">"No password needed. The link works once, for 15 minutes."</p>
                 <input type="hidden" name="next" value=next/>
@@ -62,7 +62,7 @@ pub fn LoginPage() -> impl IntoView {
                     </p>
                 </Show>
                 <SubmitButton label="Email me a link" busy_label="Sending…" pending=request_link.pending() class="button"/>
-            </ActionForm></EnhancedForm>
+            </form></EnhancedForm>
 
             {loaded(demo, |accounts| view! { <DemoAccounts accounts/> })}
             <Transition fallback=|| ()>

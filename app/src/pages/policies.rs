@@ -1,12 +1,11 @@
 //! Policy documents: the list, one document at any version with its change history and what
 //! changed, and the staff editor that publishes the next version.
 use crate::api::documents::{load_policies, load_policy, PublishPolicyVersion};
-use crate::components::form::{
-    field_signal, last_error, refetch_on_success, FormError, SubmitButton,
-};
+use crate::components::enhance::EnhancedForm;
+use crate::components::form::{form_action, last_error, ticked_before, FormError, TextField};
 use crate::components::load::loaded;
 use crate::components::time::LocalTime;
-use crate::domain::documents::{DiffRow, DocumentKind, LineChange, VersionForm};
+use crate::domain::documents::{DiffRow, DocumentKind, LineChange};
 use crate::model::{PolicyPage, PolicySummary, PolicyVersionSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -63,19 +62,18 @@ pub fn PolicyDocumentPage() -> impl IntoView {
     }
 }
 
-/// An island (full bundle) until its forms are plain posts.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn PolicyDocumentBody(kind: String, version: Option<i64>) -> impl IntoView {
+#[component]
+fn PolicyDocumentBody(kind: String, version: Option<i64>) -> impl IntoView {
     let publish = ServerAction::<PublishPolicyVersion>::new();
     let page = Resource::new(
         move || (kind.clone(), version),
         |(kind, version)| load_policy(kind, version),
     );
-    refetch_on_success(publish, page);
     view! {
         <section class="page policy-page" aria-labelledby="policy-title">
-            {loaded(page, move |page| view! { <PolicyView page publish/> })}
+            <EnhancedForm>
+                {loaded(page, move |page| view! { <PolicyView page publish/> })}
+            </EnhancedForm>
         </section>
     }
 }
@@ -187,6 +185,8 @@ fn History(
     .into_any()
 }
 
+/// Publishing the next version: a plain post (`form[body]`, …); the server sends the editor
+/// back to the document with the new version's number to confirm.
 #[component]
 fn Editor(
     kind: DocumentKind,
@@ -194,50 +194,27 @@ fn Editor(
     text: String,
     publish: ServerAction<PublishPolicyVersion>,
 ) -> impl IntoView {
-    let body = RwSignal::new(text);
-    let change_summary = RwSignal::new(String::new());
-    let announce = RwSignal::new(true);
     let error = last_error(publish.value());
-    let published = move || publish.value().get().and_then(Result::ok);
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        publish.dispatch(PublishPolicyVersion {
-            form: VersionForm {
-                kind: kind.as_str().to_string(),
-                based_on_version: based_on,
-                body: body.get_untracked(),
-                change_summary: change_summary.get_untracked(),
-                announce: announce.get_untracked(),
-            },
-        });
-    };
-    let body_error = field_signal(error, "body");
-    let summary_error = field_signal(error, "change_summary");
+    let published = use_query_map()
+        .read_untracked()
+        .get("published")
+        .and_then(|v| v.parse::<i64>().ok());
     view! {
-        <form class="card publish-form" aria-labelledby="edit-policy-title" on:submit=submit>
+        <form class="card publish-form" aria-labelledby="edit-policy-title" method="post"
+            action={form_action::<PublishPolicyVersion>("policy")} novalidate=true>
             <h2 id="edit-policy-title">{format!("Publish version {}", based_on + 1)}</h2>
-            <div class="field" class:invalid=move || body_error().is_some()>
-                <label for="policy-body">"Text (Markdown)"</label>
-                <textarea id="policy-body" rows="14" bind:value=body
-                    aria-invalid=move || body_error().is_some().to_string()
-                    aria-describedby="policy-body-error"></textarea>
-                <p class="field-error" id="policy-body-error" aria-live="polite">{body_error}</p>
-            </div>
-            <div class="field" class:invalid=move || summary_error().is_some()>
-                <label for="policy-summary">"What changed, and why"</label>
-                <input id="policy-summary" type="text" bind:value=change_summary
-                    aria-invalid=move || summary_error().is_some().to_string()
-                    aria-describedby="policy-summary-error"/>
-                <p class="field-error" id="policy-summary-error" aria-live="polite">{summary_error}</p>
-            </div>
+            <FormError error form="policy" fields=&["body", "change_summary"]/>
+            {published.map(|v| view! { <p class="success" role="status">{format!("Version {v} published.")}</p> })}
+            <input type="hidden" name="form[kind]" value=kind.as_str()/>
+            <input type="hidden" name="form[based_on_version]" value=based_on.to_string()/>
+            <TextField form="policy" label="Text (Markdown)" name="body" within="form" rows=14 value=text error/>
+            <TextField form="policy" label="What changed, and why" name="change_summary" within="form" error/>
             <div class="field check">
-                <input type="checkbox" id="policy-announce" prop:checked=announce
-                    on:change=move |e| announce.set(event_target_checked(&e))/>
+                <input type="checkbox" id="policy-announce" name="form[announce]" value="true"
+                    checked=ticked_before("policy", "form[announce]", "true").unwrap_or(true)/>
                 <label for="policy-announce">"Announce it to every partner and ask them to acknowledge it"</label>
             </div>
-            <FormError error fields=&["body", "change_summary"]/>
-            <SubmitButton label="Publish" busy_label="Publishing…" pending=publish.pending()/>
-            <p class="success" role="status">{move || published().map(|v| format!("Version {v} published."))}</p>
+            <button type="submit" class="button primary">"Publish"</button>
         </form>
     }
 }

@@ -183,6 +183,10 @@ pub fn TakeQuiz(run: QuizRun) -> impl IntoView {
         }
     });
     let state = QuizState::new(&view);
+    // Answers given in the server's page while the wasm was loading are taken over before
+    // hydration sets the inputs from the state, so nothing typed or ticked is lost.
+    #[cfg(feature = "hydrate")]
+    client::adopt_early_answers(state, &view.questions);
     let remaining_ms = RwSignal::new(view.deadline_at.map(|d| (d - view.server_now).max(0)));
     let confirm = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
@@ -593,7 +597,7 @@ mod client {
     use crate::api::training::{save_quiz_answer, submit_quiz};
     use crate::domain::quiz::grading::Response;
     use crate::error::AppError;
-    use crate::model::QuizRun;
+    use crate::model::{QuestionView, QuizRun};
     use gloo_timers::callback::{Interval, Timeout};
     use leptos::prelude::*;
     use leptos::task::spawn_local;
@@ -641,6 +645,78 @@ mod client {
             let _ = storage.remove_item(&key);
         } else if let Ok(json) = serde_json::to_string(&pending) {
             let _ = storage.set_item(&key, &json);
+        }
+    }
+
+    /// What the page's inputs hold that the state does not: answers given before this island
+    /// woke. Server HTML never fills an input from a saved answer (only hydration does), so
+    /// a value or tick found now was given by the learner; each is recorded as a change and
+    /// saved. Ticks add to a saved multiple choice, whose boxes the server drew empty.
+    pub fn adopt_early_answers(state: QuizState, questions: &[QuestionView]) {
+        use crate::domain::quiz::content::QuestionKind;
+        use std::collections::BTreeSet;
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let input = |id: String| {
+            document
+                .get_element_by_id(&id)
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        };
+        let ticked = |id: String| input(id).is_some_and(|i| i.checked());
+        for question in questions {
+            let id = question.question_id;
+            let options = &question.content.options;
+            let saved = state.response(id);
+            let early = match question.content.kind {
+                QuestionKind::ShortText | QuestionKind::Numeric => input(format!("q{id}-text"))
+                    .map(|i| i.value())
+                    .filter(|text| !text.is_empty())
+                    .map(|text| match question.content.kind {
+                        QuestionKind::Numeric => Response::Numeric(text),
+                        _ => Response::ShortText(text),
+                    }),
+                QuestionKind::SingleChoice => options
+                    .iter()
+                    .find(|o| ticked(format!("q{id}-o{}", o.id)))
+                    .map(|o| Response::SingleChoice(o.id)),
+                QuestionKind::MultipleChoice => {
+                    let mut picked: BTreeSet<u32> = options
+                        .iter()
+                        .filter(|o| ticked(format!("q{id}-o{}", o.id)))
+                        .map(|o| o.id)
+                        .collect();
+                    if let Some(Response::MultipleChoice(before)) = &saved {
+                        picked.extend(before);
+                    }
+                    (!picked.is_empty()).then_some(Response::MultipleChoice(picked))
+                }
+                QuestionKind::TrueFalse => [true, false]
+                    .into_iter()
+                    .find(|value| ticked(format!("q{id}-{value}")))
+                    .map(Response::TrueFalse),
+                QuestionKind::Matching => {
+                    let mut pairs = match &saved {
+                        Some(Response::Matching(pairs)) => pairs.clone(),
+                        _ => BTreeMap::new(),
+                    };
+                    for item in options {
+                        let chosen = document
+                            .get_element_by_id(&format!("q{id}-m{}", item.id))
+                            .and_then(|e| e.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                            .and_then(|select| select.value().parse::<u32>().ok());
+                        if let Some(target) = chosen {
+                            pairs.insert(item.id, target);
+                        }
+                    }
+                    (!pairs.is_empty()).then_some(Response::Matching(pairs))
+                }
+                // Reordering takes buttons, which do nothing before the island wakes.
+                QuestionKind::Ordering => None,
+            };
+            if let Some(response) = early.filter(|early| saved.as_ref() != Some(early)) {
+                state.answer(id, response);
+            }
         }
     }
 

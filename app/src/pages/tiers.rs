@@ -2,8 +2,10 @@
 //! rules (with what is missing for the next tier), the log of tier and rights changes, and
 //! the admins' editor for the rules.
 use crate::api::tiers::{load_tiers, SaveTierProgram};
-use crate::components::enhance::reload_with_confirmation;
-use crate::components::form::{last_error, FormError};
+use crate::components::enhance::EnhancedForm;
+use crate::components::form::{
+    form_action, last_error, ticked_before, FormError, SelectField, TextField,
+};
 use crate::components::load::loaded;
 use crate::components::time::LocalTime;
 use crate::domain::identity::Tier;
@@ -221,134 +223,102 @@ const EDITOR_FIELDS: &[&str] = &[
     "platinum_lead_distribution",
 ];
 
-/// One tier's part of the editor.
-#[derive(Clone, Copy)]
-struct TierFields {
-    tier: Tier,
-    requirements: RwSignal<String>,
-    min_revenue: RwSignal<String>,
-    mdf_eligible: RwSignal<bool>,
-    lead_distribution: RwSignal<String>,
-}
-
-impl TierFields {
-    fn new(tier: Tier, form: &TierPolicyForm) -> TierFields {
-        TierFields {
-            tier,
-            requirements: RwSignal::new(form.requirements.clone()),
-            min_revenue: RwSignal::new(form.min_revenue.clone()),
-            mdf_eligible: RwSignal::new(form.mdf_eligible),
-            lead_distribution: RwSignal::new(form.lead_distribution.clone()),
-        }
-    }
-
-    fn form(self) -> TierPolicyForm {
-        TierPolicyForm {
-            requirements: self.requirements.get_untracked(),
-            min_revenue: self.min_revenue.get_untracked(),
-            mdf_eligible: self.mdf_eligible.get_untracked(),
-            lead_distribution: self.lead_distribution.get_untracked(),
-        }
-    }
-}
-
-/// The admins' editor: an island (full bundle), as the rules are saved as JSON. After a save
-/// the page loads again, so standings and the change log show the result.
-#[cfg_attr(any(feature = "ssr", feature = "staff"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "staff")), component)]
-pub fn TierEditor(form: TierProgramForm, certifications: Vec<String>) -> impl IntoView {
+/// The admins' editor, a plain post (`form[gold][requirements]`, …). After a save the
+/// server sends the admin back here with how many standings changed, so the standings and
+/// the change log on the page already show the result.
+#[component]
+fn TierEditor(form: TierProgramForm, certifications: Vec<String>) -> impl IntoView {
     let save = ServerAction::<SaveTierProgram>::new();
     let error = last_error(save.value());
-    Effect::new(move |_| {
-        if let Some(Ok(changes)) = save.value().get() {
-            reload_with_confirmation(&if changes == 0 {
-                "Saved. No organisation's standing changed.".to_string()
-            } else {
-                format!("Saved. {changes} change(s) to tiers or rights were logged and announced.")
-            });
-        }
-    });
+    let changed = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get("changed")
+        .and_then(|n| n.parse::<usize>().ok());
     let parts = [
-        TierFields::new(Tier::Registered, &form.registered),
-        TierFields::new(Tier::Silver, &form.silver),
-        TierFields::new(Tier::Gold, &form.gold),
-        TierFields::new(Tier::Platinum, &form.platinum),
+        (Tier::Registered, form.registered),
+        (Tier::Silver, form.silver),
+        (Tier::Gold, form.gold),
+        (Tier::Platinum, form.platinum),
     ];
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        save.dispatch(SaveTierProgram {
-            form: TierProgramForm {
-                registered: parts[0].form(),
-                silver: parts[1].form(),
-                gold: parts[2].form(),
-                platinum: parts[3].form(),
-            },
-        });
-    };
     view! {
-        <h2>"Change the tier rules"</h2>
-        <form class="card settings-form tier-editor" on:submit=submit>
-            <p class="hint">
-                "One requirement per line: a number of people, optionally a job role, optionally a colon and a certification, e.g. \"1 technical: "
-                {certifications.first().cloned().unwrap_or_default()}
-                "\". Certifications: " {certifications.join(", ")} "."
-            </p>
-            {parts.into_iter().map(|part| view! { <TierFieldset part error/> }).collect_view()}
-            <FormError error fields=EDITOR_FIELDS/>
-            <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save tier rules"</button>
-        </form>
+        <h2 id="tier-editor-title">"Change the tier rules"</h2>
+        <EnhancedForm>
+            <form class="card settings-form tier-editor" method="post" action={form_action::<SaveTierProgram>("tiers")}
+                novalidate=true aria-labelledby="tier-editor-title">
+                <FormError error form="tiers" fields=EDITOR_FIELDS/>
+                {changed.map(|changes| view! {
+                    <p class="success" role="status">{if changes == 0 {
+                        "Saved. No organisation's standing changed.".to_string()
+                    } else {
+                        format!("Saved. {changes} change(s) to tiers or rights were logged and announced.")
+                    }}</p>
+                })}
+                <p class="hint">
+                    "One requirement per line: a number of people, optionally a job role, optionally a colon and a certification, e.g. \"1 technical: "
+                    {certifications.first().cloned().unwrap_or_default()}
+                    "\". Certifications: " {certifications.join(", ")} "."
+                </p>
+                {parts.into_iter().map(|(tier, part)| view! { <TierFieldset tier part error/> }).collect_view()}
+                <button type="submit" class="button primary">"Save tier rules"</button>
+            </form>
+        </EnhancedForm>
     }
     .into_any()
 }
 
 #[component]
-fn TierFieldset(part: TierFields, error: Signal<Option<AppError>>) -> impl IntoView {
-    let key = part.tier.as_str();
-    let id = |name: &str| format!("tiers-{key}-{name}");
-    let requirements_for = id("requirements");
-    let requirements_id = requirements_for.clone();
-    let revenue_for = id("min_revenue");
-    let revenue_id = revenue_for.clone();
-    let mdf_for = id("mdf");
-    let mdf_id = mdf_for.clone();
-    let leads_for = id("leads");
-    let leads_id = leads_for.clone();
-    let field = move |name: &'static str| {
-        move || {
-            error
-                .get()
-                .and_then(|e| e.field_message(&format!("{key}_{name}")))
-        }
+fn TierFieldset(
+    tier: Tier,
+    part: TierPolicyForm,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let key = tier.as_str();
+    let label = tier.label();
+    // Errors are keyed `gold_requirements`; the fields post as `form[gold][requirements]`.
+    let (requirements, revenue, leads) = match tier {
+        Tier::Registered => (
+            "registered_requirements",
+            "registered_min_revenue",
+            "registered_lead_distribution",
+        ),
+        Tier::Silver => (
+            "silver_requirements",
+            "silver_min_revenue",
+            "silver_lead_distribution",
+        ),
+        Tier::Gold => (
+            "gold_requirements",
+            "gold_min_revenue",
+            "gold_lead_distribution",
+        ),
+        Tier::Platinum => (
+            "platinum_requirements",
+            "platinum_min_revenue",
+            "platinum_lead_distribution",
+        ),
     };
-    let registered = part.tier == Tier::Registered;
+    let posted = move |field: &str| format!("form[{key}][{field}]");
+    let mdf_id = format!("tiers-{key}-mdf");
+    let options = LeadDistribution::ALL
+        .iter()
+        .map(|leads| (leads.as_str().to_string(), leads.label().to_string()))
+        .collect();
     view! {
         <fieldset>
-            <legend>{part.tier.label()}</legend>
-            {(!registered).then(|| view! {
-                <div class="field">
-                    <label for=requirements_for>{format!("{} requirements (one per line)", part.tier.label())}</label>
-                    <textarea id=requirements_id rows="3" bind:value=part.requirements></textarea>
-                    <p class="field-error" aria-live="polite">{field("requirements")}</p>
-                </div>
-                <div class="field">
-                    <label for=revenue_for>{format!("{} revenue closed won in 12 months ($, optional)", part.tier.label())}</label>
-                    <input id=revenue_id inputmode="decimal" bind:value=part.min_revenue/>
-                    <p class="field-error" aria-live="polite">{field("min_revenue")}</p>
-                </div>
+            <legend>{label}</legend>
+            {(tier != Tier::Registered).then(|| view! {
+                <TextField form="tiers" label=format!("{label} requirements (one per line)") name=requirements post_as=posted("requirements")
+                    rows=3 value=part.requirements.clone() error/>
+                <TextField form="tiers" label=format!("{label} revenue closed won in 12 months ($, optional)") name=revenue post_as=posted("min_revenue")
+                    inputmode="decimal" value=part.min_revenue.clone() error/>
             })}
             <div class="field checkbox">
-                <input type="checkbox" id=mdf_id bind:checked=part.mdf_eligible/>
-                <label for=mdf_for>{format!("{}: eligible for MDF", part.tier.label())}</label>
+                <input type="checkbox" id=mdf_id.clone() name=posted("mdf_eligible") value="true"
+                    checked=ticked_before("tiers", &posted("mdf_eligible"), "true").unwrap_or(part.mdf_eligible)/>
+                <label for=mdf_id>{format!("{label}: eligible for MDF")}</label>
             </div>
-            <div class="field">
-                <label for=leads_for>{format!("{} leads", part.tier.label())}</label>
-                <select id=leads_id on:change=move |e| part.lead_distribution.set(event_target_value(&e))>
-                    {LeadDistribution::ALL.iter().map(|leads| view! {
-                        <option value=leads.as_str() selected=part.lead_distribution.get_untracked() == leads.as_str()>{leads.label()}</option>
-                    }).collect_view()}
-                </select>
-                <p class="field-error" aria-live="polite">{field("lead_distribution")}</p>
-            </div>
+            <SelectField form="tiers" label=format!("{label} leads") name=leads post_as=posted("lead_distribution")
+                options selected=part.lead_distribution.clone() error/>
         </fieldset>
     }
     .into_any()

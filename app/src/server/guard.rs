@@ -185,6 +185,24 @@ pub fn redirect_form_post(to: &str) {
     }
 }
 
+/// Puts the values of a form whose plain post just failed (kept in a cookie by the server,
+/// `super::failed_form`) in this page's context for its fields, and forgets them: they are
+/// shown once.
+pub fn provide_failed_form() {
+    use super::failed_form;
+    let Ok(headers) = request_headers() else {
+        return;
+    };
+    let Some(value) = cookie_value(&headers, failed_form::COOKIE) else {
+        return;
+    };
+    if let Some(form) = failed_form::decode(&value) {
+        provide_context(form);
+    }
+    let secure = app_state().is_ok_and(|state| state.settings.secure_cookies());
+    append_set_cookie(&failed_form::clear_cookie(secure));
+}
+
 pub fn set_session_cookie(state: &AppState, token: &str) {
     let max_age = state.settings.session.absolute_timeout_ms / 1000;
     let secure = if state.settings.secure_cookies() {

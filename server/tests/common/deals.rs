@@ -59,6 +59,12 @@ pub async fn register(
     .await
 }
 
+/// An edit form (as `edit_form` builds it) as the browser posts it: `deal_id`, `version`
+/// and `input[field]` pairs.
+pub fn edit_post(body: &serde_json::Value) -> Vec<(String, String)> {
+    super::form_pairs(body)
+}
+
 /// The edit form filled in from the deal as the partner sees it, then changed by `edit`.
 pub fn edit_form(deal: &app::model::OwnDeal, edit: &[(&str, &str)]) -> serde_json::Value {
     let mut input = serde_json::json!({

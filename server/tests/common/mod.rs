@@ -90,14 +90,25 @@ pub enum Backend {
 macro_rules! both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::common::Backend::Sqlite).await }
+            #[test]
+            fn $name() { $crate::common::runtime().block_on(super::$name($crate::common::Backend::Sqlite)) }
         )+ }
         mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::common::Backend::Postgres).await }
+            #[test]
+            fn $name() { $crate::common::runtime().block_on(super::$name($crate::common::Backend::Postgres)) }
         )+ }
     };
+}
+
+/// The runtime a test's server runs on, shaped like the binary's (`server/src/main.rs`):
+/// two workers with 8 MiB stacks, which rendering a large page needs in a debug build.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(8 * 1024 * 1024)
+        .enable_all()
+        .build()
+        .expect("a test runtime")
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -308,8 +319,8 @@ pub async fn invoke<T: serde::de::DeserializeOwned>(
     reply(call(client, server, path, args).await).await
 }
 
-/// Calls a server function whose one argument `form` is sent as JSON, as the browser's
-/// editors do, and parses its reply.
+/// Calls a server function whose one argument `form` is a struct, posted as the browser's
+/// form does (`form[field]`, lists as `form[list][0][field]`), and parses its reply.
 pub async fn submit_form<T: serde::de::DeserializeOwned>(
     client: &reqwest::Client,
     server: &TestServer,
@@ -320,12 +331,41 @@ pub async fn submit_form<T: serde::de::DeserializeOwned>(
     reply(
         client
             .post(server.url(path))
-            .json(&body)
+            .form(&form_pairs(&body))
             .send()
             .await
             .expect("request completes"),
     )
     .await
+}
+
+/// A JSON object as form fields the way the server's form decoding reads them: top-level
+/// keys as they are, nested ones in brackets (`input[stage]`, `form[tiers][0][name]`).
+pub fn form_pairs(value: &serde_json::Value) -> Vec<(String, String)> {
+    fn walk(name: String, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+        match value {
+            serde_json::Value::Null => {}
+            serde_json::Value::String(text) => out.push((name, text.clone())),
+            serde_json::Value::Object(fields) => {
+                for (key, value) in fields {
+                    walk(format!("{name}[{key}]"), value, out);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (index, value) in items.iter().enumerate() {
+                    walk(format!("{name}[{index}]"), value, out);
+                }
+            }
+            other => out.push((name, other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(fields) = value.as_object() {
+        for (key, value) in fields {
+            walk(key.clone(), value, &mut out);
+        }
+    }
+    out
 }
 
 /// Checks that a session started by an emailed link reaches nothing beyond its place: the
@@ -449,7 +489,7 @@ pub async fn save_email_choices(
     let (status, saved) = reply::<()>(
         client
             .post(server.url(app::api::notifications::SaveNotificationPreferences::PATH))
-            .json(&serde_json::json!({ "enabled": enabled }))
+            .form(&form_pairs(&serde_json::json!({ "enabled": enabled })))
             .send()
             .await
             .unwrap(),

@@ -177,6 +177,19 @@ pub async fn receipts_of_user(db: &Db, user_id: i64) -> Result<Vec<ReceiptRow>, 
         .await
 }
 
+/// How many announcements delivered to `user_id` ask for an acknowledgment not yet given.
+pub async fn unacknowledged_count(db: &Db, user_id: i64) -> Result<usize, sqlx::Error> {
+    let (count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM announcement_receipts r \
+         JOIN announcements a ON a.id = r.announcement_id \
+         WHERE r.user_id = $1 AND r.acknowledged_at IS NULL AND a.requires_ack = 1",
+    )
+    .bind(user_id)
+    .fetch_one(&db.read)
+    .await?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
 pub async fn receipts(db: &Db) -> Result<Vec<ReceiptRow>, sqlx::Error> {
     sqlx::query_as(RECEIPT_SELECT).fetch_all(&db.read).await
 }

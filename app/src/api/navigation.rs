@@ -1,0 +1,39 @@
+//! What waits for the signed-in person, for the badges in the navigation.
+use crate::error::AppError;
+use crate::model::NavBadges;
+use leptos::prelude::*;
+
+/// Counts for the navigation: for partners, announcements to acknowledge and required
+/// training not finished; for vendor staff, registrations and appeals waiting for review.
+/// Nothing for visitors or for a session opened from a link to one place.
+#[server]
+pub async fn load_nav_badges() -> Result<NavBadges, AppError> {
+    use crate::server::guard::{app_state, current_actor};
+    use crate::server::repo::{announcements, channel};
+    let Some(actor) = current_actor().await? else {
+        return Ok(NavBadges::default());
+    };
+    if actor.user.scope.is_some() {
+        return Ok(NavBadges::default());
+    }
+    let state = app_state()?;
+    if actor.user.role.is_vendor_staff() {
+        let registrations = channel::review_queue(&state.db).await?.len();
+        let appeals = channel::open_appeals(&state.db).await?.len();
+        return Ok(NavBadges {
+            to_review: registrations + appeals,
+            ..NavBadges::default()
+        });
+    }
+    let learner = crate::api::learning::imp::learner(&state, &actor).await?;
+    let training_due = crate::api::learning::imp::catalog(&state, &learner)
+        .await?
+        .iter()
+        .filter(|entry| entry.required && entry.completed_at.is_none())
+        .count();
+    Ok(NavBadges {
+        to_acknowledge: announcements::unacknowledged_count(&state.db, actor.user.id).await?,
+        training_due,
+        ..NavBadges::default()
+    })
+}
