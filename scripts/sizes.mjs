@@ -80,7 +80,7 @@ console.log(`bundles (brotli -q 11): ${names.map((n) => `${n} js ${kb(sizes[`${n
 console.log('who      page                         bundle   first load   budget');
 for (const row of rows) {
   const page = row.path.replace(/\d+/g, (d) => (row.path.startsWith('/quiz') || row.path.startsWith('/learn/') ? '<id>' : d));
-  const page2 = page.replace(/^\/(author|deals|verify)\/[^/]+$/, (m, area) => `/${area}/<id>`);
+  const page2 = page.replace(/^\/(author|deals)\/\d+$/, (m, area) => `/${area}/<id>`).replace(/^\/verify\/[^/]+$/, '/verify/<code>');
   const problem = `${row.over ? '   OVER BUDGET' : ''}${row.missing.length ? `   BUNDLE LACKS ${row.missing.join(', ')}` : ''}`;
   console.log(`${row.who.padEnd(8)} ${page2.padEnd(28)} ${row.bundle.padEnd(8)} ${kb(row.bytes).padStart(10)}   ${kb(row.budget).padStart(9)}${problem}`);
 }

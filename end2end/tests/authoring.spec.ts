@@ -24,11 +24,13 @@ test('a partner manager builds, reorders and publishes a path in the editor', as
   await addStep.getByRole('button', { name: 'Add step' }).click();
   await expect(page.locator('.editor-step')).toHaveCount(1);
 
-  await addStep.getByLabel('Kind').selectOption('survey');
-  await expect(addStep.getByLabel('Settings (JSON)')).toHaveValue(/question/);
+  // Settings left empty start from the kind's defaults, which the form lists.
+  await addStep.getByLabel('Kind').selectOption({ label: 'Survey' });
+  await expect(addStep.locator('.templates')).toContainText('How useful was this step?');
   await addStep.getByLabel('Step title').fill('Feedback');
   await addStep.getByRole('button', { name: 'Add step' }).click();
   await expect(page.locator('.editor-step')).toHaveCount(2);
+  await expect(page.locator('.flash')).toHaveText('Step added.');
 
   await page.getByRole('button', { name: 'Move “Feedback” up' }).click();
   await expect(page.locator('.editor-step .step-title').first()).toHaveText('Feedback');

@@ -184,6 +184,12 @@ fn with_form_item(location: &str, item: &str) -> String {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let failed = pairs.iter().any(|(key, _)| key == "__err");
+    let had_item = query
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some(param));
+    if !failed && !had_item {
+        return location.to_string();
+    }
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (key, value) in &pairs {
         out.append_pair(key, value);
@@ -363,6 +369,11 @@ mod tests {
                 "deal-2"
             ),
             "http://h/deals?registered=4"
+        );
+        assert_eq!(
+            with_form_item("/login?link_sent=1&next=/my-org", "link"),
+            "/login?link_sent=1&next=/my-org",
+            "an address with nothing of ours is left exactly as it was"
         );
     }
 

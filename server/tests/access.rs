@@ -17,7 +17,7 @@ use app::api::tiers::*;
 use app::api::training::*;
 use app::error::AppError;
 use app::model::{HomeData, HomeView, OrgDetail, PartnerOrgSummary};
-use common::{call, invoke, reply, sign_in, Backend, ServerFn, TestServer};
+use common::{invoke, reply, sign_in, Backend, ServerFn, TestServer};
 
 const NORTHWIND_USER: &str = "nora@northwind.example";
 const MANAGER: &str = "marco@lumen.example";

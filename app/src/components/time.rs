@@ -51,8 +51,12 @@ pub fn LocalTime(ms: i64) -> impl IntoView {
 #[component]
 pub fn LocalDate(ms: i64) -> impl IntoView {
     let date = chrono::DateTime::from_timestamp_millis(ms).map(|t| t.date_naive());
-    let iso = date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
-    let text = date.map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_default();
+    let iso = date
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    let text = date
+        .map(|d| d.format("%-d %b %Y").to_string())
+        .unwrap_or_default();
     view! { <time datetime=iso>{text}</time> }
 }
 

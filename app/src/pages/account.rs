@@ -91,10 +91,11 @@ fn NotificationForms(settings: NotificationSettings) -> impl IntoView {
                 {settings.choices.into_iter().enumerate().map(|(index, (event, on))| {
                     let id = format!("notify-{}", event.as_str());
                     let name = format!("enabled[{index}]");
-                    let checked = ticked_before("notify", &name, event.as_str()).unwrap_or(on);
+                    // Posted with serde's name for the event, which the server decodes.
+                    let checked = ticked_before("notify", &name, event.serde_name()).unwrap_or(on);
                     view! {
                         <div class="field checkbox">
-                            <input type="checkbox" id=id.clone() name=name value=event.as_str() checked=checked/>
+                            <input type="checkbox" id=id.clone() name=name value=event.serde_name() checked=checked/>
                             <label for=id>{event.label()}</label>
                         </div>
                     }
