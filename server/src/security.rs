@@ -179,15 +179,11 @@ fn with_form_item(location: &str, item: &str) -> String {
     let (path, query) = without_fragment
         .split_once('?')
         .unwrap_or((without_fragment, ""));
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .filter(|(key, _)| key != param)
+    let (earlier_items, pairs): (Vec<_>, Vec<_>) = form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+        .partition(|(key, _)| key == param);
     let failed = pairs.iter().any(|(key, _)| key == "__err");
-    let had_item = query
-        .split('&')
-        .any(|pair| pair.split('=').next() == Some(param));
-    if !failed && !had_item {
+    if !failed && earlier_items.is_empty() {
         return location.to_string();
     }
     let mut out = form_urlencoded::Serializer::new(String::new());

@@ -18,10 +18,8 @@ pub async fn load_nav_badges() -> Result<NavBadges, AppError> {
     }
     let state = app_state()?;
     if actor.user.role.is_vendor_staff() {
-        let registrations = channel::review_queue(&state.db).await?.len();
-        let appeals = channel::open_appeals(&state.db).await?.len();
         return Ok(NavBadges {
-            to_review: registrations + appeals,
+            to_review: channel::waiting_for_review_count(&state.db).await?,
             ..NavBadges::default()
         });
     }

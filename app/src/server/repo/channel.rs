@@ -503,6 +503,19 @@ pub async fn others_on_accounts_of_org(
     .await
 }
 
+/// How many registrations (as `review_queue` lists them) and open appeals wait for a
+/// decision: one count, for the navigation badge on every staff page.
+pub async fn waiting_for_review_count(db: &Db) -> Result<usize, sqlx::Error> {
+    let (count,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM deals d JOIN accounts a ON a.id = d.account_id \
+           WHERE d.registration_status IN ('pending', 'info_requested')) \
+         + (SELECT COUNT(*) FROM appeals WHERE status = 'open')",
+    )
+    .fetch_one(&db.read)
+    .await?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
 /// Registrations awaiting a decision.
 pub async fn review_queue(db: &Db) -> Result<Vec<DealRow>, sqlx::Error> {
     sqlx::query_as(&format!(
