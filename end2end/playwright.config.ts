@@ -9,6 +9,9 @@ const chromium = {
 const port = Number(process.env.E2E_PORT ?? 3100);
 const binary = process.env.PORTAL_BIN ?? '../target/debug/partner-portal';
 const work = '../target/e2e';
+// The integration tests' fake HubSpot, as a process (built with the server's tests).
+const fakeHubspotPort = Number(process.env.E2E_FAKE_HUBSPOT_PORT ?? 3101);
+const fakeHubspot = process.env.FAKE_HUBSPOT_BIN ?? '../target/debug/examples/fake_hubspot';
 
 export default defineConfig({
   testDir: './tests',
@@ -29,13 +32,23 @@ export default defineConfig({
     { name: 'phone', use: { ...devices['Pixel 7'], launchOptions: chromium }, testIgnore: /no-js/ },
     { name: 'no-js', use: { ...devices['Desktop Chrome'], launchOptions: chromium, javaScriptEnabled: false }, testMatch: /no-js/ },
   ],
-  webServer: {
-    // A fresh SQLite database with demo data for every run.
-    command: `rm -rf ${work} && mkdir -p ${work} && exec ${binary} --database-url sqlite:${work}/portal.db --data-dir ${work} --site-root ../target/site --bind 127.0.0.1:${port}`,
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `exec ${fakeHubspot} 127.0.0.1:${fakeHubspotPort} pat-e2e-token`,
+      url: `http://127.0.0.1:${fakeHubspotPort}/__fake/records/contacts`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // A fresh SQLite database with demo data for every run; CRM sync runs every second.
+      command: `rm -rf ${work} && mkdir -p ${work} && exec ${binary} --database-url sqlite:${work}/portal.db --data-dir ${work} --site-root ../target/site --bind 127.0.0.1:${port} --hubspot-api-base http://127.0.0.1:${fakeHubspotPort} --crm-sync-interval-secs 1`,
+      url: `http://127.0.0.1:${port}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

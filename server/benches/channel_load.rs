@@ -87,7 +87,7 @@ fn main() {
     let seconds = arg("--seconds", 30);
     // Pause between one user's page loads; 0 = each user reloads as fast as answers come.
     let think_ms = arg("--think-ms", 0);
-    let portal = common::start("channel-load");
+    let portal = common::start_with("channel-load", &[]);
     let (state, running, client_runtime) = (&portal.state, &portal.running, &portal.client_runtime);
     client_runtime.block_on(async {
         let started = Instant::now();

@@ -58,7 +58,7 @@ struct Results {
 
 fn main() {
     let options = options();
-    let portal = common::start("quiz-load");
+    let portal = common::start_with("quiz-load", &[]);
     let (state, base, client_runtime) =
         (&portal.state, portal.running.url(), &portal.client_runtime);
     let takers = client_runtime.block_on(prepare(state, &base, options.takers));

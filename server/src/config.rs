@@ -114,6 +114,19 @@ pub struct Config {
     /// Bearer token that `/metrics` requires. In production `/metrics` is off without one.
     #[arg(long, env = "PORTAL_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// HubSpot's API root (a local fake in tests).
+    #[arg(
+        long,
+        env = "HUBSPOT_API_BASE",
+        default_value = "https://api.hubapi.com"
+    )]
+    pub hubspot_api_base: String,
+    /// The date-versioned HubSpot API the portal speaks (`/crm/objects/<version>/…`).
+    #[arg(long, env = "HUBSPOT_API_VERSION", default_value = "2026-03")]
+    pub hubspot_api_version: String,
+    /// Seconds between runs of the CRM sync worker.
+    #[arg(long, env = "CRM_SYNC_INTERVAL_SECS", default_value_t = 5)]
+    pub crm_sync_interval_secs: u64,
     /// Log output format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -161,12 +174,34 @@ impl Config {
                     "SMTP_HOST is required in production: sign-in links are sent by email".into(),
                 );
             }
+            if !self.hubspot_api_base.starts_with("https://") {
+                return Err("HUBSPOT_API_BASE must be an https:// address in production (the token travels with every request)".into());
+            }
             if self.smtp_tls == SmtpTlsMode::None && !self.smtp_allow_plaintext {
                 return Err("SMTP_TLS=none sends email (and any SMTP password) unencrypted; use starttls or implicit, or set SMTP_ALLOW_PLAINTEXT=true for a relay on this host".into());
             }
         }
         if self.smtp_username.is_some() != self.smtp_password.is_some() {
             return Err("set both SMTP_USERNAME and SMTP_PASSWORD, or neither".into());
+        }
+        let version_ok = self.hubspot_api_version.len() == 7
+            && self.hubspot_api_version.chars().enumerate().all(|(i, c)| {
+                if i == 4 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if !version_ok {
+            return Err(format!(
+                "HUBSPOT_API_VERSION must look like 2026-03 (got {:?})",
+                self.hubspot_api_version
+            ));
+        }
+        if !(self.hubspot_api_base.starts_with("http://")
+            || self.hubspot_api_base.starts_with("https://"))
+        {
+            return Err("HUBSPOT_API_BASE must start with http:// or https://".into());
         }
         if self.login_limit_per_ip < 1 || self.link_limit_per_ip < 1 {
             return Err("rate limits must be at least 1".into());

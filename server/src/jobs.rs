@@ -20,6 +20,7 @@ pub fn spawn_all(state: AppState, stop: watch::Receiver<bool>) {
     tokio::spawn(certification_clock(state.clone(), stop.clone()));
     tokio::spawn(announcement_reminders(state.clone(), stop.clone()));
     tokio::spawn(deliver_slack(state.clone(), stop.clone()));
+    tokio::spawn(sync_crm(state.clone(), stop.clone()));
     tokio::spawn(housekeeping(state, stop));
 }
 
@@ -553,6 +554,24 @@ async fn deliver_slack(state: AppState, mut stop: watch::Receiver<bool>) {
         tokio::select! {
             _ = tokio::time::sleep(SLACK_POLL) => {}
             _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Sends the CRM outbox. Waits first: nothing is connected at start-up that was not
+/// connected before, and a restarted instance picks up where the leases left off.
+async fn sync_crm(state: AppState, mut stop: watch::Receiver<bool>) {
+    let client = app::server::crm::hubspot::http_client();
+    let every = Duration::from_millis(state.settings.crm_sync_interval_ms);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        match app::server::crm::sync::run(&state, &client).await {
+            Ok(run) if run.requests > 0 => tracing::info!(?run, "CRM sync run"),
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "CRM sync run failed"),
         }
     }
 }

@@ -6,6 +6,7 @@ use app::api::auth::*;
 use app::api::authoring::*;
 use app::api::certifications::*;
 use app::api::channel::*;
+use app::api::crm::*;
 use app::api::dev::*;
 use app::api::documents::*;
 use app::api::learning::*;
@@ -349,6 +350,26 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             Args::Form(vec![("url", "")]),
             false,
         ),
+        (LoadCrmPage::PATH, Args::Form(vec![]), false),
+        (
+            ConnectHubspot::PATH,
+            Args::Form(vec![("token", "pat-x"), ("pipeline", "default"), ("stage", "x")]),
+            false,
+        ),
+        (TestHubspot::PATH, Args::Form(vec![]), false),
+        (InstallHubspotProperties::PATH, Args::Form(vec![]), false),
+        (StartHubspotBackfill::PATH, Args::Form(vec![]), false),
+        (
+            SetCrmFieldDirection::PATH,
+            Args::Form(vec![("kind", "Contact"), ("property", "firstname"), ("direction", "Off")]),
+            false,
+        ),
+        (
+            ResolveCrmFailure::PATH,
+            Args::Form(vec![("id", "1"), ("retry", "true")]),
+            false,
+        ),
+        (DisconnectHubspot::PATH, Args::Form(vec![]), false),
         (
             SaveTierProgram::PATH,
             Args::Form(vec![("form[gold][requirements]", "")]),

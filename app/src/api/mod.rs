@@ -5,6 +5,7 @@ pub mod auth;
 pub mod authoring;
 pub mod certifications;
 pub mod channel;
+pub mod crm;
 pub mod dev;
 pub mod documents;
 pub mod learning;

@@ -31,7 +31,7 @@ fn nav_items(user: Option<&SessionUser>) -> Vec<NavItem> {
                 ],
             ),
         ],
-        Some(Role::PartnerManager | Role::VendorAdmin) => vec![
+        Some(role @ (Role::PartnerManager | Role::VendorAdmin)) => vec![
             Link("/", "Home"),
             Link("/partners", "Partners"),
             Group(
@@ -55,11 +55,15 @@ fn nav_items(user: Option<&SessionUser>) -> Vec<NavItem> {
             ),
             Group(
                 "Program",
-                vec![
+                [
                     ("/tiers", "Tiers"),
                     ("/announcements/manage", "Announcements"),
                     ("/policies", "Policies"),
-                ],
+                ]
+                .into_iter()
+                // The CRM connection and its sync are the vendor admins'.
+                .chain((role == Role::VendorAdmin).then_some(("/crm", "CRM sync")))
+                .collect(),
             ),
         ],
     }

@@ -4,6 +4,7 @@ pub mod announcements;
 pub mod certification;
 pub mod channel;
 pub mod client_address;
+pub mod crm;
 pub mod documents;
 pub mod email;
 pub mod html;

@@ -1,5 +1,6 @@
 //! Server-only code: database access, authentication, email. Compiled with `ssr` only.
 pub mod badges;
+pub mod crm;
 pub mod crypto;
 pub mod db;
 pub mod deal_news;

@@ -48,6 +48,11 @@ pub struct Settings {
     pub customer_check_limit: RateLimit,
     /// Bearer token `/metrics` requires (in production, metrics are off without one).
     pub metrics_token: Option<String>,
+    /// Where the portal reaches HubSpot's API, and the date-versioned API it speaks
+    /// (configuration, so tests point it at a local fake).
+    pub hubspot_api_base: String,
+    pub hubspot_api_version: String,
+    pub crm_sync_interval_ms: u64,
 }
 
 impl Settings {
@@ -91,6 +96,9 @@ impl Settings {
             login_slowdown_ms: 1_000,
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            hubspot_api_base: "https://api.hubapi.com".into(),
+            hubspot_api_version: "2026-03".into(),
+            crm_sync_interval_ms: 5_000,
             customer_check_limit: RateLimit::new(40, 15 * MINUTE),
         }
     }

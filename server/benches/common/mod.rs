@@ -24,11 +24,12 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-/// Starts the portal (migrated, with demo data) in a temporary folder named after `name`.
-pub fn start(name: &str) -> Portal {
+/// Starts the portal (migrated, with demo data) in a temporary folder named after `name`,
+/// with `extra` command-line flags.
+pub fn start_with(name: &str, extra: &[&str]) -> Portal {
     let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let config = Cli::try_parse_from([
+    let mut args: Vec<String> = [
         "partner-portal",
         "--database-url",
         &format!("sqlite:{}/portal.db", dir.display()),
@@ -40,9 +41,12 @@ pub fn start(name: &str) -> Portal {
         &dir.display().to_string(),
         "--secret-key",
         &"cd".repeat(32),
-    ])
-    .expect("configuration")
-    .config;
+    ]
+    .iter()
+    .map(|arg| arg.to_string())
+    .collect();
+    args.extend(extra.iter().map(|arg| arg.to_string()));
+    let config = Cli::try_parse_from(args).expect("configuration").config;
     let server_runtime = runtime();
     let (state, running) = server_runtime.block_on(async {
         let state = server::build_state(&config).await.expect("state");

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 pub mod deals;
+pub mod fake_hubspot;
 pub mod learner;
 pub mod smtp;
 

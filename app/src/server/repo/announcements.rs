@@ -253,7 +253,7 @@ pub async fn flag_reminded(
         .bind(now)
         .bind(announcement_id)
         .bind(user_id),
-        None,
+        Vec::new(),
         std::slice::from_ref(notice),
         now,
     )

@@ -115,6 +115,9 @@ async fn record_event(
     .bind(detail)
     .execute(&mut **tx)
     .await?;
+    // The holder's contact and organisation in the CRM carry certificates.
+    super::crm::enqueue_certificate_holder(tx, certificate_id, &format!("certificate {event}"), at)
+        .await?;
     Ok(())
 }
 
@@ -661,7 +664,7 @@ pub async fn flag_expiry_reminder(
     send_once(
         db,
         sqlx::query(&flag).bind(now).bind(certificate_id),
-        None,
+        Vec::new(),
         std::slice::from_ref(notice),
         now,
     )

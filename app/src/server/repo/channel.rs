@@ -296,6 +296,16 @@ pub async fn record_event(
     event: &Event<'_>,
 ) -> Result<(), sqlx::Error> {
     event_insert(event).execute(&mut **tx).await?;
+    if crate::domain::crm::deal_event_changes_crm(event.field) {
+        super::crm::enqueue(
+            &mut **tx,
+            crate::domain::crm::SyncKind::Registration,
+            event.deal_id,
+            event.field,
+            event.at,
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -1295,7 +1305,7 @@ async fn flag_once(
     send_once(
         db,
         sqlx::query(flag_sql).bind(event.at).bind(event.deal_id),
-        Some(event_insert(event)),
+        vec![event_insert(event)],
         notices,
         event.at,
     )

@@ -302,6 +302,7 @@ pub async fn record_completion_if_complete(
     let Some((version,)) = version else {
         return Ok(None);
     };
+    let mut tx = db.write.begin().await?;
     let recorded = sqlx::query(
         "INSERT INTO path_completions (user_id, path_id, path_version, completed_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, path_id) DO NOTHING",
@@ -310,8 +311,20 @@ pub async fn record_completion_if_complete(
     .bind(path_id)
     .bind(version)
     .bind(now)
-    .execute(&db.write)
+    .execute(&mut *tx)
     .await?;
+    if recorded.rows_affected() == 1 {
+        // The learner's CRM contact carries the paths they completed.
+        super::crm::enqueue(
+            &mut *tx,
+            crate::domain::crm::SyncKind::Contact,
+            user_id,
+            "path completed",
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
     if recorded.rows_affected() == 1 {
         // This completion may complete a certification: issue it now rather than at the
         // job's next run. Only here, when the completion is new, so later saves on a
@@ -595,7 +608,7 @@ pub async fn flag_training_overdue(
         .bind(user_id)
         .bind(path_id)
         .bind(now),
-        None,
+        Vec::new(),
         std::slice::from_ref(notice),
         now,
     )

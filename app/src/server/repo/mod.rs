@@ -4,6 +4,7 @@ pub mod announcements;
 pub mod authoring;
 pub mod certifications;
 pub mod channel;
+pub mod crm;
 pub mod documents;
 pub mod learning;
 pub mod magic_links;

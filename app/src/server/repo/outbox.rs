@@ -17,13 +17,13 @@ pub struct Notice {
 
 /// Sends the notices of a piece of work exactly once. `flag` is a conditional UPDATE that
 /// changes one row only the first time (e.g. `SET reminded_at = $1 ... AND reminded_at IS
-/// NULL`); if it did, `also` (an audit row, say) runs and the notices are queued, all in one
+/// NULL`); if it did, `also` (an audit row, a CRM sync, say) runs and the notices are queued, all in one
 /// transaction. A second run, or another instance, finds the flag set and sends nothing.
 /// Returns whether this call did the work.
 pub async fn send_once<'q>(
     db: &Db,
     flag: Query<'q, Any, AnyArguments<'q>>,
-    also: Option<Query<'q, Any, AnyArguments<'q>>>,
+    also: Vec<Query<'q, Any, AnyArguments<'q>>>,
     notices: &[Notice],
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -31,8 +31,8 @@ pub async fn send_once<'q>(
     if flag.execute(&mut *tx).await?.rows_affected() != 1 {
         return Ok(false);
     }
-    if let Some(also) = also {
-        also.execute(&mut *tx).await?;
+    for query in also {
+        query.execute(&mut *tx).await?;
     }
     queue_in(&mut tx, notices, now).await?;
     tx.commit().await?;

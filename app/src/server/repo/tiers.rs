@@ -1,6 +1,7 @@
 //! Tier policies, what each organisation has for them (certified people, revenue), the rights
 //! on record, and the log of tier and rights changes.
 use super::outbox::{send_once, Notice};
+use crate::domain::crm::SyncKind;
 use crate::domain::identity::{JobRole, Tier};
 use crate::domain::tiers::{CertifiedPerson, LeadDistribution, Requirement, Standing, TierPolicy};
 use crate::server::db::Db;
@@ -248,13 +249,10 @@ pub async fn record_tier_change(
     send_once(
         db,
         flag,
-        Some(log_query(
-            org_id,
-            "tier",
-            from.as_str(),
-            to.as_str(),
-            reason,
-        )),
+        vec![
+            log_query(org_id, "tier", from.as_str(), to.as_str(), reason),
+            super::crm::enqueue_query(SyncKind::Company, org_id, "tier changed", reason.at),
+        ],
         notices,
         reason.at,
     )
@@ -289,7 +287,10 @@ pub async fn record_right_change(
     send_once(
         db,
         flag,
-        Some(log_query(org_id, kind, from, to, reason)),
+        vec![
+            log_query(org_id, kind, from, to, reason),
+            super::crm::enqueue_query(SyncKind::Company, org_id, kind, reason.at),
+        ],
         notices,
         reason.at,
     )

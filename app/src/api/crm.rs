@@ -1,0 +1,414 @@
+//! The CRM settings page (vendor admins): connect HubSpot, test it, install the portal's
+//! properties, choose field directions, run the first full sync, and work failed records.
+use crate::domain::crm::{Direction, SyncKind};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One mapped field and the direction in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldRow {
+    pub kind: SyncKind,
+    pub property: String,
+    pub label: String,
+    pub direction: Direction,
+    /// The directions an admin may choose for it.
+    pub choices: Vec<Direction>,
+}
+
+/// A record whose sync failed for good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetterRow {
+    pub id: i64,
+    pub kind: SyncKind,
+    pub entity_id: i64,
+    pub reason: String,
+    pub attempts: i64,
+    pub error: String,
+    pub crm_request_id: Option<String>,
+    pub at: i64,
+}
+
+/// The HubSpot connection as admins see it (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub state: crate::domain::crm::ConnectionState,
+    pub api_base: String,
+    pub token_hint: String,
+    pub pipeline: String,
+    pub stage: String,
+    pub installed_at: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub paused_until: Option<i64>,
+    pub backfill_requested_at: Option<i64>,
+    pub waiting: i64,
+    pub synced: i64,
+    pub failed: i64,
+    pub skipped: i64,
+    pub fields: Vec<FieldRow>,
+    pub dead_letters: Vec<DeadLetterRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrmOverview {
+    /// Where the portal reaches HubSpot (deployment configuration).
+    pub hubspot_api_base: String,
+    pub hubspot: Option<ConnectionView>,
+}
+
+#[server]
+pub async fn load_crm_page() -> Result<CrmOverview, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::crm::{directions, CrmKind};
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::crm;
+    authorize(Policy::VendorAdmin).await?;
+    let state = app_state()?;
+    let now = state.clock.now_ms();
+    let hubspot = match crm::live_connection(&state.db, CrmKind::Hubspot).await? {
+        None => None,
+        Some(connection) => {
+            let counts = crm::queue_counts(&state.db, connection.id).await?;
+            let count = |state: &str| counts.get(state).copied().unwrap_or(0);
+            let overrides = crm::field_directions(&state.db, connection.id).await?;
+            let fields = directions(&overrides)
+                .into_iter()
+                .map(|(rule, direction)| FieldRow {
+                    kind: rule.kind,
+                    property: rule.property.to_string(),
+                    label: rule.label.to_string(),
+                    direction,
+                    choices: Direction::ALL
+                        .iter()
+                        .copied()
+                        .filter(|choice| {
+                            crate::domain::crm::check_direction(rule.kind, rule.property, *choice)
+                                .is_ok()
+                        })
+                        .collect(),
+                })
+                .collect();
+            let dead_letters = crm::dead_letters(&state.db, connection.id, 50)
+                .await?
+                .into_iter()
+                .map(|dead| DeadLetterRow {
+                    id: dead.id,
+                    kind: dead.kind,
+                    entity_id: dead.entity_id,
+                    reason: dead.reason,
+                    attempts: dead.attempts,
+                    error: dead.last_error,
+                    crm_request_id: dead.crm_request_id,
+                    at: dead.updated_at,
+                })
+                .collect();
+            Some(ConnectionView {
+                state: connection.state,
+                api_base: connection.api_base,
+                token_hint: connection.secret_hint,
+                pipeline: connection.placement.pipeline,
+                stage: connection.placement.stage,
+                installed_at: connection.installed_at,
+                last_success_at: connection.last_success_at,
+                last_error: connection.last_error,
+                paused_until: (connection.paused_until > now).then_some(connection.paused_until),
+                backfill_requested_at: connection.backfill_requested_at,
+                waiting: count("pending"),
+                synced: count("done"),
+                failed: count("dead"),
+                skipped: count("skipped"),
+                fields,
+                dead_letters,
+            })
+        }
+    };
+    Ok(CrmOverview {
+        hubspot_api_base: state.settings.hubspot_api_base.clone(),
+        hubspot,
+    })
+}
+
+/// A deal pipeline or stage id as HubSpot writes them (`default`, `appointmentscheduled`,
+/// or a number).
+#[cfg(feature = "ssr")]
+fn checked_hubspot_id(field: &str, value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    let fine = !value.is_empty()
+        && value.len() <= 100
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if fine {
+        Ok(value.to_string())
+    } else {
+        Err(AppError::field(
+            field,
+            "Use the id HubSpot shows for it: letters, digits, - and _ (at most 100).",
+        ))
+    }
+}
+
+/// Connects HubSpot with a service key or private-app token. The token is tried first (a
+/// token HubSpot refuses is not saved), then sealed; the page shows only its last four
+/// characters from then on.
+#[server]
+pub async fn connect_hubspot(
+    token: String,
+    pipeline: String,
+    stage: String,
+) -> Result<(), AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::crm::{CrmKind, DealPlacement, MAX_SECRET_CHARS};
+    use crate::server::crm::{hubspot::HubSpot, seal, secret_hint};
+    use crate::server::guard::{app_state, authorize, redirect_form_post};
+    use crate::server::repo::crm;
+    let actor = authorize(Policy::VendorAdmin).await?;
+    let state = app_state()?;
+    let token = token.trim().to_string();
+    let mut errors = Vec::new();
+    if token.is_empty() {
+        errors.push(crate::domain::validation::FieldError::new(
+            "token",
+            "Paste the token from HubSpot.",
+        ));
+    } else if token.chars().count() > MAX_SECRET_CHARS
+        || token.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        errors.push(crate::domain::validation::FieldError::new(
+            "token",
+            "This is not a HubSpot token: it has spaces or is too long.",
+        ));
+    }
+    let placement = match (
+        checked_hubspot_id("pipeline", &pipeline),
+        checked_hubspot_id("stage", &stage),
+    ) {
+        (Ok(pipeline), Ok(stage)) => Some(DealPlacement { pipeline, stage }),
+        (pipeline, stage) => {
+            for error in [pipeline.err(), stage.err()].into_iter().flatten() {
+                if let AppError::Validation(fields) = error {
+                    errors.extend(fields);
+                }
+            }
+            None
+        }
+    };
+    let (Some(placement), true) = (placement, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let http = crate::server::crm::hubspot::http_client();
+    let base = state.settings.hubspot_api_base.clone();
+    let version = state.settings.hubspot_api_version.clone();
+    let reply = HubSpot {
+        http: &http,
+        base: &base,
+        version: &version,
+        token: &token,
+    }
+    .check()
+    .await;
+    match reply.status() {
+        Some(200..=299) => {}
+        Some(401) => return Err(AppError::field("token", "HubSpot refused this token. Copy it again from HubSpot.")),
+        Some(403) => {
+            return Err(AppError::field(
+                "token",
+                "HubSpot accepted the token, but it lacks the CRM scopes (contacts, companies, deals: read and write; schemas: write).",
+            ))
+        }
+        Some(status) => return Err(AppError::field("token", format!("HubSpot answered HTTP {status}. Try again in a minute."))),
+        None => return Err(AppError::field("token", "HubSpot could not be reached from the portal's server.")),
+    }
+    let sealed = seal(
+        &state.settings.secret_key,
+        CrmKind::Hubspot.as_str(),
+        &token,
+    );
+    let now = state.clock.now_ms();
+    let id = crm::save_connection(
+        &state.db,
+        &crm::NewConnection {
+            kind: CrmKind::Hubspot,
+            api_base: &base,
+            api_version: &version,
+            secret_sealed: &sealed,
+            secret_hint: &secret_hint(&token),
+            placement: &placement,
+            by: actor.user.id,
+        },
+        now,
+    )
+    .await?;
+    crm::record_success(&state.db, id, now).await?;
+    tracing::info!(
+        user_id = actor.user.id,
+        connection_id = id,
+        "HubSpot connected"
+    );
+    redirect_form_post("/crm?connected=1");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+async fn hubspot_connection() -> Result<
+    (
+        crate::server::AppState,
+        crate::server::repo::crm::Connection,
+    ),
+    AppError,
+> {
+    use crate::domain::access::Policy;
+    use crate::domain::crm::CrmKind;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorAdmin).await?;
+    let state = app_state()?;
+    let connection = crate::server::repo::crm::live_connection(&state.db, CrmKind::Hubspot)
+        .await?
+        .ok_or_else(|| AppError::Conflict("HubSpot is not connected.".into()))?;
+    Ok((state, connection))
+}
+
+/// "Test connection": reads one contact with the saved token; the page shows the outcome.
+#[server]
+pub async fn test_hubspot() -> Result<(), AppError> {
+    use crate::domain::crm::ConnectionState;
+    use crate::server::crm::{hubspot::HubSpot, open_secret};
+    use crate::server::repo::crm;
+    let (state, connection) = hubspot_connection().await?;
+    let now = state.clock.now_ms();
+    let token = open_secret(&state.settings.secret_key, &connection).unwrap_or_default();
+    let http = crate::server::crm::hubspot::http_client();
+    let reply = HubSpot {
+        http: &http,
+        base: &connection.api_base,
+        version: &connection.api_version,
+        token: &token,
+    }
+    .check()
+    .await;
+    if reply.ok() {
+        crm::set_state(
+            &state.db,
+            connection.id,
+            ConnectionState::Connected,
+            None,
+            now,
+        )
+        .await?;
+        crm::record_success(&state.db, connection.id, now).await?;
+    } else if reply.status() == Some(401) {
+        let message = "HubSpot refused the saved token. Connect again with a valid token.";
+        crm::set_state(
+            &state.db,
+            connection.id,
+            ConnectionState::NeedsReauth,
+            Some(message),
+            now,
+        )
+        .await?;
+    } else {
+        crm::record_error(&state.db, connection.id, &reply.summary()).await?;
+    }
+    crate::server::guard::redirect_form_post("/crm?tested=1");
+    Ok(())
+}
+
+/// Creates the portal's property group and properties in HubSpot (existing ones are kept)
+/// and checks each one's type.
+#[server]
+pub async fn install_hubspot_properties() -> Result<(), AppError> {
+    use crate::server::crm::{hubspot::HubSpot, open_secret};
+    use crate::server::repo::crm;
+    let (state, connection) = hubspot_connection().await?;
+    let token = open_secret(&state.settings.secret_key, &connection).unwrap_or_default();
+    let http = crate::server::crm::hubspot::http_client();
+    let client = HubSpot {
+        http: &http,
+        base: &connection.api_base,
+        version: &connection.api_version,
+        token: &token,
+    };
+    let now = state.clock.now_ms();
+    match client.install().await {
+        Ok(problems) if problems.is_empty() => {
+            crm::mark_installed(&state.db, connection.id, now).await?;
+            crm::record_success(&state.db, connection.id, now).await?;
+        }
+        Ok(problems) => {
+            return Err(AppError::Conflict(format!(
+                "Some properties in HubSpot are not as the portal needs them: {}.",
+                problems.join("; ")
+            )))
+        }
+        Err(reply) => {
+            crm::record_error(&state.db, connection.id, &reply.summary()).await?;
+            return Err(AppError::Conflict(format!(
+                "HubSpot refused the install: {}.",
+                reply.summary()
+            )));
+        }
+    }
+    crate::server::guard::redirect_form_post("/crm?installed=1");
+    Ok(())
+}
+
+/// Queues every partner organisation, person and registration (the first full sync). Safe to
+/// run again: records already waiting are not queued twice.
+#[server]
+pub async fn start_hubspot_backfill() -> Result<(), AppError> {
+    use crate::server::repo::crm;
+    let (state, connection) = hubspot_connection().await?;
+    if connection.installed_at.is_none() {
+        return Err(AppError::Conflict(
+            "Install the portal's properties in HubSpot first.".into(),
+        ));
+    }
+    let queued = crm::enqueue_backfill(&state.db, connection.id, state.clock.now_ms()).await?;
+    crate::server::guard::redirect_form_post(&format!("/crm?queued={queued}"));
+    Ok(())
+}
+
+/// Sets one field's direction.
+#[server]
+pub async fn set_crm_field_direction(
+    kind: SyncKind,
+    property: String,
+    direction: Direction,
+) -> Result<(), AppError> {
+    use crate::server::repo::crm;
+    let (state, connection) = hubspot_connection().await?;
+    crate::domain::crm::check_direction(kind, &property, direction)
+        .map_err(|error| AppError::field("direction", error.to_string()))?;
+    crm::set_field_direction(&state.db, connection.id, kind, &property, direction).await?;
+    crate::server::guard::redirect_form_post("/crm?mapped=1#fields");
+    Ok(())
+}
+
+/// Retry (fresh attempts) or Skip (set aside) a record whose sync failed.
+#[server]
+pub async fn resolve_crm_failure(id: i64, retry: bool) -> Result<(), AppError> {
+    use crate::server::repo::crm;
+    let (state, connection) = hubspot_connection().await?;
+    if !crm::resolve_dead(&state.db, connection.id, id, retry, state.clock.now_ms()).await? {
+        return Err(AppError::Conflict(
+            "That record is no longer failed.".into(),
+        ));
+    }
+    crate::server::guard::redirect_form_post(if retry {
+        "/crm?retried=1#failures"
+    } else {
+        "/crm?skipped=1#failures"
+    });
+    Ok(())
+}
+
+/// Disconnects HubSpot: the queue stops and the token is erased.
+#[server]
+pub async fn disconnect_hubspot() -> Result<(), AppError> {
+    use crate::server::repo::crm;
+    let (state, connection) = hubspot_connection().await?;
+    crm::disconnect(&state.db, connection.id, state.clock.now_ms()).await?;
+    crate::server::guard::redirect_form_post("/crm?disconnected=1");
+    Ok(())
+}

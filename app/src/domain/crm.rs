@@ -1,0 +1,1275 @@
+//! CRM sync rules: what the portal writes to a vendor's HubSpot, and what to do with the CRM's
+//! answer. Pure: the sync worker sends what these functions build and obeys what they decide.
+//!
+//! Assumptions the HubSpot brief (`crm_sync.md`) marks unverified live here and only here:
+//! an existing property answers 409 on create; the daily limit resets at midnight UTC (HubSpot
+//! says the account's time zone, which the API does not tell a static-token client).
+use super::identity::text_enum;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+text_enum!(
+    /// Which CRM a connection talks to.
+    CrmKind {
+        Hubspot => "hubspot" / "HubSpot",
+        Salesforce => "salesforce" / "Salesforce",
+    }
+);
+
+text_enum!(
+    /// Whether a connection's queue runs.
+    ConnectionState {
+        Connected => "connected" / "Connected",
+        NeedsReauth => "needs_reauth" / "Needs re-authorisation",
+        Disconnected => "disconnected" / "Disconnected",
+    }
+);
+
+text_enum!(
+    /// The kind of portal record an outbox row syncs.
+    SyncKind {
+        Contact => "contact" / "Partner person",
+        Company => "company" / "Partner organisation",
+        Registration => "registration" / "Deal registration",
+    }
+);
+
+text_enum!(
+    /// Where an outbox row stands.
+    OutboxState {
+        Pending => "pending" / "Waiting",
+        Done => "done" / "Synced",
+        Dead => "dead" / "Failed",
+        Skipped => "skipped" / "Skipped",
+    }
+);
+
+text_enum!(
+    /// Which way a mapped field flows.
+    Direction {
+        ToCrm => "to_crm" / "Portal → CRM",
+        FromCrm => "from_crm" / "CRM → portal",
+        Off => "off" / "Not synced",
+    }
+);
+
+impl SyncKind {
+    /// The HubSpot object type in API paths.
+    pub fn hubspot_object(self) -> &'static str {
+        match self {
+            SyncKind::Contact => "contacts",
+            SyncKind::Company => "companies",
+            SyncKind::Registration => "deals",
+        }
+    }
+
+    /// The property an upsert is keyed on (unique in HubSpot).
+    pub fn hubspot_id_property(self) -> &'static str {
+        match self {
+            SyncKind::Contact => "email",
+            SyncKind::Company => "prm_org_id",
+            SyncKind::Registration => "prm_registration_id",
+        }
+    }
+}
+
+/// Whether a change recorded on a deal changes what its CRM deal carries (reminders and SLA
+/// flags do not).
+pub fn deal_event_changes_crm(field: &str) -> bool {
+    !matches!(field, "approval_sla" | "protection_reminder" | "appeal")
+}
+
+/// Records per batch upsert: HubSpot's guidance is 100 (the spec declares no maximum).
+pub const HUBSPOT_BATCH: usize = 100;
+/// Attempts before a record's sync is given up and shown to admins as failed.
+pub const MAX_ATTEMPTS: i64 = 10;
+/// Longest secret (token) an admin may paste; HubSpot's are about 300 characters.
+pub const MAX_SECRET_CHARS: usize = 2_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// A HubSpot `date` property: midnight UTC of that day, in epoch milliseconds, as a string
+/// (HubSpot refuses any other time of day for a date).
+pub fn hubspot_date(at_ms: i64) -> String {
+    at_ms.div_euclid(DAY_MS).saturating_mul(DAY_MS).to_string()
+}
+
+/// A HubSpot `datetime` property: epoch milliseconds as a string.
+pub fn hubspot_datetime(at_ms: i64) -> String {
+    at_ms.to_string()
+}
+
+/// An amount in cents as HubSpot's decimal `number` text.
+pub fn hubspot_amount(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", cents / 100, cents % 100)
+}
+
+/// A certificate a person holds now (issued, not expired, not revoked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldCertificate {
+    pub certification: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+/// What the portal knows about a partner person, for their CRM contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactFacts {
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub job_role: Option<String>,
+    pub held: Vec<HeldCertificate>,
+    pub paths_completed: i64,
+    pub last_activity_at: Option<i64>,
+}
+
+/// What the portal knows about a partner organisation, for its CRM company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyFacts {
+    pub org_id: i64,
+    pub name: String,
+    pub partner_type: String,
+    pub tier: String,
+    pub region: String,
+    /// People holding a valid certificate, by job role (`any` for people without one).
+    pub certified_by_role: BTreeMap<String, i64>,
+    /// Rights held: product lines sold, delivery.
+    pub rights: Vec<String>,
+}
+
+/// What the portal knows about a deal registration, for its CRM deal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationFacts {
+    pub deal_id: i64,
+    pub customer: String,
+    pub partner: String,
+    pub motion: String,
+    pub status: String,
+    pub amount_cents: i64,
+    pub protected_until: Option<i64>,
+}
+
+/// A portal field and the CRM property it maps to, with its default direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldRule {
+    pub kind: SyncKind,
+    pub property: &'static str,
+    pub label: &'static str,
+    pub default: Direction,
+    /// Whether an admin may turn it off (keys and required fields may not).
+    pub required: bool,
+}
+
+const fn rule(
+    kind: SyncKind,
+    property: &'static str,
+    label: &'static str,
+    default: Direction,
+    required: bool,
+) -> FieldRule {
+    FieldRule {
+        kind,
+        property,
+        label,
+        default,
+        required,
+    }
+}
+
+/// Every mapped field. Registration stage and amount belong to the CRM once the deal exists
+/// there (sales works the deal in the CRM); the portal sets them only when it creates it.
+pub const FIELD_RULES: &[FieldRule] = &[
+    rule(
+        SyncKind::Contact,
+        "email",
+        "Email (key)",
+        Direction::ToCrm,
+        true,
+    ),
+    rule(
+        SyncKind::Contact,
+        "firstname",
+        "First name",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Contact,
+        "lastname",
+        "Last name",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Contact,
+        "prm_portal_user_id",
+        "Portal user id",
+        Direction::ToCrm,
+        true,
+    ),
+    rule(
+        SyncKind::Contact,
+        "prm_partner_role",
+        "Job role",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Contact,
+        "prm_certifications",
+        "Certifications held",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Contact,
+        "prm_last_certified_on",
+        "Last certified on",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Contact,
+        "prm_next_cert_expiry",
+        "Next certificate expiry",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Contact,
+        "prm_paths_completed",
+        "Learning paths completed",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Contact,
+        "prm_training_last_activity",
+        "Last training activity",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Company,
+        "prm_org_id",
+        "Portal organisation id (key)",
+        Direction::ToCrm,
+        true,
+    ),
+    rule(SyncKind::Company, "name", "Name", Direction::ToCrm, false),
+    rule(
+        SyncKind::Company,
+        "prm_partner_type",
+        "Partner type",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Company,
+        "prm_partner_tier",
+        "Tier",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Company,
+        "prm_region",
+        "Region",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Company,
+        "prm_certified_people",
+        "Certified people",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Company,
+        "prm_certified_by_role",
+        "Certified people by role",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Company,
+        "prm_rights",
+        "Rights held",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Registration,
+        "prm_registration_id",
+        "Registration id (key)",
+        Direction::ToCrm,
+        true,
+    ),
+    rule(
+        SyncKind::Registration,
+        "dealname",
+        "Deal name",
+        Direction::ToCrm,
+        true,
+    ),
+    rule(
+        SyncKind::Registration,
+        "pipeline",
+        "Pipeline (on create)",
+        Direction::ToCrm,
+        true,
+    ),
+    rule(
+        SyncKind::Registration,
+        "dealstage",
+        "Stage",
+        Direction::FromCrm,
+        true,
+    ),
+    rule(
+        SyncKind::Registration,
+        "amount",
+        "Amount",
+        Direction::FromCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Registration,
+        "prm_registration_status",
+        "Registration status",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Registration,
+        "prm_protection_expires_on",
+        "Protection expires on",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Registration,
+        "prm_registering_partner",
+        "Registering partner",
+        Direction::ToCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Registration,
+        "prm_motion",
+        "Motion",
+        Direction::ToCrm,
+        false,
+    ),
+];
+
+/// The mapped field of `kind` with this CRM property.
+pub fn field_rule(kind: SyncKind, property: &str) -> Option<&'static FieldRule> {
+    FIELD_RULES
+        .iter()
+        .find(|rule| rule.kind == kind && rule.property == property)
+}
+
+/// Why an admin's change to a field's direction is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MappingError {
+    UnknownField,
+    /// Keys and fields HubSpot requires cannot be switched off.
+    Required,
+    /// The portal only writes this field; nothing in the CRM may overwrite it.
+    PortalOwned,
+}
+
+impl fmt::Display for MappingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MappingError::UnknownField => "There is no such field.",
+            MappingError::Required => {
+                "This field identifies the record in the CRM and always syncs."
+            }
+            MappingError::PortalOwned => {
+                "The portal decides this field (its rules live here), so the CRM cannot own it."
+            }
+        })
+    }
+}
+
+/// Checks an admin's choice of direction for one field.
+pub fn check_direction(
+    kind: SyncKind,
+    property: &str,
+    direction: Direction,
+) -> Result<(), MappingError> {
+    let rule = field_rule(kind, property).ok_or(MappingError::UnknownField)?;
+    if rule.required && direction != rule.default {
+        return Err(MappingError::Required);
+    }
+    let portal_owned = property.starts_with("prm_") || kind != SyncKind::Registration;
+    if direction == Direction::FromCrm && portal_owned && rule.default != Direction::FromCrm {
+        return Err(MappingError::PortalOwned);
+    }
+    Ok(())
+}
+
+/// The directions in force: each field's default, overridden by the admin's choices.
+pub fn directions(
+    overrides: &HashMap<(SyncKind, String), Direction>,
+) -> Vec<(FieldRule, Direction)> {
+    FIELD_RULES
+        .iter()
+        .map(|rule| {
+            let chosen = overrides
+                .get(&(rule.kind, rule.property.to_string()))
+                .copied()
+                .filter(|direction| check_direction(rule.kind, rule.property, *direction).is_ok())
+                .unwrap_or(rule.default);
+            (*rule, chosen)
+        })
+        .collect()
+}
+
+/// Splits a display name into HubSpot's first and last name (the last word is the last name).
+fn split_name(display_name: &str) -> (String, String) {
+    let name = display_name.trim();
+    match name.rsplit_once(char::is_whitespace) {
+        Some((first, last)) => (first.trim().to_string(), last.to_string()),
+        None => (name.to_string(), String::new()),
+    }
+}
+
+/// Properties for a partner person's contact, limited to the fields the portal writes.
+pub fn contact_properties(
+    facts: &ContactFacts,
+    writes: &dyn Fn(&str) -> bool,
+) -> BTreeMap<String, String> {
+    let (first, last) = split_name(&facts.display_name);
+    let mut held: Vec<&str> = facts
+        .held
+        .iter()
+        .map(|c| c.certification.as_str())
+        .collect();
+    held.sort_unstable();
+    held.dedup();
+    let last_certified = facts.held.iter().map(|c| c.issued_at).max();
+    let next_expiry = facts.held.iter().map(|c| c.expires_at).min();
+    let values = [
+        ("email", Some(facts.email.to_lowercase())),
+        ("firstname", Some(first)),
+        ("lastname", Some(last)),
+        ("prm_portal_user_id", Some(facts.user_id.to_string())),
+        (
+            "prm_partner_role",
+            Some(facts.job_role.clone().unwrap_or_default()),
+        ),
+        ("prm_certifications", Some(held.join(";"))),
+        (
+            "prm_last_certified_on",
+            Some(last_certified.map(hubspot_date).unwrap_or_default()),
+        ),
+        (
+            "prm_next_cert_expiry",
+            Some(next_expiry.map(hubspot_date).unwrap_or_default()),
+        ),
+        (
+            "prm_paths_completed",
+            Some(facts.paths_completed.to_string()),
+        ),
+        (
+            "prm_training_last_activity",
+            Some(
+                facts
+                    .last_activity_at
+                    .map(hubspot_datetime)
+                    .unwrap_or_default(),
+            ),
+        ),
+    ];
+    collect(values, writes)
+}
+
+/// Properties for a partner organisation's company.
+pub fn company_properties(
+    facts: &CompanyFacts,
+    writes: &dyn Fn(&str) -> bool,
+) -> BTreeMap<String, String> {
+    let certified: i64 = facts.certified_by_role.values().sum();
+    let by_role = facts
+        .certified_by_role
+        .iter()
+        .map(|(role, people)| format!("{role}: {people}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut rights = facts.rights.clone();
+    rights.sort_unstable();
+    rights.dedup();
+    let values = [
+        ("prm_org_id", Some(facts.org_id.to_string())),
+        ("name", Some(facts.name.clone())),
+        ("prm_partner_type", Some(facts.partner_type.clone())),
+        ("prm_partner_tier", Some(facts.tier.clone())),
+        ("prm_region", Some(facts.region.clone())),
+        ("prm_certified_people", Some(certified.to_string())),
+        ("prm_certified_by_role", Some(by_role)),
+        ("prm_rights", Some(rights.join(";"))),
+    ];
+    collect(values, writes)
+}
+
+/// Where a new deal goes in the CRM: a connection's configured pipeline and first stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealPlacement {
+    pub pipeline: String,
+    pub stage: String,
+}
+
+impl Default for DealPlacement {
+    /// HubSpot's built-in sales pipeline and its first stage.
+    fn default() -> Self {
+        DealPlacement {
+            pipeline: "default".into(),
+            stage: "appointmentscheduled".into(),
+        }
+    }
+}
+
+/// Properties for a registration's deal. `creating` is true until the CRM has the deal: the
+/// fields the CRM owns (stage, amount) are written only then, so sales' changes stand.
+pub fn deal_properties(
+    facts: &RegistrationFacts,
+    placement: &DealPlacement,
+    creating: bool,
+    writes: &dyn Fn(&str) -> bool,
+) -> BTreeMap<String, String> {
+    let on_create = |value: String| creating.then_some(value);
+    let values = [
+        ("prm_registration_id", Some(facts.deal_id.to_string())),
+        (
+            "dealname",
+            Some(format!("{} ({})", facts.customer, facts.partner)),
+        ),
+        ("pipeline", on_create(placement.pipeline.clone())),
+        ("dealstage", on_create(placement.stage.clone())),
+        ("amount", on_create(hubspot_amount(facts.amount_cents))),
+        ("prm_registration_status", Some(facts.status.clone())),
+        (
+            "prm_protection_expires_on",
+            Some(facts.protected_until.map(hubspot_date).unwrap_or_default()),
+        ),
+        ("prm_registering_partner", Some(facts.partner.clone())),
+        ("prm_motion", Some(facts.motion.clone())),
+    ];
+    // Creating, the CRM-owned fields are the deal's starting values whatever their direction.
+    let creating_writes = |property: &str| {
+        writes(property) || (creating && matches!(property, "dealstage" | "amount"))
+    };
+    collect(values, &creating_writes)
+}
+
+fn collect<const N: usize>(
+    values: [(&str, Option<String>); N],
+    writes: &dyn Fn(&str) -> bool,
+) -> BTreeMap<String, String> {
+    values
+        .into_iter()
+        .filter(|(property, _)| writes(property))
+        .filter_map(|(property, value)| Some((property.to_string(), value?)))
+        .collect()
+}
+
+/// A custom property the install step creates in HubSpot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PropertySpec {
+    pub object: &'static str,
+    pub name: &'static str,
+    pub label: &'static str,
+    /// HubSpot `type`: string, number, date, datetime, enumeration.
+    pub kind: &'static str,
+    /// HubSpot `fieldType`: text, number, date, select.
+    pub field_type: &'static str,
+    pub unique: bool,
+    pub options: &'static [&'static str],
+}
+
+/// The property group the portal's properties live in.
+pub const PROPERTY_GROUP: &str = "partner_portal";
+
+const fn property(
+    object: &'static str,
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    unique: bool,
+    options: &'static [&'static str],
+) -> PropertySpec {
+    let field_type = match kind.as_bytes() {
+        b"number" => "number",
+        b"date" | b"datetime" => "date",
+        b"enumeration" => "select",
+        _ => "text",
+    };
+    PropertySpec {
+        object,
+        name,
+        label,
+        kind,
+        field_type,
+        unique,
+        options,
+    }
+}
+
+const JOB_ROLES: &[&str] = &["sales", "technical", "support"];
+const TIERS: &[&str] = &["registered", "silver", "gold", "platinum"];
+const PARTNER_TYPES: &[&str] = &["reseller", "referral", "implementation", "distributor"];
+const REGISTRATION_STATUSES: &[&str] = &[
+    "not_registered",
+    "pending",
+    "info_requested",
+    "approved",
+    "declined",
+    "duplicate",
+    "expired",
+];
+const MOTIONS: &[&str] = &["referral", "resale", "marketplace", "si", "direct"];
+
+/// Every custom property the portal writes. Certification names are program data that
+/// changes, so they go in a text property rather than an enumeration that would drift.
+pub const HUBSPOT_PROPERTIES: &[PropertySpec] = &[
+    property(
+        "contacts",
+        "prm_portal_user_id",
+        "Portal user id",
+        "string",
+        true,
+        &[],
+    ),
+    property(
+        "contacts",
+        "prm_partner_role",
+        "Partner job role",
+        "enumeration",
+        false,
+        JOB_ROLES,
+    ),
+    property(
+        "contacts",
+        "prm_certifications",
+        "Certifications held",
+        "string",
+        false,
+        &[],
+    ),
+    property(
+        "contacts",
+        "prm_last_certified_on",
+        "Last certified on",
+        "date",
+        false,
+        &[],
+    ),
+    property(
+        "contacts",
+        "prm_next_cert_expiry",
+        "Next certificate expiry",
+        "date",
+        false,
+        &[],
+    ),
+    property(
+        "contacts",
+        "prm_paths_completed",
+        "Learning paths completed",
+        "number",
+        false,
+        &[],
+    ),
+    property(
+        "contacts",
+        "prm_training_last_activity",
+        "Last training activity",
+        "datetime",
+        false,
+        &[],
+    ),
+    property(
+        "companies",
+        "prm_org_id",
+        "Portal organisation id",
+        "string",
+        true,
+        &[],
+    ),
+    property(
+        "companies",
+        "prm_partner_type",
+        "Partner type",
+        "enumeration",
+        false,
+        PARTNER_TYPES,
+    ),
+    property(
+        "companies",
+        "prm_partner_tier",
+        "Partner tier",
+        "enumeration",
+        false,
+        TIERS,
+    ),
+    property(
+        "companies",
+        "prm_region",
+        "Partner region",
+        "string",
+        false,
+        &[],
+    ),
+    property(
+        "companies",
+        "prm_certified_people",
+        "Certified people",
+        "number",
+        false,
+        &[],
+    ),
+    property(
+        "companies",
+        "prm_certified_by_role",
+        "Certified people by role",
+        "string",
+        false,
+        &[],
+    ),
+    property(
+        "companies",
+        "prm_rights",
+        "Rights held",
+        "string",
+        false,
+        &[],
+    ),
+    property(
+        "deals",
+        "prm_registration_id",
+        "Portal registration id",
+        "string",
+        true,
+        &[],
+    ),
+    property(
+        "deals",
+        "prm_registration_status",
+        "Registration status",
+        "enumeration",
+        false,
+        REGISTRATION_STATUSES,
+    ),
+    property(
+        "deals",
+        "prm_protection_expires_on",
+        "Protection expires on",
+        "date",
+        false,
+        &[],
+    ),
+    property(
+        "deals",
+        "prm_registering_partner",
+        "Registering partner",
+        "string",
+        false,
+        &[],
+    ),
+    property(
+        "deals",
+        "prm_motion",
+        "Partner motion",
+        "enumeration",
+        false,
+        MOTIONS,
+    ),
+];
+
+/// What the CRM answered to one request, as the worker saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Answer {
+    /// `None`: no answer (connection refused, dropped, timed out).
+    pub status: Option<u16>,
+    /// `Retry-After` in seconds, when sent.
+    pub retry_after_s: Option<i64>,
+    /// HubSpot's `policyName` on a 429 (`TEN_SECONDLY_ROLLING`, `DAILY`).
+    pub policy: Option<String>,
+}
+
+/// What to do after an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Done,
+    /// The connection is over its rate: hold the whole queue until then; no attempt is
+    /// counted against the records.
+    SlowDown {
+        until_ms: i64,
+    },
+    /// A transient failure: try these records again then (counts an attempt).
+    Retry {
+        at_ms: i64,
+    },
+    /// The CRM refused the record itself (validation, unknown property): retrying cannot help.
+    Dead,
+    /// The credentials no longer work: stop the queue until an admin reconnects.
+    Reauthorise,
+}
+
+/// Full-jitter back-off: a random delay up to `min(cap, base * 2^attempts)`, base 2 s, cap 1 h.
+/// `unit` is a random number in [0, 1).
+pub fn jitter_ms(attempts: i64, unit: f64) -> i64 {
+    const BASE_MS: i64 = 2_000;
+    const CAP_MS: i64 = 3_600_000;
+    let ceiling = BASE_MS
+        .saturating_mul(1i64 << attempts.clamp(0, 30))
+        .min(CAP_MS);
+    let unit = if unit.is_finite() {
+        unit.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    // At least a second, so a retry never lands in the same instant.
+    ((ceiling as f64 * unit) as i64).max(1_000)
+}
+
+/// Decides what an answer means. `attempts` counts earlier failed attempts of these records.
+pub fn judge(answer: &Answer, now_ms: i64, attempts: i64, unit: f64) -> Verdict {
+    let retry = || {
+        if attempts + 1 >= MAX_ATTEMPTS {
+            Verdict::Dead
+        } else {
+            Verdict::Retry {
+                at_ms: now_ms + jitter_ms(attempts, unit),
+            }
+        }
+    };
+    let told_wait = answer
+        .retry_after_s
+        .filter(|seconds| *seconds >= 0)
+        .map(|seconds| now_ms + seconds.min(86_400) * 1_000);
+    match answer.status {
+        None => retry(),
+        Some(200..=299) => Verdict::Done,
+        Some(401) => Verdict::Reauthorise,
+        Some(429) => {
+            let until_ms = match (told_wait, answer.policy.as_deref()) {
+                (Some(at), _) => at,
+                (None, Some("DAILY")) => (now_ms.div_euclid(DAY_MS) + 1) * DAY_MS,
+                (None, Some("TEN_SECONDLY_ROLLING")) => now_ms + 10_000,
+                (None, _) => now_ms + jitter_ms(attempts, unit).max(1_000),
+            };
+            Verdict::SlowDown { until_ms }
+        }
+        // Locked records: HubSpot says locks last 2 s.
+        Some(423) => Verdict::SlowDown {
+            until_ms: told_wait.unwrap_or(now_ms + 2_000).max(now_ms + 2_000),
+        },
+        // HubSpot's migration answer carries Retry-After.
+        Some(477) => Verdict::SlowDown {
+            until_ms: told_wait.unwrap_or(now_ms + 10_000),
+        },
+        Some(500..=599) => match told_wait {
+            Some(at) if attempts + 1 < MAX_ATTEMPTS => Verdict::Retry { at_ms: at },
+            _ => retry(),
+        },
+        // 400 validation, 403 missing scope, 404 unknown object, 409 conflict and the rest.
+        Some(_) => Verdict::Dead,
+    }
+}
+
+/// A short, safe summary of a CRM's error body for admins: its category and message, cut to
+/// a bound, never the request's secrets (the body is the CRM's, not ours).
+pub fn error_summary(status: Option<u16>, category: Option<&str>, message: Option<&str>) -> String {
+    let status = status.map_or_else(|| "no answer".to_string(), |s| format!("HTTP {s}"));
+    let mut text = match (category, message) {
+        (Some(category), Some(message)) => format!("{status} {category}: {message}"),
+        (Some(category), None) => format!("{status} {category}"),
+        (None, Some(message)) => format!("{status}: {message}"),
+        (None, None) => status,
+    };
+    if text.chars().count() > 500 {
+        text = text.chars().take(499).collect::<String>() + "…";
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = DAY_MS;
+
+    fn everything(_: &str) -> bool {
+        true
+    }
+
+    fn nora() -> ContactFacts {
+        ContactFacts {
+            user_id: 7,
+            email: "Nora@Northwind.example".into(),
+            display_name: "Nora van der Berg".into(),
+            job_role: Some("sales".into()),
+            held: vec![
+                HeldCertificate {
+                    certification: "Tech Associate".into(),
+                    issued_at: 20_000 * DAY + 5_000,
+                    expires_at: 20_400 * DAY + 9,
+                },
+                HeldCertificate {
+                    certification: "Sales Foundations".into(),
+                    issued_at: 20_100 * DAY + 77,
+                    expires_at: 20_300 * DAY + 1,
+                },
+            ],
+            paths_completed: 3,
+            last_activity_at: Some(1_764_547_200_123),
+        }
+    }
+
+    #[test]
+    fn dates_are_midnight_utc_and_datetimes_exact() {
+        assert_eq!(
+            hubspot_date(1_430_438_400_000 + 12 * 3_600_000),
+            "1430438400000"
+        );
+        assert_eq!(hubspot_date(1_430_438_400_000), "1430438400000");
+        assert_eq!(hubspot_date(-1), (-DAY).to_string());
+        assert_eq!(hubspot_datetime(1_764_547_200_123), "1764547200123");
+    }
+
+    #[test]
+    fn amounts_are_decimal_text() {
+        assert_eq!(hubspot_amount(0), "0.00");
+        assert_eq!(hubspot_amount(5), "0.05");
+        assert_eq!(hubspot_amount(123_456), "1234.56");
+        assert_eq!(hubspot_amount(-250), "-2.50");
+        assert_eq!(hubspot_amount(i64::MIN), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn a_contact_carries_training_in_hubspot_formats() {
+        let properties = contact_properties(&nora(), &everything);
+        assert_eq!(properties["email"], "nora@northwind.example");
+        assert_eq!(properties["firstname"], "Nora van der");
+        assert_eq!(properties["lastname"], "Berg");
+        assert_eq!(properties["prm_portal_user_id"], "7");
+        assert_eq!(
+            properties["prm_certifications"],
+            "Sales Foundations;Tech Associate"
+        );
+        assert_eq!(
+            properties["prm_last_certified_on"],
+            (20_100 * DAY).to_string()
+        );
+        assert_eq!(
+            properties["prm_next_cert_expiry"],
+            (20_300 * DAY).to_string()
+        );
+        assert_eq!(properties["prm_paths_completed"], "3");
+        assert_eq!(properties["prm_training_last_activity"], "1764547200123");
+    }
+
+    #[test]
+    fn a_contact_without_certificates_clears_them() {
+        let mut facts = nora();
+        facts.held.clear();
+        facts.display_name = "Cher".into();
+        facts.job_role = None;
+        let properties = contact_properties(&facts, &everything);
+        assert_eq!(properties["prm_certifications"], "");
+        assert_eq!(properties["prm_last_certified_on"], "");
+        assert_eq!(properties["prm_partner_role"], "");
+        assert_eq!(properties["firstname"], "Cher");
+        assert_eq!(properties["lastname"], "");
+    }
+
+    #[test]
+    fn only_fields_the_portal_writes_are_sent() {
+        let properties =
+            contact_properties(&nora(), &|p| p == "email" || p == "prm_certifications");
+        assert_eq!(
+            properties.keys().collect::<Vec<_>>(),
+            ["email", "prm_certifications"]
+        );
+    }
+
+    #[test]
+    fn a_company_counts_certified_people_and_lists_rights_once() {
+        let facts = CompanyFacts {
+            org_id: 3,
+            name: "Northwind".into(),
+            partner_type: "reseller".into(),
+            tier: "gold".into(),
+            region: "EMEA".into(),
+            certified_by_role: [("sales".to_string(), 2), ("technical".to_string(), 1)].into(),
+            rights: vec!["sell:Core".into(), "deliver".into(), "sell:Core".into()],
+        };
+        let properties = company_properties(&facts, &everything);
+        assert_eq!(properties["prm_org_id"], "3");
+        assert_eq!(properties["prm_certified_people"], "3");
+        assert_eq!(
+            properties["prm_certified_by_role"],
+            "sales: 2; technical: 1"
+        );
+        assert_eq!(properties["prm_rights"], "deliver;sell:Core");
+        assert_eq!(properties["prm_partner_tier"], "gold");
+    }
+
+    fn registration() -> RegistrationFacts {
+        RegistrationFacts {
+            deal_id: 812,
+            customer: "Acme".into(),
+            partner: "Northwind".into(),
+            motion: "resale".into(),
+            status: "approved".into(),
+            amount_cents: 4_200_000,
+            protected_until: Some(20_500 * DAY + 3_600_000),
+        }
+    }
+
+    #[test]
+    fn a_new_deal_gets_pipeline_stage_and_amount_and_an_existing_one_keeps_the_crms() {
+        let writes = |property: &str| {
+            directions(&HashMap::new()).iter().any(|(rule, direction)| {
+                rule.kind == SyncKind::Registration
+                    && rule.property == property
+                    && *direction == Direction::ToCrm
+            })
+        };
+        let created = deal_properties(&registration(), &DealPlacement::default(), true, &writes);
+        assert_eq!(created["dealname"], "Acme (Northwind)");
+        assert_eq!(created["pipeline"], "default");
+        assert_eq!(created["dealstage"], "appointmentscheduled");
+        assert_eq!(created["amount"], "42000.00");
+        assert_eq!(
+            created["prm_protection_expires_on"],
+            (20_500 * DAY).to_string()
+        );
+        let updated = deal_properties(&registration(), &DealPlacement::default(), false, &writes);
+        assert!(!updated.contains_key("dealstage"));
+        assert!(!updated.contains_key("amount"));
+        assert!(!updated.contains_key("pipeline"));
+        assert_eq!(updated["prm_registration_status"], "approved");
+    }
+
+    #[test]
+    fn admins_cannot_switch_off_keys_or_hand_portal_rules_to_the_crm() {
+        assert_eq!(
+            check_direction(SyncKind::Contact, "email", Direction::Off),
+            Err(MappingError::Required)
+        );
+        assert_eq!(
+            check_direction(
+                SyncKind::Registration,
+                "prm_registration_status",
+                Direction::FromCrm
+            ),
+            Err(MappingError::PortalOwned)
+        );
+        assert_eq!(
+            check_direction(SyncKind::Company, "name", Direction::FromCrm),
+            Err(MappingError::PortalOwned)
+        );
+        assert_eq!(
+            check_direction(SyncKind::Contact, "nope", Direction::Off),
+            Err(MappingError::UnknownField)
+        );
+        assert_eq!(
+            check_direction(SyncKind::Contact, "firstname", Direction::Off),
+            Ok(())
+        );
+        assert_eq!(
+            check_direction(SyncKind::Registration, "amount", Direction::ToCrm),
+            Ok(())
+        );
+        assert_eq!(
+            check_direction(SyncKind::Registration, "amount", Direction::Off),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn directions_apply_valid_overrides_only() {
+        let overrides = [
+            ((SyncKind::Contact, "firstname".to_string()), Direction::Off),
+            ((SyncKind::Contact, "email".to_string()), Direction::Off),
+        ]
+        .into();
+        let chosen = directions(&overrides);
+        let of = |kind, property: &str| {
+            chosen
+                .iter()
+                .find(|(r, _)| r.kind == kind && r.property == property)
+                .unwrap()
+                .1
+        };
+        assert_eq!(of(SyncKind::Contact, "firstname"), Direction::Off);
+        assert_eq!(of(SyncKind::Contact, "email"), Direction::ToCrm);
+        assert_eq!(chosen.len(), FIELD_RULES.len());
+    }
+
+    #[test]
+    fn every_property_is_installed_once_and_every_rule_has_a_property() {
+        let mut names: Vec<_> = HUBSPOT_PROPERTIES
+            .iter()
+            .map(|p| (p.object, p.name))
+            .collect();
+        names.sort_unstable();
+        let count = names.len();
+        names.dedup();
+        assert_eq!(names.len(), count);
+        for rule in FIELD_RULES
+            .iter()
+            .filter(|rule| rule.property.starts_with("prm_"))
+        {
+            assert!(
+                HUBSPOT_PROPERTIES
+                    .iter()
+                    .any(|p| p.object == rule.kind.hubspot_object() && p.name == rule.property),
+                "{} is not installed",
+                rule.property
+            );
+        }
+        for kind in SyncKind::ALL {
+            let key = kind.hubspot_id_property();
+            assert!(key == "email" || HUBSPOT_PROPERTIES.iter().any(|p| p.name == key && p.unique));
+        }
+        for p in HUBSPOT_PROPERTIES {
+            assert_eq!(p.kind == "enumeration", !p.options.is_empty(), "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn reminders_do_not_touch_the_crm_deal() {
+        assert!(deal_event_changes_crm("registration_status"));
+        assert!(deal_event_changes_crm("amount"));
+        assert!(!deal_event_changes_crm("protection_reminder"));
+        assert!(!deal_event_changes_crm("approval_sla"));
+    }
+
+    #[test]
+    fn jitter_stays_within_the_doubling_ceiling() {
+        assert_eq!(jitter_ms(0, 0.0), 1_000);
+        assert_eq!(jitter_ms(0, 0.999), 1_998);
+        assert_eq!(jitter_ms(3, 0.5), 8_000);
+        assert_eq!(jitter_ms(40, 0.5), 1_800_000);
+        assert_eq!(jitter_ms(-3, 1.0), 2_000);
+        assert_eq!(jitter_ms(2, f64::NAN), 1_000);
+    }
+
+    fn answer(status: u16) -> Answer {
+        Answer {
+            status: Some(status),
+            ..Answer::default()
+        }
+    }
+
+    #[test]
+    fn rate_limits_slow_the_queue_instead_of_failing_records() {
+        let now = 50 * DAY + 1_000;
+        let told = Answer {
+            retry_after_s: Some(3),
+            policy: Some("TEN_SECONDLY_ROLLING".into()),
+            ..answer(429)
+        };
+        assert_eq!(
+            judge(&told, now, 9, 0.5),
+            Verdict::SlowDown {
+                until_ms: now + 3_000
+            }
+        );
+        let window = Answer {
+            policy: Some("TEN_SECONDLY_ROLLING".into()),
+            ..answer(429)
+        };
+        assert_eq!(
+            judge(&window, now, 0, 0.5),
+            Verdict::SlowDown {
+                until_ms: now + 10_000
+            }
+        );
+        let daily = Answer {
+            policy: Some("DAILY".into()),
+            ..answer(429)
+        };
+        assert_eq!(
+            judge(&daily, now, 0, 0.5),
+            Verdict::SlowDown { until_ms: 51 * DAY }
+        );
+        assert_eq!(
+            judge(&answer(423), now, 0, 0.5),
+            Verdict::SlowDown {
+                until_ms: now + 2_000
+            }
+        );
+        let absurd = Answer {
+            retry_after_s: Some(i64::MAX),
+            ..answer(429)
+        };
+        assert_eq!(
+            judge(&absurd, now, 0, 0.5),
+            Verdict::SlowDown {
+                until_ms: now + 86_400_000
+            }
+        );
+    }
+
+    #[test]
+    fn transient_failures_retry_with_jitter_until_the_last_attempt() {
+        let now = 1_000_000;
+        assert_eq!(
+            judge(&answer(502), now, 0, 0.5),
+            Verdict::Retry { at_ms: now + 1_000 }
+        );
+        assert_eq!(
+            judge(&Answer::default(), now, 2, 0.5),
+            Verdict::Retry { at_ms: now + 4_000 }
+        );
+        assert_eq!(
+            judge(&answer(503), now, MAX_ATTEMPTS - 1, 0.5),
+            Verdict::Dead
+        );
+        let told = Answer {
+            retry_after_s: Some(30),
+            ..answer(503)
+        };
+        assert_eq!(
+            judge(&told, now, 0, 0.5),
+            Verdict::Retry {
+                at_ms: now + 30_000
+            }
+        );
+    }
+
+    #[test]
+    fn refusals_are_final_and_expired_credentials_stop_the_queue() {
+        for status in [400, 403, 404, 409, 413] {
+            assert_eq!(judge(&answer(status), 0, 0, 0.5), Verdict::Dead, "{status}");
+        }
+        assert_eq!(judge(&answer(401), 0, 0, 0.5), Verdict::Reauthorise);
+        assert_eq!(judge(&answer(200), 0, 0, 0.5), Verdict::Done);
+        assert_eq!(judge(&answer(207), 0, 0, 0.5), Verdict::Done);
+    }
+
+    #[test]
+    fn error_summaries_are_bounded() {
+        assert_eq!(
+            error_summary(Some(400), Some("VALIDATION_ERROR"), Some("bad date")),
+            "HTTP 400 VALIDATION_ERROR: bad date"
+        );
+        assert_eq!(error_summary(None, None, None), "no answer");
+        let long = "x".repeat(2_000);
+        assert_eq!(
+            error_summary(Some(500), None, Some(&long)).chars().count(),
+            500
+        );
+    }
+}

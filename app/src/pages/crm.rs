@@ -1,0 +1,285 @@
+//! `/crm`: the vendor admins' CRM page: connect HubSpot, install the portal's properties,
+//! run the first full sync and follow it, choose field directions, work failed records.
+use crate::api::crm::{
+    load_crm_page, ConnectHubspot, ConnectionView, CrmOverview, DeadLetterRow, DisconnectHubspot,
+    FieldRow, InstallHubspotProperties, ResolveCrmFailure, SetCrmFieldDirection,
+    StartHubspotBackfill, TestHubspot,
+};
+use crate::components::empty::EmptyState;
+use crate::components::enhance::EnhancedForm;
+use crate::components::form::{form_action, form_error, FormError, TextField};
+use crate::components::load::loaded;
+use crate::components::status::{Pill, Tone};
+use crate::components::time::LocalTime;
+use crate::domain::crm::ConnectionState;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn CrmPage() -> impl IntoView {
+    let page = Resource::new(|| (), |_| load_crm_page());
+    view! {
+        <Title text="CRM sync"/>
+        <section class="page" aria-labelledby="crm-title">
+            <h1 id="crm-title">"CRM sync"</h1>
+            <p class="lead">"Your CRM is the shared record: partner organisations, their people with the training they finished, and deal registrations are written there, so sales sees who is certified next to the deals they own."</p>
+            <Confirmation/>
+            <EnhancedForm>
+                {loaded(page, |page| view! { <CrmSections page/> })}
+            </EnhancedForm>
+        </section>
+    }
+}
+
+/// What the last action did, from the address the server sent the admin back to.
+#[component]
+fn Confirmation() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .clone();
+    let text = if query.get("connected").is_some() {
+        Some("HubSpot is connected. Next: install the portal's properties.".to_string())
+    } else if query.get("tested").is_some() {
+        Some("Connection tested; the result is below.".to_string())
+    } else if query.get("installed").is_some() {
+        Some(
+            "The portal's properties are installed in HubSpot. Next: run the first full sync."
+                .to_string(),
+        )
+    } else if let Some(queued) = query.get("queued") {
+        Some(format!(
+            "{queued} record(s) queued for the first full sync. Progress is shown below."
+        ))
+    } else if query.get("mapped").is_some() {
+        Some("Field direction saved.".to_string())
+    } else if query.get("retried").is_some() {
+        Some("The record will be sent again.".to_string())
+    } else if query.get("skipped").is_some() {
+        Some("The record was set aside.".to_string())
+    } else if query.get("disconnected").is_some() {
+        Some("HubSpot is disconnected and its token erased.".to_string())
+    } else {
+        None
+    };
+    text.map(|text| view! { <p class="success" role="status">{text}</p> })
+}
+
+#[component]
+fn CrmSections(page: CrmOverview) -> impl IntoView {
+    match page.hubspot {
+        None => view! { <ConnectForm api_base=page.hubspot_api_base reconnect=false pipeline="default".into() stage="appointmentscheduled".into()/> }.into_any(),
+        Some(connection) => view! { <Connected connection api_base=page.hubspot_api_base/> }.into_any(),
+    }
+}
+
+#[component]
+fn ConnectForm(
+    api_base: String,
+    reconnect: bool,
+    pipeline: String,
+    stage: String,
+) -> impl IntoView {
+    let action = ServerAction::<ConnectHubspot>::new();
+    let error = form_error(action, "connect");
+    let title = if reconnect {
+        "Replace the HubSpot token"
+    } else {
+        "Connect HubSpot"
+    };
+    view! {
+        <form class="card settings-form" method="post" action={form_action::<ConnectHubspot>("connect")} novalidate=true aria-labelledby="connect-title">
+            <h2 id="connect-title">{title}</h2>
+            <FormError error form="connect" fields=&["token", "pipeline", "stage"]/>
+            <p class="hint">{format!("In HubSpot, create a service key (or a private app) with CRM read and write scopes for contacts, companies and deals, and schema write scopes. The portal reaches HubSpot at {api_base}.")}</p>
+            <TextField form="connect" label="Service key or private-app token" name="token" kind="password" autocomplete="off" error
+                hint="It is tried before saving, then stored encrypted and never shown again."/>
+            <fieldset>
+                <legend>"New deal registrations go to"</legend>
+                <TextField form="connect" label="Pipeline id" name="pipeline" value=pipeline error/>
+                <TextField form="connect" label="First stage id" name="stage" value=stage error/>
+            </fieldset>
+            <button type="submit" class="button primary">{if reconnect { "Save new token" } else { "Connect HubSpot" }}</button>
+        </form>
+    }
+}
+
+fn state_pill(connection: &ConnectionView) -> impl IntoView {
+    let (tone, text) = match (connection.state, connection.paused_until) {
+        (ConnectionState::NeedsReauth, _) => (Tone::Negative, "Needs a new token"),
+        (ConnectionState::Disconnected, _) => (Tone::Neutral, "Disconnected"),
+        (ConnectionState::Connected, Some(_)) => (Tone::Waiting, "Slowed down by HubSpot"),
+        (ConnectionState::Connected, None) => (Tone::Positive, "Connected"),
+    };
+    view! { <Pill tone text/> }
+}
+
+#[component]
+fn Connected(connection: ConnectionView, api_base: String) -> impl IntoView {
+    let test = ServerAction::<TestHubspot>::new();
+    let install = ServerAction::<InstallHubspotProperties>::new();
+    let backfill = ServerAction::<StartHubspotBackfill>::new();
+    let test_error = form_error(test, "test");
+    let install_error = form_error(install, "install");
+    let backfill_error = form_error(backfill, "backfill");
+    let total = connection.waiting + connection.synced + connection.failed + connection.skipped;
+    let needs_token = connection.state == ConnectionState::NeedsReauth;
+    view! {
+        <div class="card">
+            <h2>"HubSpot " {state_pill(&connection)}</h2>
+            <dl class="facts connection-facts">
+                <div><dt>"Token"</dt><dd>{connection.token_hint.clone()}</dd></div>
+                <div><dt>"API"</dt><dd>{connection.api_base.clone()}</dd></div>
+                <div><dt>"New deals go to"</dt><dd>{format!("pipeline {}, stage {}", connection.pipeline, connection.stage)}</dd></div>
+                <div><dt>"Last success"</dt><dd>{match connection.last_success_at {
+                    Some(at) => view! { <LocalTime ms=at/> }.into_any(),
+                    None => view! { "Never" }.into_any(),
+                }}</dd></div>
+                {connection.paused_until.map(|at| view! { <div><dt>"Sending again from"</dt><dd><LocalTime ms=at/></dd></div> })}
+                {connection.last_error.clone().map(|error| view! { <div><dt>"Last problem"</dt><dd>{error}</dd></div> })}
+            </dl>
+            <form method="post" action={form_action::<TestHubspot>("test")}>
+                <FormError error=test_error form="test" fields=&[]/>
+                <button type="submit" class="button">"Test connection"</button>
+            </form>
+        </div>
+        {needs_token.then(|| view! { <ConnectForm api_base=api_base.clone() reconnect=true pipeline=connection.pipeline.clone() stage=connection.stage.clone()/> })}
+        <section class="card" aria-labelledby="setup-title">
+            <h2 id="setup-title">"Set up"</h2>
+            <ol class="steps">
+                <li>
+                    <p>{match connection.installed_at {
+                        Some(_) => "The portal's properties are installed (a property group \"Partner portal\" on contacts, companies and deals).",
+                        None => "Install the portal's properties: a property group \"Partner portal\" on contacts, companies and deals.",
+                    }}</p>
+                    <form method="post" action={form_action::<InstallHubspotProperties>("install")}>
+                        <FormError error=install_error form="install" fields=&[]/>
+                        <button type="submit" class="button">{if connection.installed_at.is_some() { "Check the properties again" } else { "Install properties" }}</button>
+                    </form>
+                </li>
+                <li>
+                    <p>"Run the first full sync: every partner organisation, person and registration. Safe to run again."</p>
+                    <form method="post" action={form_action::<StartHubspotBackfill>("backfill")}>
+                        <FormError error=backfill_error form="backfill" fields=&[]/>
+                        <button type="submit" class="button">"Run full sync"</button>
+                    </form>
+                </li>
+            </ol>
+        </section>
+        <section class="card" aria-labelledby="progress-title">
+            <h2 id="progress-title">"Progress"</h2>
+            {if total == 0 {
+                view! { <EmptyState title="Nothing sent yet" next="Changes to partners, training and registrations are queued here as they happen. Run the full sync to send what exists."/> }.into_any()
+            } else {
+                let done = connection.synced + connection.skipped;
+                view! {
+                    <label for="sync-progress">{format!("{done} of {total} record(s) synced")}</label>
+                    <progress id="sync-progress" max=total.to_string() value=done.to_string()></progress>
+                    <dl class="facts totals">
+                        <div><dt>"Waiting"</dt><dd>{connection.waiting}</dd></div>
+                        <div><dt>"Synced"</dt><dd>{connection.synced}</dd></div>
+                        <div><dt>"Failed"</dt><dd>{connection.failed}</dd></div>
+                        <div><dt>"Set aside"</dt><dd>{connection.skipped}</dd></div>
+                    </dl>
+                }.into_any()
+            }}
+        </section>
+        <Failures rows=connection.dead_letters.clone()/>
+        <Fields rows=connection.fields.clone()/>
+        // Two steps, so one stray tap does not stop the sync.
+        <details class="card">
+            <summary><h2>"Disconnect"</h2></summary>
+            <form method="post" action={form_action::<DisconnectHubspot>("disconnect")}>
+                <p class="hint">"Stops sending and erases the token. What HubSpot already holds stays there."</p>
+                <button type="submit" class="button danger">"Disconnect HubSpot"</button>
+            </form>
+        </details>
+    }
+}
+
+#[component]
+fn Failures(rows: Vec<DeadLetterRow>) -> impl IntoView {
+    view! {
+        <section class="card" id="failures" aria-labelledby="failures-title">
+            <h2 id="failures-title">"Failed records"</h2>
+            {if rows.is_empty() {
+                view! { <p class="hint">"None. A record HubSpot refuses is shown here with HubSpot's reason."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {rows.into_iter().map(|row| view! { <FailureItem row/> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn FailureItem(row: DeadLetterRow) -> impl IntoView {
+    let resolve = ServerAction::<ResolveCrmFailure>::new();
+    let form = format!("failure-{}", row.id);
+    let error = form_error(resolve, &form);
+    view! {
+        <li>
+            <p><strong>{format!("{} #{}", row.kind.label(), row.entity_id)}</strong> " · " {row.reason.clone()} " · " <LocalTime ms=row.at/></p>
+            <p>{row.error.clone()}</p>
+            <p class="hint">{format!("{} attempt(s)", row.attempts)}{row.crm_request_id.clone().map(|id| format!(" · HubSpot correlation id {id}"))}</p>
+            <form method="post" action={form_action::<ResolveCrmFailure>(&form)} class="inline-actions">
+                <FormError error form=form.clone() fields=&[]/>
+                <input type="hidden" name="id" value=row.id.to_string()/>
+                <button type="submit" name="retry" value="true" class="button">"Retry"</button>
+                <button type="submit" name="retry" value="false" class="button">"Skip"</button>
+            </form>
+        </li>
+    }
+}
+
+#[component]
+fn Fields(rows: Vec<FieldRow>) -> impl IntoView {
+    let count = rows.len();
+    view! {
+        <details class="card" id="fields">
+            <summary><h2>{format!("Field directions ({count})")}</h2></summary>
+            <p class="hint">"Which way each field flows. Keys always sync; the portal's own rules (registration status, protection, training) are written by the portal only."</p>
+            <table class="cards">
+                <thead><tr><th scope="col">"Record"</th><th scope="col">"Field"</th><th scope="col">"HubSpot property"</th><th scope="col">"Direction"</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|row| view! { <FieldItem row/> }).collect_view()}
+                </tbody>
+            </table>
+        </details>
+    }
+}
+
+#[component]
+fn FieldItem(row: FieldRow) -> impl IntoView {
+    let set = ServerAction::<SetCrmFieldDirection>::new();
+    let form = format!("field-{}-{}", row.kind.as_str(), row.property);
+    let error = form_error(set, &form);
+    let select_id = format!("{form}-direction");
+    view! {
+        <tr>
+            <td data-label="Record">{row.kind.label()}</td>
+            <td data-label="Field">{row.label.clone()}</td>
+            <td data-label="HubSpot property"><code>{row.property.clone()}</code></td>
+            <td data-label="Direction">{if row.choices.len() <= 1 {
+                view! { <span>{row.direction.label()}</span> }.into_any()
+            } else {
+                view! {
+                    <form method="post" action={form_action::<SetCrmFieldDirection>(&form)} class="inline-actions">
+                        <FormError error form=form.clone() fields=&["direction"]/>
+                        <input type="hidden" name="kind" value=row.kind.serde_name()/>
+                        <input type="hidden" name="property" value=row.property.clone()/>
+                        <label class="sr-only" for=select_id.clone()>{format!("Direction of {}", row.label)}</label>
+                        <select id=select_id name="direction">
+                            {row.choices.iter().map(|choice| view! {
+                                <option value=choice.serde_name() selected=*choice == row.direction>{choice.label()}</option>
+                            }).collect_view()}
+                        </select>
+                        <button type="submit" class="button">"Save"</button>
+                    </form>
+                }.into_any()
+            }}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,299 @@
+//! A thin HubSpot client for the few endpoints the sync needs (date-versioned API paths).
+//! The base URL and version are configuration, so tests point it at a local fake.
+use crate::domain::crm::{Answer, PropertySpec, HUBSPOT_PROPERTIES, PROPERTY_GROUP};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The HTTP client the CRM sync shares: short timeouts, and no redirects (a token must never
+/// follow one to another host).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client with default TLS builds")
+}
+
+pub struct HubSpot<'a> {
+    pub http: &'a reqwest::Client,
+    pub base: &'a str,
+    pub version: &'a str,
+    pub token: &'a str,
+}
+
+/// One answer from HubSpot: what the sync rules judge, and the body for the details.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub answer: Answer,
+    pub body: Value,
+    /// `X-HubSpot-RateLimit-Remaining` and `-Interval-Milliseconds`, when sent.
+    pub remaining: Option<i64>,
+    pub interval_ms: Option<i64>,
+}
+
+impl Reply {
+    fn failed() -> Reply {
+        Reply {
+            answer: Answer::default(),
+            body: Value::Null,
+            remaining: None,
+            interval_ms: None,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        self.answer.status
+    }
+
+    pub fn ok(&self) -> bool {
+        matches!(self.answer.status, Some(200..=299))
+    }
+
+    /// HubSpot's `correlationId`, which its support asks for.
+    pub fn correlation_id(&self) -> Option<String> {
+        self.body
+            .get("correlationId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    /// The category and message of an error body, bounded, for admins.
+    pub fn summary(&self) -> String {
+        let text = |key: &str| self.body.get(key).and_then(Value::as_str);
+        crate::domain::crm::error_summary(self.answer.status, text("category"), text("message"))
+    }
+}
+
+/// The result of one record in a batch upsert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordResult {
+    /// Written; the CRM's id of the record.
+    Written { crm_id: String },
+    /// Refused, with HubSpot's category and message.
+    Refused { error: String },
+}
+
+/// One record of a batch upsert: our trace id (the outbox row), its key and its properties.
+pub struct UpsertInput {
+    pub trace_id: i64,
+    pub key: String,
+    pub properties: BTreeMap<String, String>,
+}
+
+impl HubSpot<'_> {
+    fn url(&self, area: &str, rest: &str) -> String {
+        format!(
+            "{}/{area}/{}/{rest}",
+            self.base.trim_end_matches('/'),
+            self.version
+        )
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = match request.bearer_auth(self.token).send().await {
+            Ok(response) => response,
+            Err(_) => return Reply::failed(),
+        };
+        let status = response.status().as_u16();
+        let number = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.trim().parse::<i64>().ok())
+        };
+        let retry_after_s = number("retry-after");
+        let remaining = number("x-hubspot-ratelimit-remaining");
+        let interval_ms = number("x-hubspot-ratelimit-interval-milliseconds");
+        // A body over 4 MiB is not HubSpot's answer to anything the sync sends.
+        let body = match response.bytes().await {
+            Ok(bytes) if bytes.len() <= 4 << 20 => {
+                serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+            }
+            _ => Value::Null,
+        };
+        let policy = body
+            .get("policyName")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Reply {
+            answer: Answer {
+                status: Some(status),
+                retry_after_s,
+                policy,
+            },
+            body,
+            remaining,
+            interval_ms,
+        }
+    }
+
+    /// "Test connection": reads one contact, which needs a working token with CRM scope.
+    pub async fn check(&self) -> Reply {
+        self.send(self.http.get(self.url("crm/objects", "contacts?limit=1")))
+            .await
+    }
+
+    /// Creates the portal's property group and properties on each object. Existing ones count
+    /// as installed (409, or a 207 whose errors all say the property exists); then each
+    /// property is read back and its type compared. Returns the problems found, if any.
+    pub async fn install(&self) -> Result<Vec<String>, Reply> {
+        let mut problems = Vec::new();
+        for object in ["contacts", "companies", "deals"] {
+            let group =
+                json!({ "name": PROPERTY_GROUP, "label": "Partner portal", "displayOrder": -1 });
+            let reply = self
+                .send(
+                    self.http
+                        .post(self.url("crm/properties", &format!("{object}/groups")))
+                        .json(&group),
+                )
+                .await;
+            if !reply.ok() && reply.status() != Some(409) {
+                return Err(reply);
+            }
+            let specs: Vec<&PropertySpec> = HUBSPOT_PROPERTIES
+                .iter()
+                .filter(|p| p.object == object)
+                .collect();
+            let inputs: Vec<Value> = specs.iter().map(|spec| property_create(spec)).collect();
+            let reply = self
+                .send(
+                    self.http
+                        .post(self.url("crm/properties", &format!("{object}/batch/create")))
+                        .json(&json!({ "inputs": inputs })),
+                )
+                .await;
+            if !reply.ok() && reply.status() != Some(409) {
+                return Err(reply);
+            }
+            for spec in specs {
+                let reply = self
+                    .send(
+                        self.http
+                            .get(self.url("crm/properties", &format!("{object}/{}", spec.name))),
+                    )
+                    .await;
+                if !reply.ok() {
+                    problems.push(format!(
+                        "{object}.{} is missing ({})",
+                        spec.name,
+                        reply.summary()
+                    ));
+                    continue;
+                }
+                let found = reply.body.get("type").and_then(Value::as_str).unwrap_or("");
+                if found != spec.kind {
+                    problems.push(format!(
+                        "{object}.{} is of type {found}, expected {}",
+                        spec.name, spec.kind
+                    ));
+                }
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Upserts up to a batch of records of one object, keyed on `id_property`. On 200 or 207
+    /// returns each input's result by trace id; otherwise the reply, for the sync rules.
+    pub async fn batch_upsert(
+        &self,
+        object: &str,
+        id_property: &str,
+        inputs: &[UpsertInput],
+    ) -> (Reply, BTreeMap<i64, RecordResult>) {
+        let body = json!({
+            "inputs": inputs.iter().map(|input| json!({
+                "idProperty": id_property,
+                "id": input.key,
+                "objectWriteTraceId": input.trace_id.to_string(),
+                "properties": input.properties,
+            })).collect::<Vec<_>>()
+        });
+        let reply = self
+            .send(
+                self.http
+                    .post(self.url("crm/objects", &format!("{object}/batch/upsert")))
+                    .json(&body),
+            )
+            .await;
+        let mut results = BTreeMap::new();
+        if !reply.ok() {
+            return (reply, results);
+        }
+        for error in reply
+            .body
+            .get("errors")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let message = crate::domain::crm::error_summary(
+                None,
+                error.get("category").and_then(Value::as_str),
+                error.get("message").and_then(Value::as_str),
+            );
+            let traces = error
+                .pointer("/context/objectWriteTraceId")
+                .and_then(Value::as_array);
+            for trace in traces.into_iter().flatten().filter_map(Value::as_str) {
+                if let Ok(trace) = trace.parse::<i64>() {
+                    results.insert(
+                        trace,
+                        RecordResult::Refused {
+                            error: message.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        for result in reply
+            .body
+            .get("results")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(crm_id) = result.get("id").and_then(Value::as_str) else {
+                continue;
+            };
+            let key = result
+                .pointer(&format!("/properties/{id_property}"))
+                .and_then(Value::as_str);
+            let input = inputs
+                .iter()
+                .find(|input| key.is_some_and(|key| key.eq_ignore_ascii_case(&input.key)));
+            if let Some(input) = input {
+                results.insert(
+                    input.trace_id,
+                    RecordResult::Written {
+                        crm_id: crm_id.to_string(),
+                    },
+                );
+            }
+        }
+        (reply, results)
+    }
+}
+
+fn property_create(spec: &PropertySpec) -> Value {
+    let mut property = json!({
+        "name": spec.name,
+        "label": spec.label,
+        "type": spec.kind,
+        "fieldType": spec.field_type,
+        "groupName": PROPERTY_GROUP,
+        "hasUniqueValue": spec.unique,
+    });
+    if !spec.options.is_empty() {
+        property["options"] = spec
+            .options
+            .iter()
+            .enumerate()
+            .map(|(order, value)| json!({ "label": value, "value": value, "displayOrder": order, "hidden": false }))
+            .collect();
+    }
+    property
+}

@@ -1,0 +1,326 @@
+//! The CRM sync worker: sends the outbox to each connected CRM in batches, effectively once.
+//! Each row names a record, not a payload: the worker reads the record's current state, so a
+//! late or repeated run sends the newest state, and upserts keyed on unique properties make
+//! a repeat harmless.
+use super::hubspot::{HubSpot, RecordResult, UpsertInput};
+use crate::domain::crm::{
+    company_properties, contact_properties, deal_properties, directions, judge, ConnectionState,
+    CrmKind, Direction, SyncKind, Verdict, HUBSPOT_BATCH,
+};
+use crate::server::repo::crm::{self as repo, Claimed, Connection};
+use crate::server::AppState;
+use std::collections::BTreeMap;
+
+/// How long a worker holds a batch before another may take it (a crashed worker's batch
+/// becomes due again after this).
+const LEASE_MS: i64 = 120_000;
+/// Below this many requests left in HubSpot's window, the queue waits for the next window.
+const RATE_RESERVE: i64 = 2;
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncRun {
+    pub requests: usize,
+    pub written: usize,
+    pub refused: usize,
+    pub retried: usize,
+    pub slowed: usize,
+}
+
+/// Sends every due row of every connected CRM. Returns early for a connection that is slowed
+/// down, paused or needs re-authorisation; its rows wait.
+pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sqlx::Error> {
+    let mut run = SyncRun::default();
+    for connection in repo::live_connections(&state.db).await? {
+        if connection.state != ConnectionState::Connected || connection.kind != CrmKind::Hubspot {
+            continue;
+        }
+        if connection.paused_until > state.clock.now_ms() {
+            continue;
+        }
+        let Some(token) = super::open_secret(&state.settings.secret_key, &connection) else {
+            let now = state.clock.now_ms();
+            repo::set_state(
+                &state.db,
+                connection.id,
+                ConnectionState::NeedsReauth,
+                Some("The saved token cannot be read; connect again."),
+                now,
+            )
+            .await?;
+            continue;
+        };
+        let overrides = repo::field_directions(&state.db, connection.id).await?;
+        let chosen = directions(&overrides);
+        let writes = |kind: SyncKind, property: &str| {
+            chosen.iter().any(|(rule, direction)| {
+                rule.kind == kind && rule.property == property && *direction == Direction::ToCrm
+            })
+        };
+        let client = HubSpot {
+            http,
+            base: &connection.api_base,
+            version: &connection.api_version,
+            token: &token,
+        };
+        'kinds: for kind in [SyncKind::Company, SyncKind::Contact, SyncKind::Registration] {
+            loop {
+                let now = state.clock.now_ms();
+                let rows = repo::claim(
+                    &state.db,
+                    connection.id,
+                    kind,
+                    now,
+                    now + LEASE_MS,
+                    HUBSPOT_BATCH as i64,
+                )
+                .await?;
+                if rows.is_empty() {
+                    break;
+                }
+                match send_batch(state, &client, &connection, kind, &rows, &writes, &mut run)
+                    .await?
+                {
+                    BatchEnd::Continue => {}
+                    BatchEnd::StopConnection => break 'kinds,
+                }
+            }
+        }
+    }
+    Ok(run)
+}
+
+enum BatchEnd {
+    Continue,
+    StopConnection,
+}
+
+async fn send_batch(
+    state: &AppState,
+    client: &HubSpot<'_>,
+    connection: &Connection,
+    kind: SyncKind,
+    rows: &[Claimed],
+    writes: &(dyn Fn(SyncKind, &str) -> bool + Sync),
+    run: &mut SyncRun,
+) -> Result<BatchEnd, sqlx::Error> {
+    let db = &state.db;
+    let now = state.clock.now_ms();
+    let ids: Vec<i64> = rows.iter().map(|row| row.entity_id).collect();
+    let linked = repo::links(db, connection.id, kind, &ids).await?;
+    let field = |property: &str| writes(kind, property);
+    let mut inputs = Vec::new();
+    let mut keyed: Vec<&Claimed> = Vec::new();
+    let properties: BTreeMap<i64, (String, BTreeMap<String, String>)> = match kind {
+        SyncKind::Contact => repo::contact_facts(db, &ids, now)
+            .await?
+            .into_iter()
+            .map(|(id, facts)| {
+                (
+                    id,
+                    (
+                        facts.email.to_lowercase(),
+                        contact_properties(&facts, &field),
+                    ),
+                )
+            })
+            .collect(),
+        SyncKind::Company => repo::company_facts(db, &ids, now)
+            .await?
+            .into_iter()
+            .map(|(id, facts)| {
+                (
+                    id,
+                    (facts.org_id.to_string(), company_properties(&facts, &field)),
+                )
+            })
+            .collect(),
+        SyncKind::Registration => repo::registration_facts(db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, facts)| {
+                let creating = !linked.contains_key(&id);
+                let properties = deal_properties(&facts, &connection.placement, creating, &field);
+                (id, (facts.deal_id.to_string(), properties))
+            })
+            .collect(),
+    };
+    for row in rows {
+        match properties.get(&row.entity_id) {
+            Some((key, properties)) => {
+                inputs.push(UpsertInput {
+                    trace_id: row.id,
+                    key: key.clone(),
+                    properties: properties.clone(),
+                });
+                keyed.push(row);
+            }
+            // The record is gone (or no longer synced, e.g. staff): nothing to send.
+            None => {
+                repo::finish(db, row, now).await?;
+                repo::log(
+                    db,
+                    connection.id,
+                    kind,
+                    row.entity_id,
+                    "skipped",
+                    "The record no longer exists in the portal.",
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    if inputs.is_empty() {
+        return Ok(BatchEnd::Continue);
+    }
+    let (reply, results) = client
+        .batch_upsert(kind.hubspot_object(), kind.hubspot_id_property(), &inputs)
+        .await;
+    run.requests += 1;
+    let now = state.clock.now_ms();
+    let attempts = keyed.iter().map(|row| row.attempts).max().unwrap_or(0);
+    let verdict = judge(&reply.answer, now, attempts, rand::random::<f64>());
+    let summary = reply.summary();
+    let request_id = reply.correlation_id();
+    match verdict {
+        Verdict::Done => {
+            for row in keyed {
+                match results.get(&row.id) {
+                    Some(RecordResult::Written { crm_id }) => {
+                        repo::link(db, connection.id, kind, row.entity_id, crm_id, now).await?;
+                        repo::finish(db, row, now).await?;
+                        repo::log(
+                            db,
+                            connection.id,
+                            kind,
+                            row.entity_id,
+                            "written",
+                            &format!("CRM id {crm_id}"),
+                            now,
+                        )
+                        .await?;
+                        run.written += 1;
+                    }
+                    Some(RecordResult::Refused { error }) => {
+                        repo::fail(
+                            db,
+                            row,
+                            reply.status(),
+                            error,
+                            request_id.as_deref(),
+                            None,
+                            now,
+                        )
+                        .await?;
+                        repo::log(
+                            db,
+                            connection.id,
+                            kind,
+                            row.entity_id,
+                            "refused",
+                            error,
+                            now,
+                        )
+                        .await?;
+                        run.refused += 1;
+                    }
+                    // Accepted but not reported back: try again (the upsert is idempotent).
+                    None => {
+                        let at = now
+                            + crate::domain::crm::jitter_ms(row.attempts, rand::random::<f64>());
+                        let error = "The CRM did not report on this record.";
+                        repo::fail(
+                            db,
+                            row,
+                            reply.status(),
+                            error,
+                            request_id.as_deref(),
+                            Some(at),
+                            now,
+                        )
+                        .await?;
+                        run.retried += 1;
+                    }
+                }
+            }
+            repo::record_success(db, connection.id, now).await?;
+            // Stay inside HubSpot's rolling window rather than run into its 429.
+            if let (Some(remaining), Some(interval)) = (reply.remaining, reply.interval_ms) {
+                if remaining <= RATE_RESERVE {
+                    repo::pause_until(db, connection.id, now + interval.clamp(1_000, 60_000))
+                        .await?;
+                    return Ok(BatchEnd::StopConnection);
+                }
+            }
+            Ok(BatchEnd::Continue)
+        }
+        Verdict::SlowDown { until_ms } => {
+            let owned: Vec<Claimed> = keyed.into_iter().cloned().collect();
+            repo::release(db, &owned, until_ms).await?;
+            repo::pause_until(db, connection.id, until_ms).await?;
+            repo::record_error(db, connection.id, &summary).await?;
+            run.slowed += 1;
+            Ok(BatchEnd::StopConnection)
+        }
+        Verdict::Retry { at_ms } => {
+            for row in keyed {
+                repo::fail(
+                    db,
+                    row,
+                    reply.status(),
+                    &summary,
+                    request_id.as_deref(),
+                    Some(at_ms),
+                    now,
+                )
+                .await?;
+                run.retried += 1;
+            }
+            repo::record_error(db, connection.id, &summary).await?;
+            Ok(BatchEnd::StopConnection)
+        }
+        Verdict::Dead => {
+            for row in keyed {
+                repo::fail(
+                    db,
+                    row,
+                    reply.status(),
+                    &summary,
+                    request_id.as_deref(),
+                    None,
+                    now,
+                )
+                .await?;
+                repo::log(
+                    db,
+                    connection.id,
+                    kind,
+                    row.entity_id,
+                    "refused",
+                    &summary,
+                    now,
+                )
+                .await?;
+                run.refused += 1;
+            }
+            repo::record_error(db, connection.id, &summary).await?;
+            Ok(BatchEnd::Continue)
+        }
+        Verdict::Reauthorise => {
+            let owned: Vec<Claimed> = keyed.into_iter().cloned().collect();
+            repo::release(db, &owned, now).await?;
+            let message =
+                format!("HubSpot refused the token ({summary}). Connect again with a valid token.");
+            repo::set_state(
+                db,
+                connection.id,
+                ConnectionState::NeedsReauth,
+                Some(&message),
+                now,
+            )
+            .await?;
+            Ok(BatchEnd::StopConnection)
+        }
+    }
+}

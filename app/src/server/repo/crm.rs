@@ -1,0 +1,811 @@
+//! CRM connections, the CRM outbox, links to CRM records and the sync log.
+use super::super::db::Db;
+use crate::domain::crm::{
+    CompanyFacts, ConnectionState, ContactFacts, CrmKind, DealPlacement, Direction,
+    HeldCertificate, OutboxState, RegistrationFacts, SyncKind,
+};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::Any;
+use std::collections::BTreeMap;
+
+/// A connection as stored (the sealed secret stays sealed here).
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub id: i64,
+    pub kind: CrmKind,
+    pub api_base: String,
+    pub api_version: String,
+    pub secret_sealed: String,
+    pub secret_hint: String,
+    pub state: ConnectionState,
+    pub placement: DealPlacement,
+    pub paused_until: i64,
+    pub installed_at: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub backfill_requested_at: Option<i64>,
+}
+
+type ConnectionRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
+
+const CONNECTION_SELECT: &str = "SELECT id, kind, api_base, api_version, secret_sealed, secret_hint, state, \
+     placement_json, paused_until, installed_at, last_success_at, last_error, backfill_requested_at \
+     FROM crm_connections";
+
+fn connection_from(row: ConnectionRow) -> Option<Connection> {
+    Some(Connection {
+        id: row.0,
+        kind: CrmKind::parse(&row.1)?,
+        api_base: row.2,
+        api_version: row.3,
+        secret_sealed: row.4,
+        secret_hint: row.5,
+        state: ConnectionState::parse(&row.6)?,
+        placement: serde_json::from_str(&row.7).unwrap_or_default(),
+        paused_until: row.8,
+        installed_at: row.9,
+        last_success_at: row.10,
+        last_error: row.11,
+        backfill_requested_at: row.12,
+    })
+}
+
+/// The live (not disconnected) connection to a CRM, if any.
+pub async fn live_connection(db: &Db, kind: CrmKind) -> Result<Option<Connection>, sqlx::Error> {
+    let row: Option<ConnectionRow> = sqlx::query_as(&format!(
+        "{CONNECTION_SELECT} WHERE kind = $1 AND state <> 'disconnected'"
+    ))
+    .bind(kind.as_str())
+    .fetch_optional(&db.write)
+    .await?;
+    Ok(row.and_then(connection_from))
+}
+
+/// Every live connection.
+pub async fn live_connections(db: &Db) -> Result<Vec<Connection>, sqlx::Error> {
+    let rows: Vec<ConnectionRow> = sqlx::query_as(&format!(
+        "{CONNECTION_SELECT} WHERE state <> 'disconnected' ORDER BY id"
+    ))
+    .fetch_all(&db.write)
+    .await?;
+    Ok(rows.into_iter().filter_map(connection_from).collect())
+}
+
+/// What an admin saves to connect a CRM.
+pub struct NewConnection<'a> {
+    pub kind: CrmKind,
+    pub api_base: &'a str,
+    pub api_version: &'a str,
+    pub secret_sealed: &'a str,
+    pub secret_hint: &'a str,
+    pub placement: &'a DealPlacement,
+    pub by: i64,
+}
+
+/// Connects a CRM, replacing the credentials of a live connection to it (its queue, links
+/// and history stay). Returns the connection's id.
+pub async fn save_connection(
+    db: &Db,
+    new: &NewConnection<'_>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let placement = serde_json::to_string(new.placement).expect("placement is JSON");
+    if let Some(existing) = live_connection(db, new.kind).await? {
+        sqlx::query(
+            "UPDATE crm_connections SET api_base = $1, api_version = $2, secret_sealed = $3, secret_hint = $4, \
+             placement_json = $5, state = 'connected', last_error = NULL, paused_until = 0, updated_at = $6 WHERE id = $7",
+        )
+        .bind(new.api_base)
+        .bind(new.api_version)
+        .bind(new.secret_sealed)
+        .bind(new.secret_hint)
+        .bind(placement)
+        .bind(now)
+        .bind(existing.id)
+        .execute(&db.write)
+        .await?;
+        return Ok(existing.id);
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO crm_connections (kind, api_base, api_version, auth_mode, secret_sealed, secret_hint, state, \
+         placement_json, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'static_token', $4, $5, 'connected', $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(new.kind.as_str())
+    .bind(new.api_base)
+    .bind(new.api_version)
+    .bind(new.secret_sealed)
+    .bind(new.secret_hint)
+    .bind(placement)
+    .bind(new.by)
+    .bind(now)
+    .fetch_one(&db.write)
+    .await?;
+    Ok(id)
+}
+
+/// Disconnects: the queue stops and the credentials are erased.
+pub async fn disconnect(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE crm_connections SET state = 'disconnected', secret_sealed = '', updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_state(
+    db: &Db,
+    id: i64,
+    state: ConnectionState,
+    error: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE crm_connections SET state = $1, last_error = $2, updated_at = $3 WHERE id = $4 AND state <> 'disconnected'")
+        .bind(state.as_str())
+        .bind(error)
+        .bind(now)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_installed(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE crm_connections SET installed_at = $1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Holds a connection's whole queue until `until` (rate limits). Never shortens a pause.
+pub async fn pause_until(db: &Db, id: i64, until: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE crm_connections SET paused_until = $1 WHERE id = $2 AND paused_until < $1")
+        .bind(until)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_success(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE crm_connections SET last_success_at = $1, last_error = NULL WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_error(db: &Db, id: i64, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE crm_connections SET last_error = $1 WHERE id = $2")
+        .bind(error)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// The admin's choices of direction, by (kind, property).
+pub async fn field_directions(
+    db: &Db,
+    connection_id: i64,
+) -> Result<std::collections::HashMap<(SyncKind, String), Direction>, sqlx::Error> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT kind, property, direction FROM crm_field_directions WHERE connection_id = $1",
+    )
+    .bind(connection_id)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kind, property, direction)| {
+            Some((
+                (SyncKind::parse(&kind)?, property),
+                Direction::parse(&direction)?,
+            ))
+        })
+        .collect())
+}
+
+pub async fn set_field_direction(
+    db: &Db,
+    connection_id: i64,
+    kind: SyncKind,
+    property: &str,
+    direction: Direction,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO crm_field_directions (connection_id, kind, property, direction) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (connection_id, kind, property) DO UPDATE SET direction = excluded.direction",
+    )
+    .bind(connection_id)
+    .bind(kind.as_str())
+    .bind(property)
+    .bind(direction.as_str())
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Queues a record for every live connection, in the caller's transaction. A record already
+/// waiting gets its version bumped instead (its newest state is what will be sent). Does
+/// nothing when no CRM is connected.
+pub async fn enqueue<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    kind: SyncKind,
+    entity_id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    enqueue_query(kind, entity_id, reason, now)
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
+/// `enqueue` as a query, for work that runs its statements in one transaction of its own
+/// (`outbox::send_once`).
+pub fn enqueue_query(
+    kind: SyncKind,
+    entity_id: i64,
+    reason: &str,
+    now: i64,
+) -> Query<'static, Any, AnyArguments<'static>> {
+    sqlx::query(ENQUEUE)
+        .bind(kind.as_str())
+        .bind(entity_id)
+        .bind(reason.to_string())
+        .bind(now)
+}
+
+const ENQUEUE: &str = "INSERT INTO crm_outbox (connection_id, kind, entity_id, reason, state, next_attempt_at, created_at, updated_at) \
+     SELECT id, $1, $2, $3, 'pending', $4, $4, $4 FROM crm_connections WHERE state <> 'disconnected' \
+     ON CONFLICT (connection_id, kind, entity_id) WHERE state = 'pending' \
+     DO UPDATE SET version = crm_outbox.version + 1, reason = excluded.reason, updated_at = excluded.updated_at";
+
+/// Queues the holder of a certificate (their contact) and their organisation (its company:
+/// certified headcount and rights), in the caller's transaction.
+pub async fn enqueue_certificate_holder(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    certificate_id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for (kind, entity) in [
+        (SyncKind::Contact, "SELECT user_id AS entity_id FROM certificates WHERE id = $4"),
+        (
+            SyncKind::Company,
+            "SELECT u.partner_org_id AS entity_id FROM certificates x JOIN users u ON u.id = x.user_id \
+             WHERE x.id = $4 AND u.partner_org_id IS NOT NULL",
+        ),
+    ] {
+        sqlx::query(&format!(
+            "INSERT INTO crm_outbox (connection_id, kind, entity_id, reason, state, next_attempt_at, created_at, updated_at) \
+             SELECT c.id, $1, r.entity_id, $2, 'pending', $3, $3, $3 FROM crm_connections c, ({entity}) r \
+             WHERE c.state <> 'disconnected' \
+             ON CONFLICT (connection_id, kind, entity_id) WHERE state = 'pending' \
+             DO UPDATE SET version = crm_outbox.version + 1, reason = excluded.reason, updated_at = excluded.updated_at"
+        ))
+        .bind(kind.as_str())
+        .bind(reason)
+        .bind(now)
+        .bind(certificate_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Queues everything the portal syncs for one connection: every partner person, partner
+/// organisation and submitted registration (the first sync after connecting). Records
+/// already waiting are left as they are, so running it twice queues nothing twice.
+pub async fn enqueue_backfill(db: &Db, connection_id: i64, now: i64) -> Result<u64, sqlx::Error> {
+    let mut queued = 0;
+    for (kind, select) in [
+        (SyncKind::Company, "SELECT id FROM partner_orgs"),
+        (SyncKind::Contact, "SELECT id FROM users WHERE role = 'partner_user'"),
+        (
+            SyncKind::Registration,
+            "SELECT id FROM deals WHERE partner_org_id IS NOT NULL AND registration_status <> 'not_registered'",
+        ),
+    ] {
+        let done = sqlx::query(&format!(
+            "INSERT INTO crm_outbox (connection_id, kind, entity_id, reason, state, next_attempt_at, created_at, updated_at) \
+             SELECT $1, $2, id, 'backfill', 'pending', $3, $3, $3 FROM ({select}) AS records WHERE true \
+             ON CONFLICT (connection_id, kind, entity_id) WHERE state = 'pending' DO NOTHING"
+        ))
+        .bind(connection_id)
+        .bind(kind.as_str())
+        .bind(now)
+        .execute(&db.write)
+        .await?;
+        queued += done.rows_affected();
+    }
+    sqlx::query("UPDATE crm_connections SET backfill_requested_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(connection_id)
+        .execute(&db.write)
+        .await?;
+    Ok(queued)
+}
+
+/// A leased outbox row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub id: i64,
+    pub entity_id: i64,
+    pub version: i64,
+    pub attempts: i64,
+}
+
+/// Leases up to `limit` due rows of one kind. Only one worker, in any instance, gets a row:
+/// the lease is a conditional move of `next_attempt_at` past `lease_until`.
+pub async fn claim(
+    db: &Db,
+    connection_id: i64,
+    kind: SyncKind,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "UPDATE crm_outbox SET next_attempt_at = $1 \
+         WHERE id IN (SELECT id FROM crm_outbox WHERE connection_id = $2 AND kind = $3 AND state = 'pending' \
+                      AND next_attempt_at <= $4 ORDER BY id LIMIT $5) \
+         AND state = 'pending' AND next_attempt_at <= $4 \
+         RETURNING id, entity_id, version, attempts",
+    )
+    .bind(lease_until)
+    .bind(connection_id)
+    .bind(kind.as_str())
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.write)
+    .await?;
+    let mut claimed: Vec<Claimed> = rows
+        .into_iter()
+        .map(|(id, entity_id, version, attempts)| Claimed {
+            id,
+            entity_id,
+            version,
+            attempts,
+        })
+        .collect();
+    claimed.sort_by_key(|row| row.id);
+    Ok(claimed)
+}
+
+/// Marks a row synced. If the record changed while it was being sent, the row stays pending
+/// and is due now, so its newer state follows (and never overtakes the older one).
+pub async fn finish(db: &Db, row: &Claimed, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE crm_outbox SET \
+         state = CASE WHEN version = $1 THEN 'done' ELSE 'pending' END, \
+         done_at = CASE WHEN version = $1 THEN $2 ELSE NULL END, \
+         attempts = CASE WHEN version = $1 THEN attempts ELSE 0 END, \
+         next_attempt_at = $2, last_status = 200, last_error = NULL, updated_at = $2 WHERE id = $3",
+    )
+    .bind(row.version)
+    .bind(now)
+    .bind(row.id)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: due again at `retry_at`, or given up (`None`).
+pub async fn fail(
+    db: &Db,
+    row: &Claimed,
+    status: Option<u16>,
+    error: &str,
+    request_id: Option<&str>,
+    retry_at: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let state = if retry_at.is_some() {
+        OutboxState::Pending
+    } else {
+        OutboxState::Dead
+    };
+    sqlx::query(
+        "UPDATE crm_outbox SET state = $1, attempts = attempts + 1, next_attempt_at = $2, last_status = $3, \
+         last_error = $4, crm_request_id = $5, updated_at = $6 WHERE id = $7",
+    )
+    .bind(state.as_str())
+    .bind(retry_at.unwrap_or(now))
+    .bind(status.map(i64::from))
+    .bind(error)
+    .bind(request_id)
+    .bind(now)
+    .bind(row.id)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Gives rows back without counting an attempt (the connection is slowed or paused).
+pub async fn release(db: &Db, rows: &[Claimed], at: i64) -> Result<(), sqlx::Error> {
+    for row in rows {
+        sqlx::query(
+            "UPDATE crm_outbox SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending'",
+        )
+        .bind(at)
+        .bind(row.id)
+        .execute(&db.write)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Retry: a failed row waits again (fresh attempts); Skip: it is set aside for good.
+pub async fn resolve_dead(
+    db: &Db,
+    connection_id: i64,
+    id: i64,
+    retry: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    if !retry {
+        return set_dead_aside(db, connection_id, id, now).await;
+    }
+    let done = sqlx::query(
+        "UPDATE crm_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 \
+         WHERE id = $2 AND connection_id = $3 AND state = 'dead'",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(connection_id)
+    .execute(&db.write)
+    .await;
+    match done {
+        Ok(done) => Ok(done.rows_affected() == 1),
+        // A newer change of the record already waits and carries its newest state, so this
+        // one is set aside instead.
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            set_dead_aside(db, connection_id, id, now).await
+        }
+        Err(error) => Err(error),
+    }
+}
+
+async fn set_dead_aside(
+    db: &Db,
+    connection_id: i64,
+    id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE crm_outbox SET state = 'skipped', updated_at = $1 WHERE id = $2 AND connection_id = $3 AND state = 'dead'",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(connection_id)
+    .execute(&db.write)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The CRM ids already known for these records.
+pub async fn links(
+    db: &Db,
+    connection_id: i64,
+    kind: SyncKind,
+    entity_ids: &[i64],
+) -> Result<BTreeMap<i64, String>, sqlx::Error> {
+    let mut found = BTreeMap::new();
+    for chunk in entity_ids.chunks(200) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT entity_id, crm_id FROM crm_links WHERE connection_id = $1 AND kind = $2 AND entity_id IN ({list})"
+        ))
+        .bind(connection_id)
+        .bind(kind.as_str())
+        .fetch_all(&db.read)
+        .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+pub async fn link(
+    db: &Db,
+    connection_id: i64,
+    kind: SyncKind,
+    entity_id: i64,
+    crm_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO crm_links (connection_id, kind, entity_id, crm_id, last_sent_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (connection_id, kind, entity_id) DO UPDATE SET crm_id = excluded.crm_id, last_sent_at = excluded.last_sent_at",
+    )
+    .bind(connection_id)
+    .bind(kind.as_str())
+    .bind(entity_id)
+    .bind(crm_id)
+    .bind(now)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+pub async fn log(
+    db: &Db,
+    connection_id: i64,
+    kind: SyncKind,
+    entity_id: i64,
+    outcome: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO crm_sync_log (connection_id, kind, entity_id, at, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(connection_id)
+    .bind(kind.as_str())
+    .bind(entity_id)
+    .bind(now)
+    .bind(outcome)
+    .bind(detail)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Counts of a connection's rows by state (for the status page and the backfill's progress).
+pub async fn queue_counts(
+    db: &Db,
+    connection_id: i64,
+) -> Result<BTreeMap<String, i64>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT state, COUNT(*) FROM crm_outbox WHERE connection_id = $1 GROUP BY state",
+    )
+    .bind(connection_id)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A row that failed for good, for the admins' view.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub kind: SyncKind,
+    pub entity_id: i64,
+    pub reason: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: String,
+    pub crm_request_id: Option<String>,
+    pub updated_at: i64,
+}
+
+pub async fn dead_letters(
+    db: &Db,
+    connection_id: i64,
+    limit: i64,
+) -> Result<Vec<DeadLetter>, sqlx::Error> {
+    type Row = (
+        i64,
+        String,
+        i64,
+        String,
+        i64,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        i64,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, kind, entity_id, reason, attempts, last_status, last_error, crm_request_id, updated_at \
+         FROM crm_outbox WHERE connection_id = $1 AND state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $2",
+    )
+    .bind(connection_id)
+    .bind(limit)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(DeadLetter {
+                id: row.0,
+                kind: SyncKind::parse(&row.1)?,
+                entity_id: row.2,
+                reason: row.3,
+                attempts: row.4,
+                last_status: row.5,
+                last_error: row.6.unwrap_or_default(),
+                crm_request_id: row.7,
+                updated_at: row.8,
+            })
+        })
+        .collect())
+}
+
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// What the CRM contact of each of these people carries. People who are not partner users
+/// (or no longer exist) are absent.
+pub async fn contact_facts(
+    db: &Db,
+    user_ids: &[i64],
+    now: i64,
+) -> Result<BTreeMap<i64, ContactFacts>, sqlx::Error> {
+    let mut facts = BTreeMap::new();
+    for chunk in user_ids.chunks(200) {
+        let list = id_list(chunk);
+        let people: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT id, email, display_name, job_role FROM users WHERE role = 'partner_user' AND id IN ({list})"
+        ))
+        .fetch_all(&db.read)
+        .await?;
+        for (user_id, email, display_name, job_role) in people {
+            facts.insert(
+                user_id,
+                ContactFacts {
+                    user_id,
+                    email,
+                    display_name,
+                    job_role,
+                    held: Vec::new(),
+                    paths_completed: 0,
+                    last_activity_at: None,
+                },
+            );
+        }
+        let held: Vec<(i64, String, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT c.user_id, n.name, c.issued_at, c.expires_at FROM certificates c \
+             JOIN certifications n ON n.id = c.certification_id \
+             WHERE c.user_id IN ({list}) AND c.revoked_at IS NULL AND c.expires_at > $1 ORDER BY c.id"
+        ))
+        .bind(now)
+        .fetch_all(&db.read)
+        .await?;
+        for (user_id, certification, issued_at, expires_at) in held {
+            if let Some(person) = facts.get_mut(&user_id) {
+                person.held.push(HeldCertificate {
+                    certification,
+                    issued_at,
+                    expires_at,
+                });
+            }
+        }
+        let completed: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT user_id, COUNT(*) FROM path_completions WHERE user_id IN ({list}) GROUP BY user_id"
+        ))
+        .fetch_all(&db.read)
+        .await?;
+        for (user_id, count) in completed {
+            if let Some(person) = facts.get_mut(&user_id) {
+                person.paths_completed = count;
+            }
+        }
+        let activity: Vec<(i64, Option<i64>)> = sqlx::query_as(&format!(
+            "SELECT user_id, MAX(updated_at) FROM step_progress WHERE user_id IN ({list}) GROUP BY user_id"
+        ))
+        .fetch_all(&db.read)
+        .await?;
+        for (user_id, at) in activity {
+            if let Some(person) = facts.get_mut(&user_id) {
+                person.last_activity_at = at;
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// What the CRM company of each of these organisations carries.
+pub async fn company_facts(
+    db: &Db,
+    org_ids: &[i64],
+    now: i64,
+) -> Result<BTreeMap<i64, CompanyFacts>, sqlx::Error> {
+    let mut facts = BTreeMap::new();
+    for chunk in org_ids.chunks(200) {
+        let list = id_list(chunk);
+        let orgs: Vec<(i64, String, String, String, String)> = sqlx::query_as(&format!(
+            "SELECT id, name, partner_type, tier, region FROM partner_orgs WHERE id IN ({list})"
+        ))
+        .fetch_all(&db.read)
+        .await?;
+        for (org_id, name, partner_type, tier, region) in orgs {
+            facts.insert(
+                org_id,
+                CompanyFacts {
+                    org_id,
+                    name,
+                    partner_type,
+                    tier,
+                    region,
+                    certified_by_role: BTreeMap::new(),
+                    rights: Vec::new(),
+                },
+            );
+        }
+        let certified: Vec<(i64, Option<String>, i64)> = sqlx::query_as(&format!(
+            "SELECT u.partner_org_id, u.job_role, COUNT(DISTINCT u.id) FROM users u \
+             JOIN certificates c ON c.user_id = u.id \
+             WHERE u.partner_org_id IN ({list}) AND u.disabled_at IS NULL AND c.revoked_at IS NULL AND c.expires_at > $1 \
+             GROUP BY u.partner_org_id, u.job_role"
+        ))
+        .bind(now)
+        .fetch_all(&db.read)
+        .await?;
+        for (org_id, role, people) in certified {
+            if let Some(org) = facts.get_mut(&org_id) {
+                org.certified_by_role
+                    .insert(role.unwrap_or_else(|| "any".into()), people);
+            }
+        }
+        let rights: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT org_id, right_key FROM org_rights WHERE org_id IN ({list}) ORDER BY right_key"
+        ))
+        .fetch_all(&db.read)
+        .await?;
+        for (org_id, right) in rights {
+            if let Some(org) = facts.get_mut(&org_id) {
+                org.rights.push(right);
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// What the CRM deal of each of these registrations carries (partner deals only).
+pub async fn registration_facts(
+    db: &Db,
+    deal_ids: &[i64],
+) -> Result<BTreeMap<i64, RegistrationFacts>, sqlx::Error> {
+    let mut facts = BTreeMap::new();
+    for chunk in deal_ids.chunks(200) {
+        let list = id_list(chunk);
+        type Row = (i64, String, String, String, String, i64, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT d.id, a.name, o.name, d.motion, d.registration_status, d.amount_cents, d.protected_until \
+             FROM deals d JOIN accounts a ON a.id = d.account_id JOIN partner_orgs o ON o.id = d.partner_org_id \
+             WHERE d.id IN ({list})"
+        ))
+        .fetch_all(&db.read)
+        .await?;
+        for (deal_id, customer, partner, motion, status, amount_cents, protected_until) in rows {
+            facts.insert(
+                deal_id,
+                RegistrationFacts {
+                    deal_id,
+                    customer,
+                    partner,
+                    motion,
+                    status,
+                    amount_cents,
+                    protected_until,
+                },
+            );
+        }
+    }
+    Ok(facts)
+}

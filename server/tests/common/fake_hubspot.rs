@@ -1,0 +1,621 @@
+//! A local stand-in for HubSpot's CRM API (date-versioned paths), following the contract in
+//! `crm_sync.md` §8.1: bearer tokens, property install, batch upsert with per-input errors
+//! (207), HubSpot's value rules (dates at midnight UTC, enumeration options, required deal
+//! properties), its rolling rate limit with headers and 429 bodies, and injected faults.
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct Property {
+    pub kind: String,
+    pub unique: bool,
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub id: String,
+    pub properties: BTreeMap<String, String>,
+}
+
+/// A scripted answer for the next matching request.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+    pub body: Value,
+}
+
+#[derive(Default)]
+pub struct Inner {
+    pub token: String,
+    /// object → property name → definition (contacts start with `email`).
+    pub properties: BTreeMap<String, BTreeMap<String, Property>>,
+    /// object → records.
+    pub records: BTreeMap<String, Vec<Record>>,
+    pub next_id: u64,
+    /// Every request: method and path.
+    pub requests: Vec<(String, String)>,
+    pub faults: VecDeque<Fault>,
+    /// Rolling window: at most `limit` requests per `window`.
+    pub limit: usize,
+    pub window: Duration,
+    pub recent: VecDeque<Instant>,
+    /// How many answers were 429.
+    pub limited: usize,
+    /// Each record written: object, key, when.
+    pub writes: Vec<(String, String, Instant)>,
+}
+
+#[derive(Clone)]
+pub struct FakeHubSpot {
+    pub inner: Arc<Mutex<Inner>>,
+}
+
+const VERSION: &str = "2026-03";
+
+impl FakeHubSpot {
+    pub fn new(token: &str) -> FakeHubSpot {
+        let mut properties = BTreeMap::new();
+        let standard = |names: &[&str]| {
+            names
+                .iter()
+                .map(|name| {
+                    (
+                        name.to_string(),
+                        Property {
+                            kind: "string".into(),
+                            unique: *name == "email",
+                            options: vec![],
+                        },
+                    )
+                })
+                .collect::<BTreeMap<_, _>>()
+        };
+        properties.insert(
+            "contacts".into(),
+            standard(&["email", "firstname", "lastname"]),
+        );
+        properties.insert("companies".into(), standard(&["name", "domain"]));
+        let mut deals = standard(&["dealname", "pipeline", "dealstage"]);
+        deals.insert(
+            "amount".into(),
+            Property {
+                kind: "number".into(),
+                unique: false,
+                options: vec![],
+            },
+        );
+        properties.insert("deals".into(), deals);
+        FakeHubSpot {
+            inner: Arc::new(Mutex::new(Inner {
+                token: token.into(),
+                properties,
+                next_id: 100,
+                limit: 1_000,
+                window: Duration::from_secs(10),
+                ..Inner::default()
+            })),
+        }
+    }
+
+    /// Starts it on a free local port; returns its base URL.
+    pub async fn start(&self) -> String {
+        self.start_on("127.0.0.1:0").await
+    }
+
+    /// Starts it on `address`; returns its base URL. Besides HubSpot's routes it answers
+    /// `GET /__fake/records/{object}` (no token) so a browser test can read what it holds.
+    pub async fn start_on(&self, address: &str) -> String {
+        let app = Router::new()
+            .route(&format!("/crm/objects/{VERSION}/{{object}}"), get(list))
+            .route(
+                &format!("/crm/objects/{VERSION}/{{object}}/batch/upsert"),
+                post(batch_upsert),
+            )
+            .route(
+                &format!("/crm/properties/{VERSION}/{{object}}/groups"),
+                post(create_group),
+            )
+            .route(
+                &format!("/crm/properties/{VERSION}/{{object}}/batch/create"),
+                post(create_properties),
+            )
+            .route(
+                &format!("/crm/properties/{VERSION}/{{object}}/{{name}}"),
+                get(read_property),
+            )
+            .route("/__fake/records/{object}", get(held_records))
+            .with_state(self.clone());
+        let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("fake HubSpot") });
+        format!("http://{address}")
+    }
+
+    pub fn fail_next(&self, fault: Fault) {
+        self.inner.lock().unwrap().faults.push_back(fault);
+    }
+
+    pub fn set_rate(&self, limit: usize, window: Duration) {
+        let mut inner = self.inner.lock().unwrap();
+        inner.limit = limit;
+        inner.window = window;
+    }
+
+    pub fn records(&self, object: &str) -> Vec<Record> {
+        self.inner
+            .lock()
+            .unwrap()
+            .records
+            .get(object)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn record(&self, object: &str, property: &str, value: &str) -> Option<Record> {
+        self.records(object)
+            .into_iter()
+            .find(|record| record.properties.get(property).map(String::as_str) == Some(value))
+    }
+
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.inner.lock().unwrap().requests.clone()
+    }
+
+    pub fn limited(&self) -> usize {
+        self.inner.lock().unwrap().limited
+    }
+
+    pub fn has_property(&self, object: &str, name: &str) -> bool {
+        self.inner
+            .lock()
+            .unwrap()
+            .properties
+            .get(object)
+            .is_some_and(|p| p.contains_key(name))
+    }
+}
+
+async fn held_records(State(fake): State<FakeHubSpot>, Path(object): Path<String>) -> Response {
+    let records: Vec<Value> = fake
+        .records(&object)
+        .into_iter()
+        .map(|r| json!({ "id": r.id, "properties": r.properties }))
+        .collect();
+    Json(json!({ "results": records })).into_response()
+}
+
+fn error(status: StatusCode, category: &str, message: &str) -> Response {
+    let body = json!({ "status": "error", "message": message, "category": category, "correlationId": "c0ffee00-0000-4000-8000-000000000001" });
+    (status, Json(body)).into_response()
+}
+
+/// Authentication, faults and the rate limit, before every route's own work. `Err` is the
+/// answer to send instead.
+fn admit(
+    fake: &FakeHubSpot,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<(usize, usize), Box<Response>> {
+    let mut inner = fake.inner.lock().unwrap();
+    inner.requests.push((method.into(), path.into()));
+    let expected = format!("Bearer {}", inner.token);
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_AUTHENTICATION",
+            "Authentication credentials not found.",
+        )));
+    }
+    if let Some(fault) = inner.faults.pop_front() {
+        let mut response = (
+            StatusCode::from_u16(fault.status).unwrap(),
+            Json(fault.body),
+        )
+            .into_response();
+        if let Some(seconds) = fault.retry_after {
+            response
+                .headers_mut()
+                .insert("retry-after", seconds.to_string().parse().unwrap());
+        }
+        if fault.status == 429 {
+            inner.limited += 1;
+        }
+        return Err(Box::new(response));
+    }
+    let now = Instant::now();
+    let window = inner.window;
+    while inner
+        .recent
+        .front()
+        .is_some_and(|at| now.duration_since(*at) >= window)
+    {
+        inner.recent.pop_front();
+    }
+    if inner.recent.len() >= inner.limit {
+        inner.limited += 1;
+        let body = json!({
+            "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
+            "errorType": "RATE_LIMIT", "correlationId": "c0ffee00-0000-4000-8000-000000000429",
+            "policyName": "TEN_SECONDLY_ROLLING"
+        });
+        return Err(Box::new(
+            (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response(),
+        ));
+    }
+    inner.recent.push_back(now);
+    Ok((inner.limit, inner.limit - inner.recent.len()))
+}
+
+fn with_rate(
+    mut response: Response,
+    fake: &FakeHubSpot,
+    (limit, remaining): (usize, usize),
+) -> Response {
+    let window = fake.inner.lock().unwrap().window.as_millis();
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-hubspot-ratelimit-max",
+        limit.to_string().parse().unwrap(),
+    );
+    headers.insert(
+        "x-hubspot-ratelimit-remaining",
+        remaining.to_string().parse().unwrap(),
+    );
+    headers.insert(
+        "x-hubspot-ratelimit-interval-milliseconds",
+        window.to_string().parse().unwrap(),
+    );
+    response
+}
+
+async fn list(
+    State(fake): State<FakeHubSpot>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let rate = match admit(&fake, "GET", &format!("/crm/objects/{object}"), &headers) {
+        Ok(rate) => rate,
+        Err(response) => return *response,
+    };
+    let results: Vec<Value> = fake
+        .records(&object)
+        .into_iter()
+        .take(1)
+        .map(|r| json!({ "id": r.id, "properties": r.properties }))
+        .collect();
+    with_rate(
+        Json(json!({ "results": results })).into_response(),
+        &fake,
+        rate,
+    )
+}
+
+async fn create_group(
+    State(fake): State<FakeHubSpot>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let rate = match admit(
+        &fake,
+        "POST",
+        &format!("/crm/properties/{object}/groups"),
+        &headers,
+    ) {
+        Ok(rate) => rate,
+        Err(response) => return *response,
+    };
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "Invalid JSON");
+    };
+    if body.get("name").and_then(Value::as_str).is_none()
+        || body.get("label").and_then(Value::as_str).is_none()
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "name and label are required",
+        );
+    }
+    with_rate(
+        (StatusCode::CREATED, Json(body)).into_response(),
+        &fake,
+        rate,
+    )
+}
+
+async fn create_properties(
+    State(fake): State<FakeHubSpot>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let rate = match admit(
+        &fake,
+        "POST",
+        &format!("/crm/properties/{object}/batch/create"),
+        &headers,
+    ) {
+        Ok(rate) => rate,
+        Err(response) => return *response,
+    };
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "Invalid JSON");
+    };
+    let mut inner = fake.inner.lock().unwrap();
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for input in body
+        .get("inputs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let text = |key: &str| input.get(key).and_then(Value::as_str).map(str::to_string);
+        let (Some(name), Some(_label), Some(kind), Some(_field), Some(_group)) = (
+            text("name"),
+            text("label"),
+            text("type"),
+            text("fieldType"),
+            text("groupName"),
+        ) else {
+            errors.push(json!({ "status": "error", "category": "VALIDATION_ERROR", "message": "name, label, type, fieldType and groupName are required" }));
+            continue;
+        };
+        let options: Vec<String> = input
+            .get("options")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o.get("value").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        if kind == "enumeration" && options.is_empty() {
+            errors.push(json!({ "status": "error", "category": "VALIDATION_ERROR", "message": format!("{name}: enumeration needs options") }));
+            continue;
+        }
+        let existing = inner.properties.entry(object.clone()).or_default();
+        if existing.contains_key(&name) {
+            errors.push(json!({ "status": "error", "category": "OBJECT_ALREADY_EXISTS", "message": format!("A property named '{name}' already exists.") }));
+            continue;
+        }
+        let unique = input
+            .get("hasUniqueValue")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        existing.insert(
+            name.clone(),
+            Property {
+                kind: kind.clone(),
+                unique,
+                options,
+            },
+        );
+        results.push(json!({ "name": name, "type": kind, "hasUniqueValue": unique }));
+    }
+    drop(inner);
+    let status = if errors.is_empty() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::MULTI_STATUS
+    };
+    let body = json!({ "status": "COMPLETE", "results": results, "numErrors": errors.len(), "errors": errors });
+    with_rate((status, Json(body)).into_response(), &fake, rate)
+}
+
+async fn read_property(
+    State(fake): State<FakeHubSpot>,
+    Path((object, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let rate = match admit(
+        &fake,
+        "GET",
+        &format!("/crm/properties/{object}/{name}"),
+        &headers,
+    ) {
+        Ok(rate) => rate,
+        Err(response) => return *response,
+    };
+    let property = fake
+        .inner
+        .lock()
+        .unwrap()
+        .properties
+        .get(&object)
+        .and_then(|p| p.get(&name))
+        .cloned();
+    match property {
+        Some(property) => with_rate(
+            Json(json!({ "name": name, "type": property.kind, "hasUniqueValue": property.unique }))
+                .into_response(),
+            &fake,
+            rate,
+        ),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "OBJECT_NOT_FOUND",
+            "resource not found",
+        ),
+    }
+}
+
+/// Why one input's properties are refused, HubSpot style, if they are.
+fn refuse(props: &BTreeMap<String, Property>, values: &BTreeMap<String, String>) -> Option<String> {
+    for (name, value) in values {
+        let Some(property) = props.get(name) else {
+            return Some(format!(
+                "PROPERTY_DOESNT_EXIST: Property \"{name}\" does not exist"
+            ));
+        };
+        if value.is_empty() {
+            continue;
+        }
+        match property.kind.as_str() {
+            "date" => match value.parse::<i64>() {
+                Ok(ms) if ms.rem_euclid(86_400_000) == 0 => {}
+                _ => {
+                    return Some(format!(
+                        "INVALID_DATE: {value} is not midnight UTC ({name})"
+                    ))
+                }
+            },
+            "datetime" | "number" if value.parse::<f64>().is_err() => {
+                return Some(format!("INVALID_LONG: {value} is not a number ({name})"));
+            }
+            "enumeration" if !property.options.iter().any(|o| o == value) => {
+                return Some(format!(
+                    "INVALID_OPTION: {value} was not one of the allowed options ({name})"
+                ));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+async fn batch_upsert(
+    State(fake): State<FakeHubSpot>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let rate = match admit(
+        &fake,
+        "POST",
+        &format!("/crm/objects/{object}/batch/upsert"),
+        &headers,
+    ) {
+        Ok(rate) => rate,
+        Err(response) => return *response,
+    };
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "Invalid input JSON",
+        );
+    };
+    let inputs = body
+        .get("inputs")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if inputs.len() > 100 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "Batch size exceeds 100 inputs",
+        );
+    }
+    let mut inner = fake.inner.lock().unwrap();
+    let props = inner.properties.get(&object).cloned().unwrap_or_default();
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        let trace = input
+            .get("objectWriteTraceId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let fail = |message: String| {
+            let category = "VALIDATION_ERROR";
+            json!({ "status": "error", "category": category, "message": message, "context": { "objectWriteTraceId": [trace.clone()] }, "errors": [], "links": {} })
+        };
+        let (Some(id_property), Some(id)) = (
+            input.get("idProperty").and_then(Value::as_str),
+            input.get("id").and_then(Value::as_str),
+        ) else {
+            errors.push(fail("idProperty and id are required".into()));
+            continue;
+        };
+        if !props.get(id_property).is_some_and(|p| p.unique) {
+            errors.push(fail(format!("{id_property} is not a unique property")));
+            continue;
+        }
+        let values: BTreeMap<String, String> = input
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|map| {
+                map.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(message) = refuse(&props, &values) {
+            errors.push(fail(message));
+            continue;
+        }
+        let records = inner.records.entry(object.clone()).or_default();
+        let key_matches = |r: &Record| {
+            r.properties
+                .get(id_property)
+                .is_some_and(|v| v.eq_ignore_ascii_case(id))
+        };
+        let existing = records.iter().position(key_matches);
+        if existing.is_none() && object == "deals" {
+            if let Some(missing) = ["dealname", "pipeline", "dealstage"]
+                .iter()
+                .find(|p| !values.contains_key(**p))
+            {
+                errors.push(fail(format!(
+                    "REQUIRED_PROPERTY: {missing} is required to create a deal"
+                )));
+                continue;
+            }
+        }
+        let (record, new) = match existing {
+            Some(index) => {
+                let record = &mut records[index];
+                record.properties.extend(values);
+                (record.clone(), false)
+            }
+            None => {
+                let id_value = id.to_string();
+                let mut properties = values;
+                properties.insert(id_property.to_string(), id_value);
+                inner.next_id += 1;
+                let record = Record {
+                    id: inner.next_id.to_string(),
+                    properties,
+                };
+                inner
+                    .records
+                    .entry(object.clone())
+                    .or_default()
+                    .push(record.clone());
+                (record, true)
+            }
+        };
+        inner
+            .writes
+            .push((object.clone(), id.to_lowercase(), Instant::now()));
+        results.push(json!({
+            "id": record.id, "new": new, "archived": false,
+            "createdAt": "2026-12-01T00:00:00Z", "updatedAt": "2026-12-01T00:00:00Z",
+            "properties": record.properties,
+        }));
+    }
+    drop(inner);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::MULTI_STATUS
+    };
+    let mut body = json!({ "status": "COMPLETE", "startedAt": "2026-12-01T00:00:00Z", "completedAt": "2026-12-01T00:00:00Z", "results": results });
+    if !errors.is_empty() {
+        body["numErrors"] = json!(errors.len());
+        body["errors"] = json!(errors);
+    }
+    with_rate((status, Json(body)).into_response(), &fake, rate)
+}

@@ -1,0 +1,592 @@
+//! CRM sync to HubSpot, on SQLite and PostgreSQL, against a local fake HubSpot that follows
+//! the documented contract (`common/fake_hubspot.rs`): an admin connects with a token (tried
+//! before saving, sealed at rest), installs the properties and runs the first full sync; a
+//! certificate revoked in the portal reaches the contact; rate limits slow the queue, server
+//! errors retry, refusals are shown and can be retried or skipped, an expired token stops the
+//! queue; two workers send each record once.
+mod common;
+
+use app::api::certifications::RevokeCertificate;
+use app::api::crm::{
+    ConnectHubspot, CrmOverview, InstallHubspotProperties, LoadCrmPage, ResolveCrmFailure,
+    SetCrmFieldDirection, StartHubspotBackfill, TestHubspot,
+};
+use app::domain::crm::ConnectionState;
+use common::fake_hubspot::{FakeHubSpot, Fault};
+use common::{call, invoke, sign_in, Backend, ServerFn, TestServer};
+use serde_json::json;
+
+const ADMIN: &str = "admin@lumen.example";
+const MANAGER: &str = "marco@lumen.example";
+const NORA: &str = "nora@northwind.example";
+const TOMAS: &str = "tomas@northwind.example";
+const GRACE: &str = "grace@harbor.example";
+const TOKEN: &str = "pat-na1-11111111-2222-3333-4444-555555555555";
+
+async fn start(backend: Backend) -> (TestServer, FakeHubSpot) {
+    let fake = FakeHubSpot::new(TOKEN);
+    let base = fake.start().await;
+    let server = TestServer::start_with(
+        backend,
+        &[
+            "--hubspot-api-base",
+            &base,
+            "--crm-sync-interval-secs",
+            "86400",
+        ],
+    )
+    .await;
+    (server, fake)
+}
+
+async fn page(client: &reqwest::Client, server: &TestServer) -> CrmOverview {
+    let (status, page) = invoke::<CrmOverview>(client, server, LoadCrmPage::PATH, &[]).await;
+    assert_eq!(status, 200);
+    page.unwrap()
+}
+
+/// Runs the worker until it has nothing due (at most `rounds` runs).
+async fn sync(server: &TestServer, rounds: usize) -> app::server::crm::sync::SyncRun {
+    let http = app::server::crm::hubspot::http_client();
+    let mut total = app::server::crm::sync::SyncRun::default();
+    for _ in 0..rounds {
+        let run = app::server::crm::sync::run(&server.server.state, &http)
+            .await
+            .expect("sync runs");
+        let idle = run.requests == 0;
+        total.requests += run.requests;
+        total.written += run.written;
+        total.refused += run.refused;
+        total.retried += run.retried;
+        total.slowed += run.slowed;
+        if idle {
+            break;
+        }
+    }
+    total
+}
+
+async fn count(server: &TestServer, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+    n
+}
+
+/// Connects, installs and backfills; returns the admin's client.
+async fn connected(server: &TestServer) -> reqwest::Client {
+    let admin = sign_in(server, ADMIN).await;
+    let connect = [
+        ("token", TOKEN),
+        ("pipeline", "default"),
+        ("stage", "appointmentscheduled"),
+    ];
+    assert_eq!(
+        call(&admin, server, ConnectHubspot::PATH, &connect)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        call(&admin, server, InstallHubspotProperties::PATH, &[])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        call(&admin, server, StartHubspotBackfill::PATH, &[])
+            .await
+            .status(),
+        200
+    );
+    admin
+}
+
+async fn an_admin_connects_hubspot_and_the_program_and_its_changes_reach_it(backend: Backend) {
+    let (server, fake) = start(backend).await;
+    let admin = sign_in(&server, ADMIN).await;
+
+    // Only vendor admins reach the CRM settings.
+    for email in [MANAGER, NORA] {
+        let other = sign_in(&server, email).await;
+        assert_eq!(
+            call(&other, &server, LoadCrmPage::PATH, &[]).await.status(),
+            403,
+            "{email}"
+        );
+        let tried = call(
+            &other,
+            &server,
+            ConnectHubspot::PATH,
+            &[("token", TOKEN), ("pipeline", "default"), ("stage", "x")],
+        )
+        .await;
+        assert_eq!(tried.status(), 403, "{email}");
+    }
+    assert!(page(&admin, &server).await.hubspot.is_none());
+
+    // A token HubSpot refuses, an empty one and one with spaces are field errors; nothing is saved.
+    for (token, says) in [
+        ("pat-wrong", "refused"),
+        ("", "Paste"),
+        ("pat with spaces", "spaces"),
+    ] {
+        let (status, refused) = invoke::<()>(
+            &admin,
+            &server,
+            ConnectHubspot::PATH,
+            &[
+                ("token", token),
+                ("pipeline", "default"),
+                ("stage", "appointmentscheduled"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422, "{token}");
+        assert!(
+            refused
+                .unwrap_err()
+                .field_message("token")
+                .unwrap()
+                .contains(says),
+            "{token}"
+        );
+    }
+    let (status, refused) = invoke::<()>(
+        &admin,
+        &server,
+        ConnectHubspot::PATH,
+        &[("token", TOKEN), ("pipeline", "de fault"), ("stage", "")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    let refused = refused.unwrap_err();
+    assert!(
+        refused.field_message("pipeline").is_some() && refused.field_message("stage").is_some()
+    );
+    assert_eq!(
+        count(&server, "SELECT COUNT(*) FROM crm_connections").await,
+        0
+    );
+
+    // Connected: the token is sealed at rest and shown only as its last four characters.
+    let admin = connected(&server).await;
+    let (sealed,): (String,) = sqlx::query_as("SELECT secret_sealed FROM crm_connections")
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+    assert!(
+        !sealed.contains("pat-na1") && !sealed.contains("5555"),
+        "{sealed}"
+    );
+    let view = page(&admin, &server).await.hubspot.expect("connected");
+    assert_eq!(view.state, ConnectionState::Connected);
+    assert_eq!(view.token_hint, "…5555");
+    assert!(view.installed_at.is_some());
+    let body = serde_json::to_string(&page(&admin, &server).await).unwrap();
+    assert!(!body.contains(TOKEN), "the page never carries the token");
+    for name in ["prm_certifications", "prm_next_cert_expiry"] {
+        assert!(fake.has_property("contacts", name), "{name}");
+    }
+    assert!(
+        fake.has_property("companies", "prm_org_id")
+            && fake.has_property("deals", "prm_registration_id")
+    );
+    // Installing again keeps what exists.
+    assert_eq!(
+        call(&admin, &server, InstallHubspotProperties::PATH, &[])
+            .await
+            .status(),
+        200
+    );
+
+    // The backfill sends every organisation, partner person and registration, once each.
+    let people = count(
+        &server,
+        "SELECT COUNT(*) FROM users WHERE role = 'partner_user'",
+    )
+    .await;
+    let orgs = count(&server, "SELECT COUNT(*) FROM partner_orgs").await;
+    let registrations = count(
+        &server,
+        "SELECT COUNT(*) FROM deals WHERE partner_org_id IS NOT NULL AND registration_status <> 'not_registered'",
+    )
+    .await;
+    assert_eq!(
+        page(&admin, &server).await.hubspot.unwrap().waiting,
+        people + orgs + registrations
+    );
+    let run = sync(&server, 10).await;
+    assert_eq!(run.written as i64, people + orgs + registrations, "{run:?}");
+    assert_eq!(run.refused, 0, "{run:?}");
+    assert_eq!(fake.records("contacts").len() as i64, people);
+    assert_eq!(fake.records("companies").len() as i64, orgs);
+    assert_eq!(fake.records("deals").len() as i64, registrations);
+    let view = page(&admin, &server).await.hubspot.unwrap();
+    assert_eq!((view.waiting, view.failed), (0, 0));
+    assert_eq!(view.synced, people + orgs + registrations);
+
+    // What the contact carries is HubSpot's formats: dates at midnight UTC, names joined.
+    let tomas = fake
+        .record("contacts", "email", TOMAS)
+        .expect("Tomas's contact");
+    let held = tomas.properties["prm_certifications"].clone();
+    assert!(!held.is_empty(), "Tomas is certified in the demo");
+    let certified_on: i64 = tomas.properties["prm_last_certified_on"].parse().unwrap();
+    assert_eq!(certified_on % 86_400_000, 0);
+    let northwind = fake
+        .record("companies", "name", "Northwind Resellers")
+        .expect("company");
+    assert!(
+        northwind.properties["prm_certified_people"]
+            .parse::<i64>()
+            .unwrap()
+            >= 1
+    );
+    let deal = &fake.records("deals")[0];
+    assert!(deal.properties.contains_key("dealstage") && deal.properties.contains_key("pipeline"));
+
+    // A run with nothing due sends nothing.
+    let before = fake.requests().len();
+    assert_eq!(sync(&server, 3).await.requests, 0);
+    assert_eq!(fake.requests().len(), before);
+
+    // Tomas's certificate is revoked in the portal: his contact and Northwind's company follow.
+    let (certificate,): (i64,) = sqlx::query_as(
+        "SELECT c.id FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.email = $1 AND c.revoked_at IS NULL",
+    )
+    .bind(TOMAS)
+    .fetch_one(&server.server.state.db.read)
+    .await
+    .unwrap();
+    let revoke = [
+        ("certificate_id", certificate.to_string()),
+        ("reason", "Left Northwind.".to_string()),
+    ];
+    let revoke: Vec<(&str, &str)> = revoke.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        call(&admin, &server, RevokeCertificate::PATH, &revoke)
+            .await
+            .status(),
+        200
+    );
+    assert!(page(&admin, &server).await.hubspot.unwrap().waiting >= 2);
+    let run = sync(&server, 5).await;
+    assert!(run.written >= 2, "{run:?}");
+    let tomas = fake.record("contacts", "email", TOMAS).unwrap();
+    assert_ne!(
+        tomas.properties["prm_certifications"], held,
+        "the revoked certification is gone"
+    );
+
+    // Grace earns a certificate in the portal: her contact carries it after the next run.
+    let before = fake
+        .record("contacts", "email", GRACE)
+        .expect("Grace's contact");
+    assert_eq!(before.properties["prm_certifications"], "");
+    common::complete_certification_paths(&server, GRACE, "Lumen Certified Sales Professional")
+        .await;
+    server::jobs::run_certification_clock(&server.server.state)
+        .await
+        .unwrap();
+    sync(&server, 5).await;
+    let grace = fake.record("contacts", "email", GRACE).unwrap();
+    assert_eq!(
+        grace.properties["prm_certifications"],
+        "Lumen Certified Sales Professional"
+    );
+    assert!(!grace.properties["prm_next_cert_expiry"].is_empty());
+
+    // Sales moves a deal in HubSpot; the portal's next write leaves stage and amount alone.
+    let (deal_id,): (i64,) = sqlx::query_as(
+        "SELECT id FROM deals WHERE partner_org_id IS NOT NULL AND registration_status = 'approved' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&server.server.state.db.read)
+    .await
+    .unwrap();
+    {
+        let mut inner = fake.inner.lock().unwrap();
+        let record = inner
+            .records
+            .get_mut("deals")
+            .unwrap()
+            .iter_mut()
+            .find(|r| r.properties["prm_registration_id"] == deal_id.to_string())
+            .unwrap();
+        record
+            .properties
+            .insert("dealstage".into(), "closedwon".into());
+    }
+    app::server::repo::crm::enqueue(
+        &server.server.state.db.write,
+        app::domain::crm::SyncKind::Registration,
+        deal_id,
+        "test",
+        0,
+    )
+    .await
+    .unwrap();
+    sync(&server, 3).await;
+    let record = fake
+        .record("deals", "prm_registration_id", &deal_id.to_string())
+        .unwrap();
+    assert_eq!(record.properties["dealstage"], "closedwon");
+    server.stop().await;
+}
+
+async fn hubspot_faults_slow_retry_or_stop_the_queue_and_refusals_are_worked_by_admins(
+    backend: Backend,
+) {
+    let (server, fake) = start(backend).await;
+    let state = &server.server.state;
+    let admin = connected(&server).await;
+    let waiting = page(&admin, &server).await.hubspot.unwrap().waiting;
+
+    // 429 with Retry-After: nothing fails; the whole queue waits that long.
+    fake.fail_next(Fault {
+        status: 429,
+        retry_after: Some(30),
+        body: json!({"status": "error", "message": "You have reached your ten_secondly_rolling limit.", "errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING", "correlationId": "c-429"}),
+    });
+    let run = sync(&server, 3).await;
+    assert_eq!(
+        (run.requests, run.slowed, run.written),
+        (1, 1, 0),
+        "{run:?}"
+    );
+    let view = page(&admin, &server).await.hubspot.unwrap();
+    assert_eq!(view.waiting, waiting);
+    let paused = view.paused_until.expect("paused");
+    assert!(paused >= state.clock.now_ms() + 25_000);
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM crm_outbox WHERE attempts > 0"
+        )
+        .await,
+        0,
+        "a 429 is no attempt"
+    );
+    assert_eq!(sync(&server, 2).await.requests, 0, "still paused");
+    state.clock.advance(31_000);
+
+    // A 502: the batch is retried later with back-off (an attempt counted).
+    fake.fail_next(Fault {
+        status: 502,
+        retry_after: None,
+        body: json!({"status": "error", "message": "Bad gateway"}),
+    });
+    let run = sync(&server, 1).await;
+    assert_eq!(run.requests, 1);
+    assert!(run.retried > 0, "{run:?}");
+    assert!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM crm_outbox WHERE attempts = 1 AND state = 'pending'"
+        )
+        .await
+            > 0
+    );
+    state.clock.advance(3_600_000);
+
+    // A property an admin deleted in HubSpot: those records are refused, shown with
+    // HubSpot's reason, and nothing else stops.
+    fake.inner
+        .lock()
+        .unwrap()
+        .properties
+        .get_mut("deals")
+        .unwrap()
+        .remove("prm_motion");
+    let run = sync(&server, 20).await;
+    assert!(run.refused > 0 && run.written > 0, "{run:?}");
+    let view = page(&admin, &server).await.hubspot.unwrap();
+    assert_eq!(view.waiting, 0);
+    assert_eq!(view.failed as usize, run.refused);
+    let failure = view.dead_letters.first().expect("a failed record").clone();
+    assert!(
+        failure.error.contains("VALIDATION_ERROR") && failure.error.contains("prm_motion"),
+        "{}",
+        failure.error
+    );
+
+    // Skip one; fix HubSpot and retry another: it goes through.
+    let skip = [("id", failure.id.to_string()), ("retry", "false".into())];
+    let skip: Vec<(&str, &str)> = skip.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        call(&admin, &server, ResolveCrmFailure::PATH, &skip)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        call(&admin, &server, ResolveCrmFailure::PATH, &skip)
+            .await
+            .status(),
+        409,
+        "already skipped"
+    );
+    fake.inner
+        .lock()
+        .unwrap()
+        .properties
+        .get_mut("deals")
+        .unwrap()
+        .insert(
+            "prm_motion".into(),
+            common::fake_hubspot::Property {
+                kind: "string".into(),
+                unique: false,
+                options: vec![],
+            },
+        );
+    let second = page(&admin, &server).await.hubspot.unwrap().dead_letters[0].id;
+    let retry = [("id", second.to_string()), ("retry", "true".into())];
+    let retry: Vec<(&str, &str)> = retry.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        call(&admin, &server, ResolveCrmFailure::PATH, &retry)
+            .await
+            .status(),
+        200
+    );
+    let run = sync(&server, 3).await;
+    assert_eq!((run.written, run.refused), (1, 0), "{run:?}");
+
+    // An admin switches a field off; a field the portal owns cannot go to the CRM.
+    let off = [
+        ("kind", "Contact"),
+        ("property", "firstname"),
+        ("direction", "Off"),
+    ];
+    assert_eq!(
+        call(&admin, &server, SetCrmFieldDirection::PATH, &off)
+            .await
+            .status(),
+        200
+    );
+    let owned = [
+        ("kind", "Registration"),
+        ("property", "prm_registration_status"),
+        ("direction", "FromCrm"),
+    ];
+    let (status, refused) = invoke::<()>(&admin, &server, SetCrmFieldDirection::PATH, &owned).await;
+    assert_eq!(status, 422);
+    assert!(refused.unwrap_err().field_message("direction").is_some());
+
+    // The token stops working: the queue stops, nothing is lost, the page says so.
+    fake.inner.lock().unwrap().token = "pat-rotated".into();
+    app::server::repo::crm::enqueue(
+        &state.db.write,
+        app::domain::crm::SyncKind::Contact,
+        1,
+        "test",
+        0,
+    )
+    .await
+    .unwrap();
+    let (user_id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(NORA)
+        .fetch_one(&state.db.read)
+        .await
+        .unwrap();
+    app::server::repo::crm::enqueue(
+        &state.db.write,
+        app::domain::crm::SyncKind::Contact,
+        user_id,
+        "test",
+        0,
+    )
+    .await
+    .unwrap();
+    let run = sync(&server, 3).await;
+    assert_eq!(
+        run.requests, 1,
+        "one refusal, then the queue stops: {run:?}"
+    );
+    let view = page(&admin, &server).await.hubspot.unwrap();
+    assert_eq!(view.state, ConnectionState::NeedsReauth);
+    assert!(view.waiting >= 1);
+    assert_eq!(sync(&server, 2).await.requests, 0);
+    // Test connection says so too, and a new token restarts the queue.
+    assert_eq!(
+        call(&admin, &server, TestHubspot::PATH, &[]).await.status(),
+        200
+    );
+    fake.inner.lock().unwrap().token = TOKEN.into();
+    let connect = [
+        ("token", TOKEN),
+        ("pipeline", "default"),
+        ("stage", "appointmentscheduled"),
+    ];
+    assert_eq!(
+        call(&admin, &server, ConnectHubspot::PATH, &connect)
+            .await
+            .status(),
+        200
+    );
+    let run = sync(&server, 3).await;
+    assert!(run.written >= 1, "{run:?}");
+    let nora = fake.record("contacts", "email", NORA).unwrap();
+    assert!(
+        nora.properties.contains_key("lastname"),
+        "set before firstname was switched off"
+    );
+    server.stop().await;
+}
+
+async fn two_workers_send_each_change_once_and_coalesce_repeated_changes(backend: Backend) {
+    let (server, fake) = start(backend).await;
+    let state = &server.server.state;
+    connected(&server).await;
+    // Five changes to one person before the sync: one row, one upsert of the newest state.
+    let (user_id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(NORA)
+        .fetch_one(&state.db.read)
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        app::server::repo::crm::enqueue(
+            &state.db.write,
+            app::domain::crm::SyncKind::Contact,
+            user_id,
+            "test",
+            0,
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        count(&server, &format!("SELECT COUNT(*) FROM crm_outbox WHERE kind = 'contact' AND entity_id = {user_id} AND state = 'pending'")).await,
+        1
+    );
+    let http = app::server::crm::hubspot::http_client();
+    let (a, b) = tokio::join!(
+        app::server::crm::sync::run(state, &http),
+        app::server::crm::sync::run(state, &http)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let total = count(&server, "SELECT COUNT(*) FROM crm_outbox").await;
+    assert_eq!((a.written + b.written) as i64, total, "{a:?} {b:?}");
+    let written = count(
+        &server,
+        "SELECT COUNT(*) FROM crm_sync_log WHERE outcome = 'written'",
+    )
+    .await;
+    assert_eq!(written, total, "each record written once");
+    let distinct = count(&server, "SELECT COUNT(*) FROM (SELECT DISTINCT kind, entity_id FROM crm_sync_log WHERE outcome = 'written') AS once").await;
+    assert_eq!(distinct, total);
+    let upserts = fake
+        .requests()
+        .iter()
+        .filter(|(_, path)| path.ends_with("/batch/upsert"))
+        .count();
+    assert!(upserts <= 6, "batched: {upserts} requests");
+    server.stop().await;
+}
+
+both_backends!(
+    an_admin_connects_hubspot_and_the_program_and_its_changes_reach_it,
+    hubspot_faults_slow_retry_or_stop_the_queue_and_refusals_are_worked_by_admins,
+    two_workers_send_each_change_once_and_coalesce_repeated_changes,
+);
