@@ -563,6 +563,9 @@ async fn deliver_slack(state: AppState, mut stop: watch::Receiver<bool>) {
 async fn sync_crm(state: AppState, mut stop: watch::Receiver<bool>) {
     let client = app::server::crm::hubspot::http_client();
     let every = Duration::from_millis(state.settings.crm_sync_interval_ms);
+    // Reading back from the CRM uses its search API (its own, smaller budget): once a minute.
+    let poll_every = every.max(Duration::from_secs(60));
+    let mut polled: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -572,6 +575,15 @@ async fn sync_crm(state: AppState, mut stop: watch::Receiver<bool>) {
             Ok(run) if run.requests > 0 => tracing::info!(?run, "CRM sync run"),
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "CRM sync run failed"),
+        }
+        if polled.is_some_and(|at| at.elapsed() < poll_every) {
+            continue;
+        }
+        polled = Some(tokio::time::Instant::now());
+        match app::server::crm::sync::poll(&state, &client).await {
+            Ok(run) if run.changed > 0 => tracing::info!(?run, "CRM changes applied"),
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "CRM poll failed"),
         }
     }
 }

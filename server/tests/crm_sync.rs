@@ -298,28 +298,85 @@ async fn an_admin_connects_hubspot_and_the_program_and_its_changes_reach_it(back
     );
     assert!(!grace.properties["prm_next_cert_expiry"].is_empty());
 
-    // Sales moves a deal in HubSpot; the portal's next write leaves stage and amount alone.
-    let (deal_id,): (i64,) = sqlx::query_as(
-        "SELECT id FROM deals WHERE partner_org_id IS NOT NULL AND registration_status = 'approved' ORDER BY id LIMIT 1",
+    // Sales wins a deal in HubSpot: the next poll brings stage, amount and close date back,
+    // with an audit row each; the portal's next write leaves them alone; polling again
+    // changes nothing.
+    let state = &server.server.state;
+    let (deal_id, org_id): (i64, i64) = sqlx::query_as(
+        "SELECT id, partner_org_id FROM deals WHERE partner_org_id IS NOT NULL AND registration_status = 'approved' \
+         AND stage <> 'won' ORDER BY id LIMIT 1",
     )
-    .fetch_one(&server.server.state.db.read)
+    .fetch_one(&state.db.read)
     .await
     .unwrap();
-    {
-        let mut inner = fake.inner.lock().unwrap();
-        let record = inner
-            .records
-            .get_mut("deals")
-            .unwrap()
-            .iter_mut()
-            .find(|r| r.properties["prm_registration_id"] == deal_id.to_string())
+    let won_sql = format!(
+        "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM deals WHERE stage = 'won' AND partner_org_id = {org_id}"
+    );
+    let won_before = count(&server, &won_sql).await;
+    fake.change_as_sales(
+        "deals",
+        "prm_registration_id",
+        &deal_id.to_string(),
+        &[
+            ("dealstage", "closedwon"),
+            ("amount", "98765.4"),
+            ("closedate", "2026-11-30T00:00:00Z"),
+        ],
+    );
+    let http = app::server::crm::hubspot::http_client();
+    let polled = app::server::crm::sync::poll(state, &http).await.unwrap();
+    assert_eq!(polled.changed, 1, "{polled:?}");
+    let (stage, amount, close_at): (String, i64, Option<i64>) =
+        sqlx::query_as("SELECT stage, amount_cents, close_at FROM deals WHERE id = $1")
+            .bind(deal_id)
+            .fetch_one(&state.db.read)
+            .await
             .unwrap();
-        record
-            .properties
-            .insert("dealstage".into(), "closedwon".into());
-    }
+    assert_eq!(
+        (stage.as_str(), amount, close_at),
+        ("won", 9_876_540, Some(1_795_996_800_000))
+    );
+    assert!(
+        count(&server, &won_sql).await >= won_before + 9_876_540,
+        "closed-won revenue counts for the partner"
+    );
+    let trail: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT field, to_value, rationale FROM deal_events WHERE deal_id = $1 AND rationale LIKE '%HubSpot%' ORDER BY id",
+    )
+    .bind(deal_id)
+    .fetch_all(&state.db.read)
+    .await
+    .unwrap();
+    let fields: Vec<(&str, &str)> = trail
+        .iter()
+        .map(|(f, t, _)| (f.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("stage", "won"),
+            ("amount", "$98,765.40"),
+            ("close_date", "2026-11-30")
+        ]
+    );
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM crm_outbox WHERE state = 'pending'"
+        )
+        .await,
+        0,
+        "nothing echoes back"
+    );
+    assert_eq!(
+        app::server::crm::sync::poll(state, &http)
+            .await
+            .unwrap()
+            .changed,
+        0
+    );
     app::server::repo::crm::enqueue(
-        &server.server.state.db.write,
+        &state.db.write,
         app::domain::crm::SyncKind::Registration,
         deal_id,
         "test",
@@ -332,6 +389,7 @@ async fn an_admin_connects_hubspot_and_the_program_and_its_changes_reach_it(back
         .record("deals", "prm_registration_id", &deal_id.to_string())
         .unwrap();
     assert_eq!(record.properties["dealstage"], "closedwon");
+    assert_eq!(record.properties["amount"], "98765.4");
     server.stop().await;
 }
 

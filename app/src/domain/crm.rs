@@ -148,6 +148,8 @@ pub struct RegistrationFacts {
     pub partner: String,
     pub motion: String,
     pub status: String,
+    /// The portal's stage (`qualify` … `won`).
+    pub stage: String,
     pub amount_cents: i64,
     pub protected_until: Option<i64>,
 }
@@ -334,6 +336,13 @@ pub const FIELD_RULES: &[FieldRule] = &[
         SyncKind::Registration,
         "amount",
         "Amount",
+        Direction::FromCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Registration,
+        "closedate",
+        "Close date",
         Direction::FromCrm,
         false,
     ),
@@ -552,7 +561,10 @@ pub fn deal_properties(
             Some(format!("{} ({})", facts.customer, facts.partner)),
         ),
         ("pipeline", on_create(placement.pipeline.clone())),
-        ("dealstage", on_create(placement.stage.clone())),
+        (
+            "dealstage",
+            on_create(creation_stage(&facts.stage, placement)),
+        ),
         ("amount", on_create(hubspot_amount(facts.amount_cents))),
         ("prm_registration_status", Some(facts.status.clone())),
         (
@@ -579,6 +591,161 @@ fn collect<const N: usize>(
         .filter_map(|(property, value)| Some((property.to_string(), value?)))
         .collect()
 }
+
+/// A deal as HubSpot's search returns it: the fields that flow back to the portal.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InboundDeal {
+    pub registration_id: i64,
+    pub stage: Option<String>,
+    pub amount: Option<String>,
+    pub close_date: Option<String>,
+    /// `hs_lastmodifieddate`, epoch ms.
+    pub modified_at: i64,
+}
+
+/// What the portal holds for a registration the CRM may change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealNow {
+    pub stage: super::channel::deals::Stage,
+    pub amount_cents: i64,
+    pub close_at: Option<i64>,
+}
+
+/// One change the CRM makes to a registration: the audit field, and the values as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundChange {
+    pub field: &'static str,
+    pub from: String,
+    pub to: String,
+}
+
+/// The stage a new deal starts in: in HubSpot's default pipeline, the one matching the
+/// portal's stage (so reading it back changes nothing); in another pipeline, whose stage ids
+/// are the account's own, the configured first stage.
+fn creation_stage(portal: &str, placement: &DealPlacement) -> String {
+    use super::channel::deals::Stage;
+    if placement.pipeline != "default" {
+        return placement.stage.clone();
+    }
+    match Stage::parse(portal) {
+        Some(Stage::Qualify) => "appointmentscheduled",
+        Some(Stage::Discover) => "qualifiedtobuy",
+        Some(Stage::Propose) => "presentationscheduled",
+        Some(Stage::Negotiate) => "contractsent",
+        Some(Stage::Won) => "closedwon",
+        Some(Stage::Lost) => "closedlost",
+        None => return placement.stage.clone(),
+    }
+    .to_string()
+}
+
+/// The portal stage of a stage of HubSpot's default sales pipeline. Other pipelines' stages
+/// are not mapped (their ids are the account's own), so their stage changes are ignored;
+/// their amounts and close dates still flow.
+pub fn portal_stage(hubspot_stage: &str) -> Option<super::channel::deals::Stage> {
+    use super::channel::deals::Stage;
+    Some(match hubspot_stage {
+        "appointmentscheduled" => Stage::Qualify,
+        "qualifiedtobuy" => Stage::Discover,
+        "presentationscheduled" | "decisionmakerboughtin" => Stage::Propose,
+        "contractsent" => Stage::Negotiate,
+        "closedwon" => Stage::Won,
+        "closedlost" => Stage::Lost,
+        _ => return None,
+    })
+}
+
+/// A HubSpot `number` amount (e.g. `"12345.6"`) in cents; `None` when it is not a plain,
+/// non-negative decimal below a trillion.
+pub fn amount_cents(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 12 || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let cents: i64 = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<i64>().ok()? * 10,
+        _ => fraction[..2].parse().ok()?,
+    };
+    Some(whole.parse::<i64>().ok()? * 100 + cents)
+}
+
+/// A HubSpot date or datetime value (epoch ms, or ISO 8601 as search returns it) in epoch ms.
+pub fn hubspot_instant(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|at| at.timestamp_millis())
+}
+
+/// The changes a CRM deal brings to its registration: only fields that flow from the CRM,
+/// only values that differ (so the portal's own writes never come back as changes), and
+/// nothing the portal cannot read.
+pub fn inbound_changes(
+    now: &DealNow,
+    crm: &InboundDeal,
+    from_crm: &dyn Fn(&str) -> bool,
+) -> Vec<InboundChange> {
+    let mut changes = Vec::new();
+    if from_crm("dealstage") {
+        if let Some(stage) = crm.stage.as_deref().and_then(portal_stage) {
+            if stage != now.stage {
+                changes.push(InboundChange {
+                    field: "stage",
+                    from: now.stage.as_str().to_string(),
+                    to: stage.as_str().to_string(),
+                });
+            }
+        }
+    }
+    if from_crm("amount") {
+        if let Some(cents) = crm.amount.as_deref().and_then(amount_cents) {
+            if cents != now.amount_cents {
+                changes.push(InboundChange {
+                    field: "amount_cents",
+                    from: now.amount_cents.to_string(),
+                    to: cents.to_string(),
+                });
+            }
+        }
+    }
+    if from_crm("closedate") {
+        if let Some(at) = crm.close_date.as_deref().and_then(hubspot_instant) {
+            if Some(at) != now.close_at {
+                changes.push(InboundChange {
+                    field: "close_at",
+                    from: now.close_at.map(|at| at.to_string()).unwrap_or_default(),
+                    to: at.to_string(),
+                });
+            }
+        }
+    }
+    changes
+}
+
+impl InboundChange {
+    /// The change as the deal's audit trail shows it (the same fields and formats as a
+    /// partner's own edit).
+    pub fn audit(&self) -> (&'static str, String, String) {
+        use super::channel::deals::format_money;
+        let money = |text: &str| text.parse().map(format_money).unwrap_or_default();
+        let date = |text: &str| super::channel::updates::iso_date(text.parse().ok());
+        match self.field {
+            "amount_cents" => ("amount", money(&self.from), money(&self.to)),
+            "close_at" => ("close_date", date(&self.from), date(&self.to)),
+            field => (field, self.from.clone(), self.to.clone()),
+        }
+    }
+}
+
+/// How far back each poll re-reads before the last change it saw: HubSpot's search is
+/// eventually consistent, and re-reading is harmless (unchanged values change nothing).
+pub const POLL_OVERLAP_MS: i64 = 5 * 60_000;
 
 /// A custom property the install step creates in HubSpot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1030,6 +1197,7 @@ mod tests {
             partner: "Northwind".into(),
             motion: "resale".into(),
             status: "approved".into(),
+            stage: "negotiate".into(),
             amount_cents: 4_200_000,
             protected_until: Some(20_500 * DAY + 3_600_000),
         }
@@ -1047,7 +1215,19 @@ mod tests {
         let created = deal_properties(&registration(), &DealPlacement::default(), true, &writes);
         assert_eq!(created["dealname"], "Acme (Northwind)");
         assert_eq!(created["pipeline"], "default");
-        assert_eq!(created["dealstage"], "appointmentscheduled");
+        assert_eq!(created["dealstage"], "contractsent");
+        assert_eq!(
+            portal_stage(&created["dealstage"]).map(|s| s.as_str()),
+            Some("negotiate")
+        );
+        let custom = DealPlacement {
+            pipeline: "8812".into(),
+            stage: "990".into(),
+        };
+        assert_eq!(
+            deal_properties(&registration(), &custom, true, &writes)["dealstage"],
+            "990"
+        );
         assert_eq!(created["amount"], "42000.00");
         assert_eq!(
             created["prm_protection_expires_on"],
@@ -1145,6 +1325,90 @@ mod tests {
         for p in HUBSPOT_PROPERTIES {
             assert_eq!(p.kind == "enumeration", !p.options.is_empty(), "{}", p.name);
         }
+    }
+
+    fn approved_deal() -> DealNow {
+        DealNow {
+            stage: crate::domain::channel::deals::Stage::Negotiate,
+            amount_cents: 4_200_000,
+            close_at: None,
+        }
+    }
+
+    #[test]
+    fn a_closed_won_deal_in_hubspot_changes_stage_amount_and_close_date() {
+        let crm = InboundDeal {
+            registration_id: 1,
+            stage: Some("closedwon".into()),
+            amount: Some("45000.5".into()),
+            close_date: Some("2026-11-30T00:00:00Z".into()),
+            modified_at: 5,
+        };
+        let changes = inbound_changes(&approved_deal(), &crm, &|_| true);
+        let fields: Vec<_> = changes.iter().map(|c| (c.field, c.to.as_str())).collect();
+        assert_eq!(
+            fields,
+            [
+                ("stage", "won"),
+                ("amount_cents", "4500050"),
+                ("close_at", "1795996800000")
+            ]
+        );
+        assert_eq!(changes[0].from, "negotiate");
+        assert_eq!(
+            changes[1].audit(),
+            ("amount", "$42,000".to_string(), "$45,000.50".to_string())
+        );
+        assert_eq!(
+            changes[2].audit(),
+            ("close_date", String::new(), "2026-11-30".to_string())
+        );
+    }
+
+    #[test]
+    fn unchanged_unmapped_unreadable_or_portal_owned_values_change_nothing() {
+        let same = InboundDeal {
+            stage: Some("contractsent".into()),
+            amount: Some("42000.00".into()),
+            ..InboundDeal::default()
+        };
+        assert!(inbound_changes(&approved_deal(), &same, &|_| true).is_empty());
+        let odd = InboundDeal {
+            stage: Some("1234567".into()),
+            amount: Some("-5".into()),
+            close_date: Some("next week".into()),
+            ..InboundDeal::default()
+        };
+        assert!(inbound_changes(&approved_deal(), &odd, &|_| true).is_empty());
+        let won = InboundDeal {
+            stage: Some("closedwon".into()),
+            amount: Some("1".into()),
+            ..InboundDeal::default()
+        };
+        let only_stage = inbound_changes(&approved_deal(), &won, &|p| p == "dealstage");
+        assert_eq!(only_stage.len(), 1);
+    }
+
+    #[test]
+    fn amounts_and_instants_parse_strictly() {
+        assert_eq!(amount_cents("12"), Some(1_200));
+        assert_eq!(amount_cents("12.3"), Some(1_230));
+        assert_eq!(amount_cents("12.345"), Some(1_234));
+        assert_eq!(amount_cents("1e5"), None);
+        assert_eq!(amount_cents(""), None);
+        assert_eq!(amount_cents(".5"), None);
+        assert_eq!(amount_cents("9999999999999"), None);
+        assert_eq!(hubspot_instant("1764460800000"), Some(1_764_460_800_000));
+        assert_eq!(
+            hubspot_instant("2026-11-30T12:00:00.000Z"),
+            Some(1_796_040_000_000)
+        );
+        assert_eq!(hubspot_instant("30/11/2026"), None);
+        assert_eq!(
+            portal_stage("closedlost"),
+            Some(crate::domain::channel::deals::Stage::Lost)
+        );
+        assert_eq!(portal_stage("custom-stage"), None);
     }
 
     #[test]

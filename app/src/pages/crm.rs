@@ -96,7 +96,8 @@ fn ConnectForm(
             <fieldset>
                 <legend>"New deal registrations go to"</legend>
                 <TextField form="connect" label="Pipeline id" name="pipeline" value=pipeline error/>
-                <TextField form="connect" label="First stage id" name="stage" value=stage error/>
+                <TextField form="connect" label="First stage id" name="stage" value=stage error
+                    hint="In HubSpot's default pipeline a deal starts in the stage matching the portal's; this stage is for another pipeline."/>
             </fieldset>
             <button type="submit" class="button primary">{if reconnect { "Save new token" } else { "Connect HubSpot" }}</button>
         </form>

@@ -133,6 +133,10 @@ impl FakeHubSpot {
                 &format!("/crm/properties/{VERSION}/{{object}}/{{name}}"),
                 get(read_property),
             )
+            .route(
+                &format!("/crm/objects/{VERSION}/{{object}}/search"),
+                post(search),
+            )
             .route("/__fake/records/{object}", get(held_records))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
@@ -167,6 +171,33 @@ impl FakeHubSpot {
             .find(|record| record.properties.get(property).map(String::as_str) == Some(value))
     }
 
+    /// A change made in HubSpot by a person (sales moving a deal): sets the properties and
+    /// the modification time, as HubSpot does.
+    pub fn change_as_sales(
+        &self,
+        object: &str,
+        key: &str,
+        value: &str,
+        properties: &[(&str, &str)],
+    ) {
+        let mut inner = self.inner.lock().unwrap();
+        let record = inner
+            .records
+            .get_mut(object)
+            .and_then(|records| {
+                records
+                    .iter_mut()
+                    .find(|r| r.properties.get(key).map(String::as_str) == Some(value))
+            })
+            .expect("a record to change");
+        for (name, new) in properties {
+            record.properties.insert(name.to_string(), new.to_string());
+        }
+        record
+            .properties
+            .insert("hs_lastmodifieddate".into(), now_ms().to_string());
+    }
+
     pub fn requests(&self) -> Vec<(String, String)> {
         self.inner.lock().unwrap().requests.clone()
     }
@@ -192,6 +223,124 @@ async fn held_records(State(fake): State<FakeHubSpot>, Path(object): Path<String
         .map(|r| json!({ "id": r.id, "properties": r.properties }))
         .collect();
     Json(json!({ "results": records })).into_response()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// `POST …/{object}/search`: filters `EQ`, `GT`, `GTE` and `HAS_PROPERTY` (one filter
+/// group), sorted by one property, at most 200 per page, `after` as an offset. Search is
+/// exempt from the rolling limit and carries no rate headers.
+async fn search(
+    State(fake): State<FakeHubSpot>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    {
+        let mut inner = fake.inner.lock().unwrap();
+        inner
+            .requests
+            .push(("POST".into(), format!("/crm/objects/{object}/search")));
+        let expected = format!("Bearer {}", inner.token);
+        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "INVALID_AUTHENTICATION",
+                "Authentication credentials not found.",
+            );
+        }
+        if let Some(fault) = inner.faults.pop_front() {
+            return (
+                StatusCode::from_u16(fault.status).unwrap(),
+                Json(fault.body),
+            )
+                .into_response();
+        }
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "Invalid input JSON",
+        );
+    };
+    let limit = body.get("limit").and_then(Value::as_u64).unwrap_or(10);
+    if limit > 200 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "limit must be at most 200",
+        );
+    }
+    let filters: Vec<Value> = body
+        .pointer("/filterGroups/0/filters")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let number = |text: &str| text.parse::<f64>().ok();
+    let mut found: Vec<Record> = fake
+        .records(&object)
+        .into_iter()
+        .filter(|record| {
+            filters.iter().all(|filter| {
+                let name = filter
+                    .get("propertyName")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let wanted = filter.get("value").and_then(Value::as_str).unwrap_or("");
+                let held = record.properties.get(name);
+                match filter.get("operator").and_then(Value::as_str).unwrap_or("") {
+                    "HAS_PROPERTY" => held.is_some_and(|v| !v.is_empty()),
+                    "EQ" => held.is_some_and(|v| v == wanted),
+                    "GT" => held
+                        .and_then(|v| number(v))
+                        .zip(number(wanted))
+                        .is_some_and(|(v, w)| v > w),
+                    "GTE" => held
+                        .and_then(|v| number(v))
+                        .zip(number(wanted))
+                        .is_some_and(|(v, w)| v >= w),
+                    _ => false,
+                }
+            })
+        })
+        .collect();
+    if let Some(sort) = body
+        .pointer("/sorts/0/propertyName")
+        .and_then(Value::as_str)
+    {
+        found.sort_by(|a, b| {
+            let key = |r: &Record| {
+                r.properties
+                    .get(sort)
+                    .and_then(|v| number(v))
+                    .unwrap_or(0.0)
+            };
+            key(a).total_cmp(&key(b))
+        });
+    }
+    let offset: usize = body
+        .get("after")
+        .and_then(Value::as_str)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
+    let total = found.len();
+    let page: Vec<Value> = found
+        .into_iter()
+        .skip(offset)
+        .take(limit as usize)
+        .map(|r| json!({ "id": r.id, "properties": r.properties, "archived": false }))
+        .collect();
+    let mut answer = json!({ "total": total, "results": page });
+    if offset + (limit as usize) < total {
+        answer["paging"] = json!({ "next": { "after": (offset + limit as usize).to_string() } });
+    }
+    Json(answer).into_response()
 }
 
 fn error(status: StatusCode, category: &str, message: &str) -> Response {
@@ -574,6 +723,8 @@ async fn batch_upsert(
                 continue;
             }
         }
+        let mut values = values;
+        values.insert("hs_lastmodifieddate".into(), now_ms().to_string());
         let (record, new) = match existing {
             Some(index) => {
                 let record = &mut records[index];

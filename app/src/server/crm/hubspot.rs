@@ -1,6 +1,6 @@
 //! A thin HubSpot client for the few endpoints the sync needs (date-versioned API paths).
 //! The base URL and version are configuration, so tests point it at a local fake.
-use crate::domain::crm::{Answer, PropertySpec, HUBSPOT_PROPERTIES, PROPERTY_GROUP};
+use crate::domain::crm::{Answer, InboundDeal, PropertySpec, HUBSPOT_PROPERTIES, PROPERTY_GROUP};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -275,6 +275,70 @@ impl HubSpot<'_> {
             }
         }
         (reply, results)
+    }
+}
+
+impl HubSpot<'_> {
+    /// One page of the portal's deals modified since `since` (epoch ms), oldest first, with
+    /// the fields that flow back; and the cursor of the next page, if any.
+    pub async fn modified_deals(
+        &self,
+        since: i64,
+        after: Option<&str>,
+    ) -> (Reply, Vec<InboundDeal>, Option<String>) {
+        let mut body = json!({
+            "filterGroups": [{ "filters": [
+                { "propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": since.to_string() },
+                { "propertyName": "prm_registration_id", "operator": "HAS_PROPERTY" },
+            ]}],
+            "properties": ["prm_registration_id", "dealstage", "amount", "closedate", "hs_lastmodifieddate"],
+            "sorts": [{ "propertyName": "hs_lastmodifieddate", "direction": "ASCENDING" }],
+            "limit": 100,
+        });
+        if let Some(after) = after {
+            body["after"] = json!(after);
+        }
+        let reply = self
+            .send(
+                self.http
+                    .post(self.url("crm/objects", "deals/search"))
+                    .json(&body),
+            )
+            .await;
+        if !reply.ok() {
+            return (reply, Vec::new(), None);
+        }
+        let text = |result: &Value, name: &str| {
+            result
+                .pointer(&format!("/properties/{name}"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let deals = reply
+            .body
+            .get("results")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|result| {
+                Some(InboundDeal {
+                    registration_id: text(result, "prm_registration_id")?.trim().parse().ok()?,
+                    stage: text(result, "dealstage"),
+                    amount: text(result, "amount"),
+                    close_date: text(result, "closedate"),
+                    modified_at: text(result, "hs_lastmodifieddate")
+                        .as_deref()
+                        .and_then(crate::domain::crm::hubspot_instant)
+                        .unwrap_or(0),
+                })
+            })
+            .collect();
+        let next = reply
+            .body
+            .pointer("/paging/next/after")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        (reply, deals, next)
     }
 }
 

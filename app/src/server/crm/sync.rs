@@ -324,3 +324,121 @@ async fn send_batch(
         }
     }
 }
+
+/// What one poll of the CRMs found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PollRun {
+    pub requests: usize,
+    pub read: usize,
+    pub changed: usize,
+}
+
+/// Reads the portal's deals that changed in each connected HubSpot since the last poll and
+/// applies what flows back (stage, amount, close date of approved registrations), with an
+/// audit row per change. Idempotent: values already equal change nothing, so re-reading the
+/// overlap, a late run or two instances polling at once are harmless.
+pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, sqlx::Error> {
+    use crate::domain::crm::{inbound_changes, POLL_OVERLAP_MS};
+    let mut run = PollRun::default();
+    for connection in repo::live_connections(&state.db).await? {
+        let now = state.clock.now_ms();
+        if connection.state != ConnectionState::Connected
+            || connection.kind != CrmKind::Hubspot
+            || connection.paused_until > now
+            || connection.installed_at.is_none()
+        {
+            continue;
+        }
+        let Some(token) = super::open_secret(&state.settings.secret_key, &connection) else {
+            continue;
+        };
+        let client = HubSpot {
+            http,
+            base: &connection.api_base,
+            version: &connection.api_version,
+            token: &token,
+        };
+        let overrides = repo::field_directions(&state.db, connection.id).await?;
+        let chosen = directions(&overrides);
+        let from_crm = |property: &str| {
+            chosen.iter().any(|(rule, direction)| {
+                rule.kind == SyncKind::Registration
+                    && rule.property == property
+                    && *direction == Direction::FromCrm
+            })
+        };
+        let watermark = repo::inbound_watermark(&state.db, connection.id).await?;
+        let since = (watermark - POLL_OVERLAP_MS).max(0);
+        let mut cursor: Option<String> = None;
+        let mut newest = watermark;
+        // A bounded number of pages per run; the rest follows on the next run.
+        for _ in 0..20 {
+            let (reply, deals, next) = client.modified_deals(since, cursor.as_deref()).await;
+            run.requests += 1;
+            if !reply.ok() {
+                let now = state.clock.now_ms();
+                match judge(&reply.answer, now, 0, rand::random::<f64>()) {
+                    Verdict::SlowDown { until_ms } => {
+                        repo::pause_until(&state.db, connection.id, until_ms).await?
+                    }
+                    Verdict::Reauthorise => {
+                        let message = format!(
+                            "HubSpot refused the token ({}). Connect again with a valid token.",
+                            reply.summary()
+                        );
+                        repo::set_state(
+                            &state.db,
+                            connection.id,
+                            ConnectionState::NeedsReauth,
+                            Some(&message),
+                            now,
+                        )
+                        .await?;
+                    }
+                    _ => repo::record_error(&state.db, connection.id, &reply.summary()).await?,
+                }
+                break;
+            }
+            for deal in &deals {
+                run.read += 1;
+                newest = newest.max(deal.modified_at);
+                let Some(current) = repo::deal_now(&state.db, deal.registration_id).await? else {
+                    continue;
+                };
+                let changes = inbound_changes(&current, deal, &from_crm);
+                if !changes.is_empty()
+                    && repo::apply_inbound(
+                        &state.db,
+                        deal.registration_id,
+                        &changes,
+                        state.clock.now_ms(),
+                    )
+                    .await?
+                {
+                    run.changed += 1;
+                    let detail = changes
+                        .iter()
+                        .map(|c| c.field)
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    repo::log(
+                        &state.db,
+                        connection.id,
+                        SyncKind::Registration,
+                        deal.registration_id,
+                        "read",
+                        &detail,
+                        state.clock.now_ms(),
+                    )
+                    .await?;
+                }
+            }
+            match next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        repo::advance_watermark(&state.db, connection.id, newest).await?;
+    }
+    Ok(run)
+}

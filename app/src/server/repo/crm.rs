@@ -784,15 +784,26 @@ pub async fn registration_facts(
     let mut facts = BTreeMap::new();
     for chunk in deal_ids.chunks(200) {
         let list = id_list(chunk);
-        type Row = (i64, String, String, String, String, i64, Option<i64>);
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+        );
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT d.id, a.name, o.name, d.motion, d.registration_status, d.amount_cents, d.protected_until \
+            "SELECT d.id, a.name, o.name, d.motion, d.registration_status, d.stage, d.amount_cents, d.protected_until \
              FROM deals d JOIN accounts a ON a.id = d.account_id JOIN partner_orgs o ON o.id = d.partner_org_id \
              WHERE d.id IN ({list})"
         ))
         .fetch_all(&db.read)
         .await?;
-        for (deal_id, customer, partner, motion, status, amount_cents, protected_until) in rows {
+        for (deal_id, customer, partner, motion, status, stage, amount_cents, protected_until) in
+            rows
+        {
             facts.insert(
                 deal_id,
                 RegistrationFacts {
@@ -801,6 +812,7 @@ pub async fn registration_facts(
                     partner,
                     motion,
                     status,
+                    stage,
                     amount_cents,
                     protected_until,
                 },
@@ -808,4 +820,103 @@ pub async fn registration_facts(
         }
     }
     Ok(facts)
+}
+
+/// Where the CRM poll of a connection got to.
+pub async fn inbound_watermark(db: &Db, connection_id: i64) -> Result<i64, sqlx::Error> {
+    let (at,): (i64,) =
+        sqlx::query_as("SELECT inbound_watermark FROM crm_connections WHERE id = $1")
+            .bind(connection_id)
+            .fetch_one(&db.read)
+            .await?;
+    Ok(at)
+}
+
+/// Moves the watermark forward (never back).
+pub async fn advance_watermark(db: &Db, connection_id: i64, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE crm_connections SET inbound_watermark = $1 WHERE id = $2 AND inbound_watermark < $1")
+        .bind(at)
+        .bind(connection_id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// What the CRM may change on a registration, for approved partner registrations only (the
+/// CRM owns stage and amount once the portal has approved the registration).
+pub async fn deal_now(
+    db: &Db,
+    deal_id: i64,
+) -> Result<Option<crate::domain::crm::DealNow>, sqlx::Error> {
+    let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT stage, amount_cents, close_at FROM deals \
+         WHERE id = $1 AND partner_org_id IS NOT NULL AND registration_status = 'approved'",
+    )
+    .bind(deal_id)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.and_then(|(stage, amount_cents, close_at)| {
+        Some(crate::domain::crm::DealNow {
+            stage: crate::domain::channel::deals::Stage::parse(&stage)?,
+            amount_cents,
+            close_at,
+        })
+    }))
+}
+
+/// Applies what the CRM changed on a registration, with an audit row per field, in one
+/// transaction, and only if the registration still holds the values the changes start from
+/// (a portal edit in between wins; the next poll re-reads). Not queued back to the CRM: the
+/// values came from there.
+pub async fn apply_inbound(
+    db: &Db,
+    deal_id: i64,
+    changes: &[crate::domain::crm::InboundChange],
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    for change in changes {
+        let (column, value): (&str, Option<String>) = match change.field {
+            "stage" => ("stage", Some(change.to.clone())),
+            "amount_cents" => ("amount_cents", Some(change.to.clone())),
+            "close_at" => ("close_at", Some(change.to.clone())),
+            _ => continue,
+        };
+        let from_matches = match change.field {
+            "stage" => "stage = $3",
+            "amount_cents" => "amount_cents = CAST($3 AS BIGINT)",
+            _ => "COALESCE(CAST(close_at AS TEXT), '') = $3",
+        };
+        let value_sql = if column == "stage" {
+            "$1"
+        } else {
+            "CAST($1 AS BIGINT)"
+        };
+        let updated = sqlx::query(&format!(
+            "UPDATE deals SET {column} = {value_sql}, updated_at = $4 WHERE id = $2 AND {from_matches}"
+        ))
+        .bind(value)
+        .bind(deal_id)
+        .bind(change.from.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let (field, from, to) = change.audit();
+        sqlx::query(
+            "INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value, rationale) \
+             VALUES ($1, NULL, $2, $3, $4, $5, 'Changed in HubSpot by sales.')",
+        )
+        .bind(deal_id)
+        .bind(now)
+        .bind(field)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
