@@ -448,8 +448,8 @@ async fn hubspot_faults_slow_retry_or_stop_the_queue_and_refusals_are_worked_by_
     );
     state.clock.advance(3_600_000);
 
-    // A property an admin deleted in HubSpot: those records are refused, shown with
-    // HubSpot's reason, and nothing else stops.
+    // A property an admin deleted in HubSpot: the schema check names it; those records are
+    // refused, shown with HubSpot's reason, and nothing else stops.
     fake.inner
         .lock()
         .unwrap()
@@ -457,6 +457,18 @@ async fn hubspot_faults_slow_retry_or_stop_the_queue_and_refusals_are_worked_by_
         .get_mut("deals")
         .unwrap()
         .remove("prm_motion");
+    let http = app::server::crm::hubspot::http_client();
+    let drift = app::server::crm::sync::check_schemas(state, &http)
+        .await
+        .unwrap();
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    let problem = page(&admin, &server)
+        .await
+        .hubspot
+        .unwrap()
+        .last_error
+        .unwrap();
+    assert!(problem.contains("deals.prm_motion is missing"), "{problem}");
     let run = sync(&server, 20).await;
     assert!(run.refused > 0 && run.written > 0, "{run:?}");
     let view = page(&admin, &server).await.hubspot.unwrap();

@@ -406,6 +406,24 @@ fn admit(
     Ok((inner.limit, inner.limit - inner.recent.len()))
 }
 
+/// `admit` for a POST with a JSON body, which is parsed.
+fn admit_json(
+    fake: &FakeHubSpot,
+    path: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<((usize, usize), Value), Box<Response>> {
+    let rate = admit(fake, "POST", path, headers)?;
+    let body = serde_json::from_slice::<Value>(body).map_err(|_| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "Invalid input JSON",
+        ))
+    })?;
+    Ok((rate, body))
+}
+
 fn with_rate(
     mut response: Response,
     fake: &FakeHubSpot,
@@ -456,17 +474,14 @@ async fn create_group(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let rate = match admit(
+    let (rate, body) = match admit_json(
         &fake,
-        "POST",
         &format!("/crm/properties/{object}/groups"),
         &headers,
+        &body,
     ) {
-        Ok(rate) => rate,
+        Ok(admitted) => admitted,
         Err(response) => return *response,
-    };
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "Invalid JSON");
     };
     if body.get("name").and_then(Value::as_str).is_none()
         || body.get("label").and_then(Value::as_str).is_none()
@@ -490,17 +505,14 @@ async fn create_properties(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let rate = match admit(
+    let (rate, body) = match admit_json(
         &fake,
-        "POST",
         &format!("/crm/properties/{object}/batch/create"),
         &headers,
+        &body,
     ) {
-        Ok(rate) => rate,
+        Ok(admitted) => admitted,
         Err(response) => return *response,
-    };
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "Invalid JSON");
     };
     let mut inner = fake.inner.lock().unwrap();
     let mut results = Vec::new();
@@ -639,21 +651,14 @@ async fn batch_upsert(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let rate = match admit(
+    let (rate, body) = match admit_json(
         &fake,
-        "POST",
         &format!("/crm/objects/{object}/batch/upsert"),
         &headers,
+        &body,
     ) {
-        Ok(rate) => rate,
+        Ok(admitted) => admitted,
         Err(response) => return *response,
-    };
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_ERROR",
-            "Invalid input JSON",
-        );
     };
     let inputs = body
         .get("inputs")

@@ -140,7 +140,6 @@ impl HubSpot<'_> {
     /// as installed (409, or a 207 whose errors all say the property exists); then each
     /// property is read back and its type compared. Returns the problems found, if any.
     pub async fn install(&self) -> Result<Vec<String>, Reply> {
-        let mut problems = Vec::new();
         for object in ["contacts", "companies", "deals"] {
             let group =
                 json!({ "name": PROPERTY_GROUP, "label": "Partner portal", "displayOrder": -1 });
@@ -154,11 +153,11 @@ impl HubSpot<'_> {
             if !reply.ok() && reply.status() != Some(409) {
                 return Err(reply);
             }
-            let specs: Vec<&PropertySpec> = HUBSPOT_PROPERTIES
+            let inputs: Vec<Value> = HUBSPOT_PROPERTIES
                 .iter()
                 .filter(|p| p.object == object)
+                .map(property_create)
                 .collect();
-            let inputs: Vec<Value> = specs.iter().map(|spec| property_create(spec)).collect();
             let reply = self
                 .send(
                     self.http
@@ -169,28 +168,39 @@ impl HubSpot<'_> {
             if !reply.ok() && reply.status() != Some(409) {
                 return Err(reply);
             }
-            for spec in specs {
-                let reply = self
-                    .send(
-                        self.http
-                            .get(self.url("crm/properties", &format!("{object}/{}", spec.name))),
-                    )
-                    .await;
-                if !reply.ok() {
-                    problems.push(format!(
-                        "{object}.{} is missing ({})",
-                        spec.name,
-                        reply.summary()
-                    ));
-                    continue;
-                }
-                let found = reply.body.get("type").and_then(Value::as_str).unwrap_or("");
-                if found != spec.kind {
-                    problems.push(format!(
-                        "{object}.{} is of type {found}, expected {}",
-                        spec.name, spec.kind
-                    ));
-                }
+        }
+        self.check_schema().await
+    }
+
+    /// The schema check (after install, and daily): reads each of the portal's properties
+    /// back and compares its type. Returns the problems found (missing, wrong type).
+    pub async fn check_schema(&self) -> Result<Vec<String>, Reply> {
+        let mut problems = Vec::new();
+        for spec in HUBSPOT_PROPERTIES {
+            let object = spec.object;
+            let reply = self
+                .send(
+                    self.http
+                        .get(self.url("crm/properties", &format!("{object}/{}", spec.name))),
+                )
+                .await;
+            if reply.status() == Some(401) || reply.status().is_none() {
+                return Err(reply);
+            }
+            if !reply.ok() {
+                problems.push(format!(
+                    "{object}.{} is missing ({})",
+                    spec.name,
+                    reply.summary()
+                ));
+                continue;
+            }
+            let found = reply.body.get("type").and_then(Value::as_str).unwrap_or("");
+            if found != spec.kind {
+                problems.push(format!(
+                    "{object}.{} is of type {found}, expected {}",
+                    spec.name, spec.kind
+                ));
             }
         }
         Ok(problems)

@@ -5,7 +5,7 @@
 use super::hubspot::{HubSpot, RecordResult, UpsertInput};
 use crate::domain::crm::{
     company_properties, contact_properties, deal_properties, directions, judge, ConnectionState,
-    CrmKind, Direction, SyncKind, Verdict, HUBSPOT_BATCH,
+    CrmKind, Direction, FieldRule, SyncKind, Verdict, HUBSPOT_BATCH,
 };
 use crate::server::repo::crm::{self as repo, Claimed, Connection};
 use crate::server::AppState;
@@ -52,11 +52,8 @@ pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sq
         };
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
-        let writes = |kind: SyncKind, property: &str| {
-            chosen.iter().any(|(rule, direction)| {
-                rule.kind == kind && rule.property == property && *direction == Direction::ToCrm
-            })
-        };
+        let writes =
+            |kind: SyncKind, property: &str| flows(&chosen, kind, property, Direction::ToCrm);
         let client = HubSpot {
             http,
             base: &connection.api_base,
@@ -88,6 +85,59 @@ pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sq
         }
     }
     Ok(run)
+}
+
+/// Gives up on a record the CRM refused, with the CRM's reason, and logs it.
+async fn refuse(
+    db: &crate::server::db::Db,
+    connection_id: i64,
+    kind: SyncKind,
+    row: &Claimed,
+    (status, error, request_id): (Option<u16>, &str, Option<&str>),
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    repo::fail(db, row, status, error, request_id, None, now).await?;
+    repo::log(
+        db,
+        connection_id,
+        kind,
+        row.entity_id,
+        "refused",
+        error,
+        now,
+    )
+    .await
+}
+
+/// Stops a connection's queue until an admin saves a token the CRM accepts.
+async fn needs_new_token(
+    db: &crate::server::db::Db,
+    connection_id: i64,
+    summary: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let message =
+        format!("HubSpot refused the token ({summary}). Connect again with a valid token.");
+    repo::set_state(
+        db,
+        connection_id,
+        ConnectionState::NeedsReauth,
+        Some(&message),
+        now,
+    )
+    .await
+}
+
+/// Whether `property` of `kind` flows in `direction` under the directions in force.
+fn flows(
+    chosen: &[(FieldRule, Direction)],
+    kind: SyncKind,
+    property: &str,
+    direction: Direction,
+) -> bool {
+    chosen.iter().any(|(rule, chosen)| {
+        rule.kind == kind && rule.property == property && *chosen == direction
+    })
 }
 
 enum BatchEnd {
@@ -203,23 +253,13 @@ async fn send_batch(
                         run.written += 1;
                     }
                     Some(RecordResult::Refused { error }) => {
-                        repo::fail(
-                            db,
-                            row,
-                            reply.status(),
-                            error,
-                            request_id.as_deref(),
-                            None,
-                            now,
-                        )
-                        .await?;
-                        repo::log(
+                        let status = reply.status();
+                        refuse(
                             db,
                             connection.id,
                             kind,
-                            row.entity_id,
-                            "refused",
-                            error,
+                            row,
+                            (status, error, request_id.as_deref()),
                             now,
                         )
                         .await?;
@@ -282,23 +322,13 @@ async fn send_batch(
         }
         Verdict::Dead => {
             for row in keyed {
-                repo::fail(
-                    db,
-                    row,
-                    reply.status(),
-                    &summary,
-                    request_id.as_deref(),
-                    None,
-                    now,
-                )
-                .await?;
-                repo::log(
+                let status = reply.status();
+                refuse(
                     db,
                     connection.id,
                     kind,
-                    row.entity_id,
-                    "refused",
-                    &summary,
+                    row,
+                    (status, &summary, request_id.as_deref()),
                     now,
                 )
                 .await?;
@@ -310,16 +340,7 @@ async fn send_batch(
         Verdict::Reauthorise => {
             let owned: Vec<Claimed> = keyed.into_iter().cloned().collect();
             repo::release(db, &owned, now).await?;
-            let message =
-                format!("HubSpot refused the token ({summary}). Connect again with a valid token.");
-            repo::set_state(
-                db,
-                connection.id,
-                ConnectionState::NeedsReauth,
-                Some(&message),
-                now,
-            )
-            .await?;
+            needs_new_token(db, connection.id, &summary, now).await?;
             Ok(BatchEnd::StopConnection)
         }
     }
@@ -361,11 +382,12 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let from_crm = |property: &str| {
-            chosen.iter().any(|(rule, direction)| {
-                rule.kind == SyncKind::Registration
-                    && rule.property == property
-                    && *direction == Direction::FromCrm
-            })
+            flows(
+                &chosen,
+                SyncKind::Registration,
+                property,
+                Direction::FromCrm,
+            )
         };
         let watermark = repo::inbound_watermark(&state.db, connection.id).await?;
         let since = (watermark - POLL_OVERLAP_MS).max(0);
@@ -382,18 +404,7 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
                         repo::pause_until(&state.db, connection.id, until_ms).await?
                     }
                     Verdict::Reauthorise => {
-                        let message = format!(
-                            "HubSpot refused the token ({}). Connect again with a valid token.",
-                            reply.summary()
-                        );
-                        repo::set_state(
-                            &state.db,
-                            connection.id,
-                            ConnectionState::NeedsReauth,
-                            Some(&message),
-                            now,
-                        )
-                        .await?;
+                        needs_new_token(&state.db, connection.id, &reply.summary(), now).await?
                     }
                     _ => repo::record_error(&state.db, connection.id, &reply.summary()).await?,
                 }
@@ -441,4 +452,38 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
         repo::advance_watermark(&state.db, connection.id, newest).await?;
     }
     Ok(run)
+}
+
+/// The daily schema check of each installed HubSpot connection: a property deleted or
+/// retyped in HubSpot is named in the connection's last problem, where admins see it (and
+/// "Check the properties again" reinstalls it). Returns the problems found.
+pub async fn check_schemas(
+    state: &AppState,
+    http: &reqwest::Client,
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut found = Vec::new();
+    for connection in repo::live_connections(&state.db).await? {
+        if connection.state != ConnectionState::Connected || connection.installed_at.is_none() {
+            continue;
+        }
+        let Some(token) = super::open_secret(&state.settings.secret_key, &connection) else {
+            continue;
+        };
+        let client = HubSpot {
+            http,
+            base: &connection.api_base,
+            version: &connection.api_version,
+            token: &token,
+        };
+        match client.check_schema().await {
+            Ok(problems) if problems.is_empty() => {}
+            Ok(problems) => {
+                let message = format!("HubSpot's properties drifted: {}.", problems.join("; "));
+                repo::record_error(&state.db, connection.id, &message).await?;
+                found.extend(problems);
+            }
+            Err(reply) => repo::record_error(&state.db, connection.id, &reply.summary()).await?,
+        }
+    }
+    Ok(found)
 }
