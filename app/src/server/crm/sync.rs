@@ -54,12 +54,7 @@ pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sq
         let chosen = directions(&overrides);
         let writes =
             |kind: SyncKind, property: &str| flows(&chosen, kind, property, Direction::ToCrm);
-        let client = HubSpot {
-            http,
-            base: &connection.api_base,
-            version: &connection.api_version,
-            token: &token,
-        };
+        let client = client_for(http, &connection, &token);
         'kinds: for kind in [SyncKind::Company, SyncKind::Contact, SyncKind::Registration] {
             loop {
                 let now = state.clock.now_ms();
@@ -138,6 +133,20 @@ fn flows(
     chosen.iter().any(|(rule, chosen)| {
         rule.kind == kind && rule.property == property && *chosen == direction
     })
+}
+
+/// The HubSpot client of a connection, with its opened token.
+fn client_for<'a>(
+    http: &'a reqwest::Client,
+    connection: &'a Connection,
+    token: &'a str,
+) -> HubSpot<'a> {
+    HubSpot {
+        http,
+        base: &connection.api_base,
+        version: &connection.api_version,
+        token,
+    }
 }
 
 enum BatchEnd {
@@ -373,12 +382,7 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
         let Some(token) = super::open_secret(&state.settings.secret_key, &connection) else {
             continue;
         };
-        let client = HubSpot {
-            http,
-            base: &connection.api_base,
-            version: &connection.api_version,
-            token: &token,
-        };
+        let client = client_for(http, &connection, &token);
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let from_crm = |property: &str| {
@@ -469,12 +473,7 @@ pub async fn check_schemas(
         let Some(token) = super::open_secret(&state.settings.secret_key, &connection) else {
             continue;
         };
-        let client = HubSpot {
-            http,
-            base: &connection.api_base,
-            version: &connection.api_version,
-            token: &token,
-        };
+        let client = client_for(http, &connection, &token);
         match client.check_schema().await {
             Ok(problems) if problems.is_empty() => {}
             Ok(problems) => {
