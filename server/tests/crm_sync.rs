@@ -652,6 +652,31 @@ async fn two_workers_send_each_change_once_and_coalesce_repeated_changes(backend
         .filter(|(_, path)| path.ends_with("/batch/upsert"))
         .count();
     assert!(upserts <= 6, "batched: {upserts} requests");
+
+    // An answer larger than any HubSpot sends (5 MiB) is not read whole: the record fails
+    // on the status alone.
+    app::server::repo::crm::enqueue(
+        &state.db.write,
+        app::domain::crm::SyncKind::Contact,
+        user_id,
+        "test",
+        0,
+    )
+    .await
+    .unwrap();
+    fake.fail_next(Fault {
+        status: 400,
+        retry_after: None,
+        body: json!({ "category": "VALIDATION_ERROR", "message": "x".repeat(5 << 20) }),
+    });
+    let run = app::server::crm::sync::run(state, &http).await.unwrap();
+    assert_eq!(run.refused, 1);
+    let (error,): (String,) =
+        sqlx::query_as("SELECT last_error FROM crm_outbox WHERE state = 'dead'")
+            .fetch_one(&state.db.read)
+            .await
+            .unwrap();
+    assert_eq!(error, "HTTP 400");
     server.stop().await;
 }
 

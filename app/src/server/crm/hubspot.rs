@@ -23,6 +23,26 @@ pub struct HubSpot<'a> {
     pub token: &'a str,
 }
 
+const MAX_BODY_BYTES: usize = 4 << 20;
+
+/// The body, or `None` if it is longer than `limit` or breaks off.
+async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Option<Vec<u8>> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return None;
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.ok()? {
+        if body.len() + chunk.len() > limit {
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(body)
+}
+
 /// One answer from HubSpot: what the sync rules judge, and the body for the details.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -107,13 +127,12 @@ impl HubSpot<'_> {
         let retry_after_s = number("retry-after");
         let remaining = number("x-hubspot-ratelimit-remaining");
         let interval_ms = number("x-hubspot-ratelimit-interval-milliseconds");
-        // A body over 4 MiB is not HubSpot's answer to anything the sync sends.
-        let body = match response.bytes().await {
-            Ok(bytes) if bytes.len() <= 4 << 20 => {
-                serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-            }
-            _ => Value::Null,
-        };
+        // A body over 4 MiB is not HubSpot's answer to anything the sync sends: it is read
+        // chunk by chunk and dropped at the bound, never held whole.
+        let body = read_bounded(response, MAX_BODY_BYTES)
+            .await
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or(Value::Null);
         let policy = body
             .get("policyName")
             .and_then(Value::as_str)
