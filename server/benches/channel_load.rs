@@ -41,15 +41,6 @@ const WORDS: &[&str] = &[
     "Capital",
 ];
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// A deterministic, mostly unique company name for index `i`.
 fn company(i: u64) -> String {
     let s = SYLLABLES.len() as u64;
@@ -81,12 +72,12 @@ fn percentiles(mut samples: Vec<u64>) -> (f64, f64, f64) {
 }
 
 fn main() {
-    let accounts = arg("--accounts", 1_000_000);
-    let deals = arg("--deals", 10_000);
-    let users = arg("--users", 100);
-    let seconds = arg("--seconds", 30);
+    let accounts = common::arg("--accounts", 1_000_000);
+    let deals = common::arg("--deals", 10_000);
+    let users = common::arg("--users", 100);
+    let seconds = common::arg("--seconds", 30);
     // Pause between one user's page loads; 0 = each user reloads as fast as answers come.
-    let think_ms = arg("--think-ms", 0);
+    let think_ms = common::arg("--think-ms", 0);
     let portal = common::start_with("channel-load", &[]);
     let (state, running, client_runtime) = (&portal.state, &portal.running, &portal.client_runtime);
     client_runtime.block_on(async {

@@ -23,21 +23,12 @@ mod fake_hubspot;
 
 const TOKEN: &str = "pat-bench-token";
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
-    let contacts = arg("--contacts", 10_000);
-    let registrations = arg("--registrations", 5_000);
+    let contacts = common::arg("--contacts", 10_000);
+    let registrations = common::arg("--registrations", 5_000);
     // HubSpot's Free/Starter limit is 100 requests per 10 s per app; Professional 190.
-    let rate = arg("--rate", 100) as usize;
-    let events = arg("--events", 40);
+    let rate = common::arg("--rate", 100) as usize;
+    let events = common::arg("--events", 40);
     let fake = fake_hubspot::FakeHubSpot::new(TOKEN);
     fake.set_rate(rate, Duration::from_secs(10));
     // The fake serves from its own thread, as a remote HubSpot would.

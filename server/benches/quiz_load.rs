@@ -28,17 +28,9 @@ struct Options {
 }
 
 fn options() -> Options {
-    let args: Vec<String> = std::env::args().collect();
-    let value = |name: &str, default: u64| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
     Options {
-        takers: value("--takers", 1000) as usize,
-        seconds: value("--seconds", 60),
+        takers: common::arg("--takers", 1000) as usize,
+        seconds: common::arg("--seconds", 60),
     }
 }
 

@@ -79,6 +79,16 @@ impl Portal {
     }
 }
 
+/// The number after `name` on the command line (`--takers 1000`), or `default`.
+pub fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Milliseconds at the given quantile of microsecond samples (sorted in place).
 pub fn quantile_ms(sorted: &[u64], q: f64) -> f64 {
     if sorted.is_empty() {
