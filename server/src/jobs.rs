@@ -566,7 +566,8 @@ async fn sync_crm(state: AppState, mut stop: watch::Receiver<bool>) {
     // Reading back from the CRM uses its search API (its own, smaller budget): once a minute.
     let poll_every = every.max(Duration::from_secs(60));
     let mut polled: Option<tokio::time::Instant> = None;
-    let mut schema_checked: Option<tokio::time::Instant> = None;
+    // Not at start-up: a restart loop must not spend the CRM's budget on checks.
+    let mut schema_checked = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -577,14 +578,11 @@ async fn sync_crm(state: AppState, mut stop: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "CRM sync run failed"),
         }
-        if schema_checked.is_none_or(|at| at.elapsed() >= Duration::from_secs(86_400)) {
-            // Not at start-up: a restart loop must not spend the CRM's budget on checks.
-            if schema_checked.is_some() {
-                if let Err(error) = app::server::crm::sync::check_schemas(&state, &client).await {
-                    tracing::error!(%error, "CRM schema check failed");
-                }
+        if schema_checked.elapsed() >= Duration::from_secs(86_400) {
+            schema_checked = tokio::time::Instant::now();
+            if let Err(error) = app::server::crm::sync::check_schemas(&state, &client).await {
+                tracing::error!(%error, "CRM schema check failed");
             }
-            schema_checked = Some(tokio::time::Instant::now());
         }
         if polled.is_some_and(|at| at.elapsed() < poll_every) {
             continue;

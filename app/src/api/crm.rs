@@ -129,26 +129,6 @@ pub async fn load_crm_page() -> Result<CrmOverview, AppError> {
     })
 }
 
-/// A deal pipeline or stage id as HubSpot writes them (`default`, `appointmentscheduled`,
-/// or a number).
-#[cfg(feature = "ssr")]
-fn checked_hubspot_id(field: &str, value: &str) -> Result<String, AppError> {
-    let value = value.trim();
-    let fine = !value.is_empty()
-        && value.len() <= 100
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if fine {
-        Ok(value.to_string())
-    } else {
-        Err(AppError::field(
-            field,
-            "Use the id HubSpot shows for it: letters, digits, - and _ (at most 100).",
-        ))
-    }
-}
-
 /// Connects HubSpot with a service key or private-app token. The token is tried first (a
 /// token HubSpot refuses is not saved), then sealed; the page shows only its last four
 /// characters from then on.
@@ -159,44 +139,14 @@ pub async fn connect_hubspot(
     stage: String,
 ) -> Result<(), AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::crm::{CrmKind, DealPlacement, MAX_SECRET_CHARS};
+    use crate::domain::crm::CrmKind;
     use crate::server::crm::{hubspot::HubSpot, seal, secret_hint};
     use crate::server::guard::{app_state, authorize, redirect_form_post};
     use crate::server::repo::crm;
     let actor = authorize(Policy::VendorAdmin).await?;
     let state = app_state()?;
-    let token = token.trim().to_string();
-    let mut errors = Vec::new();
-    if token.is_empty() {
-        errors.push(crate::domain::validation::FieldError::new(
-            "token",
-            "Paste the token from HubSpot.",
-        ));
-    } else if token.chars().count() > MAX_SECRET_CHARS
-        || token.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        errors.push(crate::domain::validation::FieldError::new(
-            "token",
-            "This is not a HubSpot token: it has spaces or is too long.",
-        ));
-    }
-    let placement = match (
-        checked_hubspot_id("pipeline", &pipeline),
-        checked_hubspot_id("stage", &stage),
-    ) {
-        (Ok(pipeline), Ok(stage)) => Some(DealPlacement { pipeline, stage }),
-        (pipeline, stage) => {
-            for error in [pipeline.err(), stage.err()].into_iter().flatten() {
-                if let AppError::Validation(fields) = error {
-                    errors.extend(fields);
-                }
-            }
-            None
-        }
-    };
-    let (Some(placement), true) = (placement, errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
-    };
+    let (token, placement) = crate::domain::crm::checked_connection(&token, &pipeline, &stage)
+        .map_err(AppError::Validation)?;
     let http = crate::server::crm::hubspot::http_client();
     let base = state.settings.hubspot_api_base.clone();
     let version = state.settings.hubspot_api_version.clone();
@@ -279,14 +229,7 @@ pub async fn test_hubspot() -> Result<(), AppError> {
     let now = state.clock.now_ms();
     let token = open_secret(&state.settings.secret_key, &connection).unwrap_or_default();
     let http = crate::server::crm::hubspot::http_client();
-    let reply = HubSpot {
-        http: &http,
-        base: &connection.api_base,
-        version: &connection.api_version,
-        token: &token,
-    }
-    .check()
-    .await;
+    let reply = HubSpot::of(&http, &connection, &token).check().await;
     if reply.ok() {
         crm::set_state(
             &state.db,
@@ -323,12 +266,7 @@ pub async fn install_hubspot_properties() -> Result<(), AppError> {
     let (state, connection) = hubspot_connection().await?;
     let token = open_secret(&state.settings.secret_key, &connection).unwrap_or_default();
     let http = crate::server::crm::hubspot::http_client();
-    let client = HubSpot {
-        http: &http,
-        base: &connection.api_base,
-        version: &connection.api_version,
-        token: &token,
-    };
+    let client = HubSpot::of(&http, &connection, &token);
     let now = state.clock.now_ms();
     match client.install().await {
         Ok(problems) if problems.is_empty() => {

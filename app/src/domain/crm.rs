@@ -5,6 +5,7 @@
 //! an existing property answers 409 on create; the daily limit resets at midnight UTC (HubSpot
 //! says the account's time zone, which the API does not tell a static-token client).
 use super::identity::text_enum;
+use super::validation::FieldError;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -542,6 +543,52 @@ impl Default for DealPlacement {
             pipeline: "default".into(),
             stage: "appointmentscheduled".into(),
         }
+    }
+}
+
+/// Checks what an admin posts to connect HubSpot: a token (no spaces, bounded) and the
+/// pipeline and first stage as HubSpot's ids. Returns the trimmed token and the placement,
+/// or an error for each field that is wrong.
+pub fn checked_connection(
+    token: &str,
+    pipeline: &str,
+    stage: &str,
+) -> Result<(String, DealPlacement), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let token = token.trim();
+    if token.is_empty() {
+        errors.push(FieldError::new("token", "Paste the token from HubSpot."));
+    } else if token.chars().count() > MAX_SECRET_CHARS
+        || token.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        errors.push(FieldError::new(
+            "token",
+            "This is not a HubSpot token: it has spaces or is too long.",
+        ));
+    }
+    let mut id = |field: &str, value: &str| {
+        let value = value.trim();
+        let fine = !value.is_empty()
+            && value.len() <= 100
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !fine {
+            errors.push(FieldError::new(
+                field,
+                "Use the id HubSpot shows for it: letters, digits, - and _ (at most 100).",
+            ));
+        }
+        value.to_string()
+    };
+    let placement = DealPlacement {
+        pipeline: id("pipeline", pipeline),
+        stage: id("stage", stage),
+    };
+    if errors.is_empty() {
+        Ok((token.to_string(), placement))
+    } else {
+        Err(errors)
     }
 }
 
@@ -1409,6 +1456,38 @@ mod tests {
             Some(crate::domain::channel::deals::Stage::Lost)
         );
         assert_eq!(portal_stage("custom-stage"), None);
+    }
+
+    #[test]
+    fn a_connection_needs_a_plain_token_and_hubspot_ids() {
+        let (token, placement) =
+            checked_connection("  pat-na1-x  ", "default", "appointmentscheduled").unwrap();
+        assert_eq!(token, "pat-na1-x");
+        assert_eq!(placement, DealPlacement::default());
+        let fields = |result: Result<(String, DealPlacement), Vec<FieldError>>| {
+            result
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(fields(checked_connection("", "default", "x")), ["token"]);
+        assert_eq!(
+            fields(checked_connection("pat with spaces", "de fault", "")),
+            ["token", "pipeline", "stage"]
+        );
+        assert_eq!(
+            fields(checked_connection(
+                &"x".repeat(MAX_SECRET_CHARS + 1),
+                "1",
+                "2"
+            )),
+            ["token"]
+        );
+        assert_eq!(
+            fields(checked_connection("pat", &"9".repeat(101), "2")),
+            ["pipeline"]
+        );
     }
 
     #[test]

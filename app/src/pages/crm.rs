@@ -34,33 +34,43 @@ pub fn CrmPage() -> impl IntoView {
 /// What the last action did, from the address the server sent the admin back to.
 #[component]
 fn Confirmation() -> impl IntoView {
+    // What each action's redirect says, in the order they are checked.
+    const DONE: &[(&str, &str)] = &[
+        (
+            "connected",
+            "HubSpot is connected. Next: install the portal's properties.",
+        ),
+        ("tested", "Connection tested; the result is below."),
+        (
+            "installed",
+            "The portal's properties are installed in HubSpot. Next: run the first full sync.",
+        ),
+        (
+            "queued",
+            "record(s) queued for the first full sync. Progress is shown below.",
+        ),
+        ("mapped", "Field direction saved."),
+        ("retried", "The record will be sent again."),
+        ("skipped", "The record was set aside."),
+        (
+            "disconnected",
+            "HubSpot is disconnected and its token erased.",
+        ),
+    ];
     let query = leptos_router::hooks::use_query_map()
         .read_untracked()
         .clone();
-    let text = if query.get("connected").is_some() {
-        Some("HubSpot is connected. Next: install the portal's properties.".to_string())
-    } else if query.get("tested").is_some() {
-        Some("Connection tested; the result is below.".to_string())
-    } else if query.get("installed").is_some() {
-        Some(
-            "The portal's properties are installed in HubSpot. Next: run the first full sync."
-                .to_string(),
-        )
-    } else if let Some(queued) = query.get("queued") {
-        Some(format!(
-            "{queued} record(s) queued for the first full sync. Progress is shown below."
-        ))
-    } else if query.get("mapped").is_some() {
-        Some("Field direction saved.".to_string())
-    } else if query.get("retried").is_some() {
-        Some("The record will be sent again.".to_string())
-    } else if query.get("skipped").is_some() {
-        Some("The record was set aside.".to_string())
-    } else if query.get("disconnected").is_some() {
-        Some("HubSpot is disconnected and its token erased.".to_string())
-    } else {
-        None
-    };
+    let text = DONE.iter().find_map(|(key, text)| {
+        let value = query.get(key)?;
+        match *key {
+            // Only a count is shown from the address, never its text.
+            "queued" => value
+                .parse::<u64>()
+                .ok()
+                .map(|queued| format!("{queued} {text}")),
+            _ => Some(text.to_string()),
+        }
+    });
     text.map(|text| view! { <p class="success" role="status">{text}</p> })
 }
 

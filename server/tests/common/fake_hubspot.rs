@@ -241,26 +241,14 @@ async fn search(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    {
-        let mut inner = fake.inner.lock().unwrap();
-        inner
-            .requests
-            .push(("POST".into(), format!("/crm/objects/{object}/search")));
-        let expected = format!("Bearer {}", inner.token);
-        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "INVALID_AUTHENTICATION",
-                "Authentication credentials not found.",
-            );
-        }
-        if let Some(fault) = inner.faults.pop_front() {
-            return (
-                StatusCode::from_u16(fault.status).unwrap(),
-                Json(fault.body),
-            )
-                .into_response();
-        }
+    // Search has its own budget: no rolling limit, no rate headers.
+    if let Err(response) = authenticate(
+        &mut fake.inner.lock().unwrap(),
+        "POST",
+        &format!("/crm/objects/{object}/search"),
+        &headers,
+    ) {
+        return *response;
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return error(
@@ -348,15 +336,14 @@ fn error(status: StatusCode, category: &str, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// Authentication, faults and the rate limit, before every route's own work. `Err` is the
-/// answer to send instead.
-fn admit(
-    fake: &FakeHubSpot,
+/// Records the request, checks its token and plays the next scripted fault, if any. `Err`
+/// is the answer to send instead.
+fn authenticate(
+    inner: &mut Inner,
     method: &str,
     path: &str,
     headers: &HeaderMap,
-) -> Result<(usize, usize), Box<Response>> {
-    let mut inner = fake.inner.lock().unwrap();
+) -> Result<(), Box<Response>> {
     inner.requests.push((method.into(), path.into()));
     let expected = format!("Bearer {}", inner.token);
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
@@ -382,6 +369,19 @@ fn admit(
         }
         return Err(Box::new(response));
     }
+    Ok(())
+}
+
+/// `authenticate`, then the rolling rate limit, before every rate-limited route's own work.
+/// Returns the limit and what is left of it, for the rate headers.
+fn admit(
+    fake: &FakeHubSpot,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<(usize, usize), Box<Response>> {
+    let mut inner = fake.inner.lock().unwrap();
+    authenticate(&mut inner, method, path, headers)?;
     let now = Instant::now();
     let window = inner.window;
     while inner

@@ -1,6 +1,7 @@
 //! A thin HubSpot client for the few endpoints the sync needs (date-versioned API paths).
 //! The base URL and version are configuration, so tests point it at a local fake.
 use crate::domain::crm::{Answer, InboundDeal, PropertySpec, HUBSPOT_PROPERTIES, PROPERTY_GROUP};
+use crate::server::repo::crm::Connection;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -100,6 +101,22 @@ pub struct UpsertInput {
     pub trace_id: i64,
     pub key: String,
     pub properties: BTreeMap<String, String>,
+}
+
+impl<'a> HubSpot<'a> {
+    /// The client of a saved connection, with its opened token.
+    pub fn of(
+        http: &'a reqwest::Client,
+        connection: &'a Connection,
+        token: &'a str,
+    ) -> HubSpot<'a> {
+        HubSpot {
+            http,
+            base: &connection.api_base,
+            version: &connection.api_version,
+            token,
+        }
+    }
 }
 
 impl HubSpot<'_> {

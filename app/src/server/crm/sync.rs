@@ -31,30 +31,12 @@ pub struct SyncRun {
 /// down, paused or needs re-authorisation; its rows wait.
 pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sqlx::Error> {
     let mut run = SyncRun::default();
-    for connection in repo::live_connections(&state.db).await? {
-        if connection.state != ConnectionState::Connected || connection.kind != CrmKind::Hubspot {
-            continue;
-        }
-        if connection.paused_until > state.clock.now_ms() {
-            continue;
-        }
-        let Some(token) = super::open_secret(&state.settings.secret_key, &connection) else {
-            let now = state.clock.now_ms();
-            repo::set_state(
-                &state.db,
-                connection.id,
-                ConnectionState::NeedsReauth,
-                Some("The saved token cannot be read; connect again."),
-                now,
-            )
-            .await?;
-            continue;
-        };
+    for (connection, token) in ready_connections(state, false).await? {
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let writes =
             |kind: SyncKind, property: &str| flows(&chosen, kind, property, Direction::ToCrm);
-        let client = client_for(http, &connection, &token);
+        let client = HubSpot::of(http, &connection, &token);
         'kinds: for kind in [SyncKind::Company, SyncKind::Contact, SyncKind::Registration] {
             loop {
                 let now = state.clock.now_ms();
@@ -135,18 +117,40 @@ fn flows(
     })
 }
 
-/// The HubSpot client of a connection, with its opened token.
-fn client_for<'a>(
-    http: &'a reqwest::Client,
-    connection: &'a Connection,
-    token: &'a str,
-) -> HubSpot<'a> {
-    HubSpot {
-        http,
-        base: &connection.api_base,
-        version: &connection.api_version,
-        token,
+/// The HubSpot connections that may be called now (connected, not held by a rate limit;
+/// with `installed`, only those whose properties are installed), each with its opened
+/// token. A token that cannot be opened (the deployment secret changed) stops its
+/// connection until an admin connects again.
+async fn ready_connections(
+    state: &AppState,
+    installed: bool,
+) -> Result<Vec<(Connection, String)>, sqlx::Error> {
+    let mut ready = Vec::new();
+    for connection in repo::live_connections(&state.db).await? {
+        let now = state.clock.now_ms();
+        if connection.state != ConnectionState::Connected
+            || connection.kind != CrmKind::Hubspot
+            || connection.paused_until > now
+            || (installed && connection.installed_at.is_none())
+        {
+            continue;
+        }
+        match super::open_secret(&state.settings.secret_key, &connection) {
+            Some(token) => ready.push((connection, token)),
+            None => {
+                let message = "The saved token cannot be read; connect again.";
+                repo::set_state(
+                    &state.db,
+                    connection.id,
+                    ConnectionState::NeedsReauth,
+                    Some(message),
+                    now,
+                )
+                .await?;
+            }
+        }
     }
+    Ok(ready)
 }
 
 enum BatchEnd {
@@ -166,7 +170,6 @@ async fn send_batch(
     let db = &state.db;
     let now = state.clock.now_ms();
     let ids: Vec<i64> = rows.iter().map(|row| row.entity_id).collect();
-    let linked = repo::links(db, connection.id, kind, &ids).await?;
     let field = |property: &str| writes(kind, property);
     let mut inputs = Vec::new();
     let mut keyed: Vec<&Claimed> = Vec::new();
@@ -194,15 +197,20 @@ async fn send_batch(
                 )
             })
             .collect(),
-        SyncKind::Registration => repo::registration_facts(db, &ids)
-            .await?
-            .into_iter()
-            .map(|(id, facts)| {
-                let creating = !linked.contains_key(&id);
-                let properties = deal_properties(&facts, &connection.placement, creating, &field);
-                (id, (facts.deal_id.to_string(), properties))
-            })
-            .collect(),
+        SyncKind::Registration => {
+            // The CRM ids known: a deal HubSpot already has keeps sales' stage and amount.
+            let linked = repo::links(db, connection.id, kind, &ids).await?;
+            repo::registration_facts(db, &ids)
+                .await?
+                .into_iter()
+                .map(|(id, facts)| {
+                    let creating = !linked.contains_key(&id);
+                    let properties =
+                        deal_properties(&facts, &connection.placement, creating, &field);
+                    (id, (facts.deal_id.to_string(), properties))
+                })
+                .collect()
+        }
     };
     for row in rows {
         match properties.get(&row.entity_id) {
@@ -305,8 +313,7 @@ async fn send_batch(
             Ok(BatchEnd::Continue)
         }
         Verdict::SlowDown { until_ms } => {
-            let owned: Vec<Claimed> = keyed.into_iter().cloned().collect();
-            repo::release(db, &owned, until_ms).await?;
+            repo::release(db, &keyed, until_ms).await?;
             repo::pause_until(db, connection.id, until_ms).await?;
             repo::record_error(db, connection.id, &summary).await?;
             run.slowed += 1;
@@ -347,8 +354,7 @@ async fn send_batch(
             Ok(BatchEnd::Continue)
         }
         Verdict::Reauthorise => {
-            let owned: Vec<Claimed> = keyed.into_iter().cloned().collect();
-            repo::release(db, &owned, now).await?;
+            repo::release(db, &keyed, now).await?;
             needs_new_token(db, connection.id, &summary, now).await?;
             Ok(BatchEnd::StopConnection)
         }
@@ -370,19 +376,8 @@ pub struct PollRun {
 pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, sqlx::Error> {
     use crate::domain::crm::{inbound_changes, POLL_OVERLAP_MS};
     let mut run = PollRun::default();
-    for connection in repo::live_connections(&state.db).await? {
-        let now = state.clock.now_ms();
-        if connection.state != ConnectionState::Connected
-            || connection.kind != CrmKind::Hubspot
-            || connection.paused_until > now
-            || connection.installed_at.is_none()
-        {
-            continue;
-        }
-        let Some(token) = super::open_secret(&state.settings.secret_key, &connection) else {
-            continue;
-        };
-        let client = client_for(http, &connection, &token);
+    for (connection, token) in ready_connections(state, true).await? {
+        let client = HubSpot::of(http, &connection, &token);
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let from_crm = |property: &str| {
@@ -466,14 +461,8 @@ pub async fn check_schemas(
     http: &reqwest::Client,
 ) -> Result<Vec<String>, sqlx::Error> {
     let mut found = Vec::new();
-    for connection in repo::live_connections(&state.db).await? {
-        if connection.state != ConnectionState::Connected || connection.installed_at.is_none() {
-            continue;
-        }
-        let Some(token) = super::open_secret(&state.settings.secret_key, &connection) else {
-            continue;
-        };
-        let client = client_for(http, &connection, &token);
+    for (connection, token) in ready_connections(state, true).await? {
+        let client = HubSpot::of(http, &connection, &token);
         match client.check_schema().await {
             Ok(problems) if problems.is_empty() => {}
             Ok(problems) => {

@@ -8,6 +8,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::Any;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// A connection as stored (the sealed secret stays sealed here).
 #[derive(Debug, Clone)]
@@ -269,17 +270,27 @@ pub fn enqueue_query(
     reason: &str,
     now: i64,
 ) -> Query<'static, Any, AnyArguments<'static>> {
-    sqlx::query(ENQUEUE)
+    static ENQUEUE_ONE: LazyLock<String> =
+        LazyLock::new(|| enqueue_sql("SELECT CAST($4 AS BIGINT) AS entity_id"));
+    sqlx::query(ENQUEUE_ONE.as_str())
         .bind(kind.as_str())
-        .bind(entity_id)
         .bind(reason.to_string())
         .bind(now)
+        .bind(entity_id)
 }
 
-const ENQUEUE: &str = "INSERT INTO crm_outbox (connection_id, kind, entity_id, reason, state, next_attempt_at, created_at, updated_at) \
-     SELECT id, $1, $2, $3, 'pending', $4, $4, $4 FROM crm_connections WHERE state <> 'disconnected' \
-     ON CONFLICT (connection_id, kind, entity_id) WHERE state = 'pending' \
-     DO UPDATE SET version = crm_outbox.version + 1, reason = excluded.reason, updated_at = excluded.updated_at";
+/// The enqueue statement for the records `entities` selects (as `entity_id`, from `$4`):
+/// one row per live connection, or, for a record already waiting, its version bumped (its
+/// newest state is what will be sent). Binds: kind, reason, now, then `$4`.
+fn enqueue_sql(entities: &str) -> String {
+    format!(
+        "INSERT INTO crm_outbox (connection_id, kind, entity_id, reason, state, next_attempt_at, created_at, updated_at) \
+         SELECT c.id, $1, r.entity_id, $2, 'pending', $3, $3, $3 FROM crm_connections c, ({entities}) r \
+         WHERE c.state <> 'disconnected' \
+         ON CONFLICT (connection_id, kind, entity_id) WHERE state = 'pending' \
+         DO UPDATE SET version = crm_outbox.version + 1, reason = excluded.reason, updated_at = excluded.updated_at"
+    )
+}
 
 /// Queues the holder of a certificate (their contact) and their organisation (its company:
 /// certified headcount and rights), in the caller's transaction.
@@ -297,19 +308,13 @@ pub async fn enqueue_certificate_holder(
              WHERE x.id = $4 AND u.partner_org_id IS NOT NULL",
         ),
     ] {
-        sqlx::query(&format!(
-            "INSERT INTO crm_outbox (connection_id, kind, entity_id, reason, state, next_attempt_at, created_at, updated_at) \
-             SELECT c.id, $1, r.entity_id, $2, 'pending', $3, $3, $3 FROM crm_connections c, ({entity}) r \
-             WHERE c.state <> 'disconnected' \
-             ON CONFLICT (connection_id, kind, entity_id) WHERE state = 'pending' \
-             DO UPDATE SET version = crm_outbox.version + 1, reason = excluded.reason, updated_at = excluded.updated_at"
-        ))
-        .bind(kind.as_str())
-        .bind(reason)
-        .bind(now)
-        .bind(certificate_id)
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query(&enqueue_sql(entity))
+            .bind(kind.as_str())
+            .bind(reason)
+            .bind(now)
+            .bind(certificate_id)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
@@ -443,7 +448,7 @@ pub async fn fail(
 }
 
 /// Gives rows back without counting an attempt (the connection is slowed or paused).
-pub async fn release(db: &Db, rows: &[Claimed], at: i64) -> Result<(), sqlx::Error> {
+pub async fn release(db: &Db, rows: &[&Claimed], at: i64) -> Result<(), sqlx::Error> {
     for row in rows {
         sqlx::query(
             "UPDATE crm_outbox SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending'",
