@@ -571,7 +571,13 @@ async fn sync_crm(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
+            _ = state.crm_wake.notified() => {}
             _ = stop.changed() => return,
+        }
+        match app::server::crm::sync::apply_webhook_events(&state, &client).await {
+            Ok(run) if run.changed > 0 => tracing::info!(?run, "CRM webhook changes applied"),
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "CRM webhook events failed"),
         }
         match app::server::crm::sync::run(&state, &client).await {
             Ok(run) if run.requests > 0 => tracing::info!(?run, "CRM sync run"),
@@ -601,6 +607,7 @@ pub async fn run_housekeeping(state: &AppState) -> Result<(), sqlx::Error> {
     let now = state.clock.now_ms();
     magic_links::purge_dead(&state.db, now).await?;
     rate_limits::purge_before(&state.db, now - DAY_MS).await?;
+    app::server::repo::crm::purge_webhook_log(&state.db, now - DAY_MS, now - 30 * DAY_MS).await?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod security;
 pub mod unsubscribe;
+pub mod webhooks;
 
 use app::server::db::{Db, DbSetupError};
 use app::server::mail::{Mailer, SmtpSettings, SmtpTls};
@@ -165,6 +166,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         settings: std::sync::Arc::new(settings),
         mailer: Mailer::new(smtp),
         clock: Clock::default(),
+        crm_wake: Default::default(),
     };
     if state.settings.mode == Mode::Development
         && state.settings.demo
@@ -252,6 +254,10 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
             get(downloads::pipeline_csv),
         )
         .route("/author/{path_id}/export.json", get(downloads::path_export))
+        .route(
+            app::server::crm::webhook::HUBSPOT_PATH,
+            axum::routing::post(webhooks::hubspot),
+        )
         .route(
             unsubscribe::PATH,
             get(unsubscribe::confirm_page).post(unsubscribe::one_click),

@@ -39,8 +39,11 @@ pub async fn refuse_cross_site(
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     // One-click unsubscribe is posted by mail providers' servers; its keyed link is the
-    // authorisation (see `unsubscribe`).
-    let token_authorised = request.uri().path() == crate::unsubscribe::PATH;
+    // authorisation (see `unsubscribe`). HubSpot's webhooks come from HubSpot's servers,
+    // authorised by their signature (see `webhooks`).
+    let path = request.uri().path();
+    let token_authorised =
+        path == crate::unsubscribe::PATH || path == app::server::crm::webhook::HUBSPOT_PATH;
     if safe_method || token_authorised || is_same_origin(request.headers(), &allowed.0) {
         return next.run(request).await;
     }

@@ -8,8 +8,9 @@ mod common;
 
 use app::api::certifications::RevokeCertificate;
 use app::api::crm::{
-    ConnectHubspot, CrmOverview, InstallHubspotProperties, LoadCrmPage, ResolveCrmFailure,
-    SetCrmFieldDirection, StartHubspotBackfill, TestHubspot,
+    ConnectHubspot, CrmOverview, InstallHubspotProperties, LoadCrmPage, RemoveHubspotWebhookSecret,
+    ResolveCrmFailure, SaveHubspotWebhookSecret, SetCrmFieldDirection, StartHubspotBackfill,
+    TestHubspot,
 };
 use app::domain::crm::ConnectionState;
 use common::fake_hubspot::{FakeHubSpot, Fault};
@@ -24,18 +25,21 @@ const GRACE: &str = "grace@harbor.example";
 const TOKEN: &str = "pat-na1-11111111-2222-3333-4444-555555555555";
 
 async fn start(backend: Backend) -> (TestServer, FakeHubSpot) {
+    start_with(backend, &[]).await
+}
+
+/// `start`, with extra flags.
+async fn start_with(backend: Backend, extra: &[&str]) -> (TestServer, FakeHubSpot) {
     let fake = FakeHubSpot::new(TOKEN);
     let base = fake.start().await;
-    let server = TestServer::start_with(
-        backend,
-        &[
-            "--hubspot-api-base",
-            &base,
-            "--crm-sync-interval-secs",
-            "86400",
-        ],
-    )
-    .await;
+    let mut flags = vec![
+        "--hubspot-api-base",
+        &base,
+        "--crm-sync-interval-secs",
+        "86400",
+    ];
+    flags.extend_from_slice(extra);
+    let server = TestServer::start_with(backend, &flags).await;
     (server, fake)
 }
 
@@ -680,8 +684,233 @@ async fn two_workers_send_each_change_once_and_coalesce_repeated_changes(backend
     server.stop().await;
 }
 
+/// The portal's public address in the webhook test: HubSpot signs the URL it was given,
+/// which is not the address the test reaches the server at.
+const PUBLIC_URL: &str = "http://partners.example.test";
+const CLIENT_SECRET: &str = "yyyyyyyy-1111-2222-3333-yyyyyyyyyyyy";
+
+async fn webhooks_bring_deal_changes_back_at_once_and_forged_or_replayed_deliveries_change_nothing(
+    backend: Backend,
+) {
+    let (server, fake) = start_with(backend, &["--public-url", PUBLIC_URL]).await;
+    let state = &server.server.state;
+    let admin = connected(&server).await;
+    sync(&server, 20).await;
+    let path = app::server::crm::webhook::HUBSPOT_PATH;
+    let target = format!("{PUBLIC_URL}{path}");
+    fake.deliver_webhooks(&server.url(path), &target, CLIENT_SECRET);
+    let stored = || async {
+        (
+            count(&server, "SELECT COUNT(*) FROM crm_webhook_deliveries").await,
+            count(&server, "SELECT COUNT(*) FROM crm_webhook_events").await,
+        )
+    };
+
+    // Not turned on yet: refused, and nothing stored.
+    let (_, (status, body)) = fake.post_webhook(b"[]").await;
+    assert_eq!((status, body.contains("not set up")), (404, true), "{body}");
+
+    // Only admins turn webhooks on; a secret that is not one gets a field error.
+    let manager = sign_in(&server, MANAGER).await;
+    let secret = [("secret", CLIENT_SECRET)];
+    assert_eq!(
+        call(&manager, &server, SaveHubspotWebhookSecret::PATH, &secret)
+            .await
+            .status(),
+        403
+    );
+    let refused = call(
+        &admin,
+        &server,
+        SaveHubspotWebhookSecret::PATH,
+        &[("secret", "a b")],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("secret"));
+    assert_eq!(
+        call(&admin, &server, SaveHubspotWebhookSecret::PATH, &secret)
+            .await
+            .status(),
+        200
+    );
+    let view = page(&admin, &server).await.hubspot.unwrap().webhooks;
+    assert_eq!(view.target_url, target);
+    assert_eq!(view.secret_hint.as_deref(), Some("…yyyy"));
+    let (sealed,): (String,) = sqlx::query_as("SELECT webhook_secret_sealed FROM crm_connections")
+        .fetch_one(&state.db.read)
+        .await
+        .unwrap();
+    assert!(!sealed.contains(CLIENT_SECRET), "sealed at rest");
+
+    // Sales moves a deal in HubSpot; the signed delivery is stored and wakes the worker,
+    // which reads the deal back at once (the regular interval here is a day).
+    let (deal_id,): (i64,) = sqlx::query_as(
+        "SELECT id FROM deals WHERE partner_org_id IS NOT NULL AND registration_status = 'approved' \
+         AND stage <> 'won' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&state.db.read)
+    .await
+    .unwrap();
+    let crm_id = fake
+        .record("deals", "prm_registration_id", &deal_id.to_string())
+        .expect("synced deal")
+        .id;
+    let changes = [("dealstage", "closedwon"), ("amount", "1234.5")];
+    fake.change_as_sales(
+        "deals",
+        "prm_registration_id",
+        &deal_id.to_string(),
+        &changes,
+    );
+    let mut events = fake.deal_change_events(&crm_id, &changes);
+    // A change to a property the portal does not read, and one to a deal that is not the
+    // portal's: stored for the log, never applied.
+    let others = fake.deal_change_events("999999", &[("dealstage", "closedlost")]);
+    events
+        .as_array_mut()
+        .unwrap()
+        .extend(others.as_array().unwrap().iter().cloned());
+    events.as_array_mut().unwrap().push(json!({
+        "eventId": 1, "subscriptionId": 9, "portalId": 62515, "occurredAt": 1, "objectId": 5,
+        "subscriptionType": "contact.propertyChange", "propertyName": "email"
+    }));
+    let body = serde_json::to_vec(&events).unwrap();
+    let ((signature, timestamp), (status, answer)) = fake.post_webhook(&body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&answer).unwrap(),
+        json!({ "events": 4, "new": 4 })
+    );
+    let mut stage = String::new();
+    for _ in 0..100 {
+        (stage,) = sqlx::query_as("SELECT stage FROM deals WHERE id = $1")
+            .bind(deal_id)
+            .fetch_one(&state.db.read)
+            .await
+            .unwrap();
+        if stage == "won" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(stage, "won", "read back within seconds of the delivery");
+    let outcomes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT object_id, outcome FROM crm_webhook_events WHERE outcome IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(&state.db.read)
+    .await
+    .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            (crm_id.clone(), "applied".to_string()),
+            (crm_id.clone(), "applied".to_string()),
+            ("999999".to_string(), "not a portal deal".to_string()),
+            ("5".to_string(), "ignored".to_string()),
+        ]
+    );
+    let trail = count(
+        &server,
+        &format!("SELECT COUNT(*) FROM deal_events WHERE deal_id = {deal_id} AND rationale LIKE '%HubSpot%'"),
+    )
+    .await;
+    assert_eq!(trail, 2, "stage and amount, each in the audit trail");
+    let before = stored().await;
+    assert_eq!(before, (1, 4));
+
+    // The same signed request again: a replay, refused, nothing changes.
+    let (status, answer) = fake.post_signed(&body, &signature, &timestamp).await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(stored().await, before);
+    // HubSpot's own retry of the delivery is signed anew: accepted, its events known.
+    let (_, (status, answer)) = fake.post_webhook(&body).await;
+    assert_eq!(
+        (
+            status,
+            serde_json::from_str::<serde_json::Value>(&answer).unwrap()
+        ),
+        (200, json!({ "events": 4, "new": 0 }))
+    );
+    let before = stored().await;
+    assert_eq!(before, (2, 4));
+
+    // Forged, stale, unsigned, oversized and malformed deliveries: refused with a reason,
+    // nothing stored, nothing read.
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    let at = now().to_string();
+    let sign = |secret: &str, uri: &str, body: &[u8], at: &str| {
+        common::fake_hubspot::hubspot_v3_signature(secret, "POST", uri, body, at)
+    };
+    let forged = sign("another-secret-entirely", &target, &body, &at);
+    assert_eq!(fake.post_signed(&body, &forged, &at).await.0, 401);
+    let wrong_host = sign(CLIENT_SECRET, &server.url(path), &body, &at);
+    assert_eq!(fake.post_signed(&body, &wrong_host, &at).await.0, 401);
+    let old = (now() - 6 * 60_000).to_string();
+    let stale = sign(CLIENT_SECRET, &target, &body, &old);
+    let (status, answer) = fake.post_signed(&body, &stale, &old).await;
+    assert_eq!(
+        (status, answer.contains("five minutes")),
+        (401, true),
+        "{answer}"
+    );
+    let unsigned = reqwest::Client::new()
+        .post(server.url(path))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let huge = vec![b' '; (1 << 20) + 1];
+    let huge_signed = sign(CLIENT_SECRET, &target, &huge, &at);
+    assert_eq!(fake.post_signed(&huge, &huge_signed, &at).await.0, 413);
+    let (_, (status, answer)) = fake.post_webhook(br#"{"not":"a list"}"#).await;
+    assert_eq!(
+        (status, answer.contains("not a list of HubSpot events")),
+        (400, true),
+        "{answer}"
+    );
+    assert_eq!(stored().await, before);
+    let view = page(&admin, &server).await.hubspot.unwrap().webhooks;
+    assert_eq!(view.deliveries, 2);
+    assert_eq!((view.events, view.waiting), (4, 0));
+    assert!(view.last_refusal.unwrap().contains("not a list"));
+
+    // Reading back again finds nothing to do.
+    let http = app::server::crm::hubspot::http_client();
+    let run = app::server::crm::sync::apply_webhook_events(state, &http)
+        .await
+        .unwrap();
+    assert_eq!(run.requests, 0);
+
+    // Turned off: the secret is erased and deliveries are refused.
+    assert_eq!(
+        call(&admin, &server, RemoveHubspotWebhookSecret::PATH, &[])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(fake.post_webhook(&body).await.1 .0, 404);
+    assert_eq!(
+        page(&admin, &server)
+            .await
+            .hubspot
+            .unwrap()
+            .webhooks
+            .secret_hint,
+        None
+    );
+    server.stop().await;
+}
+
 both_backends!(
     an_admin_connects_hubspot_and_the_program_and_its_changes_reach_it,
+    webhooks_bring_deal_changes_back_at_once_and_forged_or_replayed_deliveries_change_nothing,
     hubspot_faults_slow_retry_or_stop_the_queue_and_refusals_are_worked_by_admins,
     two_workers_send_each_change_once_and_coalesce_repeated_changes,
 );

@@ -48,6 +48,22 @@ pub struct ConnectionView {
     pub skipped: i64,
     pub fields: Vec<FieldRow>,
     pub dead_letters: Vec<DeadLetterRow>,
+    pub webhooks: WebhookView,
+}
+
+/// HubSpot webhooks as admins see them (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookView {
+    /// The address to paste into the HubSpot app's webhook settings.
+    pub target_url: String,
+    /// The last characters of the saved client secret; `None`: webhooks are off.
+    pub secret_hint: Option<String>,
+    pub deliveries: i64,
+    pub last_delivery_at: Option<i64>,
+    pub events: i64,
+    pub waiting: i64,
+    pub last_refusal: Option<String>,
+    pub last_refusal_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +119,24 @@ pub async fn load_crm_page() -> Result<CrmOverview, AppError> {
                     at: dead.updated_at,
                 })
                 .collect();
+            let counts = crm::webhook_counts(&state.db, connection.id).await?;
+            let webhooks = WebhookView {
+                target_url: format!(
+                    "{}{}",
+                    state.settings.public_base_url,
+                    crate::server::crm::webhook::HUBSPOT_PATH
+                ),
+                secret_hint: connection
+                    .webhook_secret_sealed
+                    .is_some()
+                    .then(|| connection.webhook_secret_hint.clone()),
+                deliveries: counts.deliveries,
+                last_delivery_at: counts.last_delivery_at,
+                events: counts.events,
+                waiting: counts.waiting,
+                last_refusal: counts.last_refusal,
+                last_refusal_at: counts.last_refusal_at,
+            };
             Some(ConnectionView {
                 state: connection.state,
                 api_base: connection.api_base,
@@ -120,6 +154,7 @@ pub async fn load_crm_page() -> Result<CrmOverview, AppError> {
                 skipped: count("skipped"),
                 fields,
                 dead_letters,
+                webhooks,
             })
         }
     };
@@ -348,5 +383,37 @@ pub async fn disconnect_hubspot() -> Result<(), AppError> {
     let (state, connection) = hubspot_connection().await?;
     crm::disconnect(&state.db, connection.id, state.clock.now_ms()).await?;
     crate::server::guard::redirect_form_post("/crm?disconnected=1");
+    Ok(())
+}
+
+/// Turns on HubSpot webhooks: saves the HubSpot app's client secret, which signs each
+/// delivery. Sealed like the token; the page shows only its last four characters.
+#[server]
+pub async fn save_hubspot_webhook_secret(secret: String) -> Result<(), AppError> {
+    use crate::server::crm::{seal, secret_hint, webhook::SECRET_CONTEXT};
+    use crate::server::repo::crm;
+    let (state, connection) = hubspot_connection().await?;
+    let secret = crate::domain::crm::checked_webhook_secret(&secret)
+        .map_err(|error| AppError::field("secret", error))?;
+    let sealed = seal(&state.settings.secret_key, SECRET_CONTEXT, &secret);
+    crm::set_webhook_secret(
+        &state.db,
+        connection.id,
+        Some((&sealed, &secret_hint(&secret))),
+        state.clock.now_ms(),
+    )
+    .await?;
+    crate::server::guard::redirect_form_post("/crm?webhooks=on#webhooks");
+    Ok(())
+}
+
+/// Turns HubSpot webhooks off: the secret is erased and deliveries are refused; the
+/// regular poll still reads changes back.
+#[server]
+pub async fn remove_hubspot_webhook_secret() -> Result<(), AppError> {
+    use crate::server::repo::crm;
+    let (state, connection) = hubspot_connection().await?;
+    crm::set_webhook_secret(&state.db, connection.id, None, state.clock.now_ms()).await?;
+    crate::server::guard::redirect_form_post("/crm?webhooks=off#webhooks");
     Ok(())
 }

@@ -546,6 +546,22 @@ impl Default for DealPlacement {
     }
 }
 
+/// Checks the HubSpot app's client secret an admin pastes to turn on webhooks: trimmed,
+/// 8 to `MAX_SECRET_CHARS` characters without spaces.
+pub fn checked_webhook_secret(secret: &str) -> Result<String, &'static str> {
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return Err("Paste the client secret from the HubSpot app's Auth settings.");
+    }
+    if secret.chars().count() < 8
+        || secret.chars().count() > MAX_SECRET_CHARS
+        || secret.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err("This is not a client secret: it has spaces, or is too short or too long.");
+    }
+    Ok(secret.to_string())
+}
+
 /// Checks what an admin posts to connect HubSpot: a token (no spaces, bounded) and the
 /// pipeline and first stage as HubSpot's ids. Returns the trimmed token and the placement,
 /// or an error for each field that is wrong.
@@ -1117,6 +1133,20 @@ pub fn error_summary(status: Option<u16>, category: Option<&str>, message: Optio
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_webhook_secret_is_trimmed_and_bounded() {
+        assert_eq!(
+            checked_webhook_secret("  yyyyyyyy-yyyy-yyyy  "),
+            Ok("yyyyyyyy-yyyy-yyyy".to_string())
+        );
+        assert!(checked_webhook_secret("").is_err());
+        assert!(checked_webhook_secret("short").is_err());
+        assert!(checked_webhook_secret("has a space in it").is_err());
+        assert!(checked_webhook_secret(&"x".repeat(MAX_SECRET_CHARS + 1)).is_err());
+        assert!(checked_webhook_secret(&"x".repeat(MAX_SECRET_CHARS)).is_ok());
+    }
+
     use super::*;
 
     const DAY: i64 = DAY_MS;

@@ -2,8 +2,8 @@
 //! run the first full sync and follow it, choose field directions, work failed records.
 use crate::api::crm::{
     load_crm_page, ConnectHubspot, ConnectionView, CrmOverview, DeadLetterRow, DisconnectHubspot,
-    FieldRow, InstallHubspotProperties, ResolveCrmFailure, SetCrmFieldDirection,
-    StartHubspotBackfill, TestHubspot,
+    FieldRow, InstallHubspotProperties, RemoveHubspotWebhookSecret, ResolveCrmFailure,
+    SaveHubspotWebhookSecret, SetCrmFieldDirection, StartHubspotBackfill, TestHubspot, WebhookView,
 };
 use crate::components::empty::EmptyState;
 use crate::components::enhance::EnhancedForm;
@@ -50,6 +50,7 @@ fn Confirmation() -> impl IntoView {
             "record(s) queued for the first full sync. Progress is shown below.",
         ),
         ("mapped", "Field direction saved."),
+        ("webhooks", "Webhook settings saved."),
         ("retried", "The record will be sent again."),
         ("skipped", "The record was set aside."),
         (
@@ -196,6 +197,7 @@ fn Connected(connection: ConnectionView, api_base: String) -> impl IntoView {
         </section>
         <Failures rows=connection.dead_letters.clone()/>
         <Fields rows=connection.fields.clone()/>
+        <Webhooks view=connection.webhooks.clone()/>
         // Two steps, so one stray tap does not stop the sync.
         <details class="card">
             <summary><h2>"Disconnect"</h2></summary>
@@ -292,5 +294,59 @@ fn FieldItem(row: FieldRow) -> impl IntoView {
                 }.into_any()
             }}</td>
         </tr>
+    }
+}
+
+/// HubSpot webhooks: the push path for deal changes (the minute-by-minute poll stays on as
+/// the safety net).
+#[component]
+fn Webhooks(view: WebhookView) -> impl IntoView {
+    let save = ServerAction::<SaveHubspotWebhookSecret>::new();
+    let remove = ServerAction::<RemoveHubspotWebhookSecret>::new();
+    let save_error = form_error(save, "webhook");
+    let remove_error = form_error(remove, "webhook-off");
+    let on = view.secret_hint.is_some();
+    view! {
+        <section class="card" id="webhooks" aria-labelledby="webhooks-title">
+            <h2 id="webhooks-title">"Webhooks " {if on {
+                view! { <Pill tone=Tone::Positive text="On"/> }.into_any()
+            } else {
+                view! { <Pill tone=Tone::Neutral text="Off"/> }.into_any()
+            }}</h2>
+            <p class="hint">"Optional. With webhooks, a deal's stage, amount or close date changed in HubSpot reaches the portal within seconds instead of within a minute. Needs a HubSpot app (service keys cannot send webhooks)."</p>
+            <ol class="steps">
+                <li>
+                    <p>"In the HubSpot app's Webhooks settings, set the target URL to:"</p>
+                    <p><code class="copyable">{view.target_url.clone()}</code></p>
+                </li>
+                <li><p>"Subscribe to deal property changes of " <code>"dealstage"</code> ", " <code>"amount"</code> " and " <code>"closedate"</code> "."</p></li>
+                <li>
+                    <form class="settings-form" method="post" action={form_action::<SaveHubspotWebhookSecret>("webhook")} novalidate=true>
+                        <FormError error=save_error form="webhook" fields=&["secret"]/>
+                        <TextField form="webhook" label="The app's client secret" name="secret" kind="password" autocomplete="off" error=save_error
+                            hint="It signs each delivery, which the portal checks; stored encrypted and never shown again."/>
+                        <button type="submit" class="button">{if on { "Replace the secret" } else { "Turn on webhooks" }}</button>
+                    </form>
+                </li>
+            </ol>
+            <dl class="facts connection-facts">
+                {view.secret_hint.clone().map(|hint| view! { <div><dt>"Client secret"</dt><dd>{hint}</dd></div> })}
+                <div><dt>"Deliveries (last day)"</dt><dd>{view.deliveries}</dd></div>
+                <div><dt>"Last delivery"</dt><dd>{match view.last_delivery_at {
+                    Some(at) => view! { <LocalTime ms=at/> }.into_any(),
+                    None => view! { "Never" }.into_any(),
+                }}</dd></div>
+                <div><dt>"Events (30 days)"</dt><dd>{format!("{} ({} waiting)", view.events, view.waiting)}</dd></div>
+                {view.last_refusal.clone().map(|refusal| view! {
+                    <div><dt>"Last refused delivery"</dt><dd>{refusal} {view.last_refusal_at.map(|at| view! { " · " <LocalTime ms=at/> })}</dd></div>
+                })}
+            </dl>
+            {on.then(|| view! {
+                <form method="post" action={form_action::<RemoveHubspotWebhookSecret>("webhook-off")}>
+                    <FormError error=remove_error form="webhook-off" fields=&[]/>
+                    <button type="submit" class="button">"Turn off webhooks"</button>
+                </form>
+            })}
+        </section>
     }
 }

@@ -18,6 +18,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub mailer: Mailer,
     pub clock: Clock,
+    /// Wakes this instance's CRM worker early (a webhook stored events to read back).
+    /// Other instances find the events on their next regular run.
+    pub crm_wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, Clone)]

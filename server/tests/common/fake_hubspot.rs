@@ -53,6 +53,10 @@ pub struct Inner {
     pub limited: usize,
     /// Each record written: object, key, when.
     pub writes: Vec<(String, String, Instant)>,
+    /// Where webhooks are posted, the target URL configured in the app (what HubSpot
+    /// signs), and the app's client secret.
+    pub webhook: Option<(String, String, String)>,
+    pub next_event_id: i64,
 }
 
 #[derive(Clone)]
@@ -137,6 +141,10 @@ impl FakeHubSpot {
                 &format!("/crm/objects/{VERSION}/{{object}}/search"),
                 post(search),
             )
+            .route(
+                &format!("/crm/objects/{VERSION}/{{object}}/batch/read"),
+                post(batch_read),
+            )
             .route("/__fake/records/{object}", get(held_records))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
@@ -198,6 +206,78 @@ impl FakeHubSpot {
             .insert("hs_lastmodifieddate".into(), now_ms().to_string());
     }
 
+    /// Configures webhooks as a HubSpot app's settings do: deliveries are signed for the
+    /// `target` URL under `client_secret`, and posted to `post_to` (the same server; a test
+    /// cannot reach the portal by its public name).
+    pub fn deliver_webhooks(&self, post_to: &str, target: &str, client_secret: &str) {
+        self.inner.lock().unwrap().webhook =
+            Some((post_to.into(), target.into(), client_secret.into()));
+    }
+
+    /// The webhook events of a change by sales to a deal (one per property), as HubSpot
+    /// sends them.
+    pub fn deal_change_events(&self, deal_id: &str, properties: &[(&str, &str)]) -> Value {
+        let mut inner = self.inner.lock().unwrap();
+        let occurred = now_ms();
+        let events: Vec<Value> = properties
+            .iter()
+            .map(|(name, value)| {
+                inner.next_event_id += 1;
+                json!({
+                    "eventId": inner.next_event_id, "subscriptionId": 4242, "portalId": 62515,
+                    "appId": 1160452, "occurredAt": occurred, "subscriptionType": "deal.propertyChange",
+                    "attemptNumber": 0, "objectId": deal_id.parse::<i64>().unwrap_or(0),
+                    "propertyName": name, "propertyValue": value, "changeSource": "CRM_UI",
+                })
+            })
+            .collect();
+        Value::Array(events)
+    }
+
+    /// Posts `body` signed now, as HubSpot delivers; returns the signature and timestamp
+    /// sent, and the portal's status and body. Signed with the HMAC crates directly, not
+    /// the portal's signing code.
+    pub async fn post_webhook(&self, body: &[u8]) -> ((String, String), (u16, String)) {
+        let (_, target, secret) = self
+            .inner
+            .lock()
+            .unwrap()
+            .webhook
+            .clone()
+            .expect("webhooks");
+        let timestamp = now_ms().to_string();
+        let signature = hubspot_v3_signature(&secret, "POST", &target, body, &timestamp);
+        let answer = self.post_signed(body, &signature, &timestamp).await;
+        ((signature, timestamp), answer)
+    }
+
+    /// Posts `body` with the given headers (replays and forgeries in tests).
+    pub async fn post_signed(
+        &self,
+        body: &[u8],
+        signature: &str,
+        timestamp: &str,
+    ) -> (u16, String) {
+        let (post_to, _, _) = self
+            .inner
+            .lock()
+            .unwrap()
+            .webhook
+            .clone()
+            .expect("webhooks");
+        let response = reqwest::Client::new()
+            .post(post_to)
+            .header("content-type", "application/json")
+            .header("x-hubspot-signature-v3", signature)
+            .header("x-hubspot-request-timestamp", timestamp)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("the portal answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
     pub fn requests(&self) -> Vec<(String, String)> {
         self.inner.lock().unwrap().requests.clone()
     }
@@ -214,6 +294,92 @@ impl FakeHubSpot {
             .get(object)
             .is_some_and(|p| p.contains_key(name))
     }
+}
+
+/// HubSpot's v3 signature: base64(HMAC-SHA256(secret, method + uri + body + timestamp)).
+/// The fake's own computation (the URIs it signs have no escapes to decode).
+pub fn hubspot_v3_signature(
+    secret: &str,
+    method: &str,
+    uri: &str,
+    body: &[u8],
+    timestamp: &str,
+) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(method.as_bytes());
+    mac.update(uri.as_bytes());
+    mac.update(body);
+    mac.update(timestamp.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// `POST …/{object}/batch/read`: at most 100 ids; the found records with the requested
+/// properties (200), or with errors for the ids not found (207, `OBJECT_NOT_FOUND`).
+async fn batch_read(
+    State(fake): State<FakeHubSpot>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (rate, body) = match admit_json(
+        &fake,
+        &format!("/crm/objects/{object}/batch/read"),
+        &headers,
+        &body,
+    ) {
+        Ok(admitted) => admitted,
+        Err(response) => return *response,
+    };
+    let ids: Vec<String> = body
+        .get("inputs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|input| input.get("id").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    if ids.len() > 100 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "Batch size exceeds 100 inputs",
+        );
+    }
+    let wanted: Vec<String> = body
+        .get("properties")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|name| name.as_str().map(str::to_string))
+        .collect();
+    let records = fake.records(&object);
+    let mut results = Vec::new();
+    let mut missing = Vec::new();
+    for id in ids {
+        match records.iter().find(|record| record.id == id) {
+            Some(record) => {
+                let properties: BTreeMap<&String, &String> = record
+                    .properties
+                    .iter()
+                    .filter(|(name, _)| wanted.contains(name))
+                    .collect();
+                results
+                    .push(json!({ "id": record.id, "properties": properties, "archived": false }));
+            }
+            None => missing.push(id),
+        }
+    }
+    let mut answer = json!({ "status": "COMPLETE", "results": results });
+    let status = if missing.is_empty() {
+        StatusCode::OK
+    } else {
+        answer["errors"] = json!([{ "status": "error", "category": "OBJECT_NOT_FOUND",
+            "message": format!("Could not get some {object} objects, they may be deleted or not exist."),
+            "context": { "ids": missing } }]);
+        StatusCode::MULTI_STATUS
+    };
+    with_rate((status, Json(answer)).into_response(), &fake, rate)
 }
 
 async fn held_records(State(fake): State<FakeHubSpot>, Path(object): Path<String>) -> Response {

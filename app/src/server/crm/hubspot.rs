@@ -337,7 +337,7 @@ impl HubSpot<'_> {
                 { "propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": since.to_string() },
                 { "propertyName": "prm_registration_id", "operator": "HAS_PROPERTY" },
             ]}],
-            "properties": ["prm_registration_id", "dealstage", "amount", "closedate", "hs_lastmodifieddate"],
+            "properties": INBOUND_DEAL_PROPERTIES,
             "sorts": [{ "propertyName": "hs_lastmodifieddate", "direction": "ASCENDING" }],
             "limit": 100,
         });
@@ -354,31 +354,7 @@ impl HubSpot<'_> {
         if !reply.ok() {
             return (reply, Vec::new(), None);
         }
-        let text = |result: &Value, name: &str| {
-            result
-                .pointer(&format!("/properties/{name}"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let deals = reply
-            .body
-            .get("results")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|result| {
-                Some(InboundDeal {
-                    registration_id: text(result, "prm_registration_id")?.trim().parse().ok()?,
-                    stage: text(result, "dealstage"),
-                    amount: text(result, "amount"),
-                    close_date: text(result, "closedate"),
-                    modified_at: text(result, "hs_lastmodifieddate")
-                        .as_deref()
-                        .and_then(crate::domain::crm::hubspot_instant)
-                        .unwrap_or(0),
-                })
-            })
-            .collect();
+        let deals = inbound_deals(&reply.body);
         let next = reply
             .body
             .pointer("/paging/next/after")
@@ -386,6 +362,77 @@ impl HubSpot<'_> {
             .map(str::to_string);
         (reply, deals, next)
     }
+
+    /// The current state of up to 100 deals by HubSpot id (the webhook path: a batch read is
+    /// consistent at once, where search lags behind a change). Deals that are not the
+    /// portal's (no `prm_registration_id`) or no longer exist are left out.
+    pub async fn read_deals(&self, ids: &[String]) -> (Reply, Vec<(String, InboundDeal)>) {
+        let body = json!({
+            "properties": INBOUND_DEAL_PROPERTIES,
+            "inputs": ids.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>(),
+        });
+        let reply = self
+            .send(
+                self.http
+                    .post(self.url("crm/objects", "deals/batch/read"))
+                    .json(&body),
+            )
+            .await;
+        if !reply.ok() {
+            return (reply, Vec::new());
+        }
+        let paired = reply
+            .body
+            .get("results")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|result| {
+                let id = result.get("id")?.as_str()?.to_string();
+                Some((id, inbound_deal(result)?))
+            })
+            .collect();
+        (reply, paired)
+    }
+}
+
+/// The deal properties the portal reads back.
+const INBOUND_DEAL_PROPERTIES: [&str; 5] = [
+    "prm_registration_id",
+    "dealstage",
+    "amount",
+    "closedate",
+    "hs_lastmodifieddate",
+];
+
+/// A deal object of a search or batch read, if it is one of the portal's.
+fn inbound_deal(result: &Value) -> Option<InboundDeal> {
+    let text = |name: &str| {
+        result
+            .pointer(&format!("/properties/{name}"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    Some(InboundDeal {
+        registration_id: text("prm_registration_id")?.trim().parse().ok()?,
+        stage: text("dealstage"),
+        amount: text("amount"),
+        close_date: text("closedate"),
+        modified_at: text("hs_lastmodifieddate")
+            .as_deref()
+            .and_then(crate::domain::crm::hubspot_instant)
+            .unwrap_or(0),
+    })
+}
+
+/// The portal's deals among the `results` of a search or batch read.
+fn inbound_deals(body: &Value) -> Vec<InboundDeal> {
+    body.get("results")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(inbound_deal)
+        .collect()
 }
 
 fn property_create(spec: &PropertySpec) -> Value {

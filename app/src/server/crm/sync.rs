@@ -374,20 +374,13 @@ pub struct PollRun {
 /// audit row per change. Idempotent: values already equal change nothing, so re-reading the
 /// overlap, a late run or two instances polling at once are harmless.
 pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, sqlx::Error> {
-    use crate::domain::crm::{inbound_changes, POLL_OVERLAP_MS};
+    use crate::domain::crm::POLL_OVERLAP_MS;
     let mut run = PollRun::default();
     for (connection, token) in ready_connections(state, true).await? {
         let client = HubSpot::of(http, &connection, &token);
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
-        let from_crm = |property: &str| {
-            flows(
-                &chosen,
-                SyncKind::Registration,
-                property,
-                Direction::FromCrm,
-            )
-        };
+        let from_crm = |property: &str| reads_back(&chosen, property);
         let watermark = repo::inbound_watermark(&state.db, connection.id).await?;
         let since = (watermark - POLL_OVERLAP_MS).max(0);
         let mut cursor: Option<String> = None;
@@ -398,49 +391,14 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
             run.requests += 1;
             if !reply.ok() {
                 let now = state.clock.now_ms();
-                match judge(&reply.answer, now, 0, rand::random::<f64>()) {
-                    Verdict::SlowDown { until_ms } => {
-                        repo::pause_until(&state.db, connection.id, until_ms).await?
-                    }
-                    Verdict::Reauthorise => {
-                        needs_new_token(&state.db, connection.id, &reply.summary(), now).await?
-                    }
-                    _ => repo::record_error(&state.db, connection.id, &reply.summary()).await?,
-                }
+                failed_read(state, connection.id, &reply, now).await?;
                 break;
             }
             for deal in &deals {
                 run.read += 1;
                 newest = newest.max(deal.modified_at);
-                let Some(current) = repo::deal_now(&state.db, deal.registration_id).await? else {
-                    continue;
-                };
-                let changes = inbound_changes(&current, deal, &from_crm);
-                if !changes.is_empty()
-                    && repo::apply_inbound(
-                        &state.db,
-                        deal.registration_id,
-                        &changes,
-                        state.clock.now_ms(),
-                    )
-                    .await?
-                {
+                if apply_deal(state, connection.id, deal, &from_crm).await? {
                     run.changed += 1;
-                    let detail = changes
-                        .iter()
-                        .map(|c| c.field)
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    repo::log(
-                        &state.db,
-                        connection.id,
-                        SyncKind::Registration,
-                        deal.registration_id,
-                        "read",
-                        &detail,
-                        state.clock.now_ms(),
-                    )
-                    .await?;
                 }
             }
             match next {
@@ -449,6 +407,126 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
             }
         }
         repo::advance_watermark(&state.db, connection.id, newest).await?;
+    }
+    Ok(run)
+}
+
+/// Whether a deal property flows from the CRM to the portal under the directions in force.
+fn reads_back(chosen: &[(FieldRule, Direction)], property: &str) -> bool {
+    flows(chosen, SyncKind::Registration, property, Direction::FromCrm)
+}
+
+/// A read from HubSpot failed: a rate limit pauses the connection, a refused token stops
+/// it, anything else is shown to admins; what was to be read waits for the next run.
+async fn failed_read(
+    state: &AppState,
+    connection_id: i64,
+    reply: &super::hubspot::Reply,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    match judge(&reply.answer, now, 0, rand::random::<f64>()) {
+        Verdict::SlowDown { until_ms } => {
+            repo::pause_until(&state.db, connection_id, until_ms).await
+        }
+        Verdict::Reauthorise => {
+            needs_new_token(&state.db, connection_id, &reply.summary(), now).await
+        }
+        _ => repo::record_error(&state.db, connection_id, &reply.summary()).await,
+    }
+}
+
+/// Applies what flows back from one CRM deal to its registration, with an audit row per
+/// change and a line in the sync log. Returns whether anything changed. Compare-and-set:
+/// a deal read twice, or by two instances at once, changes its registration once.
+async fn apply_deal(
+    state: &AppState,
+    connection_id: i64,
+    deal: &crate::domain::crm::InboundDeal,
+    from_crm: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<bool, sqlx::Error> {
+    let Some(current) = repo::deal_now(&state.db, deal.registration_id).await? else {
+        return Ok(false);
+    };
+    let changes = crate::domain::crm::inbound_changes(&current, deal, from_crm);
+    if changes.is_empty()
+        || !repo::apply_inbound(
+            &state.db,
+            deal.registration_id,
+            &changes,
+            state.clock.now_ms(),
+        )
+        .await?
+    {
+        return Ok(false);
+    }
+    let detail = changes
+        .iter()
+        .map(|change| change.field)
+        .collect::<Vec<_>>()
+        .join(", ");
+    repo::log(
+        &state.db,
+        connection_id,
+        SyncKind::Registration,
+        deal.registration_id,
+        "read",
+        &detail,
+        state.clock.now_ms(),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// What one pass over the stored webhook events did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WebhookRun {
+    pub requests: usize,
+    pub deals: usize,
+    pub changed: usize,
+}
+
+/// Reads back the deals that stored webhook events name, 100 per request, and applies them
+/// as the poll does. Events of a deal that is not the portal's are set aside; on a HubSpot
+/// failure the events wait for the next run (a rate limit pauses the connection).
+pub async fn apply_webhook_events(
+    state: &AppState,
+    http: &reqwest::Client,
+) -> Result<WebhookRun, sqlx::Error> {
+    let mut run = WebhookRun::default();
+    for (connection, token) in ready_connections(state, true).await? {
+        let client = HubSpot::of(http, &connection, &token);
+        let overrides = repo::field_directions(&state.db, connection.id).await?;
+        let chosen = directions(&overrides);
+        let from_crm = |property: &str| reads_back(&chosen, property);
+        // Bounded per run; the rest follows on the next.
+        for _ in 0..10 {
+            let ids = repo::pending_webhook_deals(&state.db, connection.id, 100).await?;
+            if ids.is_empty() {
+                break;
+            }
+            let (reply, deals) = client.read_deals(&ids).await;
+            run.requests += 1;
+            let now = state.clock.now_ms();
+            if !reply.ok() {
+                failed_read(state, connection.id, &reply, now).await?;
+                break;
+            }
+            for id in &ids {
+                let outcome = match deals.iter().find(|(crm_id, _)| crm_id == id) {
+                    Some((_, deal)) => {
+                        run.deals += 1;
+                        if apply_deal(state, connection.id, deal, &from_crm).await? {
+                            run.changed += 1;
+                            "applied"
+                        } else {
+                            "unchanged"
+                        }
+                    }
+                    None => "not a portal deal",
+                };
+                repo::finish_webhook_events(&state.db, connection.id, id, outcome, now).await?;
+            }
+        }
     }
     Ok(run)
 }

@@ -26,6 +26,9 @@ pub struct Connection {
     pub last_success_at: Option<i64>,
     pub last_error: Option<String>,
     pub backfill_requested_at: Option<i64>,
+    /// The HubSpot app's client secret that signs webhooks, sealed; `None`: no webhooks.
+    pub webhook_secret_sealed: Option<String>,
+    pub webhook_secret_hint: String,
 }
 
 type ConnectionRow = (
@@ -42,11 +45,13 @@ type ConnectionRow = (
     Option<i64>,
     Option<String>,
     Option<i64>,
+    Option<String>,
+    String,
 );
 
 const CONNECTION_SELECT: &str = "SELECT id, kind, api_base, api_version, secret_sealed, secret_hint, state, \
-     placement_json, paused_until, installed_at, last_success_at, last_error, backfill_requested_at \
-     FROM crm_connections";
+     placement_json, paused_until, installed_at, last_success_at, last_error, backfill_requested_at, \
+     webhook_secret_sealed, webhook_secret_hint FROM crm_connections";
 
 fn connection_from(row: ConnectionRow) -> Option<Connection> {
     Some(Connection {
@@ -63,6 +68,8 @@ fn connection_from(row: ConnectionRow) -> Option<Connection> {
         last_success_at: row.10,
         last_error: row.11,
         backfill_requested_at: row.12,
+        webhook_secret_sealed: row.13.filter(|sealed| !sealed.is_empty()),
+        webhook_secret_hint: row.14,
     })
 }
 
@@ -142,7 +149,8 @@ pub async fn save_connection(
 
 /// Disconnects: the queue stops and the credentials are erased.
 pub async fn disconnect(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE crm_connections SET state = 'disconnected', secret_sealed = '', updated_at = $1 WHERE id = $2")
+    sqlx::query("UPDATE crm_connections SET state = 'disconnected', secret_sealed = '', webhook_secret_sealed = NULL, \
+         webhook_secret_hint = '', updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(&db.write)
@@ -924,4 +932,209 @@ pub async fn apply_inbound(
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Saves (or, with `None`, removes) the sealed webhook secret of a connection.
+pub async fn set_webhook_secret(
+    db: &Db,
+    id: i64,
+    sealed: Option<(&str, &str)>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE crm_connections SET webhook_secret_sealed = $1, webhook_secret_hint = $2, updated_at = $3 \
+         WHERE id = $4 AND state <> 'disconnected'",
+    )
+    .bind(sealed.map(|(sealed, _)| sealed))
+    .bind(sealed.map(|(_, hint)| hint).unwrap_or(""))
+    .bind(now)
+    .bind(id)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Remembers the latest refused delivery (overwriting the one before).
+pub async fn record_webhook_refusal(
+    db: &Db,
+    id: i64,
+    message: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE crm_connections SET webhook_last_refusal = $1, webhook_last_refusal_at = $2 WHERE id = $3",
+    )
+    .bind(message)
+    .bind(now)
+    .bind(id)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Stores a verified delivery and its events in one transaction. `None` if this exact
+/// delivery (its signature) was stored before: a replay, and nothing is written. Otherwise
+/// the number of events not seen before (HubSpot's own retries repeat events).
+pub async fn store_webhook_delivery(
+    db: &Db,
+    connection_id: i64,
+    signature: &str,
+    events: &[crate::domain::hubspot_webhook::Event],
+    now: i64,
+) -> Result<Option<usize>, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let first = sqlx::query(
+        "INSERT INTO crm_webhook_deliveries (connection_id, signature, received_at, events, new_events) \
+         VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING",
+    )
+    .bind(connection_id)
+    .bind(signature)
+    .bind(now)
+    .bind(events.len() as i64)
+    .execute(&mut *tx)
+    .await?;
+    if first.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let mut new = 0;
+    for event in events {
+        // Events that cannot change a registration are stored as already handled, for
+        // the log, and never read back.
+        let (processed_at, outcome) = if event.changes_a_deal() {
+            (None, None)
+        } else {
+            (Some(now), Some("ignored"))
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO crm_webhook_events (connection_id, portal_id, subscription_id, event_id, occurred_at, \
+             subscription_type, object_id, property_name, change_source, received_at, processed_at, outcome) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+        )
+        .bind(connection_id)
+        .bind(event.portal_id)
+        .bind(event.subscription_id)
+        .bind(event.event_id)
+        .bind(event.occurred_at)
+        .bind(&event.subscription_type)
+        .bind(&event.object_id)
+        .bind(event.property_name.as_deref())
+        .bind(event.change_source.as_deref())
+        .bind(now)
+        .bind(processed_at)
+        .bind(outcome)
+        .execute(&mut *tx)
+        .await?;
+        new += inserted.rows_affected() as usize;
+    }
+    sqlx::query(
+        "UPDATE crm_webhook_deliveries SET new_events = $1 WHERE connection_id = $2 AND signature = $3",
+    )
+    .bind(new as i64)
+    .bind(connection_id)
+    .bind(signature)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(new))
+}
+
+/// The HubSpot ids of deals with events waiting to be read back, oldest first, at most
+/// `limit` distinct deals.
+pub async fn pending_webhook_deals(
+    db: &Db,
+    connection_id: i64,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT object_id FROM crm_webhook_events WHERE connection_id = $1 AND processed_at IS NULL \
+         GROUP BY object_id ORDER BY MIN(id) LIMIT $2",
+    )
+    .bind(connection_id)
+    .bind(limit)
+    .fetch_all(&db.write)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Marks the waiting events of one deal as handled, with what came of them.
+pub async fn finish_webhook_events(
+    db: &Db,
+    connection_id: i64,
+    object_id: &str,
+    outcome: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE crm_webhook_events SET processed_at = $1, outcome = $2 \
+         WHERE connection_id = $3 AND object_id = $4 AND processed_at IS NULL",
+    )
+    .bind(now)
+    .bind(outcome)
+    .bind(connection_id)
+    .bind(object_id)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// What the page shows of a connection's webhooks.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookCounts {
+    pub deliveries: i64,
+    pub last_delivery_at: Option<i64>,
+    pub events: i64,
+    pub waiting: i64,
+    pub last_refusal: Option<String>,
+    pub last_refusal_at: Option<i64>,
+}
+
+pub async fn webhook_counts(db: &Db, connection_id: i64) -> Result<WebhookCounts, sqlx::Error> {
+    let (deliveries, last_delivery_at): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(received_at) FROM crm_webhook_deliveries WHERE connection_id = $1",
+    )
+    .bind(connection_id)
+    .fetch_one(&db.write)
+    .await?;
+    let (events, waiting): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN processed_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM crm_webhook_events WHERE connection_id = $1",
+    )
+    .bind(connection_id)
+    .fetch_one(&db.write)
+    .await?;
+    let (last_refusal, last_refusal_at): (Option<String>, Option<i64>) = sqlx::query_as(
+        "SELECT webhook_last_refusal, webhook_last_refusal_at FROM crm_connections WHERE id = $1",
+    )
+    .bind(connection_id)
+    .fetch_one(&db.write)
+    .await?;
+    Ok(WebhookCounts {
+        deliveries,
+        last_delivery_at,
+        events,
+        waiting,
+        last_refusal,
+        last_refusal_at,
+    })
+}
+
+/// Forgets delivery signatures received before `deliveries_before` (a replay needs a
+/// timestamp inside the five-minute window, so an old signature can never be accepted again
+/// anyway) and handled events before `events_before`.
+pub async fn purge_webhook_log(
+    db: &Db,
+    deliveries_before: i64,
+    events_before: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM crm_webhook_deliveries WHERE received_at < $1")
+        .bind(deliveries_before)
+        .execute(&db.write)
+        .await?;
+    sqlx::query(
+        "DELETE FROM crm_webhook_events WHERE processed_at IS NOT NULL AND processed_at < $1",
+    )
+    .bind(events_before)
+    .execute(&db.write)
+    .await?;
+    Ok(())
 }

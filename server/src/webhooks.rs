@@ -1,0 +1,71 @@
+//! The HubSpot webhook endpoint. HubSpot waits five seconds and retries any 4xx or 5xx for a
+//! day, so the request only verifies and stores; the worker reads the deals back. Refusals
+//! are plain JSON with a status that says why (and HubSpot's retries of a forged delivery
+//! fail the same way, changing nothing).
+use crate::ServerState;
+use app::domain::hubspot_webhook::{Refusal, MAX_BODY_BYTES};
+use app::server::crm::webhook::{receive, Delivery, ReceiveError};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+fn answer(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn refused(refusal: &Refusal) -> Response {
+    let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    answer(status, serde_json::json!({ "error": refusal.message() }))
+}
+
+pub async fn hubspot(
+    State(state): State<ServerState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return refused(&Refusal::TooLarge);
+    };
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    let path_and_query = uri
+        .path_and_query()
+        .map(|path| path.as_str())
+        .unwrap_or(app::server::crm::webhook::HUBSPOT_PATH);
+    let delivery = Delivery {
+        method: method.as_str(),
+        path_and_query,
+        signature: header("x-hubspot-signature-v3"),
+        timestamp: header("x-hubspot-request-timestamp"),
+        body: &body,
+    };
+    match receive(&state.app, &delivery).await {
+        Ok(received) => {
+            if received.new > 0 {
+                state.app.crm_wake.notify_one();
+            }
+            answer(
+                StatusCode::OK,
+                serde_json::json!({ "events": received.events, "new": received.new }),
+            )
+        }
+        Err(ReceiveError::Refused(refusal)) => {
+            tracing::warn!(reason = %refusal.message(), "refused a HubSpot webhook delivery");
+            refused(&refusal)
+        }
+        Err(ReceiveError::Database(error)) => {
+            tracing::error!(%error, "storing a HubSpot webhook delivery failed");
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "error": "The portal could not store the delivery; HubSpot will retry." }),
+            )
+        }
+    }
+}
