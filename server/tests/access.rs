@@ -371,6 +371,12 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (DisconnectHubspot::PATH, Args::Form(vec![]), false),
         (
+            SaveHubspotWebhookSecret::PATH,
+            Args::Form(vec![("secret", "yyyyyyyy-yyyy")]),
+            false,
+        ),
+        (RemoveHubspotWebhookSecret::PATH, Args::Form(vec![]), false),
+        (
             SaveTierProgram::PATH,
             Args::Form(vec![("form[gold][requirements]", "")]),
             false,
