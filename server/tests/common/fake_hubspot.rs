@@ -339,12 +339,8 @@ async fn batch_read(
         .flatten()
         .filter_map(|input| input.get("id").and_then(Value::as_str).map(str::to_string))
         .collect();
-    if ids.len() > 100 {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_ERROR",
-            "Batch size exceeds 100 inputs",
-        );
+    if ids.len() > BATCH_LIMIT {
+        return batch_too_large();
     }
     let wanted: Vec<String> = body
         .get("properties")
@@ -495,6 +491,17 @@ async fn search(
         answer["paging"] = json!({ "next": { "after": (offset + limit as usize).to_string() } });
     }
     Json(answer).into_response()
+}
+
+/// HubSpot's limit on the inputs of one batch request.
+const BATCH_LIMIT: usize = 100;
+
+fn batch_too_large() -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_ERROR",
+        "Batch size exceeds 100 inputs",
+    )
 }
 
 fn error(status: StatusCode, category: &str, message: &str) -> Response {
@@ -831,12 +838,8 @@ async fn batch_upsert(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    if inputs.len() > 100 {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_ERROR",
-            "Batch size exceeds 100 inputs",
-        );
+    if inputs.len() > BATCH_LIMIT {
+        return batch_too_large();
     }
     let mut inner = fake.inner.lock().unwrap();
     let props = inner.properties.get(&object).cloned().unwrap_or_default();
