@@ -321,6 +321,7 @@ fn Webhooks(view: WebhookView) -> impl IntoView {
                 </li>
                 <li><p>"Subscribe to deal property changes of " <code>"dealstage"</code> ", " <code>"amount"</code> " and " <code>"closedate"</code> "."</p></li>
                 <li>
+                    <p>"Copy the app's client secret from its Auth settings and save it here."</p>
                     <form class="settings-form" method="post" action={form_action::<SaveHubspotWebhookSecret>("webhook")} novalidate=true>
                         <FormError error=save_error form="webhook" fields=&["secret"]/>
                         <TextField form="webhook" label="The app's client secret" name="secret" kind="password" autocomplete="off" error=save_error
