@@ -53,6 +53,8 @@ fn main() {
                 secret_sealed: &sealed,
                 secret_hint: "…oken",
                 placement: &DealPlacement::default(),
+                auth_mode: "static_token",
+                client_id: "",
                 by: 1,
             },
             now,

@@ -124,6 +124,9 @@ pub struct Config {
     /// The date-versioned HubSpot API the portal speaks (`/crm/objects/<version>/…`).
     #[arg(long, env = "HUBSPOT_API_VERSION", default_value = "2026-03")]
     pub hubspot_api_version: String,
+    /// The Salesforce REST API version the portal speaks (`/services/data/<version>/…`).
+    #[arg(long, env = "SALESFORCE_API_VERSION", default_value = "v66.0")]
+    pub salesforce_api_version: String,
     /// Seconds between runs of the CRM sync worker.
     #[arg(long, env = "CRM_SYNC_INTERVAL_SECS", default_value_t = 5)]
     pub crm_sync_interval_secs: u64,

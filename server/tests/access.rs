@@ -14,6 +14,7 @@ use app::api::navigation::*;
 use app::api::notifications::*;
 use app::api::orgs::*;
 use app::api::program::*;
+use app::api::salesforce::*;
 use app::api::tiers::*;
 use app::api::training::*;
 use app::error::AppError;
@@ -376,6 +377,19 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (RemoveHubspotWebhookSecret::PATH, Args::Form(vec![]), false),
+        (
+            ConnectSalesforce::PATH,
+            Args::Form(vec![
+                ("domain", "https://acme.my.salesforce.com"),
+                ("client_id", "3MVG9x"),
+                ("client_secret", "s"),
+            ]),
+            false,
+        ),
+        (TestSalesforce::PATH, Args::Form(vec![]), false),
+        (CheckSalesforceFields::PATH, Args::Form(vec![]), false),
+        (StartSalesforceBackfill::PATH, Args::Form(vec![]), false),
+        (DisconnectSalesforce::PATH, Args::Form(vec![]), false),
         (
             SaveTierProgram::PATH,
             Args::Form(vec![("form[gold][requirements]", "")]),

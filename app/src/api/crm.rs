@@ -1,6 +1,6 @@
 //! The CRM settings page (vendor admins): connect HubSpot, test it, install the portal's
 //! properties, choose field directions, run the first full sync, and work failed records.
-use crate::domain::crm::{Direction, SyncKind};
+use crate::domain::crm::{CrmKind, Direction, SyncKind};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldRow {
     pub kind: SyncKind,
+    /// The portal's id of the field (HubSpot's property name).
     pub property: String,
+    /// The field's name in this CRM.
+    pub crm_field: String,
     pub label: String,
     pub direction: Direction,
     /// The directions an admin may choose for it.
@@ -29,9 +32,10 @@ pub struct DeadLetterRow {
     pub at: i64,
 }
 
-/// The HubSpot connection as admins see it (never its token).
+/// A CRM connection as admins see it (never its secrets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionView {
+    pub crm: CrmKind,
     pub state: crate::domain::crm::ConnectionState,
     pub api_base: String,
     pub token_hint: String,
@@ -49,6 +53,11 @@ pub struct ConnectionView {
     pub fields: Vec<FieldRow>,
     pub dead_letters: Vec<DeadLetterRow>,
     pub webhooks: WebhookView,
+    /// Salesforce: the consumer key, API calls used of the daily allocation, and what the
+    /// last field check found missing or wrong.
+    pub client_id: String,
+    pub api_usage: Option<(i64, i64)>,
+    pub field_problems: Vec<crate::domain::salesforce::FieldProblem>,
 }
 
 /// HubSpot webhooks as admins see them (never the secret).
@@ -71,96 +80,139 @@ pub struct CrmOverview {
     /// Where the portal reaches HubSpot (deployment configuration).
     pub hubspot_api_base: String,
     pub hubspot: Option<ConnectionView>,
+    pub salesforce: Option<ConnectionView>,
 }
 
 #[server]
 pub async fn load_crm_page() -> Result<CrmOverview, AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::crm::{directions, CrmKind};
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::crm;
     authorize(Policy::VendorAdmin).await?;
     let state = app_state()?;
-    let now = state.clock.now_ms();
-    let hubspot = match crm::live_connection(&state.db, CrmKind::Hubspot).await? {
-        None => None,
-        Some(connection) => {
-            let counts = crm::queue_counts(&state.db, connection.id).await?;
-            let count = |state: &str| counts.get(state).copied().unwrap_or(0);
-            let overrides = crm::field_directions(&state.db, connection.id).await?;
-            let fields = directions(&overrides)
-                .into_iter()
-                .map(|(rule, direction)| FieldRow {
-                    kind: rule.kind,
-                    property: rule.property.to_string(),
-                    label: rule.label.to_string(),
-                    direction,
-                    choices: Direction::ALL
-                        .iter()
-                        .copied()
-                        .filter(|choice| {
-                            crate::domain::crm::check_direction(rule.kind, rule.property, *choice)
-                                .is_ok()
-                        })
-                        .collect(),
-                })
-                .collect();
-            let dead_letters = crm::dead_letters(&state.db, connection.id, 50)
-                .await?
-                .into_iter()
-                .map(|dead| DeadLetterRow {
-                    id: dead.id,
-                    kind: dead.kind,
-                    entity_id: dead.entity_id,
-                    reason: dead.reason,
-                    attempts: dead.attempts,
-                    error: dead.last_error,
-                    crm_request_id: dead.crm_request_id,
-                    at: dead.updated_at,
-                })
-                .collect();
-            let counts = crm::webhook_counts(&state.db, connection.id).await?;
-            let webhooks = WebhookView {
-                target_url: format!(
-                    "{}{}",
-                    state.settings.public_base_url,
-                    crate::server::crm::webhook::HUBSPOT_PATH
-                ),
-                secret_hint: connection
-                    .webhook_secret_sealed
-                    .is_some()
-                    .then(|| connection.webhook_secret_hint.clone()),
-                deliveries: counts.deliveries,
-                last_delivery_at: counts.last_delivery_at,
-                events: counts.events,
-                waiting: counts.waiting,
-                last_refusal: counts.last_refusal,
-                last_refusal_at: counts.last_refusal_at,
-            };
-            Some(ConnectionView {
-                state: connection.state,
-                api_base: connection.api_base,
-                token_hint: connection.secret_hint,
-                pipeline: connection.placement.pipeline,
-                stage: connection.placement.stage,
-                installed_at: connection.installed_at,
-                last_success_at: connection.last_success_at,
-                last_error: connection.last_error,
-                paused_until: (connection.paused_until > now).then_some(connection.paused_until),
-                backfill_requested_at: connection.backfill_requested_at,
-                waiting: count("pending"),
-                synced: count("done"),
-                failed: count("dead"),
-                skipped: count("skipped"),
-                fields,
-                dead_letters,
-                webhooks,
-            })
-        }
-    };
+    let mut views = Vec::new();
+    for kind in [CrmKind::Hubspot, CrmKind::Salesforce] {
+        views.push(match crm::live_connection(&state.db, kind).await? {
+            Some(connection) => Some(connection_view(&state, connection).await?),
+            None => None,
+        });
+    }
+    let salesforce = views.pop().flatten();
+    let hubspot = views.pop().flatten();
     Ok(CrmOverview {
         hubspot_api_base: state.settings.hubspot_api_base.clone(),
         hubspot,
+        salesforce,
+    })
+}
+
+/// The id of a CRM's section of the page (HubSpot's came first and keep their plain ids).
+pub fn section_id(crm: CrmKind, section: &str) -> String {
+    match crm {
+        CrmKind::Hubspot => section.to_string(),
+        CrmKind::Salesforce => format!("salesforce-{section}"),
+    }
+}
+
+/// The field name a portal field has in a CRM; `None`: that CRM does not take it (a HubSpot
+/// pipeline, say).
+pub fn crm_field_name(crm: CrmKind, kind: SyncKind, property: &str) -> Option<String> {
+    match crm {
+        CrmKind::Hubspot => Some(property.to_string()),
+        CrmKind::Salesforce => crate::domain::salesforce::SALESFORCE_FIELDS
+            .iter()
+            .find(|field| field.kind == kind && field.portal_field == property)
+            .map(|field| field.api_name.to_string()),
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn connection_view(
+    state: &crate::server::AppState,
+    connection: crate::server::repo::crm::Connection,
+) -> Result<ConnectionView, AppError> {
+    use crate::domain::crm::directions;
+    use crate::server::repo::crm;
+    let now = state.clock.now_ms();
+    let counts = crm::queue_counts(&state.db, connection.id).await?;
+    let count = |state: &str| counts.get(state).copied().unwrap_or(0);
+    let overrides = crm::field_directions(&state.db, connection.id).await?;
+    let fields = directions(&overrides)
+        .into_iter()
+        .filter_map(|(rule, direction)| {
+            Some(FieldRow {
+                kind: rule.kind,
+                property: rule.property.to_string(),
+                crm_field: crm_field_name(connection.kind, rule.kind, rule.property)?,
+                label: rule.label.to_string(),
+                direction,
+                choices: Direction::ALL
+                    .iter()
+                    .copied()
+                    .filter(|choice| {
+                        crate::domain::crm::check_direction(rule.kind, rule.property, *choice)
+                            .is_ok()
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    let dead_letters = crm::dead_letters(&state.db, connection.id, 50)
+        .await?
+        .into_iter()
+        .map(|dead| DeadLetterRow {
+            id: dead.id,
+            kind: dead.kind,
+            entity_id: dead.entity_id,
+            reason: dead.reason,
+            attempts: dead.attempts,
+            error: dead.last_error,
+            crm_request_id: dead.crm_request_id,
+            at: dead.updated_at,
+        })
+        .collect();
+    let counts = crm::webhook_counts(&state.db, connection.id).await?;
+    let webhooks = WebhookView {
+        target_url: format!(
+            "{}{}",
+            state.settings.public_base_url,
+            crate::server::crm::webhook::HUBSPOT_PATH
+        ),
+        secret_hint: connection
+            .webhook_secret_sealed
+            .is_some()
+            .then(|| connection.webhook_secret_hint.clone()),
+        deliveries: counts.deliveries,
+        last_delivery_at: counts.last_delivery_at,
+        events: counts.events,
+        waiting: counts.waiting,
+        last_refusal: counts.last_refusal,
+        last_refusal_at: counts.last_refusal_at,
+    };
+    let api_usage = crm::api_usage(&state.db, connection.id).await?;
+    let field_problems = crm::field_problems(&state.db, connection.id).await?;
+    Ok(ConnectionView {
+        crm: connection.kind,
+        state: connection.state,
+        api_base: connection.api_base,
+        token_hint: connection.secret_hint,
+        pipeline: connection.placement.pipeline,
+        stage: connection.placement.stage,
+        installed_at: connection.installed_at,
+        last_success_at: connection.last_success_at,
+        last_error: connection.last_error,
+        paused_until: (connection.paused_until > now).then_some(connection.paused_until),
+        backfill_requested_at: connection.backfill_requested_at,
+        waiting: count("pending"),
+        synced: count("done"),
+        failed: count("dead"),
+        skipped: count("skipped"),
+        fields,
+        dead_letters,
+        webhooks,
+        client_id: connection.client_id,
+        api_usage,
+        field_problems,
     })
 }
 
@@ -220,6 +272,8 @@ pub async fn connect_hubspot(
             secret_sealed: &sealed,
             secret_hint: &secret_hint(&token),
             placement: &placement,
+            auth_mode: "static_token",
+            client_id: "",
             by: actor.user.id,
         },
         now,
@@ -243,14 +297,27 @@ async fn hubspot_connection() -> Result<
     ),
     AppError,
 > {
+    crm_connection(CrmKind::Hubspot).await
+}
+
+/// The live connection to a CRM, for a vendor admin.
+#[cfg(feature = "ssr")]
+pub(crate) async fn crm_connection(
+    kind: CrmKind,
+) -> Result<
+    (
+        crate::server::AppState,
+        crate::server::repo::crm::Connection,
+    ),
+    AppError,
+> {
     use crate::domain::access::Policy;
-    use crate::domain::crm::CrmKind;
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorAdmin).await?;
     let state = app_state()?;
-    let connection = crate::server::repo::crm::live_connection(&state.db, CrmKind::Hubspot)
+    let connection = crate::server::repo::crm::live_connection(&state.db, kind)
         .await?
-        .ok_or_else(|| AppError::Conflict("HubSpot is not connected.".into()))?;
+        .ok_or_else(|| AppError::Conflict(format!("{} is not connected.", kind.label())))?;
     Ok((state, connection))
 }
 
@@ -348,31 +415,41 @@ pub async fn set_crm_field_direction(
     kind: SyncKind,
     property: String,
     direction: Direction,
+    crm: Option<CrmKind>,
 ) -> Result<(), AppError> {
-    use crate::server::repo::crm;
-    let (state, connection) = hubspot_connection().await?;
+    use crate::server::repo::crm as repo;
+    let crm = crm.unwrap_or(CrmKind::Hubspot);
+    let (state, connection) = crm_connection(crm).await?;
     crate::domain::crm::check_direction(kind, &property, direction)
         .map_err(|error| AppError::field("direction", error.to_string()))?;
-    crm::set_field_direction(&state.db, connection.id, kind, &property, direction).await?;
-    crate::server::guard::redirect_form_post("/crm?mapped=1#fields");
+    repo::set_field_direction(&state.db, connection.id, kind, &property, direction).await?;
+    crate::server::guard::redirect_form_post(&format!(
+        "/crm?mapped=1#{}",
+        section_id(crm, "fields")
+    ));
     Ok(())
 }
 
 /// Retry (fresh attempts) or Skip (set aside) a record whose sync failed.
 #[server]
-pub async fn resolve_crm_failure(id: i64, retry: bool) -> Result<(), AppError> {
-    use crate::server::repo::crm;
-    let (state, connection) = hubspot_connection().await?;
-    if !crm::resolve_dead(&state.db, connection.id, id, retry, state.clock.now_ms()).await? {
+pub async fn resolve_crm_failure(
+    id: i64,
+    retry: bool,
+    crm: Option<CrmKind>,
+) -> Result<(), AppError> {
+    use crate::server::repo::crm as repo;
+    let crm = crm.unwrap_or(CrmKind::Hubspot);
+    let (state, connection) = crm_connection(crm).await?;
+    if !repo::resolve_dead(&state.db, connection.id, id, retry, state.clock.now_ms()).await? {
         return Err(AppError::Conflict(
             "That record is no longer failed.".into(),
         ));
     }
-    crate::server::guard::redirect_form_post(if retry {
-        "/crm?retried=1#failures"
-    } else {
-        "/crm?skipped=1#failures"
-    });
+    let done = if retry { "retried" } else { "skipped" };
+    crate::server::guard::redirect_form_post(&format!(
+        "/crm?{done}=1#{}",
+        section_id(crm, "failures")
+    ));
     Ok(())
 }
 

@@ -13,5 +13,6 @@ pub mod navigation;
 pub mod notifications;
 pub mod orgs;
 pub mod program;
+pub mod salesforce;
 pub mod tiers;
 pub mod training;

@@ -1116,14 +1116,17 @@ pub fn judge(answer: &Answer, now_ms: i64, attempts: i64, unit: f64) -> Verdict 
 }
 
 /// A short, safe summary of a CRM's error body for admins: its category and message, cut to
-/// a bound, never the request's secrets (the body is the CRM's, not ours).
+/// a bound, never the request's secrets (the body is the CRM's, not ours). Without a status
+/// it is one record's error inside an answer, or no answer at all.
 pub fn error_summary(status: Option<u16>, category: Option<&str>, message: Option<&str>) -> String {
-    let status = status.map_or_else(|| "no answer".to_string(), |s| format!("HTTP {s}"));
-    let mut text = match (category, message) {
-        (Some(category), Some(message)) => format!("{status} {category}: {message}"),
-        (Some(category), None) => format!("{status} {category}"),
-        (None, Some(message)) => format!("{status}: {message}"),
-        (None, None) => status,
+    let mut text = match (status, category, message) {
+        (Some(s), Some(category), Some(message)) => format!("HTTP {s} {category}: {message}"),
+        (Some(s), Some(category), None) => format!("HTTP {s} {category}"),
+        (Some(s), None, Some(message)) => format!("HTTP {s}: {message}"),
+        (Some(s), None, None) => format!("HTTP {s}"),
+        (None, Some(category), Some(message)) => format!("{category}: {message}"),
+        (None, Some(detail), None) | (None, None, Some(detail)) => detail.to_string(),
+        (None, None, None) => "no answer".to_string(),
     };
     if text.chars().count() > 500 {
         text = text.chars().take(499).collect::<String>() + "…";
@@ -1639,6 +1642,11 @@ mod tests {
             "HTTP 400 VALIDATION_ERROR: bad date"
         );
         assert_eq!(error_summary(None, None, None), "no answer");
+        assert_eq!(
+            error_summary(None, Some("VALIDATION_ERROR"), Some("bad date")),
+            "VALIDATION_ERROR: bad date",
+            "one record's error in an answer"
+        );
         let long = "x".repeat(2_000);
         assert_eq!(
             error_summary(Some(500), None, Some(&long)).chars().count(),

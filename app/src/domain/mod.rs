@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod quiz;
 pub mod rate_limit;
 pub mod retry;
+pub mod salesforce;
 pub mod session;
 pub mod steps;
 pub mod tiers;

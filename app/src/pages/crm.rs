@@ -1,5 +1,7 @@
-//! `/crm`: the vendor admins' CRM page: connect HubSpot, install the portal's properties,
-//! run the first full sync and follow it, choose field directions, work failed records.
+//! `/crm`: the vendor admins' CRM page: connect HubSpot and/or Salesforce, install or check
+//! the portal's fields, run the first full sync and follow it, choose field directions, work
+//! failed records.
+use crate::api::crm::section_id;
 use crate::api::crm::{
     load_crm_page, ConnectHubspot, ConnectionView, CrmOverview, DeadLetterRow, DisconnectHubspot,
     FieldRow, InstallHubspotProperties, RemoveHubspotWebhookSecret, ResolveCrmFailure,
@@ -11,9 +13,11 @@ use crate::components::form::{form_action, form_error, FormError, TextField};
 use crate::components::load::loaded;
 use crate::components::status::{Pill, Tone};
 use crate::components::time::LocalTime;
-use crate::domain::crm::ConnectionState;
+use crate::domain::crm::{ConnectionState, CrmKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+mod salesforce;
 
 #[component]
 pub fn CrmPage() -> impl IntoView {
@@ -57,6 +61,23 @@ fn Confirmation() -> impl IntoView {
             "disconnected",
             "HubSpot is disconnected and its token erased.",
         ),
+        (
+            "sf_connected",
+            "Salesforce is connected. Next: check the portal's fields.",
+        ),
+        (
+            "sf_tested",
+            "Salesforce connection tested; the result is below.",
+        ),
+        ("sf_checked", "Fields checked; the result is below."),
+        (
+            "sf_queued",
+            "record(s) queued for the first full sync to Salesforce. Progress is shown below.",
+        ),
+        (
+            "sf_disconnected",
+            "Salesforce is disconnected; its secret and session are erased.",
+        ),
     ];
     let query = leptos_router::hooks::use_query_map()
         .read_untracked()
@@ -65,7 +86,7 @@ fn Confirmation() -> impl IntoView {
         let value = query.get(key)?;
         match *key {
             // Only a count is shown from the address, never its text.
-            "queued" => value
+            "queued" | "sf_queued" => value
                 .parse::<u64>()
                 .ok()
                 .map(|queued| format!("{queued} {text}")),
@@ -77,9 +98,13 @@ fn Confirmation() -> impl IntoView {
 
 #[component]
 fn CrmSections(page: CrmOverview) -> impl IntoView {
-    match page.hubspot {
+    let hubspot = match page.hubspot {
         None => view! { <ConnectForm api_base=page.hubspot_api_base reconnect=false pipeline="default".into() stage="appointmentscheduled".into()/> }.into_any(),
         Some(connection) => view! { <Connected connection api_base=page.hubspot_api_base/> }.into_any(),
+    };
+    view! {
+        {hubspot}
+        <salesforce::SalesforceSection connection=page.salesforce/>
     }
 }
 
@@ -117,12 +142,50 @@ fn ConnectForm(
 
 fn state_pill(connection: &ConnectionView) -> impl IntoView {
     let (tone, text) = match (connection.state, connection.paused_until) {
-        (ConnectionState::NeedsReauth, _) => (Tone::Negative, "Needs a new token"),
-        (ConnectionState::Disconnected, _) => (Tone::Neutral, "Disconnected"),
-        (ConnectionState::Connected, Some(_)) => (Tone::Waiting, "Slowed down by HubSpot"),
-        (ConnectionState::Connected, None) => (Tone::Positive, "Connected"),
+        (ConnectionState::NeedsReauth, _) => (
+            Tone::Negative,
+            match connection.crm {
+                CrmKind::Hubspot => "Needs a new token".to_string(),
+                CrmKind::Salesforce => "Needs new credentials".to_string(),
+            },
+        ),
+        (ConnectionState::Disconnected, _) => (Tone::Neutral, "Disconnected".to_string()),
+        (ConnectionState::Connected, Some(_)) => (
+            Tone::Waiting,
+            format!("Slowed down by {}", connection.crm.label()),
+        ),
+        (ConnectionState::Connected, None) => (Tone::Positive, "Connected".to_string()),
     };
     view! { <Pill tone text/> }
+}
+
+/// How far the queue got: a progress bar and the counts by state.
+#[component]
+fn Progress(connection: ConnectionView) -> impl IntoView {
+    let total = connection.waiting + connection.synced + connection.failed + connection.skipped;
+    let title = section_id(connection.crm, "progress-title");
+    let labelled_by = title.clone();
+    let bar = section_id(connection.crm, "sync-progress");
+    view! {
+        <section class="card" aria-labelledby=labelled_by>
+            <h2 id=title>"Progress"</h2>
+            {if total == 0 {
+                view! { <EmptyState title="Nothing sent yet" next="Changes to partners, training and registrations are queued here as they happen. Run the full sync to send what exists."/> }.into_any()
+            } else {
+                let done = connection.synced + connection.skipped;
+                view! {
+                    <label for=bar.clone()>{format!("{done} of {total} record(s) synced")}</label>
+                    <progress id=bar max=total.to_string() value=done.to_string()></progress>
+                    <dl class="facts totals">
+                        <div><dt>"Waiting"</dt><dd>{connection.waiting}</dd></div>
+                        <div><dt>"Synced"</dt><dd>{connection.synced}</dd></div>
+                        <div><dt>"Failed"</dt><dd>{connection.failed}</dd></div>
+                        <div><dt>"Set aside"</dt><dd>{connection.skipped}</dd></div>
+                    </dl>
+                }.into_any()
+            }}
+        </section>
+    }
 }
 
 #[component]
@@ -133,7 +196,6 @@ fn Connected(connection: ConnectionView, api_base: String) -> impl IntoView {
     let test_error = form_error(test, "test");
     let install_error = form_error(install, "install");
     let backfill_error = form_error(backfill, "backfill");
-    let total = connection.waiting + connection.synced + connection.failed + connection.skipped;
     let needs_token = connection.state == ConnectionState::NeedsReauth;
     view! {
         <div class="card">
@@ -177,26 +239,9 @@ fn Connected(connection: ConnectionView, api_base: String) -> impl IntoView {
                 </li>
             </ol>
         </section>
-        <section class="card" aria-labelledby="progress-title">
-            <h2 id="progress-title">"Progress"</h2>
-            {if total == 0 {
-                view! { <EmptyState title="Nothing sent yet" next="Changes to partners, training and registrations are queued here as they happen. Run the full sync to send what exists."/> }.into_any()
-            } else {
-                let done = connection.synced + connection.skipped;
-                view! {
-                    <label for="sync-progress">{format!("{done} of {total} record(s) synced")}</label>
-                    <progress id="sync-progress" max=total.to_string() value=done.to_string()></progress>
-                    <dl class="facts totals">
-                        <div><dt>"Waiting"</dt><dd>{connection.waiting}</dd></div>
-                        <div><dt>"Synced"</dt><dd>{connection.synced}</dd></div>
-                        <div><dt>"Failed"</dt><dd>{connection.failed}</dd></div>
-                        <div><dt>"Set aside"</dt><dd>{connection.skipped}</dd></div>
-                    </dl>
-                }.into_any()
-            }}
-        </section>
-        <Failures rows=connection.dead_letters.clone()/>
-        <Fields rows=connection.fields.clone()/>
+        <Progress connection=connection.clone()/>
+        <Failures rows=connection.dead_letters.clone() crm=CrmKind::Hubspot/>
+        <Fields rows=connection.fields.clone() crm=CrmKind::Hubspot/>
         <Webhooks view=connection.webhooks.clone()/>
         // Two steps, so one stray tap does not stop the sync.
         <details class="card">
@@ -210,16 +255,17 @@ fn Connected(connection: ConnectionView, api_base: String) -> impl IntoView {
 }
 
 #[component]
-fn Failures(rows: Vec<DeadLetterRow>) -> impl IntoView {
+fn Failures(rows: Vec<DeadLetterRow>, crm: CrmKind) -> impl IntoView {
+    let id = section_id(crm, "failures");
     view! {
-        <section class="card" id="failures" aria-labelledby="failures-title">
-            <h2 id="failures-title">"Failed records"</h2>
+        <section class="card" id=id.clone() aria-labelledby=format!("{id}-title")>
+            <h2 id=format!("{id}-title")>"Failed records"</h2>
             {if rows.is_empty() {
-                view! { <p class="hint">"None. A record HubSpot refuses is shown here with HubSpot's reason."</p> }.into_any()
+                view! { <p class="hint">{format!("None. A record {} refuses is shown here with its reason.", crm.label())}</p> }.into_any()
             } else {
                 view! {
                     <ul class="plain-list">
-                        {rows.into_iter().map(|row| view! { <FailureItem row/> }).collect_view()}
+                        {rows.into_iter().map(|row| view! { <FailureItem row crm/> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -228,7 +274,7 @@ fn Failures(rows: Vec<DeadLetterRow>) -> impl IntoView {
 }
 
 #[component]
-fn FailureItem(row: DeadLetterRow) -> impl IntoView {
+fn FailureItem(row: DeadLetterRow, crm: CrmKind) -> impl IntoView {
     let resolve = ServerAction::<ResolveCrmFailure>::new();
     let form = format!("failure-{}", row.id);
     let error = form_error(resolve, &form);
@@ -240,6 +286,7 @@ fn FailureItem(row: DeadLetterRow) -> impl IntoView {
             <form method="post" action={form_action::<ResolveCrmFailure>(&form)} class="inline-actions">
                 <FormError error form=form.clone() fields=&[]/>
                 <input type="hidden" name="id" value=row.id.to_string()/>
+                <input type="hidden" name="crm" value=crm.serde_name()/>
                 <button type="submit" name="retry" value="true" class="button">"Retry"</button>
                 <button type="submit" name="retry" value="false" class="button">"Skip"</button>
             </form>
@@ -248,16 +295,20 @@ fn FailureItem(row: DeadLetterRow) -> impl IntoView {
 }
 
 #[component]
-fn Fields(rows: Vec<FieldRow>) -> impl IntoView {
+fn Fields(rows: Vec<FieldRow>, crm: CrmKind) -> impl IntoView {
     let count = rows.len();
+    let column = match crm {
+        CrmKind::Hubspot => "HubSpot property",
+        CrmKind::Salesforce => "Salesforce field",
+    };
     view! {
-        <details class="card" id="fields">
+        <details class="card" id=section_id(crm, "fields")>
             <summary><h2>{format!("Field directions ({count})")}</h2></summary>
             <p class="hint">"Which way each field flows. Keys always sync; the portal's own rules (registration status, protection, training) are written by the portal only."</p>
             <table class="cards">
-                <thead><tr><th scope="col">"Record"</th><th scope="col">"Field"</th><th scope="col">"HubSpot property"</th><th scope="col">"Direction"</th></tr></thead>
+                <thead><tr><th scope="col">"Record"</th><th scope="col">"Field"</th><th scope="col">{column}</th><th scope="col">"Direction"</th></tr></thead>
                 <tbody>
-                    {rows.into_iter().map(|row| view! { <FieldItem row/> }).collect_view()}
+                    {rows.into_iter().map(|row| view! { <FieldItem row crm column/> }).collect_view()}
                 </tbody>
             </table>
         </details>
@@ -265,16 +316,21 @@ fn Fields(rows: Vec<FieldRow>) -> impl IntoView {
 }
 
 #[component]
-fn FieldItem(row: FieldRow) -> impl IntoView {
+fn FieldItem(row: FieldRow, crm: CrmKind, column: &'static str) -> impl IntoView {
     let set = ServerAction::<SetCrmFieldDirection>::new();
-    let form = format!("field-{}-{}", row.kind.as_str(), row.property);
+    let form = format!(
+        "{}-{}-{}",
+        section_id(crm, "field"),
+        row.kind.as_str(),
+        row.property
+    );
     let error = form_error(set, &form);
     let select_id = format!("{form}-direction");
     view! {
         <tr>
             <td data-label="Record">{row.kind.label()}</td>
             <td data-label="Field">{row.label.clone()}</td>
-            <td data-label="HubSpot property"><code>{row.property.clone()}</code></td>
+            <td data-label=column><code>{row.crm_field.clone()}</code></td>
             <td data-label="Direction">{if row.choices.len() <= 1 {
                 view! { <span>{row.direction.label()}</span> }.into_any()
             } else {
@@ -283,6 +339,7 @@ fn FieldItem(row: FieldRow) -> impl IntoView {
                         <FormError error form=form.clone() fields=&["direction"]/>
                         <input type="hidden" name="kind" value=row.kind.serde_name()/>
                         <input type="hidden" name="property" value=row.property.clone()/>
+                        <input type="hidden" name="crm" value=crm.serde_name()/>
                         <label class="sr-only" for=select_id.clone()>{format!("Direction of {}", row.label)}</label>
                         <select id=select_id name="direction">
                             {row.choices.iter().map(|choice| view! {

@@ -115,10 +115,25 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), DbSetupError> {
         let migrator = self.backend.migrator();
         let mut conn = self.write.acquire().await.map_err(DbSetupError::Connect)?;
-        let result = migrator.run(&mut *conn).await;
+        // SQLite can change a CHECK or a column only by rebuilding its table; with foreign
+        // keys on, dropping the old table would cascade to every row that references it.
+        // SQLite's procedure is to migrate with them off and check them afterwards. (The
+        // pragma is ignored inside a transaction, so it is set here, around the migrator.)
+        let sqlite = self.backend == Backend::Sqlite;
+        if sqlite {
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await
+                .map_err(DbSetupError::Connect)?;
+        }
+        let mut result = migrator.run(&mut *conn).await;
+        if sqlite && result.is_ok() {
+            result = sqlite_foreign_keys_back_on(&mut conn).await;
+        }
         if result.is_err() {
-            // A failed run can leave the PostgreSQL advisory lock held by this session;
-            // closing the connection (instead of pooling it) releases the lock.
+            // A failed run can leave the PostgreSQL advisory lock held by this session, or
+            // SQLite's foreign keys off; closing the connection (instead of pooling it)
+            // releases the lock and drops the setting.
             let _ = conn.close().await;
         }
         result.map_err(|error| match error {
@@ -146,6 +161,24 @@ impl Db {
         self.read.close().await;
         self.write.close().await;
     }
+}
+
+/// After SQLite's migrations: no row may point at a missing parent (a rebuilt table kept
+/// every id), then foreign keys are enforced again on this pooled connection.
+async fn sqlite_foreign_keys_back_on(conn: &mut sqlx::AnyConnection) -> Result<(), MigrateError> {
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut *conn)
+        .await?;
+    if let Some((table,)) = broken.first() {
+        return Err(MigrateError::Execute(sqlx::Error::Protocol(format!(
+            "after migrating, {} rows of {table} (and maybe other tables) reference missing rows",
+            broken.len()
+        ))));
+    }
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 async fn sqlite_pool(size: u32, options: AnyConnectOptions) -> Result<AnyPool, DbSetupError> {

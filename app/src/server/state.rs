@@ -55,6 +55,8 @@ pub struct Settings {
     /// (configuration, so tests point it at a local fake).
     pub hubspot_api_base: String,
     pub hubspot_api_version: String,
+    /// The Salesforce REST API version (`/services/data/<version>/…`).
+    pub salesforce_api_version: String,
     pub crm_sync_interval_ms: u64,
 }
 
@@ -75,6 +77,12 @@ impl Settings {
             Mode::Production => WebhookHosts::SlackOnly,
             Mode::Development => WebhookHosts::AnyHttpsOrLocal,
         }
+    }
+
+    /// Whether Salesforce credentials may go to a plain-HTTP loopback address (a local fake
+    /// in development and tests); production sends them only to Salesforce over HTTPS.
+    pub fn salesforce_loopback_http(&self) -> bool {
+        self.mode == Mode::Development
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -101,6 +109,7 @@ impl Settings {
             metrics_token: None,
             hubspot_api_base: "https://api.hubapi.com".into(),
             hubspot_api_version: "2026-03".into(),
+            salesforce_api_version: crate::domain::salesforce::DEFAULT_API_VERSION.into(),
             crm_sync_interval_ms: 5_000,
             customer_check_limit: RateLimit::new(40, 15 * MINUTE),
         }

@@ -4,6 +4,7 @@
 
 pub mod deals;
 pub mod fake_hubspot;
+pub mod fake_salesforce;
 pub mod learner;
 pub mod smtp;
 

@@ -27,7 +27,7 @@ pub struct HubSpot<'a> {
 const MAX_BODY_BYTES: usize = 4 << 20;
 
 /// The body, or `None` if it is longer than `limit` or breaks off.
-async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Option<Vec<u8>> {
+pub(super) async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Option<Vec<u8>> {
     if response
         .content_length()
         .is_some_and(|length| length > limit as u64)

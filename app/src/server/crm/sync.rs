@@ -1,12 +1,15 @@
 //! The CRM sync worker: sends the outbox to each connected CRM in batches, effectively once.
 //! Each row names a record, not a payload: the worker reads the record's current state, so a
-//! late or repeated run sends the newest state, and upserts keyed on unique properties make
-//! a repeat harmless.
+//! late or repeated run sends the newest state, and upserts keyed on unique properties (HubSpot)
+//! or External IDs (Salesforce) make a repeat harmless.
 use super::hubspot::{HubSpot, RecordResult, UpsertInput};
+use super::salesforce::{NoSession, Salesforce};
 use crate::domain::crm::{
-    company_properties, contact_properties, deal_properties, directions, judge, ConnectionState,
-    CrmKind, Direction, FieldRule, SyncKind, Verdict, HUBSPOT_BATCH,
+    company_properties, contact_properties, deal_properties, directions, judge, CompanyFacts,
+    ConnectionState, ContactFacts, CrmKind, Direction, FieldRule, RegistrationFacts, SyncKind,
+    Verdict, HUBSPOT_BATCH,
 };
+use crate::domain::salesforce::{self as salesforce_rules, SALESFORCE_BATCH};
 use crate::server::repo::crm::{self as repo, Claimed, Connection};
 use crate::server::AppState;
 use std::collections::BTreeMap;
@@ -16,6 +19,8 @@ use std::collections::BTreeMap;
 const LEASE_MS: i64 = 120_000;
 /// Below this many requests left in HubSpot's window, the queue waits for the next window.
 const RATE_RESERVE: i64 = 2;
+/// How long a Salesforce contact waits for its organisation's Account to be written.
+const ACCOUNT_WAIT_MS: i64 = 2_000;
 
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -27,16 +32,42 @@ pub struct SyncRun {
     pub slowed: usize,
 }
 
+/// A connected CRM's client.
+enum Crm<'a> {
+    HubSpot(HubSpot<'a>),
+    /// Mutable: a refused session is replaced mid-run.
+    Salesforce(Salesforce<'a>),
+}
+
 /// Sends every due row of every connected CRM. Returns early for a connection that is slowed
 /// down, paused or needs re-authorisation; its rows wait.
 pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sqlx::Error> {
     let mut run = SyncRun::default();
-    for (connection, token) in ready_connections(state, false).await? {
+    for (connection, secret) in ready_connections(state, None, false).await? {
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let writes =
             |kind: SyncKind, property: &str| flows(&chosen, kind, property, Direction::ToCrm);
-        let client = HubSpot::of(http, &connection, &token);
+        let (mut crm, batch) = match connection.kind {
+            CrmKind::Hubspot => (
+                Crm::HubSpot(HubSpot::of(http, &connection, &secret)),
+                HUBSPOT_BATCH,
+            ),
+            CrmKind::Salesforce => {
+                match super::salesforce::session(state, http, &connection).await? {
+                    Ok(session) => (
+                        Crm::Salesforce(Salesforce {
+                            http,
+                            version: &state.settings.salesforce_api_version,
+                            session,
+                        }),
+                        SALESFORCE_BATCH,
+                    ),
+                    // Refused: the connection now says so; unavailable: its rows wait.
+                    Err(_) => continue,
+                }
+            }
+        };
         'kinds: for kind in [SyncKind::Company, SyncKind::Contact, SyncKind::Registration] {
             loop {
                 let now = state.clock.now_ms();
@@ -46,13 +77,13 @@ pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sq
                     kind,
                     now,
                     now + LEASE_MS,
-                    HUBSPOT_BATCH as i64,
+                    batch as i64,
                 )
                 .await?;
                 if rows.is_empty() {
                     break;
                 }
-                match send_batch(state, &client, &connection, kind, &rows, &writes, &mut run)
+                match send_batch(state, &mut crm, &connection, kind, &rows, &writes, &mut run)
                     .await?
                 {
                     BatchEnd::Continue => {}
@@ -86,23 +117,26 @@ async fn refuse(
     .await
 }
 
-/// Stops a connection's queue until an admin saves a token the CRM accepts.
+/// Stops a connection's queue until an admin saves credentials the CRM accepts.
 async fn needs_new_token(
     db: &crate::server::db::Db,
     connection_id: i64,
-    summary: &str,
+    message: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let message =
-        format!("HubSpot refused the token ({summary}). Connect again with a valid token.");
     repo::set_state(
         db,
         connection_id,
         ConnectionState::NeedsReauth,
-        Some(&message),
+        Some(message),
         now,
     )
     .await
+}
+
+/// What admins read when HubSpot refuses the token.
+fn hubspot_refused(summary: &str) -> String {
+    format!("HubSpot refused the token ({summary}). Connect again with a valid token.")
 }
 
 /// Whether `property` of `kind` flows in `direction` under the directions in force.
@@ -117,28 +151,29 @@ fn flows(
     })
 }
 
-/// The HubSpot connections that may be called now (connected, not held by a rate limit;
-/// with `installed`, only those whose properties are installed), each with its opened
-/// token. A token that cannot be opened (the deployment secret changed) stops its
-/// connection until an admin connects again.
+/// The connections that may be called now (connected, not held by a rate limit; with
+/// `installed`, only those whose fields are installed; with `kind`, only that CRM's), each
+/// with its opened secret. A secret that cannot be opened (the deployment secret changed)
+/// stops its connection until an admin connects again.
 async fn ready_connections(
     state: &AppState,
+    kind: Option<CrmKind>,
     installed: bool,
 ) -> Result<Vec<(Connection, String)>, sqlx::Error> {
     let mut ready = Vec::new();
     for connection in repo::live_connections(&state.db).await? {
         let now = state.clock.now_ms();
         if connection.state != ConnectionState::Connected
-            || connection.kind != CrmKind::Hubspot
+            || kind.is_some_and(|kind| connection.kind != kind)
             || connection.paused_until > now
             || (installed && connection.installed_at.is_none())
         {
             continue;
         }
         match super::open_secret(&state.settings.secret_key, &connection) {
-            Some(token) => ready.push((connection, token)),
+            Some(secret) => ready.push((connection, secret)),
             None => {
-                let message = "The saved token cannot be read; connect again.";
+                let message = "The saved credentials cannot be read; connect again.";
                 repo::set_state(
                     &state.db,
                     connection.id,
@@ -158,9 +193,84 @@ enum BatchEnd {
     StopConnection,
 }
 
+/// What the portal knows about one record, for either CRM.
+enum Facts {
+    Contact(ContactFacts, Account),
+    Company(CompanyFacts),
+    /// With whether the CRM does not have it yet (the portal then sets its starting values).
+    Registration(RegistrationFacts, bool),
+}
+
+/// The CRM record of a person's organisation, which their contact is filed under.
+enum Account {
+    /// The CRM's id of the organisation's record.
+    Known(String),
+    /// Not in the CRM yet, but on its way (queued or being sent): the contact waits for it.
+    Coming,
+    /// No organisation, or one the CRM will not get (it was refused): filed under none.
+    None,
+}
+
+async fn record_facts(
+    db: &crate::server::db::Db,
+    connection: &Connection,
+    kind: SyncKind,
+    ids: &[i64],
+    now: i64,
+) -> Result<BTreeMap<i64, Facts>, sqlx::Error> {
+    Ok(match kind {
+        SyncKind::Contact => {
+            let orgs = repo::partner_orgs_of(db, ids).await?;
+            let org_ids: Vec<i64> = orgs.values().copied().collect();
+            let known = repo::links(db, connection.id, SyncKind::Company, &org_ids).await?;
+            let coming = repo::waiting(db, connection.id, SyncKind::Company, &org_ids).await?;
+            let account = |person: i64| match orgs.get(&person) {
+                Some(org) => match known.get(org) {
+                    Some(crm_id) => Account::Known(crm_id.clone()),
+                    None if coming.contains(org) => Account::Coming,
+                    None => Account::None,
+                },
+                None => Account::None,
+            };
+            repo::contact_facts(db, ids, now)
+                .await?
+                .into_iter()
+                .map(|(id, facts)| (id, Facts::Contact(facts, account(id))))
+                .collect()
+        }
+        SyncKind::Company => repo::company_facts(db, ids, now)
+            .await?
+            .into_iter()
+            .map(|(id, facts)| (id, Facts::Company(facts)))
+            .collect(),
+        SyncKind::Registration => {
+            // The CRM ids known: a deal the CRM already has keeps sales' stage and amount.
+            let linked = repo::links(db, connection.id, kind, ids).await?;
+            repo::registration_facts(db, ids)
+                .await?
+                .into_iter()
+                .map(|(id, facts)| (id, Facts::Registration(facts, !linked.contains_key(&id))))
+                .collect()
+        }
+    })
+}
+
+/// A CRM's answer to one batch, judged.
+struct Outcome {
+    status: Option<u16>,
+    verdict: Verdict,
+    summary: String,
+    request_id: Option<String>,
+    results: BTreeMap<i64, RecordResult>,
+    /// The connection's budget is nearly spent: hold its queue until then.
+    pause_until: Option<i64>,
+    /// What admins read if the credentials no longer work.
+    reauthorise: String,
+}
+
 async fn send_batch(
     state: &AppState,
-    client: &HubSpot<'_>,
+    crm: &mut Crm<'_>,
     connection: &Connection,
     kind: SyncKind,
     rows: &[Claimed],
@@ -170,58 +280,17 @@ async fn send_batch(
     let db = &state.db;
     let now = state.clock.now_ms();
     let ids: Vec<i64> = rows.iter().map(|row| row.entity_id).collect();
-    let field = |property: &str| writes(kind, property);
-    let mut inputs = Vec::new();
-    let mut keyed: Vec<&Claimed> = Vec::new();
-    let properties: BTreeMap<i64, (String, BTreeMap<String, String>)> = match kind {
-        SyncKind::Contact => repo::contact_facts(db, &ids, now)
-            .await?
-            .into_iter()
-            .map(|(id, facts)| {
-                (
-                    id,
-                    (
-                        facts.email.to_lowercase(),
-                        contact_properties(&facts, &field),
-                    ),
-                )
-            })
-            .collect(),
-        SyncKind::Company => repo::company_facts(db, &ids, now)
-            .await?
-            .into_iter()
-            .map(|(id, facts)| {
-                (
-                    id,
-                    (facts.org_id.to_string(), company_properties(&facts, &field)),
-                )
-            })
-            .collect(),
-        SyncKind::Registration => {
-            // The CRM ids known: a deal HubSpot already has keeps sales' stage and amount.
-            let linked = repo::links(db, connection.id, kind, &ids).await?;
-            repo::registration_facts(db, &ids)
-                .await?
-                .into_iter()
-                .map(|(id, facts)| {
-                    let creating = !linked.contains_key(&id);
-                    let properties =
-                        deal_properties(&facts, &connection.placement, creating, &field);
-                    (id, (facts.deal_id.to_string(), properties))
-                })
-                .collect()
-        }
-    };
+    let facts = record_facts(db, connection, kind, &ids, now).await?;
+    let mut keyed: Vec<(&Claimed, &Facts)> = Vec::new();
+    let mut later: Vec<&Claimed> = Vec::new();
     for row in rows {
-        match properties.get(&row.entity_id) {
-            Some((key, properties)) => {
-                inputs.push(UpsertInput {
-                    trace_id: row.id,
-                    key: key.clone(),
-                    properties: properties.clone(),
-                });
-                keyed.push(row);
+        match facts.get(&row.entity_id) {
+            // Salesforce files a Contact under its Account by id: one whose Account is
+            // still on its way (another worker may be sending it) waits a moment.
+            Some(Facts::Contact(_, Account::Coming)) if matches!(crm, Crm::Salesforce(_)) => {
+                later.push(row)
             }
+            Some(facts) => keyed.push((row, facts)),
             // The record is gone (or no longer synced, e.g. staff): nothing to send.
             None => {
                 repo::finish(db, row, now).await?;
@@ -238,28 +307,200 @@ async fn send_batch(
             }
         }
     }
-    if inputs.is_empty() {
+    if !later.is_empty() {
+        repo::release(db, &later, now + ACCOUNT_WAIT_MS).await?;
+    }
+    if keyed.is_empty() {
         return Ok(BatchEnd::Continue);
     }
-    let (reply, results) = client
-        .batch_upsert(kind.hubspot_object(), kind.hubspot_id_property(), &inputs)
-        .await;
+    let field = |property: &str| writes(kind, property);
+    let attempts = keyed.iter().map(|(row, _)| row.attempts).max().unwrap_or(0);
+    let outcome = match crm {
+        Crm::HubSpot(client) => {
+            let inputs: Vec<UpsertInput> = keyed
+                .iter()
+                .map(|(row, facts)| hubspot_input(row.id, facts, &connection.placement, &field))
+                .collect();
+            let (reply, results) = client
+                .batch_upsert(kind.hubspot_object(), kind.hubspot_id_property(), &inputs)
+                .await;
+            let now = state.clock.now_ms();
+            // Stay inside HubSpot's rolling window rather than run into its 429.
+            let pause_until = match (reply.remaining, reply.interval_ms) {
+                (Some(remaining), Some(interval)) if remaining <= RATE_RESERVE => {
+                    Some(now + interval.clamp(1_000, 60_000))
+                }
+                _ => None,
+            };
+            Outcome {
+                status: reply.status(),
+                verdict: judge(&reply.answer, now, attempts, rand::random::<f64>()),
+                summary: reply.summary(),
+                request_id: reply.correlation_id(),
+                results,
+                pause_until,
+                reauthorise: hubspot_refused(&reply.summary()),
+            }
+        }
+        Crm::Salesforce(client) => {
+            let records: Vec<_> = keyed
+                .iter()
+                .map(|(row, facts)| (row.id, salesforce_record(facts, &field)))
+                .collect();
+            salesforce_upsert(state, client, connection, kind, &records, attempts, run).await?
+        }
+    };
     run.requests += 1;
+    settle(state, connection.id, kind, &keyed, outcome, run).await
+}
+
+fn hubspot_input(
+    trace_id: i64,
+    facts: &Facts,
+    placement: &crate::domain::crm::DealPlacement,
+    field: &dyn Fn(&str) -> bool,
+) -> UpsertInput {
+    let (key, properties) = match facts {
+        Facts::Contact(facts, _) => (facts.email.to_lowercase(), contact_properties(facts, field)),
+        Facts::Company(facts) => (facts.org_id.to_string(), company_properties(facts, field)),
+        Facts::Registration(facts, creating) => (
+            facts.deal_id.to_string(),
+            deal_properties(facts, placement, *creating, field),
+        ),
+    };
+    UpsertInput {
+        trace_id,
+        key,
+        properties,
+    }
+}
+
+fn salesforce_record(
+    facts: &Facts,
+    field: &dyn Fn(&str) -> bool,
+) -> serde_json::Map<String, serde_json::Value> {
+    match facts {
+        Facts::Contact(facts, account) => {
+            let account = match account {
+                Account::Known(crm_id) => Some(crm_id.as_str()),
+                Account::Coming | Account::None => None,
+            };
+            salesforce_rules::contact_record(facts, account, field)
+        }
+        Facts::Company(facts) => salesforce_rules::account_record(facts, field),
+        Facts::Registration(facts, creating) => {
+            salesforce_rules::lead_record(facts, *creating, field)
+        }
+    }
+}
+
+/// One collections upsert. A refused session is replaced once (one worker mints; the others
+/// use its session) and the batch sent again; a second refusal stops the connection.
+async fn salesforce_upsert(
+    state: &AppState,
+    client: &mut Salesforce<'_>,
+    connection: &Connection,
+    kind: SyncKind,
+    records: &[(i64, serde_json::Map<String, serde_json::Value>)],
+    attempts: i64,
+    run: &mut SyncRun,
+) -> Result<Outcome, sqlx::Error> {
+    let (mut reply, mut results) = client.upsert(kind, records).await;
+    if reply.status == Some(401) {
+        match super::salesforce::renew(state, client.http, connection, client.session.generation)
+            .await?
+        {
+            Ok(session) => {
+                client.session = session;
+                run.requests += 1;
+                (reply, results) = client.upsert(kind, records).await;
+            }
+            Err(NoSession::Refused(message)) => {
+                return Ok(Outcome {
+                    status: reply.status,
+                    verdict: Verdict::Reauthorise,
+                    summary: message.clone(),
+                    request_id: None,
+                    results,
+                    pause_until: None,
+                    reauthorise: message,
+                });
+            }
+            Err(NoSession::Unavailable(message)) => {
+                let now = state.clock.now_ms();
+                return Ok(Outcome {
+                    status: reply.status,
+                    verdict: Verdict::SlowDown {
+                        until_ms: now + 60_000,
+                    },
+                    summary: message.clone(),
+                    request_id: None,
+                    results,
+                    pause_until: None,
+                    reauthorise: message,
+                });
+            }
+        }
+    }
     let now = state.clock.now_ms();
-    let attempts = keyed.iter().map(|row| row.attempts).max().unwrap_or(0);
-    let verdict = judge(&reply.answer, now, attempts, rand::random::<f64>());
+    let mut pause_until = None;
+    if let Some((used, limit)) = reply.usage {
+        repo::record_api_usage(&state.db, connection.id, used, limit).await?;
+        if salesforce_rules::over_ceiling(used, limit) {
+            pause_until = Some(now + salesforce_rules::LIMIT_PAUSE_MS);
+        }
+    }
     let summary = reply.summary();
-    let request_id = reply.correlation_id();
+    Ok(Outcome {
+        status: reply.status,
+        verdict: salesforce_rules::judge(
+            reply.status,
+            reply.code().as_deref(),
+            now,
+            attempts,
+            rand::random::<f64>(),
+        ),
+        reauthorise: format!(
+            "Salesforce refused a new session ({summary}). Connect again with the app's current consumer key and secret."
+        ),
+        summary,
+        request_id: None,
+        results,
+        pause_until,
+    })
+}
+
+/// Records what a CRM's answer means for each record of the batch, and for the connection.
+async fn settle(
+    state: &AppState,
+    connection_id: i64,
+    kind: SyncKind,
+    keyed: &[(&Claimed, &Facts)],
+    outcome: Outcome,
+    run: &mut SyncRun,
+) -> Result<BatchEnd, sqlx::Error> {
+    let db = &state.db;
+    let now = state.clock.now_ms();
+    let rows: Vec<&Claimed> = keyed.iter().map(|(row, _)| *row).collect();
+    let Outcome {
+        status,
+        verdict,
+        summary,
+        request_id,
+        results,
+        pause_until,
+        reauthorise,
+    } = outcome;
     match verdict {
         Verdict::Done => {
-            for row in keyed {
+            for row in rows {
                 match results.get(&row.id) {
                     Some(RecordResult::Written { crm_id }) => {
-                        repo::link(db, connection.id, kind, row.entity_id, crm_id, now).await?;
+                        repo::link(db, connection_id, kind, row.entity_id, crm_id, now).await?;
                         repo::finish(db, row, now).await?;
                         repo::log(
                             db,
-                            connection.id,
+                            connection_id,
                             kind,
                             row.entity_id,
                             "written",
@@ -270,10 +511,9 @@ async fn send_batch(
                         run.written += 1;
                     }
                     Some(RecordResult::Refused { error }) => {
-                        let status = reply.status();
                         refuse(
                             db,
-                            connection.id,
+                            connection_id,
                             kind,
                             row,
                             (status, error, request_id.as_deref()),
@@ -287,44 +527,32 @@ async fn send_batch(
                         let at = now
                             + crate::domain::crm::jitter_ms(row.attempts, rand::random::<f64>());
                         let error = "The CRM did not report on this record.";
-                        repo::fail(
-                            db,
-                            row,
-                            reply.status(),
-                            error,
-                            request_id.as_deref(),
-                            Some(at),
-                            now,
-                        )
-                        .await?;
+                        repo::fail(db, row, status, error, request_id.as_deref(), Some(at), now)
+                            .await?;
                         run.retried += 1;
                     }
                 }
             }
-            repo::record_success(db, connection.id, now).await?;
-            // Stay inside HubSpot's rolling window rather than run into its 429.
-            if let (Some(remaining), Some(interval)) = (reply.remaining, reply.interval_ms) {
-                if remaining <= RATE_RESERVE {
-                    repo::pause_until(db, connection.id, now + interval.clamp(1_000, 60_000))
-                        .await?;
-                    return Ok(BatchEnd::StopConnection);
-                }
+            repo::record_success(db, connection_id, now).await?;
+            if let Some(until) = pause_until {
+                repo::pause_until(db, connection_id, until).await?;
+                return Ok(BatchEnd::StopConnection);
             }
             Ok(BatchEnd::Continue)
         }
         Verdict::SlowDown { until_ms } => {
-            repo::release(db, &keyed, until_ms).await?;
-            repo::pause_until(db, connection.id, until_ms).await?;
-            repo::record_error(db, connection.id, &summary).await?;
+            repo::release(db, &rows, until_ms).await?;
+            repo::pause_until(db, connection_id, until_ms).await?;
+            repo::record_error(db, connection_id, &summary).await?;
             run.slowed += 1;
             Ok(BatchEnd::StopConnection)
         }
         Verdict::Retry { at_ms } => {
-            for row in keyed {
+            for row in rows {
                 repo::fail(
                     db,
                     row,
-                    reply.status(),
+                    status,
                     &summary,
                     request_id.as_deref(),
                     Some(at_ms),
@@ -333,15 +561,14 @@ async fn send_batch(
                 .await?;
                 run.retried += 1;
             }
-            repo::record_error(db, connection.id, &summary).await?;
+            repo::record_error(db, connection_id, &summary).await?;
             Ok(BatchEnd::StopConnection)
         }
         Verdict::Dead => {
-            for row in keyed {
-                let status = reply.status();
+            for row in rows {
                 refuse(
                     db,
-                    connection.id,
+                    connection_id,
                     kind,
                     row,
                     (status, &summary, request_id.as_deref()),
@@ -350,12 +577,12 @@ async fn send_batch(
                 .await?;
                 run.refused += 1;
             }
-            repo::record_error(db, connection.id, &summary).await?;
+            repo::record_error(db, connection_id, &summary).await?;
             Ok(BatchEnd::Continue)
         }
         Verdict::Reauthorise => {
-            repo::release(db, &keyed, now).await?;
-            needs_new_token(db, connection.id, &summary, now).await?;
+            repo::release(db, &rows, now).await?;
+            needs_new_token(db, connection_id, &reauthorise, now).await?;
             Ok(BatchEnd::StopConnection)
         }
     }
@@ -376,7 +603,7 @@ pub struct PollRun {
 pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, sqlx::Error> {
     use crate::domain::crm::POLL_OVERLAP_MS;
     let mut run = PollRun::default();
-    for (connection, token) in ready_connections(state, true).await? {
+    for (connection, token) in ready_connections(state, Some(CrmKind::Hubspot), true).await? {
         let client = HubSpot::of(http, &connection, &token);
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
@@ -429,7 +656,13 @@ async fn failed_read(
             repo::pause_until(&state.db, connection_id, until_ms).await
         }
         Verdict::Reauthorise => {
-            needs_new_token(&state.db, connection_id, &reply.summary(), now).await
+            needs_new_token(
+                &state.db,
+                connection_id,
+                &hubspot_refused(&reply.summary()),
+                now,
+            )
+            .await
         }
         _ => repo::record_error(&state.db, connection_id, &reply.summary()).await,
     }
@@ -493,7 +726,7 @@ pub async fn apply_webhook_events(
     http: &reqwest::Client,
 ) -> Result<WebhookRun, sqlx::Error> {
     let mut run = WebhookRun::default();
-    for (connection, token) in ready_connections(state, true).await? {
+    for (connection, token) in ready_connections(state, Some(CrmKind::Hubspot), true).await? {
         let client = HubSpot::of(http, &connection, &token);
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
@@ -531,15 +764,16 @@ pub async fn apply_webhook_events(
     Ok(run)
 }
 
-/// The daily schema check of each installed HubSpot connection: a property deleted or
-/// retyped in HubSpot is named in the connection's last problem, where admins see it (and
-/// "Check the properties again" reinstalls it). Returns the problems found.
+/// The daily schema check of each installed connection: a property (HubSpot) or custom
+/// field (Salesforce) deleted or retyped is named in the connection's last problem, where
+/// admins see it ("Check the properties again" reinstalls HubSpot's; Salesforce's field
+/// check lists how to fix each). Returns the problems found.
 pub async fn check_schemas(
     state: &AppState,
     http: &reqwest::Client,
 ) -> Result<Vec<String>, sqlx::Error> {
     let mut found = Vec::new();
-    for (connection, token) in ready_connections(state, true).await? {
+    for (connection, token) in ready_connections(state, Some(CrmKind::Hubspot), true).await? {
         let client = HubSpot::of(http, &connection, &token);
         match client.check_schema().await {
             Ok(problems) if problems.is_empty() => {}
@@ -549,6 +783,33 @@ pub async fn check_schemas(
                 found.extend(problems);
             }
             Err(reply) => repo::record_error(&state.db, connection.id, &reply.summary()).await?,
+        }
+    }
+    for (connection, _) in ready_connections(state, Some(CrmKind::Salesforce), true).await? {
+        let outcome = super::salesforce::with_session(state, http, &connection, async |client| {
+            client.field_check().await
+        })
+        .await?;
+        match outcome {
+            Ok(problems) => {
+                repo::set_field_problems(&state.db, connection.id, &problems).await?;
+                if !problems.is_empty() {
+                    let fields: Vec<String> = problems
+                        .iter()
+                        .map(|problem| format!("{}.{}", problem.object, problem.field))
+                        .collect();
+                    let message = format!(
+                        "Salesforce's fields drifted: {}. See the field check.",
+                        fields.join(", ")
+                    );
+                    repo::record_error(&state.db, connection.id, &message).await?;
+                    found.extend(fields);
+                }
+            }
+            Err(NoSession::Unavailable(summary)) => {
+                repo::record_error(&state.db, connection.id, &summary).await?
+            }
+            Err(NoSession::Refused(_)) => {}
         }
     }
     Ok(found)

@@ -29,6 +29,8 @@ pub struct Connection {
     /// The HubSpot app's client secret that signs webhooks, sealed; `None`: no webhooks.
     pub webhook_secret_sealed: Option<String>,
     pub webhook_secret_hint: String,
+    /// Salesforce: the External Client App's consumer key (not a secret).
+    pub client_id: String,
 }
 
 type ConnectionRow = (
@@ -47,11 +49,12 @@ type ConnectionRow = (
     Option<i64>,
     Option<String>,
     String,
+    String,
 );
 
 const CONNECTION_SELECT: &str = "SELECT id, kind, api_base, api_version, secret_sealed, secret_hint, state, \
      placement_json, paused_until, installed_at, last_success_at, last_error, backfill_requested_at, \
-     webhook_secret_sealed, webhook_secret_hint FROM crm_connections";
+     webhook_secret_sealed, webhook_secret_hint, client_id FROM crm_connections";
 
 fn connection_from(row: ConnectionRow) -> Option<Connection> {
     Some(Connection {
@@ -70,6 +73,7 @@ fn connection_from(row: ConnectionRow) -> Option<Connection> {
         backfill_requested_at: row.12,
         webhook_secret_sealed: row.13.filter(|sealed| !sealed.is_empty()),
         webhook_secret_hint: row.14,
+        client_id: row.15,
     })
 }
 
@@ -102,6 +106,9 @@ pub struct NewConnection<'a> {
     pub secret_sealed: &'a str,
     pub secret_hint: &'a str,
     pub placement: &'a DealPlacement,
+    /// `static_token` (HubSpot) or `client_credentials` (Salesforce).
+    pub auth_mode: &'a str,
+    pub client_id: &'a str,
     pub by: i64,
 }
 
@@ -116,7 +123,9 @@ pub async fn save_connection(
     if let Some(existing) = live_connection(db, new.kind).await? {
         sqlx::query(
             "UPDATE crm_connections SET api_base = $1, api_version = $2, secret_sealed = $3, secret_hint = $4, \
-             placement_json = $5, state = 'connected', last_error = NULL, paused_until = 0, updated_at = $6 WHERE id = $7",
+             placement_json = $5, state = 'connected', last_error = NULL, paused_until = 0, updated_at = $6, \
+             auth_mode = $8, client_id = $9, session_sealed = NULL, session_generation = session_generation + 1, \
+             session_mint_until = 0 WHERE id = $7",
         )
         .bind(new.api_base)
         .bind(new.api_version)
@@ -125,14 +134,16 @@ pub async fn save_connection(
         .bind(placement)
         .bind(now)
         .bind(existing.id)
+        .bind(new.auth_mode)
+        .bind(new.client_id)
         .execute(&db.write)
         .await?;
         return Ok(existing.id);
     }
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO crm_connections (kind, api_base, api_version, auth_mode, secret_sealed, secret_hint, state, \
-         placement_json, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'static_token', $4, $5, 'connected', $6, $7, $8, $8) RETURNING id",
+         placement_json, created_by, created_at, updated_at, client_id) \
+         VALUES ($1, $2, $3, $9, $4, $5, 'connected', $6, $7, $8, $8, $10) RETURNING id",
     )
     .bind(new.kind.as_str())
     .bind(new.api_base)
@@ -142,6 +153,8 @@ pub async fn save_connection(
     .bind(placement)
     .bind(new.by)
     .bind(now)
+    .bind(new.auth_mode)
+    .bind(new.client_id)
     .fetch_one(&db.write)
     .await?;
     Ok(id)
@@ -150,7 +163,7 @@ pub async fn save_connection(
 /// Disconnects: the queue stops and the credentials are erased.
 pub async fn disconnect(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE crm_connections SET state = 'disconnected', secret_sealed = '', webhook_secret_sealed = NULL, \
-         webhook_secret_hint = '', updated_at = $1 WHERE id = $2")
+         webhook_secret_hint = '', session_sealed = NULL, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(&db.write)
@@ -1137,4 +1150,177 @@ pub async fn purge_webhook_log(
     .execute(&db.write)
     .await?;
     Ok(())
+}
+
+/// A Salesforce connection's current session, as stored (sealed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub sealed: Option<String>,
+    pub generation: i64,
+    pub minted_at: Option<i64>,
+    pub instance_url: Option<String>,
+}
+
+pub async fn session(db: &Db, connection_id: i64) -> Result<StoredSession, sqlx::Error> {
+    let (sealed, generation, minted_at, instance_url): (Option<String>, i64, Option<i64>, Option<String>) =
+        sqlx::query_as(
+            "SELECT session_sealed, session_generation, session_minted_at, instance_url FROM crm_connections WHERE id = $1",
+        )
+        .bind(connection_id)
+        .fetch_one(&db.write)
+        .await?;
+    Ok(StoredSession {
+        sealed: sealed.filter(|sealed| !sealed.is_empty()),
+        generation,
+        minted_at,
+        instance_url,
+    })
+}
+
+/// Takes the right to mint the session after generation `seen`: only if no one has minted
+/// since and no one holds the right now. One statement, so of any number of workers and
+/// instances exactly one wins.
+pub async fn take_mint_lease(
+    db: &Db,
+    connection_id: i64,
+    seen: i64,
+    now: i64,
+    until: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE crm_connections SET session_mint_until = $1 \
+         WHERE id = $2 AND session_generation = $3 AND session_mint_until < $4 AND state = 'connected'",
+    )
+    .bind(until)
+    .bind(connection_id)
+    .bind(seen)
+    .bind(now)
+    .execute(&db.write)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stores a session minted after generation `seen` (the next generation) and frees the lease.
+pub async fn store_session(
+    db: &Db,
+    connection_id: i64,
+    seen: i64,
+    sealed: &str,
+    instance_url: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE crm_connections SET session_sealed = $1, instance_url = $2, session_minted_at = $3, \
+         session_generation = $4, session_mint_until = 0 WHERE id = $5 AND session_generation = $6",
+    )
+    .bind(sealed)
+    .bind(instance_url)
+    .bind(now)
+    .bind(seen + 1)
+    .bind(connection_id)
+    .bind(seen)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Frees the lease after a failed mint, so the next run may try.
+pub async fn release_mint_lease(db: &Db, connection_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE crm_connections SET session_mint_until = 0 WHERE id = $1")
+        .bind(connection_id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Salesforce's count of API calls used of the org's rolling daily allocation.
+pub async fn record_api_usage(
+    db: &Db,
+    connection_id: i64,
+    used: i64,
+    limit: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE crm_connections SET api_used = $1, api_limit = $2 WHERE id = $3")
+        .bind(used)
+        .bind(limit)
+        .bind(connection_id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn api_usage(db: &Db, connection_id: i64) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    let (used, limit): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT api_used, api_limit FROM crm_connections WHERE id = $1")
+            .bind(connection_id)
+            .fetch_one(&db.read)
+            .await?;
+    Ok(used.zip(limit))
+}
+
+/// Each partner person's organisation (their contact's account).
+pub async fn partner_orgs_of(db: &Db, user_ids: &[i64]) -> Result<BTreeMap<i64, i64>, sqlx::Error> {
+    let mut orgs = BTreeMap::new();
+    for chunk in user_ids.chunks(200) {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT id, partner_org_id FROM users WHERE partner_org_id IS NOT NULL AND id IN ({})",
+            id_list(chunk)
+        ))
+        .fetch_all(&db.read)
+        .await?;
+        orgs.extend(rows);
+    }
+    Ok(orgs)
+}
+
+/// The last field check's findings (empty: all in place).
+pub async fn set_field_problems(
+    db: &Db,
+    connection_id: i64,
+    problems: &[crate::domain::salesforce::FieldProblem],
+) -> Result<(), sqlx::Error> {
+    let json = serde_json::to_string(problems).expect("problems are JSON");
+    sqlx::query("UPDATE crm_connections SET field_problems_json = $1 WHERE id = $2")
+        .bind(json)
+        .bind(connection_id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn field_problems(
+    db: &Db,
+    connection_id: i64,
+) -> Result<Vec<crate::domain::salesforce::FieldProblem>, sqlx::Error> {
+    let (json,): (Option<String>,) =
+        sqlx::query_as("SELECT field_problems_json FROM crm_connections WHERE id = $1")
+            .bind(connection_id)
+            .fetch_one(&db.read)
+            .await?;
+    Ok(json
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
+}
+
+/// Which of these records wait in a connection's queue (pending).
+pub async fn waiting(
+    db: &Db,
+    connection_id: i64,
+    kind: SyncKind,
+    entity_ids: &[i64],
+) -> Result<std::collections::BTreeSet<i64>, sqlx::Error> {
+    let mut found = std::collections::BTreeSet::new();
+    for chunk in entity_ids.chunks(200) {
+        let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+            "SELECT entity_id FROM crm_outbox WHERE connection_id = $1 AND kind = $2 AND state = 'pending' \
+             AND entity_id IN ({})",
+            id_list(chunk)
+        ))
+        .bind(connection_id)
+        .bind(kind.as_str())
+        .fetch_all(&db.read)
+        .await?;
+        found.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(found)
 }

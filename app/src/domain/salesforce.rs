@@ -1,0 +1,1059 @@
+//! Salesforce sync rules: which object and External ID each portal record becomes, the
+//! records the worker upserts (sObject Collections, keyed on the External ID), the fields an
+//! admin must create, and what Salesforce's answers mean. Pure: the worker sends what these
+//! functions build.
+//!
+//! The records reuse the portal's field ids and the admin's directions from `crm`, so one
+//! mapping table governs both CRMs; only the names and value types differ here.
+//!
+//! The assumption `crm_sync.md` marks unverified lives here and only here: per-record errors
+//! of a collections upsert carry `statusCode` (single-record errors carry `errorCode`; both
+//! are read). A Contact is filed under its Account by the Account's Salesforce id (known
+//! from the portal's links), not by the unverified parent-by-External-ID syntax.
+use super::crm::{CompanyFacts, ContactFacts, RegistrationFacts, SyncKind, Verdict};
+use super::validation::FieldError;
+use serde_json::{json, Map, Value};
+
+/// Records per collections upsert: Salesforce's maximum.
+pub const SALESFORCE_BATCH: usize = 200;
+/// The REST API version a new connection uses (Spring '26).
+pub const DEFAULT_API_VERSION: &str = "v66.0";
+/// A session is minted again after this long, before Salesforce's idle timeout (2 h by
+/// default) can end it mid-batch. Neither server-to-server flow says when a session expires.
+pub const SESSION_MAX_AGE_MS: i64 = 60 * 60_000;
+/// Sent on every call (`Sforce-Call-Options`), so Salesforce marks the portal's own changes.
+pub const CALL_OPTIONS: &str = "client=prm-portal";
+/// Past this share of the rolling daily allocation, the queue waits: the vendor's other
+/// integrations need the rest.
+pub const USAGE_CEILING_PERCENT: i64 = 80;
+/// How long the queue waits when the allocation is spent or nearly so. The allocation rolls
+/// over 24 hours and Salesforce sends no Retry-After, so the worker looks again hourly.
+pub const LIMIT_PAUSE_MS: i64 = 60 * 60_000;
+/// How long one worker may hold the right to mint a session before another may take it.
+pub const MINT_LEASE_MS: i64 = 30_000;
+
+/// The Salesforce object a portal record becomes.
+pub fn object(kind: SyncKind) -> &'static str {
+    match kind {
+        SyncKind::Company => "Account",
+        SyncKind::Contact => "Contact",
+        // Salesforce's own Partner Cloud "Register Deal" flow creates a Lead.
+        SyncKind::Registration => "Lead",
+    }
+}
+
+/// The External ID field (unique) an upsert of `kind` is keyed on: the portal's own id, not
+/// an email (some address endings are refused as External ID values).
+pub fn external_id(kind: SyncKind) -> &'static str {
+    match kind {
+        SyncKind::Company => "Portal_Org_Id__c",
+        SyncKind::Contact => "Portal_User_Id__c",
+        SyncKind::Registration => "Portal_Registration_Id__c",
+    }
+}
+
+/// How a value is written to a Salesforce field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    LongText,
+    Date,
+    DateTime,
+    Number,
+}
+
+impl FieldType {
+    /// The type's name in Setup, for the instructions.
+    fn setup_name(self) -> &'static str {
+        match self {
+            FieldType::Text => "Text (255)",
+            FieldType::LongText => "Text Area (Long)",
+            FieldType::Date => "Date",
+            FieldType::DateTime => "Date/Time",
+            FieldType::Number => "Number (18, 2)",
+        }
+    }
+
+    /// The `type` values a describe may report for a field of this type.
+    fn accepts(self, described: &str) -> bool {
+        match self {
+            FieldType::Text => matches!(described, "string" | "textarea" | "picklist" | "email"),
+            FieldType::LongText => matches!(described, "textarea" | "string"),
+            FieldType::Date => described == "date",
+            FieldType::DateTime => described == "datetime",
+            FieldType::Number => matches!(described, "double" | "currency" | "int" | "percent"),
+        }
+    }
+}
+
+/// A portal field (its id in `crm::FIELD_RULES`) and the Salesforce field it is written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SalesforceField {
+    pub kind: SyncKind,
+    pub portal_field: &'static str,
+    pub api_name: &'static str,
+    pub label: &'static str,
+    pub field_type: FieldType,
+}
+
+const fn field(
+    kind: SyncKind,
+    portal_field: &'static str,
+    api_name: &'static str,
+    label: &'static str,
+    field_type: FieldType,
+) -> SalesforceField {
+    SalesforceField {
+        kind,
+        portal_field,
+        api_name,
+        label,
+        field_type,
+    }
+}
+
+use FieldType::{Date, DateTime, LongText, Number, Text};
+use SyncKind::{Company, Contact, Registration};
+
+/// Every field the portal writes. Custom fields (`__c`) are the admin's to create; the
+/// External IDs among them must be marked External ID and Unique.
+pub const SALESFORCE_FIELDS: &[SalesforceField] = &[
+    field(
+        Company,
+        "prm_org_id",
+        "Portal_Org_Id__c",
+        "Portal Org Id",
+        Text,
+    ),
+    field(Company, "name", "Name", "Account Name", Text),
+    field(
+        Company,
+        "prm_partner_type",
+        "Portal_Partner_Type__c",
+        "Partner Type",
+        Text,
+    ),
+    field(
+        Company,
+        "prm_partner_tier",
+        "Portal_Partner_Tier__c",
+        "Partner Tier",
+        Text,
+    ),
+    field(
+        Company,
+        "prm_region",
+        "Portal_Region__c",
+        "Partner Region",
+        Text,
+    ),
+    field(
+        Company,
+        "prm_certified_people",
+        "Portal_Certified_People__c",
+        "Certified People",
+        Number,
+    ),
+    field(
+        Company,
+        "prm_certified_by_role",
+        "Portal_Certified_By_Role__c",
+        "Certified By Role",
+        LongText,
+    ),
+    field(
+        Company,
+        "prm_rights",
+        "Portal_Rights__c",
+        "Partner Rights",
+        LongText,
+    ),
+    field(
+        Contact,
+        "prm_portal_user_id",
+        "Portal_User_Id__c",
+        "Portal User Id",
+        Text,
+    ),
+    field(Contact, "email", "Email", "Email", Text),
+    field(Contact, "firstname", "FirstName", "First Name", Text),
+    field(Contact, "lastname", "LastName", "Last Name", Text),
+    field(
+        Contact,
+        "prm_partner_role",
+        "Portal_Partner_Role__c",
+        "Partner Job Role",
+        Text,
+    ),
+    field(
+        Contact,
+        "prm_certifications",
+        "Portal_Certifications__c",
+        "Certifications Held",
+        LongText,
+    ),
+    field(
+        Contact,
+        "prm_last_certified_on",
+        "Portal_Last_Certified_On__c",
+        "Last Certified On",
+        Date,
+    ),
+    field(
+        Contact,
+        "prm_next_cert_expiry",
+        "Portal_Next_Cert_Expiry__c",
+        "Next Certificate Expiry",
+        Date,
+    ),
+    field(
+        Contact,
+        "prm_paths_completed",
+        "Portal_Paths_Completed__c",
+        "Learning Paths Completed",
+        Number,
+    ),
+    field(
+        Contact,
+        "prm_training_last_activity",
+        "Portal_Training_Last_Activity__c",
+        "Last Training Activity",
+        DateTime,
+    ),
+    field(
+        Registration,
+        "prm_registration_id",
+        "Portal_Registration_Id__c",
+        "Portal Registration Id",
+        Text,
+    ),
+    field(Registration, "dealname", "LastName", "Last Name", Text),
+    field(
+        Registration,
+        "amount",
+        "Portal_Amount__c",
+        "Registered Amount",
+        Number,
+    ),
+    field(
+        Registration,
+        "prm_registration_status",
+        "Portal_Registration_Status__c",
+        "Registration Status",
+        Text,
+    ),
+    field(
+        Registration,
+        "prm_protection_expires_on",
+        "Portal_Protection_Expires__c",
+        "Protection Expires",
+        Date,
+    ),
+    field(
+        Registration,
+        "prm_registering_partner",
+        "Portal_Registering_Partner__c",
+        "Registering Partner",
+        Text,
+    ),
+    field(
+        Registration,
+        "prm_motion",
+        "Portal_Motion__c",
+        "Motion",
+        Text,
+    ),
+];
+
+fn is_custom(api_name: &str) -> bool {
+    api_name.ends_with("__c")
+}
+
+/// A portal value (as `crm`'s builders give it: epoch milliseconds for dates, decimal text
+/// for numbers, empty for none) as Salesforce JSON. Empty clears the field (`null`).
+fn value(field_type: FieldType, text: &str) -> Value {
+    if text.is_empty() {
+        return Value::Null;
+    }
+    let instant = || {
+        text.parse::<i64>()
+            .ok()
+            .and_then(chrono::DateTime::from_timestamp_millis)
+    };
+    match field_type {
+        FieldType::Text | FieldType::LongText => Value::String(text.to_string()),
+        FieldType::Date => instant().map_or(Value::Null, |at| {
+            Value::String(at.format("%Y-%m-%d").to_string())
+        }),
+        FieldType::DateTime => instant().map_or(Value::Null, |at| {
+            Value::String(at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        }),
+        FieldType::Number => text
+            .parse::<serde_json::Number>()
+            .map_or(Value::Null, Value::Number),
+    }
+}
+
+/// A record of `kind` for a collections upsert: its type, its External ID, and each written
+/// portal field under its Salesforce name.
+fn record(
+    kind: SyncKind,
+    key: &str,
+    properties: &std::collections::BTreeMap<String, String>,
+) -> Map<String, Value> {
+    let mut record = Map::new();
+    record.insert("attributes".into(), json!({ "type": object(kind) }));
+    for field in SALESFORCE_FIELDS.iter().filter(|field| field.kind == kind) {
+        if let Some(text) = properties.get(field.portal_field) {
+            record.insert(field.api_name.into(), value(field.field_type, text));
+        }
+    }
+    // The key is always sent: it identifies the record whatever the directions say.
+    record.insert(external_id(kind).into(), Value::String(key.to_string()));
+    record
+}
+
+/// The Account of a partner organisation.
+pub fn account_record(facts: &CompanyFacts, writes: &dyn Fn(&str) -> bool) -> Map<String, Value> {
+    let properties = super::crm::company_properties(facts, writes);
+    record(Company, &facts.org_id.to_string(), &properties)
+}
+
+/// The Contact of a partner person, under their organisation's Account when Salesforce has
+/// it (`account_id`, the Account's Salesforce id from the portal's links).
+pub fn contact_record(
+    facts: &ContactFacts,
+    account_id: Option<&str>,
+    writes: &dyn Fn(&str) -> bool,
+) -> Map<String, Value> {
+    let properties = super::crm::contact_properties(facts, writes);
+    let mut record = record(Contact, &facts.user_id.to_string(), &properties);
+    // Salesforce requires a last name: a one-word name is the last name.
+    let blank =
+        |value: Option<&Value>| value.is_none_or(|value| value.as_str().is_none_or(str::is_empty));
+    if record.contains_key("LastName") && blank(record.get("LastName")) {
+        let first = record.remove("FirstName").unwrap_or(Value::Null);
+        let name = if blank(Some(&first)) {
+            Value::String(facts.email.clone())
+        } else {
+            first
+        };
+        record.insert("LastName".into(), name);
+    }
+    if let Some(account_id) = account_id {
+        record.insert("AccountId".into(), Value::String(account_id.to_string()));
+    }
+    record
+}
+
+/// The Lead of a deal registration. The portal does not collect the customer's contact
+/// person, so the Lead is named after the registration (customer and partner) and its
+/// Company is the customer. `LeadSource` is "Partner" when the portal creates it; stage and
+/// amount are the CRM's once it has the Lead, as with HubSpot.
+pub fn lead_record(
+    facts: &RegistrationFacts,
+    creating: bool,
+    writes: &dyn Fn(&str) -> bool,
+) -> Map<String, Value> {
+    let placement = super::crm::DealPlacement::default();
+    let properties = super::crm::deal_properties(facts, &placement, creating, writes);
+    let mut record = record(Registration, &facts.deal_id.to_string(), &properties);
+    if record.contains_key("LastName") {
+        record.insert("Company".into(), Value::String(facts.customer.clone()));
+    }
+    if creating {
+        record.insert("LeadSource".into(), Value::String("Partner".into()));
+    }
+    record
+}
+
+/// One error Salesforce reports, from either of its shapes (`errorCode` on a request,
+/// `statusCode` on a record of a collection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesforceError {
+    pub code: String,
+    pub message: String,
+    pub fields: Vec<String>,
+}
+
+/// The errors in a body: a top-level array, or a record result's `errors`.
+pub fn errors(body: &Value) -> Vec<SalesforceError> {
+    let list = match body {
+        Value::Array(list) => list.as_slice(),
+        Value::Object(map) => map
+            .get("errors")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice),
+        _ => &[],
+    };
+    list.iter()
+        .filter_map(|error| {
+            let text = |key: &str| error.get(key).and_then(Value::as_str).map(str::to_string);
+            let code = text("errorCode").or_else(|| text("statusCode"))?;
+            Some(SalesforceError {
+                code,
+                message: text("message").unwrap_or_default(),
+                fields: error
+                    .get("fields")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Errors for admins: code, fields and message of each, bounded.
+pub fn error_text(status: Option<u16>, errors: &[SalesforceError]) -> String {
+    let details = errors
+        .iter()
+        .take(3)
+        .map(|error| {
+            let fields = if error.fields.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", error.fields.join(", "))
+            };
+            format!("{}{fields}: {}", error.code, error.message)
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let details = (!details.is_empty()).then_some(details);
+    super::crm::error_summary(status, None, details.as_deref())
+}
+
+/// `Sforce-Limit-Info: api-usage=10018/100000` (newer versions add `; api-bursts=…`): calls
+/// used and the allocation.
+pub fn api_usage(header: &str) -> Option<(i64, i64)> {
+    header.split(';').find_map(|part| {
+        let (used, limit) = part.trim().strip_prefix("api-usage=")?.split_once('/')?;
+        let (used, limit) = (used.trim().parse().ok()?, limit.trim().parse().ok()?);
+        (limit > 0 && used >= 0).then_some((used, limit))
+    })
+}
+
+/// Whether the queue should wait for the allocation to roll over.
+pub fn over_ceiling(used: i64, limit: i64) -> bool {
+    limit > 0 && used.saturating_mul(100) >= limit.saturating_mul(USAGE_CEILING_PERCENT)
+}
+
+/// What an answer to a REST call means. A 401 is `Reauthorise` only after the worker minted
+/// a new session and was refused again; a spent allocation (403 `REQUEST_LIMIT_EXCEEDED`,
+/// no Retry-After) holds the whole queue.
+pub fn judge(
+    status: Option<u16>,
+    code: Option<&str>,
+    now_ms: i64,
+    attempts: i64,
+    unit: f64,
+) -> Verdict {
+    match (status, code) {
+        (Some(403), Some("REQUEST_LIMIT_EXCEEDED")) => Verdict::SlowDown {
+            until_ms: now_ms + LIMIT_PAUSE_MS,
+        },
+        (Some(401), _) => Verdict::Reauthorise,
+        // Salesforce is briefly unable to lock a record another transaction holds.
+        (Some(400 | 409), Some("UNABLE_TO_LOCK_ROW")) => super::crm::judge(
+            &super::crm::Answer {
+                status: Some(503),
+                ..Default::default()
+            },
+            now_ms,
+            attempts,
+            unit,
+        ),
+        _ => super::crm::judge(
+            &super::crm::Answer {
+                status,
+                ..Default::default()
+            },
+            now_ms,
+            attempts,
+            unit,
+        ),
+    }
+}
+
+/// Whether a Salesforce address may receive the portal's credentials: `https://` and a host
+/// under `salesforce.com` or `force.com`, with no path, user or query. With `loopback_http`
+/// (a deployment setting for local fakes), `http://127.0.0.1:<port>` and `http://localhost:
+/// <port>` pass too. Returns the address without a trailing slash.
+pub fn checked_salesforce_url(url: &str, loopback_http: bool) -> Option<String> {
+    let url = url.trim().trim_end_matches('/');
+    if url.len() > 200 {
+        return None;
+    }
+    let (scheme, authority) = url.split_once("://")?;
+    let host_chars = |host: &str| {
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    };
+    match scheme {
+        "https" => {
+            let host = authority.to_ascii_lowercase();
+            let trusted = [".salesforce.com", ".force.com"]
+                .iter()
+                .any(|suffix| host.ends_with(suffix) && host.len() > suffix.len());
+            (host_chars(&host) && trusted && !host.contains(".."))
+                .then(|| format!("https://{host}"))
+        }
+        "http" if loopback_http => {
+            let (host, port) = authority.rsplit_once(':')?;
+            let port: u16 = port.parse().ok()?;
+            (matches!(host, "127.0.0.1" | "localhost") && port > 0)
+                .then(|| format!("http://{host}:{port}"))
+        }
+        _ => None,
+    }
+}
+
+/// What an admin posts to connect Salesforce, checked: the My Domain URL, and the External
+/// Client App's consumer key and secret.
+pub fn checked_connection(
+    domain: &str,
+    client_id: &str,
+    client_secret: &str,
+    loopback_http: bool,
+) -> Result<(String, String, String), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let domain = checked_salesforce_url(domain, loopback_http);
+    if domain.is_none() {
+        errors.push(FieldError::new(
+            "domain",
+            "Use your org's My Domain URL, like https://acme.my.salesforce.com (Setup → My Domain).",
+        ));
+    }
+    let mut credential = |field: &str, value: &str, missing: &str| {
+        let value = value.trim();
+        if value.is_empty() {
+            errors.push(FieldError::new(field, missing));
+        } else if value.chars().count() > super::crm::MAX_SECRET_CHARS
+            || value.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            errors.push(FieldError::new(
+                field,
+                "This has spaces or is too long: copy it again from the app's settings.",
+            ));
+        }
+        value.to_string()
+    };
+    let client_id = credential(
+        "client_id",
+        client_id,
+        "Paste the consumer key from the External Client App's OAuth settings.",
+    );
+    let client_secret = credential(
+        "client_secret",
+        client_secret,
+        "Paste the consumer secret from the External Client App's OAuth settings.",
+    );
+    match domain {
+        Some(domain) if errors.is_empty() => Ok((domain, client_id, client_secret)),
+        _ => Err(errors),
+    }
+}
+
+/// A minted session, from the token endpoint's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MintedSession {
+    pub access_token: String,
+    pub instance_url: String,
+}
+
+/// Why minting failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MintFailure {
+    /// The credentials are refused (`invalid_client`, `invalid_grant`, …): an admin must
+    /// connect again. Carries Salesforce's error and description, bounded.
+    Refused(String),
+    /// No answer, a server error or an unusable answer: try again later.
+    Unavailable(String),
+}
+
+/// Reads the token endpoint's answer. The session's `instance_url` must itself be a
+/// Salesforce address (the token is sent there).
+pub fn minted_session(
+    status: Option<u16>,
+    body: &Value,
+    loopback_http: bool,
+) -> Result<MintedSession, MintFailure> {
+    let text = |key: &str| body.get(key).and_then(Value::as_str);
+    match status {
+        Some(200) => {
+            let token = text("access_token").filter(|token| {
+                !token.is_empty()
+                    && token.len() <= super::crm::MAX_SECRET_CHARS
+                    && !token.chars().any(char::is_control)
+            });
+            let instance =
+                text("instance_url").and_then(|url| checked_salesforce_url(url, loopback_http));
+            match (token, instance) {
+                (Some(token), Some(instance_url)) => Ok(MintedSession {
+                    access_token: token.to_string(),
+                    instance_url,
+                }),
+                _ => Err(MintFailure::Unavailable(
+                    "Salesforce's token answer had no usable session or instance URL.".into(),
+                )),
+            }
+        }
+        Some(400 | 401 | 403) => {
+            let error = text("error").unwrap_or("refused");
+            let description = text("error_description").unwrap_or("");
+            let summary = super::crm::error_summary(
+                status,
+                Some(error),
+                Some(description).filter(|d| !d.is_empty()),
+            );
+            Err(MintFailure::Refused(summary))
+        }
+        _ => Err(MintFailure::Unavailable(super::crm::error_summary(
+            status, None, None,
+        ))),
+    }
+}
+
+/// One field as Salesforce's describe reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DescribedField {
+    pub name: String,
+    pub field_type: String,
+    pub external_id: bool,
+    pub unique: bool,
+}
+
+/// A field the admin must create or fix, with how.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldProblem {
+    pub object: String,
+    pub field: String,
+    pub fix: String,
+}
+
+/// What is missing or wrong on one object for the portal's custom fields. `None` for the
+/// described fields: the object itself cannot be read (missing or not permitted).
+pub fn field_problems(kind: SyncKind, described: Option<&[DescribedField]>) -> Vec<FieldProblem> {
+    let object = object(kind);
+    let Some(described) = described else {
+        return vec![FieldProblem {
+            object: object.into(),
+            field: String::new(),
+            fix: format!(
+                "The integration user cannot read {object}: give its permission set Read, Create and Edit on {object}."
+            ),
+        }];
+    };
+    let mut problems = Vec::new();
+    for field in SALESFORCE_FIELDS
+        .iter()
+        .filter(|field| field.kind == kind && is_custom(field.api_name))
+    {
+        let key = field.api_name == external_id(kind);
+        let api_name = field.api_name;
+        let label = field.label;
+        let setup = field.field_type.setup_name();
+        let fix = match described.iter().find(|d| d.name.eq_ignore_ascii_case(api_name)) {
+            None => Some(format!(
+                "Create it: Setup → Object Manager → {object} → Fields & Relationships → New, {setup}, label \"{label}\", name {}{}; then grant the integration user edit access.",
+                api_name.trim_end_matches("__c"),
+                if key { ", tick External ID and Unique" } else { "" }
+            )),
+            Some(d) if !field.field_type.accepts(&d.field_type) => Some(format!(
+                "It is a {} field; the portal writes {setup}. Create it again with that type.",
+                d.field_type
+            )),
+            Some(d) if key && !(d.external_id && d.unique) => Some(
+                "Edit it and tick External ID and Unique: the portal upserts on it.".to_string(),
+            ),
+            Some(_) => None,
+        };
+        if let Some(fix) = fix {
+            problems.push(FieldProblem {
+                object: object.into(),
+                field: api_name.into(),
+                fix,
+            });
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::crm::HeldCertificate;
+    use std::collections::BTreeMap;
+
+    const NOV_30: i64 = 1_795_996_800_000; // 2026-11-30T00:00:00Z
+
+    fn everything(_: &str) -> bool {
+        true
+    }
+
+    fn nora() -> ContactFacts {
+        ContactFacts {
+            user_id: 12,
+            email: "Nora@Northwind.example".into(),
+            display_name: "Nora Ng".into(),
+            job_role: Some("sales".into()),
+            held: vec![HeldCertificate {
+                certification: "Lumen Sales".into(),
+                issued_at: NOV_30 + 9 * 3_600_000,
+                expires_at: NOV_30 + 365 * 86_400_000,
+            }],
+            paths_completed: 2,
+            last_activity_at: Some(NOV_30 + 9 * 3_600_000 + 1),
+        }
+    }
+
+    #[test]
+    fn every_salesforce_field_maps_a_portal_field_and_every_key_is_listed() {
+        for field in SALESFORCE_FIELDS {
+            assert!(
+                crate::domain::crm::field_rule(field.kind, field.portal_field).is_some(),
+                "{} maps no portal field",
+                field.api_name
+            );
+        }
+        for kind in SyncKind::ALL {
+            assert!(SALESFORCE_FIELDS
+                .iter()
+                .any(|field| field.kind == *kind && field.api_name == external_id(*kind)));
+        }
+    }
+
+    #[test]
+    fn a_contact_carries_typed_values_its_key_and_its_account() {
+        let record = contact_record(&nora(), Some("001000000000007"), &everything);
+        assert_eq!(record["attributes"], json!({"type": "Contact"}));
+        assert_eq!(record["Portal_User_Id__c"], json!("12"));
+        assert_eq!(record["Email"], json!("nora@northwind.example"));
+        assert_eq!(record["FirstName"], json!("Nora"));
+        assert_eq!(record["LastName"], json!("Ng"));
+        assert_eq!(record["Portal_Last_Certified_On__c"], json!("2026-11-30"));
+        assert_eq!(record["Portal_Next_Cert_Expiry__c"], json!("2027-11-30"));
+        assert_eq!(
+            record["Portal_Training_Last_Activity__c"],
+            json!("2026-11-30T09:00:00.001Z")
+        );
+        assert_eq!(record["Portal_Paths_Completed__c"], json!(2));
+        assert_eq!(record["Portal_Certifications__c"], json!("Lumen Sales"));
+        assert_eq!(record["AccountId"], json!("001000000000007"));
+        assert!(!record.contains_key("Id"));
+    }
+
+    #[test]
+    fn a_one_word_name_is_the_last_name_and_empty_values_clear_fields() {
+        let mut facts = nora();
+        facts.display_name = "Cher".into();
+        facts.held.clear();
+        facts.last_activity_at = None;
+        let record = contact_record(&facts, None, &everything);
+        assert_eq!(record["LastName"], json!("Cher"));
+        assert!(!record.contains_key("FirstName"));
+        assert_eq!(record["Portal_Last_Certified_On__c"], Value::Null);
+        assert_eq!(record["Portal_Training_Last_Activity__c"], Value::Null);
+        assert!(!record.contains_key("AccountId"));
+        facts.display_name = " ".into();
+        assert_eq!(
+            contact_record(&facts, None, &everything)["LastName"],
+            json!("Nora@Northwind.example")
+        );
+    }
+
+    #[test]
+    fn fields_switched_off_are_not_sent_but_the_key_always_is() {
+        let only_email = |field: &str| field == "email";
+        let record = contact_record(&nora(), None, &only_email);
+        let keys: Vec<&str> = record.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["Email", "Portal_User_Id__c", "attributes"]);
+    }
+
+    #[test]
+    fn an_account_carries_the_organisation() {
+        let facts = CompanyFacts {
+            org_id: 7,
+            name: "Northwind".into(),
+            partner_type: "reseller".into(),
+            tier: "gold".into(),
+            region: "emea".into(),
+            certified_by_role: BTreeMap::from([("sales".into(), 2), ("any".into(), 1)]),
+            rights: vec!["deliver".into()],
+        };
+        let record = account_record(&facts, &everything);
+        assert_eq!(record["attributes"], json!({"type": "Account"}));
+        assert_eq!(record["Portal_Org_Id__c"], json!("7"));
+        assert_eq!(record["Name"], json!("Northwind"));
+        assert_eq!(record["Portal_Certified_People__c"], json!(3));
+        assert_eq!(
+            record["Portal_Certified_By_Role__c"],
+            json!("any: 1; sales: 2")
+        );
+        assert_eq!(record["Portal_Partner_Tier__c"], json!("gold"));
+    }
+
+    #[test]
+    fn a_new_lead_is_named_for_the_registration_and_sales_owns_the_amount_afterwards() {
+        let facts = RegistrationFacts {
+            deal_id: 812,
+            customer: "Contoso".into(),
+            partner: "Northwind".into(),
+            motion: "resell".into(),
+            status: "approved".into(),
+            stage: "qualify".into(),
+            amount_cents: 1_234_550,
+            protected_until: Some(NOV_30 + 90 * 86_400_000),
+        };
+        let new = lead_record(&facts, true, &everything);
+        assert_eq!(new["attributes"], json!({"type": "Lead"}));
+        assert_eq!(new["Portal_Registration_Id__c"], json!("812"));
+        assert_eq!(new["LastName"], json!("Contoso (Northwind)"));
+        assert_eq!(new["Company"], json!("Contoso"));
+        assert_eq!(new["LeadSource"], json!("Partner"));
+        assert_eq!(new["Portal_Amount__c"], json!(12345.5));
+        assert_eq!(new["Portal_Protection_Expires__c"], json!("2027-02-28"));
+        assert!(!new.contains_key("dealstage") && !new.contains_key("pipeline"));
+        let known = lead_record(&facts, false, &|field| field != "amount");
+        assert!(!known.contains_key("Portal_Amount__c"));
+        assert!(!known.contains_key("LeadSource"));
+        assert_eq!(known["Company"], json!("Contoso"));
+    }
+
+    #[test]
+    fn errors_are_read_from_both_shapes_and_summarised() {
+        let request = json!([{"message":"Required fields are missing: [LastName]","errorCode":"REQUIRED_FIELD_MISSING","fields":["LastName"]}]);
+        let found = errors(&request);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code, "REQUIRED_FIELD_MISSING");
+        assert_eq!(
+            error_text(Some(400), &found),
+            "HTTP 400: REQUIRED_FIELD_MISSING LastName: Required fields are missing: [LastName]"
+        );
+        let record = json!({"id": null, "success": false, "errors": [{"statusCode":"INVALID_FIELD","message":"No such column","fields":[]}]});
+        assert_eq!(errors(&record)[0].code, "INVALID_FIELD");
+        assert!(errors(&json!({"success": true, "errors": []})).is_empty());
+        assert!(errors(&json!("text")).is_empty());
+        assert_eq!(error_text(None, &[]), "no answer");
+    }
+
+    #[test]
+    fn the_usage_header_is_parsed_and_the_ceiling_is_eighty_percent() {
+        assert_eq!(api_usage("api-usage=10018/100000"), Some((10_018, 100_000)));
+        assert_eq!(
+            api_usage("api-usage=17/15000; api-bursts=1/750"),
+            Some((17, 15_000))
+        );
+        assert_eq!(api_usage("api-bursts=1/750; api-usage=3/20"), Some((3, 20)));
+        assert_eq!(api_usage("api-usage=3/0"), None);
+        assert_eq!(api_usage("api-usage=x/20"), None);
+        assert_eq!(api_usage(""), None);
+        assert!(!over_ceiling(15, 20));
+        assert!(over_ceiling(16, 20));
+        assert!(over_ceiling(21, 20));
+        assert!(!over_ceiling(5, 0));
+    }
+
+    #[test]
+    fn a_spent_allocation_holds_the_queue_and_validation_is_final() {
+        let now = 1_000;
+        assert_eq!(
+            judge(Some(403), Some("REQUEST_LIMIT_EXCEEDED"), now, 0, 0.5),
+            Verdict::SlowDown {
+                until_ms: now + LIMIT_PAUSE_MS
+            }
+        );
+        assert_eq!(
+            judge(Some(401), Some("INVALID_SESSION_ID"), now, 0, 0.5),
+            Verdict::Reauthorise
+        );
+        assert_eq!(
+            judge(Some(400), Some("REQUIRED_FIELD_MISSING"), now, 0, 0.5),
+            Verdict::Dead
+        );
+        assert_eq!(
+            judge(Some(403), Some("INSUFFICIENT_ACCESS"), now, 0, 0.5),
+            Verdict::Dead
+        );
+        assert_eq!(judge(Some(200), None, now, 0, 0.5), Verdict::Done);
+        assert!(matches!(
+            judge(Some(503), None, now, 0, 0.5),
+            Verdict::Retry { .. }
+        ));
+        assert!(matches!(
+            judge(None, None, now, 0, 0.5),
+            Verdict::Retry { .. }
+        ));
+        assert!(matches!(
+            judge(Some(400), Some("UNABLE_TO_LOCK_ROW"), now, 0, 0.5),
+            Verdict::Retry { .. }
+        ));
+    }
+
+    #[test]
+    fn only_salesforce_addresses_receive_credentials() {
+        assert_eq!(
+            checked_salesforce_url("https://Acme.my.salesforce.com/", false).as_deref(),
+            Some("https://acme.my.salesforce.com")
+        );
+        assert!(
+            checked_salesforce_url("https://acme--dev.sandbox.my.salesforce.com", false).is_some()
+        );
+        assert!(checked_salesforce_url("https://acme.lightning.force.com", false).is_some());
+        for refused in [
+            "http://acme.my.salesforce.com",
+            "https://salesforce.com.evil.example",
+            "https://evil.example/.salesforce.com",
+            "https://user@acme.my.salesforce.com",
+            "https://acme.my.salesforce.com/path",
+            "https://acme.my.salesforce.com?x=1",
+            "https://.salesforce.com",
+            "https://a..salesforce.com",
+            "ftp://acme.my.salesforce.com",
+            "acme.my.salesforce.com",
+            "http://127.0.0.1:3300",
+        ] {
+            assert_eq!(checked_salesforce_url(refused, false), None, "{refused}");
+        }
+        assert_eq!(
+            checked_salesforce_url("http://127.0.0.1:3300/", true).as_deref(),
+            Some("http://127.0.0.1:3300")
+        );
+        assert_eq!(checked_salesforce_url("http://10.0.0.1:3300", true), None);
+        assert_eq!(checked_salesforce_url("http://127.0.0.1", true), None);
+        assert_eq!(
+            checked_salesforce_url(
+                &format!("https://{}.my.salesforce.com", "a".repeat(200)),
+                false
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_connection_needs_a_domain_and_both_credentials() {
+        let fields = |result: Result<(String, String, String), Vec<FieldError>>| {
+            result
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fields(checked_connection("", "", "", false)),
+            ["domain", "client_id", "client_secret"]
+        );
+        assert_eq!(
+            fields(checked_connection(
+                "https://acme.my.salesforce.com",
+                "a b",
+                "s",
+                false
+            )),
+            ["client_id"]
+        );
+        assert_eq!(
+            checked_connection(
+                " https://acme.my.salesforce.com ",
+                " 3MVG9 ",
+                " secret ",
+                false
+            ),
+            Ok((
+                "https://acme.my.salesforce.com".into(),
+                "3MVG9".into(),
+                "secret".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_minted_session_must_point_at_salesforce() {
+        let good = json!({"access_token":"00DS!AR8","instance_url":"https://acme.my.salesforce.com","token_type":"Bearer"});
+        assert_eq!(
+            minted_session(Some(200), &good, false),
+            Ok(MintedSession {
+                access_token: "00DS!AR8".into(),
+                instance_url: "https://acme.my.salesforce.com".into()
+            })
+        );
+        let elsewhere = json!({"access_token":"00DS!AR8","instance_url":"https://evil.example"});
+        assert!(matches!(
+            minted_session(Some(200), &elsewhere, false),
+            Err(MintFailure::Unavailable(_))
+        ));
+        let refused =
+            json!({"error":"invalid_client","error_description":"invalid client credentials"});
+        assert_eq!(
+            minted_session(Some(400), &refused, false),
+            Err(MintFailure::Refused(
+                "HTTP 400 invalid_client: invalid client credentials".into()
+            ))
+        );
+        assert!(matches!(
+            minted_session(Some(503), &Value::Null, false),
+            Err(MintFailure::Unavailable(_))
+        ));
+        assert!(matches!(
+            minted_session(None, &Value::Null, false),
+            Err(MintFailure::Unavailable(_))
+        ));
+    }
+
+    #[test]
+    fn the_field_check_names_what_to_create_and_what_to_fix() {
+        let described = |name: &str, field_type: &str, key: bool| DescribedField {
+            name: name.into(),
+            field_type: field_type.into(),
+            external_id: key,
+            unique: key,
+        };
+        let mut complete: Vec<DescribedField> = SALESFORCE_FIELDS
+            .iter()
+            .filter(|f| f.kind == Contact)
+            .map(|f| {
+                let t = match f.field_type {
+                    Text => "string",
+                    LongText => "textarea",
+                    Date => "date",
+                    DateTime => "datetime",
+                    Number => "double",
+                };
+                described(f.api_name, t, f.api_name == "Portal_User_Id__c")
+            })
+            .collect();
+        assert!(field_problems(Contact, Some(&complete)).is_empty());
+        complete.retain(|f| f.name != "Portal_Paths_Completed__c");
+        complete
+            .iter_mut()
+            .find(|f| f.name == "Portal_User_Id__c")
+            .unwrap()
+            .external_id = false;
+        complete
+            .iter_mut()
+            .find(|f| f.name == "Portal_Last_Certified_On__c")
+            .unwrap()
+            .field_type = "string".into();
+        let problems = field_problems(Contact, Some(&complete));
+        let named: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            named,
+            [
+                "Portal_User_Id__c",
+                "Portal_Last_Certified_On__c",
+                "Portal_Paths_Completed__c"
+            ]
+        );
+        assert!(problems[0].fix.contains("External ID and Unique"));
+        assert!(problems[1].fix.contains("Date"));
+        assert!(problems[2].fix.contains("New, Number (18, 2)"));
+        let unreadable = field_problems(Registration, None);
+        assert_eq!(unreadable.len(), 1);
+        assert!(unreadable[0].fix.contains("cannot read Lead"));
+        assert_eq!(field_problems(Registration, Some(&[])).len(), 6);
+    }
+}

@@ -1,0 +1,155 @@
+//! The Salesforce part of `/crm`: connect with an External Client App's client credentials,
+//! see the session's health and the API calls used, check the portal's fields (with how to
+//! create each missing one in Setup), run the first full sync and follow it.
+use super::{state_pill, Failures, Fields, Progress};
+use crate::api::crm::ConnectionView;
+use crate::api::salesforce::{
+    CheckSalesforceFields, ConnectSalesforce, DisconnectSalesforce, StartSalesforceBackfill,
+    TestSalesforce,
+};
+use crate::components::form::{form_action, form_error, FormError, TextField};
+use crate::components::time::LocalTime;
+use crate::domain::crm::{ConnectionState, CrmKind};
+use crate::domain::salesforce::FieldProblem;
+use leptos::prelude::*;
+
+#[component]
+pub fn SalesforceSection(connection: Option<ConnectionView>) -> impl IntoView {
+    match connection {
+        None => {
+            view! { <ConnectForm reconnect=false domain=String::new() client_id=String::new()/> }
+                .into_any()
+        }
+        Some(connection) => view! { <Connected connection/> }.into_any(),
+    }
+}
+
+#[component]
+fn ConnectForm(reconnect: bool, domain: String, client_id: String) -> impl IntoView {
+    let action = ServerAction::<ConnectSalesforce>::new();
+    let error = form_error(action, "sf-connect");
+    let title = if reconnect {
+        "Replace the Salesforce credentials"
+    } else {
+        "Connect Salesforce"
+    };
+    view! {
+        <form class="card settings-form" id="salesforce" method="post" action={form_action::<ConnectSalesforce>("sf-connect")} novalidate=true aria-labelledby="sf-connect-title">
+            <h2 id="sf-connect-title">{title}</h2>
+            <FormError error form="sf-connect" fields=&["domain", "client_id", "client_secret"]/>
+            <ol class="steps">
+                <li><p>"In Salesforce Setup, open External Client App Manager and create an app with OAuth on and the client credentials flow enabled."</p></li>
+                <li><p>"Choose its run-as user: one whose permission set can read, create and edit Accounts, Contacts and Leads."</p></li>
+                <li><p>"Copy the consumer key and secret from the app's OAuth settings into this form."</p></li>
+            </ol>
+            <TextField form="sf-connect" label="My Domain URL" name="domain" kind="url" autocomplete="url" value=domain error
+                hint="Like https://acme.my.salesforce.com (Setup → My Domain)."/>
+            <TextField form="sf-connect" label="Consumer key" name="client_id" value=client_id error/>
+            <TextField form="sf-connect" label="Consumer secret" name="client_secret" kind="password" error
+                hint="A session is started with it before saving; it is then stored encrypted and never shown again."/>
+            <button type="submit" class="button primary">{if reconnect { "Save new credentials" } else { "Connect Salesforce" }}</button>
+        </form>
+    }
+}
+
+#[component]
+fn Connected(connection: ConnectionView) -> impl IntoView {
+    let test = ServerAction::<TestSalesforce>::new();
+    let test_error = form_error(test, "sf-test");
+    let needs_credentials = connection.state == ConnectionState::NeedsReauth;
+    let usage = connection.api_usage.map(|(used, limit)| {
+        let percent = if limit > 0 { used * 100 / limit } else { 0 };
+        format!("{used} of {limit} today ({percent} %)")
+    });
+    view! {
+        <div class="card" id="salesforce">
+            <h2>"Salesforce " {state_pill(&connection)}</h2>
+            <dl class="facts connection-facts">
+                <div><dt>"My Domain"</dt><dd>{connection.api_base.clone()}</dd></div>
+                <div><dt>"Consumer key"</dt><dd>{connection.client_id.clone()}</dd></div>
+                <div><dt>"Secret"</dt><dd>{connection.token_hint.clone()}</dd></div>
+                <div><dt>"API calls"</dt><dd>{usage.unwrap_or_else(|| "Not read yet".into())}</dd></div>
+                <div><dt>"Last success"</dt><dd>{match connection.last_success_at {
+                    Some(at) => view! { <LocalTime ms=at/> }.into_any(),
+                    None => view! { "Never" }.into_any(),
+                }}</dd></div>
+                {connection.paused_until.map(|at| view! { <div><dt>"Sending again from"</dt><dd><LocalTime ms=at/></dd></div> })}
+                {connection.last_error.clone().map(|error| view! { <div><dt>"Last problem"</dt><dd>{error}</dd></div> })}
+            </dl>
+            <form method="post" action={form_action::<TestSalesforce>("sf-test")}>
+                <FormError error=test_error form="sf-test" fields=&[]/>
+                <button type="submit" class="button">"Test Salesforce connection"</button>
+            </form>
+        </div>
+        {needs_credentials.then(|| view! {
+            <ConnectForm reconnect=true domain=connection.api_base.clone() client_id=connection.client_id.clone()/>
+        })}
+        <Setup connection=connection.clone()/>
+        <Progress connection=connection.clone()/>
+        <Failures rows=connection.dead_letters.clone() crm=CrmKind::Salesforce/>
+        <Fields rows=connection.fields.clone() crm=CrmKind::Salesforce/>
+        // Two steps, so one stray tap does not stop the sync.
+        <details class="card">
+            <summary><h2>"Disconnect Salesforce"</h2></summary>
+            <form method="post" action={form_action::<DisconnectSalesforce>("sf-disconnect")}>
+                <p class="hint">"Stops sending and erases the secret and the session. What Salesforce already holds stays there."</p>
+                <button type="submit" class="button danger">"Disconnect Salesforce"</button>
+            </form>
+        </details>
+    }
+}
+
+#[component]
+fn Setup(connection: ConnectionView) -> impl IntoView {
+    let check = ServerAction::<CheckSalesforceFields>::new();
+    let backfill = ServerAction::<StartSalesforceBackfill>::new();
+    let check_error = form_error(check, "sf-check");
+    let backfill_error = form_error(backfill, "sf-backfill");
+    let checked = connection.installed_at.is_some() || !connection.field_problems.is_empty();
+    let problems = connection.field_problems.clone();
+    view! {
+        <section class="card" id="salesforce-setup" aria-labelledby="sf-setup-title">
+            <h2 id="sf-setup-title">"Set up Salesforce"</h2>
+            <ol class="steps">
+                <li>
+                    <p>{match (connection.installed_at, problems.len()) {
+                        (Some(_), 0) => "Every field the portal writes is in place.".to_string(),
+                        (_, 0) if !checked => "Check the fields: the portal writes to custom fields on Account, Contact and Lead, which you create once in Setup.".to_string(),
+                        (_, missing) => format!("{missing} field(s) to create or fix in Setup, then check again:"),
+                    }}</p>
+                    {(!problems.is_empty()).then(|| view! { <Problems problems=problems.clone()/> })}
+                    <form method="post" action={form_action::<CheckSalesforceFields>("sf-check")}>
+                        <FormError error=check_error form="sf-check" fields=&[]/>
+                        <button type="submit" class="button">{if checked { "Check the fields again" } else { "Check fields" }}</button>
+                    </form>
+                </li>
+                <li>
+                    <p>"Run the first full sync: every partner organisation (an Account), person (a Contact under it) and registration (a Lead). Safe to run again."</p>
+                    <form method="post" action={form_action::<StartSalesforceBackfill>("sf-backfill")}>
+                        <FormError error=backfill_error form="sf-backfill" fields=&[]/>
+                        <button type="submit" class="button">"Run full sync to Salesforce"</button>
+                    </form>
+                </li>
+            </ol>
+        </section>
+    }
+}
+
+/// What the field check found, with how to fix each: a table on a laptop, cards on a phone.
+#[component]
+fn Problems(problems: Vec<FieldProblem>) -> impl IntoView {
+    view! {
+        <table class="cards field-problems">
+            <thead><tr><th scope="col">"Object"</th><th scope="col">"Field"</th><th scope="col">"What to do"</th></tr></thead>
+            <tbody>
+                {problems.into_iter().map(|problem| view! {
+                    <tr>
+                        <td data-label="Object">{problem.object}</td>
+                        <td data-label="Field"><code>{problem.field}</code></td>
+                        <td data-label="What to do">{problem.fix}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
