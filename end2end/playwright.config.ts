@@ -12,6 +12,9 @@ const work = '../target/e2e';
 // The integration tests' fake HubSpot, as a process (built with the server's tests).
 const fakeHubspotPort = Number(process.env.E2E_FAKE_HUBSPOT_PORT ?? 3101);
 const fakeHubspot = process.env.FAKE_HUBSPOT_BIN ?? '../target/debug/examples/fake_hubspot';
+// And its fake Salesforce org (My Domain and instance at the same address).
+const fakeSalesforcePort = Number(process.env.E2E_FAKE_SALESFORCE_PORT ?? 3102);
+const fakeSalesforce = process.env.FAKE_SALESFORCE_BIN ?? '../target/debug/examples/fake_salesforce';
 
 export default defineConfig({
   testDir: './tests',
@@ -36,6 +39,14 @@ export default defineConfig({
     {
       command: `exec ${fakeHubspot} 127.0.0.1:${fakeHubspotPort} pat-e2e-token`,
       url: `http://127.0.0.1:${fakeHubspotPort}/__fake/records/contacts`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `exec ${fakeSalesforce} 127.0.0.1:${fakeSalesforcePort} 3MVG9e2e.consumer.key e2e-consumer-secret`,
+      url: `http://127.0.0.1:${fakeSalesforcePort}/__fake/records/Contact`,
       reuseExistingServer: false,
       timeout: 30_000,
       stdout: 'ignore',

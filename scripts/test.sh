@@ -26,7 +26,7 @@ cargo test -p server -- --test-threads=3
 
 step "Building the front end and the server for the browser tests"
 bash scripts/build.sh debug
-cargo build -p server --example fake_hubspot
+cargo build -p server --example fake_hubspot --example fake_salesforce
 
 step "Page weight budgets (deterministic: built files and the server's HTML)"
 bash scripts/sizes.sh debug

@@ -5,6 +5,10 @@ import { expect, hydrated, signIn, test } from './helpers';
 // a process: `server/examples/fake_hubspot.rs`). An admin connects, installs the properties,
 // runs the first full sync and watches it finish; the records are in the fake.
 const FAKE = `http://127.0.0.1:${process.env.E2E_FAKE_HUBSPOT_PORT ?? 3101}`;
+// The fake Salesforce org (`server/examples/fake_salesforce.rs`), started with these credentials.
+const FAKE_SALESFORCE = `http://127.0.0.1:${process.env.E2E_FAKE_SALESFORCE_PORT ?? 3102}`;
+const CONSUMER_KEY = '3MVG9e2e.consumer.key';
+const CONSUMER_SECRET = 'e2e-consumer-secret';
 
 test('an admin connects HubSpot, runs the first full sync and sees it finish', async ({ page, request }, testInfo) => {
   // One HubSpot per run: the desktop project connects it; the program then stays connected.
@@ -27,7 +31,7 @@ test('an admin connects HubSpot, runs the first full sync and sees it finish', a
 
   await page.getByRole('button', { name: 'Install properties' }).click();
   await expect(page.locator('p.success[role=status]')).toContainText('properties are installed');
-  await page.getByRole('button', { name: 'Run full sync' }).click();
+  await page.getByRole('button', { name: 'Run full sync', exact: true }).click();
   await expect(page.locator('p.success[role=status]')).toContainText('queued for the first full sync');
 
   // The worker runs every second in this run; the page shows how far it got.
@@ -55,6 +59,86 @@ test('an admin connects HubSpot, runs the first full sync and sees it finish', a
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) problems.push(`/crm at ${width} px is ${overflow} px wider than the screen`);
     if (width === 390 || width === 1366) {
+      for (const violation of (await new AxeBuilder({ page }).analyze()).violations) {
+        problems.push(`/crm at ${width} px: ${violation.id} ${violation.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+      }
+    }
+  }
+  expect(problems).toEqual([]);
+});
+
+test('an admin connects Salesforce, creates the fields the check names and sees the first full sync finish', async ({ page, request }, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'connects once per run');
+  await signIn(page, 'admin@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/crm');
+  await expect(page.getByRole('heading', { name: 'Connect Salesforce' })).toBeVisible();
+
+  // Credentials Salesforce refuses are a field error, and nothing is saved.
+  await page.getByLabel('My Domain URL').fill(FAKE_SALESFORCE);
+  await page.getByLabel('Consumer key').fill(CONSUMER_KEY);
+  await page.getByLabel('Consumer secret').fill('not-the-secret');
+  await page.getByRole('button', { name: 'Connect Salesforce' }).click();
+  await expect(page.locator('#salesforce .error-summary')).toBeFocused();
+  await expect(page.locator('[data-field="client_secret"]')).toContainText('Salesforce refused these credentials');
+
+  await page.getByLabel('Consumer secret').fill(CONSUMER_SECRET);
+  await page.getByRole('button', { name: 'Connect Salesforce' }).click();
+  await expect(page.locator('p.success[role=status]')).toContainText('Salesforce is connected');
+  await expect(page.locator('#salesforce .facts')).toContainText('…cret');
+
+  // The field check lists what to create in Setup; the admin does it (in the fake org) and
+  // checks again.
+  await page.getByRole('button', { name: 'Check fields' }).click();
+  await expect(page.locator('p.success[role=status]')).toContainText('Fields checked');
+  await expect(page.locator('table.field-problems tbody tr')).toHaveCount(20);
+  const types: Record<string, string> = {
+    'Date/Time': 'datetime', Date: 'date', 'Number (18, 2)': 'double', 'Text Area (Long)': 'textarea',
+  };
+  const groups = await page.locator('#salesforce-setup .field-problems-group:has(table)').all();
+  expect(groups.length).toBe(3);
+  for (const group of groups) {
+    const object = await group.locator('h3').innerText();
+    for (const row of await group.locator('tbody tr').all()) {
+      const [name, type, also] = await Promise.all(
+        [2, 3, 4].map((n) => row.locator(`td:nth-child(${n})`).innerText()),
+      );
+      const created = await request.post(`${FAKE_SALESFORCE}/__fake/fields`, {
+        data: { object, field: `${name}__c`, type: types[type] ?? 'string', externalId: also.includes('External ID') },
+      });
+      expect(created.status()).toBe(204);
+    }
+  }
+  await page.getByRole('button', { name: 'Check the fields again' }).click();
+  await expect(page.locator('#salesforce-setup')).toContainText('Every field the portal writes is in place.');
+
+  await page.getByRole('button', { name: 'Run full sync to Salesforce' }).click();
+  await expect(page.locator('p.success[role=status]')).toContainText('queued for the first full sync to Salesforce');
+  await expect(async () => {
+    await page.reload();
+    const label = await page.locator('label[for="salesforce-sync-progress"]').innerText();
+    const [, done, total] = label.match(/(\d+) of (\d+)/) ?? [];
+    expect(Number(total)).toBeGreaterThan(0);
+    expect(done).toBe(total);
+  }).toPass({ timeout: 20_000 });
+
+  type Held = { records: { Id: string; fields: Record<string, unknown> }[] };
+  const contacts: Held = await (await request.get(`${FAKE_SALESFORCE}/__fake/records/Contact`)).json();
+  const tomas = contacts.records.find((c) => c.fields.Email === 'tomas@northwind.example');
+  expect(tomas?.fields.Portal_Certifications__c).toBeTruthy();
+  expect(String(tomas?.fields.AccountId)).toMatch(/^001/);
+  const leads: Held = await (await request.get(`${FAKE_SALESFORCE}/__fake/records/Lead`)).json();
+  expect(leads.records.length).toBeGreaterThan(0);
+  expect(leads.records[0].fields.LeadSource).toBe('Partner');
+
+  const problems: string[] = [];
+  for (const width of [360, 390, 1366]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto('/crm#salesforce');
+    await hydrated(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) problems.push(`/crm at ${width} px is ${overflow} px wider than the screen`);
+    if (width !== 360) {
       for (const violation of (await new AxeBuilder({ page }).analyze()).violations) {
         problems.push(`/crm at ${width} px: ${violation.id} ${violation.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
       }

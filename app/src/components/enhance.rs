@@ -83,9 +83,28 @@ mod browser {
         }
         let location = window.location();
         let _ = match next {
+            // The same page again (a second action with the same result): assigning it would
+            // only move to its fragment, so the page would keep showing the old data.
+            Some(next) if same_page(&location, next) => {
+                if let Some((_, fragment)) = next.split_once('#') {
+                    let _ = location.set_hash(fragment);
+                }
+                location.reload()
+            }
             Some(next) => location.assign(next),
             None => location.reload(),
         };
+    }
+
+    /// Whether `next` (a path the server names) is this page's path and query.
+    fn same_page(location: &web_sys::Location, next: &str) -> bool {
+        let target = next.split('#').next().unwrap_or(next);
+        let here = format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
+        );
+        target.starts_with('/') && target == here
     }
 
     /// Posts the form's fields (and the pressed button's) as the browser would, but asks for

@@ -627,12 +627,26 @@ pub struct DescribedField {
     pub unique: bool,
 }
 
-/// A field the admin must create or fix, with how.
+/// A field the admin must create or fix in Setup.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldProblem {
     pub object: String,
+    /// The field's API name (`Portal_Org_Id__c`); empty when the object cannot be read.
     pub field: String,
-    pub fix: String,
+    /// What to create it with: label, the type as Setup names it, and whether to tick
+    /// External ID and Unique (the keys the portal upserts on).
+    pub label: String,
+    pub setup_type: String,
+    pub key: bool,
+    /// `None`: the field is missing (create it as above); otherwise what to change.
+    pub fix: Option<String>,
+}
+
+impl FieldProblem {
+    /// The name typed into Setup's "Field Name" (Salesforce appends `__c`).
+    pub fn setup_name(&self) -> &str {
+        self.field.trim_end_matches("__c")
+    }
 }
 
 /// What is missing or wrong on one object for the portal's custom fields. `None` for the
@@ -643,9 +657,12 @@ pub fn field_problems(kind: SyncKind, described: Option<&[DescribedField]>) -> V
         return vec![FieldProblem {
             object: object.into(),
             field: String::new(),
-            fix: format!(
+            label: String::new(),
+            setup_type: String::new(),
+            key: false,
+            fix: Some(format!(
                 "The integration user cannot read {object}: give its permission set Read, Create and Edit on {object}."
-            ),
+            )),
         }];
     };
     let mut problems = Vec::new();
@@ -654,28 +671,28 @@ pub fn field_problems(kind: SyncKind, described: Option<&[DescribedField]>) -> V
         .filter(|field| field.kind == kind && is_custom(field.api_name))
     {
         let key = field.api_name == external_id(kind);
-        let api_name = field.api_name;
-        let label = field.label;
         let setup = field.field_type.setup_name();
-        let fix = match described.iter().find(|d| d.name.eq_ignore_ascii_case(api_name)) {
-            None => Some(format!(
-                "Create it: Setup → Object Manager → {object} → Fields & Relationships → New, {setup}, label \"{label}\", name {}{}; then grant the integration user edit access.",
-                api_name.trim_end_matches("__c"),
-                if key { ", tick External ID and Unique" } else { "" }
-            )),
-            Some(d) if !field.field_type.accepts(&d.field_type) => Some(format!(
-                "It is a {} field; the portal writes {setup}. Create it again with that type.",
+        let fix = match described
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(field.api_name))
+        {
+            None => Some(None),
+            Some(d) if !field.field_type.accepts(&d.field_type) => Some(Some(format!(
+                "It is a {} field; the portal writes {setup}. Delete it and create it again with that type.",
                 d.field_type
-            )),
-            Some(d) if key && !(d.external_id && d.unique) => Some(
+            ))),
+            Some(d) if key && !(d.external_id && d.unique) => Some(Some(
                 "Edit it and tick External ID and Unique: the portal upserts on it.".to_string(),
-            ),
+            )),
             Some(_) => None,
         };
         if let Some(fix) = fix {
             problems.push(FieldProblem {
                 object: object.into(),
-                field: api_name.into(),
+                field: field.api_name.into(),
+                label: field.label.into(),
+                setup_type: setup.into(),
+                key,
                 fix,
             });
         }
@@ -1048,12 +1065,25 @@ mod tests {
                 "Portal_Paths_Completed__c"
             ]
         );
-        assert!(problems[0].fix.contains("External ID and Unique"));
-        assert!(problems[1].fix.contains("Date"));
-        assert!(problems[2].fix.contains("New, Number (18, 2)"));
+        assert!(problems[0]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("External ID and Unique"));
+        assert!(problems[0].key);
+        assert!(problems[1].fix.as_deref().unwrap().contains("Date"));
+        assert_eq!(problems[2].fix, None, "missing: create it");
+        assert_eq!(problems[2].setup_type, "Number (18, 2)");
+        assert_eq!(problems[2].label, "Learning Paths Completed");
+        assert_eq!(problems[2].setup_name(), "Portal_Paths_Completed");
+        assert!(!problems[2].key);
         let unreadable = field_problems(Registration, None);
         assert_eq!(unreadable.len(), 1);
-        assert!(unreadable[0].fix.contains("cannot read Lead"));
+        assert!(unreadable[0]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("cannot read Lead"));
         assert_eq!(field_problems(Registration, Some(&[])).len(), 6);
     }
 }

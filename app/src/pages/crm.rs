@@ -159,6 +159,15 @@ fn state_pill(connection: &ConnectionView) -> impl IntoView {
     view! { <Pill tone text/> }
 }
 
+/// A section's heading: HubSpot's came first and keep their plain names; Salesforce's name
+/// their CRM, so the page's landmarks stay distinct.
+fn heading(crm: CrmKind, name: &str) -> String {
+    match crm {
+        CrmKind::Hubspot => name.to_string(),
+        CrmKind::Salesforce => format!("{name} (Salesforce)"),
+    }
+}
+
 /// How far the queue got: a progress bar and the counts by state.
 #[component]
 fn Progress(connection: ConnectionView) -> impl IntoView {
@@ -168,7 +177,7 @@ fn Progress(connection: ConnectionView) -> impl IntoView {
     let bar = section_id(connection.crm, "sync-progress");
     view! {
         <section class="card" aria-labelledby=labelled_by>
-            <h2 id=title>"Progress"</h2>
+            <h2 id=title>{heading(connection.crm, "Progress")}</h2>
             {if total == 0 {
                 view! { <EmptyState title="Nothing sent yet" next="Changes to partners, training and registrations are queued here as they happen. Run the full sync to send what exists."/> }.into_any()
             } else {
@@ -259,7 +268,7 @@ fn Failures(rows: Vec<DeadLetterRow>, crm: CrmKind) -> impl IntoView {
     let id = section_id(crm, "failures");
     view! {
         <section class="card" id=id.clone() aria-labelledby=format!("{id}-title")>
-            <h2 id=format!("{id}-title")>"Failed records"</h2>
+            <h2 id=format!("{id}-title")>{heading(crm, "Failed records")}</h2>
             {if rows.is_empty() {
                 view! { <p class="hint">{format!("None. A record {} refuses is shown here with its reason.", crm.label())}</p> }.into_any()
             } else {
@@ -303,7 +312,7 @@ fn Fields(rows: Vec<FieldRow>, crm: CrmKind) -> impl IntoView {
     };
     view! {
         <details class="card" id=section_id(crm, "fields")>
-            <summary><h2>{format!("Field directions ({count})")}</h2></summary>
+            <summary><h2>{heading(crm, &format!("Field directions ({count})"))}</h2></summary>
             <p class="hint">"Which way each field flows. Keys always sync; the portal's own rules (registration status, protection, training) are written by the portal only."</p>
             <table class="cards">
                 <thead><tr><th scope="col">"Record"</th><th scope="col">"Field"</th><th scope="col">{column}</th><th scope="col">"Direction"</th></tr></thead>

@@ -143,10 +143,16 @@ impl FakeSalesforce {
         self.start_on("127.0.0.1:0").await
     }
 
+    /// Starts it on `address`; returns its base URL. Besides Salesforce's routes it answers,
+    /// without a session, `GET /__fake/records/{object}` (what it holds) and `POST
+    /// /__fake/fields` (`{"object", "field", "type", "externalId"}`: an admin creating a
+    /// field in Setup), for the browser tests.
     pub async fn start_on(&self, address: &str) -> String {
         let app = Router::new()
             .route("/services/oauth2/token", post(token))
             .route("/services/data/{version}/{*rest}", any(data))
+            .route("/__fake/records/{object}", axum::routing::get(held_records))
+            .route("/__fake/fields", post(setup_field))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
         let address = listener.local_addr().expect("address");
@@ -209,6 +215,31 @@ impl FakeSalesforce {
     pub fn fail_next(&self, status: u16, body: Value) {
         self.inner.lock().unwrap().faults.push_back((status, body));
     }
+}
+
+async fn held_records(
+    State(fake): State<FakeSalesforce>,
+    Path(object): Path<String>,
+) -> axum::Json<Value> {
+    let records: Vec<Value> = fake
+        .records(&object)
+        .into_iter()
+        .map(|record| json!({"Id": record.id, "fields": record.fields}))
+        .collect();
+    axum::Json(json!({ "records": records }))
+}
+
+async fn setup_field(
+    State(fake): State<FakeSalesforce>,
+    axum::Json(field): axum::Json<Value>,
+) -> StatusCode {
+    let text = |key: &str| field.get(key).and_then(Value::as_str).unwrap_or("");
+    if text("object").is_empty() || text("field").is_empty() {
+        return StatusCode::BAD_REQUEST;
+    }
+    let external_id = field.get("externalId").and_then(Value::as_bool) == Some(true);
+    fake.create_field(text("object"), text("field"), text("type"), external_id);
+    StatusCode::NO_CONTENT
 }
 
 async fn token(State(fake): State<FakeSalesforce>, body: Bytes) -> Response {

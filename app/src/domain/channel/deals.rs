@@ -284,18 +284,24 @@ pub fn parse_money(text: &str) -> Option<i64> {
 
 /// Cents as dollars for display: 2500050 → "$25,000.50".
 pub fn format_money(cents: i64) -> String {
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
+    let grouped = thousands(cents / 100);
     match cents % 100 {
         0 => format!("${grouped}"),
         rest => format!("${grouped}.{rest:02}"),
     }
+}
+
+/// A count with thousands separators: `15000` → `15,000`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::from(if n < 0 { "-" } else { "" });
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
 }
 
 #[cfg(test)]
@@ -380,6 +386,11 @@ mod tests {
             assert_eq!(parse_money(bad), None, "{bad}");
         }
         assert_eq!(format_money(2_500_050), "$25,000.50");
+        assert_eq!(thousands(15_000), "15,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(-1_000), "-1,000");
+        assert_eq!(thousands(0), "0");
         assert_eq!(format_money(100_000_000), "$1,000,000");
         assert_eq!(format_money(5), "$0.05");
     }

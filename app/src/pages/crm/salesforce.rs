@@ -58,8 +58,14 @@ fn Connected(connection: ConnectionView) -> impl IntoView {
     let test_error = form_error(test, "sf-test");
     let needs_credentials = connection.state == ConnectionState::NeedsReauth;
     let usage = connection.api_usage.map(|(used, limit)| {
+        use crate::domain::channel::deals::thousands;
         let percent = if limit > 0 { used * 100 / limit } else { 0 };
-        format!("{used} of {limit} today ({percent} %)")
+        // Salesforce's allocation rolls over 24 hours; it is not a calendar day.
+        format!(
+            "{} of {} in the last 24 hours ({percent} %)",
+            thousands(used),
+            thousands(limit)
+        )
     });
     view! {
         <div class="card" id="salesforce">
@@ -115,7 +121,7 @@ fn Setup(connection: ConnectionView) -> impl IntoView {
                     <p>{match (connection.installed_at, problems.len()) {
                         (Some(_), 0) => "Every field the portal writes is in place.".to_string(),
                         (_, 0) if !checked => "Check the fields: the portal writes to custom fields on Account, Contact and Lead, which you create once in Setup.".to_string(),
-                        (_, missing) => format!("{missing} field(s) to create or fix in Setup, then check again:"),
+                        (_, missing) => format!("{missing} field(s) to create or fix in Setup:"),
                     }}</p>
                     {(!problems.is_empty()).then(|| view! { <Problems problems=problems.clone()/> })}
                     <form method="post" action={form_action::<CheckSalesforceFields>("sf-check")}>
@@ -135,21 +141,57 @@ fn Setup(connection: ConnectionView) -> impl IntoView {
     }
 }
 
-/// What the field check found, with how to fix each: a table on a laptop, cards on a phone.
+/// What the field check found: per object, the fields to create (a table on a laptop, cards
+/// on a phone), then what to change on fields that exist.
 #[component]
 fn Problems(problems: Vec<FieldProblem>) -> impl IntoView {
+    let mut objects: Vec<String> = problems.iter().map(|p| p.object.clone()).collect();
+    objects.dedup();
+    let changes: Vec<FieldProblem> = problems
+        .iter()
+        .filter(|p| p.fix.is_some())
+        .cloned()
+        .collect();
     view! {
-        <table class="cards field-problems">
-            <thead><tr><th scope="col">"Object"</th><th scope="col">"Field"</th><th scope="col">"What to do"</th></tr></thead>
-            <tbody>
-                {problems.into_iter().map(|problem| view! {
-                    <tr>
-                        <td data-label="Object">{problem.object}</td>
-                        <td data-label="Field"><code>{problem.field}</code></td>
-                        <td data-label="What to do">{problem.fix}</td>
-                    </tr>
+        {objects.into_iter().map(|object| {
+            let missing: Vec<FieldProblem> = problems
+                .iter()
+                .filter(|p| p.object == object && p.fix.is_none())
+                .cloned()
+                .collect();
+            let heading = format!("sf-missing-{}", object.to_lowercase());
+            let labelled_by = heading.clone();
+            (!missing.is_empty()).then(|| view! {
+                <section class="field-problems-group" aria-labelledby=labelled_by>
+                <h3 id=heading>{object.clone()}</h3>
+                <p class="hint">{format!("Setup → Object Manager → {object} → Fields & Relationships → New, once for each:")}</p>
+                <table class="cards field-problems">
+                    <thead><tr><th scope="col">"Field label"</th><th scope="col">"Field name"</th><th scope="col">"Type"</th><th scope="col">"Also"</th></tr></thead>
+                    <tbody>
+                        {missing.into_iter().map(|problem| view! {
+                            <tr>
+                                <td data-label="Field label">{problem.label.clone()}</td>
+                                <td data-label="Field name"><code>{problem.setup_name().to_string()}</code></td>
+                                <td data-label="Type">{problem.setup_type.clone()}</td>
+                                <td data-label="Also">{if problem.key { "Tick External ID and Unique" } else { "—" }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                </section>
+            })
+        }).collect_view()}
+        {(!changes.is_empty()).then(|| view! {
+            <h3 class="field-problems-group">"To change"</h3>
+            <ul class="plain-list">
+                {changes.into_iter().map(|problem| view! {
+                    <li>
+                        {(!problem.field.is_empty()).then(|| view! { <code>{format!("{}.{}", problem.object, problem.field)}</code> ": " })}
+                        {problem.fix.clone().unwrap_or_default()}
+                    </li>
                 }).collect_view()}
-            </tbody>
-        </table>
+            </ul>
+        })}
+        <p class="hint">"Then give the integration user's permission set edit access to the new fields, and check again."</p>
     }
 }
