@@ -611,7 +611,114 @@ async fn an_expired_session_is_minted_once_for_concurrent_workers_and_faults_hol
     server.stop().await;
 }
 
+async fn sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_registration(
+    backend: Backend,
+) {
+    let (server, fake, base) = start(backend).await;
+    let state = &server.server.state;
+    let admin = connected(&server, &fake, &base).await;
+    sync(&server, 10).await;
+    let http = app::server::crm::hubspot::http_client();
+    let (deal,): (i64,) = sqlx::query_as(
+        "SELECT id FROM deals WHERE partner_org_id IS NOT NULL AND registration_status = 'approved' \
+         AND stage NOT IN ('won', 'lost') ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&state.db.read)
+    .await
+    .unwrap();
+    let deal_row = |server: &TestServer| {
+        let db = server.server.state.db.read.clone();
+        async move {
+            let row: (String, i64, Option<i64>) =
+                sqlx::query_as("SELECT stage, amount_cents, close_at FROM deals WHERE id = $1")
+                    .bind(deal)
+                    .fetch_one(&db)
+                    .await
+                    .unwrap();
+            row
+        }
+    };
+    let before = deal_row(&server).await;
+
+    // Nothing changed in Salesforce: the poll reads (in pages) and changes nothing.
+    fake.inner.lock().unwrap().page_size = 50;
+    let run = app::server::crm::sync::poll(state, &http).await.unwrap();
+    assert_eq!(run.changed, 0, "{run:?}");
+    let leads = fake.records("Lead").len();
+    assert!(leads > 50, "{leads}");
+    assert_eq!(
+        run.requests,
+        leads.div_ceil(50),
+        "the Leads come in pages of 50: {run:?}"
+    );
+    assert_eq!(deal_row(&server).await, before);
+
+    // Sales converts the Lead and works the Opportunity: its stage, amount and close date
+    // reach the registration, with an audit row each that says where they came from.
+    let opportunity = fake.convert_lead(
+        deal,
+        json!({"Name": "Converted", "StageName": "Negotiation/Review", "IsClosed": false, "IsWon": false,
+               "Amount": 52000.0, "CloseDate": "2027-01-15"}),
+    );
+    let run = app::server::crm::sync::poll(state, &http).await.unwrap();
+    assert_eq!(run.changed, 1, "{run:?}");
+    let (stage, amount, close_at) = deal_row(&server).await;
+    assert_eq!(stage, "negotiate");
+    assert_eq!(amount, 5_200_000);
+    let close = chrono::DateTime::from_timestamp_millis(close_at.unwrap()).unwrap();
+    assert_eq!(close.format("%Y-%m-%d").to_string(), "2027-01-15");
+    let (audited,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM deal_events WHERE deal_id = $1 AND rationale = 'Changed in Salesforce by sales.'",
+    )
+    .bind(deal)
+    .fetch_one(&state.db.read)
+    .await
+    .unwrap();
+    assert!(audited >= 2, "{audited}");
+
+    // Closed won in Salesforce (whatever the org calls the stage): won in the portal, once.
+    fake.change_opportunity(
+        &opportunity,
+        json!({"StageName": "Signed", "IsClosed": true, "IsWon": true}),
+    );
+    let run = app::server::crm::sync::poll(state, &http).await.unwrap();
+    assert_eq!(run.changed, 1, "{run:?}");
+    assert_eq!(deal_row(&server).await.0, "won");
+    assert_eq!(
+        app::server::crm::sync::poll(state, &http)
+            .await
+            .unwrap()
+            .changed,
+        0,
+        "read again, nothing changes"
+    );
+
+    // The portal no longer writes to the converted Lead (Salesforce refuses that); a change
+    // to the registration is set aside with the reason, not failed.
+    sqlx::query(
+        "UPDATE crm_outbox SET state = 'pending', version = version + 1, next_attempt_at = 0 \
+         WHERE kind = 'registration' AND entity_id = $1",
+    )
+    .bind(deal)
+    .execute(&state.db.write)
+    .await
+    .unwrap();
+    let run = sync(&server, 3).await;
+    assert_eq!(run.refused, 0, "{run:?}");
+    let (detail,): (String,) = sqlx::query_as(
+        "SELECT detail FROM crm_sync_log WHERE kind = 'registration' AND entity_id = $1 AND outcome = 'skipped'",
+    )
+    .bind(deal)
+    .fetch_one(&state.db.read)
+    .await
+    .unwrap();
+    assert!(detail.contains(&opportunity), "{detail}");
+    assert_eq!(salesforce(&admin, &server).await.failed, 0);
+    server.stop().await;
+}
+
 both_backends!(
     an_admin_connects_salesforce_creates_the_fields_it_names_and_the_program_reaches_it,
     an_expired_session_is_minted_once_for_concurrent_workers_and_faults_hold_or_stop_the_queue,
+    sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_registration,
 );

@@ -655,14 +655,16 @@ fn collect<const N: usize>(
         .collect()
 }
 
-/// A deal as HubSpot's search returns it: the fields that flow back to the portal.
+/// A CRM deal (a HubSpot deal, a Salesforce Opportunity): the fields that flow back to the
+/// portal. The stage is already the portal's (each CRM's reader maps its own stages; one the
+/// portal cannot map is `None`); amount and close date are the CRM's text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InboundDeal {
     pub registration_id: i64,
-    pub stage: Option<String>,
+    pub stage: Option<super::channel::deals::Stage>,
     pub amount: Option<String>,
     pub close_date: Option<String>,
-    /// `hs_lastmodifieddate`, epoch ms.
+    /// When the CRM last changed it (`hs_lastmodifieddate`, `SystemModstamp`), epoch ms.
     pub modified_at: i64,
 }
 
@@ -756,7 +758,7 @@ pub fn inbound_changes(
 ) -> Vec<InboundChange> {
     let mut changes = Vec::new();
     if from_crm("dealstage") {
-        if let Some(stage) = crm.stage.as_deref().and_then(portal_stage) {
+        if let Some(stage) = crm.stage {
             if stage != now.stage {
                 changes.push(InboundChange {
                     field: "stage",
@@ -1407,6 +1409,8 @@ mod tests {
         }
     }
 
+    use crate::domain::channel::deals::Stage;
+
     fn approved_deal() -> DealNow {
         DealNow {
             stage: crate::domain::channel::deals::Stage::Negotiate,
@@ -1419,7 +1423,7 @@ mod tests {
     fn a_closed_won_deal_in_hubspot_changes_stage_amount_and_close_date() {
         let crm = InboundDeal {
             registration_id: 1,
-            stage: Some("closedwon".into()),
+            stage: Some(Stage::Won),
             amount: Some("45000.5".into()),
             close_date: Some("2026-11-30T00:00:00Z".into()),
             modified_at: 5,
@@ -1448,20 +1452,20 @@ mod tests {
     #[test]
     fn unchanged_unmapped_unreadable_or_portal_owned_values_change_nothing() {
         let same = InboundDeal {
-            stage: Some("contractsent".into()),
+            stage: Some(Stage::Negotiate),
             amount: Some("42000.00".into()),
             ..InboundDeal::default()
         };
         assert!(inbound_changes(&approved_deal(), &same, &|_| true).is_empty());
         let odd = InboundDeal {
-            stage: Some("1234567".into()),
+            stage: None,
             amount: Some("-5".into()),
             close_date: Some("next week".into()),
             ..InboundDeal::default()
         };
         assert!(inbound_changes(&approved_deal(), &odd, &|_| true).is_empty());
         let won = InboundDeal {
-            stage: Some("closedwon".into()),
+            stage: Some(Stage::Won),
             amount: Some("1".into()),
             ..InboundDeal::default()
         };

@@ -6,9 +6,10 @@
 //! The records reuse the portal's field ids and the admin's directions from `crm`, so one
 //! mapping table governs both CRMs; only the names and value types differ here.
 //!
-//! The assumption `crm_sync.md` marks unverified lives here and only here: per-record errors
-//! of a collections upsert carry `statusCode` (single-record errors carry `errorCode`; both
-//! are read). A Contact is filed under its Account by the Account's Salesforce id (known
+//! Assumptions `crm_sync.md` (or no page read) leaves unverified live here and only here:
+//! per-record errors of a collections upsert carry `statusCode` (single-record errors carry
+//! `errorCode`; both are read); SOQL allows a semi-join on `Lead.ConvertedOpportunityId`
+//! (`changed_opportunities_query`). A Contact is filed under its Account by the Account's Salesforce id (known
 //! from the portal's links), not by the unverified parent-by-External-ID syntax.
 use super::crm::{CompanyFacts, ContactFacts, RegistrationFacts, SyncKind, Verdict};
 use super::validation::FieldError;
@@ -700,6 +701,159 @@ pub fn field_problems(kind: SyncKind, described: Option<&[DescribedField]>) -> V
     problems
 }
 
+/// A SOQL datetime literal (UTC, whole seconds, unquoted), for `SystemModstamp > …`.
+pub fn soql_instant(at_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(at_ms.max(0))
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// A Salesforce record id: 15 or 18 letters and digits. Only such ids are put into a query
+/// (they come from Salesforce's answers, but the query must not trust stored text).
+pub fn is_record_id(id: &str) -> bool {
+    matches!(id.len(), 15 | 18) && id.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// The portal's Leads changed since `since_ms`, oldest first: whether each was converted, and
+/// to which Opportunity. Salesforce pages long answers (`nextRecordsUrl`).
+pub fn changed_leads_query(since_ms: i64) -> String {
+    format!(
+        "SELECT Id, Portal_Registration_Id__c, IsConverted, ConvertedOpportunityId, SystemModstamp FROM Lead \
+         WHERE Portal_Registration_Id__c != null AND SystemModstamp > {} ORDER BY SystemModstamp",
+        soql_instant(since_ms)
+    )
+}
+
+/// The Opportunities the portal's Leads became, changed since `since_ms`: one query, by a
+/// semi-join on the Leads' `ConvertedOpportunityId`.
+pub fn changed_opportunities_query(since_ms: i64) -> String {
+    format!(
+        "SELECT Id, StageName, IsClosed, IsWon, Amount, CloseDate, SystemModstamp FROM Opportunity \
+         WHERE Id IN (SELECT ConvertedOpportunityId FROM Lead WHERE Portal_Registration_Id__c != null) \
+         AND SystemModstamp > {} ORDER BY SystemModstamp",
+        soql_instant(since_ms)
+    )
+}
+
+/// The next page of a query answer: `nextRecordsUrl`, if it is a REST path of this API (the
+/// session's token is sent there).
+pub fn next_records(body: &Value) -> Option<String> {
+    let next = body.get("nextRecordsUrl")?.as_str()?;
+    let fine = next.starts_with("/services/data/")
+        && !next.contains("..")
+        && next.len() <= 300
+        && next
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '-' | '_'));
+    (fine && body.get("done").and_then(Value::as_bool) == Some(false)).then(|| next.to_string())
+}
+
+/// A `SystemModstamp` (`2026-11-30T10:00:00.000+0000`, or with `Z`) in epoch ms.
+pub fn salesforce_instant(text: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S%.f%z")
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(text.trim()))
+        .ok()
+        .map(|at| at.timestamp_millis())
+}
+
+/// A Lead of the portal's, as the read-back query returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadState {
+    pub registration_id: i64,
+    /// The Opportunity it was converted to (sales works the deal there from then on).
+    pub opportunity_id: Option<String>,
+    pub modified_at: i64,
+}
+
+/// The Leads in a query answer's `records`.
+pub fn lead_states(body: &Value) -> Vec<LeadState> {
+    records(body)
+        .filter_map(|record| {
+            let text = |key: &str| record.get(key).and_then(Value::as_str);
+            let converted = record.get("IsConverted").and_then(Value::as_bool) == Some(true);
+            Some(LeadState {
+                registration_id: text("Portal_Registration_Id__c")?.trim().parse().ok()?,
+                opportunity_id: text("ConvertedOpportunityId")
+                    .filter(|id| converted && is_record_id(id))
+                    .map(str::to_string),
+                modified_at: text("SystemModstamp").and_then(salesforce_instant)?,
+            })
+        })
+        .collect()
+}
+
+fn records(body: &Value) -> impl Iterator<Item = &Value> {
+    body.get("records")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// The portal stage of an Opportunity. Won and lost come from `IsWon` and `IsClosed`, which
+/// hold whatever an org names its stages; open stages map from Salesforce's standard names,
+/// and an org's own open stage is `None` (its stage then stays as the portal has it).
+pub fn opportunity_stage(
+    stage_name: &str,
+    is_closed: bool,
+    is_won: bool,
+) -> Option<super::channel::deals::Stage> {
+    use super::channel::deals::Stage;
+    if is_closed {
+        return Some(if is_won { Stage::Won } else { Stage::Lost });
+    }
+    Some(match stage_name {
+        "Prospecting" | "Qualification" => Stage::Qualify,
+        "Needs Analysis" => Stage::Discover,
+        "Value Proposition"
+        | "Id. Decision Makers"
+        | "Perception Analysis"
+        | "Proposal/Price Quote" => Stage::Propose,
+        "Negotiation/Review" => Stage::Negotiate,
+        _ => return None,
+    })
+}
+
+/// The Opportunities in a query answer, each as a CRM deal of the registration its id is
+/// linked to (`registration_of`).
+pub fn opportunity_deals(
+    body: &Value,
+    registration_of: &dyn Fn(&str) -> Option<i64>,
+) -> Vec<super::crm::InboundDeal> {
+    records(body)
+        .filter_map(|record| {
+            let text = |key: &str| record.get(key).and_then(Value::as_str);
+            let flag = |key: &str| record.get(key).and_then(Value::as_bool) == Some(true);
+            let registration_id = registration_of(text("Id")?)?;
+            let close_date = text("CloseDate")
+                .and_then(|date| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok())
+                .map(|date| {
+                    date.and_time(chrono::NaiveTime::MIN)
+                        .and_utc()
+                        .timestamp_millis()
+                        .to_string()
+                });
+            Some(super::crm::InboundDeal {
+                registration_id,
+                stage: opportunity_stage(
+                    text("StageName").unwrap_or(""),
+                    flag("IsClosed"),
+                    flag("IsWon"),
+                ),
+                // A JSON number; its text is the decimal the amount rules read.
+                amount: record
+                    .get("Amount")
+                    .and_then(Value::as_number)
+                    .map(|n| n.to_string()),
+                close_date,
+                modified_at: text("SystemModstamp")
+                    .and_then(salesforce_instant)
+                    .unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1085,5 +1239,107 @@ mod tests {
             .unwrap()
             .contains("cannot read Lead"));
         assert_eq!(field_problems(Registration, Some(&[])).len(), 6);
+    }
+
+    #[test]
+    fn read_back_queries_are_built_from_trusted_parts_only() {
+        assert_eq!(soql_instant(NOV_30 + 1_500), "2026-11-30T00:00:01Z");
+        assert_eq!(soql_instant(-5), "1970-01-01T00:00:00Z");
+        let leads = changed_leads_query(NOV_30);
+        assert!(leads.contains("FROM Lead WHERE Portal_Registration_Id__c != null AND SystemModstamp > 2026-11-30T00:00:00Z"));
+        assert!(leads.ends_with("ORDER BY SystemModstamp"));
+        let opportunities = changed_opportunities_query(NOV_30);
+        assert!(opportunities.contains("WHERE Id IN (SELECT ConvertedOpportunityId FROM Lead WHERE Portal_Registration_Id__c != null) AND SystemModstamp > 2026-11-30T00:00:00Z"));
+        assert!(is_record_id("006000000000001"));
+        assert!(is_record_id("006000000000001AAA"));
+        assert!(!is_record_id("006' OR Name != '"));
+        assert!(!is_record_id("0060000"));
+        let page = |next: &str, done: bool| json!({"done": done, "nextRecordsUrl": next});
+        assert_eq!(
+            next_records(&page(
+                "/services/data/v66.0/query/01gD0000002HU6KIAW-2000",
+                false
+            ))
+            .as_deref(),
+            Some("/services/data/v66.0/query/01gD0000002HU6KIAW-2000")
+        );
+        assert_eq!(
+            next_records(&page("/services/data/v66.0/query/x", true)),
+            None
+        );
+        assert_eq!(
+            next_records(&page("https://evil.example/services/data/x", false)),
+            None
+        );
+        assert_eq!(next_records(&page("/services/data/../../x", false)), None);
+        assert_eq!(
+            next_records(&page("/services/data/v66.0/query?q=x", false)),
+            None
+        );
+        assert_eq!(next_records(&json!({"done": true})), None);
+    }
+
+    #[test]
+    fn converted_leads_point_at_their_opportunity() {
+        let body = json!({"totalSize": 3, "done": true, "records": [
+            {"attributes": {"type": "Lead"}, "Id": "00Q000000000001AAA", "Portal_Registration_Id__c": "812",
+             "IsConverted": true, "ConvertedOpportunityId": "006000000000009AAA", "SystemModstamp": "2026-11-30T10:00:00.000+0000"},
+            {"Id": "00Q000000000002AAA", "Portal_Registration_Id__c": "813", "IsConverted": false,
+             "ConvertedOpportunityId": null, "SystemModstamp": "2026-11-30T11:00:00.000Z"},
+            {"Id": "00Q000000000003AAA", "Portal_Registration_Id__c": "not a number", "SystemModstamp": "2026-11-30T11:00:00.000Z"}
+        ]});
+        let states = lead_states(&body);
+        assert_eq!(states.len(), 2);
+        assert_eq!(states[0].registration_id, 812);
+        assert_eq!(
+            states[0].opportunity_id.as_deref(),
+            Some("006000000000009AAA")
+        );
+        assert_eq!(states[0].modified_at, NOV_30 + 10 * 3_600_000);
+        assert_eq!(states[1].opportunity_id, None);
+        assert_eq!(states[1].modified_at, NOV_30 + 11 * 3_600_000);
+    }
+
+    #[test]
+    fn an_opportunity_brings_its_stage_amount_and_close_date() {
+        use crate::domain::channel::deals::Stage;
+        assert_eq!(
+            opportunity_stage("Closed Won", true, true),
+            Some(Stage::Won)
+        );
+        assert_eq!(
+            opportunity_stage("Our own lost stage", true, false),
+            Some(Stage::Lost)
+        );
+        assert_eq!(
+            opportunity_stage("Negotiation/Review", false, false),
+            Some(Stage::Negotiate)
+        );
+        assert_eq!(
+            opportunity_stage("Needs Analysis", false, false),
+            Some(Stage::Discover)
+        );
+        assert_eq!(opportunity_stage("Our own open stage", false, false), None);
+        let body = json!({"records": [
+            {"Id": "006000000000009AAA", "StageName": "Closed Won", "IsClosed": true, "IsWon": true,
+             "Amount": 45000.5, "CloseDate": "2026-11-30", "SystemModstamp": "2026-11-30T12:00:00.000+0000"},
+            {"Id": "006000000000010AAA", "StageName": "Prospecting", "IsClosed": false, "IsWon": false,
+             "Amount": null, "CloseDate": null, "SystemModstamp": "2026-11-30T12:00:00.000+0000"}
+        ]});
+        let linked = |id: &str| (id == "006000000000009AAA").then_some(812);
+        let deals = opportunity_deals(&body, &linked);
+        assert_eq!(deals.len(), 1, "only linked opportunities");
+        assert_eq!(deals[0].registration_id, 812);
+        assert_eq!(deals[0].stage, Some(Stage::Won));
+        assert_eq!(deals[0].amount.as_deref(), Some("45000.5"));
+        assert_eq!(deals[0].close_date.as_deref(), Some("1795996800000"));
+        assert_eq!(deals[0].modified_at, NOV_30 + 12 * 3_600_000);
+        let now = crate::domain::crm::DealNow {
+            stage: Stage::Negotiate,
+            amount_cents: 4_200_000,
+            close_at: None,
+        };
+        let changes = crate::domain::crm::inbound_changes(&now, &deals[0], &|_| true);
+        assert_eq!(changes.len(), 3);
     }
 }

@@ -56,6 +56,19 @@ pub struct Inner {
     pub validation_rule: Option<(String, String)>,
     /// Every data request: method, path, and its `Sforce-Call-Options`.
     pub requests: Vec<(String, String, Option<String>)>,
+    /// Query answers are paged at this many records (`nextRecordsUrl`); the rest waits
+    /// under a cursor.
+    pub page_size: usize,
+    pub cursors: BTreeMap<String, Vec<Value>>,
+}
+
+/// Now as Salesforce writes `SystemModstamp`.
+fn modstamp() -> Value {
+    Value::String(
+        chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+            .to_string(),
+    )
 }
 
 #[derive(Clone)]
@@ -124,6 +137,22 @@ impl FakeSalesforce {
                 ("Email", "email"),
                 ("LeadSource", "picklist"),
                 ("Status", "picklist"),
+                ("IsConverted", "boolean"),
+                ("ConvertedOpportunityId", "reference"),
+                ("SystemModstamp", "datetime"),
+            ]),
+        );
+        fields.insert(
+            "Opportunity".to_string(),
+            standard(&[
+                ("Id", "id"),
+                ("Name", "string"),
+                ("StageName", "picklist"),
+                ("IsClosed", "boolean"),
+                ("IsWon", "boolean"),
+                ("Amount", "currency"),
+                ("CloseDate", "date"),
+                ("SystemModstamp", "datetime"),
             ]),
         );
         FakeSalesforce {
@@ -133,6 +162,7 @@ impl FakeSalesforce {
                 fields,
                 next_id: 1,
                 limit: 15_000,
+                page_size: 2_000,
                 ..Inner::default()
             })),
         }
@@ -208,6 +238,55 @@ impl FakeSalesforce {
             .find(|record| record.fields.get(field).and_then(Value::as_str) == Some(value))
     }
 
+    /// Sales converts the registration's Lead: an Opportunity with these fields, the Lead
+    /// marked converted. Returns the Opportunity's id.
+    pub fn convert_lead(&self, registration_id: i64, fields: Value) -> String {
+        let mut inner = self.inner.lock().unwrap();
+        let id = format!("006{:015}", inner.next_id);
+        inner.next_id += 1;
+        let mut values = fields.as_object().cloned().unwrap_or_default();
+        values.insert("SystemModstamp".into(), modstamp());
+        inner
+            .records
+            .entry("Opportunity".into())
+            .or_default()
+            .push(SfRecord {
+                id: id.clone(),
+                fields: values,
+            });
+        let key = Value::String(registration_id.to_string());
+        let lead = inner
+            .records
+            .get_mut("Lead")
+            .and_then(|leads| {
+                leads
+                    .iter_mut()
+                    .find(|lead| lead.fields.get("Portal_Registration_Id__c") == Some(&key))
+            })
+            .expect("the registration's Lead");
+        lead.fields.insert("IsConverted".into(), Value::Bool(true));
+        lead.fields
+            .insert("ConvertedOpportunityId".into(), Value::String(id.clone()));
+        lead.fields.insert("SystemModstamp".into(), modstamp());
+        id
+    }
+
+    /// Sales changes an Opportunity.
+    pub fn change_opportunity(&self, id: &str, fields: Value) {
+        let mut inner = self.inner.lock().unwrap();
+        let opportunity = inner
+            .records
+            .get_mut("Opportunity")
+            .and_then(|all| all.iter_mut().find(|o| o.id == id))
+            .expect("the opportunity");
+        opportunity
+            .fields
+            .extend(fields.as_object().cloned().unwrap_or_default());
+        opportunity
+            .fields
+            .insert("SystemModstamp".into(), modstamp());
+    }
+
     pub fn mints(&self) -> usize {
         self.inner.lock().unwrap().mints
     }
@@ -281,10 +360,12 @@ async fn token(State(fake): State<FakeSalesforce>, body: Bytes) -> Response {
 async fn data(
     State(fake): State<FakeSalesforce>,
     Path((version, rest)): Path<(String, String)>,
+    uri: axum::http::Uri,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let uri_query = uri.query().unwrap_or("").to_string();
     let mut inner = fake.inner.lock().unwrap();
     let header = |name: &str| {
         headers
@@ -331,6 +412,31 @@ async fn data(
     }
     let parts: Vec<&str> = rest.split('/').collect();
     match (method.as_str(), parts.as_slice()) {
+        ("GET", ["query"]) => {
+            let soql = query_text(&uri_query);
+            let soql = soql.as_deref().unwrap_or("");
+            match run_query(&inner, soql) {
+                Ok(rows) => {
+                    let answer = page(&mut inner, &version, rows);
+                    with_usage(axum::Json(answer).into_response(), &inner)
+                }
+                Err(message) => {
+                    errors(StatusCode::BAD_REQUEST, "MALFORMED_QUERY", &message, &inner)
+                }
+            }
+        }
+        ("GET", ["query", cursor]) => match inner.cursors.remove(*cursor) {
+            Some(rows) => {
+                let answer = page(&mut inner, &version, rows);
+                with_usage(axum::Json(answer).into_response(), &inner)
+            }
+            None => errors(
+                StatusCode::NOT_FOUND,
+                "INVALID_QUERY_LOCATOR",
+                "invalid query locator",
+                &inner,
+            ),
+        },
         ("GET", ["limits"]) => {
             let answer = json!({"DailyApiRequests": {"Max": inner.limit, "Remaining": inner.limit - inner.used}});
             with_usage(axum::Json(answer).into_response(), &inner)
@@ -500,7 +606,15 @@ fn upsert_one(inner: &mut Inner, object: &str, external: &str, record: &Value) -
     match existing {
         Some(index) => {
             let record = &mut inner.records.get_mut(object).expect("object")[index];
+            if record.fields.get("IsConverted") == Some(&Value::Bool(true)) {
+                return record_error(
+                    "CANNOT_UPDATE_CONVERTED_LEAD",
+                    "cannot reference converted lead",
+                    &[],
+                );
+            }
             record.fields.extend(values);
+            record.fields.insert("SystemModstamp".into(), modstamp());
             json!({"id": record.id, "success": true, "errors": [], "created": false})
         }
         None => {
@@ -536,6 +650,7 @@ fn upsert_one(inner: &mut Inner, object: &str, external: &str, record: &Value) -
             let id = format!("{prefix}{:015}", inner.next_id);
             inner.next_id += 1;
             values.insert(external.into(), Value::String(key));
+            values.insert("SystemModstamp".into(), modstamp());
             inner
                 .records
                 .entry(object.into())
@@ -547,4 +662,161 @@ fn upsert_one(inner: &mut Inner, object: &str, external: &str, record: &Value) -
             json!({"id": id, "success": true, "errors": [], "created": true})
         }
     }
+}
+
+fn query_text(uri_query: &str) -> Option<String> {
+    form_urlencoded::parse(uri_query.as_bytes())
+        .find(|(key, _)| key == "q")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// One page of rows; the rest under a new cursor.
+fn page(inner: &mut Inner, version: &str, mut rows: Vec<Value>) -> Value {
+    let total = rows.len();
+    if rows.len() <= inner.page_size {
+        return json!({"totalSize": total, "done": true, "records": rows});
+    }
+    let rest = rows.split_off(inner.page_size);
+    let cursor = format!(
+        "01gFAKE{:04}-{}",
+        inner.cursors.len() + inner.next_id as usize,
+        rest.len()
+    );
+    inner.next_id += 1;
+    inner.cursors.insert(cursor.clone(), rest);
+    json!({"totalSize": total, "done": false, "records": rows,
+           "nextRecordsUrl": format!("/services/data/{version}/query/{cursor}")})
+}
+
+/// The SOQL the portal sends, and no more: `SELECT fields FROM Object WHERE conditions
+/// [ORDER BY SystemModstamp]`, conditions joined by AND, each `Field != null`,
+/// `SystemModstamp > <datetime>` or `Id IN (SELECT Field FROM Object WHERE conditions)`.
+fn run_query(inner: &Inner, soql: &str) -> Result<Vec<Value>, String> {
+    let (select, rest) = soql
+        .strip_prefix("SELECT ")
+        .and_then(|rest| rest.split_once(" FROM "))
+        .ok_or("expected SELECT … FROM")?;
+    let fields: Vec<&str> = select.split(',').map(str::trim).collect();
+    let (object, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    let rest = rest.trim();
+    let (conditions, order) = match rest.rsplit_once(" ORDER BY ") {
+        Some((conditions, order)) => (conditions, Some(order.trim())),
+        None => (rest, None),
+    };
+    if order.is_some_and(|order| order != "SystemModstamp") {
+        return Err(format!("unsupported ORDER BY {order:?}"));
+    }
+    let conditions = conditions.strip_prefix("WHERE ").unwrap_or(conditions);
+    let known = inner
+        .fields
+        .get(object)
+        .ok_or(format!("sObject type '{object}' is not supported"))?;
+    for field in &fields {
+        if !known.contains_key(*field) {
+            return Err(format!("No such column '{field}' on entity '{object}'"));
+        }
+    }
+    let mut matching: Vec<&SfRecord> = Vec::new();
+    for record in inner.records.get(object).into_iter().flatten() {
+        if matches(inner, record, conditions)? {
+            matching.push(record);
+        }
+    }
+    let stamp = |record: &SfRecord| {
+        record
+            .fields
+            .get("SystemModstamp")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    matching.sort_by_key(|record| stamp(record));
+    Ok(matching
+        .into_iter()
+        .map(|record| {
+            let mut row = Map::new();
+            row.insert("attributes".into(), json!({"type": object, "url": format!("/services/data/{VERSION}/sobjects/{object}/{}", record.id)}));
+            for field in &fields {
+                let value = if *field == "Id" {
+                    Value::String(record.id.clone())
+                } else {
+                    record.fields.get(*field).cloned().unwrap_or(match *field {
+                        "IsConverted" | "IsClosed" | "IsWon" => Value::Bool(false),
+                        _ => Value::Null,
+                    })
+                };
+                row.insert(field.to_string(), value);
+            }
+            Value::Object(row)
+        })
+        .collect())
+}
+
+/// Splits on ` AND ` outside parentheses.
+fn conjuncts(conditions: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    let bytes = conditions.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 && conditions[i..].starts_with(" AND ") => {
+                parts.push(conditions[start..i].trim());
+                i += 5;
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(conditions[start..].trim());
+    parts.into_iter().filter(|part| !part.is_empty()).collect()
+}
+
+fn matches(inner: &Inner, record: &SfRecord, conditions: &str) -> Result<bool, String> {
+    for condition in conjuncts(conditions) {
+        let holds = if let Some(field) = condition.strip_suffix(" != null") {
+            record
+                .fields
+                .get(field.trim())
+                .is_some_and(|value| !value.is_null())
+        } else if let Some(at) = condition.strip_prefix("SystemModstamp > ") {
+            let since = chrono::DateTime::parse_from_rfc3339(at.trim())
+                .map_err(|_| format!("bad datetime {at:?}"))?;
+            let stamp = record
+                .fields
+                .get("SystemModstamp")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            chrono::DateTime::parse_from_str(stamp, "%Y-%m-%dT%H:%M:%S%.3f%z")
+                .is_ok_and(|stamp| stamp > since)
+        } else if let Some(inner_query) = condition
+            .strip_prefix("Id IN (")
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            let (field, rest) = inner_query
+                .strip_prefix("SELECT ")
+                .and_then(|rest| rest.split_once(" FROM "))
+                .ok_or("expected a semi-join")?;
+            let (object, where_part) = rest.split_once(" WHERE ").unwrap_or((rest, ""));
+            let mut ids = Vec::new();
+            for other in inner.records.get(object.trim()).into_iter().flatten() {
+                if matches(inner, other, where_part)? {
+                    if let Some(id) = other.fields.get(field.trim()).and_then(Value::as_str) {
+                        ids.push(id.to_string());
+                    }
+                }
+            }
+            ids.contains(&record.id)
+        } else {
+            return Err(format!("unsupported condition {condition:?}"));
+        };
+        if !holds {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

@@ -415,7 +415,10 @@ fn inbound_deal(result: &Value) -> Option<InboundDeal> {
     };
     Some(InboundDeal {
         registration_id: text("prm_registration_id")?.trim().parse().ok()?,
-        stage: text("dealstage"),
+        // Other pipelines' stage ids are the account's own: not mapped, so not changed.
+        stage: text("dealstage")
+            .as_deref()
+            .and_then(crate::domain::crm::portal_stage),
         amount: text("amount"),
         close_date: text("closedate"),
         modified_at: text("hs_lastmodifieddate")

@@ -2,6 +2,7 @@
 //! admins paste (encrypted at rest with a key derived from the deployment secret).
 pub mod hubspot;
 pub mod salesforce;
+pub mod salesforce_sync;
 pub mod sync;
 pub mod webhook;
 

@@ -285,6 +285,20 @@ impl Salesforce<'_> {
         }
     }
 
+    /// A SOQL query, or (`next`) the next page of one (a path `rules::next_records` checked).
+    pub async fn query(&self, soql: &str) -> Reply {
+        self.send(self.http.get(self.url("query")).query(&[("q", soql)]))
+            .await
+    }
+
+    pub async fn query_more(&self, next: &str) -> Reply {
+        self.send(
+            self.http
+                .get(format!("{}{next}", self.session.instance_url)),
+        )
+        .await
+    }
+
     /// "Test connection": the org's limits, which any working session may read.
     pub async fn check(&self) -> Reply {
         self.send(self.http.get(self.url("limits"))).await

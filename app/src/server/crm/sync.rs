@@ -283,7 +283,31 @@ async fn send_batch(
     let facts = record_facts(db, connection, kind, &ids, now).await?;
     let mut keyed: Vec<(&Claimed, &Facts)> = Vec::new();
     let mut later: Vec<&Claimed> = Vec::new();
+    // A Lead Salesforce converted cannot be updated; sales works the deal on its Opportunity.
+    let converted = match (&*crm, kind) {
+        (Crm::Salesforce(_), SyncKind::Registration) => {
+            repo::converted(db, connection.id, &ids).await?
+        }
+        _ => BTreeMap::new(),
+    };
     for row in rows {
+        if let Some(opportunity) = converted.get(&row.entity_id) {
+            repo::finish(db, row, now).await?;
+            let detail = format!(
+                "The Lead was converted to Opportunity {opportunity}; sales owns the deal there."
+            );
+            repo::log(
+                db,
+                connection.id,
+                kind,
+                row.entity_id,
+                "skipped",
+                &detail,
+                now,
+            )
+            .await?;
+            continue;
+        }
         match facts.get(&row.entity_id) {
             // Salesforce files a Contact under its Account by id: one whose Account is
             // still on its way (another worker may be sending it) waits a moment.
@@ -596,8 +620,9 @@ pub struct PollRun {
     pub changed: usize,
 }
 
-/// Reads the portal's deals that changed in each connected HubSpot since the last poll and
-/// applies what flows back (stage, amount, close date of approved registrations), with an
+/// Reads the portal's deals that changed in each connected CRM since the last poll (HubSpot's
+/// deals; Salesforce's Opportunities that the portal's Leads became) and applies what flows
+/// back (stage, amount, close date of approved registrations), with an
 /// audit row per change. Idempotent: values already equal change nothing, so re-reading the
 /// overlap, a late run or two instances polling at once are harmless.
 pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, sqlx::Error> {
@@ -624,7 +649,7 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
             for deal in &deals {
                 run.read += 1;
                 newest = newest.max(deal.modified_at);
-                if apply_deal(state, connection.id, deal, &from_crm).await? {
+                if apply_deal(state, &connection, deal, &from_crm).await? {
                     run.changed += 1;
                 }
             }
@@ -634,6 +659,12 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
             }
         }
         repo::advance_watermark(&state.db, connection.id, newest).await?;
+    }
+    for (connection, _) in ready_connections(state, Some(CrmKind::Salesforce), true).await? {
+        let overrides = repo::field_directions(&state.db, connection.id).await?;
+        let chosen = directions(&overrides);
+        let from_crm = |property: &str| reads_back(&chosen, property);
+        super::salesforce_sync::poll(state, http, &connection, &from_crm, &mut run).await?;
     }
     Ok(run)
 }
@@ -671,9 +702,9 @@ async fn failed_read(
 /// Applies what flows back from one CRM deal to its registration, with an audit row per
 /// change and a line in the sync log. Returns whether anything changed. Compare-and-set:
 /// a deal read twice, or by two instances at once, changes its registration once.
-async fn apply_deal(
+pub(super) async fn apply_deal(
     state: &AppState,
-    connection_id: i64,
+    connection: &Connection,
     deal: &crate::domain::crm::InboundDeal,
     from_crm: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<bool, sqlx::Error> {
@@ -686,6 +717,7 @@ async fn apply_deal(
             &state.db,
             deal.registration_id,
             &changes,
+            connection.kind,
             state.clock.now_ms(),
         )
         .await?
@@ -699,7 +731,7 @@ async fn apply_deal(
         .join(", ");
     repo::log(
         &state.db,
-        connection_id,
+        connection.id,
         SyncKind::Registration,
         deal.registration_id,
         "read",
@@ -748,7 +780,7 @@ pub async fn apply_webhook_events(
                 let outcome = match deals.iter().find(|(crm_id, _)| crm_id == id) {
                     Some((_, deal)) => {
                         run.deals += 1;
-                        if apply_deal(state, connection.id, deal, &from_crm).await? {
+                        if apply_deal(state, &connection, deal, &from_crm).await? {
                             run.changed += 1;
                             "applied"
                         } else {

@@ -537,6 +537,24 @@ pub async fn links(
     kind: SyncKind,
     entity_ids: &[i64],
 ) -> Result<BTreeMap<i64, String>, sqlx::Error> {
+    links_of(db, connection_id, kind.as_str(), entity_ids).await
+}
+
+/// Which of these registrations' Leads Salesforce converted, with the Opportunity's id.
+pub async fn converted(
+    db: &Db,
+    connection_id: i64,
+    deal_ids: &[i64],
+) -> Result<BTreeMap<i64, String>, sqlx::Error> {
+    links_of(db, connection_id, OPPORTUNITY_LINK, deal_ids).await
+}
+
+async fn links_of(
+    db: &Db,
+    connection_id: i64,
+    kind: &str,
+    entity_ids: &[i64],
+) -> Result<BTreeMap<i64, String>, sqlx::Error> {
     let mut found = BTreeMap::new();
     for chunk in entity_ids.chunks(200) {
         let list = chunk
@@ -548,7 +566,7 @@ pub async fn links(
             "SELECT entity_id, crm_id FROM crm_links WHERE connection_id = $1 AND kind = $2 AND entity_id IN ({list})"
         ))
         .bind(connection_id)
-        .bind(kind.as_str())
+        .bind(kind)
         .fetch_all(&db.read)
         .await?;
         found.extend(rows);
@@ -898,8 +916,10 @@ pub async fn apply_inbound(
     db: &Db,
     deal_id: i64,
     changes: &[crate::domain::crm::InboundChange],
+    crm: CrmKind,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
+    let rationale = format!("Changed in {} by sales.", crm.label());
     let mut tx = db.write.begin().await?;
     for change in changes {
         let (column, value): (&str, Option<String>) = match change.field {
@@ -933,13 +953,14 @@ pub async fn apply_inbound(
         let (field, from, to) = change.audit();
         sqlx::query(
             "INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value, rationale) \
-             VALUES ($1, NULL, $2, $3, $4, $5, 'Changed in HubSpot by sales.')",
+             VALUES ($1, NULL, $2, $3, $4, $5, $6)",
         )
         .bind(deal_id)
         .bind(now)
         .bind(field)
         .bind(from)
         .bind(to)
+        .bind(&rationale)
         .execute(&mut *tx)
         .await?;
     }
@@ -1323,4 +1344,44 @@ pub async fn waiting(
         found.extend(rows.into_iter().map(|(id,)| id));
     }
     Ok(found)
+}
+
+/// The link kind of the Opportunity a registration's Lead was converted to (Salesforce).
+const OPPORTUNITY_LINK: &str = "opportunity";
+
+/// Remembers the Opportunity a registration's Lead became; sales works the deal there.
+pub async fn link_opportunity(
+    db: &Db,
+    connection_id: i64,
+    deal_id: i64,
+    opportunity_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO crm_links (connection_id, kind, entity_id, crm_id, last_sent_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (connection_id, kind, entity_id) DO UPDATE SET crm_id = excluded.crm_id",
+    )
+    .bind(connection_id)
+    .bind(OPPORTUNITY_LINK)
+    .bind(deal_id)
+    .bind(opportunity_id)
+    .bind(now)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Every registration's Opportunity: its id → the registration.
+pub async fn opportunity_links(
+    db: &Db,
+    connection_id: i64,
+) -> Result<BTreeMap<String, i64>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT crm_id, entity_id FROM crm_links WHERE connection_id = $1 AND kind = $2 ORDER BY entity_id",
+    )
+    .bind(connection_id)
+    .bind(OPPORTUNITY_LINK)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().collect())
 }
