@@ -17,6 +17,7 @@ use app::api::salesforce::{
     TestSalesforce,
 };
 use app::domain::crm::ConnectionState;
+use common::crm::{count, sync};
 use common::fake_salesforce::FakeSalesforce;
 use common::{call, invoke, sign_in, Backend, ServerFn, TestServer};
 use serde_json::{json, Value};
@@ -46,35 +47,6 @@ async fn salesforce(client: &reqwest::Client, server: &TestServer) -> Connection
         .await
         .salesforce
         .expect("Salesforce is connected")
-}
-
-/// Runs the worker until it has nothing due (at most `rounds` runs).
-async fn sync(server: &TestServer, rounds: usize) -> app::server::crm::sync::SyncRun {
-    let http = app::server::crm::hubspot::http_client();
-    let mut total = app::server::crm::sync::SyncRun::default();
-    for _ in 0..rounds {
-        let run = app::server::crm::sync::run(&server.server.state, &http)
-            .await
-            .expect("sync runs");
-        let idle = run.requests == 0;
-        total.requests += run.requests;
-        total.written += run.written;
-        total.refused += run.refused;
-        total.retried += run.retried;
-        total.slowed += run.slowed;
-        if idle {
-            break;
-        }
-    }
-    total
-}
-
-async fn count(server: &TestServer, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sql)
-        .fetch_one(&server.server.state.db.read)
-        .await
-        .unwrap();
-    n
 }
 
 fn connect_form<'a>(domain: &'a str, id: &'a str, secret: &'a str) -> [(&'a str, &'a str); 3] {

@@ -2,6 +2,7 @@
 //! PostgreSQL database per test.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
+pub mod crm;
 pub mod deals;
 pub mod fake_hubspot;
 pub mod fake_salesforce;

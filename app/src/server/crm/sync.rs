@@ -117,6 +117,28 @@ async fn refuse(
     .await
 }
 
+/// Finishes a row without sending it, and logs why.
+async fn set_aside(
+    db: &crate::server::db::Db,
+    connection_id: i64,
+    kind: SyncKind,
+    row: &Claimed,
+    detail: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    repo::finish(db, row, now).await?;
+    repo::log(
+        db,
+        connection_id,
+        kind,
+        row.entity_id,
+        "skipped",
+        detail,
+        now,
+    )
+    .await
+}
+
 /// Stops a connection's queue until an admin saves credentials the CRM accepts.
 async fn needs_new_token(
     db: &crate::server::db::Db,
@@ -292,20 +314,10 @@ async fn send_batch(
     };
     for row in rows {
         if let Some(opportunity) = converted.get(&row.entity_id) {
-            repo::finish(db, row, now).await?;
             let detail = format!(
                 "The Lead was converted to Opportunity {opportunity}; sales owns the deal there."
             );
-            repo::log(
-                db,
-                connection.id,
-                kind,
-                row.entity_id,
-                "skipped",
-                &detail,
-                now,
-            )
-            .await?;
+            set_aside(db, connection.id, kind, row, &detail, now).await?;
             continue;
         }
         match facts.get(&row.entity_id) {
@@ -317,17 +329,8 @@ async fn send_batch(
             Some(facts) => keyed.push((row, facts)),
             // The record is gone (or no longer synced, e.g. staff): nothing to send.
             None => {
-                repo::finish(db, row, now).await?;
-                repo::log(
-                    db,
-                    connection.id,
-                    kind,
-                    row.entity_id,
-                    "skipped",
-                    "The record no longer exists in the portal.",
-                    now,
-                )
-                .await?;
+                let detail = "The record no longer exists in the portal.";
+                set_aside(db, connection.id, kind, row, detail, now).await?;
             }
         }
     }

@@ -1,0 +1,32 @@
+//! CRM test helpers shared by the HubSpot and Salesforce tests.
+use super::TestServer;
+
+/// Runs the CRM worker until it has nothing due (at most `rounds` runs).
+pub async fn sync(server: &TestServer, rounds: usize) -> app::server::crm::sync::SyncRun {
+    let http = app::server::crm::hubspot::http_client();
+    let mut total = app::server::crm::sync::SyncRun::default();
+    for _ in 0..rounds {
+        let run = app::server::crm::sync::run(&server.server.state, &http)
+            .await
+            .expect("sync runs");
+        let idle = run.requests == 0;
+        total.requests += run.requests;
+        total.written += run.written;
+        total.refused += run.refused;
+        total.retried += run.retried;
+        total.slowed += run.slowed;
+        if idle {
+            break;
+        }
+    }
+    total
+}
+
+/// One count from the database.
+pub async fn count(server: &TestServer, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .fetch_one(&server.server.state.db.read)
+        .await
+        .unwrap();
+    n
+}
