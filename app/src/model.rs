@@ -112,6 +112,13 @@ pub struct OutboxEmail {
     pub last_error: Option<String>,
     /// The notification event (`Event::as_str`), for emails people can turn off.
     pub event: Option<String>,
+    /// The deal it is about: a reply to it lands on that deal.
+    pub deal_id: Option<i64>,
+    /// Fixed once (when first sent), so a retry and a reply thread on the same id.
+    pub message_id: Option<String>,
+    /// The message it answers, and that message's thread, for a manager's answer.
+    pub in_reply_to: Option<String>,
+    pub thread_references: Option<String>,
 }
 
 /// The marked result of a quiz attempt.

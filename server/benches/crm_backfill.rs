@@ -117,6 +117,7 @@ fn main() {
                     )
                     .await
                 }
+                SyncKind::Reply => 0,
             };
             println!(
                 "  {object}: {} in HubSpot, {} distinct keys, {expected} in the portal",

@@ -130,6 +130,17 @@ pub struct Config {
     /// Seconds between runs of the CRM sync worker.
     #[arg(long, env = "CRM_SYNC_INTERVAL_SECS", default_value_t = 5)]
     pub crm_sync_interval_secs: u64,
+    /// Domain of the reply addresses notifications carry (`reply+<key>@<domain>`); its MX
+    /// (or a relay) delivers to the listener below or to `POST /inbound/mime`. Unset: no
+    /// reply addresses.
+    #[arg(long, env = "REPLY_DOMAIN")]
+    pub reply_domain: Option<String>,
+    /// Address the reply SMTP listener binds, e.g. `0.0.0.0:2525`. Unset: no listener.
+    #[arg(long, env = "INBOUND_SMTP_BIND")]
+    pub inbound_smtp_bind: Option<std::net::SocketAddr>,
+    /// Bearer token relays present to `POST /inbound/mime`. Unset: that door is closed.
+    #[arg(long, env = "INBOUND_MAIL_TOKEN", hide_env_values = true)]
+    pub inbound_mail_token: Option<String>,
     /// Log output format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,

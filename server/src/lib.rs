@@ -4,6 +4,7 @@ pub mod downloads;
 pub mod jobs;
 pub mod metrics;
 pub mod security;
+pub mod smtp;
 pub mod unsubscribe;
 pub mod webhooks;
 
@@ -141,6 +142,12 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     settings.hubspot_api_version = config.hubspot_api_version.clone();
     settings.salesforce_api_version = config.salesforce_api_version.clone();
     settings.crm_sync_interval_ms = config.crm_sync_interval_secs.clamp(1, 86_400) * 1_000;
+    settings.reply_domain = config
+        .reply_domain
+        .as_deref()
+        .map(|domain| domain.trim().to_ascii_lowercase())
+        .filter(|domain| !domain.is_empty());
+    settings.inbound_mail_token = config.inbound_mail_token.clone().filter(|t| !t.is_empty());
     settings.trusted_proxies = app::domain::client_address::parse_trusted(&config.trusted_proxies)
         .map_err(StartError::Config)?;
     let ca_pem = match &config.smtp_ca_file {
@@ -258,6 +265,10 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
         .route(
             app::server::crm::webhook::HUBSPOT_PATH,
             axum::routing::post(webhooks::hubspot),
+        )
+        .route(
+            webhooks::INBOUND_MIME_PATH,
+            axum::routing::post(webhooks::inbound_mime),
         )
         .route(
             unsubscribe::PATH,
@@ -388,6 +399,8 @@ pub const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_secs(1
 /// A server listening on a real socket, for `main` and for tests.
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// Where the reply listener accepts mail, when one is configured.
+    pub smtp_addr: Option<SocketAddr>,
     pub state: AppState,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -444,6 +457,19 @@ pub async fn start(
     let router = build_router(state.clone(), assets, &config.site_root);
     let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
     jobs::spawn_all(state.clone(), shutdown.subscribe());
+    let smtp_addr = match config.inbound_smtp_bind {
+        Some(bind) => {
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .map_err(|source| StartError::Bind { addr: bind, source })?;
+            let bound = listener
+                .local_addr()
+                .map_err(|source| StartError::Bind { addr: bind, source })?;
+            tokio::spawn(smtp::serve(listener, state.clone(), shutdown.subscribe()));
+            Some(bound)
+        }
+        None => None,
+    };
     let task = tokio::spawn(async move {
         let serve = axum::serve(
             listener,
@@ -458,6 +484,7 @@ pub async fn start(
     });
     Ok(RunningServer {
         addr,
+        smtp_addr,
         state,
         shutdown,
         task,

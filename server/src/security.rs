@@ -40,10 +40,12 @@ pub async fn refuse_cross_site(
     );
     // One-click unsubscribe is posted by mail providers' servers; its keyed link is the
     // authorisation (see `unsubscribe`). HubSpot's webhooks come from HubSpot's servers,
-    // authorised by their signature (see `webhooks`).
+    // authorised by their signature (see `webhooks`). Relays deliver replies with a bearer
+    // token, which no browser sends on its own.
     let path = request.uri().path();
-    let token_authorised =
-        path == crate::unsubscribe::PATH || path == app::server::crm::webhook::HUBSPOT_PATH;
+    let token_authorised = path == crate::unsubscribe::PATH
+        || path == app::server::crm::webhook::HUBSPOT_PATH
+        || path == crate::webhooks::INBOUND_MIME_PATH;
     if safe_method || token_authorised || is_same_origin(request.headers(), &allowed.0) {
         return next.run(request).await;
     }

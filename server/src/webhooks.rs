@@ -69,3 +69,72 @@ pub async fn hubspot(
         }
     }
 }
+
+/// Where relays deliver raw replies (`message/rfc822`), e.g. a Postfix pipe or a mail
+/// provider's inbound hook, with `Authorization: Bearer <INBOUND_MAIL_TOKEN>`. The envelope
+/// recipient, when the relay knows it, goes in `?recipient=` (repeatable).
+pub const INBOUND_MIME_PATH: &str = "/inbound/mime";
+
+pub async fn inbound_mime(
+    State(state): State<ServerState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    use app::server::inbound::{take, Arrival, Door, Intake, MAX_MESSAGE_BYTES};
+    let Some(expected) = state.app.settings.inbound_mail_token.as_deref() else {
+        return answer(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({ "error": "Inbound mail over HTTP is not enabled." }),
+        );
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !app::server::crypto::same_secret(presented, expected) {
+        return answer(
+            StatusCode::UNAUTHORIZED,
+            serde_json::json!({ "error": "A valid bearer token is required." }),
+        );
+    }
+    let Ok(raw) = axum::body::to_bytes(body, MAX_MESSAGE_BYTES).await else {
+        return answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            serde_json::json!({ "error": format!("A message may be at most {MAX_MESSAGE_BYTES} bytes.") }),
+        );
+    };
+    let recipients: Vec<String> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .filter(|(name, _)| name == "recipient")
+        .map(|(_, value)| value.chars().take(320).collect())
+        .take(app::server::inbound::MAX_RECIPIENTS)
+        .collect();
+    let arrival = Arrival {
+        door: Door::Http,
+        envelope_from: "",
+        recipients: &recipients,
+        raw: &raw,
+    };
+    match take(&state.app, &arrival).await {
+        Ok(Intake::Stored { id, verdict }) => answer(
+            StatusCode::OK,
+            serde_json::json!({ "id": id, "verdict": verdict }),
+        ),
+        Ok(Intake::Duplicate) => answer(
+            StatusCode::OK,
+            serde_json::json!({ "duplicate": true }),
+        ),
+        Ok(Intake::Unreadable) => answer(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            serde_json::json!({ "error": "The body is not a mail message with a sender." }),
+        ),
+        Err(error) => {
+            tracing::error!(%error, "storing an inbound message failed");
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "error": "The portal could not store the message; try again." }),
+            )
+        }
+    }
+}

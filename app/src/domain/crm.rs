@@ -33,6 +33,7 @@ text_enum!(
         Contact => "contact" / "Partner person",
         Company => "company" / "Partner organisation",
         Registration => "registration" / "Deal registration",
+        Reply => "reply" / "Partner email reply",
     }
 );
 
@@ -56,21 +57,27 @@ text_enum!(
 );
 
 impl SyncKind {
+    /// The kinds that are records upserted by a key (a reply is an activity, created once).
+    pub const RECORDS: [SyncKind; 3] = [SyncKind::Company, SyncKind::Contact, SyncKind::Registration];
+
     /// The HubSpot object type in API paths.
     pub fn hubspot_object(self) -> &'static str {
         match self {
             SyncKind::Contact => "contacts",
             SyncKind::Company => "companies",
             SyncKind::Registration => "deals",
+            SyncKind::Reply => "notes",
         }
     }
 
-    /// The property an upsert is keyed on (unique in HubSpot).
+    /// The property an upsert is keyed on (unique in HubSpot); a note is created, not
+    /// upserted, and found again by its CRM id.
     pub fn hubspot_id_property(self) -> &'static str {
         match self {
             SyncKind::Contact => "email",
             SyncKind::Company => "prm_org_id",
             SyncKind::Registration => "prm_registration_id",
+            SyncKind::Reply => "hs_object_id",
         }
     }
 }
@@ -1400,7 +1407,7 @@ mod tests {
                 rule.property
             );
         }
-        for kind in SyncKind::ALL {
+        for kind in &SyncKind::RECORDS {
             let key = kind.hubspot_id_property();
             assert!(key == "email" || HUBSPOT_PROPERTIES.iter().any(|p| p.name == key && p.unique));
         }

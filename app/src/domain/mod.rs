@@ -15,6 +15,7 @@ pub mod learning;
 pub mod notifications;
 pub mod quiz;
 pub mod rate_limit;
+pub mod replies;
 pub mod retry;
 pub mod salesforce;
 pub mod session;

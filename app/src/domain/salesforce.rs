@@ -40,6 +40,8 @@ pub fn object(kind: SyncKind) -> &'static str {
         SyncKind::Contact => "Contact",
         // Salesforce's own Partner Cloud "Register Deal" flow creates a Lead.
         SyncKind::Registration => "Lead",
+        // A partner's reply is a completed Task on the timeline.
+        SyncKind::Reply => "Task",
     }
 }
 
@@ -50,6 +52,8 @@ pub fn external_id(kind: SyncKind) -> &'static str {
         SyncKind::Company => "Portal_Org_Id__c",
         SyncKind::Contact => "Portal_User_Id__c",
         SyncKind::Registration => "Portal_Registration_Id__c",
+        // Tasks are created, not upserted (External IDs on activities are unverified).
+        SyncKind::Reply => "Id",
     }
 }
 
@@ -891,7 +895,7 @@ mod tests {
                 field.api_name
             );
         }
-        for kind in SyncKind::ALL {
+        for kind in &SyncKind::RECORDS {
             assert!(SALESFORCE_FIELDS
                 .iter()
                 .any(|field| field.kind == *kind && field.api_name == external_id(*kind)));

@@ -40,6 +40,19 @@ pub fn same_secret(presented: &str, configured: &str) -> bool {
     mac.verify_slice(&presented_tag).is_ok()
 }
 
+/// The key in a notification's reply address, derived from its Message-ID so the sender
+/// never stores it: a copied database (which holds only its hash) cannot reply as anyone.
+pub fn reply_key(secret: &[u8], message_id: &str) -> String {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(b"reply-key\0");
+    mac.update(message_id.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let mut bytes = [0u8; crate::domain::replies::KEY_BYTES];
+    bytes.copy_from_slice(&digest[..crate::domain::replies::KEY_BYTES]);
+    crate::domain::replies::encode_key(&bytes)
+}
+
 /// The form in which a token is stored: keyed with the deployment secret.
 pub fn token_hash(secret: &[u8], token: &str) -> String {
     let mut mac =

@@ -32,6 +32,7 @@ fn manager_notices(
             to: manager.email.clone(),
             subject: subject.to_string(),
             body: format!("Hello {},\n\n{message}\n\n{queue}\n", manager.display_name),
+            deal_id: None,
         })
         .collect()
 }
@@ -96,6 +97,7 @@ async fn to_deal_people(
                 "Hello {},\n\n{message}\n\nOpen the deal directly ({terms}):\n\n{link}\n",
                 contact.name
             ),
+            deal_id: Some(deal_id),
         });
     }
     Ok(notices)

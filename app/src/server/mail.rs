@@ -42,6 +42,8 @@ pub struct Envelope<'a> {
     pub public_base_url: &'a str,
     pub host_name: &'a str,
     pub secret: &'a [u8],
+    /// Where a reply goes (`reply+<key>@<reply domain>`), for an email a partner may answer.
+    pub reply_to: Option<String>,
 }
 
 #[derive(Clone)]
@@ -79,14 +81,32 @@ impl Mailer {
         let Some(smtp) = &self.smtp else { return Ok(0) };
         let now = state.clock.now_ms();
         let mut delivered = 0;
+        let secret = &state.settings.secret_key;
         for id in outbox::due(&state.db, now, 50).await? {
-            let Some(email) = outbox::claim(&state.db, id, now, now + LEASE_MS).await? else {
+            let Some(mut email) = outbox::claim(&state.db, id, now, now + LEASE_MS).await? else {
                 continue;
             };
+            // Replies reach the portal only where a reply domain is configured.
+            let answerable = state.settings.reply_domain.as_deref().filter(|_| email.deal_id.is_some());
+            let fresh = format!("{}@{}", super::crypto::new_token(), state.settings.host_name());
+            let message_id = outbox::fix_message_id(&state.db, id, &fresh, |message_id| {
+                answerable.map(|_| {
+                    super::crypto::token_hash(secret, &super::crypto::reply_key(secret, message_id))
+                })
+            })
+            .await?;
+            let reply_to = answerable.map(|domain| {
+                crate::domain::replies::reply_address(
+                    &super::crypto::reply_key(secret, &message_id),
+                    domain,
+                )
+            });
+            email.message_id = Some(message_id);
             let envelope = Envelope {
                 public_base_url: &state.settings.public_base_url,
                 host_name: state.settings.host_name(),
-                secret: &state.settings.secret_key,
+                secret,
+                reply_to,
             };
             match send(smtp, &envelope, &email).await {
                 Ok(()) => {
@@ -129,12 +149,31 @@ pub fn build_message(
             event,
         )
     });
-    let message_id = format!("<{}@{}>", super::crypto::new_token(), envelope.host_name);
+    let message_id = match &email.message_id {
+        Some(id) => format!("<{}>", crate::domain::replies::bare_message_id(id)),
+        None => format!("<{}@{}>", super::crypto::new_token(), envelope.host_name),
+    };
     let mut builder = Message::builder()
-        .from(from)
+        .from(from.clone())
         .to(to)
         .subject(crate::domain::validation::as_one_line(&email.subject))
         .message_id(Some(message_id));
+    if let Some(address) = &envelope.reply_to {
+        let address = address
+            .parse()
+            .map_err(|e| format!("bad reply address: {e}"))?;
+        builder = builder.reply_to(Mailbox::new(from.name.clone(), address));
+    }
+    // A manager's answer continues the partner's thread (RFC 5322 §3.6.4).
+    if let Some(parent) = &email.in_reply_to {
+        builder = builder.in_reply_to(format!("<{}>", crate::domain::replies::bare_message_id(parent)));
+        let mut references = email.thread_references.clone().unwrap_or_default();
+        if !references.is_empty() {
+            references.push(' ');
+        }
+        references.push_str(&format!("<{}>", crate::domain::replies::bare_message_id(parent)));
+        builder = builder.references(references);
+    }
     if let Some(url) = &unsubscribe {
         builder = builder
             .raw_header(HeaderValue::new(
@@ -146,11 +185,16 @@ pub fn build_message(
                 "List-Unsubscribe=One-Click".to_string(),
             ));
     }
-    let mut text = email.body_text.clone();
+    // Where a reply is read, a marker line says where the partner's words end.
+    let body = match &envelope.reply_to {
+        Some(_) => format!("{}\n\n{}", crate::domain::replies::REPLY_MARKER, email.body_text),
+        None => email.body_text.clone(),
+    };
+    let mut text = body.clone();
     if let Some(url) = &unsubscribe {
         text.push_str(&format!("\n--\nStop these emails: {url}\n"));
     }
-    let html = crate::domain::email::html_body(&email.body_text, unsubscribe.as_deref());
+    let html = crate::domain::email::html_body(&body, unsubscribe.as_deref());
     builder
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|e| format!("could not build message: {e}"))

@@ -10,6 +10,7 @@ pub mod demo_content;
 pub mod demo_policies;
 pub mod failed_form;
 pub mod guard;
+pub mod inbound;
 pub mod links;
 pub mod mail;
 pub mod markdown;

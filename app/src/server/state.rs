@@ -58,6 +58,11 @@ pub struct Settings {
     /// The Salesforce REST API version (`/services/data/<version>/…`).
     pub salesforce_api_version: String,
     pub crm_sync_interval_ms: u64,
+    /// The domain of reply addresses (`reply+<key>@<domain>`), whose mail reaches the
+    /// portal's SMTP listener or its raw-MIME endpoint. Without it, emails carry none.
+    pub reply_domain: Option<String>,
+    /// Bearer token a relay presents to `POST /inbound/mime` (off without one).
+    pub inbound_mail_token: Option<String>,
 }
 
 impl Settings {
@@ -111,6 +116,8 @@ impl Settings {
             hubspot_api_version: "2026-03".into(),
             salesforce_api_version: crate::domain::salesforce::DEFAULT_API_VERSION.into(),
             crm_sync_interval_ms: 5_000,
+            reply_domain: None,
+            inbound_mail_token: None,
             customer_check_limit: RateLimit::new(40, 15 * MINUTE),
         }
     }

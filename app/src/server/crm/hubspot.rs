@@ -325,6 +325,29 @@ impl HubSpot<'_> {
 }
 
 impl HubSpot<'_> {
+    /// Creates a note on the timeline of a contact (HubSpot's documented note→contact
+    /// association, type 202).
+    pub async fn create_note(&self, properties: &Value, contact_id: &str) -> Reply {
+        let body = json!({
+            "properties": properties,
+            "associations": [{
+                "to": { "id": contact_id },
+                "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 202 }],
+            }],
+        });
+        self.send(self.http.post(self.url("crm/objects", "notes")).json(&body))
+            .await
+    }
+
+    /// Adds the default association between two records (a note and a deal); repeating it
+    /// is harmless.
+    pub async fn associate(&self, from: (&str, &str), to: (&str, &str)) -> Reply {
+        let rest = format!("{}/{}/associations/default/{}/{}", from.0, from.1, to.0, to.1);
+        self.send(self.http.put(self.url("crm/objects", &rest))).await
+    }
+}
+
+impl HubSpot<'_> {
     /// One page of the portal's deals modified since `since` (epoch ms), oldest first, with
     /// the fields that flow back; and the cursor of the next page, if any.
     pub async fn modified_deals(

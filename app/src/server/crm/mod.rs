@@ -1,6 +1,7 @@
 //! CRM sync, server side: the HubSpot client, the outbox worker, and sealing the tokens
 //! admins paste (encrypted at rest with a key derived from the deployment secret).
 pub mod hubspot;
+pub mod replies;
 pub mod salesforce;
 pub mod salesforce_sync;
 pub mod sync;

@@ -375,6 +375,25 @@ impl Salesforce<'_> {
 }
 
 impl Salesforce<'_> {
+    /// Creates a record (a Task); on success the result under `trace_id` carries its id.
+    pub async fn create(
+        &self,
+        object: &str,
+        record: &Value,
+        trace_id: i64,
+    ) -> (Reply, BTreeMap<i64, RecordResult>) {
+        let reply = self
+            .send(self.http.post(self.url(&format!("sobjects/{object}"))).json(record))
+            .await;
+        let mut results = BTreeMap::new();
+        if let Some(id) = reply.body.get("id").and_then(Value::as_str).filter(|_| reply.ok()) {
+            results.insert(trace_id, RecordResult::Written { crm_id: id.to_string() });
+        }
+        (reply, results)
+    }
+}
+
+impl Salesforce<'_> {
     /// The field check: each object's custom fields against what the portal writes. An
     /// object the integration user cannot describe is one problem; any other failure (a
     /// refused session, no answer) is returned for the caller to judge.

@@ -33,7 +33,7 @@ pub struct SyncRun {
 }
 
 /// A connected CRM's client.
-enum Crm<'a> {
+pub(super) enum Crm<'a> {
     HubSpot(HubSpot<'a>),
     /// Mutable: a refused session is replaced mid-run.
     Salesforce(Salesforce<'a>),
@@ -43,7 +43,7 @@ enum Crm<'a> {
 /// down, paused or needs re-authorisation; its rows wait.
 pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sqlx::Error> {
     let mut run = SyncRun::default();
-    for (connection, secret) in ready_connections(state, None, false).await? {
+    'connections: for (connection, secret) in ready_connections(state, None, false).await? {
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let writes =
@@ -68,7 +68,7 @@ pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sq
                 }
             }
         };
-        'kinds: for kind in [SyncKind::Company, SyncKind::Contact, SyncKind::Registration] {
+        for kind in SyncKind::RECORDS {
             loop {
                 let now = state.clock.now_ms();
                 let rows = repo::claim(
@@ -87,10 +87,12 @@ pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sq
                     .await?
                 {
                     BatchEnd::Continue => {}
-                    BatchEnd::StopConnection => break 'kinds,
+                    BatchEnd::StopConnection => continue 'connections,
                 }
             }
         }
+        // Partner replies go last: the contacts and deals they attach to are written first.
+        super::replies::send_due(state, &mut crm, &connection, &mut run).await?;
     }
     Ok(run)
 }
@@ -118,7 +120,7 @@ async fn refuse(
 }
 
 /// Finishes a row without sending it, and logs why.
-async fn set_aside(
+pub(super) async fn set_aside(
     db: &crate::server::db::Db,
     connection_id: i64,
     kind: SyncKind,
@@ -210,7 +212,7 @@ async fn ready_connections(
     Ok(ready)
 }
 
-enum BatchEnd {
+pub(super) enum BatchEnd {
     Continue,
     StopConnection,
 }
@@ -274,11 +276,13 @@ async fn record_facts(
                 .map(|(id, facts)| (id, Facts::Registration(facts, !linked.contains_key(&id))))
                 .collect()
         }
+        // Replies are sent one by one (`replies::send`), never in a batch.
+        SyncKind::Reply => BTreeMap::new(),
     })
 }
 
 /// A CRM's answer to one batch, judged.
-struct Outcome {
+pub(super) struct Outcome {
     status: Option<u16>,
     verdict: Verdict,
     summary: String,
@@ -288,6 +292,30 @@ struct Outcome {
     pause_until: Option<i64>,
     /// What admins read if the credentials no longer work.
     reauthorise: String,
+}
+
+/// HubSpot's answer judged: stay inside its rolling window rather than run into its 429.
+pub(super) fn hubspot_outcome(
+    reply: &super::hubspot::Reply,
+    results: BTreeMap<i64, RecordResult>,
+    now: i64,
+    attempts: i64,
+) -> Outcome {
+    let pause_until = match (reply.remaining, reply.interval_ms) {
+        (Some(remaining), Some(interval)) if remaining <= RATE_RESERVE => {
+            Some(now + interval.clamp(1_000, 60_000))
+        }
+        _ => None,
+    };
+    Outcome {
+        status: reply.status(),
+        verdict: judge(&reply.answer, now, attempts, rand::random::<f64>()),
+        summary: reply.summary(),
+        request_id: reply.correlation_id(),
+        results,
+        pause_until,
+        reauthorise: hubspot_refused(&reply.summary()),
+    }
 }
 
 async fn send_batch(
@@ -351,34 +379,20 @@ async fn send_batch(
             let (reply, results) = client
                 .batch_upsert(kind.hubspot_object(), kind.hubspot_id_property(), &inputs)
                 .await;
-            let now = state.clock.now_ms();
-            // Stay inside HubSpot's rolling window rather than run into its 429.
-            let pause_until = match (reply.remaining, reply.interval_ms) {
-                (Some(remaining), Some(interval)) if remaining <= RATE_RESERVE => {
-                    Some(now + interval.clamp(1_000, 60_000))
-                }
-                _ => None,
-            };
-            Outcome {
-                status: reply.status(),
-                verdict: judge(&reply.answer, now, attempts, rand::random::<f64>()),
-                summary: reply.summary(),
-                request_id: reply.correlation_id(),
-                results,
-                pause_until,
-                reauthorise: hubspot_refused(&reply.summary()),
-            }
+            hubspot_outcome(&reply, results, state.clock.now_ms(), attempts)
         }
         Crm::Salesforce(client) => {
             let records: Vec<_> = keyed
                 .iter()
                 .map(|(row, facts)| (row.id, salesforce_record(facts, &field)))
                 .collect();
-            salesforce_upsert(state, client, connection, kind, &records, attempts, run).await?
+            let write = SalesforceWrite::Upsert(kind, &records);
+            salesforce_send(state, client, connection, attempts, run, write).await?
         }
     };
     run.requests += 1;
-    settle(state, connection.id, kind, &keyed, outcome, run).await
+    let rows: Vec<&Claimed> = keyed.iter().map(|(row, _)| *row).collect();
+    settle(state, connection.id, kind, &rows, outcome, run).await
 }
 
 fn hubspot_input(
@@ -421,18 +435,40 @@ fn salesforce_record(
     }
 }
 
-/// One collections upsert. A refused session is replaced once (one worker mints; the others
-/// use its session) and the batch sent again; a second refusal stops the connection.
-async fn salesforce_upsert(
+/// A write the sync sends to Salesforce.
+pub(super) enum SalesforceWrite<'r> {
+    /// Records of one kind on their External IDs.
+    Upsert(SyncKind, &'r [(i64, serde_json::Map<String, serde_json::Value>)]),
+    /// One new record of an object, reported under a trace id.
+    Create(&'static str, &'r serde_json::Value, i64),
+}
+
+impl SalesforceWrite<'_> {
+    async fn send(
+        &self,
+        client: &Salesforce<'_>,
+    ) -> (super::salesforce::Reply, BTreeMap<i64, RecordResult>) {
+        match self {
+            SalesforceWrite::Upsert(kind, records) => client.upsert(*kind, records).await,
+            SalesforceWrite::Create(object, record, trace) => {
+                client.create(object, record, *trace).await
+            }
+        }
+    }
+}
+
+/// One Salesforce write, judged. A refused session is replaced once (one worker
+/// mints; the others use its session) and the write sent again; a second refusal stops the
+/// connection.
+pub(super) async fn salesforce_send(
     state: &AppState,
     client: &mut Salesforce<'_>,
     connection: &Connection,
-    kind: SyncKind,
-    records: &[(i64, serde_json::Map<String, serde_json::Value>)],
     attempts: i64,
     run: &mut SyncRun,
+    write: SalesforceWrite<'_>,
 ) -> Result<Outcome, sqlx::Error> {
-    let (mut reply, mut results) = client.upsert(kind, records).await;
+    let (mut reply, mut results) = write.send(client).await;
     if reply.status == Some(401) {
         match super::salesforce::renew(state, client.http, connection, client.session.generation)
             .await?
@@ -440,7 +476,7 @@ async fn salesforce_upsert(
             Ok(session) => {
                 client.session = session;
                 run.requests += 1;
-                (reply, results) = client.upsert(kind, records).await;
+                (reply, results) = write.send(client).await;
             }
             Err(NoSession::Refused(message)) => {
                 return Ok(Outcome {
@@ -498,17 +534,16 @@ async fn salesforce_upsert(
 }
 
 /// Records what a CRM's answer means for each record of the batch, and for the connection.
-async fn settle(
+pub(super) async fn settle(
     state: &AppState,
     connection_id: i64,
     kind: SyncKind,
-    keyed: &[(&Claimed, &Facts)],
+    rows: &[&Claimed],
     outcome: Outcome,
     run: &mut SyncRun,
 ) -> Result<BatchEnd, sqlx::Error> {
     let db = &state.db;
     let now = state.clock.now_ms();
-    let rows: Vec<&Claimed> = keyed.iter().map(|(row, _)| *row).collect();
     let Outcome {
         status,
         verdict,
@@ -520,7 +555,7 @@ async fn settle(
     } = outcome;
     match verdict {
         Verdict::Done => {
-            for row in rows {
+            for &row in rows {
                 match results.get(&row.id) {
                     Some(RecordResult::Written { crm_id }) => {
                         repo::link(db, connection_id, kind, row.entity_id, crm_id, now).await?;
@@ -568,7 +603,7 @@ async fn settle(
             Ok(BatchEnd::Continue)
         }
         Verdict::SlowDown { until_ms } => {
-            repo::release(db, &rows, until_ms).await?;
+            repo::release(db, rows, until_ms).await?;
             repo::pause_until(db, connection_id, until_ms).await?;
             repo::record_error(db, connection_id, &summary).await?;
             run.slowed += 1;
@@ -608,7 +643,7 @@ async fn settle(
             Ok(BatchEnd::Continue)
         }
         Verdict::Reauthorise => {
-            repo::release(db, &rows, now).await?;
+            repo::release(db, rows, now).await?;
             needs_new_token(db, connection_id, &reauthorise, now).await?;
             Ok(BatchEnd::StopConnection)
         }

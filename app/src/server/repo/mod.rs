@@ -13,6 +13,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod quiz;
 pub mod rate_limits;
+pub mod replies;
 pub mod sessions;
 pub mod tiers;
 pub mod users;

@@ -13,6 +13,9 @@ pub struct Notice {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// The deal it is about, if any: the email then carries a reply address, and a reply
+    /// lands on that deal.
+    pub deal_id: Option<i64>,
 }
 
 /// Sends the notices of a piece of work exactly once. `flag` is a conditional UPDATE that
@@ -70,7 +73,7 @@ pub(crate) async fn queue_in(
         .fetch_optional(&mut **tx)
         .await?;
         if muted.is_none() {
-            enqueue_as(
+            let id = enqueue_as(
                 &mut **tx,
                 &notice.to,
                 &notice.subject,
@@ -79,6 +82,13 @@ pub(crate) async fn queue_in(
                 now,
             )
             .await?;
+            if let Some(deal_id) = notice.deal_id {
+                sqlx::query("UPDATE email_outbox SET deal_id = $1 WHERE id = $2")
+                    .bind(deal_id)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
         }
         if slack && notice.event.goes_to_slack() && !posted.contains(&notice.event) {
             posted.push(notice.event);
@@ -217,7 +227,37 @@ pub async fn mark_failed(
 }
 
 const OUTBOX_SELECT: &str =
-    "SELECT id, to_address, subject, body_text, created_at, sent_at, attempts, last_error, event FROM email_outbox";
+    "SELECT id, to_address, subject, body_text, created_at, sent_at, attempts, last_error, event, \
+     deal_id, message_id, in_reply_to, thread_references FROM email_outbox";
+
+/// Gives an email its Message-ID the first time it is sent (a retry keeps it, so a reply
+/// to either attempt threads the same), and, for one about a deal, the hash of the key in
+/// its reply address. Returns the Message-ID it has.
+pub async fn fix_message_id(
+    db: &Db,
+    id: i64,
+    fresh: &str,
+    reply_key_hash: impl Fn(&str) -> Option<String>,
+) -> Result<String, sqlx::Error> {
+    sqlx::query("UPDATE email_outbox SET message_id = $1 WHERE id = $2 AND message_id IS NULL")
+        .bind(fresh)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    let (message_id,): (String,) =
+        sqlx::query_as("SELECT message_id FROM email_outbox WHERE id = $1")
+            .bind(id)
+            .fetch_one(&db.write)
+            .await?;
+    if let Some(hash) = reply_key_hash(&message_id) {
+        sqlx::query("UPDATE email_outbox SET reply_key_hash = $1 WHERE id = $2 AND reply_key_hash IS NULL")
+            .bind(hash)
+            .bind(id)
+            .execute(&db.write)
+            .await?;
+    }
+    Ok(message_id)
+}
 
 pub async fn fetch(db: &Db, id: i64) -> Result<Option<OutboxEmail>, sqlx::Error> {
     let row: Option<OutboxRow> = sqlx::query_as(&format!("{OUTBOX_SELECT} WHERE id = $1"))
@@ -247,6 +287,10 @@ struct OutboxRow {
     attempts: i64,
     last_error: Option<String>,
     event: Option<String>,
+    deal_id: Option<i64>,
+    message_id: Option<String>,
+    in_reply_to: Option<String>,
+    thread_references: Option<String>,
 }
 
 impl From<OutboxRow> for OutboxEmail {
@@ -261,6 +305,10 @@ impl From<OutboxRow> for OutboxEmail {
             event: row.event,
             attempts: row.attempts,
             last_error: row.last_error,
+            deal_id: row.deal_id,
+            message_id: row.message_id,
+            in_reply_to: row.in_reply_to,
+            thread_references: row.thread_references,
         }
     }
 }

@@ -1,0 +1,289 @@
+//! Inbound mail, and the conversation on a deal it feeds.
+use crate::domain::crm::SyncKind;
+use crate::server::db::Db;
+
+/// A notification a reply answers.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct Notified {
+    pub email_id: i64,
+    pub to_address: String,
+    pub deal_id: i64,
+    pub created_at: i64,
+    pub subject: String,
+    pub message_id: Option<String>,
+}
+
+const NOTIFIED: &str = "SELECT id AS email_id, to_address, deal_id, created_at, subject, message_id \
+     FROM email_outbox WHERE deal_id IS NOT NULL AND sent_at IS NOT NULL";
+
+/// The notification whose reply address carries the key with this hash.
+pub async fn notification_by_key(db: &Db, key_hash: &str) -> Result<Option<Notified>, sqlx::Error> {
+    sqlx::query_as(&format!("{NOTIFIED} AND reply_key_hash = $1"))
+        .bind(key_hash)
+        .fetch_optional(&db.read)
+        .await
+}
+
+/// The newest notification among the Message-IDs a reply names in its thread headers.
+pub async fn notification_by_thread(
+    db: &Db,
+    message_ids: &[String],
+) -> Result<Option<Notified>, sqlx::Error> {
+    let mut found: Option<Notified> = None;
+    // A thread header names a handful of ids; each is one indexed lookup.
+    for id in message_ids.iter().take(20) {
+        let row: Option<Notified> = sqlx::query_as(&format!("{NOTIFIED} AND message_id = $1"))
+            .bind(id)
+            .fetch_optional(&db.read)
+            .await?;
+        if let Some(row) = row {
+            if found.as_ref().is_none_or(|f| f.created_at < row.created_at) {
+                found = Some(row);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// An inbound message as it is stored.
+pub struct NewInbound<'a> {
+    pub received_at: i64,
+    pub via: &'a str,
+    pub envelope_from: &'a str,
+    pub envelope_to: &'a str,
+    pub from_address: &'a str,
+    pub from_name: &'a str,
+    pub subject: &'a str,
+    pub message_id: Option<&'a str>,
+    pub notified: Option<&'a Notified>,
+    pub user_id: Option<i64>,
+    pub verdict: &'a str,
+    pub reason: &'a str,
+    pub reply_text: &'a str,
+    pub raw: &'a str,
+    pub raw_sha256: &'a str,
+    pub raw_size: i64,
+}
+
+/// Stores a message; for an accepted reply also its place in the deal's conversation, its
+/// audit entry and its CRM timeline jobs, in one transaction. `None`: the same Message-ID
+/// was stored before (a relay delivering twice), and nothing changed.
+pub async fn store_inbound(db: &Db, mail: &NewInbound<'_>) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let id: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO inbound_mail (received_at, via, envelope_from, envelope_to, from_address, from_name, \
+         subject, message_id, email_id, deal_id, user_id, verdict, reason, reply_text, raw_size, raw_sha256, raw_mime) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         ON CONFLICT (message_id) DO NOTHING RETURNING id",
+    )
+    .bind(mail.received_at)
+    .bind(mail.via)
+    .bind(mail.envelope_from)
+    .bind(mail.envelope_to)
+    .bind(mail.from_address)
+    .bind(mail.from_name)
+    .bind(mail.subject)
+    .bind(mail.message_id)
+    .bind(mail.notified.map(|n| n.email_id))
+    .bind(mail.notified.map(|n| n.deal_id))
+    .bind(mail.user_id)
+    .bind(mail.verdict)
+    .bind(mail.reason)
+    .bind(mail.reply_text)
+    .bind(mail.raw_size)
+    .bind(mail.raw_sha256)
+    .bind(mail.raw)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((id,)) = id else {
+        return Ok(None);
+    };
+    if let (Some(notified), "accepted") = (mail.notified, mail.verdict) {
+        add_message(&mut tx, notified.deal_id, mail.received_at, mail.user_id, true, mail.reply_text, (Some(id), None)).await?;
+        super::crm::enqueue(&mut *tx, SyncKind::Reply, id, "partner_reply", mail.received_at).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// One message of a deal's conversation, with its audit entry (the first line, bounded).
+async fn add_message(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    deal_id: i64,
+    at: i64,
+    author: Option<i64>,
+    from_partner: bool,
+    body: &str,
+    (inbound_mail_id, email_id): (Option<i64>, Option<i64>),
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deal_messages (deal_id, at, author_user_id, from_partner, body, inbound_mail_id, email_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(deal_id)
+    .bind(at)
+    .bind(author)
+    .bind(i64::from(from_partner))
+    .bind(body)
+    .bind(inbound_mail_id)
+    .bind(email_id)
+    .execute(&mut **tx)
+    .await?;
+    let first_line: String = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("").chars().take(160).collect();
+    sqlx::query(
+        "INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value, rationale) \
+         VALUES ($1, $2, $3, $4, '', $5, '')",
+    )
+    .bind(deal_id)
+    .bind(author)
+    .bind(at)
+    .bind(if from_partner { "email_reply" } else { "staff_answer" })
+    .bind(first_line)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A manager's answer on a deal: the message in the conversation and the email that
+/// carries it to the partner in the same thread, in one transaction.
+pub struct Answer<'a> {
+    pub deal_id: i64,
+    pub author_user_id: i64,
+    pub body: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub email_body: &'a str,
+    pub in_reply_to: Option<&'a str>,
+    pub references: Option<&'a str>,
+}
+
+pub async fn answer(db: &Db, answer: &Answer<'_>, now: i64) -> Result<i64, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let email_id = super::outbox::enqueue(&mut *tx, answer.to, answer.subject, answer.email_body, now).await?;
+    sqlx::query("UPDATE email_outbox SET deal_id = $1, in_reply_to = $2, thread_references = $3 WHERE id = $4")
+        .bind(answer.deal_id)
+        .bind(answer.in_reply_to)
+        .bind(answer.references)
+        .bind(email_id)
+        .execute(&mut *tx)
+        .await?;
+    add_message(&mut tx, answer.deal_id, now, Some(answer.author_user_id), false, answer.body, (None, Some(email_id))).await?;
+    tx.commit().await?;
+    Ok(email_id)
+}
+
+/// The partner's latest reply on a deal, which a manager's answer continues: who wrote,
+/// the subject, and the thread headers.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct LastReply {
+    pub from_address: String,
+    pub from_name: String,
+    pub subject: String,
+    pub message_id: Option<String>,
+    /// The notification it answered: the start of the thread's References.
+    pub notification_message_id: Option<String>,
+}
+
+pub async fn last_reply(db: &Db, deal_id: i64) -> Result<Option<LastReply>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.from_address, i.from_name, i.subject, i.message_id, o.message_id AS notification_message_id \
+         FROM inbound_mail i LEFT JOIN email_outbox o ON o.id = i.email_id \
+         WHERE i.deal_id = $1 AND i.verdict = 'accepted' ORDER BY i.received_at DESC, i.id DESC LIMIT 1",
+    )
+    .bind(deal_id)
+    .fetch_optional(&db.read)
+    .await
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct MessageRow {
+    pub id: i64,
+    pub at: i64,
+    pub author: Option<String>,
+    pub from_partner: i64,
+    pub body: String,
+}
+
+/// A deal's conversation, oldest first (bounded: the newest 200).
+pub async fn messages(db: &Db, deal_id: i64) -> Result<Vec<MessageRow>, sqlx::Error> {
+    let mut rows: Vec<MessageRow> = sqlx::query_as(
+        "SELECT m.id, m.at, u.display_name AS author, m.from_partner, m.body FROM deal_messages m \
+         LEFT JOIN users u ON u.id = m.author_user_id WHERE m.deal_id = $1 ORDER BY m.at DESC, m.id DESC LIMIT 200",
+    )
+    .bind(deal_id)
+    .fetch_all(&db.read)
+    .await?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// What the CRM timeline entry of an accepted reply says and where it belongs.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ReplyFacts {
+    pub user_id: i64,
+    pub person: String,
+    pub email: String,
+    pub organisation: String,
+    pub deal_id: i64,
+    pub customer: String,
+    pub subject: String,
+    pub reply_text: String,
+    pub received_at: i64,
+}
+
+pub async fn reply_facts(db: &Db, inbound_id: i64) -> Result<Option<ReplyFacts>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.display_name AS person, u.email, COALESCE(p.name, '') AS organisation, \
+         d.id AS deal_id, a.name AS customer, o.subject, i.reply_text, i.received_at \
+         FROM inbound_mail i JOIN users u ON u.id = i.user_id JOIN deals d ON d.id = i.deal_id \
+         JOIN accounts a ON a.id = d.account_id JOIN email_outbox o ON o.id = i.email_id \
+         LEFT JOIN partner_orgs p ON p.id = u.partner_org_id \
+         WHERE i.id = $1 AND i.verdict = 'accepted'",
+    )
+    .bind(inbound_id)
+    .fetch_optional(&db.read)
+    .await
+}
+
+/// A line of the inbound-mail log.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct InboundRow {
+    pub id: i64,
+    pub received_at: i64,
+    pub via: String,
+    pub from_address: String,
+    pub subject: String,
+    pub deal_id: Option<i64>,
+    pub verdict: String,
+    pub reason: String,
+    pub reply_text: String,
+    pub raw_size: i64,
+}
+
+pub async fn inbound_log(db: &Db, limit: i64) -> Result<Vec<InboundRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, received_at, via, from_address, subject, deal_id, verdict, reason, reply_text, raw_size \
+         FROM inbound_mail ORDER BY received_at DESC, id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// A stored message exactly as it arrived, for "show original".
+pub async fn original(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT raw_mime FROM inbound_mail WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.map(|(raw,)| raw))
+}
+
+/// The person a notification went to, by address.
+pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE lower(email) = lower($1)")
+        .bind(email)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
