@@ -949,3 +949,37 @@ mod tests {
         assert!(!unticked.required && unticked.audience.tiers.is_empty());
     }
 }
+
+/// One message of a deal's conversation: a partner's verified email reply, or a staff answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealMessage {
+    pub id: i64,
+    pub at: i64,
+    pub author: String,
+    pub from_partner: bool,
+    pub body: String,
+}
+
+/// A deal's conversation, and whether the viewer may answer the partner's last reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealConversation {
+    pub deal_id: i64,
+    pub messages: Vec<DealMessage>,
+    /// The partner an answer goes to (staff only, once the partner has replied).
+    pub answer_to: Option<String>,
+}
+
+/// A line of the inbound-mail log (vendor admins).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundMail {
+    pub id: i64,
+    pub received_at: i64,
+    pub via: String,
+    pub from_address: String,
+    pub subject: String,
+    pub deal_id: Option<i64>,
+    pub verdict: String,
+    pub reason: String,
+    pub reply_text: String,
+    pub raw_size: i64,
+}

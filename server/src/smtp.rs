@@ -33,7 +33,9 @@ pub async fn serve(listener: TcpListener, state: AppState, mut stop: watch::Rece
             // Busy: say so and hang up (RFC 5321 §3.1 allows 421 as the greeting).
             tokio::spawn(async move {
                 let mut stream = stream;
-                let _ = stream.write_all(b"421 4.3.2 Too busy, try again later\r\n").await;
+                let _ = stream
+                    .write_all(b"421 4.3.2 Too busy, try again later\r\n")
+                    .await;
             });
             continue;
         };
@@ -295,7 +297,11 @@ async fn read_line(
         }
         reader.consume(used);
         if done {
-            return Ok(if too_long { Line::TooLong } else { Line::Text(line) });
+            return Ok(if too_long {
+                Line::TooLong
+            } else {
+                Line::Text(line)
+            });
         }
     }
 }

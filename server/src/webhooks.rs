@@ -121,10 +121,7 @@ pub async fn inbound_mime(
             StatusCode::OK,
             serde_json::json!({ "id": id, "verdict": verdict }),
         ),
-        Ok(Intake::Duplicate) => answer(
-            StatusCode::OK,
-            serde_json::json!({ "duplicate": true }),
-        ),
+        Ok(Intake::Duplicate) => answer(StatusCode::OK, serde_json::json!({ "duplicate": true })),
         Ok(Intake::Unreadable) => answer(
             StatusCode::UNPROCESSABLE_ENTITY,
             serde_json::json!({ "error": "The body is not a mail message with a sender." }),

@@ -14,6 +14,7 @@ use app::api::navigation::*;
 use app::api::notifications::*;
 use app::api::orgs::*;
 use app::api::program::*;
+use app::api::replies::*;
 use app::api::salesforce::*;
 use app::api::tiers::*;
 use app::api::training::*;
@@ -390,6 +391,22 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (CheckSalesforceFields::PATH, Args::Form(vec![]), false),
         (StartSalesforceBackfill::PATH, Args::Form(vec![]), false),
         (DisconnectSalesforce::PATH, Args::Form(vec![]), false),
+        (
+            LoadDealConversation::PATH,
+            Args::Form(vec![("deal_id", "1")]),
+            false,
+        ),
+        (
+            AnswerPartnerReply::PATH,
+            Args::Form(vec![("deal_id", "1"), ("body", "Thanks")]),
+            false,
+        ),
+        (LoadInboundMail::PATH, Args::Form(vec![]), false),
+        (
+            LoadInboundOriginal::PATH,
+            Args::Form(vec![("id", "1")]),
+            false,
+        ),
         (
             SaveTierProgram::PATH,
             Args::Form(vec![("form[gold][requirements]", "")]),

@@ -9,8 +9,7 @@ mod common;
 use app::api::certifications::RevokeCertificate;
 use app::api::crm::{
     ConnectHubspot, CrmOverview, InstallHubspotProperties, LoadCrmPage, RemoveHubspotWebhookSecret,
-    ResolveCrmFailure, SaveHubspotWebhookSecret, SetCrmFieldDirection, StartHubspotBackfill,
-    TestHubspot,
+    ResolveCrmFailure, SaveHubspotWebhookSecret, SetCrmFieldDirection, TestHubspot,
 };
 use app::domain::crm::ConnectionState;
 use common::crm::{count, sync};
@@ -52,31 +51,7 @@ async fn page(client: &reqwest::Client, server: &TestServer) -> CrmOverview {
 
 /// Connects, installs and backfills; returns the admin's client.
 async fn connected(server: &TestServer) -> reqwest::Client {
-    let admin = sign_in(server, ADMIN).await;
-    let connect = [
-        ("token", TOKEN),
-        ("pipeline", "default"),
-        ("stage", "appointmentscheduled"),
-    ];
-    assert_eq!(
-        call(&admin, server, ConnectHubspot::PATH, &connect)
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        call(&admin, server, InstallHubspotProperties::PATH, &[])
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        call(&admin, server, StartHubspotBackfill::PATH, &[])
-            .await
-            .status(),
-        200
-    );
-    admin
+    common::crm::connect_hubspot(server, TOKEN).await
 }
 
 async fn an_admin_connects_hubspot_and_the_program_and_its_changes_reach_it(backend: Backend) {

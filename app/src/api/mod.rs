@@ -13,6 +13,7 @@ pub mod navigation;
 pub mod notifications;
 pub mod orgs;
 pub mod program;
+pub mod replies;
 pub mod salesforce;
 pub mod tiers;
 pub mod training;

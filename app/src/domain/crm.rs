@@ -58,7 +58,8 @@ text_enum!(
 
 impl SyncKind {
     /// The kinds that are records upserted by a key (a reply is an activity, created once).
-    pub const RECORDS: [SyncKind; 3] = [SyncKind::Company, SyncKind::Contact, SyncKind::Registration];
+    pub const RECORDS: [SyncKind; 3] =
+        [SyncKind::Company, SyncKind::Contact, SyncKind::Registration];
 
     /// The HubSpot object type in API paths.
     pub fn hubspot_object(self) -> &'static str {

@@ -66,9 +66,7 @@ pub fn key_of_address(address: &str, domain: &str) -> Option<String> {
         return None;
     }
     let key = key.to_ascii_lowercase();
-    key.bytes()
-        .all(|b| ALPHABET.contains(&b))
-        .then_some(key)
+    key.bytes().all(|b| ALPHABET.contains(&b)).then_some(key)
 }
 
 /// A Message-ID without its angle brackets and surrounding space, for comparing.
@@ -101,7 +99,9 @@ pub fn is_automatic(header: impl Fn(&str) -> Option<String>) -> bool {
     if value("Auto-Submitted").is_some_and(|v| !v.is_empty() && v != "no") {
         return true;
     }
-    if value("Precedence").is_some_and(|v| matches!(v.as_str(), "bulk" | "list" | "junk" | "auto_reply")) {
+    if value("Precedence")
+        .is_some_and(|v| matches!(v.as_str(), "bulk" | "list" | "junk" | "auto_reply"))
+    {
         return true;
     }
     ["X-Autoreply", "X-Autorespond", "X-Auto-Reply"]
@@ -182,7 +182,11 @@ pub fn strip_reply(text: &str) -> String {
         .find(|&i| is_marker(lines[i]) || quote_header_at(&lines, i).is_some())
         .unwrap_or(lines.len());
     let mut kept: Vec<&str> = lines[..cut].to_vec();
-    if kept.iter().all(|line| line.trim().is_empty() || is_quoted(line)) && cut < lines.len() {
+    if kept
+        .iter()
+        .all(|line| line.trim().is_empty() || is_quoted(line))
+        && cut < lines.len()
+    {
         // Nothing above the quote: the answer is below it (bottom posting). Keep what
         // follows, less the header and the quoted lines.
         let skip = quote_header_at(&lines, cut).unwrap_or(1);
@@ -338,16 +342,31 @@ fn is_wrote_line(line: &str) -> bool {
 fn outlook_block_at(lines: &[&str], at: usize) -> Option<usize> {
     const FROM: [&str; 7] = ["From:", "Von:", "De :", "De:", "Da:", "Van:", "*From:*"];
     const SENT: [&str; 9] = [
-        "Sent:", "Date:", "Gesendet:", "Datum:", "Envoyé :", "Envoyé:", "Enviado:", "Inviato:",
+        "Sent:",
+        "Date:",
+        "Gesendet:",
+        "Datum:",
+        "Envoyé :",
+        "Envoyé:",
+        "Enviado:",
+        "Inviato:",
         "Verzonden:",
     ];
     const SUBJECT: [&str; 8] = [
-        "Subject:", "Betreff:", "Objet :", "Objet:", "Asunto:", "Oggetto:", "Onderwerp:",
+        "Subject:",
+        "Betreff:",
+        "Objet :",
+        "Objet:",
+        "Asunto:",
+        "Oggetto:",
+        "Onderwerp:",
         "Assunto:",
     ];
     let starts = |line: &str, forms: &[&str]| {
         let line = line.trim().trim_start_matches('*');
-        forms.iter().any(|form| line.starts_with(form.trim_start_matches('*')))
+        forms
+            .iter()
+            .any(|form| line.starts_with(form.trim_start_matches('*')))
     };
     if !starts(lines.get(at)?, &FROM) {
         return None;
@@ -414,7 +433,11 @@ pub fn hubspot_note(entry: &TimelineEntry) -> serde_json::Value {
 
 /// A completed Salesforce Task of subtype Email. `who` is a Lead or Contact id, `what` an
 /// Opportunity id.
-pub fn salesforce_task(entry: &TimelineEntry, who: Option<&str>, what: Option<&str>) -> serde_json::Value {
+pub fn salesforce_task(
+    entry: &TimelineEntry,
+    who: Option<&str>,
+    what: Option<&str>,
+) -> serde_json::Value {
     let date = chrono::DateTime::from_timestamp_millis(entry.at_ms)
         .map(|at| at.format("%Y-%m-%d").to_string())
         .unwrap_or_default();
@@ -474,11 +497,20 @@ mod tests {
         assert_eq!(task["WhoId"], "00Q1");
         assert!(task.get("WhatId").is_none());
         assert_eq!(task["ActivityDate"], "2026-11-30");
-        assert!(task["Subject"].as_str().unwrap().starts_with("Partner reply: Acme"));
-        assert!(task["Description"].as_str().unwrap().ends_with("Signed today."));
+        assert!(task["Subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Partner reply: Acme"));
+        assert!(task["Description"]
+            .as_str()
+            .unwrap()
+            .ends_with("Signed today."));
         let task = salesforce_task(&entry(&"x".repeat(40_000)), Some("003"), Some("006"));
         assert_eq!(task["WhatId"], "006");
-        assert_eq!(task["Description"].as_str().unwrap().chars().count(), SALESFORCE_DESCRIPTION_CHARS);
+        assert_eq!(
+            task["Description"].as_str().unwrap().chars().count(),
+            SALESFORCE_DESCRIPTION_CHARS
+        );
     }
 
     #[test]
@@ -497,19 +529,31 @@ mod tests {
     fn only_our_addresses_with_a_well_formed_key_are_read() {
         let key = encode_key(&[7; KEY_BYTES]);
         let address = reply_address(&key, "reply.example.com");
-        assert_eq!(key_of_address(&address, "reply.example.com"), Some(key.clone()));
         assert_eq!(
-            key_of_address(&format!("<{}>", address.to_uppercase()), "Reply.Example.com"),
+            key_of_address(&address, "reply.example.com"),
+            Some(key.clone())
+        );
+        assert_eq!(
+            key_of_address(
+                &format!("<{}>", address.to_uppercase()),
+                "Reply.Example.com"
+            ),
             Some(key.clone())
         );
         assert_eq!(key_of_address(&address, "other.example.com"), None);
-        assert_eq!(key_of_address("reply+short@reply.example.com", "reply.example.com"), None);
+        assert_eq!(
+            key_of_address("reply+short@reply.example.com", "reply.example.com"),
+            None
+        );
         let wrong_letter = format!("reply+{}1@reply.example.com", &key[..KEY_CHARS - 1]);
         assert_eq!(key_of_address(&wrong_letter, "reply.example.com"), None);
         let no_prefix = format!("replx+{key}@reply.example.com");
         assert_eq!(key_of_address(&no_prefix, "reply.example.com"), None);
         assert_eq!(key_of_address("", "reply.example.com"), None);
-        assert_eq!(key_of_address("nora@northwind.example", "reply.example.com"), None);
+        assert_eq!(
+            key_of_address("nora@northwind.example", "reply.example.com"),
+            None
+        );
     }
 
     #[test]
@@ -549,11 +593,26 @@ mod tests {
             reply,
         };
         let nora = Some("nora@northwind.example");
-        assert_eq!(judge(&facts(nora, "Nora@Northwind.example", false, "Yes")), Verdict::Accepted);
-        assert!(matches!(judge(&facts(nora, "eve@evil.example", false, "Yes")), Verdict::Held(_)));
-        assert!(matches!(judge(&facts(None, "nora@northwind.example", false, "Yes")), Verdict::Held(_)));
-        assert!(matches!(judge(&facts(nora, "nora@northwind.example", true, "Yes")), Verdict::Ignored(_)));
-        assert!(matches!(judge(&facts(nora, "nora@northwind.example", false, "  ")), Verdict::Ignored(_)));
+        assert_eq!(
+            judge(&facts(nora, "Nora@Northwind.example", false, "Yes")),
+            Verdict::Accepted
+        );
+        assert!(matches!(
+            judge(&facts(nora, "eve@evil.example", false, "Yes")),
+            Verdict::Held(_)
+        ));
+        assert!(matches!(
+            judge(&facts(None, "nora@northwind.example", false, "Yes")),
+            Verdict::Held(_)
+        ));
+        assert!(matches!(
+            judge(&facts(nora, "nora@northwind.example", true, "Yes")),
+            Verdict::Ignored(_)
+        ));
+        assert!(matches!(
+            judge(&facts(nora, "nora@northwind.example", false, "  ")),
+            Verdict::Ignored(_)
+        ));
         assert_eq!(Verdict::Held("x").as_str(), "held");
         assert_eq!(Verdict::Ignored("why").reason(), "why");
         assert!(!same_address("", ""));
@@ -566,7 +625,10 @@ mod tests {
         let text = format!(
             "Sounds good, we'll book the demo for Tuesday.\n\nOn Mon, 30 Nov 2026 at 09:00, Partner Portal <\nreply+abc@reply.test> wrote:\n\n{NOTIFICATION}"
         );
-        assert_eq!(strip_reply(&text), "Sounds good, we'll book the demo for Tuesday.");
+        assert_eq!(
+            strip_reply(&text),
+            "Sounds good, we'll book the demo for Tuesday."
+        );
     }
 
     #[test]

@@ -39,7 +39,10 @@ pub struct Arrival<'a> {
 /// What became of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intake {
-    Stored { id: i64, verdict: &'static str },
+    Stored {
+        id: i64,
+        verdict: &'static str,
+    },
     /// Its Message-ID was stored before: a second delivery of the same message.
     Duplicate,
     /// Not a mail message (no sender could be read); nothing was stored.
@@ -92,7 +95,13 @@ pub async fn take(state: &AppState, arrival: &Arrival<'_>) -> Result<Intake, sql
         .flat_map(|list| list.iter())
         .filter_map(|addr| addr.address().map(str::to_string));
     let mut notified = None;
-    for address in arrival.recipients.iter().cloned().chain(header_recipients).take(rules_limit()) {
+    for address in arrival
+        .recipients
+        .iter()
+        .cloned()
+        .chain(header_recipients)
+        .take(rules_limit())
+    {
         if let Some(found) = notification_of_address(state, &address).await? {
             notified = Some(found);
             break;
@@ -112,13 +121,16 @@ pub async fn take(state: &AppState, arrival: &Arrival<'_>) -> Result<Intake, sql
             .await?
             .filter(|n| n.created_at + rules::REPLY_WINDOW_MS >= now);
     }
-    let text = message.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let text = message
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .unwrap_or_default();
     let reply = rules::strip_reply(&text);
     // A bounce has an empty envelope sender (RFC 5321 §4.5.5): a machine, like an
     // out-of-office.
     let bounce = arrival.door == Door::Smtp && arrival.envelope_from.trim().is_empty();
-    let automatic = bounce
-        || rules::is_automatic(|name| message.header_raw(name).map(str::to_string));
+    let automatic =
+        bounce || rules::is_automatic(|name| message.header_raw(name).map(str::to_string));
     let verdict = rules::judge(&Facts {
         notified: notified.as_ref().map(|n| n.to_address.as_str()),
         sender: &from_address,
@@ -134,7 +146,9 @@ pub async fn take(state: &AppState, arrival: &Arrival<'_>) -> Result<Intake, sql
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(arrival.raw))
     };
-    let message_id = message.message_id().map(|id| rules::bare_message_id(id).to_string());
+    let message_id = message
+        .message_id()
+        .map(|id| rules::bare_message_id(id).to_string());
     let bounded = |text: &str, chars: usize| -> String { text.chars().take(chars).collect() };
     let envelope_to = bounded(&arrival.recipients.join(", "), 2_000);
     let subject = bounded(message.subject().unwrap_or_default(), 500);

@@ -87,8 +87,16 @@ impl Mailer {
                 continue;
             };
             // Replies reach the portal only where a reply domain is configured.
-            let answerable = state.settings.reply_domain.as_deref().filter(|_| email.deal_id.is_some());
-            let fresh = format!("{}@{}", super::crypto::new_token(), state.settings.host_name());
+            let answerable = state
+                .settings
+                .reply_domain
+                .as_deref()
+                .filter(|_| email.deal_id.is_some());
+            let fresh = format!(
+                "{}@{}",
+                super::crypto::new_token(),
+                state.settings.host_name()
+            );
             let message_id = outbox::fix_message_id(&state.db, id, &fresh, |message_id| {
                 answerable.map(|_| {
                     super::crypto::token_hash(secret, &super::crypto::reply_key(secret, message_id))
@@ -166,12 +174,18 @@ pub fn build_message(
     }
     // A manager's answer continues the partner's thread (RFC 5322 §3.6.4).
     if let Some(parent) = &email.in_reply_to {
-        builder = builder.in_reply_to(format!("<{}>", crate::domain::replies::bare_message_id(parent)));
+        builder = builder.in_reply_to(format!(
+            "<{}>",
+            crate::domain::replies::bare_message_id(parent)
+        ));
         let mut references = email.thread_references.clone().unwrap_or_default();
         if !references.is_empty() {
             references.push(' ');
         }
-        references.push_str(&format!("<{}>", crate::domain::replies::bare_message_id(parent)));
+        references.push_str(&format!(
+            "<{}>",
+            crate::domain::replies::bare_message_id(parent)
+        ));
         builder = builder.references(references);
     }
     if let Some(url) = &unsubscribe {
@@ -187,7 +201,11 @@ pub fn build_message(
     }
     // Where a reply is read, a marker line says where the partner's words end.
     let body = match &envelope.reply_to {
-        Some(_) => format!("{}\n\n{}", crate::domain::replies::REPLY_MARKER, email.body_text),
+        Some(_) => format!(
+            "{}\n\n{}",
+            crate::domain::replies::REPLY_MARKER,
+            email.body_text
+        ),
         None => email.body_text.clone(),
     };
     let mut text = body.clone();

@@ -30,3 +30,28 @@ pub async fn count(server: &TestServer, sql: &str) -> i64 {
         .unwrap();
     n
 }
+
+/// Connects HubSpot with `token` as an admin does (the token, the deal pipeline and stage),
+/// installs the properties and queues the first full sync; returns the admin's client.
+pub async fn connect_hubspot(server: &TestServer, token: &str) -> reqwest::Client {
+    use super::ServerFn;
+    use app::api::crm::{ConnectHubspot, InstallHubspotProperties, StartHubspotBackfill};
+    let admin = super::sign_in(server, "admin@lumen.example").await;
+    let connect = [
+        ("token", token),
+        ("pipeline", "default"),
+        ("stage", "appointmentscheduled"),
+    ];
+    for (path, args) in [
+        (ConnectHubspot::PATH, &connect[..]),
+        (InstallHubspotProperties::PATH, &[]),
+        (StartHubspotBackfill::PATH, &[]),
+    ] {
+        assert_eq!(
+            super::call(&admin, server, path, args).await.status(),
+            200,
+            "{path}"
+        );
+    }
+    admin
+}

@@ -57,6 +57,8 @@ pub struct Inner {
     /// signs), and the app's client secret.
     pub webhook: Option<(String, String, String)>,
     pub next_event_id: i64,
+    /// Default associations added: from object, from id, to object, to id.
+    pub associations: Vec<(String, String, String, String)>,
 }
 
 #[derive(Clone)]
@@ -120,7 +122,14 @@ impl FakeHubSpot {
     /// `GET /__fake/records/{object}` (no token) so a browser test can read what it holds.
     pub async fn start_on(&self, address: &str) -> String {
         let app = Router::new()
-            .route(&format!("/crm/objects/{VERSION}/{{object}}"), get(list))
+            .route(
+                &format!("/crm/objects/{VERSION}/{{object}}"),
+                get(list).post(create_note),
+            )
+            .route(
+                &format!("/crm/objects/{VERSION}/{{from}}/{{from_id}}/associations/default/{{to}}/{{to_id}}"),
+                axum::routing::put(associate_default),
+            )
             .route(
                 &format!("/crm/objects/{VERSION}/{{object}}/batch/upsert"),
                 post(batch_upsert),
@@ -276,6 +285,10 @@ impl FakeHubSpot {
             .expect("the portal answers");
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
+    }
+
+    pub fn associations(&self) -> Vec<(String, String, String, String)> {
+        self.inner.lock().unwrap().associations.clone()
     }
 
     pub fn requests(&self) -> Vec<(String, String)> {
@@ -639,6 +652,149 @@ async fn list(
         &fake,
         rate,
     )
+}
+
+/// `POST /crm/objects/{version}/notes` (201): `hs_timestamp` is required and the body at
+/// most 65,536 characters; each association must name an existing contact with the
+/// documented note→contact type 202. Other objects are not created through this fake.
+async fn create_note(
+    State(fake): State<FakeHubSpot>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (rate, body) = match admit_json(&fake, &format!("/crm/objects/{object}"), &headers, &body) {
+        Ok(admitted) => admitted,
+        Err(response) => return *response,
+    };
+    if object != "notes" {
+        return error(
+            StatusCode::NOT_FOUND,
+            "OBJECT_NOT_FOUND",
+            "Only notes are created here",
+        );
+    }
+    let properties: BTreeMap<String, String> = body
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| {
+            p.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !properties.contains_key("hs_timestamp") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "Property values were not valid: hs_timestamp is required",
+        );
+    }
+    if properties
+        .get("hs_note_body")
+        .is_some_and(|b| b.chars().count() > 65_536)
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "hs_note_body exceeds 65536 characters",
+        );
+    }
+    let mut inner = fake.inner.lock().unwrap();
+    let mut contacts = Vec::new();
+    for association in body
+        .get("associations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let to = association
+            .pointer("/to/id")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let type_id = association
+            .pointer("/types/0/associationTypeId")
+            .and_then(Value::as_i64);
+        let known = inner
+            .records
+            .get("contacts")
+            .is_some_and(|r| r.iter().any(|c| c.id == to));
+        if type_id != Some(202) || !known {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+                "One or more associations are invalid",
+            );
+        }
+        contacts.push(to.to_string());
+    }
+    inner.next_id += 1;
+    let id = inner.next_id.to_string();
+    for contact in contacts {
+        inner
+            .associations
+            .push(("notes".into(), id.clone(), "contacts".into(), contact));
+    }
+    inner
+        .records
+        .entry("notes".into())
+        .or_default()
+        .push(Record {
+            id: id.clone(),
+            properties: properties.clone(),
+        });
+    drop(inner);
+    with_rate(
+        (
+            StatusCode::CREATED,
+            Json(json!({ "id": id, "properties": properties })),
+        )
+            .into_response(),
+        &fake,
+        rate,
+    )
+}
+
+/// `PUT …/{from}/{id}/associations/default/{to}/{id}`: both records must exist (404).
+async fn associate_default(
+    State(fake): State<FakeHubSpot>,
+    Path((from, from_id, to, to_id)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/crm/objects/{from}/{from_id}/associations/default/{to}/{to_id}");
+    let rate = match admit(&fake, "PUT", &path, &headers) {
+        Ok(rate) => rate,
+        Err(response) => return *response,
+    };
+    let mut inner = fake.inner.lock().unwrap();
+    let exists = |object: &str, id: &str| {
+        inner
+            .records
+            .get(object)
+            .is_some_and(|r| r.iter().any(|x| x.id == id))
+    };
+    if !exists(&from, &from_id) || !exists(&to, &to_id) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "OBJECT_NOT_FOUND",
+            "One of the records does not exist",
+        );
+    }
+    let link = (from.clone(), from_id.clone(), to.clone(), to_id.clone());
+    if !inner.associations.contains(&link) {
+        inner.associations.push(link);
+    }
+    drop(inner);
+    let body = json!({"status": "COMPLETE", "results": [{"from": {"id": from_id}, "to": {"id": to_id},
+        "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 214}}]});
+    with_rate(Json(body).into_response(), &fake, rate)
 }
 
 async fn create_group(

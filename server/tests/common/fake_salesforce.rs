@@ -461,6 +461,7 @@ async fn data(
                 &inner,
             ),
         },
+        ("POST", ["sobjects", "Task"]) => create_task(&mut inner, &body),
         ("PATCH", ["composite", "sobjects", object, external]) => {
             let object = object.to_string();
             let external = external.to_string();
@@ -473,6 +474,90 @@ async fn data(
             &inner,
         ),
     }
+}
+
+/// `POST …/sobjects/Task`: Salesforce's rules for an activity as the portal writes one:
+/// a Subject, a Status from the picklist, WhoId naming a Lead or Contact and WhatId an
+/// Opportunity that exist (`MALFORMED_ID` / `INVALID_CROSS_REFERENCE_KEY` otherwise).
+fn create_task(inner: &mut Inner, body: &[u8]) -> Response {
+    let Ok(task) = serde_json::from_slice::<Map<String, Value>>(body) else {
+        return errors(
+            StatusCode::BAD_REQUEST,
+            "JSON_PARSER_ERROR",
+            "The request body is not JSON",
+            inner,
+        );
+    };
+    if task
+        .get("Subject")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return errors(
+            StatusCode::BAD_REQUEST,
+            "REQUIRED_FIELD_MISSING",
+            "Required fields are missing: [Subject]",
+            inner,
+        );
+    }
+    let status = task.get("Status").and_then(Value::as_str).unwrap_or("");
+    if ![
+        "Not Started",
+        "In Progress",
+        "Completed",
+        "Waiting on someone else",
+        "Deferred",
+    ]
+    .contains(&status)
+    {
+        return errors(
+            StatusCode::BAD_REQUEST,
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            "Status: bad value for restricted picklist field",
+            inner,
+        );
+    }
+    let exists = |objects: &[&str], id: &str| {
+        objects.iter().any(|object| {
+            inner
+                .records
+                .get(*object)
+                .is_some_and(|records| records.iter().any(|r| r.id == id))
+        })
+    };
+    for (field, objects) in [
+        ("WhoId", &["Lead", "Contact"][..]),
+        ("WhatId", &["Opportunity", "Account"][..]),
+    ] {
+        if let Some(id) = task.get(field).and_then(Value::as_str) {
+            if !exists(objects, id) {
+                return errors(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    &format!("invalid cross reference id: {field}"),
+                    inner,
+                );
+            }
+        }
+    }
+    let id = format!("00T{:015}", inner.next_id);
+    inner.next_id += 1;
+    inner
+        .records
+        .entry("Task".into())
+        .or_default()
+        .push(SfRecord {
+            id: id.clone(),
+            fields: task,
+        });
+    with_usage(
+        (
+            StatusCode::CREATED,
+            axum::Json(json!({"id": id, "success": true, "errors": []})),
+        )
+            .into_response(),
+        inner,
+    )
 }
 
 fn record_error(code: &str, message: &str, fields: &[&str]) -> Value {

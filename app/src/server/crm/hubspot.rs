@@ -342,8 +342,12 @@ impl HubSpot<'_> {
     /// Adds the default association between two records (a note and a deal); repeating it
     /// is harmless.
     pub async fn associate(&self, from: (&str, &str), to: (&str, &str)) -> Reply {
-        let rest = format!("{}/{}/associations/default/{}/{}", from.0, from.1, to.0, to.1);
-        self.send(self.http.put(self.url("crm/objects", &rest))).await
+        let rest = format!(
+            "{}/{}/associations/default/{}/{}",
+            from.0, from.1, to.0, to.1
+        );
+        self.send(self.http.put(self.url("crm/objects", &rest)))
+            .await
     }
 }
 

@@ -30,7 +30,15 @@ pub(super) async fn send_due(
     run: &mut SyncRun,
 ) -> Result<(), sqlx::Error> {
     let now = state.clock.now_ms();
-    let rows = repo::claim(&state.db, connection.id, SyncKind::Reply, now, now + LEASE_MS, PER_RUN).await?;
+    let rows = repo::claim(
+        &state.db,
+        connection.id,
+        SyncKind::Reply,
+        now,
+        now + LEASE_MS,
+        PER_RUN,
+    )
+    .await?;
     for row in &rows {
         if let BatchEnd::StopConnection = send_one(state, crm, connection, row, run).await? {
             // The rest wait for the connection to recover.
@@ -52,7 +60,15 @@ async fn send_one(
     let db = &state.db;
     let now = state.clock.now_ms();
     let Some(facts) = replies_repo::reply_facts(db, row.entity_id).await? else {
-        set_aside(db, connection.id, SyncKind::Reply, row, "The reply is no longer on a deal.", now).await?;
+        set_aside(
+            db,
+            connection.id,
+            SyncKind::Reply,
+            row,
+            "The reply is no longer on a deal.",
+            now,
+        )
+        .await?;
         return Ok(BatchEnd::Continue);
     };
     let contact = repo::links(db, connection.id, SyncKind::Contact, &[facts.user_id]).await?;
@@ -60,7 +76,14 @@ async fn send_one(
         // The person's contact goes first (queued now if nothing else queued it).
         let waiting = repo::waiting(db, connection.id, SyncKind::Contact, &[facts.user_id]).await?;
         if waiting.is_empty() {
-            repo::enqueue(&db.write, SyncKind::Contact, facts.user_id, "partner_reply", now).await?;
+            repo::enqueue(
+                &db.write,
+                SyncKind::Contact,
+                facts.user_id,
+                "partner_reply",
+                now,
+            )
+            .await?;
         }
         repo::release(db, &[row], now + CONTACT_WAIT_MS).await?;
         return Ok(BatchEnd::Continue);
@@ -93,10 +116,26 @@ async fn send_one(
                         .filter(|_| reply.ok())
                         .map(str::to_string);
                     match &id {
-                        Some(id) => repo::link(db, connection.id, SyncKind::Reply, row.entity_id, id, now).await?,
+                        Some(id) => {
+                            repo::link(db, connection.id, SyncKind::Reply, row.entity_id, id, now)
+                                .await?
+                        }
                         None => {
-                            let outcome = hubspot_outcome(&reply, BTreeMap::new(), state.clock.now_ms(), row.attempts);
-                            return settle(state, connection.id, SyncKind::Reply, &[row], outcome, run).await;
+                            let outcome = hubspot_outcome(
+                                &reply,
+                                BTreeMap::new(),
+                                state.clock.now_ms(),
+                                row.attempts,
+                            );
+                            return settle(
+                                state,
+                                connection.id,
+                                SyncKind::Reply,
+                                &[row],
+                                outcome,
+                                run,
+                            )
+                            .await;
                         }
                     }
                     id
@@ -104,10 +143,17 @@ async fn send_one(
             };
             let note_id = note_id.unwrap_or_default();
             let mut results = BTreeMap::new();
-            results.insert(row.id, RecordResult::Written { crm_id: note_id.clone() });
+            results.insert(
+                row.id,
+                RecordResult::Written {
+                    crm_id: note_id.clone(),
+                },
+            );
             match &deal_id {
                 Some(deal_id) => {
-                    let reply = client.associate(("notes", &note_id), ("deals", deal_id)).await;
+                    let reply = client
+                        .associate(("notes", &note_id), ("deals", deal_id))
+                        .await;
                     run.requests += 1;
                     let results = if reply.ok() { results } else { BTreeMap::new() };
                     hubspot_outcome(&reply, results, state.clock.now_ms(), row.attempts)
@@ -116,7 +162,16 @@ async fn send_one(
                     // No deal in HubSpot (not synced, or another placement): the contact's
                     // timeline holds the reply.
                     repo::finish(db, row, now).await?;
-                    repo::log(db, connection.id, SyncKind::Reply, row.entity_id, "written", &format!("CRM id {note_id}"), now).await?;
+                    repo::log(
+                        db,
+                        connection.id,
+                        SyncKind::Reply,
+                        row.entity_id,
+                        "written",
+                        &format!("CRM id {note_id}"),
+                        now,
+                    )
+                    .await?;
                     run.written += 1;
                     return Ok(BatchEnd::Continue);
                 }
@@ -125,14 +180,25 @@ async fn send_one(
         Crm::Salesforce(client) => {
             if let Some(id) = created.get(&row.entity_id) {
                 repo::finish(db, row, now).await?;
-                repo::log(db, connection.id, SyncKind::Reply, row.entity_id, "written", &format!("CRM id {id}"), now).await?;
+                repo::log(
+                    db,
+                    connection.id,
+                    SyncKind::Reply,
+                    row.entity_id,
+                    "written",
+                    &format!("CRM id {id}"),
+                    now,
+                )
+                .await?;
                 return Ok(BatchEnd::Continue);
             }
             // Sales works an unconverted deal on its Lead; a converted one on the
             // Opportunity, with the partner's Contact as the person.
             let converted = repo::converted(db, connection.id, &[facts.deal_id]).await?;
             let task = match (converted.get(&facts.deal_id), &deal_id) {
-                (Some(opportunity), _) => salesforce_task(&entry, Some(&contact_id), Some(opportunity)),
+                (Some(opportunity), _) => {
+                    salesforce_task(&entry, Some(&contact_id), Some(opportunity))
+                }
                 (None, Some(lead)) => salesforce_task(&entry, Some(lead), None),
                 (None, None) => salesforce_task(&entry, Some(&contact_id), None),
             };

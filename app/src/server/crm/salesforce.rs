@@ -383,11 +383,25 @@ impl Salesforce<'_> {
         trace_id: i64,
     ) -> (Reply, BTreeMap<i64, RecordResult>) {
         let reply = self
-            .send(self.http.post(self.url(&format!("sobjects/{object}"))).json(record))
+            .send(
+                self.http
+                    .post(self.url(&format!("sobjects/{object}")))
+                    .json(record),
+            )
             .await;
         let mut results = BTreeMap::new();
-        if let Some(id) = reply.body.get("id").and_then(Value::as_str).filter(|_| reply.ok()) {
-            results.insert(trace_id, RecordResult::Written { crm_id: id.to_string() });
+        if let Some(id) = reply
+            .body
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|_| reply.ok())
+        {
+            results.insert(
+                trace_id,
+                RecordResult::Written {
+                    crm_id: id.to_string(),
+                },
+            );
         }
         (reply, results)
     }

@@ -438,7 +438,10 @@ fn salesforce_record(
 /// A write the sync sends to Salesforce.
 pub(super) enum SalesforceWrite<'r> {
     /// Records of one kind on their External IDs.
-    Upsert(SyncKind, &'r [(i64, serde_json::Map<String, serde_json::Value>)]),
+    Upsert(
+        SyncKind,
+        &'r [(i64, serde_json::Map<String, serde_json::Value>)],
+    ),
     /// One new record of an object, reported under a trace id.
     Create(&'static str, &'r serde_json::Value, i64),
 }

@@ -250,11 +250,13 @@ pub async fn fix_message_id(
             .fetch_one(&db.write)
             .await?;
     if let Some(hash) = reply_key_hash(&message_id) {
-        sqlx::query("UPDATE email_outbox SET reply_key_hash = $1 WHERE id = $2 AND reply_key_hash IS NULL")
-            .bind(hash)
-            .bind(id)
-            .execute(&db.write)
-            .await?;
+        sqlx::query(
+            "UPDATE email_outbox SET reply_key_hash = $1 WHERE id = $2 AND reply_key_hash IS NULL",
+        )
+        .bind(hash)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
     }
     Ok(message_id)
 }

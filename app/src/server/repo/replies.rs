@@ -13,7 +13,8 @@ pub struct Notified {
     pub message_id: Option<String>,
 }
 
-const NOTIFIED: &str = "SELECT id AS email_id, to_address, deal_id, created_at, subject, message_id \
+const NOTIFIED: &str =
+    "SELECT id AS email_id, to_address, deal_id, created_at, subject, message_id \
      FROM email_outbox WHERE deal_id IS NOT NULL AND sent_at IS NOT NULL";
 
 /// The notification whose reply address carries the key with this hash.
@@ -99,8 +100,24 @@ pub async fn store_inbound(db: &Db, mail: &NewInbound<'_>) -> Result<Option<i64>
         return Ok(None);
     };
     if let (Some(notified), "accepted") = (mail.notified, mail.verdict) {
-        add_message(&mut tx, notified.deal_id, mail.received_at, mail.user_id, true, mail.reply_text, (Some(id), None)).await?;
-        super::crm::enqueue(&mut *tx, SyncKind::Reply, id, "partner_reply", mail.received_at).await?;
+        add_message(
+            &mut tx,
+            notified.deal_id,
+            mail.received_at,
+            mail.user_id,
+            true,
+            mail.reply_text,
+            (Some(id), None),
+        )
+        .await?;
+        super::crm::enqueue(
+            &mut *tx,
+            SyncKind::Reply,
+            id,
+            "partner_reply",
+            mail.received_at,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(Some(id))
@@ -129,7 +146,13 @@ async fn add_message(
     .bind(email_id)
     .execute(&mut **tx)
     .await?;
-    let first_line: String = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("").chars().take(160).collect();
+    let first_line: String = body
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .chars()
+        .take(160)
+        .collect();
     sqlx::query(
         "INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value, rationale) \
          VALUES ($1, $2, $3, $4, '', $5, '')",
@@ -159,7 +182,8 @@ pub struct Answer<'a> {
 
 pub async fn answer(db: &Db, answer: &Answer<'_>, now: i64) -> Result<i64, sqlx::Error> {
     let mut tx = db.write.begin().await?;
-    let email_id = super::outbox::enqueue(&mut *tx, answer.to, answer.subject, answer.email_body, now).await?;
+    let email_id =
+        super::outbox::enqueue(&mut *tx, answer.to, answer.subject, answer.email_body, now).await?;
     sqlx::query("UPDATE email_outbox SET deal_id = $1, in_reply_to = $2, thread_references = $3 WHERE id = $4")
         .bind(answer.deal_id)
         .bind(answer.in_reply_to)
@@ -167,7 +191,16 @@ pub async fn answer(db: &Db, answer: &Answer<'_>, now: i64) -> Result<i64, sqlx:
         .bind(email_id)
         .execute(&mut *tx)
         .await?;
-    add_message(&mut tx, answer.deal_id, now, Some(answer.author_user_id), false, answer.body, (None, Some(email_id))).await?;
+    add_message(
+        &mut tx,
+        answer.deal_id,
+        now,
+        Some(answer.author_user_id),
+        false,
+        answer.body,
+        (None, Some(email_id)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(email_id)
 }
@@ -176,6 +209,7 @@ pub async fn answer(db: &Db, answer: &Answer<'_>, now: i64) -> Result<i64, sqlx:
 /// the subject, and the thread headers.
 #[derive(sqlx::FromRow, Debug, Clone)]
 pub struct LastReply {
+    pub user_id: Option<i64>,
     pub from_address: String,
     pub from_name: String,
     pub subject: String,
@@ -186,7 +220,7 @@ pub struct LastReply {
 
 pub async fn last_reply(db: &Db, deal_id: i64) -> Result<Option<LastReply>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT i.from_address, i.from_name, i.subject, i.message_id, o.message_id AS notification_message_id \
+        "SELECT i.user_id, i.from_address, i.from_name, i.subject, i.message_id, o.message_id AS notification_message_id \
          FROM inbound_mail i LEFT JOIN email_outbox o ON o.id = i.email_id \
          WHERE i.deal_id = $1 AND i.verdict = 'accepted' ORDER BY i.received_at DESC, i.id DESC LIMIT 1",
     )
