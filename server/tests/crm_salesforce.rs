@@ -612,6 +612,24 @@ async fn sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_regi
     };
     let before = deal_row(&server).await;
 
+    // The partner answers an email about the deal: a completed email Task on its Lead.
+    partner_replies(&server, deal, "Booked the demo for Tuesday.").await;
+    common::crm::sync_until_sent(&server, "reply").await;
+    let lead = fake
+        .record("Lead", "Portal_Registration_Id__c", &deal.to_string())
+        .expect("the deal's Lead");
+    let tasks = fake.records("Task");
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    let task = &tasks[0].fields;
+    assert_eq!(task["WhoId"], lead.id.as_str());
+    assert!(task.get("WhatId").is_none());
+    assert_eq!(task["Status"], "Completed");
+    assert_eq!(task["TaskSubtype"], "Email");
+    assert!(task["Description"]
+        .as_str()
+        .unwrap()
+        .ends_with("Booked the demo for Tuesday."));
+
     // Nothing changed in Salesforce: the poll reads (in pages) and changes nothing.
     fake.inner.lock().unwrap().page_size = 50;
     let run = app::server::crm::sync::poll(state, &http).await.unwrap();
@@ -647,6 +665,14 @@ async fn sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_regi
     .await
     .unwrap();
     assert!(audited >= 2, "{audited}");
+    // Once converted, a reply is a Task on the Opportunity, with the partner's Contact.
+    partner_replies(&server, deal, "The customer signed.").await;
+    common::crm::sync_until_sent(&server, "reply").await;
+    let tasks = fake.records("Task");
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert_eq!(tasks[1].fields["WhatId"], opportunity.as_str());
+    let who = tasks[1].fields["WhoId"].as_str().unwrap();
+    assert!(fake.records("Contact").iter().any(|c| c.id == who), "{who}");
 
     // Closed won in Salesforce (whatever the org calls the stage): won in the portal, once.
     fake.change_opportunity(
@@ -687,6 +713,54 @@ async fn sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_regi
     assert!(detail.contains(&opportunity), "{detail}");
     assert_eq!(salesforce(&admin, &server).await.failed, 0);
     server.stop().await;
+}
+
+/// A reply from the deal's owner to an email the portal sent them about it, as a relay
+/// delivers it (the email is recorded as sent; the reply threads on its Message-ID).
+async fn partner_replies(server: &TestServer, deal: i64, text: &str) {
+    use app::server::inbound::{take, Arrival, Door, Intake};
+    let state = &server.server.state;
+    let (email,): (String,) = sqlx::query_as(
+        "SELECT u.email FROM deals d JOIN users u ON u.id = d.owner_user_id WHERE d.id = $1",
+    )
+    .bind(deal)
+    .fetch_one(&state.db.read)
+    .await
+    .unwrap();
+    let message_id = format!("n{}.{deal}@portal.test", rand::random::<u32>());
+    sqlx::query(
+        "INSERT INTO email_outbox (to_address, subject, body_text, created_at, next_attempt_at, sent_at, deal_id, message_id) \
+         VALUES ($1, 'Registration approved', 'Hello', $2, $2, $2, $3, $4)",
+    )
+    .bind(&email)
+    .bind(state.clock.now_ms())
+    .bind(deal)
+    .bind(&message_id)
+    .execute(&state.db.write)
+    .await
+    .unwrap();
+    let raw = format!(
+        "From: {email}\r\nTo: partners@reply.test\r\nSubject: Re: Registration approved\r\n\
+         Message-ID: <r{}@partner.example>\r\nIn-Reply-To: <{message_id}>\r\n\r\n{text}\r\n",
+        rand::random::<u32>()
+    );
+    let arrival = Arrival {
+        door: Door::Http,
+        envelope_from: "",
+        recipients: &[],
+        raw: raw.as_bytes(),
+    };
+    let taken = take(state, &arrival).await.unwrap();
+    assert!(
+        matches!(
+            taken,
+            Intake::Stored {
+                verdict: "accepted",
+                ..
+            }
+        ),
+        "{taken:?}"
+    );
 }
 
 both_backends!(

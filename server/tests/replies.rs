@@ -129,11 +129,19 @@ async fn setup(backend: Backend) -> Setup {
 }
 
 /// The `nth` email Nora received (the mail job may be sending it already), within 10 s.
-async fn mail_to_nora(server: &TestServer, sink: &SmtpSink, nth: usize) -> common::smtp::ReceivedMail {
+async fn mail_to_nora(
+    server: &TestServer,
+    sink: &SmtpSink,
+    nth: usize,
+) -> common::smtp::ReceivedMail {
     let state = &server.server.state;
     for _ in 0..200 {
         state.mailer.deliver_due(state).await.unwrap();
-        let mails: Vec<_> = sink.messages().into_iter().filter(|m| m.recipients == [NORA]).collect();
+        let mails: Vec<_> = sink
+            .messages()
+            .into_iter()
+            .filter(|m| m.recipients == [NORA])
+            .collect();
         if mails.len() >= nth {
             return mails[nth - 1].clone();
         }
@@ -506,7 +514,7 @@ async fn replies_from_every_kind_of_client_land_on_the_deal(backend: Backend) {
     assert!(!seen.messages[5].from_partner);
 
     // HubSpot: each accepted reply is a note on Nora's contact, associated with the deal.
-    sync(server, 20).await;
+    common::crm::sync_until_sent(server, "reply").await;
     let notes = setup.fake.records("notes");
     assert_eq!(notes.len(), 5, "{notes:?}");
     let contact = setup

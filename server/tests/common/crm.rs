@@ -55,3 +55,21 @@ pub async fn connect_hubspot(server: &TestServer, token: &str) -> reqwest::Clien
     }
     admin
 }
+
+/// Runs the worker until no row of `kind` waits (the background worker, woken by the change,
+/// may hold one for a moment), within 10 s.
+pub async fn sync_until_sent(server: &TestServer, kind: &str) {
+    for _ in 0..100 {
+        sync(server, 5).await;
+        let waiting = count(
+            server,
+            &format!("SELECT COUNT(*) FROM crm_outbox WHERE kind = '{kind}' AND state = 'pending'"),
+        )
+        .await;
+        if waiting == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{kind} rows still wait after 10 s");
+}
