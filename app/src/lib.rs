@@ -231,6 +231,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deals/renewals") view=RenewalsPage ssr=ssr.clone()/>
                     <Route path=path!("/deals/settings") view=ProgramSettingsPage ssr=ssr.clone()/>
                     <Route path=path!("/crm") view=CrmPage ssr=ssr.clone()/>
+                    <Route path=path!("/crm/inbound/:id") view=InboundOriginalPage ssr=ssr.clone()/>
                     <Route path=path!("/deals/:deal_id") view=DealAuditPage ssr=ssr.clone()/>
                     <Route path=path!("/author") view=AuthorListPage ssr=ssr.clone()/>
                     <Route path=path!("/author/:path_id") view=PathEditorPage ssr=ssr.clone()/>

@@ -635,6 +635,8 @@ pub struct PipelinePage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DealAudit {
     pub deal_id: i64,
+    /// The viewer is of the deal's own organisation (not vendor staff).
+    pub partner_view: bool,
     pub account_name: String,
     pub partner_name: String,
     pub status: RegistrationStatus,
@@ -982,4 +984,14 @@ pub struct InboundMail {
     pub reason: String,
     pub reply_text: String,
     pub raw_size: i64,
+}
+
+/// The inbound-mail log with how replies reach the portal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundLog {
+    /// The domain of reply addresses; `None`: notifications carry no reply address.
+    pub reply_domain: Option<String>,
+    /// Whether relays may post raw messages to `/inbound/mime`.
+    pub relay_enabled: bool,
+    pub messages: Vec<InboundMail>,
 }

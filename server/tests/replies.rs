@@ -12,7 +12,7 @@ use app::api::channel::{DecideRegistration, LoadDealAudit};
 use app::api::replies::{
     AnswerPartnerReply, LoadDealConversation, LoadInboundMail, LoadInboundOriginal,
 };
-use app::model::{DealAudit, DealConversation, InboundMail};
+use app::model::{DealAudit, DealConversation, InboundLog, InboundMail};
 use common::crm::{connect_hubspot, count, sync};
 use common::fake_hubspot::FakeHubSpot;
 use common::smtp::SmtpSink;
@@ -194,9 +194,12 @@ fn reply_mail(from: &str, setup: &Setup, id: &str, headers: &str, body: &str) ->
 async fn inbound(setup: &Setup) -> Vec<InboundMail> {
     let admin = sign_in(&setup.server, ADMIN).await;
     let (status, log) =
-        invoke::<Vec<InboundMail>>(&admin, &setup.server, LoadInboundMail::PATH, &[]).await;
+        invoke::<InboundLog>(&admin, &setup.server, LoadInboundMail::PATH, &[]).await;
     assert_eq!(status, 200);
-    log.unwrap()
+    let log = log.unwrap();
+    assert_eq!(log.reply_domain.as_deref(), Some("reply.test"));
+    assert!(log.relay_enabled);
+    log.messages
 }
 
 async fn conversation(

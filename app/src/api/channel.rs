@@ -967,6 +967,7 @@ pub async fn load_deal_audit(deal_id: i64) -> Result<crate::model::DealAudit, Ap
     let events = channel::events(&state.db, deal_id).await?;
     Ok(DealAudit {
         deal_id,
+        partner_view: !actor.user.role.is_vendor_staff(),
         status: RegistrationStatus::parse(&deal.registration_status).ok_or(AppError::Internal)?,
         account_name: deal.account_name,
         partner_name: deal.partner_name.unwrap_or_else(|| "Direct".into()),

@@ -2,7 +2,7 @@
 //! organisation), a manager's answer (emailed in the same thread), and the inbound-mail log
 //! with each message as it arrived (vendor admins).
 use crate::error::AppError;
-use crate::model::{DealConversation, InboundMail};
+use crate::model::{DealConversation, InboundLog};
 use leptos::prelude::*;
 
 /// Longest answer a manager may send.
@@ -123,12 +123,13 @@ pub async fn answer_partner_reply(deal_id: i64, body: String) -> Result<i64, App
 
 /// The newest inbound messages, with what became of each (vendor admins).
 #[server]
-pub async fn load_inbound_mail() -> Result<Vec<InboundMail>, AppError> {
+pub async fn load_inbound_mail() -> Result<InboundLog, AppError> {
     use crate::domain::access::Policy;
+    use crate::model::InboundMail;
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorAdmin).await?;
     let state = app_state()?;
-    Ok(crate::server::repo::replies::inbound_log(&state.db, 100)
+    let messages = crate::server::repo::replies::inbound_log(&state.db, 100)
         .await?
         .into_iter()
         .map(|row| InboundMail {
@@ -143,7 +144,12 @@ pub async fn load_inbound_mail() -> Result<Vec<InboundMail>, AppError> {
             reply_text: row.reply_text,
             raw_size: row.raw_size,
         })
-        .collect())
+        .collect();
+    Ok(InboundLog {
+        reply_domain: state.settings.reply_domain.clone(),
+        relay_enabled: state.settings.inbound_mail_token.is_some(),
+        messages,
+    })
 }
 
 /// One inbound message exactly as it arrived ("show original"; vendor admins).

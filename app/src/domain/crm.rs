@@ -86,7 +86,10 @@ impl SyncKind {
 /// Whether a change recorded on a deal changes what its CRM deal carries (reminders and SLA
 /// flags do not).
 pub fn deal_event_changes_crm(field: &str) -> bool {
-    !matches!(field, "approval_sla" | "protection_reminder" | "appeal")
+    !matches!(
+        field,
+        "approval_sla" | "protection_reminder" | "appeal" | "email_reply" | "staff_answer"
+    )
 }
 
 /// Records per batch upsert: HubSpot's guidance is 100 (the spec declares no maximum).
@@ -1541,6 +1544,7 @@ mod tests {
         assert!(deal_event_changes_crm("amount"));
         assert!(!deal_event_changes_crm("protection_reminder"));
         assert!(!deal_event_changes_crm("approval_sla"));
+        assert!(!deal_event_changes_crm("email_reply"));
     }
 
     #[test]

@@ -17,7 +17,10 @@ use crate::domain::crm::{ConnectionState, CrmKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+mod inbound;
 mod salesforce;
+
+pub use inbound::InboundOriginalPage;
 
 #[component]
 pub fn CrmPage() -> impl IntoView {
@@ -105,6 +108,7 @@ fn CrmSections(page: CrmOverview) -> impl IntoView {
     view! {
         {hubspot}
         <salesforce::SalesforceSection connection=page.salesforce/>
+        <inbound::InboundMailSection/>
     }
 }
 

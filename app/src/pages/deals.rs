@@ -872,6 +872,7 @@ fn AuditView(
                 </ul>
             })}
         </Suspense>
+        <super::conversation::DealConversationSection deal_id=audit.deal_id partner_view=audit.partner_view/>
         <h2>"History"</h2>
         <p><a class="button" href=href download=format!("deal-{}-history.csv", audit.deal_id)>"Download history (CSV)"</a></p>
         <div class="table-wrap" role="region" aria-label="Deal history" tabindex="0">

@@ -323,6 +323,8 @@ pub fn audit_field_label(field: &str) -> &str {
         "approval_sla" => "Approval SLA",
         "protection_reminder" => "Expiry reminder",
         "renewal_owner" => "Renewal owner",
+        "email_reply" => "Partner's email reply",
+        "staff_answer" => "Answer to the partner",
         other => other,
     }
 }

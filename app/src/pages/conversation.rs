@@ -1,0 +1,71 @@
+//! The conversation on a deal: the partner's email replies and the channel team's answers,
+//! in order, with the answer form for staff (a plain post that works before hydration).
+use crate::api::replies::{load_deal_conversation, AnswerPartnerReply};
+use crate::components::form::{form_action, form_error, FormError, TextField};
+use crate::components::time::LocalTime;
+use crate::model::DealConversation;
+use leptos::prelude::*;
+
+#[component]
+pub fn DealConversationSection(deal_id: i64, partner_view: bool) -> impl IntoView {
+    let conversation = Resource::new(move || deal_id, load_deal_conversation);
+    let answer = ServerAction::<AnswerPartnerReply>::new();
+    view! {
+        <section id="conversation" class="conversation" aria-labelledby="conversation-title">
+            <h2 id="conversation-title">"Conversation"</h2>
+            <Suspense fallback=|| view! { <p class="hint">"Loading the conversation…"</p> }>
+                {move || conversation.get().map(|loaded| match loaded {
+                    Ok(conversation) => view! { <Messages conversation partner_view answer/> }.into_any(),
+                    // The deal's history above says why the deal cannot be shown.
+                    Err(_) => ().into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Messages(
+    conversation: DealConversation,
+    partner_view: bool,
+    answer: ServerAction<AnswerPartnerReply>,
+) -> impl IntoView {
+    let empty = if partner_view {
+        "Answer any email the portal sends you about this deal, and your reply appears here for the channel team."
+    } else {
+        "When the partner answers an email about this deal, the reply appears here and in the CRM."
+    };
+    let item = format!("answer-{}", conversation.deal_id);
+    let error = form_error(answer, &item);
+    let answer_form = conversation.answer_to.map(|to| view! {
+        <form class="answer-form" method="post" action={form_action::<AnswerPartnerReply>(&item)} novalidate=true
+            data-done="Answer sent.">
+            <FormError error form=item.clone() fields=&["body"]/>
+            <input type="hidden" name="deal_id" value=conversation.deal_id.to_string()/>
+            <TextField form=item.clone() label="Answer the partner" name="body" rows=4 error/>
+            <p class="hint">"Emailed to " {to} " in the same thread, and kept here."</p>
+            <button type="submit" class="button primary">"Send answer"</button>
+        </form>
+    });
+    view! {
+        {if conversation.messages.is_empty() {
+            view! { <p class="hint">{empty}</p> }.into_any()
+        } else {
+            view! {
+                <ol class="messages">
+                    {conversation.messages.into_iter().map(|message| {
+                        let class = if message.from_partner { "message from-partner" } else { "message from-staff" };
+                        let how = if message.from_partner { "replied by email" } else { "answered" };
+                        view! {
+                            <li class=class>
+                                <p class="meta"><strong>{message.author}</strong> " " {how} " · " <LocalTime ms=message.at/></p>
+                                <p class="message-body">{message.body}</p>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            }.into_any()
+        }}
+        {answer_form}
+    }
+}
