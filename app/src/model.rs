@@ -119,6 +119,8 @@ pub struct OutboxEmail {
     /// The message it answers, and that message's thread, for a manager's answer.
     pub in_reply_to: Option<String>,
     pub thread_references: Option<String>,
+    /// Where a reply goes, for the dev outbox (filled in there; never stored).
+    pub reply_to: Option<String>,
 }
 
 /// The marked result of a quiz attempt.

@@ -179,6 +179,25 @@ impl Config {
         {
             return Err("PORTAL_METRICS_TOKEN must be at least 16 characters".into());
         }
+        if self
+            .inbound_mail_token
+            .as_ref()
+            .is_some_and(|token| token.len() < 16)
+        {
+            return Err("INBOUND_MAIL_TOKEN must be at least 16 characters".into());
+        }
+        if let Some(domain) = &self.reply_domain {
+            let valid = domain.len() <= 253
+                && domain.contains('.')
+                && domain.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
+            if !valid {
+                return Err(format!("REPLY_DOMAIN {domain:?} is not a domain name"));
+            }
+        }
         if self.mode == RunMode::Production {
             if self.secret_key.is_none() {
                 return Err("PORTAL_SECRET_KEY is required in production (64 hex characters, e.g. from `openssl rand -hex 32`)".into());
@@ -266,6 +285,32 @@ mod tests {
         let mut all = vec!["partner-portal"];
         all.extend_from_slice(args);
         Cli::try_parse_from(all).expect("valid arguments").config
+    }
+
+    #[test]
+    fn reply_settings_are_checked() {
+        assert!(parse(&[
+            "--reply-domain",
+            "reply.example.com",
+            "--inbound-mail-token",
+            "0123456789abcdef"
+        ])
+        .validate()
+        .is_ok());
+        assert!(parse(&["--inbound-mail-token", "short"])
+            .validate()
+            .is_err());
+        for domain in [
+            "localhost",
+            "reply example.com",
+            "a..b",
+            "reply.example.com/x",
+        ] {
+            assert!(
+                parse(&["--reply-domain", domain]).validate().is_err(),
+                "{domain}"
+            );
+        }
     }
 
     #[test]

@@ -207,7 +207,7 @@ pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRu
                 body: format!(
                     "Hello {name},\n\nYour {certification} certificate expires on {date}. {next_step}"
                 ),
-                deal_id: None,
+                thread: None,
             };
             if certifications::flag_expiry_reminder(&state.db, certificate_id, lead, &notice, now)
                 .await?
@@ -323,7 +323,7 @@ async fn recertification_notice(
             window.name,
             app::server::links::link_terms(state)
         ),
-        deal_id: None,
+        thread: None,
     })
 }
 
@@ -372,7 +372,7 @@ pub async fn run_announcement_reminders(state: &AppState) -> Result<usize, sqlx:
                  acknowledge it here ({}):\n\n{link}\n",
                 app::server::links::link_terms(state)
             ),
-            deal_id: None,
+            thread: None,
         };
         if announcements::flag_reminded(&state.db, announcement_id, user_id, &notice, now).await? {
             sent += 1;
@@ -426,7 +426,7 @@ pub async fn run_training_reminders(state: &AppState) -> Result<usize, sqlx::Err
                     path.title,
                     app::server::links::link_terms(state)
                 ),
-                deal_id: None,
+                thread: None,
             };
             if learning::flag_training_overdue(&state.db, person.user_id, path.id, &notice, now)
                 .await?

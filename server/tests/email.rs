@@ -151,7 +151,7 @@ async fn mail_is_standard_encrypted_and_one_click_unsubscribes(backend: Backend)
             to: PARTNER.into(),
             subject: "New for you: Müller Café GmbH onboarding".into(),
             body: body.into(),
-            deal_id: None,
+            thread: None,
         }],
         state.clock.now_ms(),
     )
@@ -245,7 +245,7 @@ async fn mail_is_standard_encrypted_and_one_click_unsubscribes(backend: Backend)
             to: PARTNER.into(),
             subject: "Another module".into(),
             body: "x".into(),
-            deal_id: None,
+            thread: None,
         }],
         state.clock.now_ms(),
     )

@@ -461,7 +461,7 @@ async fn replies_from_every_kind_of_client_land_on_the_deal(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(
         seen.unwrap().answer_to.as_deref(),
-        Some("Nora Lind <nora@northwind.example>")
+        Some("Nora Quist <nora@northwind.example>")
     );
     let deal = setup.deal_id.to_string();
     let (status, refused) = invoke::<i64>(

@@ -64,7 +64,7 @@ mod imp {
                 to: person.email,
                 subject: format!("New module: {}", path.title),
                 body,
-                deal_id: None,
+                thread: None,
             });
         }
         let queued = notices.len();

@@ -12,7 +12,11 @@ pub async fn dev_outbox() -> Result<Vec<OutboxEmail>, AppError> {
     if state.settings.mode != Mode::Development {
         return Err(AppError::NotFound);
     }
-    Ok(crate::server::repo::outbox::recent(&state.db, 50).await?)
+    let mut emails = crate::server::repo::outbox::recent(&state.db, 50).await?;
+    for email in &mut emails {
+        email.reply_to = crate::server::mail::reply_address_of(&state, email);
+    }
+    Ok(emails)
 }
 
 /// What the browser needs to know about this deployment.

@@ -40,9 +40,16 @@ pub async fn load_deal_conversation(deal_id: i64) -> Result<DealConversation, Ap
         })
         .collect();
     let answer_to = if actor.user.role.is_vendor_staff() {
-        replies::last_reply(&state.db, deal_id)
-            .await?
-            .map(|last| format!("{} <{}>", last.from_name, last.from_address))
+        replies::last_reply(&state.db, deal_id).await?.map(|last| {
+            match last
+                .person
+                .or(Some(last.from_name))
+                .filter(|n| !n.trim().is_empty())
+            {
+                Some(name) => format!("{name} <{}>", last.from_address),
+                None => last.from_address,
+            }
+        })
     } else {
         None
     };
@@ -91,7 +98,7 @@ pub async fn answer_partner_reply(deal_id: i64, body: String) -> Result<i64, App
     };
     let email_body = format!(
         "Hello {},\n\n{} answered your reply about {}:\n\n{body}\n\nOpen the deal ({}):\n\n{link}\n",
-        last.from_name,
+        last.person.as_deref().unwrap_or(&last.from_name),
         actor.user.display_name,
         deal.account_name,
         crate::server::links::link_terms(&state),
@@ -100,7 +107,7 @@ pub async fn answer_partner_reply(deal_id: i64, body: String) -> Result<i64, App
     let id = replies::answer(
         &state.db,
         &replies::Answer {
-            deal_id,
+            thread: &crate::server::mail::thread(&state, deal_id),
             author_user_id: actor.user.id,
             body,
             to: &last.from_address,

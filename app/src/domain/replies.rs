@@ -565,7 +565,7 @@ mod tests {
         assert_eq!(reply_subject("Ré"), "Re: Ré");
     }
 
-    fn headers(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + '_ {
+    fn headers<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {
             pairs
                 .iter()

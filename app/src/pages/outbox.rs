@@ -50,6 +50,10 @@ fn EmailList(emails: Vec<OutboxEmail>) -> impl IntoView {
                         " · " {if email.sent_at.is_some() { "delivered".to_string() } else { format!("queued ({} attempts)", email.attempts) }}
                     </p>
                     <h2>{email.subject.clone()}</h2>
+                    {email.reply_to.clone().map(|address| view! {
+                        <p class="email-meta">"Replies go to " <code class="reply-to">{address}</code>
+                            {email.message_id.clone().map(|id| view! { " · Message-ID " <code class="message-id">{id}</code> })}</p>
+                    })}
                     <pre class="email-body">
                         {linkify(&email.body_text).into_iter().map(|(text, is_link)| if is_link {
                             view! { <a href=text.clone()>{text.clone()}</a> }.into_any()

@@ -32,7 +32,7 @@ fn manager_notices(
             to: manager.email.clone(),
             subject: subject.to_string(),
             body: format!("Hello {},\n\n{message}\n\n{queue}\n", manager.display_name),
-            deal_id: None,
+            thread: None,
         })
         .collect()
 }
@@ -97,7 +97,7 @@ async fn to_deal_people(
                 "Hello {},\n\n{message}\n\nOpen the deal directly ({terms}):\n\n{link}\n",
                 contact.name
             ),
-            deal_id: Some(deal_id),
+            thread: Some(super::mail::thread(state, deal_id)),
         });
     }
     Ok(notices)

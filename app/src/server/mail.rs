@@ -103,13 +103,8 @@ impl Mailer {
                 })
             })
             .await?;
-            let reply_to = answerable.map(|domain| {
-                crate::domain::replies::reply_address(
-                    &super::crypto::reply_key(secret, &message_id),
-                    domain,
-                )
-            });
             email.message_id = Some(message_id);
+            let reply_to = reply_address_of(state, &email);
             let envelope = Envelope {
                 public_base_url: &state.settings.public_base_url,
                 host_name: state.settings.host_name(),
@@ -131,6 +126,35 @@ impl Mailer {
         }
         Ok(delivered)
     }
+}
+
+/// A new thread for an email about `deal_id`: its Message-ID in the portal's domain and,
+/// where replies are on, the hash of the key its reply address will carry.
+pub fn thread(state: &AppState, deal_id: i64) -> outbox::Thread {
+    let message_id = format!(
+        "{}@{}",
+        super::crypto::new_token(),
+        state.settings.host_name()
+    );
+    let secret = &state.settings.secret_key;
+    let reply_key_hash =
+        state.settings.reply_domain.as_ref().map(|_| {
+            super::crypto::token_hash(secret, &super::crypto::reply_key(secret, &message_id))
+        });
+    outbox::Thread {
+        deal_id,
+        message_id,
+        reply_key_hash,
+    }
+}
+
+/// The reply address of a queued email, when it is answerable.
+pub fn reply_address_of(state: &AppState, email: &OutboxEmail) -> Option<String> {
+    let domain = state.settings.reply_domain.as_deref()?;
+    email.deal_id?;
+    let message_id = email.message_id.as_deref()?;
+    let key = super::crypto::reply_key(&state.settings.secret_key, message_id);
+    Some(crate::domain::replies::reply_address(&key, domain))
 }
 
 /// Builds the message as it goes on the wire: UTF-8 text and an HTML alternative made from

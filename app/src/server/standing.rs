@@ -260,7 +260,7 @@ async fn notices_to_people(
             to: email,
             subject: subject.to_string(),
             body: format!("Hello {name},\n\n{message}\n\n{link}\n"),
-            deal_id: None,
+            thread: None,
         });
     }
     Ok(notices)

@@ -13,9 +13,18 @@ pub struct Notice {
     pub to: String,
     pub subject: String,
     pub body: String,
-    /// The deal it is about, if any: the email then carries a reply address, and a reply
-    /// lands on that deal.
-    pub deal_id: Option<i64>,
+    /// The deal it is about, if any, with the email's own Message-ID (and the hash of its
+    /// reply address key): a reply lands on that deal.
+    pub thread: Option<Thread>,
+}
+
+/// What makes an email about a deal answerable, fixed when it is queued (so the dev outbox
+/// shows its reply address, and a retry keeps it). Built by `mail::thread`.
+#[derive(Debug, Clone)]
+pub struct Thread {
+    pub deal_id: i64,
+    pub message_id: String,
+    pub reply_key_hash: Option<String>,
 }
 
 /// Sends the notices of a piece of work exactly once. `flag` is a conditional UPDATE that
@@ -82,12 +91,8 @@ pub(crate) async fn queue_in(
                 now,
             )
             .await?;
-            if let Some(deal_id) = notice.deal_id {
-                sqlx::query("UPDATE email_outbox SET deal_id = $1 WHERE id = $2")
-                    .bind(deal_id)
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await?;
+            if let Some(thread) = &notice.thread {
+                set_thread(tx, id, thread).await?;
             }
         }
         if slack && notice.event.goes_to_slack() && !posted.contains(&notice.event) {
@@ -102,6 +107,24 @@ pub(crate) async fn queue_in(
             .await?;
         }
     }
+    Ok(())
+}
+
+/// Files a queued email under its deal's thread.
+pub(crate) async fn set_thread(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    email_id: i64,
+    thread: &Thread,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE email_outbox SET deal_id = $1, message_id = $2, reply_key_hash = $3 WHERE id = $4",
+    )
+    .bind(thread.deal_id)
+    .bind(&thread.message_id)
+    .bind(thread.reply_key_hash.as_deref())
+    .bind(email_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -311,6 +334,7 @@ impl From<OutboxRow> for OutboxEmail {
             message_id: row.message_id,
             in_reply_to: row.in_reply_to,
             thread_references: row.thread_references,
+            reply_to: None,
         }
     }
 }

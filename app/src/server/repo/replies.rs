@@ -15,7 +15,7 @@ pub struct Notified {
 
 const NOTIFIED: &str =
     "SELECT id AS email_id, to_address, deal_id, created_at, subject, message_id \
-     FROM email_outbox WHERE deal_id IS NOT NULL AND sent_at IS NOT NULL";
+     FROM email_outbox WHERE deal_id IS NOT NULL";
 
 /// The notification whose reply address carries the key with this hash.
 pub async fn notification_by_key(db: &Db, key_hash: &str) -> Result<Option<Notified>, sqlx::Error> {
@@ -170,7 +170,7 @@ async fn add_message(
 /// A manager's answer on a deal: the message in the conversation and the email that
 /// carries it to the partner in the same thread, in one transaction.
 pub struct Answer<'a> {
-    pub deal_id: i64,
+    pub thread: &'a super::outbox::Thread,
     pub author_user_id: i64,
     pub body: &'a str,
     pub to: &'a str,
@@ -184,8 +184,8 @@ pub async fn answer(db: &Db, answer: &Answer<'_>, now: i64) -> Result<i64, sqlx:
     let mut tx = db.write.begin().await?;
     let email_id =
         super::outbox::enqueue(&mut *tx, answer.to, answer.subject, answer.email_body, now).await?;
-    sqlx::query("UPDATE email_outbox SET deal_id = $1, in_reply_to = $2, thread_references = $3 WHERE id = $4")
-        .bind(answer.deal_id)
+    super::outbox::set_thread(&mut tx, email_id, answer.thread).await?;
+    sqlx::query("UPDATE email_outbox SET in_reply_to = $1, thread_references = $2 WHERE id = $3")
         .bind(answer.in_reply_to)
         .bind(answer.references)
         .bind(email_id)
@@ -193,7 +193,7 @@ pub async fn answer(db: &Db, answer: &Answer<'_>, now: i64) -> Result<i64, sqlx:
         .await?;
     add_message(
         &mut tx,
-        answer.deal_id,
+        answer.thread.deal_id,
         now,
         Some(answer.author_user_id),
         false,
@@ -210,6 +210,8 @@ pub async fn answer(db: &Db, answer: &Answer<'_>, now: i64) -> Result<i64, sqlx:
 #[derive(sqlx::FromRow, Debug, Clone)]
 pub struct LastReply {
     pub user_id: Option<i64>,
+    /// The person's name in the portal (the mail's own name may be missing).
+    pub person: Option<String>,
     pub from_address: String,
     pub from_name: String,
     pub subject: String,
@@ -220,8 +222,9 @@ pub struct LastReply {
 
 pub async fn last_reply(db: &Db, deal_id: i64) -> Result<Option<LastReply>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT i.user_id, i.from_address, i.from_name, i.subject, i.message_id, o.message_id AS notification_message_id \
-         FROM inbound_mail i LEFT JOIN email_outbox o ON o.id = i.email_id \
+        "SELECT i.user_id, u.display_name AS person, i.from_address, i.from_name, i.subject, i.message_id, \
+         o.message_id AS notification_message_id \
+         FROM inbound_mail i LEFT JOIN email_outbox o ON o.id = i.email_id LEFT JOIN users u ON u.id = i.user_id \
          WHERE i.deal_id = $1 AND i.verdict = 'accepted' ORDER BY i.received_at DESC, i.id DESC LIMIT 1",
     )
     .bind(deal_id)
