@@ -78,10 +78,15 @@ pub fn shell(assets: AssetManifest) -> impl IntoView {
         nonce.as_ref(),
         use_context::<leptos_axum::ResponseOptions>(),
     ) {
+        // The CRM page's "Connect with HubSpot" form is answered with a redirect to
+        // HubSpot's consent screen, which form-action must allow.
+        let consent = use_context::<server::AppState>().and_then(|state| {
+            domain::hubspot_oauth::origin_of(&state.settings.hubspot_authorize_url)
+        });
         response.insert_header(
             axum::http::header::CONTENT_SECURITY_POLICY,
-            axum::http::HeaderValue::from_str(&content_security_policy(nonce))
-                .expect("a nonce is base64"),
+            axum::http::HeaderValue::from_str(&content_security_policy(nonce, consent.as_deref()))
+                .expect("a nonce is base64 and an origin is checked"),
         );
     }
     view! {
@@ -182,11 +187,12 @@ if (document.readyState === 'loading') document.addEventListener('DOMContentLoad
 /// The page's Content-Security-Policy: scripts only with this response's nonce (and what
 /// they load), WebAssembly compilation, everything else from this origin, no framing.
 #[cfg(feature = "ssr")]
-pub fn content_security_policy(nonce: &str) -> String {
+pub fn content_security_policy(nonce: &str, form_target: Option<&str>) -> String {
+    let form_targets = form_target.map_or(String::new(), |origin| format!(" {origin}"));
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action 'self'{form_targets}; frame-ancestors 'none'"
     )
 }
 
@@ -232,6 +238,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deals/settings") view=ProgramSettingsPage ssr=ssr.clone()/>
                     <Route path=path!("/crm") view=CrmPage ssr=ssr.clone()/>
                     <Route path=path!("/crm/inbound/:id") view=InboundOriginalPage ssr=ssr.clone()/>
+                    <Route path=path!("/crm/hubspot/authorised") view=HubspotConsentPage ssr=ssr.clone()/>
                     <Route path=path!("/deals/:deal_id") view=DealAuditPage ssr=ssr.clone()/>
                     <Route path=path!("/author") view=AuthorListPage ssr=ssr.clone()/>
                     <Route path=path!("/author/:path_id") view=PathEditorPage ssr=ssr.clone()/>

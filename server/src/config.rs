@@ -121,6 +121,13 @@ pub struct Config {
         default_value = "https://api.hubapi.com"
     )]
     pub hubspot_api_base: String,
+    /// Where admins give a HubSpot OAuth app consent (a local fake in tests).
+    #[arg(
+        long,
+        env = "HUBSPOT_AUTHORIZE_URL",
+        default_value = "https://app.hubspot.com/oauth/authorize"
+    )]
+    pub hubspot_authorize_url: String,
     /// The date-versioned HubSpot API the portal speaks (`/crm/objects/<version>/…`).
     #[arg(long, env = "HUBSPOT_API_VERSION", default_value = "2026-03")]
     pub hubspot_api_version: String,

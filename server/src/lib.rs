@@ -140,6 +140,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     settings.metrics_token = config.metrics_token.clone();
     settings.hubspot_api_base = config.hubspot_api_base.trim_end_matches('/').to_string();
     settings.hubspot_api_version = config.hubspot_api_version.clone();
+    settings.hubspot_authorize_url = config.hubspot_authorize_url.clone();
     settings.salesforce_api_version = config.salesforce_api_version.clone();
     settings.crm_sync_interval_ms = config.crm_sync_interval_secs.clamp(1, 86_400) * 1_000;
     settings.reply_domain = config

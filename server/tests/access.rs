@@ -9,6 +9,7 @@ use app::api::channel::*;
 use app::api::crm::*;
 use app::api::dev::*;
 use app::api::documents::*;
+use app::api::hubspot_oauth::*;
 use app::api::learning::*;
 use app::api::navigation::*;
 use app::api::notifications::*;
@@ -358,6 +359,16 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             Args::Form(vec![("token", "pat-x"), ("pipeline", "default"), ("stage", "x")]),
             false,
         ),
+        (
+            StartHubspotOauth::PATH,
+            Args::Form(vec![("client_id", "c"), ("client_secret", "s"), ("pipeline", "default"), ("stage", "x")]),
+            false,
+        ),
+        (
+            FinishHubspotOauth::PATH,
+            Args::Form(vec![("code", "c"), ("state", "s")]),
+            false,
+        ),
         (TestHubspot::PATH, Args::Form(vec![]), false),
         (InstallHubspotProperties::PATH, Args::Form(vec![]), false),
         (StartHubspotBackfill::PATH, Args::Form(vec![]), false),
@@ -402,6 +413,11 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (LoadInboundMail::PATH, Args::Form(vec![]), false),
+        (
+            ReleaseHeldReply::PATH,
+            Args::Form(vec![("id", "1")]),
+            false,
+        ),
         (
             LoadInboundOriginal::PATH,
             Args::Form(vec![("id", "1")]),

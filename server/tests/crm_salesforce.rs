@@ -564,6 +564,17 @@ async fn an_expired_session_is_minted_once_for_concurrent_workers_and_faults_hol
     );
     assert_eq!(view.waiting, waiting);
     assert_eq!(sync(&server, 2).await.requests, 0, "stopped");
+    let told = count(
+        &server,
+        "SELECT COUNT(*) FROM email_outbox WHERE subject = 'Salesforce sync stopped: connect Salesforce again'",
+    )
+    .await;
+    let admins = count(
+        &server,
+        "SELECT COUNT(*) FROM users WHERE role = 'vendor_admin' AND disabled_at IS NULL",
+    )
+    .await;
+    assert_eq!((told > 0, told), (true, admins), "each admin told once");
 
     // Connecting again with the new secret resumes the queue (same connection, same links).
     let form = connect_form(&base, CLIENT_ID, "rotated-secret");

@@ -529,6 +529,16 @@ async fn hubspot_faults_slow_retry_or_stop_the_queue_and_refusals_are_worked_by_
     assert_eq!(view.state, ConnectionState::NeedsReauth);
     assert!(view.waiting >= 1);
     assert_eq!(sync(&server, 2).await.requests, 0);
+    // Every vendor admin is told once, and only vendor admins.
+    let told = "SELECT COUNT(*) FROM email_outbox o JOIN users u ON u.email = o.to_address \
+         WHERE o.subject = 'HubSpot sync stopped: connect HubSpot again' AND o.event = 'crm_needs_reauth'";
+    let admins = "SELECT COUNT(*) FROM users WHERE role = 'vendor_admin' AND disabled_at IS NULL";
+    assert_eq!(count(&server, told).await, count(&server, admins).await);
+    assert!(count(&server, told).await >= 1);
+    assert_eq!(
+        count(&server, &format!("{told} AND u.role <> 'vendor_admin'")).await,
+        0
+    );
     // Test connection says so too, and a new token restarts the queue.
     assert_eq!(
         call(&admin, &server, TestHubspot::PATH, &[]).await.status(),

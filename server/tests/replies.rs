@@ -11,6 +11,7 @@ mod common;
 use app::api::channel::{DecideRegistration, LoadDealAudit};
 use app::api::replies::{
     AnswerPartnerReply, LoadDealConversation, LoadInboundMail, LoadInboundOriginal,
+    ReleaseHeldReply,
 };
 use app::model::{DealAudit, DealConversation, InboundLog, InboundMail};
 use common::crm::{connect_hubspot, count, sync};
@@ -555,6 +556,49 @@ async fn replies_from_every_kind_of_client_land_on_the_deal(backend: Backend) {
     // Sent once: another run sends nothing.
     assert_eq!(sync(server, 5).await.requests, 0);
     assert_eq!(setup.fake.records("notes").len(), 5);
+
+    // An admin lets the held message through (say Eve is a colleague Nora forwarded it to):
+    // it joins the conversation under its writer and reaches HubSpot; only once, and only
+    // by an admin.
+    let held = log
+        .iter()
+        .find(|m| m.verdict == "held")
+        .unwrap()
+        .id
+        .to_string();
+    let (status, _) = invoke::<i64>(&marco, server, ReleaseHeldReply::PATH, &[("id", &held)]).await;
+    assert_eq!(status, 403);
+    let (status, released) =
+        invoke::<i64>(&admin, server, ReleaseHeldReply::PATH, &[("id", &held)]).await;
+    assert_eq!((status, released), (200, Ok(setup.deal_id)));
+    let (status, _) = invoke::<i64>(&admin, server, ReleaseHeldReply::PATH, &[("id", &held)]).await;
+    assert_eq!(status, 409);
+    let (_, seen) = conversation(&partner, &setup).await;
+    let seen = seen.unwrap();
+    assert_eq!(seen.messages.len(), 7);
+    assert_eq!(seen.messages[6].author, "Eve");
+    let (_, audit) = invoke::<DealAudit>(
+        &marco,
+        server,
+        LoadDealAudit::PATH,
+        &[("deal_id", &setup.deal_id.to_string())],
+    )
+    .await;
+    let audit = audit.unwrap();
+    let let_through = audit
+        .events
+        .iter()
+        .rfind(|e| e.field == "email_reply")
+        .unwrap();
+    assert!(let_through
+        .rationale
+        .starts_with("Held for review, then let through by"));
+    assert!(!let_through.actor.is_empty());
+    common::crm::sync_until_sent(server, "reply").await;
+    let notes = setup.fake.records("notes");
+    assert_eq!(notes.len(), 6);
+    assert!(notes.iter().any(|n| n.properties["hs_note_body"]
+        .contains("Partner reply from Eve &lt;eve@evil.example&gt;")));
     setup.server.stop().await;
 }
 

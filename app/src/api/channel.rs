@@ -943,6 +943,30 @@ pub async fn export_pipeline_csv(
     Ok(if with_bom { format!("{BOM}{csv}") } else { csv })
 }
 
+/// A deal the signed-in person may look at: vendor staff see every deal, a partner only
+/// its own organisation's (another's is "not found", so ids reveal nothing), and a session
+/// limited to one deal only that deal.
+#[cfg(feature = "ssr")]
+pub(crate) async fn visible_deal(
+    state: &crate::server::AppState,
+    actor: &crate::server::guard::Actor,
+    deal_id: i64,
+) -> Result<crate::server::repo::channel::DealRow, AppError> {
+    actor.require_place(&crate::server::links::deal_place(deal_id))?;
+    let deal = crate::server::repo::channel::deal(&state.db, deal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let allowed = match deal.partner_org_id {
+        Some(org) => actor.org_scope(org).is_ok(),
+        None => actor.user.role.is_vendor_staff(),
+    };
+    if allowed {
+        Ok(deal)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// A deal's audit trail: vendor staff, or the deal's own organisation.
 #[server]
 pub async fn load_deal_audit(deal_id: i64) -> Result<crate::model::DealAudit, AppError> {
@@ -952,18 +976,8 @@ pub async fn load_deal_audit(deal_id: i64) -> Result<crate::model::DealAudit, Ap
     use crate::server::guard::{app_state, authorize_scoped};
     use crate::server::repo::channel;
     let actor = authorize_scoped(Policy::SignedIn).await?;
-    actor.require_place(&crate::server::links::deal_place(deal_id))?;
     let state = app_state()?;
-    let deal = channel::deal(&state.db, deal_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let allowed = match deal.partner_org_id {
-        Some(org) => actor.org_scope(org).is_ok(),
-        None => actor.user.role.is_vendor_staff(),
-    };
-    if !allowed {
-        return Err(AppError::NotFound);
-    }
+    let deal = visible_deal(&state, &actor, deal_id).await?;
     let events = channel::events(&state.db, deal_id).await?;
     Ok(DealAudit {
         deal_id,

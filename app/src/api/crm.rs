@@ -39,6 +39,9 @@ pub struct ConnectionView {
     pub state: crate::domain::crm::ConnectionState,
     pub api_base: String,
     pub token_hint: String,
+    /// HubSpot connected through OAuth with the vendor's own app (its client id is
+    /// `client_id`), rather than with a pasted token.
+    pub oauth: bool,
     pub pipeline: String,
     pub stage: String,
     pub installed_at: Option<i64>,
@@ -79,6 +82,8 @@ pub struct WebhookView {
 pub struct CrmOverview {
     /// Where the portal reaches HubSpot (deployment configuration).
     pub hubspot_api_base: String,
+    /// The address to register as the HubSpot app's redirect URL (OAuth).
+    pub hubspot_redirect_uri: String,
     pub hubspot: Option<ConnectionView>,
     pub salesforce: Option<ConnectionView>,
 }
@@ -101,6 +106,7 @@ pub async fn load_crm_page() -> Result<CrmOverview, AppError> {
     let hubspot = views.pop().flatten();
     Ok(CrmOverview {
         hubspot_api_base: state.settings.hubspot_api_base.clone(),
+        hubspot_redirect_uri: crate::server::crm::hubspot_oauth::redirect_uri(&state),
         hubspot,
         salesforce,
     })
@@ -191,11 +197,14 @@ async fn connection_view(
     };
     let api_usage = crm::api_usage(&state.db, connection.id).await?;
     let field_problems = crm::field_problems(&state.db, connection.id).await?;
+    let oauth = crm::session(&state.db, connection.id).await?.auth_mode
+        == crate::server::crm::hubspot_oauth::AUTH_MODE;
     Ok(ConnectionView {
         crm: connection.kind,
         state: connection.state,
         api_base: connection.api_base,
         token_hint: connection.secret_hint,
+        oauth,
         pipeline: connection.placement.pipeline,
         stage: connection.placement.stage,
         installed_at: connection.installed_at,
@@ -241,7 +250,8 @@ pub async fn connect_hubspot(
         http: &http,
         base: &base,
         version: &version,
-        token: &token,
+        token: token.clone(),
+        generation: 0,
     }
     .check()
     .await;
@@ -289,6 +299,27 @@ pub async fn connect_hubspot(
     Ok(())
 }
 
+/// The token an admin's action calls HubSpot with (an OAuth access token refreshed if it is
+/// about to expire). Credentials that cannot be used give an empty token, which HubSpot
+/// refuses like any bad token, so the page shows the connection's state either way.
+#[cfg(feature = "ssr")]
+async fn hubspot_session(
+    state: &crate::server::AppState,
+    http: &reqwest::Client,
+    connection: &crate::server::repo::crm::Connection,
+) -> Result<crate::server::crm::session::Session, AppError> {
+    use crate::server::crm::session::Session;
+    Ok(
+        crate::server::crm::hubspot_oauth::access_token(state, http, connection)
+            .await?
+            .unwrap_or(Session {
+                token: String::new(),
+                instance_url: connection.api_base.clone(),
+                generation: 0,
+            }),
+    )
+}
+
 #[cfg(feature = "ssr")]
 async fn hubspot_connection() -> Result<
     (
@@ -325,13 +356,13 @@ pub(crate) async fn crm_connection(
 #[server]
 pub async fn test_hubspot() -> Result<(), AppError> {
     use crate::domain::crm::ConnectionState;
-    use crate::server::crm::{hubspot::HubSpot, open_secret};
+    use crate::server::crm::hubspot::HubSpot;
     use crate::server::repo::crm;
     let (state, connection) = hubspot_connection().await?;
     let now = state.clock.now_ms();
-    let token = open_secret(&state.settings.secret_key, &connection).unwrap_or_default();
     let http = crate::server::crm::hubspot::http_client();
-    let reply = HubSpot::of(&http, &connection, &token).check().await;
+    let session = hubspot_session(&state, &http, &connection).await?;
+    let reply = HubSpot::of(&http, &connection, session).check().await;
     if reply.ok() {
         crm::set_state(
             &state.db,
@@ -363,12 +394,12 @@ pub async fn test_hubspot() -> Result<(), AppError> {
 /// and checks each one's type.
 #[server]
 pub async fn install_hubspot_properties() -> Result<(), AppError> {
-    use crate::server::crm::{hubspot::HubSpot, open_secret};
+    use crate::server::crm::hubspot::HubSpot;
     use crate::server::repo::crm;
     let (state, connection) = hubspot_connection().await?;
-    let token = open_secret(&state.settings.secret_key, &connection).unwrap_or_default();
     let http = crate::server::crm::hubspot::http_client();
-    let client = HubSpot::of(&http, &connection, &token);
+    let session = hubspot_session(&state, &http, &connection).await?;
+    let client = HubSpot::of(&http, &connection, session);
     let now = state.clock.now_ms();
     match client.install().await {
         Ok(problems) if problems.is_empty() => {

@@ -8,6 +8,7 @@ pub mod channel;
 pub mod crm;
 pub mod dev;
 pub mod documents;
+pub mod hubspot_oauth;
 pub mod learning;
 pub mod navigation;
 pub mod notifications;

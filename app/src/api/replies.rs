@@ -14,20 +14,10 @@ pub async fn load_deal_conversation(deal_id: i64) -> Result<DealConversation, Ap
     use crate::domain::access::Policy;
     use crate::model::DealMessage;
     use crate::server::guard::{app_state, authorize_scoped};
-    use crate::server::repo::{channel, replies};
+    use crate::server::repo::replies;
     let actor = authorize_scoped(Policy::SignedIn).await?;
-    actor.require_place(&crate::server::links::deal_place(deal_id))?;
     let state = app_state()?;
-    let deal = channel::deal(&state.db, deal_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let allowed = match deal.partner_org_id {
-        Some(org) => actor.org_scope(org).is_ok(),
-        None => actor.user.role.is_vendor_staff(),
-    };
-    if !allowed {
-        return Err(AppError::NotFound);
-    }
+    crate::api::channel::visible_deal(&state, &actor, deal_id).await?;
     let messages = replies::messages(&state.db, deal_id)
         .await?
         .into_iter()
@@ -169,4 +159,25 @@ pub async fn load_inbound_original(id: i64) -> Result<String, AppError> {
     crate::server::repo::replies::original(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// Lets a held reply through onto its deal and to the CRM (vendor admins), e.g. a
+/// colleague's answer to a forwarded email. Plain form post; back to the log.
+#[server]
+pub async fn release_held_reply(id: i64) -> Result<i64, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize, redirect_form_post};
+    let actor = authorize(Policy::VendorAdmin).await?;
+    let state = app_state()?;
+    let deal_id = crate::server::repo::replies::release_held(
+        &state.db,
+        id,
+        (actor.user.id, &actor.user.display_name),
+        state.clock.now_ms(),
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict("This message is not a held reply on a deal.".into()))?;
+    state.crm_wake.notify_one();
+    redirect_form_post("/crm?released=1#inbound-title");
+    Ok(deal_id)
 }

@@ -8,6 +8,7 @@ pub mod crm;
 pub mod documents;
 pub mod email;
 pub mod html;
+pub mod hubspot_oauth;
 pub mod hubspot_webhook;
 pub mod ics;
 pub mod identity;

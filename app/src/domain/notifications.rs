@@ -20,6 +20,7 @@ text_enum!(
         RegistrationDecided => "registration_decided" / "Your registrations approved, declined or needing information",
         AppealFiled => "appeal_filed" / "Appeals filed against a decision",
         AppealResolved => "appeal_resolved" / "Appeals about your deals resolved",
+        CrmNeedsReauth => "crm_needs_reauth" / "A CRM connection stopped and needs connecting again",
     }
 );
 
@@ -32,6 +33,7 @@ impl Event {
                 role.is_vendor_staff()
             }
             Event::TierChanged => true,
+            Event::CrmNeedsReauth => role == Role::VendorAdmin,
             _ => role == Role::PartnerUser,
         }
     }
@@ -142,6 +144,9 @@ mod tests {
                 Event::AppealFiled
             ]
         );
+        let admin = choices_for(Role::VendorAdmin);
+        assert!(admin.contains(&Event::CrmNeedsReauth));
+        assert!(!Event::CrmNeedsReauth.goes_to_slack());
         for event in Event::ALL {
             assert_eq!(Event::parse(event.as_str()), Some(*event));
         }

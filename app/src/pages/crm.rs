@@ -17,9 +17,11 @@ use crate::domain::crm::{ConnectionState, CrmKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+mod hubspot_oauth;
 mod inbound;
 mod salesforce;
 
+pub use hubspot_oauth::HubspotConsentPage;
 pub use inbound::InboundOriginalPage;
 
 #[component]
@@ -59,6 +61,10 @@ fn Confirmation() -> impl IntoView {
         ("mapped", "Field direction saved."),
         ("webhooks", "Webhook settings saved."),
         ("retried", "The record will be sent again."),
+        (
+            "released",
+            "The held reply is on its deal and on its way to the CRM.",
+        ),
         ("skipped", "The record was set aside."),
         (
             "disconnected",
@@ -101,9 +107,13 @@ fn Confirmation() -> impl IntoView {
 
 #[component]
 fn CrmSections(page: CrmOverview) -> impl IntoView {
+    let redirect_uri = page.hubspot_redirect_uri;
     let hubspot = match page.hubspot {
-        None => view! { <ConnectForm api_base=page.hubspot_api_base reconnect=false pipeline="default".into() stage="appointmentscheduled".into()/> }.into_any(),
-        Some(connection) => view! { <Connected connection api_base=page.hubspot_api_base/> }.into_any(),
+        None => view! {
+            <ConnectForm api_base=page.hubspot_api_base reconnect=false pipeline="default".into() stage="appointmentscheduled".into()/>
+            <hubspot_oauth::OAuthForm redirect_uri reconnect=false client_id=String::new() pipeline="default".into() stage="appointmentscheduled".into()/>
+        }.into_any(),
+        Some(connection) => view! { <Connected connection api_base=page.hubspot_api_base redirect_uri/> }.into_any(),
     };
     view! {
         {hubspot}
@@ -202,7 +212,7 @@ fn Progress(connection: ConnectionView) -> impl IntoView {
 }
 
 #[component]
-fn Connected(connection: ConnectionView, api_base: String) -> impl IntoView {
+fn Connected(connection: ConnectionView, api_base: String, redirect_uri: String) -> impl IntoView {
     let test = ServerAction::<TestHubspot>::new();
     let install = ServerAction::<InstallHubspotProperties>::new();
     let backfill = ServerAction::<StartHubspotBackfill>::new();
@@ -214,7 +224,11 @@ fn Connected(connection: ConnectionView, api_base: String) -> impl IntoView {
         <div class="card">
             <h2>"HubSpot " {state_pill(&connection)}</h2>
             <dl class="facts connection-facts">
-                <div><dt>"Token"</dt><dd>{connection.token_hint.clone()}</dd></div>
+                {if connection.oauth {
+                    view! { <div><dt>"Authorised with"</dt><dd>{format!("HubSpot app {} (OAuth; access renewed automatically)", connection.client_id)}</dd></div> }.into_any()
+                } else {
+                    view! { <div><dt>"Token"</dt><dd>{connection.token_hint.clone()}</dd></div> }.into_any()
+                }}
                 <div><dt>"API"</dt><dd>{connection.api_base.clone()}</dd></div>
                 <div><dt>"New deals go to"</dt><dd>{format!("pipeline {}, stage {}", connection.pipeline, connection.stage)}</dd></div>
                 <div><dt>"Last success"</dt><dd>{match connection.last_success_at {
@@ -229,7 +243,10 @@ fn Connected(connection: ConnectionView, api_base: String) -> impl IntoView {
                 <button type="submit" class="button">"Test connection"</button>
             </form>
         </div>
-        {needs_token.then(|| view! { <ConnectForm api_base=api_base.clone() reconnect=true pipeline=connection.pipeline.clone() stage=connection.stage.clone()/> })}
+        {(needs_token && !connection.oauth).then(|| view! { <ConnectForm api_base=api_base.clone() reconnect=true pipeline=connection.pipeline.clone() stage=connection.stage.clone()/> })}
+        {(needs_token && connection.oauth).then(|| view! {
+            <hubspot_oauth::OAuthForm redirect_uri=redirect_uri.clone() reconnect=true client_id=connection.client_id.clone() pipeline=connection.pipeline.clone() stage=connection.stage.clone()/>
+        })}
         <section class="card" aria-labelledby="setup-title">
             <h2 id="setup-title">"Set up"</h2>
             <ol class="steps">

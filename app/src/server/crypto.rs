@@ -53,6 +53,13 @@ pub fn reply_key(secret: &[u8], message_id: &str) -> String {
     crate::domain::replies::encode_key(&bytes)
 }
 
+/// PKCE's `S256` challenge of a verifier (RFC 7636 §4.2): base64url(SHA-256), unpadded.
+pub fn pkce_challenge(verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
 /// The form in which a token is stored: keyed with the deployment secret.
 pub fn token_hash(secret: &[u8], token: &str) -> String {
     let mut mac =
@@ -91,6 +98,15 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pkce_challenge_matches_rfc_7636s_example() {
+        // RFC 7636 Appendix B.
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGrSKNWzXGM"
+        );
+    }
 
     #[test]
     fn tokens_are_unique_and_long() {

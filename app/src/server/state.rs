@@ -55,6 +55,8 @@ pub struct Settings {
     /// (configuration, so tests point it at a local fake).
     pub hubspot_api_base: String,
     pub hubspot_api_version: String,
+    /// Where admins give a HubSpot OAuth app consent.
+    pub hubspot_authorize_url: String,
     /// The Salesforce REST API version (`/services/data/<version>/…`).
     pub salesforce_api_version: String,
     pub crm_sync_interval_ms: u64,
@@ -114,6 +116,7 @@ impl Settings {
             metrics_token: None,
             hubspot_api_base: "https://api.hubapi.com".into(),
             hubspot_api_version: "2026-03".into(),
+            hubspot_authorize_url: crate::domain::hubspot_oauth::DEFAULT_AUTHORIZE_URL.into(),
             salesforce_api_version: crate::domain::salesforce::DEFAULT_API_VERSION.into(),
             crm_sync_interval_ms: 5_000,
             reply_domain: None,

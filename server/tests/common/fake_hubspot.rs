@@ -34,9 +34,31 @@ pub struct Fault {
     pub body: Value,
 }
 
+/// A HubSpot app that installs through OAuth (crm_sync.md §8.1 H1): codes for a consent,
+/// access tokens that expire, refresh tokens that can be revoked.
+#[derive(Default, Clone)]
+pub struct OAuthApp {
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uri: String,
+    /// Codes handed out at consent: code → PKCE challenge.
+    pub codes: BTreeMap<String, String>,
+    pub refresh_tokens: Vec<String>,
+    /// Access tokens → when they stop working.
+    pub access: BTreeMap<String, Instant>,
+    pub lifetime: Duration,
+    /// Every token request, and those that were refreshes.
+    pub token_requests: usize,
+    pub refreshes: usize,
+    pub next: u64,
+    /// Whether a refresh hands out a new refresh token (unverified for HubSpot).
+    pub rotate: bool,
+}
+
 #[derive(Default)]
 pub struct Inner {
     pub token: String,
+    pub oauth: Option<OAuthApp>,
     /// object → property name → definition (contacts start with `email`).
     pub properties: BTreeMap<String, BTreeMap<String, Property>>,
     /// object → records.
@@ -154,12 +176,57 @@ impl FakeHubSpot {
                 &format!("/crm/objects/{VERSION}/{{object}}/batch/read"),
                 post(batch_read),
             )
+            .route("/oauth/authorize", get(authorize))
+            .route("/oauth/{version}/token", post(token))
             .route("/__fake/records/{object}", get(held_records))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
         let address = listener.local_addr().expect("address");
         tokio::spawn(async move { axum::serve(listener, app).await.expect("fake HubSpot") });
         format!("http://{address}")
+    }
+
+    /// Registers an OAuth app with its redirect URL; access tokens last `lifetime`.
+    pub fn enable_oauth(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        redirect_uri: &str,
+        lifetime: Duration,
+    ) {
+        self.inner.lock().unwrap().oauth = Some(OAuthApp {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            redirect_uri: redirect_uri.into(),
+            lifetime,
+            ..OAuthApp::default()
+        });
+    }
+
+    /// Every access token stops working now (time passed, or HubSpot ended them early).
+    pub fn expire_access_tokens(&self) {
+        if let Some(app) = self.inner.lock().unwrap().oauth.as_mut() {
+            let past = Instant::now() - Duration::from_secs(1);
+            for until in app.access.values_mut() {
+                *until = past;
+            }
+        }
+    }
+
+    /// The app is uninstalled from the account: its refresh tokens stop working.
+    pub fn revoke_refresh_tokens(&self) {
+        if let Some(app) = self.inner.lock().unwrap().oauth.as_mut() {
+            app.refresh_tokens.clear();
+        }
+    }
+
+    /// (token requests, refreshes) seen.
+    pub fn token_requests(&self) -> (usize, usize) {
+        let inner = self.inner.lock().unwrap();
+        inner
+            .oauth
+            .as_ref()
+            .map_or((0, 0), |app| (app.token_requests, app.refreshes))
     }
 
     pub fn fail_next(&self, fault: Fault) {
@@ -522,6 +589,143 @@ fn error(status: StatusCode, category: &str, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// The consent screen, as if the admin chose an account and approved: back to the app's
+/// redirect URL with a one-time code (or an error page for an unknown app or redirect URL,
+/// as HubSpot shows one).
+async fn authorize(
+    State(fake): State<FakeHubSpot>,
+    axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
+) -> Response {
+    let mut inner = fake.inner.lock().unwrap();
+    inner
+        .requests
+        .push(("GET".into(), "/oauth/authorize".into()));
+    let Some(app) = inner.oauth.as_mut() else {
+        return (StatusCode::BAD_REQUEST, "no app").into_response();
+    };
+    let field = |key: &str| query.get(key).cloned().unwrap_or_default();
+    if field("client_id") != app.client_id || field("redirect_uri") != app.redirect_uri {
+        return (StatusCode::BAD_REQUEST, "unknown app or redirect URL").into_response();
+    }
+    if field("code_challenge_method") != "S256" || field("code_challenge").is_empty() {
+        return (StatusCode::BAD_REQUEST, "PKCE required").into_response();
+    }
+    for scope in [
+        "oauth",
+        "crm.objects.contacts.write",
+        "crm.objects.deals.write",
+    ] {
+        if !field("scope").split(' ').any(|s| s == scope) {
+            return (StatusCode::BAD_REQUEST, format!("missing scope {scope}")).into_response();
+        }
+    }
+    app.next += 1;
+    let code = format!("code-{}", app.next);
+    app.codes.insert(code.clone(), field("code_challenge"));
+    let location = format!("{}?code={code}&state={}", app.redirect_uri, field("state"));
+    (StatusCode::FOUND, [("location", location)]).into_response()
+}
+
+fn oauth_error(status: &str, error: &str, message: &str) -> Response {
+    let body = json!({
+        "status": status, "message": message, "error": error, "error_description": message,
+        "correlationId": "c0ffee00-0000-4000-8000-0000000000a1"
+    });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+/// H1: the token endpoint. Parameters in the form body only; codes are single-use and
+/// bound to their PKCE challenge; refresh tokens work until revoked.
+async fn token(State(fake): State<FakeHubSpot>, uri: axum::http::Uri, body: Bytes) -> Response {
+    use base64::Engine;
+    use sha2::Digest;
+    let mut inner = fake.inner.lock().unwrap();
+    inner.requests.push(("POST".into(), uri.path().into()));
+    let Some(app) = inner.oauth.as_mut() else {
+        return oauth_error("BAD_CLIENT_ID", "invalid_client", "no such app");
+    };
+    app.token_requests += 1;
+    if uri.query().is_some_and(|q| !q.is_empty()) {
+        return oauth_error(
+            "BAD_REQUEST",
+            "invalid_request",
+            "parameters belong in the body",
+        );
+    }
+    let form: BTreeMap<String, String> = url_form(&body);
+    let field = |key: &str| form.get(key).cloned().unwrap_or_default();
+    if field("client_id") != app.client_id || field("client_secret") != app.client_secret {
+        return oauth_error(
+            "BAD_CLIENT_ID",
+            "invalid_client",
+            "missing or unknown client",
+        );
+    }
+    match field("grant_type").as_str() {
+        "authorization_code" => {
+            let Some(challenge) = app.codes.remove(&field("code")) else {
+                return oauth_error(
+                    "BAD_AUTH_CODE",
+                    "invalid_grant",
+                    "missing or unknown auth code",
+                );
+            };
+            let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(field("code_verifier").as_bytes()));
+            if computed != challenge || field("redirect_uri") != app.redirect_uri {
+                return oauth_error(
+                    "BAD_AUTH_CODE",
+                    "invalid_grant",
+                    "code verifier or redirect URL does not match",
+                );
+            }
+        }
+        "refresh_token" => {
+            let presented = field("refresh_token");
+            if !app.refresh_tokens.contains(&presented) {
+                return oauth_error(
+                    "BAD_REFRESH_TOKEN",
+                    "invalid_grant",
+                    "missing or unknown refresh token",
+                );
+            }
+            app.refreshes += 1;
+            if app.rotate {
+                app.refresh_tokens.retain(|token| *token != presented);
+            }
+        }
+        _ => {
+            return oauth_error(
+                "BAD_GRANT_TYPE",
+                "unsupported_grant_type",
+                "unknown grant type",
+            )
+        }
+    }
+    app.next += 1;
+    let access = format!("at-{}", app.next);
+    let refresh = match (field("grant_type").as_str(), app.rotate) {
+        ("refresh_token", false) => field("refresh_token"),
+        _ => format!("rt-{}", app.next),
+    };
+    if !app.refresh_tokens.contains(&refresh) {
+        app.refresh_tokens.push(refresh.clone());
+    }
+    app.access
+        .insert(access.clone(), Instant::now() + app.lifetime);
+    let body = json!({
+        "access_token": access, "refresh_token": refresh, "expires_in": app.lifetime.as_secs(),
+        "token_type": "bearer", "token_use": "access_token", "hub_id": 62515,
+        "scopes": ["oauth", "crm.objects.contacts.write"]
+    });
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+/// An `application/x-www-form-urlencoded` body.
+fn url_form(body: &[u8]) -> BTreeMap<String, String> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
 /// Records the request, checks its token and plays the next scripted fault, if any. `Err`
 /// is the answer to send instead.
 fn authenticate(
@@ -532,7 +736,12 @@ fn authenticate(
 ) -> Result<(), Box<Response>> {
     inner.requests.push((method.into(), path.into()));
     let expected = format!("Bearer {}", inner.token);
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+    let presented = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let live_access = presented
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .and_then(|token| inner.oauth.as_ref()?.access.get(token))
+        .is_some_and(|until| Instant::now() < *until);
+    if presented != Some(expected.as_str()) && !live_access {
         return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "INVALID_AUTHENTICATION",

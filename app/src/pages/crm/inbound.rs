@@ -1,6 +1,7 @@
 //! Replies by email on the CRM page (vendor admins): how replies reach the portal, and the
 //! newest messages with what became of each; each opens as it arrived.
-use crate::api::replies::{load_inbound_mail, load_inbound_original};
+use crate::api::replies::{load_inbound_mail, load_inbound_original, ReleaseHeldReply};
+use crate::components::form::{form_action, form_error, FormError};
 use crate::components::load::loaded;
 use crate::components::time::LocalTime;
 use crate::error::AppError;
@@ -35,7 +36,11 @@ fn InboundLogView(log: InboundLog) -> impl IntoView {
         }
         .into_any();
     }
+    let release = ServerAction::<ReleaseHeldReply>::new();
     let rows = log.messages.into_iter().map(|mail| {
+        let item = format!("release-{}", mail.id);
+        let error = form_error(release, &item);
+        let releasable = mail.verdict == "held" && mail.deal_id.is_some();
         let outcome = match mail.verdict.as_str() {
             "accepted" => "On the deal".to_string(),
             "held" => format!("Held: {}", mail.reason),
@@ -48,7 +53,14 @@ fn InboundLogView(log: InboundLog) -> impl IntoView {
                 <td data-label="Subject">{mail.subject}
                     {(!mail.reply_text.is_empty()).then(|| view! { <span class="hint block">{mail.reply_text}</span> })}</td>
                 <td data-label="Outcome">{outcome}
-                    {mail.deal_id.map(|id| view! { " " <a href=format!("/deals/{id}#conversation")>"Open the deal"</a> })}</td>
+                    {mail.deal_id.map(|id| view! { " " <a href=format!("/deals/{id}#conversation")>"Open the deal"</a> })}
+                    {releasable.then(|| view! {
+                        <form method="post" action={form_action::<ReleaseHeldReply>(&item)} data-done="The reply is on the deal.">
+                            <FormError error fields=&[]/>
+                            <input type="hidden" name="id" value=mail.id.to_string()/>
+                            <button type="submit" class="button">"Put it on the deal"</button>
+                        </form>
+                    })}</td>
                 <td data-label="Original"><a href=format!("/crm/inbound/{}", mail.id)>{format!("Show original ({} KB)", (mail.raw_size + 1023) / 1024)}</a></td>
             </tr>
         }

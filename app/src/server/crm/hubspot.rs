@@ -21,7 +21,10 @@ pub struct HubSpot<'a> {
     pub http: &'a reqwest::Client,
     pub base: &'a str,
     pub version: &'a str,
-    pub token: &'a str,
+    /// Owned: an OAuth access token is replaced mid-run when HubSpot refuses it.
+    pub token: String,
+    /// The stored session the token is (0 for a private-app token).
+    pub generation: i64,
 }
 
 const MAX_BODY_BYTES: usize = 4 << 20;
@@ -108,13 +111,14 @@ impl<'a> HubSpot<'a> {
     pub fn of(
         http: &'a reqwest::Client,
         connection: &'a Connection,
-        token: &'a str,
+        session: super::salesforce::Session,
     ) -> HubSpot<'a> {
         HubSpot {
             http,
             base: &connection.api_base,
             version: &connection.api_version,
-            token,
+            token: session.token,
+            generation: session.generation,
         }
     }
 }
@@ -129,7 +133,7 @@ impl HubSpot<'_> {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        let response = match request.bearer_auth(self.token).send().await {
+        let response = match request.bearer_auth(&self.token).send().await {
             Ok(response) => response,
             Err(_) => return Reply::failed(),
         };

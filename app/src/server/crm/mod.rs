@@ -1,9 +1,11 @@
 //! CRM sync, server side: the HubSpot client, the outbox worker, and sealing the tokens
 //! admins paste (encrypted at rest with a key derived from the deployment secret).
 pub mod hubspot;
+pub mod hubspot_oauth;
 pub mod replies;
 pub mod salesforce;
 pub mod salesforce_sync;
+pub mod session;
 pub mod sync;
 pub mod webhook;
 

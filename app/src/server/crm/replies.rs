@@ -161,17 +161,7 @@ async fn send_one(
                 None => {
                     // No deal in HubSpot (not synced, or another placement): the contact's
                     // timeline holds the reply.
-                    repo::finish(db, row, now).await?;
-                    repo::log(
-                        db,
-                        connection.id,
-                        SyncKind::Reply,
-                        row.entity_id,
-                        "written",
-                        &format!("CRM id {note_id}"),
-                        now,
-                    )
-                    .await?;
+                    written(db, connection, row, &note_id, now).await?;
                     run.written += 1;
                     return Ok(BatchEnd::Continue);
                 }
@@ -179,17 +169,7 @@ async fn send_one(
         }
         Crm::Salesforce(client) => {
             if let Some(id) = created.get(&row.entity_id) {
-                repo::finish(db, row, now).await?;
-                repo::log(
-                    db,
-                    connection.id,
-                    SyncKind::Reply,
-                    row.entity_id,
-                    "written",
-                    &format!("CRM id {id}"),
-                    now,
-                )
-                .await?;
+                written(db, connection, row, id, now).await?;
                 return Ok(BatchEnd::Continue);
             }
             // Sales works an unconverted deal on its Lead; a converted one on the
@@ -208,4 +188,25 @@ async fn send_one(
     };
     run.requests += usize::from(matches!(crm, Crm::Salesforce(_)));
     settle(state, connection.id, SyncKind::Reply, &[row], outcome, run).await
+}
+
+/// Finishes a reply the CRM holds (`crm_id`) without another request, and logs it.
+async fn written(
+    db: &crate::server::db::Db,
+    connection: &Connection,
+    row: &Claimed,
+    crm_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    repo::finish(db, row, now).await?;
+    repo::log(
+        db,
+        connection.id,
+        SyncKind::Reply,
+        row.entity_id,
+        "written",
+        &format!("CRM id {crm_id}"),
+        now,
+    )
+    .await
 }

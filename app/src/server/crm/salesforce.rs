@@ -3,22 +3,18 @@
 //! upserts keyed on the portal's External IDs, describes for the field check, and the
 //! org's limits. The REST base is the session's instance URL; the version is configuration.
 use super::hubspot::RecordResult;
-use crate::domain::crm::{ConnectionState, SyncKind};
+use crate::domain::crm::SyncKind;
 use crate::domain::salesforce::{
-    self as rules, DescribedField, MintFailure, MintedSession, CALL_OPTIONS, MINT_LEASE_MS,
-    SESSION_MAX_AGE_MS,
+    self as rules, DescribedField, MintFailure, MintedSession, CALL_OPTIONS, SESSION_MAX_AGE_MS,
 };
 use crate::server::repo::crm::{self as repo, Connection};
 use crate::server::AppState;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// The sealing context of a minted session (the client secret uses the connection kind).
 const SESSION_CONTEXT: &str = "salesforce-session";
 const MAX_BODY_BYTES: usize = 4 << 20;
-/// How long a worker waits for another worker's mint before giving up for this run.
-const MINT_WAIT: Duration = Duration::from_secs(10);
 
 /// One answer from Salesforce.
 #[derive(Debug, Clone)]
@@ -47,22 +43,7 @@ impl Reply {
     }
 }
 
-/// A session the sync may use, and the generation it was minted as.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub token: String,
-    pub instance_url: String,
-    pub generation: i64,
-}
-
-/// Why no session is available.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoSession {
-    /// Salesforce refused the credentials; the connection now needs re-authorisation.
-    Refused(String),
-    /// Not now (no answer, or another worker is still minting); the queue waits.
-    Unavailable(String),
-}
+pub use super::session::{NoSession, Session};
 
 /// A client bound to one session.
 pub struct Salesforce<'a> {
@@ -129,60 +110,26 @@ pub async fn session(
         .minted_at
         .is_some_and(|at| now.saturating_sub(at) < SESSION_MAX_AGE_MS);
     if young {
-        if let Some(session) = opened(state, &stored) {
+        if let Some(session) = super::session::opened(state, &stored, SESSION_CONTEXT) {
             return Ok(Ok(session));
         }
     }
     renew(state, http, connection, stored.generation).await
 }
 
-fn opened(state: &AppState, stored: &repo::StoredSession) -> Option<Session> {
-    let token = super::unseal(
-        &state.settings.secret_key,
-        SESSION_CONTEXT,
-        stored.sealed.as_deref()?,
-    )?;
-    Some(Session {
-        token,
-        instance_url: stored.instance_url.clone()?,
-        generation: stored.generation,
-    })
-}
-
-/// Replaces the session of generation `seen` (refused or too old). Of all the workers that
-/// saw it fail, one mints (it holds a lease in the database); the others wait for its
-/// result. A refusal of the credentials marks the connection "needs re-authorisation".
+/// Replaces the session of generation `seen` (refused or too old): one worker mints, the
+/// others use its session (`session::single_flight`). A refusal of the credentials marks
+/// the connection "needs re-authorisation".
 pub async fn renew(
     state: &AppState,
     http: &reqwest::Client,
     connection: &Connection,
     seen: i64,
 ) -> Result<Result<Session, NoSession>, sqlx::Error> {
-    let started = std::time::Instant::now();
-    loop {
-        let now = state.clock.now_ms();
-        if repo::take_mint_lease(&state.db, connection.id, seen, now, now + MINT_LEASE_MS).await? {
-            return mint_as_leaseholder(state, http, connection, seen).await;
-        }
-        let stored = repo::session(&state.db, connection.id).await?;
-        if stored.generation > seen {
-            if let Some(session) = opened(state, &stored) {
-                return Ok(Ok(session));
-            }
-        }
-        let current = repo::live_connection(&state.db, connection.kind).await?;
-        if current.is_none_or(|current| current.state != ConnectionState::Connected) {
-            return Ok(Err(NoSession::Refused(
-                "The connection needs to be authorised again.".into(),
-            )));
-        }
-        if started.elapsed() > MINT_WAIT {
-            return Ok(Err(NoSession::Unavailable(
-                "Another worker is still starting a Salesforce session.".into(),
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    super::session::single_flight(state, connection, seen, SESSION_CONTEXT, || {
+        mint_as_leaseholder(state, http, connection, seen)
+    })
+    .await
 }
 
 async fn mint_as_leaseholder(
@@ -214,15 +161,13 @@ async fn mint_as_leaseholder(
                 &minted.access_token,
             );
             let now = state.clock.now_ms();
-            repo::store_session(
-                &state.db,
-                connection.id,
-                seen,
-                &sealed,
-                &minted.instance_url,
-                now,
-            )
-            .await?;
+            let stored = repo::NewSession {
+                sealed: &sealed,
+                instance_url: &minted.instance_url,
+                expires_at: None,
+                secret_sealed: None,
+            };
+            repo::store_session(&state.db, connection.id, seen, &stored, now).await?;
             Ok(Ok(Session {
                 token: minted.access_token,
                 instance_url: minted.instance_url,
@@ -251,14 +196,8 @@ async fn refuse_connection(
     connection: &Connection,
     message: &str,
 ) -> Result<(), sqlx::Error> {
-    repo::set_state(
-        &state.db,
-        connection.id,
-        ConnectionState::NeedsReauth,
-        Some(message),
-        state.clock.now_ms(),
-    )
-    .await
+    repo::needs_reauthorisation(&state.db, connection.id, message, state.clock.now_ms()).await?;
+    Ok(())
 }
 
 impl Salesforce<'_> {
@@ -487,12 +426,17 @@ pub async fn keep_minted(
         SESSION_CONTEXT,
         &minted.access_token,
     );
+    let minted = repo::NewSession {
+        sealed: &sealed,
+        instance_url: &minted.instance_url,
+        expires_at: None,
+        secret_sealed: None,
+    };
     repo::store_session(
         &state.db,
         connection_id,
         stored.generation,
-        &sealed,
-        &minted.instance_url,
+        &minted,
         state.clock.now_ms(),
     )
     .await

@@ -4,7 +4,7 @@
 //! already equal change nothing, so the portal's own writes never come back as changes.
 use super::salesforce::{self as client, NoSession, Reply, Salesforce};
 use super::sync::{apply_deal, PollRun};
-use crate::domain::crm::{ConnectionState, Verdict, POLL_OVERLAP_MS};
+use crate::domain::crm::{Verdict, POLL_OVERLAP_MS};
 use crate::domain::salesforce as rules;
 use crate::server::repo::crm::{self as repo, Connection};
 use crate::server::AppState;
@@ -82,14 +82,8 @@ async fn failed_read(
                 "Salesforce refused a new session ({}). Connect again with the app's current consumer key and secret.",
                 reply.summary()
             );
-            repo::set_state(
-                &state.db,
-                connection.id,
-                ConnectionState::NeedsReauth,
-                Some(&message),
-                now,
-            )
-            .await
+            repo::needs_reauthorisation(&state.db, connection.id, &message, now).await?;
+            Ok(())
         }
         _ => repo::record_error(&state.db, connection.id, &reply.summary()).await,
     }

@@ -3,7 +3,8 @@
 //! late or repeated run sends the newest state, and upserts keyed on unique properties (HubSpot)
 //! or External IDs (Salesforce) make a repeat harmless.
 use super::hubspot::{HubSpot, RecordResult, UpsertInput};
-use super::salesforce::{NoSession, Salesforce};
+use super::salesforce::Salesforce;
+use super::session::{NoSession, Session};
 use crate::domain::crm::{
     company_properties, contact_properties, deal_properties, directions, judge, CompanyFacts,
     ConnectionState, ContactFacts, CrmKind, Direction, FieldRule, RegistrationFacts, SyncKind,
@@ -43,17 +44,18 @@ pub(super) enum Crm<'a> {
 /// down, paused or needs re-authorisation; its rows wait.
 pub async fn run(state: &AppState, http: &reqwest::Client) -> Result<SyncRun, sqlx::Error> {
     let mut run = SyncRun::default();
-    'connections: for (connection, secret) in ready_connections(state, None, false).await? {
+    'connections: for (connection, session) in ready_connections(state, http, None, false).await? {
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let writes =
             |kind: SyncKind, property: &str| flows(&chosen, kind, property, Direction::ToCrm);
-        let (mut crm, batch) = match connection.kind {
-            CrmKind::Hubspot => (
-                Crm::HubSpot(HubSpot::of(http, &connection, &secret)),
+        let (mut crm, batch) = match (connection.kind, session) {
+            (CrmKind::Hubspot, Some(session)) => (
+                Crm::HubSpot(HubSpot::of(http, &connection, session)),
                 HUBSPOT_BATCH,
             ),
-            CrmKind::Salesforce => {
+            (CrmKind::Hubspot, None) => continue,
+            (CrmKind::Salesforce, _) => {
                 match super::salesforce::session(state, http, &connection).await? {
                     Ok(session) => (
                         Crm::Salesforce(Salesforce {
@@ -148,14 +150,8 @@ async fn needs_new_token(
     message: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    repo::set_state(
-        db,
-        connection_id,
-        ConnectionState::NeedsReauth,
-        Some(message),
-        now,
-    )
-    .await
+    repo::needs_reauthorisation(db, connection_id, message, now).await?;
+    Ok(())
 }
 
 /// What admins read when HubSpot refuses the token.
@@ -176,14 +172,17 @@ fn flows(
 }
 
 /// The connections that may be called now (connected, not held by a rate limit; with
-/// `installed`, only those whose fields are installed; with `kind`, only that CRM's), each
-/// with its opened secret. A secret that cannot be opened (the deployment secret changed)
-/// stops its connection until an admin connects again.
+/// `installed`, only those whose fields are installed; with `kind`, only that CRM's). A
+/// HubSpot connection comes with the token to call it with (an OAuth access token is
+/// refreshed first if it is about to expire); Salesforce's sessions come from
+/// `salesforce::session`. Credentials that cannot be opened (the deployment secret
+/// changed) or are refused stop their connection until an admin connects again.
 async fn ready_connections(
     state: &AppState,
+    http: &reqwest::Client,
     kind: Option<CrmKind>,
     installed: bool,
-) -> Result<Vec<(Connection, String)>, sqlx::Error> {
+) -> Result<Vec<(Connection, Option<Session>)>, sqlx::Error> {
     let mut ready = Vec::new();
     for connection in repo::live_connections(&state.db).await? {
         let now = state.clock.now_ms();
@@ -194,22 +193,39 @@ async fn ready_connections(
         {
             continue;
         }
-        match super::open_secret(&state.settings.secret_key, &connection) {
-            Some(secret) => ready.push((connection, secret)),
-            None => {
-                let message = "The saved credentials cannot be read; connect again.";
-                repo::set_state(
-                    &state.db,
-                    connection.id,
-                    ConnectionState::NeedsReauth,
-                    Some(message),
-                    now,
-                )
-                .await?;
+        match connection.kind {
+            CrmKind::Hubspot => {
+                match super::hubspot_oauth::access_token(state, http, &connection).await? {
+                    Ok(session) => ready.push((connection, Some(session))),
+                    Err(NoSession::Refused(message)) => {
+                        needs_new_token(&state.db, connection.id, &message, now).await?;
+                    }
+                    Err(NoSession::Unavailable(_)) => {}
+                }
+            }
+            CrmKind::Salesforce => {
+                if super::open_secret(&state.settings.secret_key, &connection).is_some() {
+                    ready.push((connection, None));
+                } else {
+                    let message = "The saved credentials cannot be read; connect again.";
+                    needs_new_token(&state.db, connection.id, message, now).await?;
+                }
             }
         }
     }
     Ok(ready)
+}
+
+/// The HubSpot connections that may be called now, each with its client.
+async fn ready_hubspot<'h>(
+    state: &AppState,
+    http: &'h reqwest::Client,
+) -> Result<Vec<(Connection, Session)>, sqlx::Error> {
+    Ok(ready_connections(state, http, Some(CrmKind::Hubspot), true)
+        .await?
+        .into_iter()
+        .filter_map(|(connection, session)| Some((connection, session?)))
+        .collect())
 }
 
 pub(super) enum BatchEnd {
@@ -376,10 +392,45 @@ async fn send_batch(
                 .iter()
                 .map(|(row, facts)| hubspot_input(row.id, facts, &connection.placement, &field))
                 .collect();
-            let (reply, results) = client
-                .batch_upsert(kind.hubspot_object(), kind.hubspot_id_property(), &inputs)
-                .await;
-            hubspot_outcome(&reply, results, state.clock.now_ms(), attempts)
+            let upsert = async |client: &HubSpot<'_>| {
+                client
+                    .batch_upsert(kind.hubspot_object(), kind.hubspot_id_property(), &inputs)
+                    .await
+            };
+            let (mut reply, mut results) = upsert(client).await;
+            // A refused OAuth access token is renewed once (one worker refreshes for all)
+            // and the batch sent again; a second refusal stops the connection.
+            let mut not_renewed = None;
+            if reply.status() == Some(401) {
+                match super::hubspot_oauth::renew(state, client.http, connection, client.generation)
+                    .await?
+                {
+                    Ok(session) => {
+                        client.token = session.token;
+                        client.generation = session.generation;
+                        run.requests += 1;
+                        (reply, results) = upsert(client).await;
+                    }
+                    Err(NoSession::Unavailable(message)) => not_renewed = Some(message),
+                    Err(NoSession::Refused(_)) => {}
+                }
+            }
+            let now = state.clock.now_ms();
+            match not_renewed {
+                // The token endpoint did not answer: the batch waits a minute, untouched.
+                Some(message) => Outcome {
+                    status: reply.status(),
+                    verdict: Verdict::SlowDown {
+                        until_ms: now + 60_000,
+                    },
+                    summary: message.clone(),
+                    request_id: None,
+                    results,
+                    pause_until: None,
+                    reauthorise: message,
+                },
+                None => hubspot_outcome(&reply, results, now, attempts),
+            }
         }
         Crm::Salesforce(client) => {
             let records: Vec<_> = keyed
@@ -669,8 +720,8 @@ pub struct PollRun {
 pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, sqlx::Error> {
     use crate::domain::crm::POLL_OVERLAP_MS;
     let mut run = PollRun::default();
-    for (connection, token) in ready_connections(state, Some(CrmKind::Hubspot), true).await? {
-        let client = HubSpot::of(http, &connection, &token);
+    for (connection, session) in ready_hubspot(state, http).await? {
+        let client = HubSpot::of(http, &connection, session);
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let from_crm = |property: &str| reads_back(&chosen, property);
@@ -684,7 +735,7 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
             run.requests += 1;
             if !reply.ok() {
                 let now = state.clock.now_ms();
-                failed_read(state, connection.id, &reply, now).await?;
+                failed_read(state, &client, &connection, &reply, now).await?;
                 break;
             }
             for deal in &deals {
@@ -701,7 +752,7 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
         }
         repo::advance_watermark(&state.db, connection.id, newest).await?;
     }
-    for (connection, _) in ready_connections(state, Some(CrmKind::Salesforce), true).await? {
+    for (connection, _) in ready_connections(state, http, Some(CrmKind::Salesforce), true).await? {
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let from_crm = |property: &str| reads_back(&chosen, property);
@@ -715,28 +766,32 @@ fn reads_back(chosen: &[(FieldRule, Direction)], property: &str) -> bool {
     flows(chosen, SyncKind::Registration, property, Direction::FromCrm)
 }
 
-/// A read from HubSpot failed: a rate limit pauses the connection, a refused token stops
-/// it, anything else is shown to admins; what was to be read waits for the next run.
+/// A read from HubSpot failed: a rate limit pauses the connection; a refused OAuth access
+/// token is renewed for the next run (a refused private-app token, or a refused renewal,
+/// stops the connection); anything else is shown to admins. What was to be read waits.
 async fn failed_read(
     state: &AppState,
-    connection_id: i64,
+    client: &HubSpot<'_>,
+    connection: &Connection,
     reply: &super::hubspot::Reply,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     match judge(&reply.answer, now, 0, rand::random::<f64>()) {
         Verdict::SlowDown { until_ms } => {
-            repo::pause_until(&state.db, connection_id, until_ms).await
+            repo::pause_until(&state.db, connection.id, until_ms).await
         }
         Verdict::Reauthorise => {
-            needs_new_token(
-                &state.db,
-                connection_id,
-                &hubspot_refused(&reply.summary()),
-                now,
-            )
-            .await
+            match super::hubspot_oauth::renew(state, client.http, connection, client.generation)
+                .await?
+            {
+                Ok(_) | Err(NoSession::Unavailable(_)) => Ok(()),
+                Err(NoSession::Refused(_)) => {
+                    let message = hubspot_refused(&reply.summary());
+                    needs_new_token(&state.db, connection.id, &message, now).await
+                }
+            }
         }
-        _ => repo::record_error(&state.db, connection_id, &reply.summary()).await,
+        _ => repo::record_error(&state.db, connection.id, &reply.summary()).await,
     }
 }
 
@@ -799,8 +854,8 @@ pub async fn apply_webhook_events(
     http: &reqwest::Client,
 ) -> Result<WebhookRun, sqlx::Error> {
     let mut run = WebhookRun::default();
-    for (connection, token) in ready_connections(state, Some(CrmKind::Hubspot), true).await? {
-        let client = HubSpot::of(http, &connection, &token);
+    for (connection, session) in ready_hubspot(state, http).await? {
+        let client = HubSpot::of(http, &connection, session);
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let from_crm = |property: &str| reads_back(&chosen, property);
@@ -814,7 +869,7 @@ pub async fn apply_webhook_events(
             run.requests += 1;
             let now = state.clock.now_ms();
             if !reply.ok() {
-                failed_read(state, connection.id, &reply, now).await?;
+                failed_read(state, &client, &connection, &reply, now).await?;
                 break;
             }
             for id in &ids {
@@ -846,8 +901,8 @@ pub async fn check_schemas(
     http: &reqwest::Client,
 ) -> Result<Vec<String>, sqlx::Error> {
     let mut found = Vec::new();
-    for (connection, token) in ready_connections(state, Some(CrmKind::Hubspot), true).await? {
-        let client = HubSpot::of(http, &connection, &token);
+    for (connection, session) in ready_hubspot(state, http).await? {
+        let client = HubSpot::of(http, &connection, session);
         match client.check_schema().await {
             Ok(problems) if problems.is_empty() => {}
             Ok(problems) => {
@@ -858,7 +913,7 @@ pub async fn check_schemas(
             Err(reply) => repo::record_error(&state.db, connection.id, &reply.summary()).await?,
         }
     }
-    for (connection, _) in ready_connections(state, Some(CrmKind::Salesforce), true).await? {
+    for (connection, _) in ready_connections(state, http, Some(CrmKind::Salesforce), true).await? {
         let outcome = super::salesforce::with_session(state, http, &connection, async |client| {
             client.field_check().await
         })

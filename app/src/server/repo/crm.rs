@@ -188,6 +188,58 @@ pub async fn set_state(
     Ok(())
 }
 
+/// Stops a connection until an admin connects again (its queue waits, nothing is lost) and
+/// emails every vendor admin why, in one transaction. Only the change from "connected" does
+/// it, so of any number of workers or instances that see the refusal, one tells the admins.
+pub async fn needs_reauthorisation(
+    db: &Db,
+    connection_id: i64,
+    message: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    use crate::domain::notifications::Event;
+    use crate::server::repo::outbox::{send_once, Notice};
+    let kind: Option<(String,)> = sqlx::query_as("SELECT kind FROM crm_connections WHERE id = $1")
+        .bind(connection_id)
+        .fetch_optional(&db.write)
+        .await?;
+    let Some(kind) = kind.and_then(|(kind,)| CrmKind::parse(&kind)) else {
+        return Ok(false);
+    };
+    let admins: Vec<(String,)> = sqlx::query_as(
+        "SELECT email FROM users WHERE role = 'vendor_admin' AND disabled_at IS NULL ORDER BY id",
+    )
+    .fetch_all(&db.write)
+    .await?;
+    let crm = kind.label();
+    let notices: Vec<Notice> = admins
+        .into_iter()
+        .map(|(to,)| Notice {
+            event: Event::CrmNeedsReauth,
+            to,
+            subject: format!("{crm} sync stopped: connect {crm} again"),
+            body: format!(
+                "The portal stopped sending to {crm}: {message}\n\nNothing is lost: changes wait in the queue and go out once an admin connects {crm} again on the CRM page (/crm)."
+            ),
+            thread: None,
+        })
+        .collect();
+    send_once(
+        db,
+        sqlx::query(
+            "UPDATE crm_connections SET state = 'needs_reauth', last_error = $1, updated_at = $2 \
+             WHERE id = $3 AND state = 'connected'",
+        )
+        .bind(message.to_string())
+        .bind(now)
+        .bind(connection_id),
+        vec![],
+        &notices,
+        now,
+    )
+    .await
+}
+
 pub async fn mark_installed(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE crm_connections SET installed_at = $1, updated_at = $1 WHERE id = $2")
         .bind(now)
@@ -1173,19 +1225,34 @@ pub async fn purge_webhook_log(
     Ok(())
 }
 
-/// A Salesforce connection's current session, as stored (sealed).
+/// A connection's current session (a Salesforce session, a HubSpot OAuth access token), as
+/// stored (sealed), with how the connection is authorised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSession {
     pub sealed: Option<String>,
     pub generation: i64,
     pub minted_at: Option<i64>,
     pub instance_url: Option<String>,
+    /// When it expires, if the CRM said (HubSpot's `expires_in`).
+    pub expires_at: Option<i64>,
+    /// `static_token`, `client_credentials` or `oauth_refresh`.
+    pub auth_mode: String,
 }
 
+type SessionRow = (
+    Option<String>,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    String,
+);
+
 pub async fn session(db: &Db, connection_id: i64) -> Result<StoredSession, sqlx::Error> {
-    let (sealed, generation, minted_at, instance_url): (Option<String>, i64, Option<i64>, Option<String>) =
+    let (sealed, generation, minted_at, instance_url, expires_at, auth_mode): SessionRow =
         sqlx::query_as(
-            "SELECT session_sealed, session_generation, session_minted_at, instance_url FROM crm_connections WHERE id = $1",
+            "SELECT session_sealed, session_generation, session_minted_at, instance_url, session_expires_at, auth_mode \
+             FROM crm_connections WHERE id = $1",
         )
         .bind(connection_id)
         .fetch_one(&db.write)
@@ -1195,6 +1262,8 @@ pub async fn session(db: &Db, connection_id: i64) -> Result<StoredSession, sqlx:
         generation,
         minted_at,
         instance_url,
+        expires_at,
+        auth_mode,
     })
 }
 
@@ -1221,25 +1290,36 @@ pub async fn take_mint_lease(
     Ok(done.rows_affected() == 1)
 }
 
+/// A session just minted, to store.
+pub struct NewSession<'a> {
+    pub sealed: &'a str,
+    pub instance_url: &'a str,
+    pub expires_at: Option<i64>,
+    /// A new sealed connection secret, when the CRM rotated it (HubSpot's refresh token).
+    pub secret_sealed: Option<&'a str>,
+}
+
 /// Stores a session minted after generation `seen` (the next generation) and frees the lease.
 pub async fn store_session(
     db: &Db,
     connection_id: i64,
     seen: i64,
-    sealed: &str,
-    instance_url: &str,
+    minted: &NewSession<'_>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE crm_connections SET session_sealed = $1, instance_url = $2, session_minted_at = $3, \
-         session_generation = $4, session_mint_until = 0 WHERE id = $5 AND session_generation = $6",
+         session_generation = $4, session_mint_until = 0, session_expires_at = $7, \
+         secret_sealed = COALESCE($8, secret_sealed) WHERE id = $5 AND session_generation = $6",
     )
-    .bind(sealed)
-    .bind(instance_url)
+    .bind(minted.sealed)
+    .bind(minted.instance_url)
     .bind(now)
     .bind(seen + 1)
     .bind(connection_id)
     .bind(seen)
+    .bind(minted.expires_at)
+    .bind(minted.secret_sealed)
     .execute(&db.write)
     .await?;
     Ok(())
@@ -1384,4 +1464,79 @@ pub async fn opportunity_links(
     .fetch_all(&db.read)
     .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// An admin's pending HubSpot consent (see `crm_oauth_starts`).
+pub struct OAuthStart<'a> {
+    pub state_hash: &'a str,
+    pub user_id: i64,
+    pub client_id: &'a str,
+    pub client_secret_sealed: &'a str,
+    pub verifier_sealed: &'a str,
+    pub placement: &'a DealPlacement,
+    pub expires_at: i64,
+}
+
+/// What a consent needs when HubSpot sends the admin back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingConsent {
+    pub client_id: String,
+    pub client_secret_sealed: String,
+    pub verifier_sealed: String,
+    pub placement_json: String,
+}
+
+/// Keeps a pending consent. Expired ones go, and an admin keeps at most five (pressing the
+/// button again and again cannot fill the table).
+pub async fn save_oauth_start(
+    db: &Db,
+    start: &OAuthStart<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    sqlx::query("DELETE FROM crm_oauth_starts WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "DELETE FROM crm_oauth_starts WHERE user_id = $1 AND state_hash NOT IN \
+         (SELECT state_hash FROM crm_oauth_starts WHERE user_id = $1 ORDER BY created_at DESC LIMIT 4)",
+    )
+    .bind(start.user_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO crm_oauth_starts (state_hash, user_id, client_id, client_secret_sealed, verifier_sealed, \
+         placement_json, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(start.state_hash)
+    .bind(start.user_id)
+    .bind(start.client_id)
+    .bind(start.client_secret_sealed)
+    .bind(start.verifier_sealed)
+    .bind(serde_json::to_string(start.placement).expect("placement is JSON"))
+    .bind(now)
+    .bind(start.expires_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Takes the admin's own pending consent with this state, once: a second use, another
+/// admin's state or an expired one finds nothing (and another admin's stays usable).
+pub async fn take_oauth_start(
+    db: &Db,
+    state_hash: &str,
+    user_id: i64,
+    now: i64,
+) -> Result<Option<PendingConsent>, sqlx::Error> {
+    sqlx::query_as(
+        "DELETE FROM crm_oauth_starts WHERE state_hash = $1 AND user_id = $2 AND expires_at > $3 \
+         RETURNING client_id, client_secret_sealed, verifier_sealed, placement_json",
+    )
+    .bind(state_hash)
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(&db.write)
+    .await
 }

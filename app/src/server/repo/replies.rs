@@ -167,6 +167,53 @@ async fn add_message(
     Ok(())
 }
 
+/// Lets a held reply through (an admin read it: a colleague's answer to a forwarded email):
+/// it joins the deal's conversation and goes to the CRM as an accepted reply would. `None`
+/// if it is not a held reply on a deal (already let through, say).
+pub async fn release_held(
+    db: &Db,
+    inbound_id: i64,
+    (admin_id, admin): (i64, &str),
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let released: Option<(i64, String)> = sqlx::query_as(
+        "UPDATE inbound_mail SET verdict = 'accepted', reason = $1 \
+         WHERE id = $2 AND verdict = 'held' AND deal_id IS NOT NULL AND user_id IS NOT NULL \
+         RETURNING deal_id, reply_text",
+    )
+    .bind(format!("Held, then let through by {admin}."))
+    .bind(inbound_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((deal_id, text)) = released else {
+        return Ok(None);
+    };
+    add_message(
+        &mut tx,
+        deal_id,
+        now,
+        None,
+        true,
+        &text,
+        (Some(inbound_id), None),
+    )
+    .await?;
+    // The trail names who let it through: the admin is the actor of its audit entry.
+    sqlx::query(
+        "UPDATE deal_events SET actor_user_id = $1, rationale = $2 \
+         WHERE id = (SELECT MAX(id) FROM deal_events WHERE deal_id = $3)",
+    )
+    .bind(admin_id)
+    .bind(format!("Held for review, then let through by {admin}."))
+    .bind(deal_id)
+    .execute(&mut *tx)
+    .await?;
+    super::crm::enqueue(&mut *tx, SyncKind::Reply, inbound_id, "partner_reply", now).await?;
+    tx.commit().await?;
+    Ok(Some(deal_id))
+}
+
 /// A manager's answer on a deal: the message in the conversation and the email that
 /// carries it to the partner in the same thread, in one transaction.
 pub struct Answer<'a> {
@@ -244,8 +291,10 @@ pub struct MessageRow {
 /// A deal's conversation, oldest first (bounded: the newest 200).
 pub async fn messages(db: &Db, deal_id: i64) -> Result<Vec<MessageRow>, sqlx::Error> {
     let mut rows: Vec<MessageRow> = sqlx::query_as(
-        "SELECT m.id, m.at, u.display_name AS author, m.from_partner, m.body FROM deal_messages m \
-         LEFT JOIN users u ON u.id = m.author_user_id WHERE m.deal_id = $1 ORDER BY m.at DESC, m.id DESC LIMIT 200",
+        "SELECT m.id, m.at, COALESCE(u.display_name, NULLIF(i.from_name, ''), i.from_address) AS author, \
+         m.from_partner, m.body FROM deal_messages m \
+         LEFT JOIN users u ON u.id = m.author_user_id LEFT JOIN inbound_mail i ON i.id = m.inbound_mail_id \
+         WHERE m.deal_id = $1 ORDER BY m.at DESC, m.id DESC LIMIT 200",
     )
     .bind(deal_id)
     .fetch_all(&db.read)
@@ -270,7 +319,12 @@ pub struct ReplyFacts {
 
 pub async fn reply_facts(db: &Db, inbound_id: i64) -> Result<Option<ReplyFacts>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT u.id AS user_id, u.display_name AS person, u.email, COALESCE(p.name, '') AS organisation, \
+        // The person emailed is the contact the entry belongs to; a reply an admin let
+        // through from someone else (a colleague it was forwarded to) names its writer.
+        "SELECT u.id AS user_id, \
+         CASE WHEN lower(i.from_address) = lower(u.email) THEN u.display_name \
+         ELSE COALESCE(NULLIF(i.from_name, ''), i.from_address) END AS person, \
+         i.from_address AS email, COALESCE(p.name, '') AS organisation, \
          d.id AS deal_id, a.name AS customer, o.subject, i.reply_text, i.received_at \
          FROM inbound_mail i JOIN users u ON u.id = i.user_id JOIN deals d ON d.id = i.deal_id \
          JOIN accounts a ON a.id = d.account_id JOIN email_outbox o ON o.id = i.email_id \

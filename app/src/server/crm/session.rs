@@ -1,0 +1,85 @@
+//! A CRM session (a Salesforce session, a HubSpot OAuth access token) shared by every
+//! worker and instance, and replaced by exactly one of them when it expires or is refused.
+use crate::domain::crm::ConnectionState;
+use crate::server::repo::crm::{self as repo, Connection, StoredSession};
+use crate::server::AppState;
+use std::future::Future;
+use std::time::Duration;
+
+/// How long a worker waits for another worker's mint before giving up for this run.
+const MINT_WAIT: Duration = Duration::from_secs(10);
+
+/// A session the sync may use, and the generation it was minted as.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub instance_url: String,
+    pub generation: i64,
+}
+
+/// Why no session is available.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoSession {
+    /// The CRM refused the credentials; the connection now needs re-authorisation.
+    Refused(String),
+    /// Not now (no answer, or another worker is still minting); the queue waits.
+    Unavailable(String),
+}
+
+/// The stored session, opened (sealed under `context`), if there is one.
+pub fn opened(state: &AppState, stored: &StoredSession, context: &str) -> Option<Session> {
+    let token = super::unseal(
+        &state.settings.secret_key,
+        context,
+        stored.sealed.as_deref()?,
+    )?;
+    Some(Session {
+        token,
+        instance_url: stored.instance_url.clone()?,
+        generation: stored.generation,
+    })
+}
+
+/// Replaces the session of generation `seen`. Of all the workers that saw it fail, the one
+/// that takes the lease in the database runs `mint` (which stores the next generation or
+/// frees the lease); the others wait for its result, so the CRM's token endpoint sees one
+/// request however many workers and instances there are.
+pub async fn single_flight<F, Fut>(
+    state: &AppState,
+    connection: &Connection,
+    seen: i64,
+    context: &str,
+    mint: F,
+) -> Result<Result<Session, NoSession>, sqlx::Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Result<Session, NoSession>, sqlx::Error>>,
+{
+    use crate::domain::salesforce::MINT_LEASE_MS;
+    let started = std::time::Instant::now();
+    loop {
+        let now = state.clock.now_ms();
+        if repo::take_mint_lease(&state.db, connection.id, seen, now, now + MINT_LEASE_MS).await? {
+            return mint().await;
+        }
+        let stored = repo::session(&state.db, connection.id).await?;
+        if stored.generation > seen {
+            if let Some(session) = opened(state, &stored, context) {
+                return Ok(Ok(session));
+            }
+        }
+        let current = repo::live_connection(&state.db, connection.kind).await?;
+        if current.is_none_or(|current| current.state != ConnectionState::Connected) {
+            return Ok(Err(NoSession::Refused(
+                "The connection needs to be authorised again.".into(),
+            )));
+        }
+        if started.elapsed() > MINT_WAIT {
+            return Ok(Err(NoSession::Unavailable(format!(
+                "Another worker is still renewing the {} session.",
+                connection.kind.label()
+            ))));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
