@@ -10,6 +10,56 @@ const FAKE_SALESFORCE = `http://127.0.0.1:${process.env.E2E_FAKE_SALESFORCE_PORT
 const CONSUMER_KEY = '3MVG9e2e.consumer.key';
 const CONSUMER_SECRET = 'e2e-consumer-secret';
 
+test('an admin starts connecting HubSpot with their own app and comes back from its consent screen', async ({ page, browser }, testInfo) => {
+  // Before the token connection below: the OAuth form shows while HubSpot is not connected.
+  test.skip(testInfo.project.name !== 'desktop', 'before HubSpot is connected in this run');
+  await signIn(page, 'admin@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/crm');
+  await hydrated(page);
+  const form = page.locator('#hubspot-oauth');
+  await expect(form.getByText('http://127.0.0.1:3100/crm/hubspot/authorised')).toBeVisible();
+
+  // An incomplete app is a field error, with focus on the summary.
+  await form.getByRole('button', { name: 'Connect with HubSpot' }).click();
+  await expect(form.locator('.error-summary')).toBeFocused();
+  await expect(form.locator('[data-field="client_id"]')).toContainText('client ID');
+  for (const width of [390, 1366]) {
+    await page.setViewportSize({ width, height: 900 });
+    await form.screenshot({ path: testInfo.outputPath(`hubspot-oauth-form-${width}.png`) });
+  }
+
+  // HubSpot's consent screen (the fake approves at once) sends the admin back to the portal,
+  // which writes nothing until they finish.
+  await form.getByLabel('Client ID').fill('e2e-client-id');
+  await form.getByLabel('Client secret').fill('e2e-client-secret');
+  await form.getByRole('button', { name: 'Connect with HubSpot' }).click();
+  await expect(page).toHaveURL(/\/crm\/hubspot\/authorised\?code=code-\d+&state=[0-9a-f]{64}$/);
+  await expect(page.getByRole('button', { name: 'Finish connecting HubSpot' })).toBeVisible();
+  for (const width of [390, 1366]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.screenshot({ path: testInfo.outputPath(`hubspot-consent-${width}.png`), fullPage: true });
+    expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
+  }
+
+  // Without script the form is a plain post whose redirect the page's policy lets go to
+  // HubSpot (form-action names its consent origin), and back.
+  const context = await browser.newContext({
+    javaScriptEnabled: false,
+    baseURL: 'http://127.0.0.1:3100',
+    storageState: await page.context().storageState(),
+  });
+  const plain = await context.newPage();
+  await plain.goto('/crm');
+  const plainForm = plain.locator('#hubspot-oauth');
+  await plainForm.getByLabel('Client ID').fill('e2e-client-id');
+  await plainForm.getByLabel('Client secret').fill('e2e-client-secret');
+  await plainForm.getByRole('button', { name: 'Connect with HubSpot' }).click();
+  await expect(plain).toHaveURL(/\/crm\/hubspot\/authorised\?code=/);
+  await expect(plain.getByRole('button', { name: 'Finish connecting HubSpot' })).toBeVisible();
+  await context.close();
+});
+
 test('an admin connects HubSpot, runs the first full sync and sees it finish', async ({ page, request }, testInfo) => {
   // One HubSpot per run: the desktop project connects it; the program then stays connected.
   test.skip(testInfo.project.name !== 'desktop', 'connects once per run');

@@ -66,7 +66,8 @@ fn main() {
             http: &http,
             base: &state.settings.hubspot_api_base,
             version: &state.settings.hubspot_api_version,
-            token: TOKEN,
+            token: TOKEN.to_string(),
+            generation: 0,
         };
         let problems = client.install().await.expect("install");
         assert!(problems.is_empty(), "{problems:?}");

@@ -7,6 +7,7 @@ use app::api::authoring::*;
 use app::api::certifications::*;
 use app::api::channel::*;
 use app::api::crm::*;
+use app::api::crm_history::*;
 use app::api::dev::*;
 use app::api::documents::*;
 use app::api::hubspot_oauth::*;
@@ -367,6 +368,11 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (
             FinishHubspotOauth::PATH,
             Args::Form(vec![("code", "c"), ("state", "s")]),
+            false,
+        ),
+        (
+            LoadSyncHistory::PATH,
+            Args::Form(vec![("kind", "contact"), ("entity_id", "1")]),
             false,
         ),
         (TestHubspot::PATH, Args::Form(vec![]), false),

@@ -121,13 +121,15 @@ pub async fn finish_hubspot_oauth(code: String, state: String) -> Result<(), App
     ];
     let tokens = match request_tokens(&http, &token_url(&base, &version), &form, now).await {
         Ok(tokens) => tokens,
-        Err(MintFailure::Refused(summary)) => return Err(AppError::field(
-            "code",
-            format!(
+        Err(MintFailure::Refused(summary)) => {
+            return Err(AppError::field(
+                "code",
+                format!(
                 "HubSpot refused the consent ({summary}). Check the app's client secret, then {}",
                 start_again.to_lowercase()
             ),
-        )),
+            ))
+        }
         Err(MintFailure::Unavailable(summary)) => {
             return Err(AppError::field(
                 "code",

@@ -6,6 +6,7 @@ pub mod authoring;
 pub mod certifications;
 pub mod channel;
 pub mod crm;
+pub mod crm_history;
 pub mod dev;
 pub mod documents;
 pub mod hubspot_oauth;

@@ -17,10 +17,12 @@ use crate::domain::crm::{ConnectionState, CrmKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+mod history;
 mod hubspot_oauth;
 mod inbound;
 mod salesforce;
 
+pub use history::SyncHistoryPage;
 pub use hubspot_oauth::HubspotConsentPage;
 pub use inbound::InboundOriginalPage;
 
@@ -312,7 +314,8 @@ fn FailureItem(row: DeadLetterRow, crm: CrmKind) -> impl IntoView {
         <li>
             <p><strong>{format!("{} #{}", row.kind.label(), row.entity_id)}</strong> " · " {row.reason.clone()} " · " <LocalTime ms=row.at/></p>
             <p>{row.error.clone()}</p>
-            <p class="hint">{format!("{} attempt(s)", row.attempts)}{row.crm_request_id.clone().map(|id| format!(" · HubSpot correlation id {id}"))}</p>
+            <p class="hint">{format!("{} attempt(s)", row.attempts)}{row.crm_request_id.clone().map(|id| format!(" · HubSpot correlation id {id}"))}
+                " · " <a href=format!("/crm/history/{}/{}", row.kind.as_str(), row.entity_id)>"Sync history"</a></p>
             <form method="post" action={form_action::<ResolveCrmFailure>(&form)} class="inline-actions">
                 <FormError error form=form.clone() fields=&[]/>
                 <input type="hidden" name="id" value=row.id.to_string()/>

@@ -217,9 +217,9 @@ async fn ready_connections(
 }
 
 /// The HubSpot connections that may be called now, each with its client.
-async fn ready_hubspot<'h>(
+async fn ready_hubspot(
     state: &AppState,
-    http: &'h reqwest::Client,
+    http: &reqwest::Client,
 ) -> Result<Vec<(Connection, Session)>, sqlx::Error> {
     Ok(ready_connections(state, http, Some(CrmKind::Hubspot), true)
         .await?

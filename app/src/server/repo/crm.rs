@@ -1540,3 +1540,82 @@ pub async fn take_oauth_start(
     .fetch_optional(&db.write)
     .await
 }
+
+/// One line of a record's sync history.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub at: i64,
+    pub crm: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// A record's sync attempts across connections, newest first (bounded: the newest 200).
+pub async fn history(
+    db: &Db,
+    kind: SyncKind,
+    entity_id: i64,
+) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT l.at, c.kind AS crm, l.outcome, l.detail FROM crm_sync_log l \
+         JOIN crm_connections c ON c.id = l.connection_id \
+         WHERE l.kind = $1 AND l.entity_id = $2 ORDER BY l.at DESC, l.id DESC LIMIT 200",
+    )
+    .bind(kind.as_str())
+    .bind(entity_id)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Where a record is in each CRM: its CRM id, and its queue row's state if one waits or
+/// failed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RecordPlace {
+    pub crm: String,
+    pub crm_id: Option<String>,
+    pub last_sent_at: Option<i64>,
+    pub queue_state: Option<String>,
+    pub attempts: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+pub async fn record_places(
+    db: &Db,
+    kind: SyncKind,
+    entity_id: i64,
+) -> Result<Vec<RecordPlace>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.kind AS crm, k.crm_id, k.last_sent_at, o.state AS queue_state, o.attempts, o.last_error \
+         FROM crm_connections c \
+         LEFT JOIN crm_links k ON k.connection_id = c.id AND k.kind = $1 AND k.entity_id = $2 \
+         LEFT JOIN crm_outbox o ON o.id = (SELECT MAX(id) FROM crm_outbox WHERE connection_id = c.id AND kind = $1 AND entity_id = $2) \
+         WHERE c.state <> 'disconnected' ORDER BY c.id",
+    )
+    .bind(kind.as_str())
+    .bind(entity_id)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// What the record is, for people: a person's name and email, an organisation's name, a
+/// registration's customer and partner, a reply's subject. `None`: no such record.
+pub async fn record_label(
+    db: &Db,
+    kind: SyncKind,
+    entity_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let sql = match kind {
+        SyncKind::Contact => "SELECT display_name || ' <' || email || '>' FROM users WHERE id = $1",
+        SyncKind::Company => "SELECT name FROM partner_orgs WHERE id = $1",
+        SyncKind::Registration => {
+            "SELECT a.name || ' (' || COALESCE(p.name, 'no partner') || ')' FROM deals d \
+             JOIN accounts a ON a.id = d.account_id LEFT JOIN partner_orgs p ON p.id = d.partner_org_id WHERE d.id = $1"
+        }
+        SyncKind::Reply => "SELECT subject FROM inbound_mail WHERE id = $1",
+    };
+    let label: Option<(String,)> = sqlx::query_as(sql)
+        .bind(entity_id)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(label.map(|(label,)| label))
+}
