@@ -90,6 +90,11 @@ ensure_validators() {
     step "Installing a Java runtime for the Nu HTML Checker"
     apt_install default-jre-headless
   fi
+  # OpenSSL makes the key pair the Salesforce JWT tests sign with (never committed).
+  if ! command -v openssl >/dev/null; then
+    step "Installing Debian's openssl for test key pairs"
+    apt_install openssl
+  fi
 }
 
 ensure_chromium() {

@@ -239,6 +239,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/crm") view=CrmPage ssr=ssr.clone()/>
                     <Route path=path!("/crm/inbound/:id") view=InboundOriginalPage ssr=ssr.clone()/>
                     <Route path=path!("/crm/hubspot/authorised") view=HubspotConsentPage ssr=ssr.clone()/>
+                    <Route path=path!("/crm/history") view=SyncHistorySearchPage ssr=ssr.clone()/>
                     <Route path=path!("/crm/history/:kind/:id") view=SyncHistoryPage ssr=ssr.clone()/>
                     <Route path=path!("/deals/:deal_id") view=DealAuditPage ssr=ssr.clone()/>
                     <Route path=path!("/author") view=AuthorListPage ssr=ssr.clone()/>

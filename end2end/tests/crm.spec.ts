@@ -122,18 +122,21 @@ test('an admin connects Salesforce, creates the fields the check names and sees 
   await signIn(page, 'admin@lumen.example');
   await expect(page).toHaveURL('/');
   await page.goto('/crm');
-  await expect(page.getByRole('heading', { name: 'Connect Salesforce' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Connect Salesforce', exact: true })).toBeVisible();
+  // The certificate (JWT bearer) form is there too; this test uses the client credentials.
+  await expect(page.locator('#salesforce-jwt').getByLabel('Private key (PEM)')).toBeVisible();
+  const form = page.locator('form#salesforce');
 
   // Credentials Salesforce refuses are a field error, and nothing is saved.
-  await page.getByLabel('My Domain URL').fill(FAKE_SALESFORCE);
-  await page.getByLabel('Consumer key').fill(CONSUMER_KEY);
-  await page.getByLabel('Consumer secret').fill('not-the-secret');
-  await page.getByRole('button', { name: 'Connect Salesforce' }).click();
+  await form.getByLabel('My Domain URL').fill(FAKE_SALESFORCE);
+  await form.getByLabel('Consumer key').fill(CONSUMER_KEY);
+  await form.getByLabel('Consumer secret').fill('not-the-secret');
+  await form.getByRole('button', { name: 'Connect Salesforce' }).click();
   await expect(page.locator('#salesforce .error-summary')).toBeFocused();
   await expect(page.locator('[data-field="client_secret"]')).toContainText('Salesforce refused these credentials');
 
-  await page.getByLabel('Consumer secret').fill(CONSUMER_SECRET);
-  await page.getByRole('button', { name: 'Connect Salesforce' }).click();
+  await form.getByLabel('Consumer secret').fill(CONSUMER_SECRET);
+  await form.getByRole('button', { name: 'Connect Salesforce' }).click();
   await expect(page.locator('p.success[role=status]')).toContainText('Salesforce is connected');
   await expect(page.locator('#salesforce .facts')).toContainText('…cret');
 

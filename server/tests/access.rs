@@ -371,6 +371,11 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (
+            FindSyncRecords::PATH,
+            Args::Form(vec![("text", "nora")]),
+            false,
+        ),
+        (
             LoadSyncHistory::PATH,
             Args::Form(vec![("kind", "contact"), ("entity_id", "1")]),
             false,
@@ -401,6 +406,16 @@ fn server_fn_table() -> Vec<ServerFnCase> {
                 ("domain", "https://acme.my.salesforce.com"),
                 ("client_id", "3MVG9x"),
                 ("client_secret", "s"),
+            ]),
+            false,
+        ),
+        (
+            ConnectSalesforceJwt::PATH,
+            Args::Form(vec![
+                ("domain", "https://acme.my.salesforce.com"),
+                ("client_id", "3MVG9x"),
+                ("username", "u@x.example"),
+                ("private_key", "k"),
             ]),
             false,
         ),

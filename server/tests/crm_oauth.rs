@@ -6,7 +6,7 @@
 mod common;
 
 use app::api::crm::{CrmOverview, InstallHubspotProperties, LoadCrmPage, StartHubspotBackfill};
-use app::api::crm_history::{LoadSyncHistory, SyncHistory};
+use app::api::crm_history::{FindSyncRecords, LoadSyncHistory, RecordMatch, SyncHistory};
 use app::api::hubspot_oauth::{FinishHubspotOauth, StartHubspotOauth};
 use app::domain::crm::{ConnectionState, CrmKind, SyncKind};
 use common::crm::{count, sync};
@@ -405,7 +405,40 @@ async fn an_admin_connects_hubspot_with_oauth_and_the_portal_renews_its_access(b
         html.contains("Nora Quist &lt;nora@northwind.example&gt;"),
         "escaped"
     );
+    // Any record is found by name for its history; LIKE's wildcards match only themselves.
+    let find = |client: reqwest::Client, text: &'static str| {
+        let server = &server;
+        async move {
+            invoke::<Vec<RecordMatch>>(&client, server, FindSyncRecords::PATH, &[("text", text)])
+                .await
+        }
+    };
+    let (status, found) = find(admin.clone(), "NORA").await;
+    assert_eq!(status, 200);
+    assert!(found
+        .unwrap()
+        .iter()
+        .any(|m| m.kind == SyncKind::Contact && m.entity_id == nora));
+    let (_, found) = find(admin.clone(), "northwind").await;
+    let found = found.unwrap();
+    assert!(found.iter().any(|m| m.kind == SyncKind::Company));
+    assert!(found.iter().any(|m| m.kind == SyncKind::Contact));
+    assert_eq!(find(admin.clone(), "_%").await.1.unwrap(), vec![]);
+    assert_eq!(find(admin.clone(), "x").await.0, 422);
+    let html = admin
+        .get(server.url("/crm/history?q=nora"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("href=\"/crm/history/contact/{nora}\"")),
+        "{html}"
+    );
     let partner = sign_in(&server, NORA).await;
+    assert_eq!(find(partner.clone(), "nora").await.0, 403);
     for (client, kind, entity, expected) in [
         (&partner, "contact", id.as_str(), 403),
         (&admin, "nonsense", id.as_str(), 404),

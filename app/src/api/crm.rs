@@ -42,6 +42,9 @@ pub struct ConnectionView {
     /// HubSpot connected through OAuth with the vendor's own app (its client id is
     /// `client_id`), rather than with a pasted token.
     pub oauth: bool,
+    /// Salesforce connected with the JWT bearer flow (`token_hint` is then the user it acts
+    /// as), rather than with client credentials.
+    pub jwt: bool,
     pub pipeline: String,
     pub stage: String,
     pub installed_at: Option<i64>,
@@ -197,14 +200,16 @@ async fn connection_view(
     };
     let api_usage = crm::api_usage(&state.db, connection.id).await?;
     let field_problems = crm::field_problems(&state.db, connection.id).await?;
-    let oauth = crm::session(&state.db, connection.id).await?.auth_mode
-        == crate::server::crm::hubspot_oauth::AUTH_MODE;
+    let auth_mode = crm::session(&state.db, connection.id).await?.auth_mode;
+    let oauth = auth_mode == crate::server::crm::hubspot_oauth::AUTH_MODE;
+    let jwt = auth_mode == crate::server::crm::salesforce_jwt::AUTH_MODE;
     Ok(ConnectionView {
         crm: connection.kind,
         state: connection.state,
         api_base: connection.api_base,
         token_hint: connection.secret_hint,
         oauth,
+        jwt,
         pipeline: connection.placement.pipeline,
         stage: connection.placement.stage,
         installed_at: connection.installed_at,

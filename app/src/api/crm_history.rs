@@ -81,3 +81,40 @@ pub async fn load_sync_history(kind: String, entity_id: i64) -> Result<SyncHisto
         entries,
     })
 }
+
+/// A record found by name, with what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordMatch {
+    pub kind: SyncKind,
+    pub entity_id: i64,
+    pub record: String,
+}
+
+/// The shortest and longest text a record search takes.
+pub const SEARCH_CHARS: std::ops::RangeInclusive<usize> = 2..=100;
+
+/// Finds the records whose sync history an admin may open by a person's name or email, an
+/// organisation's name or a registration's customer.
+#[server]
+pub async fn find_sync_records(text: String) -> Result<Vec<RecordMatch>, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorAdmin).await?;
+    let state = app_state()?;
+    let text = text.trim();
+    if !SEARCH_CHARS.contains(&text.chars().count()) {
+        return Err(AppError::field(
+            "q",
+            "Type 2 to 100 characters of a name, an email address or a customer.",
+        ));
+    }
+    Ok(crate::server::repo::crm::find_records(&state.db, text)
+        .await?
+        .into_iter()
+        .map(|(kind, entity_id, record)| RecordMatch {
+            kind,
+            entity_id,
+            record,
+        })
+        .collect())
+}

@@ -14,11 +14,9 @@ pub async fn connect_salesforce(
     client_secret: String,
 ) -> Result<(), AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::crm::{CrmKind, DealPlacement};
     use crate::domain::salesforce::MintFailure;
-    use crate::server::crm::{salesforce, seal, secret_hint};
-    use crate::server::guard::{app_state, authorize, redirect_form_post};
-    use crate::server::repo::crm;
+    use crate::server::crm::{salesforce, secret_hint};
+    use crate::server::guard::{app_state, authorize};
     let actor = authorize(Policy::VendorAdmin).await?;
     let state = app_state()?;
     let loopback = state.settings.salesforce_loopback_http();
@@ -46,37 +44,138 @@ pub async fn connect_salesforce(
             ))
         }
     };
+    let saved = Saved {
+        domain: &domain,
+        client_id: &client_id,
+        secret: &client_secret,
+        hint: &secret_hint(&client_secret),
+        auth_mode: "client_credentials",
+    };
+    save(&state, actor.user.id, &saved, &minted).await
+}
+
+/// What a connect form proved and saves.
+#[cfg(feature = "ssr")]
+struct Saved<'a> {
+    domain: &'a str,
+    client_id: &'a str,
+    /// Sealed before it is stored.
+    secret: &'a str,
+    hint: &'a str,
+    auth_mode: &'a str,
+}
+
+/// Saves a connection whose credentials just minted `minted`, keeps that session, and
+/// sends the admin back to the Salesforce section.
+#[cfg(feature = "ssr")]
+async fn save(
+    state: &crate::server::AppState,
+    by: i64,
+    saved: &Saved<'_>,
+    minted: &crate::domain::salesforce::MintedSession,
+) -> Result<(), AppError> {
+    use crate::domain::crm::{CrmKind, DealPlacement};
+    use crate::server::crm::{salesforce, seal};
+    use crate::server::repo::crm;
     let now = state.clock.now_ms();
     let sealed = seal(
         &state.settings.secret_key,
         CrmKind::Salesforce.as_str(),
-        &client_secret,
+        saved.secret,
     );
     let id = crm::save_connection(
         &state.db,
         &crm::NewConnection {
             kind: CrmKind::Salesforce,
-            api_base: &domain,
+            api_base: saved.domain,
             api_version: &state.settings.salesforce_api_version,
             secret_sealed: &sealed,
-            secret_hint: &secret_hint(&client_secret),
+            secret_hint: saved.hint,
             placement: &DealPlacement::default(),
-            auth_mode: "client_credentials",
-            client_id: &client_id,
-            by: actor.user.id,
+            auth_mode: saved.auth_mode,
+            client_id: saved.client_id,
+            by,
         },
         now,
     )
     .await?;
-    salesforce::keep_minted(&state, id, &minted).await?;
+    salesforce::keep_minted(state, id, minted).await?;
     crm::record_success(&state.db, id, now).await?;
     tracing::info!(
-        user_id = actor.user.id,
+        user_id = by,
         connection_id = id,
+        auth_mode = saved.auth_mode,
         "Salesforce connected"
     );
-    redirect_form_post("/crm?sf_connected=1#salesforce");
+    crate::server::guard::redirect_form_post("/crm?sf_connected=1#salesforce");
     Ok(())
+}
+
+/// Connects Salesforce with the JWT bearer flow: the key is parsed and a session minted
+/// with a signed assertion before anything is saved; the key is then sealed and never
+/// shown again. `sandbox` ("on") addresses the assertion to test.salesforce.com.
+#[server]
+pub async fn connect_salesforce_jwt(
+    domain: String,
+    client_id: String,
+    username: String,
+    private_key: String,
+    #[server(default)] sandbox: Option<String>,
+) -> Result<(), AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::salesforce::{checked_jwt_connection, MintFailure};
+    use crate::server::crm::salesforce_jwt::{self, JwtCredentials};
+    use crate::server::guard::{app_state, authorize};
+    let actor = authorize(Policy::VendorAdmin).await?;
+    let state = app_state()?;
+    let loopback = state.settings.salesforce_loopback_http();
+    let app = checked_jwt_connection(
+        &domain,
+        &client_id,
+        &username,
+        &private_key,
+        sandbox.is_some_and(|value| !value.is_empty()),
+        loopback,
+    )
+    .map_err(AppError::Validation)?;
+    if let Err(problem) = salesforce_jwt::signing_key(&app.private_key) {
+        return Err(AppError::field("private_key", problem.message()));
+    }
+    let credentials = JwtCredentials {
+        private_key_pem: app.private_key.clone(),
+        username: app.username.clone(),
+        audience: app.audience.clone(),
+    };
+    let http = crate::server::crm::hubspot::http_client();
+    let now = state.clock.now_ms();
+    let minted =
+        match salesforce_jwt::mint(&http, &app.domain, &app.client_id, &credentials, now, loopback)
+            .await
+        {
+            Ok(minted) => minted,
+            Err(MintFailure::Refused(summary)) => {
+                return Err(AppError::field(
+                    "private_key",
+                    format!("Salesforce refused the signed assertion ({summary}). Check the consumer key, that the certificate uploaded to the app belongs to this key, and that the user is pre-authorised for the app."),
+                ))
+            }
+            Err(MintFailure::Unavailable(summary)) => {
+                return Err(AppError::field(
+                    "domain",
+                    format!("Salesforce did not start a session at this address ({summary}). Check the My Domain URL."),
+                ))
+            }
+        };
+    let secret = serde_json::to_string(&credentials).expect("three strings are JSON");
+    let saved = Saved {
+        domain: &app.domain,
+        client_id: &app.client_id,
+        secret: &secret,
+        // Not a secret: who the portal acts as, shown on the page.
+        hint: &app.username,
+        auth_mode: salesforce_jwt::AUTH_MODE,
+    };
+    save(&state, actor.user.id, &saved, &minted).await
 }
 
 /// "Test connection": reads the org's limits with the connection's session (minting one if

@@ -517,6 +517,80 @@ pub fn checked_salesforce_url(url: &str, loopback_http: bool) -> Option<String> 
     }
 }
 
+/// Where a JWT bearer assertion is addressed: production orgs, or sandboxes.
+pub const PRODUCTION_AUDIENCE: &str = "https://login.salesforce.com";
+pub const SANDBOX_AUDIENCE: &str = "https://test.salesforce.com";
+/// The longest private key an admin may paste (a 4096-bit PKCS#8 PEM is about 3.3 KB).
+pub const MAX_PRIVATE_KEY_CHARS: usize = 16_000;
+
+/// What an admin posts to connect Salesforce with the JWT bearer flow, checked: the My
+/// Domain URL, the app's consumer key, the pre-authorised user the portal acts as, and the
+/// private key whose certificate is uploaded to the app. The key itself is parsed on the
+/// server. Returns (domain, consumer key, username, key, audience).
+pub fn checked_jwt_connection(
+    domain: &str,
+    client_id: &str,
+    username: &str,
+    private_key: &str,
+    sandbox: bool,
+    loopback_http: bool,
+) -> Result<JwtConnection, Vec<FieldError>> {
+    let (mut errors, checked) = match checked_connection(domain, client_id, "-", loopback_http) {
+        Ok((domain, client_id, _)) => (Vec::new(), Some((domain, client_id))),
+        Err(errors) => (errors, None),
+    };
+    let username = username.trim();
+    let fine_user = !username.is_empty()
+        && username.chars().count() <= 80
+        && username.contains('@')
+        && !username
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control());
+    if !fine_user {
+        errors.push(FieldError::new(
+            "username",
+            "Use the Salesforce username the portal acts as (it looks like an email address, at most 80 characters).",
+        ));
+    }
+    let private_key = private_key.trim();
+    if private_key.is_empty() {
+        errors.push(FieldError::new(
+            "private_key",
+            "Paste the private key whose certificate you uploaded to the app.",
+        ));
+    } else if private_key.chars().count() > MAX_PRIVATE_KEY_CHARS {
+        errors.push(FieldError::new(
+            "private_key",
+            "This is longer than any RSA private key: paste only the key.",
+        ));
+    }
+    match checked {
+        Some((domain, client_id)) if errors.is_empty() => Ok(JwtConnection {
+            domain,
+            client_id,
+            username: username.to_string(),
+            private_key: private_key.to_string(),
+            audience: if sandbox {
+                SANDBOX_AUDIENCE
+            } else {
+                PRODUCTION_AUDIENCE
+            }
+            .to_string(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// A checked JWT bearer connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwtConnection {
+    pub domain: String,
+    pub client_id: String,
+    pub username: String,
+    pub private_key: String,
+    pub audience: String,
+}
+
 /// What an admin posts to connect Salesforce, checked: the My Domain URL, and the External
 /// Client App's consumer key and secret.
 pub fn checked_connection(
@@ -1144,6 +1218,58 @@ mod tests {
                 "secret".into()
             ))
         );
+    }
+
+    #[test]
+    fn a_jwt_connection_needs_a_domain_key_user_and_private_key() {
+        let key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----";
+        let good = checked_jwt_connection(
+            "https://acme.my.salesforce.com/",
+            " 3MVG9key ",
+            " portal@acme.example ",
+            key,
+            false,
+            false,
+        )
+        .unwrap();
+        assert_eq!(good.domain, "https://acme.my.salesforce.com");
+        assert_eq!(good.client_id, "3MVG9key");
+        assert_eq!(good.username, "portal@acme.example");
+        assert_eq!(good.audience, PRODUCTION_AUDIENCE);
+        let sandbox = checked_jwt_connection(
+            "https://acme.my.salesforce.com",
+            "k",
+            "u@x",
+            key,
+            true,
+            false,
+        )
+        .unwrap();
+        assert_eq!(sandbox.audience, SANDBOX_AUDIENCE);
+        let errors =
+            checked_jwt_connection("https://evil.example", "", "no user", "", false, false)
+                .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["domain", "client_id", "username", "private_key"]);
+        let long = "k".repeat(MAX_PRIVATE_KEY_CHARS + 1);
+        assert!(checked_jwt_connection(
+            "https://a.my.salesforce.com",
+            "k",
+            "u@x",
+            &long,
+            false,
+            false
+        )
+        .is_err());
+        assert!(checked_jwt_connection(
+            "https://a.my.salesforce.com",
+            "k",
+            &format!("{}@x", "u".repeat(80)),
+            key,
+            false,
+            false
+        )
+        .is_err());
     }
 
     #[test]

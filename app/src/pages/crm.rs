@@ -22,7 +22,7 @@ mod hubspot_oauth;
 mod inbound;
 mod salesforce;
 
-pub use history::SyncHistoryPage;
+pub use history::{SyncHistoryPage, SyncHistorySearchPage};
 pub use hubspot_oauth::HubspotConsentPage;
 pub use inbound::InboundOriginalPage;
 
@@ -110,6 +110,7 @@ fn Confirmation() -> impl IntoView {
 #[component]
 fn CrmSections(page: CrmOverview) -> impl IntoView {
     let redirect_uri = page.hubspot_redirect_uri;
+    let connected = page.hubspot.is_some() || page.salesforce.is_some();
     let hubspot = match page.hubspot {
         None => view! {
             <ConnectForm api_base=page.hubspot_api_base reconnect=false pipeline="default".into() stage="appointmentscheduled".into()/>
@@ -120,6 +121,7 @@ fn CrmSections(page: CrmOverview) -> impl IntoView {
     view! {
         {hubspot}
         <salesforce::SalesforceSection connection=page.salesforce/>
+        {connected.then(|| view! { <history::FindRecordForm/> })}
         <inbound::InboundMailSection/>
     }
 }

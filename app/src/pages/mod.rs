@@ -21,7 +21,9 @@ pub use announcements::{AnnouncementsManagePage, AnnouncementsPage};
 pub use author::{AuthorListPage, PathEditorPage, QuizStatsPage};
 pub use certificates::{CertificatePrintPage, HoldersListPage, MyCertificatesPage, VerifyPage};
 pub use compliance::TrainingStatusPage;
-pub use crm::{CrmPage, HubspotConsentPage, InboundOriginalPage, SyncHistoryPage};
+pub use crm::{
+    CrmPage, HubspotConsentPage, InboundOriginalPage, SyncHistoryPage, SyncHistorySearchPage,
+};
 pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, SignalsPage};
 pub use home::HomePage;
 pub use learn::{CatalogPage, PlayerPage};

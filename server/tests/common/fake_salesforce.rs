@@ -36,6 +36,11 @@ pub struct SfRecord {
 pub struct Inner {
     pub client_id: String,
     pub client_secret: String,
+    /// JWT bearer: the pre-authorised user and the public key of the app's certificate
+    /// (PEM). Assertions are verified with the `rsa` crate, not the portal's signer.
+    pub jwt: Option<(String, String)>,
+    /// The audience, issuer and subject of the last assertion accepted, and its lifetime.
+    pub last_assertion: Option<Value>,
     pub base: String,
     /// Sessions issued; `false` once expired.
     pub sessions: BTreeMap<String, bool>,
@@ -327,6 +332,19 @@ async fn token(State(fake): State<FakeSalesforce>, body: Bytes) -> Response {
     tokio::time::sleep(delay).await;
     let mut inner = fake.inner.lock().unwrap();
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+    if field("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+        match verify_assertion(&inner, field("assertion")) {
+            Ok(claims) => inner.last_assertion = Some(claims),
+            Err(description) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(json!({"error": "invalid_grant", "error_description": description})),
+                )
+                    .into_response()
+            }
+        }
+        return session_answer(&mut inner);
+    }
     if field("grant_type") != "client_credentials" {
         return (
             StatusCode::BAD_REQUEST,
@@ -341,6 +359,63 @@ async fn token(State(fake): State<FakeSalesforce>, body: Bytes) -> Response {
         )
             .into_response();
     }
+    session_answer(&mut inner)
+}
+
+/// S1 for the JWT bearer grant: an RS256 signature by the app's certificate key; `iss` the
+/// consumer key, `sub` the pre-authorised user, `aud` the login host, and `exp` in the
+/// future but at most three minutes (and a little skew) ahead.
+fn verify_assertion(inner: &Inner, assertion: &str) -> Result<Value, &'static str> {
+    use base64::Engine;
+    use rsa::pkcs1v15::{Signature, VerifyingKey};
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::signature::Verifier;
+    let Some((username, public_key)) = &inner.jwt else {
+        return Err("JWT bearer is not enabled for this app");
+    };
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [header, claims, signature] = parts[..] else {
+        return Err("invalid assertion");
+    };
+    let decode = |part: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part);
+    let header: Value = decode(header)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or("invalid assertion")?;
+    if header["alg"] != "RS256" {
+        return Err("invalid assertion: algorithm");
+    }
+    let key = rsa::RsaPublicKey::from_public_key_pem(public_key).expect("the test key");
+    let signature = decode(signature)
+        .ok()
+        .and_then(|bytes| Signature::try_from(bytes.as_slice()).ok())
+        .ok_or("invalid assertion")?;
+    VerifyingKey::<sha2::Sha256>::new(key)
+        .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+        .map_err(|_| "invalid assertion: signature")?;
+    let claims: Value = decode(claims)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or("invalid assertion")?;
+    if claims["iss"] != inner.client_id.as_str() {
+        return Err("invalid client credentials");
+    }
+    if claims["aud"] != "https://login.salesforce.com" {
+        return Err("audience is invalid");
+    }
+    if claims["sub"] != username.as_str() {
+        return Err("user hasn't approved this consumer");
+    }
+    let now = chrono::Utc::now().timestamp();
+    let exp = claims["exp"].as_i64().ok_or("invalid assertion")?;
+    if exp <= now || exp > now + 180 + 30 {
+        return Err("expired authorization code");
+    }
+    Ok(claims)
+}
+
+/// A new session, as both server-to-server flows answer.
+fn session_answer(inner: &mut Inner) -> Response {
     inner.mints += 1;
     let access_token = format!("00Dfake!AQ{:04}", inner.mints);
     inner.sessions.insert(access_token.clone(), true);

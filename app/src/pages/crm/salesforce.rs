@@ -4,8 +4,8 @@
 use super::{state_pill, Failures, Fields, Progress};
 use crate::api::crm::ConnectionView;
 use crate::api::salesforce::{
-    CheckSalesforceFields, ConnectSalesforce, DisconnectSalesforce, StartSalesforceBackfill,
-    TestSalesforce,
+    CheckSalesforceFields, ConnectSalesforce, ConnectSalesforceJwt, DisconnectSalesforce,
+    StartSalesforceBackfill, TestSalesforce,
 };
 use crate::components::form::{form_action, form_error, FormError, TextField};
 use crate::components::time::LocalTime;
@@ -16,10 +16,11 @@ use leptos::prelude::*;
 #[component]
 pub fn SalesforceSection(connection: Option<ConnectionView>) -> impl IntoView {
     match connection {
-        None => {
-            view! { <ConnectForm reconnect=false domain=String::new() client_id=String::new()/> }
-                .into_any()
+        None => view! {
+            <ConnectForm reconnect=false domain=String::new() client_id=String::new()/>
+            <JwtForm reconnect=false domain=String::new() client_id=String::new() username=String::new()/>
         }
+        .into_any(),
         Some(connection) => view! { <Connected connection/> }.into_any(),
     }
 }
@@ -52,6 +53,41 @@ fn ConnectForm(reconnect: bool, domain: String, client_id: String) -> impl IntoV
     }
 }
 
+/// The JWT bearer flow: no shared secret; the portal signs with the key whose certificate is
+/// uploaded to the app.
+#[component]
+fn JwtForm(reconnect: bool, domain: String, client_id: String, username: String) -> impl IntoView {
+    let action = ServerAction::<ConnectSalesforceJwt>::new();
+    let error = form_error(action, "sf-jwt");
+    let title = if reconnect {
+        "Connect Salesforce again with the certificate"
+    } else {
+        "Or connect Salesforce with a certificate (JWT bearer)"
+    };
+    view! {
+        <form class="card settings-form" id="salesforce-jwt" method="post" action={form_action::<ConnectSalesforceJwt>("sf-jwt")} novalidate=true aria-labelledby="sf-jwt-title">
+            <h2 id="sf-jwt-title">{title}</h2>
+            <FormError error form="sf-jwt" fields=&["domain", "client_id", "username", "private_key"]/>
+            <ol class="steps">
+                <li><p>"Make a key and a certificate: " <code class="wrap">"openssl req -x509 -newkey rsa:2048 -nodes -keyout portal.key -out portal.crt -days 730 -subj /CN=partner-portal"</code></p></li>
+                <li><p>"In the External Client App, enable JWT bearer, upload portal.crt, and pre-authorise the user the portal acts as (admin-approved users, with a permission set that reads and writes Accounts, Contacts and Leads)."</p></li>
+                <li><p>"Paste the consumer key, that user's username and portal.key here. Nothing secret crosses the network: each session is requested with a signed assertion."</p></li>
+            </ol>
+            <TextField form="sf-jwt" label="My Domain URL" name="domain" kind="url" autocomplete="url" value=domain error
+                hint="Like https://acme.my.salesforce.com (Setup → My Domain)."/>
+            <TextField form="sf-jwt" label="Consumer key" name="client_id" value=client_id error/>
+            <TextField form="sf-jwt" label="Username the portal acts as" name="username" kind="email" autocomplete="off" value=username error/>
+            <TextField form="sf-jwt" label="Private key (PEM)" name="private_key" rows=6 code=true error
+                hint="It is tried before saving, then stored encrypted and never shown again."/>
+            <div class="field checkbox">
+                <input type="checkbox" id="sf-jwt-sandbox" name="sandbox" value="on"/>
+                <label for="sf-jwt-sandbox">"This is a sandbox (the assertion goes to test.salesforce.com)"</label>
+            </div>
+            <button type="submit" class="button primary">{if reconnect { "Save the new key" } else { "Connect with the certificate" }}</button>
+        </form>
+    }
+}
+
 #[component]
 fn Connected(connection: ConnectionView) -> impl IntoView {
     let test = ServerAction::<TestSalesforce>::new();
@@ -73,7 +109,11 @@ fn Connected(connection: ConnectionView) -> impl IntoView {
             <dl class="facts connection-facts">
                 <div><dt>"My Domain"</dt><dd>{connection.api_base.clone()}</dd></div>
                 <div><dt>"Consumer key"</dt><dd>{connection.client_id.clone()}</dd></div>
-                <div><dt>"Secret"</dt><dd>{connection.token_hint.clone()}</dd></div>
+                {if connection.jwt {
+                    view! { <div><dt>"Signs in as"</dt><dd>{format!("{} (JWT bearer)", connection.token_hint)}</dd></div> }.into_any()
+                } else {
+                    view! { <div><dt>"Secret"</dt><dd>{connection.token_hint.clone()}</dd></div> }.into_any()
+                }}
                 <div><dt>"API calls"</dt><dd>{usage.unwrap_or_else(|| "Not read yet".into())}</dd></div>
                 <div><dt>"Last success"</dt><dd>{match connection.last_success_at {
                     Some(at) => view! { <LocalTime ms=at/> }.into_any(),
@@ -87,8 +127,11 @@ fn Connected(connection: ConnectionView) -> impl IntoView {
                 <button type="submit" class="button">"Test Salesforce connection"</button>
             </form>
         </div>
-        {needs_credentials.then(|| view! {
+        {(needs_credentials && !connection.jwt).then(|| view! {
             <ConnectForm reconnect=true domain=connection.api_base.clone() client_id=connection.client_id.clone()/>
+        })}
+        {(needs_credentials && connection.jwt).then(|| view! {
+            <JwtForm reconnect=true domain=connection.api_base.clone() client_id=connection.client_id.clone() username=connection.token_hint.clone()/>
         })}
         <Setup connection=connection.clone()/>
         <Progress connection=connection.clone()/>

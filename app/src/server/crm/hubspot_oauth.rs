@@ -180,49 +180,26 @@ async fn refresh_as_leaseholder(
         ("client_secret", app.client_secret.as_str()),
         ("refresh_token", app.refresh_token.as_str()),
     ];
-    match request_tokens(http, &url, &form, now).await {
-        Ok(tokens) => {
-            let sealed = super::seal(
-                &state.settings.secret_key,
-                SESSION_CONTEXT,
-                &tokens.access_token,
-            );
-            // HubSpot may or may not rotate the refresh token: keep whatever came back.
-            let rotated = (tokens.refresh_token != app.refresh_token).then(|| {
-                seal_app_secret(
-                    state,
-                    &AppSecret {
-                        client_secret: app.client_secret.clone(),
-                        refresh_token: tokens.refresh_token.clone(),
-                    },
-                )
-            });
-            let session = repo::NewSession {
-                sealed: &sealed,
-                instance_url: &connection.api_base,
-                expires_at: Some(tokens.expires_at),
-                secret_sealed: rotated.as_deref(),
-            };
-            repo::store_session(&state.db, connection.id, seen, &session, now).await?;
-            Ok(Ok(Session {
-                token: tokens.access_token,
-                instance_url: connection.api_base.clone(),
-                generation: seen + 1,
-            }))
+    let minted = request_tokens(http, &url, &form, now).await.map(|tokens| {
+        // HubSpot may or may not rotate the refresh token: keep whatever came back.
+        let rotated = (tokens.refresh_token != app.refresh_token).then(|| {
+            seal_app_secret(
+                state,
+                &AppSecret {
+                    client_secret: app.client_secret.clone(),
+                    refresh_token: tokens.refresh_token.clone(),
+                },
+            )
+        });
+        super::session::Minted {
+            token: tokens.access_token,
+            instance_url: connection.api_base.clone(),
+            expires_at: Some(tokens.expires_at),
+            secret_sealed: rotated,
         }
-        Err(MintFailure::Refused(summary)) => {
-            repo::release_mint_lease(&state.db, connection.id).await?;
-            let message = format!(
-                "HubSpot refused to renew the portal's access ({summary}); the app may have been uninstalled. Connect with HubSpot again."
-            );
-            repo::needs_reauthorisation(&state.db, connection.id, &message, now).await?;
-            Ok(Err(NoSession::Refused(message)))
-        }
-        Err(MintFailure::Unavailable(summary)) => {
-            repo::release_mint_lease(&state.db, connection.id).await?;
-            let message = format!("HubSpot's token endpoint did not renew the access token ({summary}); the queue waits.");
-            repo::record_error(&state.db, connection.id, &message).await?;
-            Ok(Err(NoSession::Unavailable(message)))
-        }
-    }
+    });
+    super::session::finish_mint(state, connection, seen, SESSION_CONTEXT, minted, |summary| {
+        format!("HubSpot refused to renew the portal's access ({summary}); the app may have been uninstalled. Connect with HubSpot again.")
+    })
+    .await
 }

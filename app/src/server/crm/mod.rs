@@ -4,6 +4,7 @@ pub mod hubspot;
 pub mod hubspot_oauth;
 pub mod replies;
 pub mod salesforce;
+pub mod salesforce_jwt;
 pub mod salesforce_sync;
 pub mod session;
 pub mod sync;

@@ -78,13 +78,24 @@ pub async fn mint(
     client_secret: &str,
     loopback_http: bool,
 ) -> Result<MintedSession, MintFailure> {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        ("client_secret", client_secret),
+    ];
+    request_session(http, domain, &form, loopback_http).await
+}
+
+/// One form POST to the org's token endpoint (either server-to-server flow), read.
+pub async fn request_session(
+    http: &reqwest::Client,
+    domain: &str,
+    form: &[(&str, &str)],
+    loopback_http: bool,
+) -> Result<MintedSession, MintFailure> {
     let response = http
         .post(format!("{domain}/services/oauth2/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", client_secret),
-        ])
+        .form(form)
         .send()
         .await;
     let reply = match response {
@@ -138,56 +149,62 @@ async fn mint_as_leaseholder(
     connection: &Connection,
     seen: i64,
 ) -> Result<Result<Session, NoSession>, sqlx::Error> {
+    use super::salesforce_jwt::{self, JwtCredentials};
     let loopback = state.settings.salesforce_loopback_http();
+    let jwt = repo::session(&state.db, connection.id).await?.auth_mode == salesforce_jwt::AUTH_MODE;
     let Some(secret) = super::open_secret(&state.settings.secret_key, connection) else {
         repo::release_mint_lease(&state.db, connection.id).await?;
-        let message = "The saved client secret cannot be read; connect Salesforce again.";
+        let message = "The saved Salesforce credentials cannot be read; connect Salesforce again.";
         refuse_connection(state, connection, message).await?;
         return Ok(Err(NoSession::Refused(message.into())));
     };
-    match mint(
-        http,
-        &connection.api_base,
-        &connection.client_id,
-        &secret,
-        loopback,
+    let (minted, fix) = if jwt {
+        let minted = match serde_json::from_str::<JwtCredentials>(&secret) {
+            Ok(credentials) => {
+                let now = state.clock.now_ms();
+                let domain = &connection.api_base;
+                salesforce_jwt::mint(
+                    http,
+                    domain,
+                    &connection.client_id,
+                    &credentials,
+                    now,
+                    loopback,
+                )
+                .await
+            }
+            Err(_) => Err(MintFailure::Refused("the saved key cannot be read".into())),
+        };
+        (minted, "Connect again with the app's consumer key, its user and the private key of the certificate uploaded to the app.")
+    } else {
+        let minted = mint(
+            http,
+            &connection.api_base,
+            &connection.client_id,
+            &secret,
+            loopback,
+        )
+        .await;
+        (
+            minted,
+            "Connect again with the app's current consumer key and secret.",
+        )
+    };
+    let minted = minted.map(|minted| super::session::Minted {
+        token: minted.access_token,
+        instance_url: minted.instance_url,
+        expires_at: None,
+        secret_sealed: None,
+    });
+    super::session::finish_mint(
+        state,
+        connection,
+        seen,
+        SESSION_CONTEXT,
+        minted,
+        |summary| format!("Salesforce refused the portal's credentials ({summary}). {fix}"),
     )
     .await
-    {
-        Ok(minted) => {
-            let sealed = super::seal(
-                &state.settings.secret_key,
-                SESSION_CONTEXT,
-                &minted.access_token,
-            );
-            let now = state.clock.now_ms();
-            let stored = repo::NewSession {
-                sealed: &sealed,
-                instance_url: &minted.instance_url,
-                expires_at: None,
-                secret_sealed: None,
-            };
-            repo::store_session(&state.db, connection.id, seen, &stored, now).await?;
-            Ok(Ok(Session {
-                token: minted.access_token,
-                instance_url: minted.instance_url,
-                generation: seen + 1,
-            }))
-        }
-        Err(MintFailure::Refused(summary)) => {
-            repo::release_mint_lease(&state.db, connection.id).await?;
-            let message = format!(
-                "Salesforce refused the client credentials ({summary}). Connect again with the app's current consumer key and secret."
-            );
-            refuse_connection(state, connection, &message).await?;
-            Ok(Err(NoSession::Refused(message)))
-        }
-        Err(MintFailure::Unavailable(summary)) => {
-            repo::release_mint_lease(&state.db, connection.id).await?;
-            repo::record_error(&state.db, connection.id, &summary).await?;
-            Ok(Err(NoSession::Unavailable(summary)))
-        }
-    }
 }
 
 /// Stops the connection's queue until an admin connects again, and tells the admins.

@@ -83,3 +83,57 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// What a leaseholder's token request gave.
+pub struct Minted {
+    pub token: String,
+    pub instance_url: String,
+    /// When it expires, if the CRM said.
+    pub expires_at: Option<i64>,
+    /// A new sealed connection secret, if the CRM rotated one (HubSpot's refresh token).
+    pub secret_sealed: Option<String>,
+}
+
+/// Ends a leaseholder's mint of the session after generation `seen`: a new token becomes the
+/// next generation (sealed under `context`); a refusal stops the connection and tells the
+/// admins, in the words `refused(summary)` gives; no answer only records the problem. The
+/// lease is freed either way.
+pub async fn finish_mint(
+    state: &AppState,
+    connection: &Connection,
+    seen: i64,
+    context: &str,
+    outcome: Result<Minted, crate::domain::salesforce::MintFailure>,
+    refused: impl FnOnce(&str) -> String,
+) -> Result<Result<Session, NoSession>, sqlx::Error> {
+    use crate::domain::salesforce::MintFailure;
+    let now = state.clock.now_ms();
+    match outcome {
+        Ok(minted) => {
+            let sealed = super::seal(&state.settings.secret_key, context, &minted.token);
+            let session = repo::NewSession {
+                sealed: &sealed,
+                instance_url: &minted.instance_url,
+                expires_at: minted.expires_at,
+                secret_sealed: minted.secret_sealed.as_deref(),
+            };
+            repo::store_session(&state.db, connection.id, seen, &session, now).await?;
+            Ok(Ok(Session {
+                token: minted.token,
+                instance_url: minted.instance_url,
+                generation: seen + 1,
+            }))
+        }
+        Err(MintFailure::Refused(summary)) => {
+            repo::release_mint_lease(&state.db, connection.id).await?;
+            let message = refused(&summary);
+            repo::needs_reauthorisation(&state.db, connection.id, &message, now).await?;
+            Ok(Err(NoSession::Refused(message)))
+        }
+        Err(MintFailure::Unavailable(summary)) => {
+            repo::release_mint_lease(&state.db, connection.id).await?;
+            repo::record_error(&state.db, connection.id, &summary).await?;
+            Ok(Err(NoSession::Unavailable(summary)))
+        }
+    }
+}

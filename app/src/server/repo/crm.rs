@@ -1619,3 +1619,48 @@ pub async fn record_label(
         .await?;
     Ok(label.map(|(label,)| label))
 }
+
+/// Records the sync sends whose names match `text` (a person's name or email, an
+/// organisation's name, a registration's customer), at most 20 of each kind, for opening
+/// their sync history.
+pub async fn find_records(
+    db: &Db,
+    text: &str,
+) -> Result<Vec<(SyncKind, i64, String)>, sqlx::Error> {
+    // LIKE's wildcards in the text match only themselves.
+    let escaped: String = text
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let pattern = format!("%{escaped}%");
+    let searches = [
+        (
+            SyncKind::Contact,
+            "SELECT id, display_name || ' <' || email || '>' FROM users WHERE role = 'partner_user' \
+             AND (LOWER(email) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\') ORDER BY display_name, id LIMIT 20",
+        ),
+        (
+            SyncKind::Company,
+            "SELECT id, name FROM partner_orgs WHERE LOWER(name) LIKE $1 ESCAPE '\\' ORDER BY name, id LIMIT 20",
+        ),
+        (
+            SyncKind::Registration,
+            "SELECT d.id, a.name || ' (' || p.name || ')' FROM deals d JOIN accounts a ON a.id = d.account_id \
+             JOIN partner_orgs p ON p.id = d.partner_org_id WHERE LOWER(a.name) LIKE $1 ESCAPE '\\' \
+             ORDER BY a.name, d.id LIMIT 20",
+        ),
+    ];
+    let mut found = Vec::new();
+    for (kind, sql) in searches {
+        let rows: Vec<(i64, String)> = sqlx::query_as(sql)
+            .bind(&pattern)
+            .fetch_all(&db.read)
+            .await?;
+        found.extend(rows.into_iter().map(|(id, label)| (kind, id, label)));
+    }
+    Ok(found)
+}
