@@ -593,6 +593,21 @@ pub fn checked_connection(
             "This is not a HubSpot token: it has spaces or is too long.",
         ));
     }
+    let placement = checked_placement(pipeline, stage, &mut errors);
+    if errors.is_empty() {
+        Ok((token.to_string(), placement))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Where new deals go, as HubSpot's pipeline and stage ids (whichever way HubSpot is
+/// connected); a wrong id adds its field's error.
+pub fn checked_placement(
+    pipeline: &str,
+    stage: &str,
+    errors: &mut Vec<FieldError>,
+) -> DealPlacement {
     let mut id = |field: &str, value: &str| {
         let value = value.trim();
         let fine = !value.is_empty()
@@ -608,14 +623,9 @@ pub fn checked_connection(
         }
         value.to_string()
     };
-    let placement = DealPlacement {
+    DealPlacement {
         pipeline: id("pipeline", pipeline),
         stage: id("stage", stage),
-    };
-    if errors.is_empty() {
-        Ok((token.to_string(), placement))
-    } else {
-        Err(errors)
     }
 }
 

@@ -161,14 +161,7 @@ pub fn checked_app(
         ));
         String::new()
     });
-    // The deal placement follows the token form's rules (one message per field).
-    let placement = match super::crm::checked_connection("x", pipeline, stage) {
-        Ok((_, placement)) => placement,
-        Err(placement_errors) => {
-            errors.extend(placement_errors);
-            DealPlacement::default()
-        }
-    };
+    let placement = super::crm::checked_placement(pipeline, stage, &mut errors);
     if errors.is_empty() {
         Ok(OAuthApp {
             client_id,

@@ -535,10 +535,8 @@ pub fn checked_jwt_connection(
     sandbox: bool,
     loopback_http: bool,
 ) -> Result<JwtConnection, Vec<FieldError>> {
-    let (mut errors, checked) = match checked_connection(domain, client_id, "-", loopback_http) {
-        Ok((domain, client_id, _)) => (Vec::new(), Some((domain, client_id))),
-        Err(errors) => (errors, None),
-    };
+    let mut errors = Vec::new();
+    let (domain, client_id) = checked_org_and_app(domain, client_id, loopback_http, &mut errors);
     let username = username.trim();
     let fine_user = !username.is_empty()
         && username.chars().count() <= 80
@@ -564,8 +562,8 @@ pub fn checked_jwt_connection(
             "This is longer than any RSA private key: paste only the key.",
         ));
     }
-    match checked {
-        Some((domain, client_id)) if errors.is_empty() => Ok(JwtConnection {
+    match domain {
+        Some(domain) if errors.is_empty() => Ok(JwtConnection {
             domain,
             client_id,
             username: username.to_string(),
@@ -600,6 +598,27 @@ pub fn checked_connection(
     loopback_http: bool,
 ) -> Result<(String, String, String), Vec<FieldError>> {
     let mut errors = Vec::new();
+    let (domain, client_id) = checked_org_and_app(domain, client_id, loopback_http, &mut errors);
+    let client_secret = checked_credential(
+        "client_secret",
+        client_secret,
+        "Paste the consumer secret from the External Client App's OAuth settings.",
+        &mut errors,
+    );
+    match domain {
+        Some(domain) if errors.is_empty() => Ok((domain, client_id, client_secret)),
+        _ => Err(errors),
+    }
+}
+
+/// The My Domain URL and the app's consumer key, which both flows post; a wrong one adds
+/// its field's error.
+fn checked_org_and_app(
+    domain: &str,
+    client_id: &str,
+    loopback_http: bool,
+    errors: &mut Vec<FieldError>,
+) -> (Option<String>, String) {
     let domain = checked_salesforce_url(domain, loopback_http);
     if domain.is_none() {
         errors.push(FieldError::new(
@@ -607,34 +626,34 @@ pub fn checked_connection(
             "Use your org's My Domain URL, like https://acme.my.salesforce.com (Setup → My Domain).",
         ));
     }
-    let mut credential = |field: &str, value: &str, missing: &str| {
-        let value = value.trim();
-        if value.is_empty() {
-            errors.push(FieldError::new(field, missing));
-        } else if value.chars().count() > super::crm::MAX_SECRET_CHARS
-            || value.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
-            errors.push(FieldError::new(
-                field,
-                "This has spaces or is too long: copy it again from the app's settings.",
-            ));
-        }
-        value.to_string()
-    };
-    let client_id = credential(
+    let client_id = checked_credential(
         "client_id",
         client_id,
         "Paste the consumer key from the External Client App's OAuth settings.",
+        errors,
     );
-    let client_secret = credential(
-        "client_secret",
-        client_secret,
-        "Paste the consumer secret from the External Client App's OAuth settings.",
-    );
-    match domain {
-        Some(domain) if errors.is_empty() => Ok((domain, client_id, client_secret)),
-        _ => Err(errors),
+    (domain, client_id)
+}
+
+/// A credential copied from the app's settings: present, bounded, no spaces. Trimmed.
+fn checked_credential(
+    field: &str,
+    value: &str,
+    missing: &str,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let value = value.trim();
+    if value.is_empty() {
+        errors.push(FieldError::new(field, missing));
+    } else if value.chars().count() > super::crm::MAX_SECRET_CHARS
+        || value.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        errors.push(FieldError::new(
+            field,
+            "This has spaces or is too long: copy it again from the app's settings.",
+        ));
     }
+    value.to_string()
 }
 
 /// A minted session, from the token endpoint's answer.

@@ -2,14 +2,12 @@
 //! connects, and access tokens refreshed shortly before they expire (or once after a 401)
 //! by one worker for all of them. A refused refresh stops the connection and tells the
 //! admins; a private-app token connection goes through the same door unchanged.
-use super::salesforce::Reply;
 use super::session::{NoSession, Session};
 use crate::domain::hubspot_oauth::{self as rules, Tokens};
 use crate::domain::salesforce::MintFailure;
 use crate::server::repo::crm::{self as repo, Connection};
 use crate::server::AppState;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// The sealing context of an access token (the app secret uses the connection kind).
 const SESSION_CONTEXT: &str = "hubspot-session";
@@ -56,26 +54,8 @@ pub async fn request_tokens(
     form: &[(&str, &str)],
     now: i64,
 ) -> Result<Tokens, MintFailure> {
-    let reply = match http.post(url).form(form).send().await {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let body = super::hubspot::read_bounded(response, MAX_BODY_BYTES)
-                .await
-                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-                .unwrap_or(Value::Null);
-            Reply {
-                status: Some(status),
-                body,
-                usage: None,
-            }
-        }
-        Err(_) => Reply {
-            status: None,
-            body: Value::Null,
-            usage: None,
-        },
-    };
-    rules::tokens(reply.status, &reply.body, now)
+    let (status, body) = super::post_token_form(http, url, form, MAX_BODY_BYTES).await;
+    rules::tokens(status, &body, now)
 }
 
 /// Keeps the access token a code exchange gave as the connection's next session.
@@ -85,26 +65,13 @@ pub async fn keep_tokens(
     api_base: &str,
     tokens: &Tokens,
 ) -> Result<(), sqlx::Error> {
-    let stored = repo::session(&state.db, connection_id).await?;
-    let sealed = super::seal(
-        &state.settings.secret_key,
-        SESSION_CONTEXT,
-        &tokens.access_token,
-    );
-    let session = repo::NewSession {
-        sealed: &sealed,
-        instance_url: api_base,
+    let minted = super::session::Minted {
+        token: tokens.access_token.clone(),
+        instance_url: api_base.to_string(),
         expires_at: Some(tokens.expires_at),
         secret_sealed: None,
     };
-    repo::store_session(
-        &state.db,
-        connection_id,
-        stored.generation,
-        &session,
-        state.clock.now_ms(),
-    )
-    .await
+    super::session::keep(state, connection_id, SESSION_CONTEXT, minted).await
 }
 
 /// The token to call HubSpot with: a private-app token as saved, or the OAuth access token,

@@ -73,6 +73,26 @@ pub fn unseal(secret_key: &[u8], context: &str, sealed: &str) -> Option<String> 
     String::from_utf8(plain).ok()
 }
 
+/// One form POST to an OAuth token endpoint (parameters in the body; the CRM clients follow
+/// no redirects): its status (`None`: no answer) and its JSON body (`Null` when there is
+/// none, it is not JSON, or it is longer than `limit`).
+pub(crate) async fn post_token_form(
+    http: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+    limit: usize,
+) -> (Option<u16>, serde_json::Value) {
+    let Ok(response) = http.post(url).form(form).send().await else {
+        return (None, serde_json::Value::Null);
+    };
+    let status = response.status().as_u16();
+    let body = hubspot::read_bounded(response, limit)
+        .await
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (Some(status), body)
+}
+
 /// A connection's token.
 pub fn open_secret(secret_key: &[u8], connection: &Connection) -> Option<String> {
     unseal(

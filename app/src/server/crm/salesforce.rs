@@ -93,20 +93,9 @@ pub async fn request_session(
     form: &[(&str, &str)],
     loopback_http: bool,
 ) -> Result<MintedSession, MintFailure> {
-    let response = http
-        .post(format!("{domain}/services/oauth2/token"))
-        .form(form)
-        .send()
-        .await;
-    let reply = match response {
-        Ok(response) => read(response).await,
-        Err(_) => Reply {
-            status: None,
-            body: Value::Null,
-            usage: None,
-        },
-    };
-    rules::minted_session(reply.status, &reply.body, loopback_http)
+    let url = format!("{domain}/services/oauth2/token");
+    let (status, body) = super::post_token_form(http, &url, form, MAX_BODY_BYTES).await;
+    rules::minted_session(status, &body, loopback_http)
 }
 
 /// The connection's session: the stored one while it is young enough, otherwise a new one.
@@ -437,24 +426,11 @@ pub async fn keep_minted(
     connection_id: i64,
     minted: &MintedSession,
 ) -> Result<(), sqlx::Error> {
-    let stored = repo::session(&state.db, connection_id).await?;
-    let sealed = super::seal(
-        &state.settings.secret_key,
-        SESSION_CONTEXT,
-        &minted.access_token,
-    );
-    let minted = repo::NewSession {
-        sealed: &sealed,
-        instance_url: &minted.instance_url,
+    let minted = super::session::Minted {
+        token: minted.access_token.clone(),
+        instance_url: minted.instance_url.clone(),
         expires_at: None,
         secret_sealed: None,
     };
-    repo::store_session(
-        &state.db,
-        connection_id,
-        stored.generation,
-        &minted,
-        state.clock.now_ms(),
-    )
-    .await
+    super::session::keep(state, connection_id, SESSION_CONTEXT, minted).await
 }

@@ -109,21 +109,7 @@ pub async fn finish_mint(
     use crate::domain::salesforce::MintFailure;
     let now = state.clock.now_ms();
     match outcome {
-        Ok(minted) => {
-            let sealed = super::seal(&state.settings.secret_key, context, &minted.token);
-            let session = repo::NewSession {
-                sealed: &sealed,
-                instance_url: &minted.instance_url,
-                expires_at: minted.expires_at,
-                secret_sealed: minted.secret_sealed.as_deref(),
-            };
-            repo::store_session(&state.db, connection.id, seen, &session, now).await?;
-            Ok(Ok(Session {
-                token: minted.token,
-                instance_url: minted.instance_url,
-                generation: seen + 1,
-            }))
-        }
+        Ok(minted) => Ok(Ok(store(state, connection.id, seen, context, minted).await?)),
         Err(MintFailure::Refused(summary)) => {
             repo::release_mint_lease(&state.db, connection.id).await?;
             let message = refused(&summary);
@@ -136,4 +122,41 @@ pub async fn finish_mint(
             Ok(Err(NoSession::Unavailable(summary)))
         }
     }
+}
+
+/// Keeps a token got while connecting (the credentials were just proven) as the
+/// connection's next generation.
+pub async fn keep(
+    state: &AppState,
+    connection_id: i64,
+    context: &str,
+    minted: Minted,
+) -> Result<(), sqlx::Error> {
+    let seen = repo::session(&state.db, connection_id).await?.generation;
+    store(state, connection_id, seen, context, minted).await?;
+    Ok(())
+}
+
+/// Seals `minted` under `context` and stores it as the generation after `seen`.
+async fn store(
+    state: &AppState,
+    connection_id: i64,
+    seen: i64,
+    context: &str,
+    minted: Minted,
+) -> Result<Session, sqlx::Error> {
+    let sealed = super::seal(&state.settings.secret_key, context, &minted.token);
+    let session = repo::NewSession {
+        sealed: &sealed,
+        instance_url: &minted.instance_url,
+        expires_at: minted.expires_at,
+        secret_sealed: minted.secret_sealed.as_deref(),
+    };
+    let now = state.clock.now_ms();
+    repo::store_session(&state.db, connection_id, seen, &session, now).await?;
+    Ok(Session {
+        token: minted.token,
+        instance_url: minted.instance_url,
+        generation: seen + 1,
+    })
 }

@@ -1235,7 +1235,8 @@ pub struct StoredSession {
     pub instance_url: Option<String>,
     /// When it expires, if the CRM said (HubSpot's `expires_in`).
     pub expires_at: Option<i64>,
-    /// `static_token`, `client_credentials` or `oauth_refresh`.
+    /// `static_token`, `oauth_refresh` (HubSpot), `client_credentials` or `jwt_bearer`
+    /// (Salesforce).
     pub auth_mode: String,
 }
 

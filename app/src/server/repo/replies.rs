@@ -100,16 +100,17 @@ pub async fn store_inbound(db: &Db, mail: &NewInbound<'_>) -> Result<Option<i64>
         return Ok(None);
     };
     if let (Some(notified), "accepted") = (mail.notified, mail.verdict) {
-        add_message(
-            &mut tx,
-            notified.deal_id,
-            mail.received_at,
-            mail.user_id,
-            true,
-            mail.reply_text,
-            (Some(id), None),
-        )
-        .await?;
+        let message = NewMessage {
+            deal_id: notified.deal_id,
+            at: mail.received_at,
+            author: mail.user_id,
+            from_partner: true,
+            body: mail.reply_text,
+            inbound_mail_id: Some(id),
+            email_id: None,
+            decided_by: None,
+        };
+        add_message(&mut tx, &message).await?;
         super::crm::enqueue(
             &mut *tx,
             SyncKind::Reply,
@@ -123,45 +124,65 @@ pub async fn store_inbound(db: &Db, mail: &NewInbound<'_>) -> Result<Option<i64>
     Ok(Some(id))
 }
 
-/// One message of a deal's conversation, with its audit entry (the first line, bounded).
-async fn add_message(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+/// One message of a deal's conversation.
+struct NewMessage<'a> {
     deal_id: i64,
     at: i64,
+    /// The portal user who wrote it (`None`: someone who is not one, e.g. a colleague).
     author: Option<i64>,
     from_partner: bool,
-    body: &str,
-    (inbound_mail_id, email_id): (Option<i64>, Option<i64>),
+    body: &'a str,
+    inbound_mail_id: Option<i64>,
+    email_id: Option<i64>,
+    /// Who its audit entry names, and why, when that is not the author (an admin who let a
+    /// held reply through).
+    decided_by: Option<(i64, String)>,
+}
+
+/// Adds a message to a deal's conversation, with its audit entry (the first line, bounded).
+async fn add_message(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    message: &NewMessage<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO deal_messages (deal_id, at, author_user_id, from_partner, body, inbound_mail_id, email_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(deal_id)
-    .bind(at)
-    .bind(author)
-    .bind(i64::from(from_partner))
-    .bind(body)
-    .bind(inbound_mail_id)
-    .bind(email_id)
+    .bind(message.deal_id)
+    .bind(message.at)
+    .bind(message.author)
+    .bind(i64::from(message.from_partner))
+    .bind(message.body)
+    .bind(message.inbound_mail_id)
+    .bind(message.email_id)
     .execute(&mut **tx)
     .await?;
-    let first_line: String = body
+    let first_line: String = message
+        .body
         .lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("")
         .chars()
         .take(160)
         .collect();
+    let (actor, rationale) = match &message.decided_by {
+        Some((admin, why)) => (Some(*admin), why.as_str()),
+        None => (message.author, ""),
+    };
     sqlx::query(
         "INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value, rationale) \
-         VALUES ($1, $2, $3, $4, '', $5, '')",
+         VALUES ($1, $2, $3, $4, '', $5, $6)",
     )
-    .bind(deal_id)
-    .bind(author)
-    .bind(at)
-    .bind(if from_partner { "email_reply" } else { "staff_answer" })
+    .bind(message.deal_id)
+    .bind(actor)
+    .bind(message.at)
+    .bind(if message.from_partner {
+        "email_reply"
+    } else {
+        "staff_answer"
+    })
     .bind(first_line)
+    .bind(rationale)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -189,26 +210,21 @@ pub async fn release_held(
     let Some((deal_id, text)) = released else {
         return Ok(None);
     };
-    add_message(
-        &mut tx,
-        deal_id,
-        now,
-        None,
-        true,
-        &text,
-        (Some(inbound_id), None),
-    )
-    .await?;
     // The trail names who let it through: the admin is the actor of its audit entry.
-    sqlx::query(
-        "UPDATE deal_events SET actor_user_id = $1, rationale = $2 \
-         WHERE id = (SELECT MAX(id) FROM deal_events WHERE deal_id = $3)",
-    )
-    .bind(admin_id)
-    .bind(format!("Held for review, then let through by {admin}."))
-    .bind(deal_id)
-    .execute(&mut *tx)
-    .await?;
+    let message = NewMessage {
+        deal_id,
+        at: now,
+        author: None,
+        from_partner: true,
+        body: &text,
+        inbound_mail_id: Some(inbound_id),
+        email_id: None,
+        decided_by: Some((
+            admin_id,
+            format!("Held for review, then let through by {admin}."),
+        )),
+    };
+    add_message(&mut tx, &message).await?;
     super::crm::enqueue(&mut *tx, SyncKind::Reply, inbound_id, "partner_reply", now).await?;
     tx.commit().await?;
     Ok(Some(deal_id))
@@ -238,16 +254,17 @@ pub async fn answer(db: &Db, answer: &Answer<'_>, now: i64) -> Result<i64, sqlx:
         .bind(email_id)
         .execute(&mut *tx)
         .await?;
-    add_message(
-        &mut tx,
-        answer.thread.deal_id,
-        now,
-        Some(answer.author_user_id),
-        false,
-        answer.body,
-        (None, Some(email_id)),
-    )
-    .await?;
+    let message = NewMessage {
+        deal_id: answer.thread.deal_id,
+        at: now,
+        author: Some(answer.author_user_id),
+        from_partner: false,
+        body: answer.body,
+        inbound_mail_id: None,
+        email_id: Some(email_id),
+        decided_by: None,
+    };
+    add_message(&mut tx, &message).await?;
     tx.commit().await?;
     Ok(email_id)
 }
