@@ -642,6 +642,8 @@ pub struct DealAudit {
     pub account_name: String,
     pub partner_name: String,
     pub status: RegistrationStatus,
+    /// Who owns the deal in the vendor's CRM, and which CRM ("Dana Kim", "HubSpot").
+    pub crm_owner: Option<(String, String)>,
     pub events: Vec<AuditEvent>,
 }
 

@@ -8,6 +8,7 @@ use app::api::certifications::*;
 use app::api::channel::*;
 use app::api::crm::*;
 use app::api::crm_history::*;
+use app::api::crm_stages::*;
 use app::api::dev::*;
 use app::api::documents::*;
 use app::api::hubspot_oauth::*;
@@ -420,6 +421,16 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (TestSalesforce::PATH, Args::Form(vec![]), false),
+        (ReadHubspotPipelines::PATH, Args::Form(vec![]), false),
+        (
+            SetHubspotStage::PATH,
+            Args::Form(vec![
+                ("pipeline", "default"),
+                ("stage", "qualifiedtobuy"),
+                ("portal_stage", "discover"),
+            ]),
+            false,
+        ),
         (CheckSalesforceFields::PATH, Args::Form(vec![]), false),
         (StartSalesforceBackfill::PATH, Args::Form(vec![]), false),
         (DisconnectSalesforce::PATH, Args::Form(vec![]), false),

@@ -641,6 +641,60 @@ async fn sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_regi
         .unwrap()
         .ends_with("Booked the demo for Tuesday."));
 
+    // The first read brings each Lead's owner: the integration user the API created them as.
+    let owner = |server: &TestServer| {
+        let db = server.server.state.db.read.clone();
+        async move {
+            let row: (Option<String>, String, Option<String>) = sqlx::query_as(
+                "SELECT crm_owner_id, crm_owner_name, crm_owner_source FROM deals WHERE id = $1",
+            )
+            .bind(deal)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            row
+        }
+    };
+    let run = app::server::crm::sync::poll(state, &http).await.unwrap();
+    assert!(run.changed >= 1, "{run:?}");
+    assert_eq!(
+        owner(&server).await,
+        (
+            Some(common::fake_salesforce::INTEGRATION_USER.to_string()),
+            "Integration User".to_string(),
+            Some("salesforce".to_string())
+        )
+    );
+    // Sales assigns the Lead to a seller: the registration names her, with an audit row.
+    fake.add_user("005000000000042AAA", "Dana Kim");
+    fake.assign_owner("Lead", &lead.id, "005000000000042AAA");
+    let run = app::server::crm::sync::poll(state, &http).await.unwrap();
+    assert_eq!(run.changed, 1, "{run:?}");
+    assert_eq!(owner(&server).await.1, "Dana Kim");
+    let (from, to): (String, String) = sqlx::query_as(
+        "SELECT from_value, to_value FROM deal_events WHERE deal_id = $1 AND field = 'crm_owner' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(deal)
+    .fetch_one(&state.db.read)
+    .await
+    .unwrap();
+    assert_eq!(
+        (from.as_str(), to.as_str()),
+        ("Integration User", "Dana Kim")
+    );
+    let (status, audit) = common::invoke::<app::model::DealAudit>(
+        &admin,
+        &server,
+        app::api::channel::LoadDealAudit::PATH,
+        &[("deal_id", deal.to_string().as_str())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        audit.unwrap().crm_owner,
+        Some(("Dana Kim".to_string(), "Salesforce".to_string()))
+    );
+
     // Nothing changed in Salesforce: the poll reads (in pages) and changes nothing.
     fake.inner.lock().unwrap().page_size = 50;
     let run = app::server::crm::sync::poll(state, &http).await.unwrap();
@@ -656,13 +710,19 @@ async fn sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_regi
 
     // Sales converts the Lead and works the Opportunity: its stage, amount and close date
     // reach the registration, with an audit row each that says where they came from.
+    fake.add_user("005000000000043AAA", "Sam Ortiz");
     let opportunity = fake.convert_lead(
         deal,
         json!({"Name": "Converted", "StageName": "Negotiation/Review", "IsClosed": false, "IsWon": false,
-               "Amount": 52000.0, "CloseDate": "2027-01-15"}),
+               "Amount": 52000.0, "CloseDate": "2027-01-15", "OwnerId": "005000000000043AAA"}),
     );
     let run = app::server::crm::sync::poll(state, &http).await.unwrap();
     assert_eq!(run.changed, 1, "{run:?}");
+    assert_eq!(
+        owner(&server).await.1,
+        "Sam Ortiz",
+        "the Opportunity's owner"
+    );
     let (stage, amount, close_at) = deal_row(&server).await;
     assert_eq!(stage, "negotiate");
     assert_eq!(amount, 5_200_000);

@@ -979,7 +979,16 @@ pub async fn load_deal_audit(deal_id: i64) -> Result<crate::model::DealAudit, Ap
     let state = app_state()?;
     let deal = visible_deal(&state, &actor, deal_id).await?;
     let events = channel::events(&state.db, deal_id).await?;
+    let crm_owner = crate::server::repo::crm::crm_owner(&state.db, deal_id)
+        .await?
+        .map(|(owner, crm)| {
+            (
+                crate::domain::crm_inbound::owner_label(Some(&owner), crm),
+                crm.label().to_string(),
+            )
+        });
     Ok(DealAudit {
+        crm_owner,
         deal_id,
         partner_view: !actor.user.role.is_vendor_staff(),
         status: RegistrationStatus::parse(&deal.registration_status).ok_or(AppError::Internal)?,

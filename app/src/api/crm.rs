@@ -64,6 +64,8 @@ pub struct ConnectionView {
     pub client_id: String,
     pub api_usage: Option<(i64, i64)>,
     pub field_problems: Vec<crate::domain::salesforce::FieldProblem>,
+    /// HubSpot: the stages of the account's deal pipelines as last read, with their map.
+    pub stages: Vec<crate::domain::crm_inbound::PipelineStage>,
 }
 
 /// HubSpot webhooks as admins see them (never the secret).
@@ -128,6 +130,10 @@ pub fn section_id(crm: CrmKind, section: &str) -> String {
 pub fn crm_field_name(crm: CrmKind, kind: SyncKind, property: &str) -> Option<String> {
     match crm {
         CrmKind::Hubspot => Some(property.to_string()),
+        // Read from the Lead, then from the Opportunity it becomes.
+        CrmKind::Salesforce if property == crate::domain::crm_inbound::OWNER_PROPERTY => {
+            Some("OwnerId".into())
+        }
         CrmKind::Salesforce => crate::domain::salesforce::SALESFORCE_FIELDS
             .iter()
             .find(|field| field.kind == kind && field.portal_field == property)
@@ -200,6 +206,7 @@ async fn connection_view(
     };
     let api_usage = crm::api_usage(&state.db, connection.id).await?;
     let field_problems = crm::field_problems(&state.db, connection.id).await?;
+    let stages = crm::stage_map(&state.db, connection.id).await?;
     let auth_mode = crm::session(&state.db, connection.id).await?.auth_mode;
     let oauth = auth_mode == crate::server::crm::hubspot_oauth::AUTH_MODE;
     let jwt = auth_mode == crate::server::crm::salesforce_jwt::AUTH_MODE;
@@ -227,6 +234,7 @@ async fn connection_view(
         client_id: connection.client_id,
         api_usage,
         field_problems,
+        stages,
     })
 }
 
@@ -308,7 +316,7 @@ pub async fn connect_hubspot(
 /// about to expire). Credentials that cannot be used give an empty token, which HubSpot
 /// refuses like any bad token, so the page shows the connection's state either way.
 #[cfg(feature = "ssr")]
-async fn hubspot_session(
+pub(crate) async fn hubspot_session(
     state: &crate::server::AppState,
     http: &reqwest::Client,
     connection: &crate::server::repo::crm::Connection,
@@ -326,7 +334,7 @@ async fn hubspot_session(
 }
 
 #[cfg(feature = "ssr")]
-async fn hubspot_connection() -> Result<
+pub(crate) async fn hubspot_connection() -> Result<
     (
         crate::server::AppState,
         crate::server::repo::crm::Connection,

@@ -7,6 +7,7 @@ pub mod certifications;
 pub mod channel;
 pub mod crm;
 pub mod crm_history;
+pub mod crm_stages;
 pub mod dev;
 pub mod documents;
 pub mod hubspot_oauth;

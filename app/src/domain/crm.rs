@@ -88,7 +88,12 @@ impl SyncKind {
 pub fn deal_event_changes_crm(field: &str) -> bool {
     !matches!(
         field,
-        "approval_sla" | "protection_reminder" | "appeal" | "email_reply" | "staff_answer"
+        "approval_sla"
+            | "protection_reminder"
+            | "appeal"
+            | "email_reply"
+            | "staff_answer"
+            | "crm_owner"
     )
 }
 
@@ -360,6 +365,13 @@ pub const FIELD_RULES: &[FieldRule] = &[
     ),
     rule(
         SyncKind::Registration,
+        super::crm_inbound::OWNER_PROPERTY,
+        "Deal owner (the vendor's seller)",
+        Direction::FromCrm,
+        false,
+    ),
+    rule(
+        SyncKind::Registration,
         "prm_registration_status",
         "Registration status",
         Direction::ToCrm,
@@ -403,6 +415,8 @@ pub enum MappingError {
     Required,
     /// The portal only writes this field; nothing in the CRM may overwrite it.
     PortalOwned,
+    /// Only the CRM has this field; the portal has nothing to write to it.
+    CrmOwned,
 }
 
 impl fmt::Display for MappingError {
@@ -414,6 +428,9 @@ impl fmt::Display for MappingError {
             }
             MappingError::PortalOwned => {
                 "The portal decides this field (its rules live here), so the CRM cannot own it."
+            }
+            MappingError::CrmOwned => {
+                "Only the CRM knows who owns a deal there, so the portal has nothing to send."
             }
         })
     }
@@ -432,6 +449,9 @@ pub fn check_direction(
     let portal_owned = property.starts_with("prm_") || kind != SyncKind::Registration;
     if direction == Direction::FromCrm && portal_owned && rule.default != Direction::FromCrm {
         return Err(MappingError::PortalOwned);
+    }
+    if direction == Direction::ToCrm && property == super::crm_inbound::OWNER_PROPERTY {
+        return Err(MappingError::CrmOwned);
     }
     Ok(())
 }
@@ -545,6 +565,10 @@ pub fn company_properties(
 pub struct DealPlacement {
     pub pipeline: String,
     pub stage: String,
+    /// The stage of `pipeline` each portal stage starts a new deal in, from the admin's stage
+    /// map (filled when a batch is sent; never stored with the connection).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_portal_stage: BTreeMap<String, String>,
 }
 
 impl Default for DealPlacement {
@@ -553,6 +577,7 @@ impl Default for DealPlacement {
         DealPlacement {
             pipeline: "default".into(),
             stage: "appointmentscheduled".into(),
+            by_portal_stage: BTreeMap::new(),
         }
     }
 }
@@ -626,6 +651,7 @@ pub fn checked_placement(
     DealPlacement {
         pipeline: id("pipeline", pipeline),
         stage: id("stage", stage),
+        by_portal_stage: BTreeMap::new(),
     }
 }
 
@@ -687,6 +713,8 @@ pub struct InboundDeal {
     pub close_date: Option<String>,
     /// When the CRM last changed it (`hs_lastmodifieddate`, `SystemModstamp`), epoch ms.
     pub modified_at: i64,
+    /// Who owns it in the CRM.
+    pub owner: super::crm_inbound::InboundOwner,
 }
 
 /// What the portal holds for a registration the CRM may change.
@@ -695,6 +723,8 @@ pub struct DealNow {
     pub stage: super::channel::deals::Stage,
     pub amount_cents: i64,
     pub close_at: Option<i64>,
+    /// The CRM owner last read back.
+    pub owner: Option<super::crm_inbound::HeldOwner>,
 }
 
 /// One change the CRM makes to a registration: the audit field, and the values as text.
@@ -705,11 +735,15 @@ pub struct InboundChange {
     pub to: String,
 }
 
-/// The stage a new deal starts in: in HubSpot's default pipeline, the one matching the
-/// portal's stage (so reading it back changes nothing); in another pipeline, whose stage ids
-/// are the account's own, the configured first stage.
+/// The stage a new deal starts in, so that reading it back changes nothing: the stage the
+/// admin's stage map gives the portal's stage; else, in HubSpot's default pipeline, the one
+/// matching it; else (another pipeline, whose stage ids are the account's own) the
+/// configured first stage.
 fn creation_stage(portal: &str, placement: &DealPlacement) -> String {
     use super::channel::deals::Stage;
+    if let Some(mapped) = placement.by_portal_stage.get(portal) {
+        return mapped.clone();
+    }
     if placement.pipeline != "default" {
         return placement.stage.clone();
     }
@@ -1323,13 +1357,22 @@ mod tests {
             portal_stage(&created["dealstage"]).map(|s| s.as_str()),
             Some("negotiate")
         );
-        let custom = DealPlacement {
+        let mut custom = DealPlacement {
             pipeline: "8812".into(),
             stage: "990".into(),
+            ..DealPlacement::default()
         };
         assert_eq!(
             deal_properties(&registration(), &custom, true, &writes)["dealstage"],
             "990"
+        );
+        // With a stage map, a new deal starts in the stage mapped to its portal stage.
+        custom
+            .by_portal_stage
+            .insert("negotiate".into(), "993".into());
+        assert_eq!(
+            deal_properties(&registration(), &custom, true, &writes)["dealstage"],
+            "993"
         );
         assert_eq!(created["amount"], "42000.00");
         assert_eq!(
@@ -1375,6 +1418,15 @@ mod tests {
         );
         assert_eq!(
             check_direction(SyncKind::Registration, "amount", Direction::Off),
+            Ok(())
+        );
+        let owner = crate::domain::crm_inbound::OWNER_PROPERTY;
+        assert_eq!(
+            check_direction(SyncKind::Registration, owner, Direction::ToCrm),
+            Err(MappingError::CrmOwned)
+        );
+        assert_eq!(
+            check_direction(SyncKind::Registration, owner, Direction::Off),
             Ok(())
         );
     }
@@ -1437,6 +1489,7 @@ mod tests {
             stage: crate::domain::channel::deals::Stage::Negotiate,
             amount_cents: 4_200_000,
             close_at: None,
+            owner: None,
         }
     }
 
@@ -1448,6 +1501,7 @@ mod tests {
             amount: Some("45000.5".into()),
             close_date: Some("2026-11-30T00:00:00Z".into()),
             modified_at: 5,
+            ..InboundDeal::default()
         };
         let changes = inbound_changes(&approved_deal(), &crm, &|_| true);
         let fields: Vec<_> = changes.iter().map(|c| (c.field, c.to.as_str())).collect();

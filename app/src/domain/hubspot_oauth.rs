@@ -15,8 +15,10 @@ use serde_json::Value;
 pub const DEFAULT_AUTHORIZE_URL: &str = "https://app.hubspot.com/oauth/authorize";
 
 /// What the sync needs: the three CRM objects read and written, their properties created,
-/// and notes on the timeline. Unverified: that notes need no scope beyond the contact and
-/// deal writes (HubSpot documents no notes scope for OAuth apps); kept here only.
+/// notes on the timeline, and deal owners named (`crm.objects.owners.read`, documented for
+/// the owners API). Unverified: that notes need no scope beyond the contact and deal writes
+/// (HubSpot documents no notes scope for OAuth apps), and that reading deal pipelines needs
+/// no scope beyond deals read; kept here only.
 pub const SCOPES: &[&str] = &[
     "oauth",
     "crm.objects.contacts.read",
@@ -25,6 +27,7 @@ pub const SCOPES: &[&str] = &[
     "crm.objects.companies.write",
     "crm.objects.deals.read",
     "crm.objects.deals.write",
+    "crm.objects.owners.read",
     "crm.schemas.contacts.write",
     "crm.schemas.companies.write",
     "crm.schemas.deals.write",

@@ -137,7 +137,13 @@ pub struct Event {
 }
 
 /// The deal properties whose change the portal reads back.
-pub const WATCHED_DEAL_PROPERTIES: [&str; 3] = ["dealstage", "amount", "closedate"];
+pub const WATCHED_DEAL_PROPERTIES: [&str; 5] = [
+    "dealstage",
+    "amount",
+    "closedate",
+    "hubspot_owner_id",
+    "pipeline",
+];
 
 impl Event {
     /// Whether the event may change a registration: a change to a watched property of a
@@ -318,6 +324,7 @@ mod tests {
             object_type_id: object_type.map(str::to_string),
         };
         assert!(event("deal.propertyChange", None, Some("closedate")).changes_a_deal());
+        assert!(event("deal.propertyChange", None, Some("hubspot_owner_id")).changes_a_deal());
         assert!(!event("deal.propertyChange", None, Some("dealname")).changes_a_deal());
         assert!(!event("deal.creation", None, None).changes_a_deal());
         assert!(!event("deal.deletion", None, None).changes_a_deal());

@@ -5,6 +5,7 @@ pub mod certification;
 pub mod channel;
 pub mod client_address;
 pub mod crm;
+pub mod crm_inbound;
 pub mod documents;
 pub mod email;
 pub mod html;

@@ -816,7 +816,7 @@ pub fn is_record_id(id: &str) -> bool {
 /// to which Opportunity. Salesforce pages long answers (`nextRecordsUrl`).
 pub fn changed_leads_query(since_ms: i64) -> String {
     format!(
-        "SELECT Id, Portal_Registration_Id__c, IsConverted, ConvertedOpportunityId, SystemModstamp FROM Lead \
+        "SELECT Id, Portal_Registration_Id__c, IsConverted, ConvertedOpportunityId, OwnerId, Owner.Name, SystemModstamp FROM Lead \
          WHERE Portal_Registration_Id__c != null AND SystemModstamp > {} ORDER BY SystemModstamp",
         soql_instant(since_ms)
     )
@@ -826,7 +826,7 @@ pub fn changed_leads_query(since_ms: i64) -> String {
 /// semi-join on the Leads' `ConvertedOpportunityId`.
 pub fn changed_opportunities_query(since_ms: i64) -> String {
     format!(
-        "SELECT Id, StageName, IsClosed, IsWon, Amount, CloseDate, SystemModstamp FROM Opportunity \
+        "SELECT Id, StageName, IsClosed, IsWon, Amount, CloseDate, OwnerId, Owner.Name, SystemModstamp FROM Opportunity \
          WHERE Id IN (SELECT ConvertedOpportunityId FROM Lead WHERE Portal_Registration_Id__c != null) \
          AND SystemModstamp > {} ORDER BY SystemModstamp",
         soql_instant(since_ms)
@@ -861,6 +861,8 @@ pub struct LeadState {
     /// The Opportunity it was converted to (sales works the deal there from then on).
     pub opportunity_id: Option<String>,
     pub modified_at: i64,
+    /// Who owns the Lead (a user or a queue).
+    pub owner: super::crm_inbound::InboundOwner,
 }
 
 /// The Leads in a query answer's `records`.
@@ -875,9 +877,28 @@ pub fn lead_states(body: &Value) -> Vec<LeadState> {
                     .filter(|id| converted && is_record_id(id))
                     .map(str::to_string),
                 modified_at: text("SystemModstamp").and_then(salesforce_instant)?,
+                owner: record_owner(record),
             })
         })
         .collect()
+}
+
+/// A record's owner from `OwnerId` and `Owner.Name` (which a query answers as a nested
+/// `Owner` object); unread when the record carries no `OwnerId`.
+fn record_owner(record: &Value) -> super::crm_inbound::InboundOwner {
+    use super::crm_inbound::{bounded_owner_text, InboundOwner};
+    match record.get("OwnerId").and_then(Value::as_str) {
+        Some(id) if is_record_id(id) => InboundOwner::Person {
+            id: id.to_string(),
+            name: bounded_owner_text(
+                record
+                    .pointer("/Owner/Name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+            ),
+        },
+        _ => super::crm_inbound::InboundOwner::Unread,
+    }
 }
 
 fn records(body: &Value) -> impl Iterator<Item = &Value> {
@@ -946,6 +967,7 @@ pub fn opportunity_deals(
                 modified_at: text("SystemModstamp")
                     .and_then(salesforce_instant)
                     .unwrap_or(0),
+                owner: record_owner(record),
             })
         })
         .collect()
@@ -1434,7 +1456,8 @@ mod tests {
             {"attributes": {"type": "Lead"}, "Id": "00Q000000000001AAA", "Portal_Registration_Id__c": "812",
              "IsConverted": true, "ConvertedOpportunityId": "006000000000009AAA", "SystemModstamp": "2026-11-30T10:00:00.000+0000"},
             {"Id": "00Q000000000002AAA", "Portal_Registration_Id__c": "813", "IsConverted": false,
-             "ConvertedOpportunityId": null, "SystemModstamp": "2026-11-30T11:00:00.000Z"},
+             "ConvertedOpportunityId": null, "SystemModstamp": "2026-11-30T11:00:00.000Z",
+             "OwnerId": "005000000000042AAA", "Owner": {"attributes": {"type": "User"}, "Name": "Dana Kim"}},
             {"Id": "00Q000000000003AAA", "Portal_Registration_Id__c": "not a number", "SystemModstamp": "2026-11-30T11:00:00.000Z"}
         ]});
         let states = lead_states(&body);
@@ -1447,6 +1470,15 @@ mod tests {
         assert_eq!(states[0].modified_at, NOV_30 + 10 * 3_600_000);
         assert_eq!(states[1].opportunity_id, None);
         assert_eq!(states[1].modified_at, NOV_30 + 11 * 3_600_000);
+        use crate::domain::crm_inbound::InboundOwner;
+        assert_eq!(states[0].owner, InboundOwner::Unread, "no OwnerId asked");
+        assert_eq!(
+            states[1].owner,
+            InboundOwner::Person {
+                id: "005000000000042AAA".into(),
+                name: "Dana Kim".into()
+            }
+        );
     }
 
     #[test]
@@ -1487,6 +1519,7 @@ mod tests {
             stage: Stage::Negotiate,
             amount_cents: 4_200_000,
             close_at: None,
+            owner: None,
         };
         let changes = crate::domain::crm::inbound_changes(&now, &deals[0], &|_| true);
         assert_eq!(changes.len(), 3);

@@ -21,6 +21,7 @@ mod history;
 mod hubspot_oauth;
 mod inbound;
 mod salesforce;
+mod stages;
 
 pub use history::{SyncHistoryPage, SyncHistorySearchPage};
 pub use hubspot_oauth::HubspotConsentPage;
@@ -61,6 +62,11 @@ fn Confirmation() -> impl IntoView {
             "record(s) queued for the first full sync. Progress is shown below.",
         ),
         ("mapped", "Field direction saved."),
+        (
+            "stages",
+            "HubSpot's pipelines are read. Map their open stages below.",
+        ),
+        ("staged", "Stage saved."),
         ("webhooks", "Webhook settings saved."),
         ("retried", "The record will be sent again."),
         (
@@ -276,6 +282,7 @@ fn Connected(connection: ConnectionView, api_base: String, redirect_uri: String)
         <Progress connection=connection.clone()/>
         <Failures rows=connection.dead_letters.clone() crm=CrmKind::Hubspot/>
         <Fields rows=connection.fields.clone() crm=CrmKind::Hubspot/>
+        {connection.installed_at.is_some().then(|| view! { <stages::DealStages stages=connection.stages.clone()/> })}
         <Webhooks view=connection.webhooks.clone()/>
         // Two steps, so one stray tap does not stop the sync.
         <details class="card">
@@ -411,7 +418,7 @@ fn Webhooks(view: WebhookView) -> impl IntoView {
                     <p>"In the HubSpot app's Webhooks settings, set the target URL to:"</p>
                     <p><code class="copyable">{view.target_url.clone()}</code></p>
                 </li>
-                <li><p>"Subscribe to deal property changes of " <code>"dealstage"</code> ", " <code>"amount"</code> " and " <code>"closedate"</code> "."</p></li>
+                <li><p>"Subscribe to deal property changes of " <code>"dealstage"</code> ", " <code>"pipeline"</code> ", " <code>"amount"</code> ", " <code>"closedate"</code> " and " <code>"hubspot_owner_id"</code> "."</p></li>
                 <li>
                     <p>"Copy the app's client secret from its Auth settings and save it here."</p>
                     <form class="settings-form" method="post" action={form_action::<SaveHubspotWebhookSecret>("webhook")} novalidate=true>

@@ -863,6 +863,9 @@ fn AuditView(
     view! {
         <h1 id="audit-title">{audit.account_name} " — " {audit.partner_name}</h1>
         <p class="meta">"Registration: " {audit.status.label()}</p>
+        {audit.crm_owner.map(|(name, crm)| view! {
+            <p class="meta">"Vendor deal owner: " <strong>{name}</strong> {format!(" (in {crm})")}</p>
+        })}
         // The partner's own deal, to act on where an emailed link lands. Errors show once,
         // from the history.
         <Suspense fallback=|| ()>

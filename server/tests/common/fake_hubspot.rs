@@ -81,6 +81,12 @@ pub struct Inner {
     pub next_event_id: i64,
     /// Default associations added: from object, from id, to object, to id.
     pub associations: Vec<(String, String, String, String)>,
+    /// The account's users who can own records, by owner id (the owners API's objects).
+    pub owners: BTreeMap<String, Value>,
+    /// The token lacks `crm.objects.owners.read`: the owners API answers 403.
+    pub owners_forbidden: bool,
+    /// The deal pipelines API's `results` (HubSpot's default sales pipeline to start).
+    pub pipelines: Vec<Value>,
 }
 
 #[derive(Clone)]
@@ -130,6 +136,7 @@ impl FakeHubSpot {
                 next_id: 100,
                 limit: 1_000,
                 window: Duration::from_secs(10),
+                pipelines: vec![default_pipeline()],
                 ..Inner::default()
             })),
         }
@@ -176,6 +183,8 @@ impl FakeHubSpot {
                 &format!("/crm/objects/{VERSION}/{{object}}/batch/read"),
                 post(batch_read),
             )
+            .route(&format!("/crm/owners/{VERSION}/{{id}}"), get(owner))
+            .route(&format!("/crm/pipelines/{VERSION}/deals"), get(pipelines))
             .route("/oauth/authorize", get(authorize))
             .route("/oauth/{version}/token", post(token))
             .route("/__fake/records/{object}", get(held_records))
@@ -227,6 +236,44 @@ impl FakeHubSpot {
             .oauth
             .as_ref()
             .map_or((0, 0), |app| (app.token_requests, app.refreshes))
+    }
+
+    /// A user of the account who can own records.
+    pub fn add_owner(&self, id: &str, first: &str, last: &str, email: &str) {
+        self.inner.lock().unwrap().owners.insert(
+            id.into(),
+            json!({ "id": id, "email": email, "type": "PERSON", "firstName": first, "lastName": last,
+                    "userId": 9_000_000, "createdAt": "2026-01-05T10:00:00Z", "updatedAt": "2026-01-05T10:00:00Z",
+                    "archived": false }),
+        );
+    }
+
+    /// The token lacks (or regains) the owners scope.
+    pub fn forbid_owners(&self, forbidden: bool) {
+        self.inner.lock().unwrap().owners_forbidden = forbidden;
+    }
+
+    /// An admin adds a deal pipeline in HubSpot: `(stage id, label, closed, probability)`.
+    pub fn add_pipeline(&self, id: &str, label: &str, stages: &[(&str, &str, bool, &str)]) {
+        let stages: Vec<Value> = stages
+            .iter()
+            .enumerate()
+            .map(|(order, (stage, label, closed, probability))| {
+                json!({ "id": stage, "label": label, "displayOrder": order, "archived": false,
+                        "metadata": { "isClosed": closed.to_string(), "probability": probability } })
+            })
+            .collect();
+        self.inner.lock().unwrap().pipelines.push(json!({
+            "id": id, "label": label, "displayOrder": 1, "archived": false, "stages": stages
+        }));
+    }
+
+    /// Requests made to a path starting with `prefix`.
+    pub fn requests_to(&self, prefix: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|(_, path)| path.starts_with(prefix))
+            .count()
     }
 
     pub fn fail_next(&self, fault: Fault) {
@@ -839,6 +886,65 @@ fn with_rate(
         window.to_string().parse().unwrap(),
     );
     response
+}
+
+/// HubSpot's built-in sales pipeline, as the pipelines API shows it.
+fn default_pipeline() -> Value {
+    let stage = |id: &str, label: &str, order: i64, closed: bool, probability: &str| {
+        json!({ "id": id, "label": label, "displayOrder": order, "archived": false,
+                "metadata": { "isClosed": closed.to_string(), "probability": probability } })
+    };
+    json!({ "id": "default", "label": "Sales Pipeline", "displayOrder": 0, "archived": false, "stages": [
+        stage("appointmentscheduled", "Appointment Scheduled", 0, false, "0.2"),
+        stage("qualifiedtobuy", "Qualified To Buy", 1, false, "0.4"),
+        stage("presentationscheduled", "Presentation Scheduled", 2, false, "0.6"),
+        stage("decisionmakerboughtin", "Decision Maker Bought-In", 3, false, "0.8"),
+        stage("contractsent", "Contract Sent", 4, false, "0.9"),
+        stage("closedwon", "Closed Won", 5, true, "1.0"),
+        stage("closedlost", "Closed Lost", 6, true, "0.0"),
+    ]})
+}
+
+/// `GET /crm/owners/{version}/{ownerId}`: one owner; 404 for an unknown id; 403 when the
+/// token lacks `crm.objects.owners.read`.
+async fn owner(
+    State(fake): State<FakeHubSpot>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let rate = match admit(&fake, "GET", &format!("/crm/owners/{id}"), &headers) {
+        Ok(rate) => rate,
+        Err(response) => return *response,
+    };
+    let inner = fake.inner.lock().unwrap();
+    let response = if inner.owners_forbidden {
+        error(
+            StatusCode::FORBIDDEN,
+            "MISSING_SCOPES",
+            "This app hasn't been granted all required scopes to make this call.",
+        )
+    } else {
+        match inner.owners.get(&id) {
+            Some(owner) => Json(owner.clone()).into_response(),
+            None => error(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", "Owner not found"),
+        }
+    };
+    drop(inner);
+    with_rate(response, &fake, rate)
+}
+
+/// `GET /crm/pipelines/{version}/deals`: the account's deal pipelines with their stages.
+async fn pipelines(State(fake): State<FakeHubSpot>, headers: HeaderMap) -> Response {
+    let rate = match admit(&fake, "GET", "/crm/pipelines/deals", &headers) {
+        Ok(rate) => rate,
+        Err(response) => return *response,
+    };
+    let results = fake.inner.lock().unwrap().pipelines.clone();
+    with_rate(
+        Json(json!({ "results": results })).into_response(),
+        &fake,
+        rate,
+    )
 }
 
 async fn list(

@@ -65,7 +65,13 @@ pub struct Inner {
     /// under a cursor.
     pub page_size: usize,
     pub cursors: BTreeMap<String, Vec<Value>>,
+    /// The org's users by id (what `Owner.Name` reads); a record created through the API is
+    /// owned by the first, the integration user it runs as.
+    pub users: BTreeMap<String, String>,
 }
+
+/// The user the API acts as: new Leads and Accounts are owned by it.
+pub const INTEGRATION_USER: &str = "005000000000001AAA";
 
 /// Now as Salesforce writes `SystemModstamp`.
 fn modstamp() -> Value {
@@ -144,6 +150,7 @@ impl FakeSalesforce {
                 ("Status", "picklist"),
                 ("IsConverted", "boolean"),
                 ("ConvertedOpportunityId", "reference"),
+                ("OwnerId", "reference"),
                 ("SystemModstamp", "datetime"),
             ]),
         );
@@ -157,6 +164,7 @@ impl FakeSalesforce {
                 ("IsWon", "boolean"),
                 ("Amount", "currency"),
                 ("CloseDate", "date"),
+                ("OwnerId", "reference"),
                 ("SystemModstamp", "datetime"),
             ]),
         );
@@ -168,6 +176,10 @@ impl FakeSalesforce {
                 next_id: 1,
                 limit: 15_000,
                 page_size: 2_000,
+                users: BTreeMap::from([(
+                    INTEGRATION_USER.to_string(),
+                    "Integration User".to_string(),
+                )]),
                 ..Inner::default()
             })),
         }
@@ -251,6 +263,20 @@ impl FakeSalesforce {
         inner.next_id += 1;
         let mut values = fields.as_object().cloned().unwrap_or_default();
         values.insert("SystemModstamp".into(), modstamp());
+        // Converting keeps the Lead's owner unless sales picks another.
+        let key = Value::String(registration_id.to_string());
+        let lead_owner = inner
+            .records
+            .get("Lead")
+            .and_then(|leads| {
+                leads
+                    .iter()
+                    .find(|lead| lead.fields.get("Portal_Registration_Id__c") == Some(&key))
+            })
+            .and_then(|lead| lead.fields.get("OwnerId").cloned());
+        if let Some(owner) = lead_owner {
+            values.entry("OwnerId").or_insert(owner);
+        }
         inner
             .records
             .entry("Opportunity".into())
@@ -290,6 +316,29 @@ impl FakeSalesforce {
         opportunity
             .fields
             .insert("SystemModstamp".into(), modstamp());
+    }
+
+    /// A user of the org.
+    pub fn add_user(&self, id: &str, name: &str) {
+        self.inner
+            .lock()
+            .unwrap()
+            .users
+            .insert(id.into(), name.into());
+    }
+
+    /// Sales reassigns a record (a Lead, an Opportunity) to another user.
+    pub fn assign_owner(&self, object: &str, id: &str, owner_id: &str) {
+        let mut inner = self.inner.lock().unwrap();
+        let record = inner
+            .records
+            .get_mut(object)
+            .and_then(|all| all.iter_mut().find(|r| r.id == id))
+            .expect("the record");
+        record
+            .fields
+            .insert("OwnerId".into(), Value::String(owner_id.into()));
+        record.fields.insert("SystemModstamp".into(), modstamp());
     }
 
     pub fn mints(&self) -> usize {
@@ -811,6 +860,13 @@ fn upsert_one(inner: &mut Inner, object: &str, external: &str, record: &Value) -
             inner.next_id += 1;
             values.insert(external.into(), Value::String(key));
             values.insert("SystemModstamp".into(), modstamp());
+            if inner
+                .fields
+                .get(object)
+                .is_some_and(|f| f.contains_key("OwnerId"))
+            {
+                values.insert("OwnerId".into(), Value::String(INTEGRATION_USER.into()));
+            }
             inner
                 .records
                 .entry(object.into())
@@ -872,7 +928,13 @@ fn run_query(inner: &Inner, soql: &str) -> Result<Vec<Value>, String> {
         .get(object)
         .ok_or(format!("sObject type '{object}' is not supported"))?;
     for field in &fields {
-        if !known.contains_key(*field) {
+        // `Owner.Name` follows the owner relationship (its `OwnerId`).
+        let column = if *field == "Owner.Name" {
+            "OwnerId"
+        } else {
+            field
+        };
+        if !known.contains_key(column) {
             return Err(format!("No such column '{field}' on entity '{object}'"));
         }
     }
@@ -897,6 +959,15 @@ fn run_query(inner: &Inner, soql: &str) -> Result<Vec<Value>, String> {
             let mut row = Map::new();
             row.insert("attributes".into(), json!({"type": object, "url": format!("/services/data/{VERSION}/sobjects/{object}/{}", record.id)}));
             for field in &fields {
+                if *field == "Owner.Name" {
+                    let owner = record.fields.get("OwnerId").and_then(Value::as_str);
+                    let value = owner.map_or(Value::Null, |id| {
+                        json!({"attributes": {"type": "User", "url": format!("/services/data/{VERSION}/sobjects/User/{id}")},
+                               "Name": inner.users.get(id).cloned().unwrap_or_default()})
+                    });
+                    row.insert("Owner".into(), value);
+                    continue;
+                }
                 let value = if *field == "Id" {
                     Value::String(record.id.clone())
                 } else {

@@ -325,6 +325,7 @@ pub fn audit_field_label(field: &str) -> &str {
         "renewal_owner" => "Renewal owner",
         "email_reply" => "Partner's email reply",
         "staff_answer" => "Answer to the partner",
+        "crm_owner" => "Vendor deal owner",
         other => other,
     }
 }

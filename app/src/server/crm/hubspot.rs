@@ -1,6 +1,7 @@
 //! A thin HubSpot client for the few endpoints the sync needs (date-versioned API paths).
 //! The base URL and version are configuration, so tests point it at a local fake.
 use crate::domain::crm::{Answer, InboundDeal, PropertySpec, HUBSPOT_PROPERTIES, PROPERTY_GROUP};
+use crate::domain::crm_inbound::{bounded_owner_text, InboundOwner, StageMap};
 use crate::server::repo::crm::Connection;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -362,6 +363,7 @@ impl HubSpot<'_> {
         &self,
         since: i64,
         after: Option<&str>,
+        stages: &StageMap,
     ) -> (Reply, Vec<InboundDeal>, Option<String>) {
         let mut body = json!({
             "filterGroups": [{ "filters": [
@@ -385,7 +387,7 @@ impl HubSpot<'_> {
         if !reply.ok() {
             return (reply, Vec::new(), None);
         }
-        let deals = inbound_deals(&reply.body);
+        let deals = inbound_deals(&reply.body, stages);
         let next = reply
             .body
             .pointer("/paging/next/after")
@@ -397,7 +399,11 @@ impl HubSpot<'_> {
     /// The current state of up to 100 deals by HubSpot id (the webhook path: a batch read is
     /// consistent at once, where search lags behind a change). Deals that are not the
     /// portal's (no `prm_registration_id`) or no longer exist are left out.
-    pub async fn read_deals(&self, ids: &[String]) -> (Reply, Vec<(String, InboundDeal)>) {
+    pub async fn read_deals(
+        &self,
+        ids: &[String],
+        stages: &StageMap,
+    ) -> (Reply, Vec<(String, InboundDeal)>) {
         let body = json!({
             "properties": INBOUND_DEAL_PROPERTIES,
             "inputs": ids.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>(),
@@ -420,7 +426,7 @@ impl HubSpot<'_> {
             .flatten()
             .filter_map(|result| {
                 let id = result.get("id")?.as_str()?.to_string();
-                Some((id, inbound_deal(result)?))
+                Some((id, inbound_deal(result, stages)?))
             })
             .collect();
         (reply, paired)
@@ -428,45 +434,69 @@ impl HubSpot<'_> {
 }
 
 /// The deal properties the portal reads back.
-const INBOUND_DEAL_PROPERTIES: [&str; 5] = [
+const INBOUND_DEAL_PROPERTIES: [&str; 7] = [
     "prm_registration_id",
+    "pipeline",
     "dealstage",
     "amount",
     "closedate",
+    "hubspot_owner_id",
     "hs_lastmodifieddate",
 ];
 
-/// A deal object of a search or batch read, if it is one of the portal's.
-fn inbound_deal(result: &Value) -> Option<InboundDeal> {
+/// A deal object of a search or batch read, if it is one of the portal's. Its owner is
+/// HubSpot's owner id, not yet named (see `sync::name_hubspot_owners`).
+fn inbound_deal(result: &Value, stages: &StageMap) -> Option<InboundDeal> {
     let text = |name: &str| {
         result
             .pointer(&format!("/properties/{name}"))
             .and_then(Value::as_str)
             .map(str::to_string)
     };
+    let owner = match text("hubspot_owner_id").map(|id| bounded_owner_text(&id)) {
+        Some(id) if !id.is_empty() => InboundOwner::Person {
+            id,
+            name: String::new(),
+        },
+        _ => InboundOwner::Nobody,
+    };
     Some(InboundDeal {
         registration_id: text("prm_registration_id")?.trim().parse().ok()?,
-        // Other pipelines' stage ids are the account's own: not mapped, so not changed.
+        // A stage the admin's map leaves unmapped changes nothing.
         stage: text("dealstage")
-            .as_deref()
-            .and_then(crate::domain::crm::portal_stage),
+            .and_then(|stage| stages.portal_stage(text("pipeline").as_deref(), &stage)),
         amount: text("amount"),
         close_date: text("closedate"),
         modified_at: text("hs_lastmodifieddate")
             .as_deref()
             .and_then(crate::domain::crm::hubspot_instant)
             .unwrap_or(0),
+        owner,
     })
 }
 
 /// The portal's deals among the `results` of a search or batch read.
-fn inbound_deals(body: &Value) -> Vec<InboundDeal> {
+fn inbound_deals(body: &Value, stages: &StageMap) -> Vec<InboundDeal> {
     body.get("results")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(inbound_deal)
+        .filter_map(|result| inbound_deal(result, stages))
         .collect()
+}
+
+impl HubSpot<'_> {
+    /// One owner by HubSpot's owner id (the owners API; `crm.objects.owners.read`). The id
+    /// must have passed `crm_inbound::is_hubspot_owner_id`.
+    pub async fn owner(&self, id: &str) -> Reply {
+        self.send(self.http.get(self.url("crm/owners", id))).await
+    }
+
+    /// The account's deal pipelines with their stages.
+    pub async fn deal_pipelines(&self) -> Reply {
+        self.send(self.http.get(self.url("crm/pipelines", "deals")))
+            .await
+    }
 }
 
 fn property_create(spec: &PropertySpec) -> Value {

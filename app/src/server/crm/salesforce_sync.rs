@@ -130,6 +130,17 @@ pub async fn poll(
                     now,
                 )
                 .await?;
+            } else {
+                // Until it is converted, the Lead's owner is the deal's owner in Salesforce.
+                let deal = crate::domain::crm::InboundDeal {
+                    registration_id: lead.registration_id,
+                    modified_at: lead.modified_at,
+                    owner: lead.owner,
+                    ..Default::default()
+                };
+                if apply_deal(state, connection, &deal, from_crm).await? {
+                    run.changed += 1;
+                }
             }
         }
     }

@@ -7,13 +7,14 @@ use super::salesforce::Salesforce;
 use super::session::{NoSession, Session};
 use crate::domain::crm::{
     company_properties, contact_properties, deal_properties, directions, judge, CompanyFacts,
-    ConnectionState, ContactFacts, CrmKind, Direction, FieldRule, RegistrationFacts, SyncKind,
-    Verdict, HUBSPOT_BATCH,
+    ConnectionState, ContactFacts, CrmKind, Direction, FieldRule, InboundDeal, RegistrationFacts,
+    SyncKind, Verdict, HUBSPOT_BATCH,
 };
+use crate::domain::crm_inbound::StageMap;
 use crate::domain::salesforce::{self as salesforce_rules, SALESFORCE_BATCH};
 use crate::server::repo::crm::{self as repo, Claimed, Connection};
 use crate::server::AppState;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// How long a worker holds a batch before another may take it (a crashed worker's batch
 /// becomes due again after this).
@@ -388,9 +389,14 @@ async fn send_batch(
     let attempts = keyed.iter().map(|(row, _)| row.attempts).max().unwrap_or(0);
     let outcome = match crm {
         Crm::HubSpot(client) => {
+            let placement = if kind == SyncKind::Registration {
+                mapped_placement(db, connection).await?
+            } else {
+                connection.placement.clone()
+            };
             let inputs: Vec<UpsertInput> = keyed
                 .iter()
-                .map(|(row, facts)| hubspot_input(row.id, facts, &connection.placement, &field))
+                .map(|(row, facts)| hubspot_input(row.id, facts, &placement, &field))
                 .collect();
             let upsert = async |client: &HubSpot<'_>| {
                 client
@@ -444,6 +450,27 @@ async fn send_batch(
     run.requests += 1;
     let rows: Vec<&Claimed> = keyed.iter().map(|(row, _)| *row).collect();
     settle(state, connection.id, kind, &rows, outcome, run).await
+}
+
+/// The connection's placement with, from the admin's stage map, the stage of its pipeline
+/// each portal stage starts a new deal in (so the first read-back changes nothing).
+async fn mapped_placement(
+    db: &crate::server::db::Db,
+    connection: &Connection,
+) -> Result<crate::domain::crm::DealPlacement, sqlx::Error> {
+    use crate::domain::channel::deals::Stage;
+    use crate::domain::crm_inbound::StageMap;
+    let mut placement = connection.placement.clone();
+    let stages = repo::stage_map(db, connection.id).await?;
+    let map = StageMap::new(stages.clone());
+    for stage in Stage::ALL {
+        if let Some(id) = map.creation_stage(&placement.pipeline, *stage, &stages) {
+            placement
+                .by_portal_stage
+                .insert(stage.as_str().to_string(), id);
+        }
+    }
+    Ok(placement)
 }
 
 fn hubspot_input(
@@ -729,15 +756,22 @@ pub async fn poll(state: &AppState, http: &reqwest::Client) -> Result<PollRun, s
         let since = (watermark - POLL_OVERLAP_MS).max(0);
         let mut cursor: Option<String> = None;
         let mut newest = watermark;
+        let stages = StageMap::new(repo::stage_map(&state.db, connection.id).await?);
+        let mut owners = OwnerNames::default();
         // A bounded number of pages per run; the rest follows on the next run.
         for _ in 0..20 {
-            let (reply, deals, next) = client.modified_deals(since, cursor.as_deref()).await;
+            let (reply, mut deals, next) = client
+                .modified_deals(since, cursor.as_deref(), &stages)
+                .await;
             run.requests += 1;
             if !reply.ok() {
                 let now = state.clock.now_ms();
                 failed_read(state, &client, &connection, &reply, now).await?;
                 break;
             }
+            let mut named: Vec<&mut InboundDeal> = deals.iter_mut().collect();
+            run.requests +=
+                name_hubspot_owners(state, &client, &connection, &mut named, &mut owners).await?;
             for deal in &deals {
                 run.read += 1;
                 newest = newest.max(deal.modified_at);
@@ -795,6 +829,63 @@ async fn failed_read(
     }
 }
 
+/// Owner names asked of HubSpot in one run: `None` where the answer was not to be had.
+type OwnerNames = HashMap<String, Option<String>>;
+
+/// Names the HubSpot owners of deals just read: the name the portal already holds for the
+/// same owner, else HubSpot's owners API, asked once per owner and run. An owner HubSpot no
+/// longer has (404) keeps an empty name (shown as its id); one that cannot be named now
+/// (refused scope, rate limit, no answer) is left unread, so the portal keeps what it has.
+/// Returns the requests sent.
+async fn name_hubspot_owners(
+    state: &AppState,
+    client: &HubSpot<'_>,
+    connection: &Connection,
+    deals: &mut [&mut InboundDeal],
+    names: &mut OwnerNames,
+) -> Result<usize, sqlx::Error> {
+    use crate::domain::crm_inbound::{hubspot_owner_name, is_hubspot_owner_id, InboundOwner};
+    let mut requests = 0;
+    for deal in deals.iter_mut() {
+        let InboundOwner::Person { id, name } = &mut deal.owner else {
+            continue;
+        };
+        if !name.is_empty() {
+            continue;
+        }
+        if !names.contains_key(id.as_str()) {
+            let held = repo::deal_now(&state.db, deal.registration_id)
+                .await?
+                .and_then(|now| now.owner)
+                .filter(|held| held.id == *id && !held.name.is_empty());
+            let found = if let Some(held) = held {
+                Some(held.name)
+            } else if !is_hubspot_owner_id(id) {
+                Some(String::new())
+            } else {
+                let reply = client.owner(id).await;
+                requests += 1;
+                match reply.status() {
+                    Some(200) => Some(hubspot_owner_name(&reply.body)),
+                    Some(404) => Some(String::new()),
+                    Some(403) => {
+                        let message = "HubSpot would not name deal owners (403): give the app the crm.objects.owners.read scope.";
+                        repo::record_error(&state.db, connection.id, message).await?;
+                        None
+                    }
+                    _ => None,
+                }
+            };
+            names.insert(id.clone(), found);
+        }
+        match names.get(id.as_str()).cloned().flatten() {
+            Some(found) => *name = found,
+            None => deal.owner = InboundOwner::Unread,
+        }
+    }
+    Ok(requests)
+}
+
 /// Applies what flows back from one CRM deal to its registration, with an audit row per
 /// change and a line in the sync log. Returns whether anything changed. Compare-and-set:
 /// a deal read twice, or by two instances at once, changes its registration once.
@@ -808,11 +899,13 @@ pub(super) async fn apply_deal(
         return Ok(false);
     };
     let changes = crate::domain::crm::inbound_changes(&current, deal, from_crm);
-    if changes.is_empty()
+    let owner = crate::domain::crm_inbound::owner_change(&current, deal, from_crm);
+    if (changes.is_empty() && owner.is_none())
         || !repo::apply_inbound(
             &state.db,
             deal.registration_id,
             &changes,
+            owner.as_ref(),
             connection.kind,
             state.clock.now_ms(),
         )
@@ -823,6 +916,7 @@ pub(super) async fn apply_deal(
     let detail = changes
         .iter()
         .map(|change| change.field)
+        .chain(owner.iter().map(|_| "owner"))
         .collect::<Vec<_>>()
         .join(", ");
     repo::log(
@@ -859,19 +953,24 @@ pub async fn apply_webhook_events(
         let overrides = repo::field_directions(&state.db, connection.id).await?;
         let chosen = directions(&overrides);
         let from_crm = |property: &str| reads_back(&chosen, property);
+        let stages = StageMap::new(repo::stage_map(&state.db, connection.id).await?);
+        let mut owners = OwnerNames::default();
         // Bounded per run; the rest follows on the next.
         for _ in 0..10 {
             let ids = repo::pending_webhook_deals(&state.db, connection.id, 100).await?;
             if ids.is_empty() {
                 break;
             }
-            let (reply, deals) = client.read_deals(&ids).await;
+            let (reply, mut deals) = client.read_deals(&ids, &stages).await;
             run.requests += 1;
             let now = state.clock.now_ms();
             if !reply.ok() {
                 failed_read(state, &client, &connection, &reply, now).await?;
                 break;
             }
+            let mut named: Vec<&mut InboundDeal> = deals.iter_mut().map(|(_, deal)| deal).collect();
+            run.requests +=
+                name_hubspot_owners(state, &client, &connection, &mut named, &mut owners).await?;
             for id in &ids {
                 let outcome = match deals.iter().find(|(crm_id, _)| crm_id == id) {
                     Some((_, deal)) => {

@@ -944,19 +944,45 @@ pub async fn deal_now(
     db: &Db,
     deal_id: i64,
 ) -> Result<Option<crate::domain::crm::DealNow>, sqlx::Error> {
-    let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT stage, amount_cents, close_at FROM deals \
+    use crate::domain::crm_inbound::HeldOwner;
+    let row: Option<(String, i64, Option<i64>, Option<String>, String)> = sqlx::query_as(
+        "SELECT stage, amount_cents, close_at, crm_owner_id, crm_owner_name FROM deals \
          WHERE id = $1 AND partner_org_id IS NOT NULL AND registration_status = 'approved'",
     )
     .bind(deal_id)
     .fetch_optional(&db.read)
     .await?;
-    Ok(row.and_then(|(stage, amount_cents, close_at)| {
-        Some(crate::domain::crm::DealNow {
-            stage: crate::domain::channel::deals::Stage::parse(&stage)?,
-            amount_cents,
-            close_at,
-        })
+    Ok(
+        row.and_then(|(stage, amount_cents, close_at, owner_id, owner_name)| {
+            Some(crate::domain::crm::DealNow {
+                stage: crate::domain::channel::deals::Stage::parse(&stage)?,
+                amount_cents,
+                close_at,
+                owner: owner_id.map(|id| HeldOwner {
+                    id,
+                    name: owner_name,
+                }),
+            })
+        }),
+    )
+}
+
+/// A registration's owner in the CRM, and which CRM: for the deal page.
+pub async fn crm_owner(
+    db: &Db,
+    deal_id: i64,
+) -> Result<Option<(crate::domain::crm_inbound::HeldOwner, CrmKind)>, sqlx::Error> {
+    let row: Option<(Option<String>, String, Option<String>)> = sqlx::query_as(
+        "SELECT crm_owner_id, crm_owner_name, crm_owner_source FROM deals WHERE id = $1",
+    )
+    .bind(deal_id)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.and_then(|(id, name, source)| {
+        Some((
+            crate::domain::crm_inbound::HeldOwner { id: id?, name },
+            CrmKind::parse(source.as_deref()?)?,
+        ))
     }))
 }
 
@@ -968,11 +994,13 @@ pub async fn apply_inbound(
     db: &Db,
     deal_id: i64,
     changes: &[crate::domain::crm::InboundChange],
+    owner: Option<&crate::domain::crm_inbound::OwnerChange>,
     crm: CrmKind,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let rationale = format!("Changed in {} by sales.", crm.label());
     let mut tx = db.write.begin().await?;
+    let mut trail = Vec::new();
     for change in changes {
         let (column, value): (&str, Option<String>) = match change.field {
             "stage" => ("stage", Some(change.to.clone())),
@@ -1002,7 +1030,34 @@ pub async fn apply_inbound(
         if updated.rows_affected() != 1 {
             return Ok(false);
         }
-        let (field, from, to) = change.audit();
+        trail.push(change.audit());
+    }
+    if let Some(owner) = owner {
+        // Compare-and-set on the owner the change starts from. The owner is the CRM's own
+        // field: `updated_at` is left alone, so it does not queue the deal back.
+        let (from_id, from_name) = owner
+            .from
+            .as_ref()
+            .map_or(("", ""), |from| (from.id.as_str(), from.name.as_str()));
+        let updated = sqlx::query(
+            "UPDATE deals SET crm_owner_id = $1, crm_owner_name = $2, crm_owner_source = $3 \
+             WHERE id = $4 AND COALESCE(crm_owner_id, '') = $5 AND crm_owner_name = $6",
+        )
+        .bind(owner.to.as_ref().map(|to| to.id.clone()))
+        .bind(owner.to.as_ref().map_or("", |to| to.name.as_str()))
+        .bind(owner.to.as_ref().map(|_| crm.as_str()))
+        .bind(deal_id)
+        .bind(from_id)
+        .bind(from_name)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let (field, from, to) = owner.audit(crm);
+        trail.push((field, from, to));
+    }
+    for (field, from, to) in trail {
         sqlx::query(
             "INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value, rationale) \
              VALUES ($1, NULL, $2, $3, $4, $5, $6)",
@@ -1018,6 +1073,109 @@ pub async fn apply_inbound(
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// The stages of the account's deal pipelines and their map, in HubSpot's order.
+pub async fn stage_map(
+    db: &Db,
+    connection_id: i64,
+) -> Result<Vec<crate::domain::crm_inbound::PipelineStage>, sqlx::Error> {
+    use crate::domain::crm_inbound::{PipelineStage, StageClosed};
+    type Row = (String, String, String, String, i64, String, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT pipeline_id, pipeline_label, stage_id, stage_label, display_order, closed, portal_stage \
+         FROM crm_stage_map WHERE connection_id = $1 ORDER BY pipeline_label, pipeline_id, display_order, stage_id",
+    )
+    .bind(connection_id)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(
+            |(
+                pipeline_id,
+                pipeline_label,
+                stage_id,
+                stage_label,
+                display_order,
+                closed,
+                portal,
+            )| {
+                Some(PipelineStage {
+                    pipeline_id,
+                    pipeline_label,
+                    stage_id,
+                    stage_label,
+                    display_order,
+                    closed: StageClosed::parse(&closed)?,
+                    portal_stage: portal
+                        .as_deref()
+                        .and_then(crate::domain::channel::deals::Stage::parse),
+                })
+            },
+        )
+        .collect())
+}
+
+/// Replaces the stored stages with a fresh read of HubSpot's pipelines, keeping an admin's
+/// choice for every open stage still there (a stage that closed, or changed from won to
+/// lost, takes HubSpot's verdict). Stages gone from HubSpot are dropped.
+pub async fn save_pipeline_stages(
+    db: &Db,
+    connection_id: i64,
+    read: &[crate::domain::crm_inbound::PipelineStage],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    use crate::domain::crm_inbound::StageClosed;
+    let kept = stage_map(db, connection_id).await?;
+    let mut tx = db.write.begin().await?;
+    sqlx::query("DELETE FROM crm_stage_map WHERE connection_id = $1")
+        .bind(connection_id)
+        .execute(&mut *tx)
+        .await?;
+    for stage in read {
+        let chosen = kept
+            .iter()
+            .find(|old| old.pipeline_id == stage.pipeline_id && old.stage_id == stage.stage_id)
+            .filter(|old| old.closed == StageClosed::Open && stage.closed == StageClosed::Open)
+            .map_or(stage.portal_stage, |old| old.portal_stage);
+        sqlx::query(
+            "INSERT INTO crm_stage_map (connection_id, pipeline_id, pipeline_label, stage_id, stage_label, \
+             display_order, closed, portal_stage, read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(connection_id)
+        .bind(&stage.pipeline_id)
+        .bind(&stage.pipeline_label)
+        .bind(&stage.stage_id)
+        .bind(&stage.stage_label)
+        .bind(stage.display_order)
+        .bind(stage.closed.as_str())
+        .bind(chosen.map(|s| s.as_str()))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// An admin's choice for one stored stage; false when there is no such stage.
+pub async fn set_stage_choice(
+    db: &Db,
+    connection_id: i64,
+    pipeline_id: &str,
+    stage_id: &str,
+    choice: Option<crate::domain::channel::deals::Stage>,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE crm_stage_map SET portal_stage = $1 WHERE connection_id = $2 AND pipeline_id = $3 AND stage_id = $4",
+    )
+    .bind(choice.map(|s| s.as_str()))
+    .bind(connection_id)
+    .bind(pipeline_id)
+    .bind(stage_id)
+    .execute(&db.write)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }
 
 /// Saves (or, with `None`, removes) the sealed webhook secret of a connection.
