@@ -1,4 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
+import { generateKeyPairSync } from 'node:crypto';
 import { expect, hydrated, signIn, test } from './helpers';
 
 // CRM sync against the fake HubSpot the test run starts (the integration tests' fake, run as
@@ -93,6 +94,23 @@ test('an admin connects HubSpot, runs the first full sync and sees it finish', a
     expect(done).toBe(total);
   }).toPass({ timeout: 20_000 });
 
+  // The account's own pipeline: the admin reads it and maps an open stage; closed stages
+  // already mean what HubSpot says.
+  await page.getByRole('button', { name: 'Read pipelines from HubSpot' }).click();
+  await expect(page.locator('p.success[role=status]')).toContainText("HubSpot's pipelines are read");
+  const stages = page.locator('#stages');
+  await expect(stages.getByRole('heading', { name: /Channel deals/ })).toBeVisible();
+  await expect(stages.locator('tr', { hasText: 'Signed' })).toContainText('Closed won');
+  const demo = stages.getByLabel('Portal stage for Partner demo');
+  await demo.selectOption('propose');
+  await stages.locator('tr', { hasText: 'Partner demo' }).getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('p.success[role=status]')).toContainText('Stage saved');
+  await expect(stages.getByLabel('Portal stage for Partner demo')).toHaveValue('propose');
+  for (const width of [390, 1366]) {
+    await page.setViewportSize({ width, height: 900 });
+    await stages.screenshot({ path: testInfo.outputPath(`hubspot-stages-${width}.png`) });
+  }
+
   const contacts = await (await request.get(`${FAKE}/__fake/records/contacts`)).json();
   const tomas = contacts.results.find((c: { properties: Record<string, string> }) => c.properties.email === 'tomas@northwind.example');
   expect(tomas.properties.prm_certifications).not.toBe('');
@@ -123,8 +141,43 @@ test('an admin connects Salesforce, creates the fields the check names and sees 
   await expect(page).toHaveURL('/');
   await page.goto('/crm');
   await expect(page.getByRole('heading', { name: 'Connect Salesforce', exact: true })).toBeVisible();
-  // The certificate (JWT bearer) form is there too; this test uses the client credentials.
-  await expect(page.locator('#salesforce-jwt').getByLabel('Private key (PEM)')).toBeVisible();
+
+  // With a certificate (JWT bearer): a key pair made by Node's crypto (OpenSSL), not by the
+  // portal. Before the certificate is in the app, Salesforce's refusal is the field error.
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const jwt = page.locator('form#salesforce-jwt');
+  await jwt.getByLabel('My Domain URL').fill(FAKE_SALESFORCE);
+  await jwt.getByLabel('Consumer key').fill(CONSUMER_KEY);
+  await jwt.getByLabel('Username the portal acts as').fill('portal@lumen.example');
+  await jwt.getByLabel('Private key (PEM)').fill('not a key');
+  await jwt.getByRole('button', { name: 'Connect with the certificate' }).click();
+  await expect(page.locator('#salesforce-jwt .error-summary')).toBeFocused();
+  await expect(page.locator('[data-field="private_key"]')).toBeVisible();
+  await jwt.getByLabel('Private key (PEM)').fill(privateKey);
+  await jwt.getByRole('button', { name: 'Connect with the certificate' }).click();
+  await expect(page.locator('#salesforce-jwt .error-summary')).toBeFocused();
+  await expect(page.locator('#salesforce-jwt .error-summary')).toContainText('JWT bearer is not enabled');
+  // The admin uploads the certificate and pre-authorises the user; the same form connects.
+  const enabled = await request.post(`${FAKE_SALESFORCE}/__fake/jwt`, { data: { username: 'portal@lumen.example', publicKey } });
+  expect(enabled.status()).toBe(204);
+  await jwt.getByLabel('Private key (PEM)').fill(privateKey);
+  await jwt.getByRole('button', { name: 'Connect with the certificate' }).click();
+  await expect(page.locator('p.success[role=status]')).toContainText('Salesforce is connected');
+  await expect(page.locator('#salesforce .facts')).toContainText('portal@lumen.example (JWT bearer)');
+  await expect(page.locator('#salesforce .facts')).not.toContainText('BEGIN');
+  for (const width of [390, 1366]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.locator('#salesforce').screenshot({ path: testInfo.outputPath(`salesforce-jwt-connected-${width}.png`) });
+  }
+  // This run goes on with the client credentials: disconnect (two steps), then connect again.
+  await page.locator('summary', { hasText: 'Disconnect Salesforce' }).click();
+  await page.locator('button.danger', { hasText: 'Disconnect Salesforce' }).click();
+  await expect(page.locator('p.success[role=status]')).toContainText('Salesforce is disconnected');
+
   const form = page.locator('form#salesforce');
 
   // Credentials Salesforce refuses are a field error, and nothing is saved.

@@ -21,6 +21,17 @@ async fn main() {
             std::time::Duration::from_secs(1800),
         );
     }
+    // The account's own pipeline beside HubSpot's default one, for the stage map.
+    fake.add_pipeline(
+        "7001",
+        "Channel deals",
+        &[
+            ("9001", "Partner intro", false, "0.1"),
+            ("9002", "Partner demo", false, "0.4"),
+            ("9003", "Signed", true, "1.0"),
+            ("9004", "No decision", true, "0.0"),
+        ],
+    );
     let base = fake.start_on(&address).await;
     println!("fake HubSpot at {base}");
     std::future::pending::<()>().await;

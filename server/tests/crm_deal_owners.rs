@@ -130,16 +130,8 @@ async fn deal_owners_come_back_named_once_and_shown_on_the_deal(backend: Backend
     assert_eq!(fake.requests_to("/crm/owners/"), asked);
 
     // The deal page names her for staff and for the registering partner; the HTML too.
-    let (status, audit) = invoke::<DealAudit>(
-        &admin,
-        &server,
-        app::api::channel::LoadDealAudit::PATH,
-        &[("deal_id", a.to_string().as_str())],
-    )
-    .await;
-    assert_eq!(status, 200);
     assert_eq!(
-        audit.unwrap().crm_owner,
+        shown_owner(&admin, &server, a).await,
         Some(("Dana Kim".to_string(), "HubSpot".to_string()))
     );
     let (partner_email,): (String,) = sqlx::query_as(
@@ -150,14 +142,7 @@ async fn deal_owners_come_back_named_once_and_shown_on_the_deal(backend: Backend
     .await
     .unwrap();
     let partner = sign_in(&server, &partner_email).await;
-    let html = partner
-        .get(server.url(&format!("/deals/{a}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = html_of(&partner, &server, &format!("/deals/{a}")).await;
     assert!(html.contains("Vendor deal owner"), "{html}");
     assert!(html.contains("Dana Kim"));
 
@@ -165,14 +150,10 @@ async fn deal_owners_come_back_named_once_and_shown_on_the_deal(backend: Backend
     set_owner(&fake, a, "55500001");
     assert_eq!(poll(&server).await.changed, 1);
     assert_eq!(owner_of(&server, a).await.1, "");
-    let (_, audit) = invoke::<DealAudit>(
-        &admin,
-        &server,
-        app::api::channel::LoadDealAudit::PATH,
-        &[("deal_id", a.to_string().as_str())],
-    )
-    .await;
-    assert_eq!(audit.unwrap().crm_owner.unwrap().0, "HubSpot user 55500001");
+    assert_eq!(
+        shown_owner(&admin, &server, a).await.unwrap().0,
+        "HubSpot user 55500001"
+    );
 
     // Without the owners scope, the new owner is not taken (the portal keeps Dana) and the
     // admins are told which scope to give; once given, the next change names him.
@@ -222,6 +203,34 @@ async fn deal_owners_come_back_named_once_and_shown_on_the_deal(backend: Backend
     assert_eq!(poll(&server).await.changed, 0);
     assert_eq!(owner_of(&server, b).await.0, None);
     server.stop().await;
+}
+
+/// The deal owner the deal page shows the viewer: name and CRM.
+async fn shown_owner(
+    viewer: &reqwest::Client,
+    server: &TestServer,
+    deal: i64,
+) -> Option<(String, String)> {
+    let (status, audit) = invoke::<DealAudit>(
+        viewer,
+        server,
+        app::api::channel::LoadDealAudit::PATH,
+        &[("deal_id", deal.to_string().as_str())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    audit.unwrap().crm_owner
+}
+
+async fn html_of(client: &reqwest::Client, server: &TestServer, path: &str) -> String {
+    client
+        .get(server.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 async fn page(admin: &reqwest::Client, server: &TestServer) -> CrmOverview {
@@ -379,14 +388,7 @@ async fn an_admin_maps_a_custom_pipelines_stages_and_sales_moves_follow_the_map(
     assert_eq!(demo.portal_stage.map(|s| s.as_str()), Some("propose"));
 
     // The CRM page shows the map to the admin (the stage labels, escaped as text).
-    let html = admin
-        .get(server.url("/crm"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = html_of(&admin, &server, "/crm").await;
     assert!(
         html.contains("Deal stages") && html.contains("Partner demo"),
         "{html}"

@@ -191,15 +191,17 @@ impl FakeSalesforce {
     }
 
     /// Starts it on `address`; returns its base URL. Besides Salesforce's routes it answers,
-    /// without a session, `GET /__fake/records/{object}` (what it holds) and `POST
+    /// without a session, `GET /__fake/records/{object}` (what it holds), `POST
     /// /__fake/fields` (`{"object", "field", "type", "externalId"}`: an admin creating a
-    /// field in Setup), for the browser tests.
+    /// field in Setup) and `POST /__fake/jwt` (a certificate and pre-authorised user), for
+    /// the browser tests.
     pub async fn start_on(&self, address: &str) -> String {
         let app = Router::new()
             .route("/services/oauth2/token", post(token))
             .route("/services/data/{version}/{*rest}", any(data))
             .route("/__fake/records/{object}", axum::routing::get(held_records))
             .route("/__fake/fields", post(setup_field))
+            .route("/__fake/jwt", post(setup_jwt))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
         let address = listener.local_addr().expect("address");
@@ -360,6 +362,29 @@ async fn held_records(
         .map(|record| json!({"Id": record.id, "fields": record.fields}))
         .collect();
     axum::Json(json!({ "records": records }))
+}
+
+/// `POST /__fake/jwt` (`{"username", "publicKey"}`, the certificate's public key as SPKI
+/// PEM): an admin uploads the certificate to the app and pre-authorises the user.
+async fn setup_jwt(
+    State(fake): State<FakeSalesforce>,
+    axum::Json(setup): axum::Json<Value>,
+) -> StatusCode {
+    use rsa::pkcs8::DecodePublicKey;
+    let text = |key: &str| {
+        setup
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    if text("username").is_empty()
+        || rsa::RsaPublicKey::from_public_key_pem(&text("publicKey")).is_err()
+    {
+        return StatusCode::BAD_REQUEST;
+    }
+    fake.inner.lock().unwrap().jwt = Some((text("username"), text("publicKey")));
+    StatusCode::NO_CONTENT
 }
 
 async fn setup_field(

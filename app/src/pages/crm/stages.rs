@@ -5,20 +5,29 @@ use crate::components::form::{form_action, form_error, FormError};
 use crate::domain::crm_inbound::{PipelineStage, StageClosed};
 use leptos::prelude::*;
 
+/// One pipeline: its id, its label, and its stages with their place on the page.
+struct Pipeline {
+    id: String,
+    label: String,
+    stages: Vec<(usize, PipelineStage)>,
+}
+
 #[component]
 pub fn DealStages(stages: Vec<PipelineStage>) -> impl IntoView {
     let read = ServerAction::<ReadHubspotPipelines>::new();
     let read_error = form_error(read, "pipelines");
     // Pipelines in the order stored (by label), each with its stages in HubSpot's order.
-    let mut pipelines: Vec<(String, String, Vec<(usize, PipelineStage)>)> = Vec::new();
+    let mut pipelines: Vec<Pipeline> = Vec::new();
     for (index, stage) in stages.into_iter().enumerate() {
         match pipelines.last_mut() {
-            Some((id, _, rows)) if *id == stage.pipeline_id => rows.push((index, stage)),
-            _ => pipelines.push((
-                stage.pipeline_id.clone(),
-                stage.pipeline_label.clone(),
-                vec![(index, stage)],
-            )),
+            Some(pipeline) if pipeline.id == stage.pipeline_id => {
+                pipeline.stages.push((index, stage))
+            }
+            _ => pipelines.push(Pipeline {
+                id: stage.pipeline_id.clone(),
+                label: stage.pipeline_label.clone(),
+                stages: vec![(index, stage)],
+            }),
         }
     }
     let read_label = if pipelines.is_empty() {
@@ -34,7 +43,7 @@ pub fn DealStages(stages: Vec<PipelineStage>) -> impl IntoView {
                 <FormError error=read_error form="pipelines" fields=&[]/>
                 <button type="submit" class="button">{read_label}</button>
             </form>
-            {pipelines.into_iter().map(|(id, label, rows)| {
+            {pipelines.into_iter().map(|Pipeline { id, label, stages: rows }| {
                 let title_id = format!("pipeline-{}-title", rows.first().map_or(0, |(i, _)| *i));
                 view! {
                     <h3 id=title_id.clone()>{label} " " <span class="hint">{format!("(pipeline {id})")}</span></h3>

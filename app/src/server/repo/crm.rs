@@ -945,7 +945,9 @@ pub async fn deal_now(
     deal_id: i64,
 ) -> Result<Option<crate::domain::crm::DealNow>, sqlx::Error> {
     use crate::domain::crm_inbound::HeldOwner;
-    let row: Option<(String, i64, Option<i64>, Option<String>, String)> = sqlx::query_as(
+    /// Stage, amount, close date, CRM owner id and name.
+    type Row = (String, i64, Option<i64>, Option<String>, String);
+    let row: Option<Row> = sqlx::query_as(
         "SELECT stage, amount_cents, close_at, crm_owner_id, crm_owner_name FROM deals \
          WHERE id = $1 AND partner_org_id IS NOT NULL AND registration_status = 'approved'",
     )
