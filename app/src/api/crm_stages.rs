@@ -4,9 +4,6 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// Longest pipeline or stage id accepted from a form (HubSpot's are short numbers or words).
-const MAX_ID_CHARS: usize = 100;
-
 /// Reads the account's deal pipelines and their stages from HubSpot, keeping the choices
 /// already made for open stages still there.
 #[server]
@@ -49,6 +46,8 @@ pub async fn set_hubspot_stage(
     use crate::domain::channel::deals::Stage;
     use crate::domain::crm_inbound::check_stage_choice;
     use crate::server::repo::crm;
+    /// Longest pipeline or stage id accepted (HubSpot's are short numbers or words).
+    const MAX_ID_CHARS: usize = 100;
     let (state, connection) = super::crm::hubspot_connection().await?;
     let unknown = || {
         AppError::field(
