@@ -432,6 +432,11 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (CheckSalesforceFields::PATH, Args::Form(vec![]), false),
+        (
+            SetSalesforceTarget::PATH,
+            Args::Form(vec![("target", "opportunity")]),
+            false,
+        ),
         (StartSalesforceBackfill::PATH, Args::Form(vec![]), false),
         (DisconnectSalesforce::PATH, Args::Form(vec![]), false),
         (

@@ -834,7 +834,198 @@ async fn partner_replies(server: &TestServer, deal: i64, text: &str) {
     );
 }
 
+/// An org that works partner deals as Opportunities: the admin says so, the field check
+/// names the Opportunity's fields, registrations are written as Opportunities in the
+/// standard stage matching the portal's, and sales' changes come straight back.
+async fn registrations_become_opportunities_when_the_admin_chooses(backend: Backend) {
+    use app::api::salesforce::SetSalesforceTarget;
+    use app::domain::salesforce::{standard_stage_name, RegistrationTarget};
+    let (server, fake, base) = start(backend).await;
+    let state = &server.server.state;
+    let admin = sign_in(&server, ADMIN).await;
+    let form = connect_form(&base, CLIENT_ID, CLIENT_SECRET);
+    assert_eq!(
+        call(&admin, &server, ConnectSalesforce::PATH, &form)
+            .await
+            .status(),
+        200
+    );
+
+    // Only an admin chooses, and only Leads or Opportunities.
+    let manager = sign_in(&server, MANAGER).await;
+    let choose = |target: &'static str| [("target", target)];
+    assert_eq!(
+        call(
+            &manager,
+            &server,
+            SetSalesforceTarget::PATH,
+            &choose("opportunity")
+        )
+        .await
+        .status(),
+        403
+    );
+    let (status, refused) = invoke::<()>(
+        &admin,
+        &server,
+        SetSalesforceTarget::PATH,
+        &choose("Account"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(refused.unwrap_err().field_message("target").is_some());
+    assert_eq!(
+        salesforce(&admin, &server).await.registration_target,
+        RegistrationTarget::Lead
+    );
+    assert_eq!(
+        call(
+            &admin,
+            &server,
+            SetSalesforceTarget::PATH,
+            &choose("opportunity")
+        )
+        .await
+        .status(),
+        200
+    );
+    let view = salesforce(&admin, &server).await;
+    assert_eq!(view.registration_target, RegistrationTarget::Opportunity);
+    assert_eq!(
+        call(&admin, &server, StartSalesforceBackfill::PATH, &[])
+            .await
+            .status(),
+        409,
+        "nothing is sent before the fields are checked"
+    );
+
+    // The field check describes Opportunity instead of Lead: its five custom fields (its
+    // name and amount are standard).
+    assert_eq!(
+        call(&admin, &server, CheckSalesforceFields::PATH, &[])
+            .await
+            .status(),
+        200
+    );
+    let view = salesforce(&admin, &server).await;
+    let on = |object: &str| {
+        view.field_problems
+            .iter()
+            .filter(|p| p.object == object)
+            .count()
+    };
+    assert_eq!(
+        (on("Opportunity"), on("Lead")),
+        (5, 0),
+        "{:?}",
+        view.field_problems
+    );
+    follow_instructions(&fake, &view);
+    assert_eq!(
+        call(&admin, &server, CheckSalesforceFields::PATH, &[])
+            .await
+            .status(),
+        200
+    );
+    assert!(salesforce(&admin, &server).await.field_problems.is_empty());
+    assert_eq!(
+        call(&admin, &server, StartSalesforceBackfill::PATH, &[])
+            .await
+            .status(),
+        200
+    );
+    let run = sync(&server, 20).await;
+    assert_eq!(run.refused, 0, "{run:?}");
+
+    // Registrations are Opportunities, in the standard stage matching the portal's; no Leads.
+    assert!(fake.records("Lead").is_empty());
+    let (deal, stage, customer): (i64, String, String) = sqlx::query_as(
+        "SELECT d.id, d.stage, a.name FROM deals d JOIN accounts a ON a.id = d.account_id \
+         WHERE d.partner_org_id IS NOT NULL AND d.registration_status = 'approved' \
+         AND d.stage NOT IN ('won', 'lost') ORDER BY d.id LIMIT 1",
+    )
+    .fetch_one(&state.db.read)
+    .await
+    .unwrap();
+    let opportunity = fake
+        .record(
+            "Opportunity",
+            "Portal_Registration_Id__c",
+            &deal.to_string(),
+        )
+        .expect("the registration's Opportunity");
+    assert_eq!(opportunity.fields["StageName"], standard_stage_name(&stage));
+    assert!(opportunity.fields["Name"]
+        .as_str()
+        .unwrap()
+        .starts_with(&customer));
+    assert!(opportunity.fields["CloseDate"].is_string());
+    assert_eq!(opportunity.fields["LeadSource"], "Partner");
+
+    // Read back, the portal's own stage changes nothing (the owner arrives once).
+    let http = app::server::crm::hubspot::http_client();
+    app::server::crm::sync::poll(state, &http).await.unwrap();
+    let stage_now: (String,) = sqlx::query_as("SELECT stage FROM deals WHERE id = $1")
+        .bind(deal)
+        .fetch_one(&state.db.read)
+        .await
+        .unwrap();
+    assert_eq!(stage_now.0, stage);
+    assert_eq!(
+        app::server::crm::sync::poll(state, &http)
+            .await
+            .unwrap()
+            .changed,
+        0
+    );
+
+    // Sales wins it in Salesforce: won in the portal, with its amount.
+    fake.change_opportunity(
+        &opportunity.id,
+        json!({"StageName": "Closed Won", "IsClosed": true, "IsWon": true, "Amount": 77000.0}),
+    );
+    let run = app::server::crm::sync::poll(state, &http).await.unwrap();
+    assert_eq!(run.changed, 1, "{run:?}");
+    let won: (String, i64) = sqlx::query_as("SELECT stage, amount_cents FROM deals WHERE id = $1")
+        .bind(deal)
+        .fetch_one(&state.db.read)
+        .await
+        .unwrap();
+    assert_eq!(won, ("won".to_string(), 7_700_000));
+
+    // A partner's reply is a Task on the Opportunity, with the partner's Contact.
+    partner_replies(&server, deal, "Signed today.").await;
+    common::crm::sync_until_sent(&server, "reply").await;
+    let tasks = fake.records("Task");
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0].fields["WhatId"], opportunity.id.as_str());
+    let who = tasks[0].fields["WhoId"].as_str().unwrap();
+    assert!(fake.records("Contact").iter().any(|c| c.id == who), "{who}");
+
+    // The portal's later changes update the same Opportunity; sales' stage stands.
+    app::server::repo::crm::enqueue(
+        &state.db.write,
+        app::domain::crm::SyncKind::Registration,
+        deal,
+        "test",
+        0,
+    )
+    .await
+    .unwrap();
+    let run = sync(&server, 3).await;
+    assert_eq!(run.refused, 0, "{run:?}");
+    let held: Vec<_> = fake
+        .records("Opportunity")
+        .into_iter()
+        .filter(|o| o.fields.get("Portal_Registration_Id__c") == Some(&json!(deal.to_string())))
+        .collect();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].fields["StageName"], "Closed Won");
+    server.stop().await;
+}
+
 both_backends!(
+    registrations_become_opportunities_when_the_admin_chooses,
     an_admin_connects_salesforce_creates_the_fields_it_names_and_the_program_reaches_it,
     an_expired_session_is_minted_once_for_concurrent_workers_and_faults_hold_or_stop_the_queue,
     sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_registration,

@@ -66,6 +66,8 @@ pub struct ConnectionView {
     pub field_problems: Vec<crate::domain::salesforce::FieldProblem>,
     /// HubSpot: the stages of the account's deal pipelines as last read, with their map.
     pub stages: Vec<crate::domain::crm_inbound::PipelineStage>,
+    /// Salesforce: what registrations become.
+    pub registration_target: crate::domain::salesforce::RegistrationTarget,
 }
 
 /// HubSpot webhooks as admins see them (never the secret).
@@ -217,6 +219,7 @@ async fn connection_view(
         token_hint: connection.secret_hint,
         oauth,
         jwt,
+        registration_target: connection.placement.salesforce_target,
         pipeline: connection.placement.pipeline,
         stage: connection.placement.stage,
         installed_at: connection.installed_at,

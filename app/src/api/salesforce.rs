@@ -222,7 +222,7 @@ pub async fn test_salesforce() -> Result<(), AppError> {
     Ok(())
 }
 
-/// The field check: describes Account, Contact and Lead and lists each custom field the
+/// The field check: describes Account, Contact and Lead (or Opportunity) and lists each custom field the
 /// portal needs that is missing or wrong, with how to create or fix it. With nothing to fix,
 /// the connection counts as installed (the full sync can start).
 #[server]
@@ -232,8 +232,9 @@ pub async fn check_salesforce_fields() -> Result<(), AppError> {
     use crate::server::repo::crm;
     let (state, connection) = super::crm::crm_connection(CrmKind::Salesforce).await?;
     let http = crate::server::crm::hubspot::http_client();
-    let outcome = salesforce::with_session(&state, &http, &connection, async |client| {
-        client.field_check().await
+    let target = connection.placement.salesforce_target;
+    let outcome = salesforce::with_session(&state, &http, &connection, async move |client| {
+        client.field_check(target).await
     })
     .await?;
     let now = state.clock.now_ms();
@@ -254,6 +255,26 @@ pub async fn check_salesforce_fields() -> Result<(), AppError> {
         }
     }
     crate::server::guard::redirect_form_post("/crm?sf_checked=1#salesforce-setup");
+    Ok(())
+}
+
+/// Chooses what registrations become in Salesforce: Leads (the default) or Opportunities.
+/// The fields are checked again before anything more is sent (the Opportunity needs the
+/// portal's fields too); records already written stay where they are.
+#[server]
+pub async fn set_salesforce_target(target: String) -> Result<(), AppError> {
+    use crate::domain::crm::CrmKind;
+    use crate::domain::salesforce::RegistrationTarget;
+    use crate::server::repo::crm;
+    let (state, connection) = super::crm::crm_connection(CrmKind::Salesforce).await?;
+    let target = RegistrationTarget::parse(target.trim())
+        .ok_or_else(|| AppError::field("target", "Choose Leads or Opportunities."))?;
+    if target != connection.placement.salesforce_target {
+        let mut placement = connection.placement.clone();
+        placement.salesforce_target = target;
+        crm::set_placement(&state.db, connection.id, &placement, state.clock.now_ms()).await?;
+    }
+    crate::server::guard::redirect_form_post("/crm?sf_target=1#salesforce-setup");
     Ok(())
 }
 

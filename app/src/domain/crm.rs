@@ -169,6 +169,8 @@ pub struct RegistrationFacts {
     pub stage: String,
     pub amount_cents: i64,
     pub protected_until: Option<i64>,
+    /// The expected close date the partner gave.
+    pub close_at: Option<i64>,
 }
 
 /// A portal field and the CRM property it maps to, with its default direction.
@@ -569,6 +571,9 @@ pub struct DealPlacement {
     /// map (filled when a batch is sent; never stored with the connection).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_portal_stage: BTreeMap<String, String>,
+    /// Salesforce: whether registrations become Leads (the default) or Opportunities.
+    #[serde(default)]
+    pub salesforce_target: super::salesforce::RegistrationTarget,
 }
 
 impl Default for DealPlacement {
@@ -578,6 +583,7 @@ impl Default for DealPlacement {
             pipeline: "default".into(),
             stage: "appointmentscheduled".into(),
             by_portal_stage: BTreeMap::new(),
+            salesforce_target: Default::default(),
         }
     }
 }
@@ -651,7 +657,7 @@ pub fn checked_placement(
     DealPlacement {
         pipeline: id("pipeline", pipeline),
         stage: id("stage", stage),
-        by_portal_stage: BTreeMap::new(),
+        ..DealPlacement::default()
     }
 }
 
@@ -1337,6 +1343,7 @@ mod tests {
             stage: "negotiate".into(),
             amount_cents: 4_200_000,
             protected_until: Some(20_500 * DAY + 3_600_000),
+            close_at: None,
         }
     }
 

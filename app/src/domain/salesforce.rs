@@ -13,6 +13,7 @@
 //! from the portal's links), not by the unverified parent-by-External-ID syntax.
 use super::crm::{CompanyFacts, ContactFacts, RegistrationFacts, SyncKind, Verdict};
 use super::validation::FieldError;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 /// Records per collections upsert: Salesforce's maximum.
@@ -33,15 +34,62 @@ pub const LIMIT_PAUSE_MS: i64 = 60 * 60_000;
 /// How long one worker may hold the right to mint a session before another may take it.
 pub const MINT_LEASE_MS: i64 = 30_000;
 
+/// What a deal registration becomes in Salesforce: a Lead (Salesforce's own Partner Cloud
+/// "Register Deal" flow creates one; sales converts it) or, for orgs that work partner deals
+/// as Opportunities from the start, an Opportunity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationTarget {
+    #[default]
+    Lead,
+    Opportunity,
+}
+
+impl RegistrationTarget {
+    pub const ALL: [RegistrationTarget; 2] =
+        [RegistrationTarget::Lead, RegistrationTarget::Opportunity];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationTarget::Lead => "lead",
+            RegistrationTarget::Opportunity => "opportunity",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RegistrationTarget> {
+        RegistrationTarget::ALL
+            .into_iter()
+            .find(|target| target.as_str() == text)
+    }
+
+    /// As the CRM page offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RegistrationTarget::Lead => "Leads (sales converts them)",
+            RegistrationTarget::Opportunity => "Opportunities",
+        }
+    }
+}
+
 /// The Salesforce object a portal record becomes.
-pub fn object(kind: SyncKind) -> &'static str {
-    match kind {
-        SyncKind::Company => "Account",
-        SyncKind::Contact => "Contact",
-        // Salesforce's own Partner Cloud "Register Deal" flow creates a Lead.
-        SyncKind::Registration => "Lead",
+pub fn object(kind: SyncKind, target: RegistrationTarget) -> &'static str {
+    match (kind, target) {
+        (SyncKind::Company, _) => "Account",
+        (SyncKind::Contact, _) => "Contact",
+        (SyncKind::Registration, RegistrationTarget::Lead) => "Lead",
+        (SyncKind::Registration, RegistrationTarget::Opportunity) => "Opportunity",
         // A partner's reply is a completed Task on the timeline.
-        SyncKind::Reply => "Task",
+        (SyncKind::Reply, _) => "Task",
+    }
+}
+
+/// A field's name on the object it is written to: an Opportunity has its own standard
+/// `Name` and `Amount` where a Lead takes `LastName` and the custom registered amount.
+pub fn api_name(field: &SalesforceField, target: RegistrationTarget) -> &'static str {
+    match (field.kind, target, field.portal_field) {
+        (SyncKind::Registration, RegistrationTarget::Opportunity, "dealname") => "Name",
+        (SyncKind::Registration, RegistrationTarget::Opportunity, "amount") => "Amount",
+        _ => field.api_name,
     }
 }
 
@@ -303,14 +351,18 @@ fn value(field_type: FieldType, text: &str) -> Value {
 /// portal field under its Salesforce name.
 fn record(
     kind: SyncKind,
+    target: RegistrationTarget,
     key: &str,
     properties: &std::collections::BTreeMap<String, String>,
 ) -> Map<String, Value> {
     let mut record = Map::new();
-    record.insert("attributes".into(), json!({ "type": object(kind) }));
+    record.insert("attributes".into(), json!({ "type": object(kind, target) }));
     for field in SALESFORCE_FIELDS.iter().filter(|field| field.kind == kind) {
         if let Some(text) = properties.get(field.portal_field) {
-            record.insert(field.api_name.into(), value(field.field_type, text));
+            record.insert(
+                api_name(field, target).into(),
+                value(field.field_type, text),
+            );
         }
     }
     // The key is always sent: it identifies the record whatever the directions say.
@@ -321,7 +373,12 @@ fn record(
 /// The Account of a partner organisation.
 pub fn account_record(facts: &CompanyFacts, writes: &dyn Fn(&str) -> bool) -> Map<String, Value> {
     let properties = super::crm::company_properties(facts, writes);
-    record(Company, &facts.org_id.to_string(), &properties)
+    record(
+        Company,
+        RegistrationTarget::Lead,
+        &facts.org_id.to_string(),
+        &properties,
+    )
 }
 
 /// The Contact of a partner person, under their organisation's Account when Salesforce has
@@ -332,7 +389,12 @@ pub fn contact_record(
     writes: &dyn Fn(&str) -> bool,
 ) -> Map<String, Value> {
     let properties = super::crm::contact_properties(facts, writes);
-    let mut record = record(Contact, &facts.user_id.to_string(), &properties);
+    let mut record = record(
+        Contact,
+        RegistrationTarget::Lead,
+        &facts.user_id.to_string(),
+        &properties,
+    );
     // Salesforce requires a last name: a one-word name is the last name.
     let blank =
         |value: Option<&Value>| value.is_none_or(|value| value.as_str().is_none_or(str::is_empty));
@@ -360,16 +422,73 @@ pub fn lead_record(
     creating: bool,
     writes: &dyn Fn(&str) -> bool,
 ) -> Map<String, Value> {
+    registration_record(facts, RegistrationTarget::Lead, creating, writes, 0)
+}
+
+/// How far ahead a new Opportunity's close date is put when the partner gave none (and no
+/// protection end either): Salesforce requires one.
+pub const DEFAULT_CLOSE_DAYS: i64 = 90;
+
+/// The Lead or Opportunity of a deal registration (see `lead_record`). A new Opportunity
+/// starts in the standard stage matching the portal's (so reading it back changes nothing)
+/// and closes on the partner's expected date, else the protection end, else
+/// `DEFAULT_CLOSE_DAYS` after `today_ms`; from then on stage, amount and close date are
+/// sales'.
+pub fn registration_record(
+    facts: &RegistrationFacts,
+    target: RegistrationTarget,
+    creating: bool,
+    writes: &dyn Fn(&str) -> bool,
+    today_ms: i64,
+) -> Map<String, Value> {
     let placement = super::crm::DealPlacement::default();
     let properties = super::crm::deal_properties(facts, &placement, creating, writes);
-    let mut record = record(Registration, &facts.deal_id.to_string(), &properties);
-    if record.contains_key("LastName") {
-        record.insert("Company".into(), Value::String(facts.customer.clone()));
+    let mut record = record(
+        Registration,
+        target,
+        &facts.deal_id.to_string(),
+        &properties,
+    );
+    match target {
+        RegistrationTarget::Lead => {
+            if record.contains_key("LastName") {
+                record.insert("Company".into(), Value::String(facts.customer.clone()));
+            }
+        }
+        RegistrationTarget::Opportunity if creating => {
+            let close = facts
+                .close_at
+                .or(facts.protected_until)
+                .unwrap_or(today_ms + DEFAULT_CLOSE_DAYS * 86_400_000);
+            record.insert(
+                "StageName".into(),
+                Value::String(standard_stage_name(&facts.stage).into()),
+            );
+            record.insert(
+                "CloseDate".into(),
+                value(FieldType::Date, &close.to_string()),
+            );
+        }
+        RegistrationTarget::Opportunity => {}
     }
     if creating {
         record.insert("LeadSource".into(), Value::String("Partner".into()));
     }
     record
+}
+
+/// The standard Opportunity stage a portal stage starts in (the names `opportunity_stage`
+/// reads back to the same portal stage).
+pub fn standard_stage_name(portal: &str) -> &'static str {
+    use super::channel::deals::Stage;
+    match Stage::parse(portal) {
+        Some(Stage::Discover) => "Needs Analysis",
+        Some(Stage::Propose) => "Value Proposition",
+        Some(Stage::Negotiate) => "Negotiation/Review",
+        Some(Stage::Won) => "Closed Won",
+        Some(Stage::Lost) => "Closed Lost",
+        Some(Stage::Qualify) | None => "Prospecting",
+    }
 }
 
 /// One error Salesforce reports, from either of its shapes (`errorCode` on a request,
@@ -749,8 +868,12 @@ impl FieldProblem {
 
 /// What is missing or wrong on one object for the portal's custom fields. `None` for the
 /// described fields: the object itself cannot be read (missing or not permitted).
-pub fn field_problems(kind: SyncKind, described: Option<&[DescribedField]>) -> Vec<FieldProblem> {
-    let object = object(kind);
+pub fn field_problems(
+    kind: SyncKind,
+    target: RegistrationTarget,
+    described: Option<&[DescribedField]>,
+) -> Vec<FieldProblem> {
+    let object = object(kind, target);
     let Some(described) = described else {
         return vec![FieldProblem {
             object: object.into(),
@@ -766,7 +889,7 @@ pub fn field_problems(kind: SyncKind, described: Option<&[DescribedField]>) -> V
     let mut problems = Vec::new();
     for field in SALESFORCE_FIELDS
         .iter()
-        .filter(|field| field.kind == kind && is_custom(field.api_name))
+        .filter(|field| field.kind == kind && is_custom(api_name(field, target)))
     {
         let key = field.api_name == external_id(kind);
         let setup = field.field_type.setup_name();
@@ -829,6 +952,16 @@ pub fn changed_opportunities_query(since_ms: i64) -> String {
         "SELECT Id, StageName, IsClosed, IsWon, Amount, CloseDate, OwnerId, Owner.Name, SystemModstamp FROM Opportunity \
          WHERE Id IN (SELECT ConvertedOpportunityId FROM Lead WHERE Portal_Registration_Id__c != null) \
          AND SystemModstamp > {} ORDER BY SystemModstamp",
+        soql_instant(since_ms)
+    )
+}
+
+/// The portal's own Opportunities (registrations written as Opportunities) changed since
+/// `since_ms`, oldest first.
+pub fn registered_opportunities_query(since_ms: i64) -> String {
+    format!(
+        "SELECT Id, Portal_Registration_Id__c, StageName, IsClosed, IsWon, Amount, CloseDate, OwnerId, Owner.Name, SystemModstamp \
+         FROM Opportunity WHERE Portal_Registration_Id__c != null AND SystemModstamp > {} ORDER BY SystemModstamp",
         soql_instant(since_ms)
     )
 }
@@ -942,7 +1075,12 @@ pub fn opportunity_deals(
         .filter_map(|record| {
             let text = |key: &str| record.get(key).and_then(Value::as_str);
             let flag = |key: &str| record.get(key).and_then(Value::as_bool) == Some(true);
-            let registration_id = registration_of(text("Id")?)?;
+            // The portal's own Opportunity names its registration; a converted Lead's is
+            // known by the link the Lead poll kept.
+            let registration_id = match text("Portal_Registration_Id__c") {
+                Some(id) => id.trim().parse().ok()?,
+                None => registration_of(text("Id")?)?,
+            };
             let close_date = text("CloseDate")
                 .and_then(|date| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok())
                 .map(|date| {
@@ -1098,6 +1236,7 @@ mod tests {
             stage: "qualify".into(),
             amount_cents: 1_234_550,
             protected_until: Some(NOV_30 + 90 * 86_400_000),
+            close_at: None,
         };
         let new = lead_record(&facts, true, &everything);
         assert_eq!(new["attributes"], json!({"type": "Lead"}));
@@ -1112,6 +1251,67 @@ mod tests {
         assert!(!known.contains_key("Portal_Amount__c"));
         assert!(!known.contains_key("LeadSource"));
         assert_eq!(known["Company"], json!("Contoso"));
+    }
+
+    #[test]
+    fn a_new_opportunity_starts_in_the_matching_standard_stage_and_closes_on_a_date() {
+        use crate::domain::channel::deals::Stage;
+        let mut facts = RegistrationFacts {
+            deal_id: 813,
+            customer: "Contoso".into(),
+            partner: "Northwind".into(),
+            motion: "resell".into(),
+            status: "approved".into(),
+            stage: "propose".into(),
+            amount_cents: 1_234_550,
+            protected_until: None,
+            close_at: Some(NOV_30),
+        };
+        let opportunity = RegistrationTarget::Opportunity;
+        let new = registration_record(&facts, opportunity, true, &everything, NOV_30);
+        assert_eq!(new["attributes"], json!({"type": "Opportunity"}));
+        assert_eq!(new["Name"], json!("Contoso (Northwind)"));
+        assert_eq!(new["Amount"], json!(12345.5));
+        assert_eq!(new["StageName"], json!("Value Proposition"));
+        assert_eq!(new["CloseDate"], json!("2026-11-30"));
+        assert_eq!(new["Portal_Registration_Id__c"], json!("813"));
+        assert!(!new.contains_key("LastName") && !new.contains_key("Company"));
+        assert_eq!(
+            opportunity_stage(new["StageName"].as_str().unwrap(), false, false),
+            Some(Stage::Propose),
+            "read back, the stage is the portal's own"
+        );
+        facts.close_at = None;
+        let dated = registration_record(&facts, opportunity, true, &everything, NOV_30);
+        assert_eq!(dated["CloseDate"], json!("2027-02-28"), "90 days on");
+        let known = registration_record(&facts, opportunity, false, &everything, NOV_30);
+        for owned_by_sales in ["StageName", "CloseDate", "Amount", "LeadSource"] {
+            assert!(!known.contains_key(owned_by_sales), "{owned_by_sales}");
+        }
+        for stage in Stage::ALL {
+            let name = standard_stage_name(stage.as_str());
+            let closed = matches!(stage, Stage::Won | Stage::Lost);
+            assert_eq!(
+                opportunity_stage(name, closed, *stage == Stage::Won),
+                Some(*stage)
+            );
+        }
+        assert_eq!(RegistrationTarget::parse("opportunity"), Some(opportunity));
+        assert_eq!(RegistrationTarget::parse("Account"), None);
+    }
+
+    #[test]
+    fn the_portals_own_opportunities_name_their_registration() {
+        let body = json!({"records": [
+            {"Id": "006000000000011AAA", "Portal_Registration_Id__c": "813", "StageName": "Closed Won",
+             "IsClosed": true, "IsWon": true, "Amount": 100.0, "CloseDate": "2026-11-30",
+             "SystemModstamp": "2026-11-30T12:00:00.000+0000"}
+        ]});
+        let deals = opportunity_deals(&body, &|_| None);
+        assert_eq!(deals.len(), 1);
+        assert_eq!(deals[0].registration_id, 813);
+        assert!(registered_opportunities_query(NOV_30)
+            .contains("FROM Opportunity WHERE Portal_Registration_Id__c != null AND SystemModstamp > 2026-11-30T00:00:00Z"));
     }
 
     #[test]
@@ -1368,7 +1568,7 @@ mod tests {
                 described(f.api_name, t, f.api_name == "Portal_User_Id__c")
             })
             .collect();
-        assert!(field_problems(Contact, Some(&complete)).is_empty());
+        assert!(field_problems(Contact, RegistrationTarget::Lead, Some(&complete)).is_empty());
         complete.retain(|f| f.name != "Portal_Paths_Completed__c");
         complete
             .iter_mut()
@@ -1380,7 +1580,7 @@ mod tests {
             .find(|f| f.name == "Portal_Last_Certified_On__c")
             .unwrap()
             .field_type = "string".into();
-        let problems = field_problems(Contact, Some(&complete));
+        let problems = field_problems(Contact, RegistrationTarget::Lead, Some(&complete));
         let named: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             named,
@@ -1402,14 +1602,21 @@ mod tests {
         assert_eq!(problems[2].label, "Learning Paths Completed");
         assert_eq!(problems[2].setup_name(), "Portal_Paths_Completed");
         assert!(!problems[2].key);
-        let unreadable = field_problems(Registration, None);
+        let unreadable = field_problems(Registration, RegistrationTarget::Lead, None);
         assert_eq!(unreadable.len(), 1);
         assert!(unreadable[0]
             .fix
             .as_deref()
             .unwrap()
             .contains("cannot read Lead"));
-        assert_eq!(field_problems(Registration, Some(&[])).len(), 6);
+        assert_eq!(
+            field_problems(Registration, RegistrationTarget::Lead, Some(&[])).len(),
+            6
+        );
+        // On an Opportunity the name and amount are standard fields: five to create.
+        let opportunity = field_problems(Registration, RegistrationTarget::Opportunity, Some(&[]));
+        assert_eq!(opportunity.len(), 5);
+        assert!(opportunity.iter().all(|p| p.object == "Opportunity"));
     }
 
     #[test]

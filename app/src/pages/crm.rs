@@ -88,6 +88,10 @@ fn Confirmation() -> impl IntoView {
         ),
         ("sf_checked", "Fields checked; the result is below."),
         (
+            "sf_target",
+            "Saved. Check the fields again before the next sync.",
+        ),
+        (
             "sf_queued",
             "record(s) queued for the first full sync to Salesforce. Progress is shown below.",
         ),

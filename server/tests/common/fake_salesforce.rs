@@ -164,6 +164,7 @@ impl FakeSalesforce {
                 ("IsWon", "boolean"),
                 ("Amount", "currency"),
                 ("CloseDate", "date"),
+                ("LeadSource", "picklist"),
                 ("OwnerId", "reference"),
                 ("SystemModstamp", "datetime"),
             ]),
@@ -814,7 +815,7 @@ fn upsert_one(inner: &mut Inner, object: &str, external: &str, record: &Value) -
                 chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
             }
             ("datetime", Value::String(text)) => chrono::DateTime::parse_from_rfc3339(text).is_ok(),
-            ("double", Value::Number(_)) => true,
+            ("double" | "currency", Value::Number(_)) => true,
             ("string" | "textarea" | "email" | "picklist" | "reference", Value::String(_)) => true,
             _ => false,
         };
@@ -831,6 +832,16 @@ fn upsert_one(inner: &mut Inner, object: &str, external: &str, record: &Value) -
         if rule_object == object {
             return record_error("FIELD_CUSTOM_VALIDATION_EXCEPTION", message, &[]);
         }
+    }
+    // An Opportunity's stage decides whether it is closed and won (the standard stages).
+    if let Some(stage) = values.get("StageName").and_then(Value::as_str) {
+        let (closed, won) = match stage {
+            "Closed Won" => (true, true),
+            "Closed Lost" => (true, false),
+            _ => (false, false),
+        };
+        values.insert("IsClosed".into(), Value::Bool(closed));
+        values.insert("IsWon".into(), Value::Bool(won));
     }
     let existing = inner.records.get(object).and_then(|records| {
         records
@@ -856,6 +867,7 @@ fn upsert_one(inner: &mut Inner, object: &str, external: &str, record: &Value) -
                 "Contact" => &["LastName"],
                 "Lead" => &["LastName", "Company"],
                 "Account" => &["Name"],
+                "Opportunity" => &["Name", "StageName", "CloseDate"],
                 _ => &[],
             };
             let missing: Vec<&str> = required
@@ -879,6 +891,7 @@ fn upsert_one(inner: &mut Inner, object: &str, external: &str, record: &Value) -
                 "Account" => "001",
                 "Contact" => "003",
                 "Lead" => "00Q",
+                "Opportunity" => "006",
                 _ => "a00",
             };
             let id = format!("{prefix}{:015}", inner.next_id);

@@ -5,12 +5,12 @@ use super::{state_pill, Failures, Fields, Progress};
 use crate::api::crm::ConnectionView;
 use crate::api::salesforce::{
     CheckSalesforceFields, ConnectSalesforce, ConnectSalesforceJwt, DisconnectSalesforce,
-    StartSalesforceBackfill, TestSalesforce,
+    SetSalesforceTarget, StartSalesforceBackfill, TestSalesforce,
 };
 use crate::components::form::{form_action, form_error, FormError, TextField};
 use crate::components::time::LocalTime;
 use crate::domain::crm::{ConnectionState, CrmKind};
-use crate::domain::salesforce::FieldProblem;
+use crate::domain::salesforce::{FieldProblem, RegistrationTarget};
 use leptos::prelude::*;
 
 #[component]
@@ -156,14 +156,20 @@ fn Setup(connection: ConnectionView) -> impl IntoView {
     let backfill_error = form_error(backfill, "sf-backfill");
     let checked = connection.installed_at.is_some() || !connection.field_problems.is_empty();
     let problems = connection.field_problems.clone();
+    let target = connection.registration_target;
+    let registration_object = match target {
+        RegistrationTarget::Lead => "Lead",
+        RegistrationTarget::Opportunity => "Opportunity",
+    };
     view! {
         <section class="card" id="salesforce-setup" aria-labelledby="sf-setup-title">
             <h2 id="sf-setup-title">"Set up Salesforce"</h2>
             <ol class="steps">
+                <li><TargetChoice target/></li>
                 <li>
                     <p>{match (connection.installed_at, problems.len()) {
                         (Some(_), 0) => "Every field the portal writes is in place.".to_string(),
-                        (_, 0) if !checked => "Check the fields: the portal writes to custom fields on Account, Contact and Lead, which you create once in Setup.".to_string(),
+                        (_, 0) if !checked => format!("Check the fields: the portal writes to custom fields on Account, Contact and {registration_object}, which you create once in Setup."),
                         (_, missing) => format!("{missing} field(s) to create or fix in Setup:"),
                     }}</p>
                     {(!problems.is_empty()).then(|| view! { <Problems problems=problems.clone()/> })}
@@ -173,7 +179,7 @@ fn Setup(connection: ConnectionView) -> impl IntoView {
                     </form>
                 </li>
                 <li>
-                    <p>"Run the first full sync: every partner organisation (an Account), person (a Contact under it) and registration (a Lead). Safe to run again."</p>
+                    <p>{format!("Run the first full sync: every partner organisation (an Account), person (a Contact under it) and registration (a {registration_object}). Safe to run again.")}</p>
                     <form method="post" action={form_action::<StartSalesforceBackfill>("sf-backfill")}>
                         <FormError error=backfill_error form="sf-backfill" fields=&[]/>
                         <button type="submit" class="button">"Run full sync to Salesforce"</button>
@@ -181,6 +187,28 @@ fn Setup(connection: ConnectionView) -> impl IntoView {
                 </li>
             </ol>
         </section>
+    }
+}
+
+/// What registrations become: Leads that sales converts, or Opportunities from the start.
+#[component]
+fn TargetChoice(target: RegistrationTarget) -> impl IntoView {
+    let set = ServerAction::<SetSalesforceTarget>::new();
+    let error = form_error(set, "sf-target");
+    view! {
+        <form method="post" action={form_action::<SetSalesforceTarget>("sf-target")} class="settings-form">
+            <FormError error form="sf-target" fields=&["target"]/>
+            <div class="field">
+                <label for="sf-target-target">"Registrations become"</label>
+                <select id="sf-target-target" name="target" aria-describedby="sf-target-hint">
+                    {RegistrationTarget::ALL.into_iter().map(|choice| view! {
+                        <option value=choice.as_str() selected=choice == target>{choice.label()}</option>
+                    }).collect_view()}
+                </select>
+                <p class="hint" id="sf-target-hint">"Changing it means checking the fields again; records already written stay where they are."</p>
+            </div>
+            <button type="submit" class="button">"Save"</button>
+        </form>
     }
 }
 

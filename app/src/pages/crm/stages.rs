@@ -47,7 +47,7 @@ pub fn DealStages(stages: Vec<PipelineStage>) -> impl IntoView {
                 let title_id = format!("pipeline-{}-title", rows.first().map_or(0, |(i, _)| *i));
                 view! {
                     <h3 id=title_id.clone()>{label} " " <span class="hint">{format!("(pipeline {id})")}</span></h3>
-                    <table class="cards" aria-labelledby=title_id>
+                    <table class="cards stage-map" aria-labelledby=title_id>
                         <thead><tr><th scope="col">"HubSpot stage"</th><th scope="col">"In HubSpot"</th><th scope="col">"Portal stage"</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|(index, stage)| view! { <StageRow index stage/> }).collect_view()}

@@ -284,6 +284,7 @@ impl Salesforce<'_> {
     pub async fn upsert(
         &self,
         kind: SyncKind,
+        target: rules::RegistrationTarget,
         records: &[(i64, Map<String, Value>)],
     ) -> (Reply, BTreeMap<i64, RecordResult>) {
         let body = json!({
@@ -292,7 +293,7 @@ impl Salesforce<'_> {
         });
         let path = format!(
             "composite/sobjects/{}/{}",
-            rules::object(kind),
+            rules::object(kind, target),
             rules::external_id(kind)
         );
         let reply = self
@@ -356,13 +357,18 @@ impl Salesforce<'_> {
     /// The field check: each object's custom fields against what the portal writes. An
     /// object the integration user cannot describe is one problem; any other failure (a
     /// refused session, no answer) is returned for the caller to judge.
-    pub async fn field_check(&self) -> Result<Vec<rules::FieldProblem>, Reply> {
+    pub async fn field_check(
+        &self,
+        target: rules::RegistrationTarget,
+    ) -> Result<Vec<rules::FieldProblem>, Reply> {
         let mut problems = Vec::new();
         for kind in [SyncKind::Company, SyncKind::Contact, SyncKind::Registration] {
-            let (reply, fields) = self.describe(rules::object(kind)).await;
+            let (reply, fields) = self.describe(rules::object(kind, target)).await;
             match reply.status {
-                Some(200..=299) => problems.extend(rules::field_problems(kind, fields.as_deref())),
-                Some(403 | 404) => problems.extend(rules::field_problems(kind, None)),
+                Some(200..=299) => {
+                    problems.extend(rules::field_problems(kind, target, fields.as_deref()))
+                }
+                Some(403 | 404) => problems.extend(rules::field_problems(kind, target, None)),
                 _ => return Err(reply),
             }
         }

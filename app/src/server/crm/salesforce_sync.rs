@@ -112,6 +112,24 @@ pub async fn poll(
     // stamp than one it saw. Re-reading is harmless (equal values change nothing).
     let since = (watermark - POLL_OVERLAP_MS).max(0);
     let mut newest = watermark;
+    if connection.placement.salesforce_target == rules::RegistrationTarget::Opportunity {
+        // Registrations are the portal's own Opportunities: read them straight back.
+        let query = rules::registered_opportunities_query(since);
+        let Some(pages) = query_all(state, &mut client, connection, &query, run).await? else {
+            return Ok(());
+        };
+        for page in &pages {
+            for deal in rules::opportunity_deals(page, &|_| None) {
+                run.read += 1;
+                newest = newest.max(deal.modified_at);
+                if apply_deal(state, connection, &deal, from_crm).await? {
+                    run.changed += 1;
+                }
+            }
+        }
+        repo::record_success(&state.db, connection.id, state.clock.now_ms()).await?;
+        return repo::advance_watermark(&state.db, connection.id, newest).await;
+    }
     let leads = rules::changed_leads_query(since);
     let Some(pages) = query_all(state, &mut client, connection, &leads, run).await? else {
         return Ok(());

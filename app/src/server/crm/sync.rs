@@ -11,7 +11,7 @@ use crate::domain::crm::{
     SyncKind, Verdict, HUBSPOT_BATCH,
 };
 use crate::domain::crm_inbound::StageMap;
-use crate::domain::salesforce::{self as salesforce_rules, SALESFORCE_BATCH};
+use crate::domain::salesforce::{self as salesforce_rules, RegistrationTarget, SALESFORCE_BATCH};
 use crate::server::repo::crm::{self as repo, Claimed, Connection};
 use crate::server::AppState;
 use std::collections::{BTreeMap, HashMap};
@@ -351,8 +351,9 @@ async fn send_batch(
     let mut keyed: Vec<(&Claimed, &Facts)> = Vec::new();
     let mut later: Vec<&Claimed> = Vec::new();
     // A Lead Salesforce converted cannot be updated; sales works the deal on its Opportunity.
+    let target = connection.placement.salesforce_target;
     let converted = match (&*crm, kind) {
-        (Crm::Salesforce(_), SyncKind::Registration) => {
+        (Crm::Salesforce(_), SyncKind::Registration) if target == RegistrationTarget::Lead => {
             repo::converted(db, connection.id, &ids).await?
         }
         _ => BTreeMap::new(),
@@ -441,9 +442,9 @@ async fn send_batch(
         Crm::Salesforce(client) => {
             let records: Vec<_> = keyed
                 .iter()
-                .map(|(row, facts)| (row.id, salesforce_record(facts, &field)))
+                .map(|(row, facts)| (row.id, salesforce_record(facts, target, now, &field)))
                 .collect();
-            let write = SalesforceWrite::Upsert(kind, &records);
+            let write = SalesforceWrite::Upsert(kind, target, &records);
             salesforce_send(state, client, connection, attempts, run, write).await?
         }
     };
@@ -496,6 +497,8 @@ fn hubspot_input(
 
 fn salesforce_record(
     facts: &Facts,
+    target: RegistrationTarget,
+    now: i64,
     field: &dyn Fn(&str) -> bool,
 ) -> serde_json::Map<String, serde_json::Value> {
     match facts {
@@ -508,16 +511,17 @@ fn salesforce_record(
         }
         Facts::Company(facts) => salesforce_rules::account_record(facts, field),
         Facts::Registration(facts, creating) => {
-            salesforce_rules::lead_record(facts, *creating, field)
+            salesforce_rules::registration_record(facts, target, *creating, field, now)
         }
     }
 }
 
 /// A write the sync sends to Salesforce.
 pub(super) enum SalesforceWrite<'r> {
-    /// Records of one kind on their External IDs.
+    /// Records of one kind (registrations: as Leads or Opportunities) on their External IDs.
     Upsert(
         SyncKind,
+        RegistrationTarget,
         &'r [(i64, serde_json::Map<String, serde_json::Value>)],
     ),
     /// One new record of an object, reported under a trace id.
@@ -530,7 +534,9 @@ impl SalesforceWrite<'_> {
         client: &Salesforce<'_>,
     ) -> (super::salesforce::Reply, BTreeMap<i64, RecordResult>) {
         match self {
-            SalesforceWrite::Upsert(kind, records) => client.upsert(*kind, records).await,
+            SalesforceWrite::Upsert(kind, target, records) => {
+                client.upsert(*kind, *target, records).await
+            }
             SalesforceWrite::Create(object, record, trace) => {
                 client.create(object, record, *trace).await
             }
@@ -1013,10 +1019,12 @@ pub async fn check_schemas(
         }
     }
     for (connection, _) in ready_connections(state, http, Some(CrmKind::Salesforce), true).await? {
-        let outcome = super::salesforce::with_session(state, http, &connection, async |client| {
-            client.field_check().await
-        })
-        .await?;
+        let target = connection.placement.salesforce_target;
+        let outcome =
+            super::salesforce::with_session(state, http, &connection, async move |client| {
+                client.field_check(target).await
+            })
+            .await?;
         match outcome {
             Ok(problems) => {
                 repo::set_field_problems(&state.db, connection.id, &problems).await?;

@@ -889,16 +889,26 @@ pub async fn registration_facts(
             String,
             i64,
             Option<i64>,
+            Option<i64>,
         );
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT d.id, a.name, o.name, d.motion, d.registration_status, d.stage, d.amount_cents, d.protected_until \
+            "SELECT d.id, a.name, o.name, d.motion, d.registration_status, d.stage, d.amount_cents, d.protected_until, d.close_at \
              FROM deals d JOIN accounts a ON a.id = d.account_id JOIN partner_orgs o ON o.id = d.partner_org_id \
              WHERE d.id IN ({list})"
         ))
         .fetch_all(&db.read)
         .await?;
-        for (deal_id, customer, partner, motion, status, stage, amount_cents, protected_until) in
-            rows
+        for (
+            deal_id,
+            customer,
+            partner,
+            motion,
+            status,
+            stage,
+            amount_cents,
+            protected_until,
+            close_at,
+        ) in rows
         {
             facts.insert(
                 deal_id,
@@ -911,6 +921,7 @@ pub async fn registration_facts(
                     stage,
                     amount_cents,
                     protected_until,
+                    close_at,
                 },
             );
         }
@@ -1533,6 +1544,28 @@ pub async fn partner_orgs_of(db: &Db, user_ids: &[i64]) -> Result<BTreeMap<i64, 
         orgs.extend(rows);
     }
     Ok(orgs)
+}
+
+/// Where a connection's registrations go from now on (Salesforce: Leads or Opportunities).
+/// The fields must be checked again before anything more is sent, so the connection no
+/// longer counts as installed and the last check's findings are forgotten.
+pub async fn set_placement(
+    db: &Db,
+    id: i64,
+    placement: &DealPlacement,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let json = serde_json::to_string(placement).expect("placement is JSON");
+    sqlx::query(
+        "UPDATE crm_connections SET placement_json = $1, installed_at = NULL, field_problems_json = NULL, \
+         updated_at = $2 WHERE id = $3",
+    )
+    .bind(json)
+    .bind(now)
+    .bind(id)
+    .execute(&db.write)
+    .await?;
+    Ok(())
 }
 
 /// The last field check's findings (empty: all in place).
