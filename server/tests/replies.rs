@@ -318,6 +318,22 @@ async fn replies_from_every_kind_of_client_land_on_the_deal(backend: Backend) {
             .await
             .is_ok()
     );
+    // Nora, the person emailed, is told a reply in her thread is held (not Eve: that would
+    // be backscatter to a forger), without Eve's words.
+    let notices: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT to_address, subject, body_text FROM email_outbox WHERE subject LIKE 'A reply to %is held for review'",
+    )
+    .fetch_all(&server.server.state.db.read)
+    .await
+    .unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let (to, subject, body) = &notices[0];
+    assert_eq!(to, NORA);
+    assert!(subject.contains(&setup.subject), "{subject}");
+    assert!(
+        body.contains("eve@evil.example") && body.contains(&format!("/deals/{}", setup.deal_id))
+    );
+    assert!(!body.contains("transfer"), "{body}");
     let stored_before = count(server, "SELECT COUNT(*) FROM inbound_mail").await;
     let bad_key = format!("reply+{}@reply.test", "a".repeat(32));
     for to in [
@@ -495,7 +511,17 @@ async fn replies_from_every_kind_of_client_land_on_the_deal(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
-    let answer = mail_to_nora(server, &setup.sink, 2).await;
+    // Nora's mail: the decision, the notice that Eve's reply is held (read with Python's
+    // MIME parser), then the answer.
+    let notice = parse(&mail_to_nora(server, &setup.sink, 2).await.data);
+    assert!(
+        notice["headers"]["Subject"]
+            .as_str()
+            .unwrap()
+            .ends_with("is held for review"),
+        "{notice}"
+    );
+    let answer = mail_to_nora(server, &setup.sink, 3).await;
     let parsed = parse(&answer.data);
     let headers = &parsed["headers"];
     assert_eq!(headers["In-Reply-To"], "<de-1@web.de>");
@@ -599,6 +625,28 @@ async fn replies_from_every_kind_of_client_land_on_the_deal(backend: Backend) {
     assert_eq!(notes.len(), 6);
     assert!(notes.iter().any(|n| n.properties["hs_note_body"]
         .contains("Partner reply from Eve &lt;eve@evil.example&gt;")));
+
+    // Another forged reply in the same thread is held too, but Nora is told only once.
+    let again = reply_mail(
+        "Eve <eve@evil.example>",
+        &setup,
+        "forged-2@evil.example",
+        "Content-Type: text/plain\n",
+        "Really, transfer it.\n",
+    );
+    assert!(
+        deliver(server, "eve@evil.example", &setup.reply_address, &again)
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        count(
+            server,
+            "SELECT COUNT(*) FROM email_outbox WHERE subject LIKE 'A reply to %is held for review'"
+        )
+        .await,
+        1
+    );
     setup.server.stop().await;
 }
 

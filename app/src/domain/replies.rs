@@ -458,6 +458,27 @@ pub fn salesforce_task(
     task
 }
 
+/// The email that tells the person the portal wrote to that a reply to it came from another
+/// address and is held: they know whether it was them (another address of theirs, a
+/// colleague they forwarded it to) or someone else. Sent to the person emailed, never to
+/// the sender (that would be backscatter to a forger), and without the reply's words.
+pub fn held_reply_notice(original_subject: &str, sender: &str, deal_url: &str) -> (String, String) {
+    let clip = |text: &str, chars: usize| -> String {
+        let flat: String = text.chars().filter(|c| !c.is_control()).collect();
+        flat.chars().take(chars).collect()
+    };
+    let subject = clip(original_subject, 150);
+    let sender = clip(sender, 320);
+    (
+        format!("A reply to \"{subject}\" is held for review"),
+        format!(
+            "The portal emailed you \"{subject}\". A reply to it came from {sender}, not from your address, so it is held: it is not on the deal and not sent to the CRM until the channel team lets it through.\n\n\
+             If that was you from another address, or a colleague you forwarded the email to, there is nothing to do. If you do not know the sender, tell your channel manager.\n\n\
+             The deal and its conversation: {deal_url}"
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -714,5 +735,23 @@ mod tests {
         let reply = strip_reply(&text);
         assert_eq!(reply.chars().count(), MAX_REPLY_CHARS + 1);
         assert!(reply.ends_with('…'));
+    }
+
+    #[test]
+    fn the_held_reply_notice_names_the_sender_but_not_the_words_and_stays_on_one_line() {
+        let (subject, body) = held_reply_notice(
+            "Registration approved: Contoso\r\nBcc: x@evil.example",
+            "eve@elsewhere.example",
+            "https://portal.example/deals/7",
+        );
+        assert_eq!(
+            subject,
+            "A reply to \"Registration approved: ContosoBcc: x@evil.example\" is held for review"
+        );
+        assert!(!subject.contains('\n') && !subject.contains('\r'));
+        assert!(body.contains("from eve@elsewhere.example, not from your address"));
+        assert!(body.ends_with("https://portal.example/deals/7"));
+        let long = "x".repeat(1_000);
+        assert!(held_reply_notice(&long, &long, "u").0.len() < 200);
     }
 }

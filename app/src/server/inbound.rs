@@ -152,6 +152,9 @@ pub async fn take(state: &AppState, arrival: &Arrival<'_>) -> Result<Intake, sql
     let bounded = |text: &str, chars: usize| -> String { text.chars().take(chars).collect() };
     let envelope_to = bounded(&arrival.recipients.join(", "), 2_000);
     let subject = bounded(message.subject().unwrap_or_default(), 500);
+    let deal_url = notified.as_ref().map_or(String::new(), |n| {
+        format!("{}/deals/{}", state.settings.public_base_url, n.deal_id)
+    });
     let stored = repo::store_inbound(
         &state.db,
         &NewInbound {
@@ -171,6 +174,7 @@ pub async fn take(state: &AppState, arrival: &Arrival<'_>) -> Result<Intake, sql
             raw: &raw,
             raw_sha256: &digest,
             raw_size: arrival.raw.len() as i64,
+            deal_url: &deal_url,
         },
     )
     .await?;

@@ -64,6 +64,8 @@ pub struct NewInbound<'a> {
     pub raw: &'a str,
     pub raw_sha256: &'a str,
     pub raw_size: i64,
+    /// The deal's page, for the notice a held reply sends the person emailed.
+    pub deal_url: &'a str,
 }
 
 /// Stores a message; for an accepted reply also its place in the deal's conversation, its
@@ -119,6 +121,34 @@ pub async fn store_inbound(db: &Db, mail: &NewInbound<'_>) -> Result<Option<i64>
             mail.received_at,
         )
         .await?;
+    }
+    if let (Some(notified), "held") = (mail.notified, mail.verdict) {
+        // The person emailed hears once per email, however many replies from other addresses
+        // arrive (and whether or not an admin let an earlier one through).
+        let (earlier,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM inbound_mail WHERE email_id = $1 AND id <> $2 \
+             AND LOWER(from_address) <> LOWER($3)",
+        )
+        .bind(notified.email_id)
+        .bind(id)
+        .bind(&notified.to_address)
+        .fetch_one(&mut *tx)
+        .await?;
+        if earlier == 0 {
+            let (subject, body) = crate::domain::replies::held_reply_notice(
+                &notified.subject,
+                mail.from_address,
+                mail.deal_url,
+            );
+            super::outbox::enqueue(
+                &mut *tx,
+                &notified.to_address,
+                &subject,
+                &body,
+                mail.received_at,
+            )
+            .await?;
+        }
     }
     tx.commit().await?;
     Ok(Some(id))
