@@ -193,6 +193,13 @@ test('an admin connects Salesforce, creates the fields the check names and sees 
   await expect(page.locator('p.success[role=status]')).toContainText('Salesforce is connected');
   await expect(page.locator('#salesforce .facts')).toContainText('…cret');
 
+  // Registrations become Leads unless the admin chooses Opportunities (this run keeps Leads).
+  await expect(page.getByLabel('Registrations become')).toHaveValue('lead');
+  for (const width of [390, 1366]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.locator('#salesforce-setup').screenshot({ path: testInfo.outputPath(`salesforce-setup-${width}.png`) });
+  }
+
   // The field check lists what to create in Setup; the admin does it (in the fake org) and
   // checks again.
   await page.getByRole('button', { name: 'Check fields' }).click();

@@ -655,8 +655,8 @@ async fn sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_regi
             row
         }
     };
-    let run = app::server::crm::sync::poll(state, &http).await.unwrap();
-    assert!(run.changed >= 1, "{run:?}");
+    // (The worker, woken by the reply, may have polled first: the state is what counts.)
+    app::server::crm::sync::poll(state, &http).await.unwrap();
     assert_eq!(
         owner(&server).await,
         (
