@@ -64,6 +64,8 @@ test('an admin starts connecting HubSpot with their own app and comes back from 
 test('an admin connects HubSpot, runs the first full sync and sees it finish', async ({ page, request }, testInfo) => {
   // One HubSpot per run: the desktop project connects it; the program then stays connected.
   test.skip(testInfo.project.name !== 'desktop', 'connects once per run');
+  // The read-back poll runs once a minute: the deal owner step may wait for it.
+  test.setTimeout(150_000);
   await signIn(page, 'admin@lumen.example');
   await expect(page).toHaveURL('/');
   await page.goto('/crm');
@@ -116,6 +118,25 @@ test('an admin connects HubSpot, runs the first full sync and sees it finish', a
   expect(tomas.properties.prm_certifications).not.toBe('');
   const deals = await (await request.get(`${FAKE}/__fake/records/deals`)).json();
   expect(deals.results.length).toBeGreaterThan(0);
+
+  // Sales assigns an approved deal in HubSpot: the next poll names the vendor's owner on the
+  // deal page.
+  type FakeDeal = { properties: Record<string, string> };
+  const approved = (deals.results as FakeDeal[]).find((d) => d.properties.prm_registration_status === 'approved');
+  const registration = approved!.properties.prm_registration_id;
+  const assigned = await request.post(`${FAKE}/__fake/deal-owner`, {
+    data: { registration, ownerId: '41629779', firstName: 'Dana', lastName: 'Kim' },
+  });
+  expect(assigned.status()).toBe(204);
+  await expect(async () => {
+    await page.goto(`/deals/${registration}`);
+    await expect(page.getByText('Vendor deal owner:')).toContainText('Dana Kim', { timeout: 1_000 });
+  }).toPass({ timeout: 100_000 });
+  await expect(page.locator('table.audit')).toContainText('Vendor deal owner');
+  for (const width of [390, 1366]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: testInfo.outputPath(`deal-owner-${width}.png`) });
+  }
 
   // The page with everything on it (status, progress, fields) on a phone and a laptop: no
   // axe violations, never wider than the screen.

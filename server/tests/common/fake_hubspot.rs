@@ -188,6 +188,7 @@ impl FakeHubSpot {
             .route("/oauth/authorize", get(authorize))
             .route("/oauth/{version}/token", post(token))
             .route("/__fake/records/{object}", get(held_records))
+            .route("/__fake/deal-owner", post(assign_deal_owner))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind(address).await.expect("bind");
         let address = listener.local_addr().expect("address");
@@ -503,6 +504,34 @@ async fn batch_read(
         StatusCode::MULTI_STATUS
     };
     with_rate((status, Json(answer)).into_response(), &fake, rate)
+}
+
+/// `POST /__fake/deal-owner` (`{"registration", "ownerId", "firstName", "lastName"}`, no
+/// token): sales assigns the portal's deal to a user of the account, for the browser tests.
+async fn assign_deal_owner(State(fake): State<FakeHubSpot>, Json(body): Json<Value>) -> StatusCode {
+    let text = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let (registration, owner) = (text("registration"), text("ownerId"));
+    if fake
+        .record("deals", "prm_registration_id", &registration)
+        .is_none()
+        || owner.is_empty()
+    {
+        return StatusCode::NOT_FOUND;
+    }
+    let email = format!("{}@vendor.example", text("firstName").to_lowercase());
+    fake.add_owner(&owner, &text("firstName"), &text("lastName"), &email);
+    fake.change_as_sales(
+        "deals",
+        "prm_registration_id",
+        &registration,
+        &[("hubspot_owner_id", owner.as_str())],
+    );
+    StatusCode::NO_CONTENT
 }
 
 async fn held_records(State(fake): State<FakeHubSpot>, Path(object): Path<String>) -> Response {

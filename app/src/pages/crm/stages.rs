@@ -73,7 +73,7 @@ fn StageRow(index: usize, stage: PipelineStage) -> impl IntoView {
                 <input type="hidden" name="stage" value=stage.stage_id.clone()/>
                 <label class="sr-only" for=select_id.clone()>{format!("Portal stage for {}", stage.stage_label)}</label>
                 <select id=select_id name="portal_stage">
-                    <option value="" selected=stage.portal_stage.is_none()>"Leave the portal's stage"</option>
+                    <option value="" selected=stage.portal_stage.is_none()>"Leave as it is"</option>
                     {stage.closed.choices().iter().map(|choice| view! {
                         <option value=choice.as_str() selected=stage.portal_stage == Some(*choice)>{choice.label()}</option>
                     }).collect_view()}
