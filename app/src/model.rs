@@ -864,7 +864,8 @@ pub struct TiersPage {
 pub struct NotificationSettings {
     /// Each event the person may choose about, and whether it reaches them by email.
     pub choices: Vec<(crate::domain::notifications::Event, bool)>,
-    /// The program's Slack webhook (empty: none), for vendor admins only.
+    /// For vendor admins only: the last characters of the program's Slack webhook (empty:
+    /// none). The address itself is sealed and never shown again.
     pub slack_webhook: Option<String>,
 }
 

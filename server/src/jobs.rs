@@ -492,7 +492,8 @@ pub async fn run_slack_delivery(
 ) -> Result<usize, sqlx::Error> {
     use app::domain::retry::{backoff_ms, should_retry};
     use app::server::repo::notifications;
-    let Some(url) = notifications::slack_webhook(&state.db).await? else {
+    let Some(url) = notifications::slack_webhook(&state.db, &state.settings.secret_key).await?
+    else {
         return Ok(0);
     };
     // Checked again at sending: an address saved before this deployment went to production

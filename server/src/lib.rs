@@ -177,6 +177,16 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         clock: Clock::default(),
         crm_wake: Default::default(),
     };
+    if app::server::repo::notifications::seal_plain_slack_webhook(
+        &state.db,
+        &state.settings.secret_key,
+        state.clock.now_ms(),
+    )
+    .await
+    .map_err(|error| StartError::Database(DbSetupError::Connect(error)))?
+    {
+        tracing::info!("sealed the Slack webhook saved before webhooks were sealed");
+    }
     if state.settings.mode == Mode::Development
         && state.settings.demo
         && app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms()).await?

@@ -109,6 +109,40 @@ async fn muted_people_get_no_email_and_slack_hears_each_event_once(backend: Back
     )
     .await;
     assert_eq!(status, 200);
+    // The address is a bearer secret: sealed at rest, and the page shows only its end.
+    let (stored,): (String,) =
+        sqlx::query_as("SELECT slack_webhook_url FROM program_integrations WHERE id = 1")
+            .fetch_one(&server.server.state.db.read)
+            .await
+            .unwrap();
+    assert!(
+        !stored.contains("http") && !stored.contains("/hooks"),
+        "{stored}"
+    );
+    let (_, shown) =
+        invoke::<NotificationSettings>(&admin, &server, LoadNotificationSettings::PATH, &[]).await;
+    let shown = shown.unwrap().slack_webhook.unwrap();
+    assert!(shown.starts_with('…') && webhook.ends_with(shown.trim_start_matches('…')));
+    assert!(!shown.contains("127.0.0.1"), "{shown}");
+    // One saved before webhooks were sealed still posts, and start-up seals it.
+    sqlx::query("UPDATE program_integrations SET slack_webhook_url = $1 WHERE id = 1")
+        .bind(&webhook)
+        .execute(&state.db.write)
+        .await
+        .unwrap();
+    let key = &state.settings.secret_key;
+    let notifications = app::server::repo::notifications::slack_webhook;
+    assert_eq!(
+        notifications(&state.db, key).await.unwrap(),
+        Some(webhook.clone())
+    );
+    let seal = app::server::repo::notifications::seal_plain_slack_webhook;
+    assert!(seal(&state.db, key, 0).await.unwrap());
+    assert!(!seal(&state.db, key, 0).await.unwrap(), "sealed once");
+    assert_eq!(
+        notifications(&state.db, key).await.unwrap(),
+        Some(webhook.clone())
+    );
 
     // Nora turns tier news off; everything else stays on.
     let (_, settings) =

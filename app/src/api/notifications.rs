@@ -22,10 +22,12 @@ pub async fn load_notification_settings() -> Result<NotificationSettings, AppErr
             .into_iter()
             .map(|event| (event, !muted.contains(&event)))
             .collect(),
+        // Never the address itself (a bearer secret): its last characters, to recognise it.
         slack_webhook: if is_admin {
             Some(
-                notifications::slack_webhook(&state.db)
+                notifications::slack_webhook(&state.db, &state.settings.secret_key)
                     .await?
+                    .map(|url| crate::server::crm::secret_hint(&url))
                     .unwrap_or_default(),
             )
         } else {
@@ -74,7 +76,13 @@ pub async fn save_slack_webhook(url: String) -> Result<(), AppError> {
     let state = app_state()?;
     let url = checked_webhook_url(&url, state.settings.webhook_hosts())
         .map_err(|message| AppError::field("slack_webhook", message))?;
-    notifications::set_slack_webhook(&state.db, url.as_deref(), state.clock.now_ms()).await?;
+    notifications::set_slack_webhook(
+        &state.db,
+        &state.settings.secret_key,
+        url.as_deref(),
+        state.clock.now_ms(),
+    )
+    .await?;
     tracing::info!(
         user_id = actor.user.id,
         set = url.is_some(),

@@ -104,13 +104,16 @@ fn NotificationForms(settings: NotificationSettings) -> impl IntoView {
             <p class="hint">"Sign-in links always arrive."</p>
             <button type="submit" class="button primary">"Save email choices"</button>
         </form>
-        {settings.slack_webhook.map(|url| view! { <SlackWebhookForm url/> })}
+        {settings.slack_webhook.map(|saved| view! { <SlackWebhookForm saved/> })}
     }
     .into_any()
 }
 
 #[component]
-fn SlackWebhookForm(url: String) -> impl IntoView {
+fn SlackWebhookForm(
+    /// The saved webhook's last characters (empty: none saved).
+    saved: String,
+) -> impl IntoView {
     let save = ServerAction::<SaveSlackWebhook>::new();
     let error = last_error(save.value());
     let message = crate::components::form::field_signal(error, "slack_webhook");
@@ -119,8 +122,14 @@ fn SlackWebhookForm(url: String) -> impl IntoView {
             <FormError error form="slack" fields=&["slack_webhook"]/>
             <div class="field" class:invalid=move || message().is_some()>
                 <label for="slack-slack_webhook">"Program Slack channel (incoming webhook URL)"</label>
-                <p class="hint" id="slack-webhook-hint">"New modules, tier changes and approval SLA breaches are posted there. Leave empty for no Slack."</p>
-                <input id="slack-slack_webhook" name="url" inputmode="url" autocomplete="off" value=typed_before("slack", "url").unwrap_or(url)
+                <p class="hint" id="slack-webhook-hint">"New modules, tier changes and approval SLA breaches are posted there. "{
+                    if saved.is_empty() {
+                        "Leave empty for no Slack.".to_string()
+                    } else {
+                        format!("A webhook ending {saved} is saved (stored encrypted, never shown again). Paste a new address to replace it, or save empty to stop posting to Slack.")
+                    }
+                }</p>
+                <input id="slack-slack_webhook" name="url" inputmode="url" autocomplete="off" value=typed_before("slack", "url").unwrap_or_default()
                     aria-invalid=move || message().is_some().to_string()
                     aria-describedby="slack-webhook-hint slack-webhook-error"/>
                 <p class="field-error" id="slack-webhook-error" data-field="slack_webhook" aria-live="polite">{message}</p>

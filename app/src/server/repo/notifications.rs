@@ -45,24 +45,71 @@ pub async fn set_muted(
     tx.commit().await
 }
 
-pub async fn slack_webhook(db: &Db) -> Result<Option<String>, sqlx::Error> {
+/// The sealing context of the Slack webhook: its own, so no other sealed secret (a CRM
+/// token, say) opens as one.
+const SLACK_CONTEXT: &str = "slack_webhook";
+
+/// The stored Slack webhook opened: sealed (an incoming-webhook address is a bearer secret),
+/// or, if it was saved before webhooks were sealed, the plain address until it is sealed.
+fn open_webhook(secret_key: &[u8], stored: &str) -> Option<String> {
+    crate::server::crm::unseal(secret_key, SLACK_CONTEXT, stored).or_else(|| {
+        (stored.starts_with("https://") || stored.starts_with("http://"))
+            .then(|| stored.to_string())
+    })
+}
+
+async fn stored_webhook(db: &Db) -> Result<Option<String>, sqlx::Error> {
     let row: Option<(Option<String>,)> =
         sqlx::query_as("SELECT slack_webhook_url FROM program_integrations WHERE id = 1")
             .fetch_optional(&db.read)
             .await?;
-    Ok(row.and_then(|(url,)| url))
+    Ok(row.and_then(|(stored,)| stored).filter(|s| !s.is_empty()))
 }
 
-pub async fn set_slack_webhook(db: &Db, url: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
+/// The program's Slack webhook address, if one is saved and opens.
+pub async fn slack_webhook(db: &Db, secret_key: &[u8]) -> Result<Option<String>, sqlx::Error> {
+    Ok(stored_webhook(db)
+        .await?
+        .and_then(|stored| open_webhook(secret_key, &stored)))
+}
+
+/// Saves (sealed) or, with `None`, removes the program's Slack webhook.
+pub async fn set_slack_webhook(
+    db: &Db,
+    secret_key: &[u8],
+    url: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let sealed = url.map(|url| crate::server::crm::seal(secret_key, SLACK_CONTEXT, url));
     sqlx::query(
         "INSERT INTO program_integrations (id, slack_webhook_url, updated_at) VALUES (1, $1, $2) \
          ON CONFLICT (id) DO UPDATE SET slack_webhook_url = $1, updated_at = $2",
     )
-    .bind(url)
+    .bind(sealed)
     .bind(now)
     .execute(&db.write)
     .await?;
     Ok(())
+}
+
+/// Seals a webhook saved in plain text before webhooks were sealed (at start-up; a no-op
+/// once sealed). Returns whether it sealed one.
+pub async fn seal_plain_slack_webhook(
+    db: &Db,
+    secret_key: &[u8],
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let Some(stored) = stored_webhook(db).await? else {
+        return Ok(false);
+    };
+    if crate::server::crm::unseal(secret_key, SLACK_CONTEXT, &stored).is_some() {
+        return Ok(false);
+    }
+    let Some(plain) = open_webhook(secret_key, &stored) else {
+        return Ok(false);
+    };
+    set_slack_webhook(db, secret_key, Some(&plain), now).await?;
+    Ok(true)
 }
 
 /// Slack messages due for delivery.
