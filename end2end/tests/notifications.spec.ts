@@ -22,7 +22,7 @@ test('a partner chooses which emails they get', async ({ page }) => {
   await expect(page.locator('.flash')).toHaveText('Email choices saved.');
 });
 
-test('an admin is told when a Slack address is not one Slack gives', async ({ page }) => {
+test('an admin is told when a Slack address is not one Slack gives', async ({ page }, testInfo) => {
   await signIn(page, 'admin@lumen.example');
   await expect(page).toHaveURL('/');
   await page.goto('/account');
@@ -34,4 +34,23 @@ test('an admin is told when a Slack address is not one Slack gives', async ({ pa
   await webhook.fill('');
   await page.getByRole('button', { name: 'Save Slack webhook' }).click();
   await expect(page.locator('#slack-webhook-error')).toHaveText('');
+
+  // A saved webhook is a secret: never shown again, only its last characters. (A local
+  // address: nothing is posted outside this machine.)
+  await webhook.fill('http://127.0.0.1:9/services/T0/B0/e2eSecretTail');
+  await page.getByRole('button', { name: 'Save Slack webhook' }).click();
+  await expect(page.locator('.flash')).toHaveText('Slack webhook saved.');
+  await page.reload();
+  await expect(page.locator('#slack-webhook-hint')).toContainText('ending …Tail is saved');
+  await expect(webhook).toHaveValue('');
+  expect(await page.content()).not.toContain('e2eSecret');
+  for (const width of [390, 1366]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.locator('form[data-done="Slack webhook saved."]').screenshot({ path: testInfo.outputPath(`slack-webhook-${width}.png`) });
+  }
+  await webhook.fill('');
+  await page.getByRole('button', { name: 'Save Slack webhook' }).click();
+  await expect(page.locator('.flash')).toHaveText('Slack webhook saved.');
+  await page.reload();
+  await expect(page.locator('#slack-webhook-hint')).toContainText('Leave empty for no Slack.');
 });
