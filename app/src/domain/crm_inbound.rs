@@ -312,26 +312,16 @@ impl StageMap {
         }
         super::crm::portal_stage(stage)
     }
+}
 
-    /// The stage of `pipeline` a new deal at the portal's `stage` starts in, so reading it
-    /// back changes nothing: the first (by HubSpot's order) mapped to it, if any.
-    pub fn creation_stage(
-        &self,
-        pipeline: &str,
-        stage: Stage,
-        order: &[PipelineStage],
-    ) -> Option<String> {
-        order
-            .iter()
-            .filter(|s| s.pipeline_id == pipeline)
-            .filter(|s| {
-                self.stages
-                    .get(&(s.pipeline_id.clone(), s.stage_id.clone()))
-                    == Some(&Some(stage))
-            })
-            .min_by_key(|s| s.display_order)
-            .map(|s| s.stage_id.clone())
-    }
+/// The stage of `pipeline` a new deal at the portal's `stage` starts in, so reading it back
+/// changes nothing: the first (by HubSpot's order) mapped to it, if any.
+pub fn creation_stage(stages: &[PipelineStage], pipeline: &str, stage: Stage) -> Option<String> {
+    stages
+        .iter()
+        .filter(|s| s.pipeline_id == pipeline && s.portal_stage == Some(stage))
+        .min_by_key(|s| s.display_order)
+        .map(|s| s.stage_id.clone())
 }
 
 #[cfg(test)]
@@ -528,12 +518,12 @@ mod tests {
             "not read yet: unmapped"
         );
         assert_eq!(
-            map.creation_stage("7001", Stage::Propose, &stages),
+            creation_stage(&stages, "7001", Stage::Propose),
             Some("9002".into())
         );
-        assert_eq!(map.creation_stage("7001", Stage::Qualify, &stages), None);
+        assert_eq!(creation_stage(&stages, "7001", Stage::Qualify), None);
         assert_eq!(
-            map.creation_stage("7001", Stage::Won, &stages),
+            creation_stage(&stages, "7001", Stage::Won),
             Some("9003".into())
         );
     }

@@ -157,10 +157,8 @@ fn Setup(connection: ConnectionView) -> impl IntoView {
     let checked = connection.installed_at.is_some() || !connection.field_problems.is_empty();
     let problems = connection.field_problems.clone();
     let target = connection.registration_target;
-    let registration_object = match target {
-        RegistrationTarget::Lead => "Lead",
-        RegistrationTarget::Opportunity => "Opportunity",
-    };
+    let registration_object =
+        crate::domain::salesforce::object(crate::domain::crm::SyncKind::Registration, target);
     view! {
         <section class="card" id="salesforce-setup" aria-labelledby="sf-setup-title">
             <h2 id="sf-setup-title">"Set up Salesforce"</h2>

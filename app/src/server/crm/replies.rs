@@ -174,15 +174,15 @@ async fn send_one(
             }
             // Sales works an unconverted deal on its Lead; a converted one on the
             // Opportunity, with the partner's Contact as the person.
+            // A registration written as an Opportunity is worked there from the start.
             let converted = repo::converted(db, connection.id, &[facts.deal_id]).await?;
             let opportunity_target = connection.placement.salesforce_target
                 == crate::domain::salesforce::RegistrationTarget::Opportunity;
-            let task = match (converted.get(&facts.deal_id), &deal_id) {
+            let opportunity = converted
+                .get(&facts.deal_id)
+                .or(deal_id.as_ref().filter(|_| opportunity_target));
+            let task = match (opportunity, &deal_id) {
                 (Some(opportunity), _) => {
-                    salesforce_task(&entry, Some(&contact_id), Some(opportunity))
-                }
-                // The registration is an Opportunity: the partner's Contact, on it.
-                (None, Some(opportunity)) if opportunity_target => {
                     salesforce_task(&entry, Some(&contact_id), Some(opportunity))
                 }
                 (None, Some(lead)) => salesforce_task(&entry, Some(lead), None),

@@ -112,64 +112,56 @@ pub async fn poll(
     // stamp than one it saw. Re-reading is harmless (equal values change nothing).
     let since = (watermark - POLL_OVERLAP_MS).max(0);
     let mut newest = watermark;
-    if connection.placement.salesforce_target == rules::RegistrationTarget::Opportunity {
-        // Registrations are the portal's own Opportunities: read them straight back.
-        let query = rules::registered_opportunities_query(since);
+    // Registrations written as Leads: first which were converted (and the owners of the rest),
+    // then the Opportunities they became. Written as Opportunities: those, straight back.
+    let linked = match connection.placement.salesforce_target {
+        rules::RegistrationTarget::Lead => {
+            let leads = rules::changed_leads_query(since);
+            let Some(pages) = query_all(state, &mut client, connection, &leads, run).await? else {
+                return Ok(());
+            };
+            let now = state.clock.now_ms();
+            for page in &pages {
+                for lead in rules::lead_states(page) {
+                    run.read += 1;
+                    newest = newest.max(lead.modified_at);
+                    if let Some(opportunity) = &lead.opportunity_id {
+                        repo::link_opportunity(
+                            &state.db,
+                            connection.id,
+                            lead.registration_id,
+                            opportunity,
+                            now,
+                        )
+                        .await?;
+                    } else {
+                        // Until it is converted, the Lead's owner is the deal's owner.
+                        let deal = crate::domain::crm::InboundDeal {
+                            registration_id: lead.registration_id,
+                            modified_at: lead.modified_at,
+                            owner: lead.owner,
+                            ..Default::default()
+                        };
+                        if apply_deal(state, connection, &deal, from_crm).await? {
+                            run.changed += 1;
+                        }
+                    }
+                }
+            }
+            Some(repo::opportunity_links(&state.db, connection.id).await?)
+        }
+        rules::RegistrationTarget::Opportunity => None,
+    };
+    let opportunities = match &linked {
+        Some(linked) if linked.is_empty() => None,
+        Some(_) => Some(rules::changed_opportunities_query(since)),
+        None => Some(rules::registered_opportunities_query(since)),
+    };
+    if let Some(query) = opportunities {
         let Some(pages) = query_all(state, &mut client, connection, &query, run).await? else {
             return Ok(());
         };
-        for page in &pages {
-            for deal in rules::opportunity_deals(page, &|_| None) {
-                run.read += 1;
-                newest = newest.max(deal.modified_at);
-                if apply_deal(state, connection, &deal, from_crm).await? {
-                    run.changed += 1;
-                }
-            }
-        }
-        repo::record_success(&state.db, connection.id, state.clock.now_ms()).await?;
-        return repo::advance_watermark(&state.db, connection.id, newest).await;
-    }
-    let leads = rules::changed_leads_query(since);
-    let Some(pages) = query_all(state, &mut client, connection, &leads, run).await? else {
-        return Ok(());
-    };
-    let now = state.clock.now_ms();
-    for page in &pages {
-        for lead in rules::lead_states(page) {
-            run.read += 1;
-            newest = newest.max(lead.modified_at);
-            if let Some(opportunity) = &lead.opportunity_id {
-                repo::link_opportunity(
-                    &state.db,
-                    connection.id,
-                    lead.registration_id,
-                    opportunity,
-                    now,
-                )
-                .await?;
-            } else {
-                // Until it is converted, the Lead's owner is the deal's owner in Salesforce.
-                let deal = crate::domain::crm::InboundDeal {
-                    registration_id: lead.registration_id,
-                    modified_at: lead.modified_at,
-                    owner: lead.owner,
-                    ..Default::default()
-                };
-                if apply_deal(state, connection, &deal, from_crm).await? {
-                    run.changed += 1;
-                }
-            }
-        }
-    }
-    let linked = repo::opportunity_links(&state.db, connection.id).await?;
-    if !linked.is_empty() {
-        let opportunities = rules::changed_opportunities_query(since);
-        let Some(pages) = query_all(state, &mut client, connection, &opportunities, run).await?
-        else {
-            return Ok(());
-        };
-        let registration_of = |id: &str| linked.get(id).copied();
+        let registration_of = |id: &str| linked.as_ref().and_then(|l| l.get(id).copied());
         for page in &pages {
             for deal in rules::opportunity_deals(page, &registration_of) {
                 run.read += 1;

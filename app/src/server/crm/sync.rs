@@ -460,12 +460,11 @@ async fn mapped_placement(
     connection: &Connection,
 ) -> Result<crate::domain::crm::DealPlacement, sqlx::Error> {
     use crate::domain::channel::deals::Stage;
-    use crate::domain::crm_inbound::StageMap;
+    use crate::domain::crm_inbound::creation_stage;
     let mut placement = connection.placement.clone();
     let stages = repo::stage_map(db, connection.id).await?;
-    let map = StageMap::new(stages.clone());
     for stage in Stage::ALL {
-        if let Some(id) = map.creation_stage(&placement.pipeline, *stage, &stages) {
+        if let Some(id) = creation_stage(&stages, &placement.pipeline, *stage) {
             placement
                 .by_portal_stage
                 .insert(stage.as_str().to_string(), id);
@@ -838,8 +837,8 @@ async fn failed_read(
 /// Owner names asked of HubSpot in one run: `None` where the answer was not to be had.
 type OwnerNames = HashMap<String, Option<String>>;
 
-/// Names the HubSpot owners of deals just read: the name the portal already holds for the
-/// same owner, else HubSpot's owners API, asked once per owner and run. An owner HubSpot no
+/// Names the HubSpot owners of deals just read: the name the portal already holds for that
+/// owner (on any registration), else HubSpot's owners API, asked once per owner and run. An owner HubSpot no
 /// longer has (404) keeps an empty name (shown as its id); one that cannot be named now
 /// (refused scope, rate limit, no answer) is left unread, so the portal keeps what it has.
 /// Returns the requests sent.
@@ -851,6 +850,19 @@ async fn name_hubspot_owners(
     names: &mut OwnerNames,
 ) -> Result<usize, sqlx::Error> {
     use crate::domain::crm_inbound::{hubspot_owner_name, is_hubspot_owner_id, InboundOwner};
+    let unnamed: Vec<String> = deals
+        .iter()
+        .filter_map(|deal| match &deal.owner {
+            InboundOwner::Person { id, name } if name.is_empty() && !names.contains_key(id) => {
+                Some(id.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    // One query for the names the portal already holds, instead of one per deal.
+    for (id, name) in repo::held_owner_names(&state.db, CrmKind::Hubspot, &unnamed).await? {
+        names.insert(id, Some(name));
+    }
     let mut requests = 0;
     for deal in deals.iter_mut() {
         let InboundOwner::Person { id, name } = &mut deal.owner else {
@@ -860,13 +872,7 @@ async fn name_hubspot_owners(
             continue;
         }
         if !names.contains_key(id.as_str()) {
-            let held = repo::deal_now(&state.db, deal.registration_id)
-                .await?
-                .and_then(|now| now.owner)
-                .filter(|held| held.id == *id && !held.name.is_empty());
-            let found = if let Some(held) = held {
-                Some(held.name)
-            } else if !is_hubspot_owner_id(id) {
+            let found = if !is_hubspot_owner_id(id) {
                 Some(String::new())
             } else {
                 let reply = client.owner(id).await;

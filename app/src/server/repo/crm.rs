@@ -980,6 +980,30 @@ pub async fn deal_now(
     )
 }
 
+/// The names the portal holds for these CRM owner ids (from any registration they own),
+/// by owner id; owners held without a name are left out.
+pub async fn held_owner_names(
+    db: &Db,
+    crm: CrmKind,
+    owner_ids: &[String],
+) -> Result<BTreeMap<String, String>, sqlx::Error> {
+    let mut names = BTreeMap::new();
+    for chunk in owner_ids.chunks(100) {
+        let marks: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT crm_owner_id, MAX(crm_owner_name) FROM deals WHERE crm_owner_source = $1 \
+             AND crm_owner_name <> '' AND crm_owner_id IN ({}) GROUP BY crm_owner_id",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql).bind(crm.as_str());
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        names.extend(query.fetch_all(&db.read).await?);
+    }
+    Ok(names)
+}
+
 /// A registration's owner in the CRM, and which CRM: for the deal page.
 pub async fn crm_owner(
     db: &Db,

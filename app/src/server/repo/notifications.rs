@@ -52,10 +52,13 @@ const SLACK_CONTEXT: &str = "slack_webhook";
 /// The stored Slack webhook opened: sealed (an incoming-webhook address is a bearer secret),
 /// or, if it was saved before webhooks were sealed, the plain address until it is sealed.
 fn open_webhook(secret_key: &[u8], stored: &str) -> Option<String> {
-    crate::server::crm::unseal(secret_key, SLACK_CONTEXT, stored).or_else(|| {
-        (stored.starts_with("https://") || stored.starts_with("http://"))
-            .then(|| stored.to_string())
-    })
+    crate::server::crm::unseal(secret_key, SLACK_CONTEXT, stored)
+        .or_else(|| is_plain_address(stored).then(|| stored.to_string()))
+}
+
+/// Whether a stored value is an address saved before webhooks were sealed.
+fn is_plain_address(stored: &str) -> bool {
+    stored.starts_with("https://") || stored.starts_with("http://")
 }
 
 async fn stored_webhook(db: &Db) -> Result<Option<String>, sqlx::Error> {
@@ -102,13 +105,12 @@ pub async fn seal_plain_slack_webhook(
     let Some(stored) = stored_webhook(db).await? else {
         return Ok(false);
     };
-    if crate::server::crm::unseal(secret_key, SLACK_CONTEXT, &stored).is_some() {
+    // A sealed value starts with "v1.", never with a scheme: this is only ever the old
+    // plain text.
+    if !is_plain_address(&stored) {
         return Ok(false);
     }
-    let Some(plain) = open_webhook(secret_key, &stored) else {
-        return Ok(false);
-    };
-    set_slack_webhook(db, secret_key, Some(&plain), now).await?;
+    set_slack_webhook(db, secret_key, Some(&stored), now).await?;
     Ok(true)
 }
 
