@@ -223,6 +223,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/announcements") view=AnnouncementsPage ssr=ssr.clone()/>
                     <Route path=path!("/announcements/manage") view=AnnouncementsManagePage ssr=ssr.clone()/>
                     <Route path=path!("/training-status") view=TrainingStatusPage ssr=ssr.clone()/>
+                    <Route path=path!("/learner-questions") view=LearnerQuestionsPage ssr=ssr.clone()/>
+                    <Route path=path!("/learner-questions/:path_id/:learner_id") view=LearnerConversationPage ssr=ssr.clone()/>
                     <Route path=path!("/policies") view=PoliciesPage ssr=ssr.clone()/>
                     <Route path=path!("/policies/:kind") view=PolicyDocumentPage ssr=ssr.clone()/>
                     <Route path=path!("/certificates") view=MyCertificatesPage ssr=ssr.clone()/>

@@ -114,6 +114,8 @@ pub struct OutboxEmail {
     pub event: Option<String>,
     /// The deal it is about: a reply to it lands on that deal.
     pub deal_id: Option<i64>,
+    /// The learning module it is about: a reply to it starts a conversation about it.
+    pub path_id: Option<i64>,
     /// Fixed once (when first sent), so a retry and a reply thread on the same id.
     pub message_id: Option<String>,
     /// The message it answers, and that message's thread, for a manager's answer.
@@ -345,6 +347,8 @@ pub struct NavBadges {
     pub training_due: usize,
     /// Registrations and appeals waiting for a decision (vendor staff).
     pub to_review: usize,
+    /// Learners' questions about modules waiting for an answer (vendor staff).
+    pub questions_waiting: usize,
 }
 
 /// The editable details of a path. Posted by a form, an unticked box is absent (`false`).
@@ -957,7 +961,8 @@ mod tests {
     }
 }
 
-/// One message of a deal's conversation: a partner's verified email reply, or a staff answer.
+/// One message of a conversation (a deal's, or a learner's about a module): a partner's
+/// verified email reply, or a staff answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DealMessage {
     pub id: i64,
@@ -985,10 +990,41 @@ pub struct InboundMail {
     pub from_address: String,
     pub subject: String,
     pub deal_id: Option<i64>,
+    /// A reply to an email about a module: the module, and the learner it was sent to.
+    pub path_id: Option<i64>,
+    pub user_id: Option<i64>,
     pub verdict: String,
     pub reason: String,
     pub reply_text: String,
     pub raw_size: i64,
+}
+
+/// One learner's conversation about a module, for the channel team's list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModuleThread {
+    pub path_id: i64,
+    pub module_title: String,
+    pub learner_user_id: i64,
+    pub learner: String,
+    pub organisation: String,
+    pub messages: i64,
+    pub last_at: i64,
+    /// The learner wrote last: the thread waits for an answer.
+    pub awaiting_answer: bool,
+    /// The start of the last message, on one line.
+    pub last_excerpt: String,
+}
+
+/// A learner's conversation about a module, and (for staff, once the learner has replied)
+/// who an answer goes to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModuleConversation {
+    pub path_id: i64,
+    pub learner_user_id: i64,
+    pub module_title: String,
+    pub learner: String,
+    pub messages: Vec<DealMessage>,
+    pub answer_to: Option<String>,
 }
 
 /// The inbound-mail log with how replies reach the portal.

@@ -95,3 +95,87 @@ test('a partner answers a decision email and the reply appears on the deal, wher
   await admin.screenshot({ path: testInfo.outputPath('original.png') });
   await adminContext.close();
 });
+
+// A learner answers a module email with a question; it lands in "Learner questions", the
+// manager answers there, and the learner sees the exchange on the module's page.
+test('a learner asks about a module by email and the channel team answers from Learner questions', async ({ page, browser, request }, testInfo) => {
+  // An admin republishes Support Readiness: its audience (Ines, support) is emailed.
+  await signIn(page, 'admin@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/author');
+  await page.getByRole('link', { name: 'Support Readiness' }).click();
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Unpublish' }).click();
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Unpublish' })).toBeVisible();
+
+  await page.goto('/dev/outbox');
+  const email = page.locator('.card.email[data-to="ines@northwind.example"]', {
+    has: page.getByRole('heading', { name: 'New module: Support Readiness' }),
+  }).first();
+  const replyTo = (await email.locator('code.reply-to').innerText()).trim();
+  const messageId = (await email.locator('code.message-id').innerText()).trim();
+  const link = (await email.locator('a[href*="/auth/magic"]').first().getAttribute('href'))!;
+  expect(replyTo).toMatch(/^reply\+[a-z2-7]{32}@reply\.test$/);
+
+  const words = `Is the lab in step 3 required, or can I skip it? (${testInfo.project.name})`;
+  const raw = [
+    'From: Ines Duarte <ines@northwind.example>',
+    `To: Partner Portal <${replyTo}>`,
+    'Subject: Re: New module: Support Readiness',
+    `Message-ID: <e2e-module-${testInfo.project.name}-${Date.now()}@northwind.example>`,
+    `In-Reply-To: <${messageId}>`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    words,
+    '',
+    `On Mon, 7 Dec 2026 at 09:00, Partner Portal <${replyTo}> wrote:`,
+    '> — Reply above this line —',
+    '> Hello Ines,',
+    '',
+  ].join('\r\n');
+  const taken = await request.post('/inbound/mime', {
+    headers: { authorization: `Bearer ${RELAY_TOKEN}`, 'content-type': 'message/rfc822' },
+    data: raw,
+  });
+  expect((await taken.json()).verdict).toBe('accepted');
+
+  // The manager finds it waiting in Learner questions and answers.
+  const managerContext = await browser.newContext({ ...testInfo.project.use });
+  const manager = await managerContext.newPage();
+  await signIn(manager, 'marco@lumen.example');
+  await expect(manager).toHaveURL('/');
+  await manager.goto('/learner-questions');
+  const card = manager.locator('.question-card', { hasText: words });
+  await expect(card).toContainText('Waiting for an answer');
+  await expect(card).toContainText('Ines Duarte');
+  await manager.screenshot({ path: testInfo.outputPath('learner-questions.png'), fullPage: true });
+  await card.getByRole('link', { name: 'Support Readiness' }).click();
+  await hydrated(manager);
+  const form = manager.locator('form.answer-form');
+  await form.getByRole('button', { name: 'Send answer' }).click();
+  await expect(manager.locator('.error-summary')).toBeFocused();
+  const answer = `The lab is optional if you have installed the product before (${testInfo.project.name}).`;
+  await form.getByLabel('Answer the learner').fill(answer);
+  await form.getByRole('button', { name: 'Send answer' }).click();
+  await expect(manager.locator('#conversation .message.from-staff').last()).toContainText(answer);
+  await manager.screenshot({ path: testInfo.outputPath('learner-conversation.png'), fullPage: true });
+  const results = await new AxeBuilder({ page: manager }).include('main').analyze();
+  expect(results.violations).toEqual([]);
+  await managerContext.close();
+
+  // Ines follows the module email's link: the module shows her question and the answer.
+  const learnerContext = await browser.newContext({ ...testInfo.project.use });
+  const learner = await learnerContext.newPage();
+  await learner.goto(link);
+  await hydrated(learner);
+  await learner.getByRole('button', { name: 'Continue' }).click();
+  await expect(learner).toHaveURL(/\/learn\/\d+/);
+  const questions = learner.locator('#questions');
+  await expect(questions.locator('.message.from-partner').last()).toContainText(words);
+  await expect(questions.locator('.message.from-staff').last()).toContainText(answer);
+  await expect(questions).not.toContainText('Reply above this line');
+  await questions.scrollIntoViewIfNeeded();
+  await learner.screenshot({ path: testInfo.outputPath('module-questions.png'), fullPage: true });
+  await learnerContext.close();
+});

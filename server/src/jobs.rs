@@ -1,6 +1,7 @@
 //! Background work: email delivery, deal clocks and housekeeping. Each job is safe to run late, twice,
 //! or in several instances at once (see the claims in `repo::outbox`).
 use app::domain::notifications::Event;
+use app::domain::replies::ReplyTopic;
 use app::server::repo::channel::{self, ChannelError};
 use app::server::repo::outbox::Notice;
 use app::server::repo::{magic_links, rate_limits, users};
@@ -207,7 +208,7 @@ pub async fn run_certification_clock(state: &AppState) -> Result<CertificationRu
                 body: format!(
                     "Hello {name},\n\nYour {certification} certificate expires on {date}. {next_step}"
                 ),
-                thread: None,
+                thread: module_thread(state, first_path),
             };
             if certifications::flag_expiry_reminder(&state.db, certificate_id, lead, &notice, now)
                 .await?
@@ -274,6 +275,12 @@ async fn recertify_link(
     }
 }
 
+/// What makes an email that leads into a module answerable: a reply becomes a question
+/// about that module.
+fn module_thread(state: &AppState, path: Option<i64>) -> Option<app::server::repo::outbox::Thread> {
+    path.map(|path| app::server::mail::thread(state, ReplyTopic::Module(path)))
+}
+
 /// The "recertification window open" email (or, after a lapse, "recertify").
 async fn recertification_notice(
     state: &AppState,
@@ -323,7 +330,7 @@ async fn recertification_notice(
             window.name,
             app::server::links::link_terms(state)
         ),
-        thread: None,
+        thread: module_thread(state, first_path),
     })
 }
 
@@ -426,7 +433,10 @@ pub async fn run_training_reminders(state: &AppState) -> Result<usize, sqlx::Err
                     path.title,
                     app::server::links::link_terms(state)
                 ),
-                thread: None,
+                thread: Some(app::server::mail::thread(
+                    state,
+                    ReplyTopic::Module(path.id),
+                )),
             };
             if learning::flag_training_overdue(&state.db, person.user_id, path.id, &notice, now)
                 .await?

@@ -12,6 +12,7 @@ use app::api::crm_stages::*;
 use app::api::dev::*;
 use app::api::documents::*;
 use app::api::hubspot_oauth::*;
+use app::api::learner_questions::*;
 use app::api::learning::*;
 use app::api::navigation::*;
 use app::api::notifications::*;
@@ -450,6 +451,22 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (LoadInboundMail::PATH, Args::Form(vec![]), false),
+        (LoadLearnerQuestions::PATH, Args::Form(vec![]), false),
+        (
+            LoadModuleConversation::PATH,
+            Args::Form(vec![("path_id", "1"), ("learner_user_id", "1")]),
+            false,
+        ),
+        (
+            LoadMyModuleConversation::PATH,
+            Args::Form(vec![("path_id", "1")]),
+            false,
+        ),
+        (
+            AnswerLearnerQuestion::PATH,
+            Args::Form(vec![("path_id", "1"), ("learner_user_id", "1"), ("body", "Thanks")]),
+            false,
+        ),
         (
             ReleaseHeldReply::PATH,
             Args::Form(vec![("id", "1")]),

@@ -641,6 +641,40 @@ async fn sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_regi
         .unwrap()
         .ends_with("Booked the demo for Tuesday."));
 
+    // The same partner asks about a module by answering an email about it: a Task on her
+    // Contact alone, named for the module.
+    let (email, path, title): (String, i64, String) = sqlx::query_as(
+        "SELECT u.email, (SELECT id FROM learning_paths ORDER BY id LIMIT 1), \
+         (SELECT title FROM learning_paths ORDER BY id LIMIT 1) \
+         FROM deals d JOIN users u ON u.id = d.owner_user_id WHERE d.id = $1",
+    )
+    .bind(deal)
+    .fetch_one(&state.db.read)
+    .await
+    .unwrap();
+    answers_email(
+        &server,
+        &email,
+        ("path_id", path),
+        "Where is the lab guide?",
+    )
+    .await;
+    common::crm::sync_until_sent(&server, "reply").await;
+    let tasks = fake.records("Task");
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    let task = &tasks[1].fields;
+    let contact = fake
+        .records("Contact")
+        .into_iter()
+        .find(|c| c.fields["Email"].as_str() == Some(email.as_str()))
+        .expect("her Contact");
+    assert_eq!(task["WhoId"], contact.id.as_str());
+    assert!(task.get("WhatId").is_none(), "{task:?}");
+    assert!(task["Subject"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("Training question: {title}")));
+
     // The first read brings each Lead's owner: the integration user the API created them as.
     let owner = |server: &TestServer| {
         let db = server.server.state.db.read.clone();
@@ -740,9 +774,9 @@ async fn sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_regi
     partner_replies(&server, deal, "The customer signed.").await;
     common::crm::sync_until_sent(&server, "reply").await;
     let tasks = fake.records("Task");
-    assert_eq!(tasks.len(), 2, "{tasks:?}");
-    assert_eq!(tasks[1].fields["WhatId"], opportunity.as_str());
-    let who = tasks[1].fields["WhoId"].as_str().unwrap();
+    assert_eq!(tasks.len(), 3, "{tasks:?}");
+    assert_eq!(tasks[2].fields["WhatId"], opportunity.as_str());
+    let who = tasks[2].fields["WhoId"].as_str().unwrap();
     assert!(fake.records("Contact").iter().any(|c| c.id == who), "{who}");
 
     // Closed won in Salesforce (whatever the org calls the stage): won in the portal, once.
@@ -789,29 +823,40 @@ async fn sales_works_a_converted_lead_and_its_opportunity_comes_back_to_the_regi
 /// A reply from the deal's owner to an email the portal sent them about it, as a relay
 /// delivers it (the email is recorded as sent; the reply threads on its Message-ID).
 async fn partner_replies(server: &TestServer, deal: i64, text: &str) {
-    use app::server::inbound::{take, Arrival, Door, Intake};
-    let state = &server.server.state;
     let (email,): (String,) = sqlx::query_as(
         "SELECT u.email FROM deals d JOIN users u ON u.id = d.owner_user_id WHERE d.id = $1",
     )
     .bind(deal)
-    .fetch_one(&state.db.read)
+    .fetch_one(&server.server.state.db.read)
     .await
     .unwrap();
-    let message_id = format!("n{}.{deal}@portal.test", rand::random::<u32>());
-    sqlx::query(
-        "INSERT INTO email_outbox (to_address, subject, body_text, created_at, next_attempt_at, sent_at, deal_id, message_id) \
-         VALUES ($1, 'Registration approved', 'Hello', $2, $2, $2, $3, $4)",
-    )
-    .bind(&email)
+    answers_email(server, &email, ("deal_id", deal), text).await;
+}
+
+/// A reply from `email` to an email the portal sent them about a deal or a module
+/// (`about`: the column and its id), as a relay delivers it.
+async fn answers_email(server: &TestServer, email: &str, about: (&str, i64), text: &str) {
+    use app::server::inbound::{take, Arrival, Door, Intake};
+    let state = &server.server.state;
+    let (column, id) = about;
+    let column = match column {
+        "deal_id" => "deal_id",
+        _ => "path_id",
+    };
+    let message_id = format!("n{}.{id}@portal.test", rand::random::<u32>());
+    sqlx::query(&format!(
+        "INSERT INTO email_outbox (to_address, subject, body_text, created_at, next_attempt_at, sent_at, {column}, message_id) \
+         VALUES ($1, 'About your training', 'Hello', $2, $2, $2, $3, $4)"
+    ))
+    .bind(email)
     .bind(state.clock.now_ms())
-    .bind(deal)
+    .bind(id)
     .bind(&message_id)
     .execute(&state.db.write)
     .await
     .unwrap();
     let raw = format!(
-        "From: {email}\r\nTo: partners@reply.test\r\nSubject: Re: Registration approved\r\n\
+        "From: {email}\r\nTo: partners@reply.test\r\nSubject: Re: About your training\r\n\
          Message-ID: <r{}@partner.example>\r\nIn-Reply-To: <{message_id}>\r\n\r\n{text}\r\n",
         rand::random::<u32>()
     );

@@ -16,10 +16,8 @@ use app::api::replies::{
 use app::model::{DealAudit, DealConversation, InboundLog, InboundMail};
 use common::crm::{connect_hubspot, count, sync};
 use common::fake_hubspot::FakeHubSpot;
-use common::smtp::SmtpSink;
+use common::smtp::{deliver, parse_mime as parse, SmtpSink};
 use common::{call, invoke, sign_in, Backend, ServerFn, TestServer};
-use lettre::address::Envelope;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 const NORA: &str = "nora@northwind.example";
 const BEN: &str = "ben@bluefin.example";
@@ -135,50 +133,7 @@ async fn mail_to_nora(
     sink: &SmtpSink,
     nth: usize,
 ) -> common::smtp::ReceivedMail {
-    let state = &server.server.state;
-    for _ in 0..200 {
-        state.mailer.deliver_due(state).await.unwrap();
-        let mails: Vec<_> = sink
-            .messages()
-            .into_iter()
-            .filter(|m| m.recipients == [NORA])
-            .collect();
-        if mails.len() >= nth {
-            return mails[nth - 1].clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("Nora received fewer than {nth} emails");
-}
-
-/// Reads a message with Python's standard MIME parser.
-fn parse(data: &str) -> serde_json::Value {
-    let path = std::env::temp_dir().join(format!("reply-{}.eml", rand::random::<u64>()));
-    std::fs::write(&path, data).unwrap();
-    let parsed = common::python_json("parse_mime.py", &path);
-    let _ = std::fs::remove_file(path);
-    parsed
-}
-
-/// Delivers `raw` over SMTP as a mail server would; the listener's final answer.
-async fn deliver(server: &TestServer, from: &str, to: &str, raw: &str) -> Result<String, String> {
-    let port = server.server.smtp_addr.expect("the listener runs").port();
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
-        .port(port)
-        .build();
-    let from = if from.is_empty() {
-        None
-    } else {
-        Some(from.parse().unwrap())
-    };
-    let envelope = Envelope::new(from, vec![to.parse().unwrap()]).unwrap();
-    match transport.send_raw(&envelope, raw.as_bytes()).await {
-        Ok(response) => Ok(response.message().collect::<Vec<_>>().join(" ")),
-        Err(error) => Err(format!(
-            "{} {error}",
-            error.status().map(|c| c.to_string()).unwrap_or_default()
-        )),
-    }
+    common::smtp::nth_mail_to(server, sink, NORA, nth).await
 }
 
 /// A reply as a client writes it: headers, then `body` (already in its transfer encoding).

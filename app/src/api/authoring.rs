@@ -64,7 +64,11 @@ mod imp {
                 to: person.email,
                 subject: format!("New module: {}", path.title),
                 body,
-                thread: None,
+                // A question about the module, answered by email, reaches the channel team.
+                thread: Some(crate::server::mail::thread(
+                    state,
+                    crate::domain::replies::ReplyTopic::Module(path.id),
+                )),
             });
         }
         let queued = notices.len();

@@ -4,7 +4,8 @@ use crate::model::NavBadges;
 use leptos::prelude::*;
 
 /// Counts for the navigation: for partners, announcements to acknowledge and required
-/// training not finished; for vendor staff, registrations and appeals waiting for review.
+/// training not finished; for vendor staff, registrations and appeals waiting for review and
+/// learners' questions waiting for an answer.
 /// Nothing for visitors or for a session opened from a link to one place.
 #[server]
 pub async fn load_nav_badges() -> Result<NavBadges, AppError> {
@@ -20,6 +21,8 @@ pub async fn load_nav_badges() -> Result<NavBadges, AppError> {
     if actor.user.role.is_vendor_staff() {
         return Ok(NavBadges {
             to_review: channel::waiting_for_review_count(&state.db).await?,
+            questions_waiting: crate::server::repo::replies::module_threads_waiting(&state.db)
+                .await?,
             ..NavBadges::default()
         });
     }

@@ -49,6 +49,7 @@ fn nav_items(user: Option<&SessionUser>) -> Vec<NavItem> {
                 vec![
                     ("/learn", "Learning"),
                     ("/training-status", "Required training"),
+                    ("/learner-questions", "Learner questions"),
                     ("/certificates/holders", "Certified people"),
                     ("/author", "Authoring"),
                 ],
@@ -81,6 +82,7 @@ fn waiting_at(href: &str, badges: &NavBadges) -> Option<(usize, &'static str)> {
         "/announcements" => (badges.to_acknowledge, "to acknowledge"),
         "/learn" => (badges.training_due, "required to finish"),
         "/deals/queue" => (badges.to_review, "waiting for review"),
+        "/learner-questions" => (badges.questions_waiting, "waiting for an answer"),
         _ => return None,
     };
     (count > 0).then_some((count, what))

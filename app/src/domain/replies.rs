@@ -44,6 +44,48 @@ pub fn encode_key(bytes: &[u8; KEY_BYTES]) -> String {
     out
 }
 
+/// What an answerable email is about, and so where a reply to it lands: the deal's
+/// conversation, or a private conversation between the learner and the channel team about
+/// one learning module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyTopic {
+    Deal(i64),
+    Module(i64),
+}
+
+impl ReplyTopic {
+    /// From the two columns an email or an inbound message keeps (a deal wins; never both).
+    pub fn from_columns(deal_id: Option<i64>, path_id: Option<i64>) -> Option<Self> {
+        match (deal_id, path_id) {
+            (Some(deal), _) => Some(ReplyTopic::Deal(deal)),
+            (None, Some(path)) => Some(ReplyTopic::Module(path)),
+            (None, None) => None,
+        }
+    }
+
+    pub fn deal_id(self) -> Option<i64> {
+        match self {
+            ReplyTopic::Deal(id) => Some(id),
+            ReplyTopic::Module(_) => None,
+        }
+    }
+
+    pub fn path_id(self) -> Option<i64> {
+        match self {
+            ReplyTopic::Module(id) => Some(id),
+            ReplyTopic::Deal(_) => None,
+        }
+    }
+
+    /// Where a person reads the conversation (relative to the portal's base URL).
+    pub fn place(self) -> String {
+        match self {
+            ReplyTopic::Deal(id) => format!("/deals/{id}#conversation"),
+            ReplyTopic::Module(id) => format!("/learn/{id}#questions"),
+        }
+    }
+}
+
 /// The reply address of a notification.
 pub fn reply_address(key: &str, domain: &str) -> String {
     format!("{LOCAL_PREFIX}{key}@{domain}")
@@ -382,13 +424,22 @@ pub struct TimelineEntry<'a> {
     pub person: &'a str,
     pub email: &'a str,
     pub organisation: &'a str,
-    pub customer: &'a str,
+    pub regarding: Regarding<'a>,
     /// The subject of the notification answered.
     pub subject: &'a str,
-    /// The deal in the portal.
+    /// The deal, or the module, in the portal.
     pub link: &'a str,
     pub text: &'a str,
     pub at_ms: i64,
+}
+
+/// What a reply on the CRM timeline is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regarding<'a> {
+    /// A deal, named by its customer.
+    Deal { customer: &'a str },
+    /// A learning module, named by its title.
+    Module { title: &'a str },
 }
 
 /// HubSpot caps a note body at 65,536 characters; Salesforce a Task description at 32,000.
@@ -406,10 +457,22 @@ fn headline(entry: &TimelineEntry) -> String {
     } else {
         format!(", {}", entry.organisation)
     };
+    let kind = match entry.regarding {
+        Regarding::Deal { .. } => "Partner reply",
+        Regarding::Module { .. } => "Learner reply",
+    };
     format!(
-        "Partner reply from {} <{}>{organisation} to “{}”",
+        "{kind} from {} <{}>{organisation} to “{}”",
         entry.person, entry.email, entry.subject
     )
+}
+
+/// The words of the link back to the portal.
+fn link_text(entry: &TimelineEntry) -> &'static str {
+    match entry.regarding {
+        Regarding::Deal { .. } => "Open the deal in the portal",
+        Regarding::Module { .. } => "Open the conversation in the portal",
+    }
 }
 
 /// A HubSpot note's properties: the body is HTML, every text in it escaped.
@@ -421,14 +484,22 @@ pub fn hubspot_note(entry: &TimelineEntry) -> serde_json::Value {
         .map(|paragraph| format!("<p>{}</p>", escape(paragraph).replace('\n', "<br>")))
         .collect();
     let body = format!(
-        "<p><b>{}</b> · <a href=\"{}\">Open the deal in the portal</a></p>{paragraphs}",
+        "<p><b>{}</b> · <a href=\"{}\">{}</a></p>{paragraphs}",
         escape(&headline(entry)),
-        escape(entry.link)
+        escape(entry.link),
+        link_text(entry)
     );
     serde_json::json!({
         "hs_timestamp": entry.at_ms.to_string(),
         "hs_note_body": bounded(&body, HUBSPOT_NOTE_CHARS),
     })
+}
+
+fn task_subject(entry: &TimelineEntry) -> String {
+    match entry.regarding {
+        Regarding::Deal { customer } => format!("Partner reply: {customer} ({})", entry.person),
+        Regarding::Module { title } => format!("Training question: {title} ({})", entry.person),
+    }
 }
 
 /// A completed Salesforce Task of subtype Email. `who` is a Lead or Contact id, `what` an
@@ -443,7 +514,7 @@ pub fn salesforce_task(
         .unwrap_or_default();
     let description = format!("{} · {}\n\n{}", headline(entry), entry.link, entry.text);
     let mut task = serde_json::json!({
-        "Subject": bounded(&format!("Partner reply: {} ({})", entry.customer, entry.person), 255),
+        "Subject": bounded(&task_subject(entry), 255),
         "Description": bounded(&description, SALESFORCE_DESCRIPTION_CHARS),
         "Status": "Completed",
         "ActivityDate": date,
@@ -462,19 +533,34 @@ pub fn salesforce_task(
 /// address and is held: they know whether it was them (another address of theirs, a
 /// colleague they forwarded it to) or someone else. Sent to the person emailed, never to
 /// the sender (that would be backscatter to a forger), and without the reply's words.
-pub fn held_reply_notice(original_subject: &str, sender: &str, deal_url: &str) -> (String, String) {
+pub fn held_reply_notice(
+    original_subject: &str,
+    sender: &str,
+    topic: ReplyTopic,
+    url: &str,
+) -> (String, String) {
     let clip = |text: &str, chars: usize| -> String {
         let flat: String = text.chars().filter(|c| !c.is_control()).collect();
         flat.chars().take(chars).collect()
     };
     let subject = clip(original_subject, 150);
     let sender = clip(sender, 320);
+    let (kept_from, place) = match topic {
+        ReplyTopic::Deal(_) => (
+            "it is not on the deal and not sent to the CRM",
+            "The deal and its conversation",
+        ),
+        ReplyTopic::Module(_) => (
+            "the channel team does not see it as yours, and it is not sent to the CRM,",
+            "The module and your conversation about it",
+        ),
+    };
     (
         format!("A reply to \"{subject}\" is held for review"),
         format!(
-            "The portal emailed you \"{subject}\". A reply to it came from {sender}, not from your address, so it is held: it is not on the deal and not sent to the CRM until the channel team lets it through.\n\n\
+            "The portal emailed you \"{subject}\". A reply to it came from {sender}, not from your address, so it is held: {kept_from} until the channel team lets it through.\n\n\
              If that was you from another address, or a colleague you forwarded the email to, there is nothing to do. If you do not know the sender, tell your channel manager.\n\n\
-             The deal and its conversation: {deal_url}"
+             {place}: {url}"
         ),
     )
 }
@@ -488,7 +574,7 @@ mod tests {
             person: "Nora <b>Lind</b>",
             email: "nora@northwind.example",
             organisation: "Northwind & Co",
-            customer: "Acme",
+            regarding: Regarding::Deal { customer: "Acme" },
             subject: "Registration approved: Acme",
             link: "https://portal.example/deals/12?a=1&b=2",
             text,
@@ -742,6 +828,7 @@ mod tests {
         let (subject, body) = held_reply_notice(
             "Registration approved: Contoso\r\nBcc: x@evil.example",
             "eve@elsewhere.example",
+            ReplyTopic::Deal(7),
             "https://portal.example/deals/7",
         );
         assert_eq!(
@@ -752,6 +839,62 @@ mod tests {
         assert!(body.contains("from eve@elsewhere.example, not from your address"));
         assert!(body.ends_with("https://portal.example/deals/7"));
         let long = "x".repeat(1_000);
-        assert!(held_reply_notice(&long, &long, "u").0.len() < 200);
+        assert!(
+            held_reply_notice(&long, &long, ReplyTopic::Deal(1), "u")
+                .0
+                .len()
+                < 200
+        );
+        let (_, body) = held_reply_notice(
+            "Overdue: Selling the platform",
+            "eve@elsewhere.example",
+            ReplyTopic::Module(3),
+            "https://portal.example/learn/3#questions",
+        );
+        assert!(!body.contains("deal"));
+        assert!(
+            body.ends_with("your conversation about it: https://portal.example/learn/3#questions")
+        );
+    }
+
+    #[test]
+    fn a_topic_lands_where_its_columns_say() {
+        assert_eq!(
+            ReplyTopic::from_columns(Some(4), None),
+            Some(ReplyTopic::Deal(4))
+        );
+        assert_eq!(
+            ReplyTopic::from_columns(None, Some(9)),
+            Some(ReplyTopic::Module(9))
+        );
+        assert_eq!(
+            ReplyTopic::from_columns(Some(4), Some(9)),
+            Some(ReplyTopic::Deal(4))
+        );
+        assert_eq!(ReplyTopic::from_columns(None, None), None);
+        assert_eq!(ReplyTopic::Deal(4).place(), "/deals/4#conversation");
+        assert_eq!(ReplyTopic::Module(9).place(), "/learn/9#questions");
+        assert_eq!(ReplyTopic::Module(9).deal_id(), None);
+        assert_eq!(ReplyTopic::Module(9).path_id(), Some(9));
+        assert_eq!(ReplyTopic::Deal(4).deal_id(), Some(4));
+    }
+
+    #[test]
+    fn a_learner_reply_names_its_module_in_both_crms() {
+        let mut module = entry("Where is the lab guide?");
+        module.regarding = Regarding::Module {
+            title: "Selling <the> platform",
+        };
+        let task = salesforce_task(&module, Some("003C1"), None);
+        assert_eq!(
+            task["Subject"],
+            "Training question: Selling <the> platform (Nora <b>Lind</b>)"
+        );
+        assert!(task.get("WhatId").is_none());
+        let note = hubspot_note(&module);
+        let body = note["hs_note_body"].as_str().unwrap();
+        assert!(body.contains("Learner reply from"));
+        assert!(body.contains(">Open the conversation in the portal</a>"));
+        assert!(!body.contains("deal"));
     }
 }

@@ -1,9 +1,10 @@
 //! The conversation on a deal: the partner's email replies and the channel team's answers,
-//! in order, with the answer form for staff (a plain post that works before hydration).
+//! in order, with the answer form for staff (a plain post that works before hydration). The
+//! message list is shared with learners' conversations about modules.
 use crate::api::replies::{load_deal_conversation, AnswerPartnerReply};
 use crate::components::form::{form_action, form_error, FormError, TextField};
 use crate::components::time::LocalTime;
-use crate::model::DealConversation;
+use crate::model::{DealConversation, DealMessage};
 use leptos::prelude::*;
 
 #[component]
@@ -48,24 +49,30 @@ fn Messages(
         </form>
     });
     view! {
-        {if conversation.messages.is_empty() {
-            view! { <p class="hint">{empty}</p> }.into_any()
-        } else {
-            view! {
-                <ol class="messages">
-                    {conversation.messages.into_iter().map(|message| {
-                        let class = if message.from_partner { "message from-partner" } else { "message from-staff" };
-                        let how = if message.from_partner { "replied by email" } else { "answered" };
-                        view! {
-                            <li class=class>
-                                <p class="meta"><strong>{message.author}</strong> " " {how} " · " <LocalTime ms=message.at/></p>
-                                <p class="message-body">{message.body}</p>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ol>
-            }.into_any()
-        }}
+        <MessageList messages=conversation.messages empty/>
         {answer_form}
     }
+}
+
+/// A conversation's messages, oldest first, or what to expect while there are none.
+#[component]
+pub fn MessageList(messages: Vec<DealMessage>, empty: &'static str) -> impl IntoView {
+    if messages.is_empty() {
+        return view! { <p class="hint">{empty}</p> }.into_any();
+    }
+    view! {
+        <ol class="messages">
+            {messages.into_iter().map(|message| {
+                let class = if message.from_partner { "message from-partner" } else { "message from-staff" };
+                let how = if message.from_partner { "replied by email" } else { "answered" };
+                view! {
+                    <li class=class>
+                        <p class="meta"><strong>{message.author}</strong> " " {how} " · " <LocalTime ms=message.at/></p>
+                        <p class="message-body">{message.body}</p>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
 }

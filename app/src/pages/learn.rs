@@ -15,6 +15,7 @@ use crate::domain::learning::StepState;
 use crate::domain::steps::StepKind;
 use crate::error::AppError;
 use crate::model::{CatalogEntry, PathOverview, PlayerData, QuizOverview, StepBody, StepView};
+use crate::pages::learner_questions::MyModuleQuestions;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -160,6 +161,7 @@ fn Player(data: PlayerData, actions: StepActions) -> impl IntoView {
                 }}
             </div>
         </div>
+        <MyModuleQuestions path_id=path.path_id/>
     }
 }
 

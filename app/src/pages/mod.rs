@@ -8,6 +8,7 @@ mod crm;
 mod deals;
 mod home;
 mod learn;
+mod learner_questions;
 mod login;
 mod orgs;
 mod outbox;
@@ -27,6 +28,7 @@ pub use crm::{
 pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, SignalsPage};
 pub use home::HomePage;
 pub use learn::{CatalogPage, PlayerPage};
+pub use learner_questions::{LearnerConversationPage, LearnerQuestionsPage};
 pub use login::{LoginPage, MagicLinkPage};
 pub use orgs::{MyOrgPage, PartnerDetailPage, PartnersPage};
 pub use outbox::OutboxPage;

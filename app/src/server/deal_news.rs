@@ -97,7 +97,10 @@ async fn to_deal_people(
                 "Hello {},\n\n{message}\n\nOpen the deal directly ({terms}):\n\n{link}\n",
                 contact.name
             ),
-            thread: Some(super::mail::thread(state, deal_id)),
+            thread: Some(super::mail::thread(
+                state,
+                crate::domain::replies::ReplyTopic::Deal(deal_id),
+            )),
         });
     }
     Ok(notices)

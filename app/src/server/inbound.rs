@@ -50,7 +50,8 @@ pub enum Intake {
 }
 
 /// Whether `RCPT TO:<address>` names a reply address the portal can route: the right shape
-/// first (junk costs no query), then a sent notification of a deal, still in its window.
+/// first (junk costs no query), then a sent notification of a deal or a module, still in its
+/// window.
 pub async fn accepts_recipient(state: &AppState, address: &str) -> Result<bool, sqlx::Error> {
     Ok(notification_of_address(state, address).await?.is_some())
 }
@@ -152,9 +153,12 @@ pub async fn take(state: &AppState, arrival: &Arrival<'_>) -> Result<Intake, sql
     let bounded = |text: &str, chars: usize| -> String { text.chars().take(chars).collect() };
     let envelope_to = bounded(&arrival.recipients.join(", "), 2_000);
     let subject = bounded(message.subject().unwrap_or_default(), 500);
-    let deal_url = notified.as_ref().map_or(String::new(), |n| {
-        format!("{}/deals/{}", state.settings.public_base_url, n.deal_id)
-    });
+    let place_url = notified
+        .as_ref()
+        .and_then(Notified::topic)
+        .map_or(String::new(), |topic| {
+            format!("{}{}", state.settings.public_base_url, topic.place())
+        });
     let stored = repo::store_inbound(
         &state.db,
         &NewInbound {
@@ -174,7 +178,7 @@ pub async fn take(state: &AppState, arrival: &Arrival<'_>) -> Result<Intake, sql
             raw: &raw,
             raw_sha256: &digest,
             raw_size: arrival.raw.len() as i64,
-            deal_url: &deal_url,
+            place_url: &place_url,
         },
     )
     .await?;

@@ -2,6 +2,7 @@
 //! retries. Without SMTP settings (development) emails stay in the outbox for the dev page.
 use super::repo::outbox;
 use super::state::AppState;
+use crate::domain::replies::ReplyTopic;
 use crate::domain::retry::{backoff_ms, should_retry};
 use crate::model::OutboxEmail;
 use lettre::message::header::{HeaderName, HeaderValue};
@@ -91,7 +92,7 @@ impl Mailer {
                 .settings
                 .reply_domain
                 .as_deref()
-                .filter(|_| email.deal_id.is_some());
+                .filter(|_| topic_of(&email).is_some());
             let fresh = format!(
                 "{}@{}",
                 super::crypto::new_token(),
@@ -128,9 +129,14 @@ impl Mailer {
     }
 }
 
-/// A new thread for an email about `deal_id`: its Message-ID in the portal's domain and,
+/// What a queued email is about, if a reply to it has somewhere to land.
+fn topic_of(email: &OutboxEmail) -> Option<ReplyTopic> {
+    ReplyTopic::from_columns(email.deal_id, email.path_id)
+}
+
+/// A new thread for an email about `topic`: its Message-ID in the portal's domain and,
 /// where replies are on, the hash of the key its reply address will carry.
-pub fn thread(state: &AppState, deal_id: i64) -> outbox::Thread {
+pub fn thread(state: &AppState, topic: ReplyTopic) -> outbox::Thread {
     let message_id = format!(
         "{}@{}",
         super::crypto::new_token(),
@@ -142,7 +148,7 @@ pub fn thread(state: &AppState, deal_id: i64) -> outbox::Thread {
             super::crypto::token_hash(secret, &super::crypto::reply_key(secret, &message_id))
         });
     outbox::Thread {
-        deal_id,
+        topic,
         message_id,
         reply_key_hash,
     }
@@ -151,7 +157,7 @@ pub fn thread(state: &AppState, deal_id: i64) -> outbox::Thread {
 /// The reply address of a queued email, when it is answerable.
 pub fn reply_address_of(state: &AppState, email: &OutboxEmail) -> Option<String> {
     let domain = state.settings.reply_domain.as_deref()?;
-    email.deal_id?;
+    topic_of(email)?;
     let message_id = email.message_id.as_deref()?;
     let key = super::crypto::reply_key(&state.settings.secret_key, message_id);
     Some(crate::domain::replies::reply_address(&key, domain))

@@ -98,3 +98,64 @@ impl SmtpSink {
         panic!("no email arrived at the SMTP sink");
     }
 }
+
+/// The `nth` email `to` received (the mail job may be sending it already), within 10 s.
+pub async fn nth_mail_to(
+    server: &super::TestServer,
+    sink: &SmtpSink,
+    to: &str,
+    nth: usize,
+) -> ReceivedMail {
+    let state = &server.server.state;
+    for _ in 0..200 {
+        state.mailer.deliver_due(state).await.unwrap();
+        let mails: Vec<_> = sink
+            .messages()
+            .into_iter()
+            .filter(|m| m.recipients == [to])
+            .collect();
+        if mails.len() >= nth {
+            return mails[nth - 1].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{to} received fewer than {nth} emails");
+}
+
+/// Reads a message with Python's standard MIME parser.
+pub fn parse_mime(data: &str) -> serde_json::Value {
+    let path = std::env::temp_dir().join(format!("reply-{}.eml", rand::random::<u64>()));
+    std::fs::write(&path, data).unwrap();
+    let parsed = super::python_json("parse_mime.py", &path);
+    let _ = std::fs::remove_file(path);
+    parsed
+}
+
+/// Delivers `raw` over SMTP to the portal's listener as a mail server would (lettre, a real
+/// SMTP client); the listener's final answer.
+pub async fn deliver(
+    server: &super::TestServer,
+    from: &str,
+    to: &str,
+    raw: &str,
+) -> Result<String, String> {
+    use lettre::address::Envelope;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+    let port = server.server.smtp_addr.expect("the listener runs").port();
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(port)
+        .build();
+    let from = if from.is_empty() {
+        None
+    } else {
+        Some(from.parse().unwrap())
+    };
+    let envelope = Envelope::new(from, vec![to.parse().unwrap()]).unwrap();
+    match transport.send_raw(&envelope, raw.as_bytes()).await {
+        Ok(response) => Ok(response.message().collect::<Vec<_>>().join(" ")),
+        Err(error) => Err(format!(
+            "{} {error}",
+            error.status().map(|c| c.to_string()).unwrap_or_default()
+        )),
+    }
+}

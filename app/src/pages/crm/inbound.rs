@@ -27,7 +27,7 @@ fn InboundLogView(log: InboundLog) -> impl IntoView {
             "Emails about a deal carry a reply address at {domain}; point its MX at the portal's reply listener{}. Verified replies appear on the deal and in the CRM timeline.",
             if log.relay_enabled { " or let your relay post them to /inbound/mime" } else { "" }
         ),
-        None => "Replies are off: set REPLY_DOMAIN (and the listener or relay token) so emails about a deal carry a reply address.".to_string(),
+        None => "Replies are off: set REPLY_DOMAIN (and the listener or relay token) so emails about a deal or a module carry a reply address.".to_string(),
     };
     if log.messages.is_empty() {
         return view! {
@@ -40,9 +40,20 @@ fn InboundLogView(log: InboundLog) -> impl IntoView {
     let rows = log.messages.into_iter().map(|mail| {
         let item = format!("release-{}", mail.id);
         let error = form_error(release, &item);
-        let releasable = mail.verdict == "held" && mail.deal_id.is_some();
+        // Where the reply belongs: a deal's conversation, or the learner's about a module.
+        let place = match (mail.deal_id, mail.path_id, mail.user_id) {
+            (Some(deal), _, _) => Some((format!("/deals/{deal}#conversation"), "Open the deal", "On the deal", "Put it on the deal")),
+            (None, Some(path), Some(learner)) => Some((
+                format!("/learner-questions/{path}/{learner}"),
+                "Open the conversation",
+                "In the learner's questions",
+                "Put it in the learner's questions",
+            )),
+            _ => None,
+        };
+        let releasable = mail.verdict == "held" && place.is_some();
         let outcome = match mail.verdict.as_str() {
-            "accepted" => "On the deal".to_string(),
+            "accepted" => place.as_ref().map_or("Accepted", |p| p.2).to_string(),
             "held" => format!("Held: {}", mail.reason),
             _ => format!("Ignored: {}", mail.reason),
         };
@@ -53,12 +64,12 @@ fn InboundLogView(log: InboundLog) -> impl IntoView {
                 <td data-label="Subject">{mail.subject}
                     {(!mail.reply_text.is_empty()).then(|| view! { <span class="hint block">{mail.reply_text}</span> })}</td>
                 <td data-label="Outcome">{outcome}
-                    {mail.deal_id.map(|id| view! { " " <a href=format!("/deals/{id}#conversation")>"Open the deal"</a> })}
-                    {releasable.then(|| view! {
-                        <form method="post" action={form_action::<ReleaseHeldReply>(&item)} data-done="The reply is on the deal.">
+                    {place.clone().map(|(href, open, _, _)| view! { " " <a href=href>{open}</a> })}
+                    {place.filter(|_| releasable).map(|(_, _, _, release_label)| view! {
+                        <form method="post" action={form_action::<ReleaseHeldReply>(&item)} data-done="The reply is let through.">
                             <FormError error fields=&[]/>
                             <input type="hidden" name="id" value=mail.id.to_string()/>
-                            <button type="submit" class="button">"Put it on the deal"</button>
+                            <button type="submit" class="button">{release_label}</button>
                         </form>
                     })}</td>
                 <td data-label="Original"><a href=format!("/crm/inbound/{}", mail.id)>{format!("Show original ({} KB)", (mail.raw_size + 1023) / 1024)}</a></td>

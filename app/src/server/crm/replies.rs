@@ -1,5 +1,7 @@
 //! Partner replies on the CRM timeline: a HubSpot note on the person's contact and the deal,
 //! a completed Salesforce Task on the Lead (or the Contact and Opportunity once converted).
+//! A learner's reply about a module belongs to the person alone: a note on the contact, a
+//! Task on the Contact.
 //!
 //! A note or Task is created, not upserted, so the CRM id is kept the moment the CRM
 //! answers: a retry then only finishes the deal association instead of creating a second
@@ -10,7 +12,7 @@ use super::sync::{
     hubspot_outcome, salesforce_send, set_aside, settle, BatchEnd, Crm, SalesforceWrite, SyncRun,
 };
 use crate::domain::crm::SyncKind;
-use crate::domain::replies::{hubspot_note, salesforce_task, TimelineEntry};
+use crate::domain::replies::{hubspot_note, salesforce_task, Regarding, ReplyTopic, TimelineEntry};
 use crate::server::repo::crm::{self as repo, Claimed, Connection};
 use crate::server::repo::replies as replies_repo;
 use crate::server::AppState;
@@ -65,7 +67,7 @@ async fn send_one(
             connection.id,
             SyncKind::Reply,
             row,
-            "The reply is no longer on a deal.",
+            "The reply is no longer on a deal or a module.",
             now,
         )
         .await?;
@@ -88,15 +90,38 @@ async fn send_one(
         repo::release(db, &[row], now + CONTACT_WAIT_MS).await?;
         return Ok(BatchEnd::Continue);
     };
-    let deal = repo::links(db, connection.id, SyncKind::Registration, &[facts.deal_id]).await?;
-    let deal_id = deal.get(&facts.deal_id).cloned();
+    let topic = ReplyTopic::from_columns(facts.deal_id, facts.path_id);
+    let portal_deal = topic.and_then(ReplyTopic::deal_id);
+    let deal_id = match portal_deal {
+        Some(portal_deal) => repo::links(db, connection.id, SyncKind::Registration, &[portal_deal])
+            .await?
+            .get(&portal_deal)
+            .cloned(),
+        None => None,
+    };
     let created = repo::links(db, connection.id, SyncKind::Reply, &[row.entity_id]).await?;
-    let link = format!("{}/deals/{}", state.settings.public_base_url, facts.deal_id);
+    // Staff open a module conversation on its own page (the learner's link needs a session).
+    let link = match topic {
+        Some(ReplyTopic::Module(path_id)) => format!(
+            "{}/learner-questions/{path_id}/{}",
+            state.settings.public_base_url, facts.user_id
+        ),
+        _ => format!(
+            "{}/deals/{}",
+            state.settings.public_base_url,
+            portal_deal.unwrap_or_default()
+        ),
+    };
+    let regarding = match (&facts.customer, &facts.module_title) {
+        (Some(customer), _) => Regarding::Deal { customer },
+        (None, Some(title)) => Regarding::Module { title },
+        (None, None) => Regarding::Module { title: "" },
+    };
     let entry = TimelineEntry {
         person: &facts.person,
         email: &facts.email,
         organisation: &facts.organisation,
-        customer: &facts.customer,
+        regarding,
         subject: &facts.subject,
         link: &link,
         text: &facts.reply_text,
@@ -175,11 +200,17 @@ async fn send_one(
             // Sales works an unconverted deal on its Lead; a converted one on the
             // Opportunity, with the partner's Contact as the person.
             // A registration written as an Opportunity is worked there from the start.
-            let converted = repo::converted(db, connection.id, &[facts.deal_id]).await?;
+            let converted = match portal_deal {
+                Some(portal_deal) => repo::converted(db, connection.id, &[portal_deal])
+                    .await?
+                    .get(&portal_deal)
+                    .cloned(),
+                None => None,
+            };
             let opportunity_target = connection.placement.salesforce_target
                 == crate::domain::salesforce::RegistrationTarget::Opportunity;
             let opportunity = converted
-                .get(&facts.deal_id)
+                .as_ref()
                 .or(deal_id.as_ref().filter(|_| opportunity_target));
             let task = match (opportunity, &deal_id) {
                 (Some(opportunity), _) => {

@@ -13,16 +13,16 @@ pub struct Notice {
     pub to: String,
     pub subject: String,
     pub body: String,
-    /// The deal it is about, if any, with the email's own Message-ID (and the hash of its
-    /// reply address key): a reply lands on that deal.
+    /// The deal or module it is about, if any, with the email's own Message-ID (and the
+    /// hash of its reply address key): a reply lands in that deal's or module's conversation.
     pub thread: Option<Thread>,
 }
 
-/// What makes an email about a deal answerable, fixed when it is queued (so the dev outbox
-/// shows its reply address, and a retry keeps it). Built by `mail::thread`.
+/// What makes an email about a deal or a module answerable, fixed when it is queued (so the
+/// dev outbox shows its reply address, and a retry keeps it). Built by `mail::thread`.
 #[derive(Debug, Clone)]
 pub struct Thread {
-    pub deal_id: i64,
+    pub topic: crate::domain::replies::ReplyTopic,
     pub message_id: String,
     pub reply_key_hash: Option<String>,
 }
@@ -110,16 +110,18 @@ pub(crate) async fn queue_in(
     Ok(())
 }
 
-/// Files a queued email under its deal's thread.
+/// Files a queued email under its deal's or module's thread.
 pub(crate) async fn set_thread(
     tx: &mut sqlx::Transaction<'_, Any>,
     email_id: i64,
     thread: &Thread,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE email_outbox SET deal_id = $1, message_id = $2, reply_key_hash = $3 WHERE id = $4",
+        "UPDATE email_outbox SET deal_id = $1, path_id = $2, message_id = $3, reply_key_hash = $4 \
+         WHERE id = $5",
     )
-    .bind(thread.deal_id)
+    .bind(thread.topic.deal_id())
+    .bind(thread.topic.path_id())
     .bind(&thread.message_id)
     .bind(thread.reply_key_hash.as_deref())
     .bind(email_id)
@@ -251,10 +253,10 @@ pub async fn mark_failed(
 
 const OUTBOX_SELECT: &str =
     "SELECT id, to_address, subject, body_text, created_at, sent_at, attempts, last_error, event, \
-     deal_id, message_id, in_reply_to, thread_references FROM email_outbox";
+     deal_id, path_id, message_id, in_reply_to, thread_references FROM email_outbox";
 
 /// Gives an email its Message-ID the first time it is sent (a retry keeps it, so a reply
-/// to either attempt threads the same), and, for one about a deal, the hash of the key in
+/// to either attempt threads the same), and, for one about a deal or a module, the hash of the key in
 /// its reply address. Returns the Message-ID it has.
 pub async fn fix_message_id(
     db: &Db,
@@ -313,6 +315,7 @@ struct OutboxRow {
     last_error: Option<String>,
     event: Option<String>,
     deal_id: Option<i64>,
+    path_id: Option<i64>,
     message_id: Option<String>,
     in_reply_to: Option<String>,
     thread_references: Option<String>,
@@ -331,6 +334,7 @@ impl From<OutboxRow> for OutboxEmail {
             attempts: row.attempts,
             last_error: row.last_error,
             deal_id: row.deal_id,
+            path_id: row.path_id,
             message_id: row.message_id,
             in_reply_to: row.in_reply_to,
             thread_references: row.thread_references,

@@ -1,0 +1,21 @@
+-- Replies to emails about a learning module (a new module, an overdue one, a
+-- recertification): the email carries its module as a deal email carries its deal, and a
+-- learner's reply starts a private conversation with the channel team about that module.
+ALTER TABLE email_outbox ADD COLUMN path_id BIGINT REFERENCES learning_paths (id);
+ALTER TABLE inbound_mail ADD COLUMN path_id BIGINT REFERENCES learning_paths (id);
+
+-- One conversation per module and learner, oldest first: the learner's replies and the
+-- team's answers.
+CREATE TABLE module_messages (
+    id BIGSERIAL PRIMARY KEY,
+    path_id BIGINT NOT NULL REFERENCES learning_paths (id),
+    learner_user_id BIGINT NOT NULL REFERENCES users (id),
+    at BIGINT NOT NULL,
+    author_user_id BIGINT REFERENCES users (id),
+    from_partner BIGINT NOT NULL CHECK (from_partner IN (0, 1)),
+    body TEXT NOT NULL,
+    inbound_mail_id BIGINT REFERENCES inbound_mail (id),
+    email_id BIGINT REFERENCES email_outbox (id)
+);
+CREATE INDEX module_messages_by_thread ON module_messages (path_id, learner_user_id, at);
+CREATE INDEX module_messages_by_time ON module_messages (at);
