@@ -553,17 +553,13 @@ async fn replies_from_every_kind_of_client_land_on_the_deal(backend: Backend) {
     // An admin lets the held message through (say Eve is a colleague Nora forwarded it to):
     // it joins the conversation under its writer and reaches HubSpot; only once, and only
     // by an admin.
-    let held = log
-        .iter()
-        .find(|m| m.verdict == "held")
-        .unwrap()
-        .id
-        .to_string();
+    let held_id = log.iter().find(|m| m.verdict == "held").unwrap().id;
+    let held = held_id.to_string();
     let (status, _) = invoke::<i64>(&marco, server, ReleaseHeldReply::PATH, &[("id", &held)]).await;
     assert_eq!(status, 403);
     let (status, released) =
         invoke::<i64>(&admin, server, ReleaseHeldReply::PATH, &[("id", &held)]).await;
-    assert_eq!((status, released), (200, Ok(setup.deal_id)));
+    assert_eq!((status, released), (200, Ok(held_id)));
     let (status, _) = invoke::<i64>(&admin, server, ReleaseHeldReply::PATH, &[("id", &held)]).await;
     assert_eq!(status, 409);
     let (_, seen) = conversation(&partner, &setup).await;

@@ -882,6 +882,7 @@ mod tests {
     #[test]
     fn a_learner_reply_names_its_module_in_both_crms() {
         let mut module = entry("Where is the lab guide?");
+        module.link = "https://portal.example/learner-questions/3/8";
         module.regarding = Regarding::Module {
             title: "Selling <the> platform",
         };
