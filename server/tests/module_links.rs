@@ -5,29 +5,12 @@
 mod common;
 
 use app::api::auth::{CurrentUser, RedeemMagicLink, RequestFreshLink};
-use app::api::authoring::SetPathPublished;
 use app::api::channel::LoadMyPipeline;
 use app::api::learning::{LoadCatalog, LoadPlayer};
 use app::model::SessionUser;
 use common::{call, invoke, path_id, sign_in, Backend, ServerFn, TestServer};
 
 const INES: &str = "ines@northwind.example";
-const ADMIN: &str = "admin@lumen.example";
-
-/// Unpublishes and republishes a module, as an author fixing it would.
-async fn republish(server: &TestServer, path: i64) {
-    let admin = sign_in(server, ADMIN).await;
-    for published in ["false", "true"] {
-        let response = call(
-            &admin,
-            server,
-            SetPathPublished::PATH,
-            &[("path_id", &path.to_string()), ("published", published)],
-        )
-        .await;
-        assert_eq!(response.status(), 200);
-    }
-}
 
 /// The token of the newest "New module" email to `to`.
 async fn emailed_token(server: &TestServer, to: &str, title: &str) -> String {
@@ -47,7 +30,7 @@ async fn a_module_link_opens_that_module_once_and_nothing_else(backend: Backend)
     let server = TestServer::start(backend).await;
     let support = path_id(&server, "Support Readiness").await;
     let sales = path_id(&server, "Sales Certification").await;
-    republish(&server, support).await;
+    common::republish(&server, support).await;
     // Only the module's audience (support staff) was told.
     let (to_sales_people,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM email_outbox WHERE to_address = 'nora@northwind.example' AND subject LIKE 'New module:%'",
@@ -106,7 +89,7 @@ async fn a_module_link_opens_that_module_once_and_nothing_else(backend: Backend)
     assert!(again.unwrap_err().field_message("token").is_some());
 
     // A fresh link expires after its time to live (15 minutes).
-    republish(&server, support).await;
+    common::republish(&server, support).await;
     let late = emailed_token(&server, INES, "Support Readiness").await;
     assert_ne!(late, token);
     server
@@ -166,7 +149,7 @@ async fn a_module_link_opens_that_module_once_and_nothing_else(backend: Backend)
     assert_eq!(fresh_emails().await, 1);
 
     // Someone fully signed in who follows a link keeps their full session.
-    republish(&server, support).await;
+    common::republish(&server, support).await;
     let fresh = emailed_token(&server, INES, "Support Readiness").await;
     let signed_in = sign_in(&server, INES).await;
     let (status, _) = invoke::<String>(

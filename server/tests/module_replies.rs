@@ -7,7 +7,6 @@
 //! the learner is told, and an admin can let it through.
 mod common;
 
-use app::api::authoring::SetPathPublished;
 use app::api::learner_questions::{
     AnswerLearnerQuestion, LoadLearnerQuestions, LoadModuleConversation, LoadMyModuleConversation,
 };
@@ -17,7 +16,7 @@ use app::model::{DealMessage, InboundLog, ModuleConversation, ModuleThread, NavB
 use common::crm::{connect_hubspot, count, sync, sync_until_sent};
 use common::fake_hubspot::FakeHubSpot;
 use common::smtp::{deliver, nth_mail_to, parse_mime, SmtpSink};
-use common::{call, invoke, path_id, sign_in, Backend, ServerFn};
+use common::{invoke, path_id, sign_in, Backend, ServerFn};
 
 const INES: &str = "ines@northwind.example";
 const NORA: &str = "nora@northwind.example";
@@ -41,23 +40,7 @@ async fn learners_ask_about_a_module_by_email(backend: Backend) {
     let sink = SmtpSink::start().await;
     let fake = FakeHubSpot::new(HUBSPOT_TOKEN);
     let base = fake.start().await;
-    let server = sink
-        .server(
-            backend,
-            &[
-                "--smtp-tls",
-                "none",
-                "--reply-domain",
-                "reply.test",
-                "--inbound-smtp-bind",
-                "127.0.0.1:0",
-                "--hubspot-api-base",
-                &base,
-                "--crm-sync-interval-secs",
-                "86400",
-            ],
-        )
-        .await;
+    let server = common::smtp::replying_server(&sink, backend, &base, None).await;
     let test_server = server;
     let server = &test_server;
     connect_hubspot(server, HUBSPOT_TOKEN).await;
@@ -65,17 +48,8 @@ async fn learners_ask_about_a_module_by_email(backend: Backend) {
 
     // An author republishes Support Readiness: Ines (support) is emailed, answerably.
     let support = path_id(server, "Support Readiness").await;
+    common::republish(server, support).await;
     let admin = sign_in(server, ADMIN).await;
-    for published in ["false", "true"] {
-        let response = call(
-            &admin,
-            server,
-            SetPathPublished::PATH,
-            &[("path_id", &support.to_string()), ("published", published)],
-        )
-        .await;
-        assert_eq!(response.status(), 200);
-    }
     let mail = nth_mail_to(server, &sink, INES, 1).await;
     let parsed = parse_mime(&mail.data);
     let headers = &parsed["headers"];

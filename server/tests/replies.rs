@@ -41,25 +41,7 @@ async fn setup(backend: Backend) -> Setup {
     let sink = SmtpSink::start().await;
     let fake = FakeHubSpot::new(HUBSPOT_TOKEN);
     let base = fake.start().await;
-    let server = sink
-        .server(
-            backend,
-            &[
-                "--smtp-tls",
-                "none",
-                "--reply-domain",
-                "reply.test",
-                "--inbound-smtp-bind",
-                "127.0.0.1:0",
-                "--inbound-mail-token",
-                RELAY_TOKEN,
-                "--hubspot-api-base",
-                &base,
-                "--crm-sync-interval-secs",
-                "86400",
-            ],
-        )
-        .await;
+    let server = common::smtp::replying_server(&sink, backend, &base, Some(RELAY_TOKEN)).await;
     connect_hubspot(&server, HUBSPOT_TOKEN).await;
     sync(&server, 50).await;
     // One of Nora's registrations waiting for review; Marco approves it.

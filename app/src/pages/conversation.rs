@@ -4,6 +4,7 @@
 use crate::api::replies::{load_deal_conversation, AnswerPartnerReply};
 use crate::components::form::{form_action, form_error, FormError, TextField};
 use crate::components::time::LocalTime;
+use crate::error::AppError;
 use crate::model::{DealConversation, DealMessage};
 use leptos::prelude::*;
 
@@ -38,15 +39,11 @@ fn Messages(
     };
     let item = format!("answer-{}", conversation.deal_id);
     let error = form_error(answer, &item);
-    let answer_form = conversation.answer_to.map(|to| view! {
-        <form class="answer-form" method="post" action={form_action::<AnswerPartnerReply>(&item)} novalidate=true
-            data-done="Answer sent.">
-            <FormError error form=item.clone() fields=&["body"]/>
-            <input type="hidden" name="deal_id" value=conversation.deal_id.to_string()/>
-            <TextField form=item.clone() label="Answer the partner" name="body" rows=4 error/>
-            <p class="hint">"Emailed to " {to} " in the same thread, and kept here."</p>
-            <button type="submit" class="button primary">"Send answer"</button>
-        </form>
+    let answer_form = conversation.answer_to.map(|to| {
+        view! {
+            <AnswerForm action={form_action::<AnswerPartnerReply>(&item)} item=item.clone() error to
+                label="Answer the partner" hidden={vec![("deal_id", conversation.deal_id.to_string())]}/>
+        }
     });
     view! {
         <MessageList messages=conversation.messages empty/>
@@ -75,4 +72,26 @@ pub fn MessageList(messages: Vec<DealMessage>, empty: &'static str) -> impl Into
         </ol>
     }
     .into_any()
+}
+
+/// The form a staff member answers a partner's latest reply with (a plain post): the text,
+/// who it is emailed to, and the `hidden` fields that name the conversation.
+#[component]
+pub fn AnswerForm(
+    action: String,
+    item: String,
+    error: Signal<Option<AppError>>,
+    to: String,
+    label: &'static str,
+    hidden: Vec<(&'static str, String)>,
+) -> impl IntoView {
+    view! {
+        <form class="answer-form" method="post" action=action novalidate=true data-done="Answer sent.">
+            <FormError error form=item.clone() fields=&["body"]/>
+            {hidden.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
+            <TextField form=item label=label name="body" rows=4 error/>
+            <p class="hint">"Emailed to " {to} " in the same thread, and kept here."</p>
+            <button type="submit" class="button primary">"Send answer"</button>
+        </form>
+    }
 }

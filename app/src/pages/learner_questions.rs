@@ -6,12 +6,12 @@ use crate::api::learner_questions::{
     load_learner_questions, load_module_conversation, load_my_module_conversation,
     AnswerLearnerQuestion,
 };
-use crate::components::form::{form_action, form_error, FormError, TextField};
+use crate::components::form::{form_action, form_error};
 use crate::components::load::loaded;
 use crate::components::time::LocalTime;
 use crate::error::AppError;
 use crate::model::{ModuleConversation, ModuleThread};
-use crate::pages::conversation::MessageList;
+use crate::pages::conversation::{AnswerForm, MessageList};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -107,16 +107,15 @@ fn Conversation(conversation: ModuleConversation) -> impl IntoView {
         conversation.path_id, conversation.learner_user_id
     );
     let error = form_error(answer, &item);
-    let answer_form = conversation.answer_to.map(|to| view! {
-        <form class="answer-form" method="post" action={form_action::<AnswerLearnerQuestion>(&item)} novalidate=true
-            data-done="Answer sent.">
-            <FormError error form=item.clone() fields=&["body"]/>
-            <input type="hidden" name="path_id" value=conversation.path_id.to_string()/>
-            <input type="hidden" name="learner_user_id" value=conversation.learner_user_id.to_string()/>
-            <TextField form=item.clone() label="Answer the learner" name="body" rows=4 error/>
-            <p class="hint">"Emailed to " {to} " in the same thread, and kept here."</p>
-            <button type="submit" class="button primary">"Send answer"</button>
-        </form>
+    let answer_form = conversation.answer_to.map(|to| {
+        view! {
+            <AnswerForm action={form_action::<AnswerLearnerQuestion>(&item)} item=item.clone() error to
+                label="Answer the learner"
+                hidden={vec![
+                    ("path_id", conversation.path_id.to_string()),
+                    ("learner_user_id", conversation.learner_user_id.to_string()),
+                ]}/>
+        }
     });
     view! {
         <h1 id="conversation-title">{conversation.module_title.clone()}</h1>

@@ -386,6 +386,23 @@ pub async fn assert_rest_needs_sign_in(client: &reqwest::Client, server: &TestSe
 pub const PASSWORD: &str = app::server::seed::DEMO_PASSWORD;
 
 /// The id of a learning path, by title.
+/// Unpublishes and republishes a module, as an author fixing it would: its audience is
+/// emailed again.
+pub async fn republish(server: &TestServer, path: i64) {
+    use app::api::authoring::SetPathPublished;
+    let admin = sign_in(server, "admin@lumen.example").await;
+    for published in ["false", "true"] {
+        let response = call(
+            &admin,
+            server,
+            SetPathPublished::PATH,
+            &[("path_id", &path.to_string()), ("published", published)],
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+    }
+}
+
 pub async fn path_id(server: &TestServer, title: &str) -> i64 {
     let (id,): (i64,) = sqlx::query_as("SELECT id FROM learning_paths WHERE title = $1")
         .bind(title)

@@ -159,3 +159,30 @@ pub async fn deliver(
         )),
     }
 }
+
+/// A test server that emails this sink, takes replies for `reply.test` on its own SMTP
+/// listener (and, with `relay_token`, over HTTP), and syncs with a fake HubSpot at
+/// `hubspot_base` only when a test says so.
+pub async fn replying_server(
+    sink: &SmtpSink,
+    backend: super::Backend,
+    hubspot_base: &str,
+    relay_token: Option<&str>,
+) -> super::TestServer {
+    let mut flags = vec![
+        "--smtp-tls",
+        "none",
+        "--reply-domain",
+        "reply.test",
+        "--inbound-smtp-bind",
+        "127.0.0.1:0",
+        "--hubspot-api-base",
+        hubspot_base,
+        "--crm-sync-interval-secs",
+        "86400",
+    ];
+    if let Some(token) = relay_token {
+        flags.extend(["--inbound-mail-token", token]);
+    }
+    sink.server(backend, &flags).await
+}
