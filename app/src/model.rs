@@ -1036,3 +1036,30 @@ pub struct InboundLog {
     pub relay_enabled: bool,
     pub messages: Vec<InboundMail>,
 }
+
+/// One row of a rate view: the counts always; the rate and its 95% interval only when
+/// there are enough observations (`None`: "too few").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RateRow {
+    pub label: String,
+    pub successes: u64,
+    pub n: u64,
+    pub estimate: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+/// Completion rate by segment (insights view 2) under the page's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompletionInsight {
+    /// The window in words, for the title.
+    pub window: String,
+    /// What the rows are split by (`Segment::as_str`) and its name.
+    pub segment: String,
+    pub segment_label: String,
+    pub overall: RateRow,
+    pub rows: Vec<RateRow>,
+    /// The choices the filter bar offers.
+    pub paths: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+}

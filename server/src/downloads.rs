@@ -4,6 +4,7 @@
 use crate::ServerState;
 use app::api::authoring::export_path;
 use app::api::channel::{export_pipeline_csv, PipelineQuery};
+use app::api::insights::{export_completion_csv, InsightQuery};
 use app::error::AppError;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -33,6 +34,20 @@ pub async fn pipeline_csv(
         name: "pipeline.csv".to_string(),
     };
     serve(&state, parts, file, export_pipeline_csv(query, with_bom)).await
+}
+
+/// The completion view's rows as `completion-by-segment.csv`, under the link's filters.
+pub async fn completion_csv(
+    State(state): State<ServerState>,
+    Query(query): Query<InsightQuery>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let file = File {
+        content_type: "text/csv; charset=utf-8",
+        name: "completion-by-segment.csv".to_string(),
+    };
+    serve(&state, parts, file, export_completion_csv(query)).await
 }
 
 /// A learning path's export as `learning-path-<id>.json`.

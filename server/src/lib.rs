@@ -274,6 +274,10 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
         )
         .route("/author/{path_id}/export.json", get(downloads::path_export))
         .route(
+            app::api::insights::COMPLETION_CSV_PATH,
+            get(downloads::completion_csv),
+        )
+        .route(
             app::server::crm::webhook::HUBSPOT_PATH,
             axum::routing::post(webhooks::hubspot),
         )

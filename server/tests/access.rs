@@ -12,6 +12,7 @@ use app::api::crm_stages::*;
 use app::api::dev::*;
 use app::api::documents::*;
 use app::api::hubspot_oauth::*;
+use app::api::insights::*;
 use app::api::learner_questions::*;
 use app::api::learning::*;
 use app::api::navigation::*;
@@ -452,6 +453,8 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         ),
         (LoadInboundMail::PATH, Args::Form(vec![]), false),
         (LoadLearnerQuestions::PATH, Args::Form(vec![]), false),
+        (LoadCompletionInsight::PATH, Args::Form(vec![]), false),
+        (ExportCompletionCsv::PATH, Args::Form(vec![]), false),
         (
             LoadModuleConversation::PATH,
             Args::Form(vec![("path_id", "1"), ("learner_user_id", "1")]),

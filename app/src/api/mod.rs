@@ -11,6 +11,7 @@ pub mod crm_stages;
 pub mod dev;
 pub mod documents;
 pub mod hubspot_oauth;
+pub mod insights;
 pub mod learner_questions;
 pub mod learning;
 pub mod navigation;

@@ -1,3 +1,4 @@
+pub mod chart;
 pub mod empty;
 pub mod enhance;
 pub mod form;

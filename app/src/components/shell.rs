@@ -34,6 +34,7 @@ fn nav_items(user: Option<&SessionUser>) -> Vec<NavItem> {
         Some(role @ (Role::PartnerManager | Role::VendorAdmin)) => vec![
             Link("/", "Home"),
             Link("/partners", "Partners"),
+            Link("/insights", "Insights"),
             Group(
                 "Channel",
                 vec![

@@ -7,6 +7,7 @@ mod conversation;
 mod crm;
 mod deals;
 mod home;
+mod insights;
 mod learn;
 mod learner_questions;
 mod login;
@@ -27,6 +28,7 @@ pub use crm::{
 };
 pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, SignalsPage};
 pub use home::HomePage;
+pub use insights::{CompletionInsightPage, InsightsPage};
 pub use learn::{CatalogPage, PlayerPage};
 pub use learner_questions::{LearnerConversationPage, LearnerQuestionsPage};
 pub use login::{LoginPage, MagicLinkPage};

@@ -6,6 +6,7 @@ pub mod certifications;
 pub mod channel;
 pub mod crm;
 pub mod documents;
+pub mod insights;
 pub mod learning;
 pub mod magic_links;
 pub mod notifications;

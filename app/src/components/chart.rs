@@ -1,0 +1,136 @@
+//! Charts drawn as SVG on the server: nothing to hydrate, no chart script. Each chart is an
+//! image with a title and a description that states its numbers; the same numbers follow in
+//! a data table. Marks differ by shape and by a printed value, never by colour alone.
+use crate::domain::insights::percent;
+use crate::model::RateRow;
+use leptos::prelude::*;
+
+/// Drawing units of the dot-and-whisker chart (the SVG scales to its card).
+const WIDTH: f64 = 640.0;
+const LABEL_END: f64 = 176.0;
+const PLOT_START: f64 = 188.0;
+const PLOT_END: f64 = 560.0;
+const ROW_HEIGHT: f64 = 34.0;
+const TOP: f64 = 40.0;
+
+fn x_of(share: f64) -> f64 {
+    PLOT_START + (PLOT_END - PLOT_START) * share.clamp(0.0, 1.0)
+}
+
+/// The chart's description: every row's rate, interval and n, or "too few".
+pub fn describe(rows: &[RateRow], reference: &RateRow) -> String {
+    let row_text = |row: &RateRow| match (row.estimate, row.lower, row.upper) {
+        (Some(p), Some(l), Some(u)) => format!(
+            "{} {} (95% interval {}–{}, n = {})",
+            row.label,
+            percent(p),
+            percent(l),
+            percent(u),
+            row.n
+        ),
+        _ => format!("{} too few to show (n = {})", row.label, row.n),
+    };
+    let mut parts: Vec<String> = rows.iter().map(row_text).collect();
+    parts.push(format!("overall: {}", row_text(reference)));
+    parts.join("; ")
+}
+
+/// Rates with 95% intervals, one row each, against the overall rate (a dashed line).
+#[component]
+pub fn DotWhiskerChart(
+    /// Unique on the page: it names the title and description elements.
+    id: &'static str,
+    title: String,
+    rows: Vec<RateRow>,
+    reference: RateRow,
+) -> impl IntoView {
+    let height = TOP + ROW_HEIGHT * rows.len().max(1) as f64 + 12.0;
+    let title_id = format!("{id}-title");
+    let desc_id = format!("{id}-desc");
+    let labelled_by = format!("{title_id} {desc_id}");
+    let description = describe(&rows, &reference);
+    let ticks = [0.0, 0.25, 0.5, 0.75, 1.0].map(|share| {
+        let x = x_of(share);
+        view! {
+            <line class="grid" x1=x x2=x y1=TOP - 8.0 y2=height - 8.0/>
+            <text class="tick" x=x y=TOP - 14.0 text-anchor="middle">{percent(share)}</text>
+        }
+    });
+    let reference_mark = reference.estimate.map(|p| {
+        let x = x_of(p);
+        view! {
+            <line class="reference" x1=x x2=x y1=TOP - 8.0 y2=height - 8.0/>
+            <text class="reference-label" x=x + 4.0 y=height - 2.0>{format!("All {}", percent(p))}</text>
+        }
+    });
+    let marks = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let y = TOP + ROW_HEIGHT * i as f64 + ROW_HEIGHT / 2.0;
+            let label = format!("{} (n = {})", row.label, row.n);
+            let mark = match (row.estimate, row.lower, row.upper) {
+                (Some(p), Some(l), Some(u)) => view! {
+                    <line class="whisker" x1=x_of(l) x2=x_of(u) y1=y y2=y/>
+                    <line class="whisker" x1=x_of(l) x2=x_of(l) y1=y - 6.0 y2=y + 6.0/>
+                    <line class="whisker" x1=x_of(u) x2=x_of(u) y1=y - 6.0 y2=y + 6.0/>
+                    <circle class="dot" cx=x_of(p) cy=y r="6"/>
+                    <text class="value" x=x_of(u) + 8.0 y=y + 4.0>{percent(p)}</text>
+                }
+                .into_any(),
+                _ => view! {
+                    <text class="too-few" x=PLOT_START y=y + 4.0>"too few to show"</text>
+                }
+                .into_any(),
+            };
+            view! {
+                <text class="row-label" x=LABEL_END y=y + 4.0 text-anchor="end">{label}</text>
+                {mark}
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="chart-frame">
+            <svg class="chart dot-whisker" role="img" aria-labelledby=labelled_by
+                viewBox=format!("0 0 {WIDTH} {height}") preserveAspectRatio="xMinYMin meet">
+                <title id=title_id>{title}</title>
+                <desc id=desc_id>{description}</desc>
+                {ticks}
+                {reference_mark}
+                {marks}
+            </svg>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(label: &str, x: u64, n: u64, shown: Option<(f64, f64, f64)>) -> RateRow {
+        RateRow {
+            label: label.into(),
+            successes: x,
+            n,
+            estimate: shown.map(|s| s.0),
+            lower: shown.map(|s| s.1),
+            upper: shown.map(|s| s.2),
+        }
+    }
+
+    #[test]
+    fn the_description_states_every_number_and_the_small_rows() {
+        let rows = [
+            row("Gold", 10, 14, Some((0.7143, 0.4535, 0.8828))),
+            row("Platinum", 3, 3, None),
+        ];
+        let all = row("All", 13, 17, Some((0.7647, 0.527, 0.9044)));
+        assert_eq!(
+            describe(&rows, &all),
+            "Gold 71% (95% interval 45%–88%, n = 14); Platinum too few to show (n = 3); \
+             overall: All 76% (95% interval 53%–90%, n = 17)"
+        );
+        assert_eq!(x_of(-1.0), PLOT_START);
+        assert_eq!(x_of(2.0), PLOT_END);
+    }
+}

@@ -1,0 +1,208 @@
+//! Program analytics on SQLite and PostgreSQL, over a small hand-built program whose answers
+//! are worked out here: two organisations in their own region, a path for everyone, and who
+//! finished it. The completion view's counts, Wilson intervals, "too few" rows and the
+//! time-to-finish rule; filters checked as fields; staff only; the CSV (read by Python's csv
+//! module) has exactly the table's rows and repeats the filters.
+mod common;
+
+use app::api::insights::{LoadCompletionInsight, COMPLETION_CSV_PATH};
+use app::model::CompletionInsight;
+use common::{invoke, sign_in, Backend, ServerFn, TestServer};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// An organisation in "Testland" (of the lowest tier, which the tier clock never changes
+/// without certificates) with `people` partner users, the first `finished` of whom
+/// completed `path`.
+async fn organisation(
+    server: &TestServer,
+    (name, partner_type): (&str, &str),
+    people: usize,
+    finished: usize,
+    path: i64,
+) {
+    let db = &server.server.state.db.write;
+    let now = server.server.state.clock.now_ms();
+    let (org,): (i64,) = sqlx::query_as(
+        "INSERT INTO partner_orgs (name, partner_type, tier, region, vertical, created_at) \
+         VALUES ($1, $2, 'registered', 'Testland', 'Software', $3) RETURNING id",
+    )
+    .bind(name)
+    .bind(partner_type)
+    .bind(now - 400 * DAY_MS)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    for i in 0..people {
+        let (user,): (i64,) = sqlx::query_as(
+            "INSERT INTO users (email, display_name, role, job_role, partner_org_id, created_at) \
+             VALUES ($1, $2, 'partner_user', 'sales', $3, $4) RETURNING id",
+        )
+        .bind(format!(
+            "person{i}@{}.example",
+            name.to_lowercase().replace(' ', "-")
+        ))
+        .bind(format!("Person {i}"))
+        .bind(org)
+        .bind(now - 300 * DAY_MS)
+        .fetch_one(db)
+        .await
+        .unwrap();
+        if i < finished {
+            sqlx::query(
+                "INSERT INTO path_completions (user_id, path_id, path_version, completed_at) VALUES ($1, $2, 1, $3)",
+            )
+            .bind(user)
+            .bind(path)
+            .bind(now)
+            .execute(db)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+async fn completion_by_segment_is_counted_as_worked_out_by_hand(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let now = state.clock.now_ms();
+    // A path for everyone, published 60 days ago.
+    let (path,): (i64,) = sqlx::query_as(
+        "INSERT INTO learning_paths (title, audience_json, status, created_at, updated_at, first_published_at) \
+         VALUES ('Everyone basics', '{}', 'published', $1, $1, $1) RETURNING id",
+    )
+    .bind(now - 60 * DAY_MS)
+    .fetch_one(&state.db.write)
+    .await
+    .unwrap();
+    // Resellers: 10 of 14 finished. Referral partners: 3 of 12. Distributors: 2 of 2.
+    organisation(&server, ("Test Resale", "reseller"), 14, 10, path).await;
+    organisation(&server, ("Test Referral", "referral"), 12, 3, path).await;
+    organisation(&server, ("Test Distribution", "distributor"), 2, 2, path).await;
+    // Someone who joined 20 days ago has not had 30 days: not counted.
+    sqlx::query(
+        "INSERT INTO users (email, display_name, role, job_role, partner_org_id, created_at) \
+         SELECT 'late@test-resale.example', 'Late', 'partner_user', 'sales', id, $1 FROM partner_orgs WHERE name = 'Test Resale'",
+    )
+    .bind(now - 20 * DAY_MS)
+    .execute(&state.db.write)
+    .await
+    .unwrap();
+
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let path_text = path.to_string();
+    let ask = |client: reqwest::Client, args: Vec<(&'static str, String)>| {
+        let server = &server;
+        async move {
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            invoke::<CompletionInsight>(&client, server, LoadCompletionInsight::PATH, &args).await
+        }
+    };
+    let filtered = vec![
+        ("query[region]", "Testland".to_string()),
+        ("query[path]", path_text.clone()),
+        ("query[by]", "partner_type".to_string()),
+    ];
+    let (status, view) = ask(manager.clone(), filtered.clone()).await;
+    assert_eq!(status, 200);
+    let view = view.unwrap();
+    assert_eq!(view.segment, "partner_type");
+    assert!(view.window.ends_with("(12 months)"), "{}", view.window);
+    assert_eq!((view.overall.successes, view.overall.n), (15, 28));
+    let rows: Vec<(&str, u64, u64)> = view
+        .rows
+        .iter()
+        .map(|r| (r.label.as_str(), r.successes, r.n))
+        .collect();
+    // Ranked by the lower bound; the two-person group is last and shows no rate.
+    assert_eq!(
+        rows,
+        [
+            ("Reseller", 10, 14),
+            ("Referral partner", 3, 12),
+            ("Distributor", 2, 2)
+        ]
+    );
+    let resellers = &view.rows[0];
+    assert!(
+        (resellers.lower.unwrap() - 0.4535).abs() < 5e-5,
+        "{resellers:?}"
+    );
+    assert!(
+        (resellers.upper.unwrap() - 0.8828).abs() < 5e-5,
+        "{resellers:?}"
+    );
+    assert_eq!(view.rows[2].estimate, None, "too few");
+    assert!(view.regions.contains(&"Testland".to_string()));
+
+    // Another split and a narrower filter.
+    let mut by_role = filtered.clone();
+    by_role[2] = ("query[by]", "job_role".to_string());
+    by_role.push(("query[partner_type]", "referral".to_string()));
+    let (_, view) = ask(manager.clone(), by_role).await;
+    let view = view.unwrap();
+    assert_eq!(view.rows.len(), 1);
+    assert_eq!((view.rows[0].label.as_str(), view.rows[0].n), ("Sales", 12));
+
+    // A bad filter is a field error, never a 500.
+    let (status, refused) = ask(
+        manager.clone(),
+        vec![
+            ("query[tier]", "diamond".to_string()),
+            ("query[months]", "7".to_string()),
+            ("query[region]", "x".repeat(101)),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    let refused = refused.unwrap_err();
+    for field in ["tier", "months", "region"] {
+        assert!(refused.field_message(field).is_some(), "{field}");
+    }
+    // Partners see none of it.
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    let (status, _) = ask(partner.clone(), filtered).await;
+    assert_eq!(status, 403);
+
+    // The CSV: the table's rows (and the overall row), each repeating the filters.
+    let link = format!("{COMPLETION_CSV_PATH}?region=Testland&path={path}&by=partner_type");
+    let download = manager.get(server.url(&link)).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(
+        download.headers()["content-disposition"],
+        "attachment; filename=\"completion-by-segment.csv\""
+    );
+    let file = std::env::temp_dir().join(format!("insights-{}.csv", rand::random::<u64>()));
+    std::fs::write(&file, download.text().await.unwrap()).unwrap();
+    let parsed = common::python_json("parse_csv.py", &file);
+    let _ = std::fs::remove_file(&file);
+    let header: Vec<&str> = parsed["header"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(&header[..3], ["segment", "completed", "assigned"]);
+    let csv_rows = parsed["rows"].as_array().unwrap();
+    assert_eq!(csv_rows.len(), 4, "three partner types and the overall row");
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    assert_eq!(csv_rows[0][column("lower_95")], "0.4535");
+    assert_eq!(csv_rows[2][column("rate")], "", "too few: no rate");
+    assert_eq!(csv_rows[3][column("segment")], "All");
+    for row in csv_rows {
+        assert_eq!(row[column("region")], "Testland");
+        assert_eq!(row[column("path_id")], path_text.as_str());
+        assert_eq!(row[column("split_by")], "partner_type");
+    }
+    let refused = partner.get(server.url(&link)).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let bad = manager
+        .get(server.url(&format!("{COMPLETION_CSV_PATH}?months=abc")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    server.stop().await;
+}
+
+both_backends!(completion_by_segment_is_counted_as_worked_out_by_hand);
