@@ -2,7 +2,7 @@
 //! URL, and the same rows as CSV. The definitions are `domain::insights`; this layer checks
 //! the filters, reads the facts and shapes the rows.
 use crate::error::AppError;
-use crate::model::{CompletionInsight, RateRow};
+use crate::model::CompletionInsight;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -148,8 +148,8 @@ pub(crate) fn check(query: &InsightQuery, now: i64) -> Result<Checked, AppError>
 }
 
 #[cfg(feature = "ssr")]
-fn rate_row(label: String, rate: &crate::domain::stats::Rate) -> RateRow {
-    RateRow {
+fn rate_row(label: String, rate: &crate::domain::stats::Rate) -> crate::model::RateRow {
+    crate::model::RateRow {
         label,
         successes: rate.successes,
         n: rate.n,
