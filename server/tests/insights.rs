@@ -135,6 +135,26 @@ async fn completion_by_segment_is_counted_as_worked_out_by_hand(backend: Backend
     assert_eq!(view.rows[2].estimate, None, "too few");
     assert!(view.regions.contains(&"Testland".to_string()));
 
+    // The page draws the chart on the server: an image named by its title and description.
+    let html = manager
+        .get(server.url(&format!(
+            "/insights/completion?region=Testland&path={path}&by=partner_type"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(
+            r#"role="img" aria-labelledby="completion-chart-title completion-chart-desc""#
+        ),
+        "{html}"
+    );
+    assert!(html.contains("Reseller 71% (95% interval 45%–88%, n = 14)"));
+    assert!(html.contains("Distributor too few to show (n = 2)"));
+
     // Another split and a narrower filter.
     let mut by_role = filtered.clone();
     by_role[2] = ("query[by]", "job_role".to_string());

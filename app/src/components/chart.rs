@@ -90,7 +90,8 @@ pub fn DotWhiskerChart(
         })
         .collect_view();
     view! {
-        <div class="chart-frame">
+        // On a narrow screen the chart scrolls sideways: its frame takes keyboard focus.
+        <div class="chart-frame" role="region" aria-label="Chart" tabindex="0">
             <svg class="chart dot-whisker" role="img" aria-labelledby=labelled_by
                 viewBox=format!("0 0 {WIDTH} {height}") preserveAspectRatio="xMinYMin meet">
                 <title id=title_id>{title}</title>

@@ -91,11 +91,20 @@ fn CompletionView(insight: CompletionInsight, query: InsightQuery) -> impl IntoV
         <p class="lead">{summary} " Counted: people assigned a path in the window at least "
             {TIME_TO_COMPLETE_DAYS} " days before it ended, so everyone had time to finish."</p>
         <FilterBar insight=insight.clone() query/>
-        <div class="card chart-card">
-            <DotWhiskerChart id="completion-chart" title=title.clone() rows=insight.rows.clone() reference=overall/>
-            <p class="hint">"Dots are rates, bars their 95% intervals (Wilson); the dashed line is everyone. Rows are ranked by the interval's lower end."</p>
-        </div>
-        <RateTable caption=title rows=insight.rows overall=insight.overall segment=insight.segment_label/>
+        {if insight.rows.is_empty() {
+            view! {
+                <p class="empty">"Nobody counts under these filters yet: people count once a path was assigned to them at least "
+                    {TIME_TO_COMPLETE_DAYS} " days before the window ended. Try a longer window or fewer filters."</p>
+            }.into_any()
+        } else {
+            view! {
+                <div class="card chart-card">
+                    <DotWhiskerChart id="completion-chart" title=title.clone() rows=insight.rows.clone() reference=overall/>
+                    <p class="hint">"Dots are rates, bars their 95% intervals (Wilson); the dashed line is everyone. Rows are ranked by the interval's lower end."</p>
+                </div>
+            }.into_any()
+        }}
+        <RateTable rows=insight.rows overall=insight.overall segment=insight.segment_label/>
         <p><a class="button" href=csv download="completion-by-segment.csv">"Export CSV"</a></p>
     }
 }
@@ -167,12 +176,7 @@ fn FilterBar(insight: CompletionInsight, query: InsightQuery) -> impl IntoView {
 
 /// The chart's numbers as a table: every row with its counts, and the overall row last.
 #[component]
-fn RateTable(
-    caption: String,
-    rows: Vec<RateRow>,
-    overall: RateRow,
-    segment: String,
-) -> impl IntoView {
+fn RateTable(rows: Vec<RateRow>, overall: RateRow, segment: String) -> impl IntoView {
     let line = |row: RateRow, class: &'static str| {
         let (rate, interval) = match (row.estimate, row.lower, row.upper) {
             (Some(p), Some(l), Some(u)) => (percent(p), format!("{}–{}", percent(l), percent(u))),
@@ -189,9 +193,9 @@ fn RateTable(
         }
     };
     view! {
-        <div class="table-wrap" role="region" aria-label="The chart's numbers" tabindex="0">
-            <table class="attempts cards rate-table">
-                <caption>{caption}</caption>
+        <h2 id="numbers-title">"The numbers"</h2>
+        <div class="table-wrap" role="region" aria-labelledby="numbers-title" tabindex="0">
+            <table class="attempts cards rate-table" aria-labelledby="numbers-title">
                 <thead><tr>
                     <th scope="col">{segment.clone()}</th><th scope="col">"Completed"</th><th scope="col">"Assigned (n)"</th>
                     <th scope="col">"Rate"</th><th scope="col">"95% interval"</th>
