@@ -5,13 +5,14 @@ use crate::domain::insights::percent;
 use crate::model::RateRow;
 use leptos::prelude::*;
 
-/// Drawing units of the dot-and-whisker chart (the SVG scales to its card).
-const WIDTH: f64 = 640.0;
-const LABEL_END: f64 = 176.0;
-const PLOT_START: f64 = 188.0;
-const PLOT_END: f64 = 560.0;
-const ROW_HEIGHT: f64 = 34.0;
-const TOP: f64 = 40.0;
+/// Drawing units of the dot-and-whisker chart. Each row's label sits on its own line above
+/// its whisker, so long names never clip and the chart keeps a phone's width; the SVG
+/// scales to its card up to a cap (CSS), which keeps its text near body size.
+const WIDTH: f64 = 360.0;
+const PLOT_START: f64 = 10.0;
+const PLOT_END: f64 = 346.0;
+const ROW_HEIGHT: f64 = 42.0;
+const TOP: f64 = 30.0;
 
 fn x_of(share: f64) -> f64 {
     PLOT_START + (PLOT_END - PLOT_START) * share.clamp(0.0, 1.0)
@@ -44,47 +45,58 @@ pub fn DotWhiskerChart(
     rows: Vec<RateRow>,
     reference: RateRow,
 ) -> impl IntoView {
-    let height = TOP + ROW_HEIGHT * rows.len().max(1) as f64 + 12.0;
+    let height = TOP + ROW_HEIGHT * rows.len().max(1) as f64 + 20.0;
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
     let labelled_by = format!("{title_id} {desc_id}");
     let description = describe(&rows, &reference);
     let ticks = [0.0, 0.25, 0.5, 0.75, 1.0].map(|share| {
         let x = x_of(share);
+        let anchor = match share {
+            s if s <= 0.0 => "start",
+            s if s >= 1.0 => "end",
+            _ => "middle",
+        };
         view! {
-            <line class="grid" x1=x x2=x y1=TOP - 8.0 y2=height - 8.0/>
-            <text class="tick" x=x y=TOP - 14.0 text-anchor="middle">{percent(share)}</text>
+            <line class="grid" x1=x x2=x y1=TOP - 6.0 y2=height - 14.0/>
+            <text class="tick" x=x y=TOP - 12.0 text-anchor=anchor>{percent(share)}</text>
         }
     });
     let reference_mark = reference.estimate.map(|p| {
         let x = x_of(p);
+        // The label stays inside the chart whichever side of the middle the line is.
+        let (label_x, anchor) = if p > 0.5 { (x - 4.0, "end") } else { (x + 4.0, "start") };
         view! {
-            <line class="reference" x1=x x2=x y1=TOP - 8.0 y2=height - 8.0/>
-            <text class="reference-label" x=x + 4.0 y=height - 2.0>{format!("All {}", percent(p))}</text>
+            <line class="reference" x1=x x2=x y1=TOP - 6.0 y2=height - 14.0/>
+            <text class="reference-label" x=label_x y=height - 2.0 text-anchor=anchor>{format!("All {}", percent(p))}</text>
         }
     });
     let marks = rows
         .into_iter()
         .enumerate()
         .map(|(i, row)| {
-            let y = TOP + ROW_HEIGHT * i as f64 + ROW_HEIGHT / 2.0;
-            let label = format!("{} (n = {})", row.label, row.n);
-            let mark = match (row.estimate, row.lower, row.upper) {
-                (Some(p), Some(l), Some(u)) => view! {
+            let top = TOP + ROW_HEIGHT * i as f64;
+            let y = top + 28.0;
+            let shown = row.estimate.zip(row.lower).zip(row.upper);
+            let label = match shown {
+                Some(((p, _), _)) => format!("{} · {} (n = {})", row.label, percent(p), row.n),
+                None => format!("{} · too few to show (n = {})", row.label, row.n),
+            };
+            let mark = shown.map(|((p, l), u)| {
+                view! {
                     <line class="whisker" x1=x_of(l) x2=x_of(u) y1=y y2=y/>
-                    <line class="whisker" x1=x_of(l) x2=x_of(l) y1=y - 6.0 y2=y + 6.0/>
-                    <line class="whisker" x1=x_of(u) x2=x_of(u) y1=y - 6.0 y2=y + 6.0/>
-                    <circle class="dot" cx=x_of(p) cy=y r="6"/>
-                    <text class="value" x=x_of(u) + 8.0 y=y + 4.0>{percent(p)}</text>
+                    <line class="whisker" x1=x_of(l) x2=x_of(l) y1=y - 5.0 y2=y + 5.0/>
+                    <line class="whisker" x1=x_of(u) x2=x_of(u) y1=y - 5.0 y2=y + 5.0/>
+                    <circle class="dot" cx=x_of(p) cy=y r="5"/>
                 }
-                .into_any(),
-                _ => view! {
-                    <text class="too-few" x=PLOT_START y=y + 4.0>"too few to show"</text>
-                }
-                .into_any(),
+            });
+            let label_class = if shown.is_some() {
+                "row-label"
+            } else {
+                "row-label too-few"
             };
             view! {
-                <text class="row-label" x=LABEL_END y=y + 4.0 text-anchor="end">{label}</text>
+                <text class=label_class x=PLOT_START y=top + 14.0>{label}</text>
                 {mark}
             }
         })

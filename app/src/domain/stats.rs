@@ -1,7 +1,7 @@
 //! Honest statistics for the program's analytics: rates with Wilson score intervals, the
 //! difference of two rates with Newcombe's hybrid score interval, Kaplan–Meier survival
 //! with Greenwood's variance and a Brookmeyer–Crowley interval for the median, and a
-//! partner-clustered percentile bootstrap with a fixed seed. No dependency: each is a few
+//! partner-clustered percentile bootstrap with a fixed seed (the quiz engine's generator). No dependency: each is a few
 //! lines, checked against statsmodels' values in the tests.
 
 /// The normal quantile of a two-sided 95% interval.
@@ -161,37 +161,6 @@ pub fn km_median_interval(steps: &[KmStep]) -> (Option<f64>, Option<f64>) {
     (lower, upper)
 }
 
-/// A small seeded generator (SplitMix64): the same seed gives the same resamples, so a
-/// bootstrap interval is reproducible and testable.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform index below `bound` (> 0), without modulo bias.
-    pub fn below(&mut self, bound: usize) -> usize {
-        let bound = bound as u64;
-        let zone = u64::MAX - u64::MAX % bound;
-        loop {
-            let value = self.next_u64();
-            if value < zone {
-                return (value % bound) as usize;
-            }
-        }
-    }
-}
-
 /// One partner's contribution to a per-unit mean: the total of the measure over its units
 /// (e.g. closed-won revenue over its org-quarters) and how many units it had.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -212,12 +181,13 @@ pub fn cluster_bootstrap(clusters: &[Cluster], resamples: usize, seed: u64) -> O
     if clusters.len() < 2 || resamples == 0 {
         return None;
     }
-    let mut rng = SplitMix64::new(seed);
+    // The quiz engine's seeded generator: the same seed gives the same resamples.
+    let mut rng = super::quiz::draw::SeededRng::new(seed);
     let mut means: Vec<f64> = Vec::with_capacity(resamples);
     for _ in 0..resamples {
         let (mut total, mut units) = (0.0, 0.0);
         for _ in 0..clusters.len() {
-            let pick = clusters[rng.below(clusters.len())];
+            let pick = clusters[rng.below(clusters.len() as u64) as usize];
             total += pick.total;
             units += pick.units;
         }
@@ -374,18 +344,5 @@ mod tests {
         assert_ne!(first, other);
         assert_eq!(cluster_bootstrap(&clusters[..1], 100, 1), None);
         assert_eq!(cluster_mean(&[]), None);
-    }
-
-    #[test]
-    fn the_generator_is_uniform_enough_and_never_out_of_bounds() {
-        let mut rng = SplitMix64::new(1);
-        let mut counts = [0u32; 7];
-        for _ in 0..70_000 {
-            counts[rng.below(7)] += 1;
-        }
-        assert!(
-            counts.iter().all(|&c| (9_000..11_000).contains(&c)),
-            "{counts:?}"
-        );
     }
 }
