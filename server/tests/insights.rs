@@ -192,10 +192,7 @@ async fn completion_by_segment_is_counted_as_worked_out_by_hand(backend: Backend
         download.headers()["content-disposition"],
         "attachment; filename=\"completion-by-segment.csv\""
     );
-    let file = std::env::temp_dir().join(format!("insights-{}.csv", rand::random::<u64>()));
-    std::fs::write(&file, download.text().await.unwrap()).unwrap();
-    let parsed = common::python_json("parse_csv.py", &file);
-    let _ = std::fs::remove_file(&file);
+    let parsed = common::python_json_of("parse_csv.py", "csv", &download.text().await.unwrap());
     let header: Vec<&str> = parsed["header"]
         .as_array()
         .unwrap()

@@ -159,18 +159,14 @@ fn rate_row(label: String, rate: &crate::domain::stats::Rate) -> crate::model::R
     }
 }
 
-/// Completion rate by segment (view 2), under the query's filters (vendor staff).
-#[server]
-pub async fn load_completion_insight(
-    #[server(default)] query: InsightQuery,
+/// The completion view under checked filters: the facts read once, the rows computed.
+#[cfg(feature = "ssr")]
+async fn completion(
+    state: &crate::server::AppState,
+    checked: &Checked,
 ) -> Result<CompletionInsight, AppError> {
-    use crate::domain::access::Policy;
     use crate::domain::insights::{completion_by_segment, window_label};
-    use crate::server::guard::{app_state, authorize};
     use crate::server::repo::insights;
-    authorize(Policy::VendorStaff).await?;
-    let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms())?;
     let paths = insights::published_paths(&state.db).await?;
     let assignments = insights::assignments(&state.db, &paths).await?;
     let view = completion_by_segment(
@@ -194,21 +190,36 @@ pub async fn load_completion_insight(
     })
 }
 
+/// Completion rate by segment (view 2), under the query's filters (vendor staff).
+#[server]
+pub async fn load_completion_insight(
+    #[server(default)] query: InsightQuery,
+) -> Result<CompletionInsight, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let checked = check(&query, state.clock.now_ms())?;
+    completion(&state, &checked).await
+}
+
 /// The completion view's rows as CSV (vendor staff): one line per table row, the overall
 /// row last, each repeating the window and the filters it was computed under.
 #[server]
 pub async fn export_completion_csv(
     #[server(default)] query: InsightQuery,
 ) -> Result<String, AppError> {
+    use crate::domain::access::Policy;
     use crate::domain::channel::csv::line;
-    use crate::domain::insights::window_label;
-    let insight = load_completion_insight(query.clone()).await?;
-    let state = crate::server::guard::app_state()?;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
     let checked = check(&query, state.clock.now_ms())?;
+    let insight = completion(&state, &checked).await?;
     let filter = |value: Option<String>| value.unwrap_or_default();
     let filters = [
-        window_label(&checked.window),
-        checked.segment.as_str().to_string(),
+        insight.window.clone(),
+        insight.segment.clone(),
         filter(checked.filters.partner_type.map(|t| t.as_str().to_string())),
         filter(checked.filters.tier.map(|t| t.as_str().to_string())),
         filter(checked.filters.region.clone()),

@@ -111,66 +111,83 @@ fn CompletionView(insight: CompletionInsight, query: InsightQuery) -> impl IntoV
 
 #[component]
 fn FilterBar(insight: CompletionInsight, query: InsightQuery) -> impl IntoView {
-    let is = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
     let months = query
         .months
         .clone()
         .unwrap_or_else(|| DEFAULT_WINDOW_MONTHS.to_string());
     let by = query.by.clone().unwrap_or_else(|| insight.segment.clone());
+    let given = |value: &Option<String>| value.clone().unwrap_or_default();
+    let listed = |all: &[(&str, &str)]| -> Vec<(String, String)> {
+        all.iter()
+            .map(|(v, l)| (v.to_string(), l.to_string()))
+            .collect()
+    };
+    let segments: Vec<(&str, &str)> = Segment::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.label()))
+        .collect();
+    let windows: Vec<(String, String)> = WINDOW_MONTHS
+        .iter()
+        .map(|m| (m.to_string(), format!("{m} months")))
+        .collect();
+    let types: Vec<(&str, &str)> = PartnerType::ALL
+        .iter()
+        .map(|t| (t.as_str(), t.label()))
+        .collect();
+    let tiers: Vec<(&str, &str)> = Tier::ALL.iter().map(|t| (t.as_str(), t.label())).collect();
+    let roles: Vec<(&str, &str)> = JobRole::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.label()))
+        .collect();
+    let regions: Vec<(String, String)> = insight
+        .regions
+        .iter()
+        .map(|r| (r.clone(), r.clone()))
+        .collect();
+    let paths: Vec<(String, String)> = insight
+        .paths
+        .iter()
+        .map(|(id, title)| (id.to_string(), title.clone()))
+        .collect();
     view! {
         <form method="get" action="/insights/completion" class="filters card" role="search" aria-label="Filter the view">
-            <div class="field">
-                <label for="f-by">"Split by"</label>
-                <select id="f-by" name="by">
-                    {Segment::ALL.iter().map(|s| view! { <option value=s.as_str() selected=by == s.as_str()>{s.label()}</option> }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-months">"Assigned in the last"</label>
-                <select id="f-months" name="months">
-                    {WINDOW_MONTHS.iter().map(|m| view! { <option value=m.to_string() selected=months == m.to_string()>{format!("{m} months")}</option> }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-type">"Partner type"</label>
-                <select id="f-type" name="partner_type">
-                    <option value="">"Any type"</option>
-                    {PartnerType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=is(&query.partner_type, t.as_str())>{t.label()}</option> }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-tier">"Tier"</label>
-                <select id="f-tier" name="tier">
-                    <option value="">"Any tier"</option>
-                    {Tier::ALL.iter().map(|t| view! { <option value=t.as_str() selected=is(&query.tier, t.as_str())>{t.label()}</option> }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-region">"Region"</label>
-                <select id="f-region" name="region">
-                    <option value="">"Any region"</option>
-                    {insight.regions.iter().map(|r| view! { <option value=r.clone() selected=is(&query.region, r)>{r.clone()}</option> }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-role">"Job role"</label>
-                <select id="f-role" name="role">
-                    <option value="">"Any role"</option>
-                    {JobRole::ALL.iter().map(|r| view! { <option value=r.as_str() selected=is(&query.role, r.as_str())>{r.label()}</option> }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-path">"Learning path"</label>
-                <select id="f-path" name="path">
-                    <option value="">"Every path"</option>
-                    {insight.paths.iter().map(|(id, title)| view! { <option value=id.to_string() selected=is(&query.path, &id.to_string())>{title.clone()}</option> }).collect_view()}
-                </select>
-            </div>
+            <Choice name="by" label="Split by" current=by options=listed(&segments)/>
+            <Choice name="months" label="Assigned in the last" current=months options=windows/>
+            <Choice name="partner_type" label="Partner type" any="Any type" current=given(&query.partner_type) options=listed(&types)/>
+            <Choice name="tier" label="Tier" any="Any tier" current=given(&query.tier) options=listed(&tiers)/>
+            <Choice name="region" label="Region" any="Any region" current=given(&query.region) options=regions/>
+            <Choice name="role" label="Job role" any="Any role" current=given(&query.role) options=listed(&roles)/>
+            <Choice name="path" label="Learning path" any="Every path" current=given(&query.path) options=paths/>
             <div class="field actions">
                 <button type="submit" class="button primary">"Apply"</button>
                 <a href="/insights/completion">"Clear"</a>
             </div>
         </form>
+    }
+}
+
+/// One filter of the bar: a labelled select of `(value, label)` options with `current`
+/// selected, and, with `any`, a first option that leaves the filter off.
+#[component]
+fn Choice(
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] any: Option<&'static str>,
+    current: String,
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name>
+                {any.map(|any| view! { <option value="">{any}</option> })}
+                {options.into_iter().map(|(value, text)| {
+                    let selected = value == current;
+                    view! { <option value=value selected=selected>{text}</option> }
+                }).collect_view()}
+            </select>
+        </div>
     }
 }
 

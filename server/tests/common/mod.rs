@@ -75,6 +75,15 @@ pub fn python_json(script: &str, file: &std::path::Path) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("the tool prints JSON")
 }
 
+/// Runs a Python tool on `contents` written to a temporary file (removed afterwards).
+pub fn python_json_of(script: &str, extension: &str, contents: &str) -> serde_json::Value {
+    let path = std::env::temp_dir().join(format!("tool-{}.{extension}", rand::random::<u64>()));
+    std::fs::write(&path, contents).unwrap();
+    let parsed = python_json(script, &path);
+    let _ = std::fs::remove_file(path);
+    parsed
+}
+
 use app::AssetManifest;
 use clap::Parser;
 use server::config::Cli;

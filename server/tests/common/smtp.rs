@@ -124,11 +124,7 @@ pub async fn nth_mail_to(
 
 /// Reads a message with Python's standard MIME parser.
 pub fn parse_mime(data: &str) -> serde_json::Value {
-    let path = std::env::temp_dir().join(format!("reply-{}.eml", rand::random::<u64>()));
-    std::fs::write(&path, data).unwrap();
-    let parsed = super::python_json("parse_mime.py", &path);
-    let _ = std::fs::remove_file(path);
-    parsed
+    super::python_json_of("parse_mime.py", "eml", data)
 }
 
 /// Delivers `raw` over SMTP to the portal's listener as a mail server would (lettre, a real

@@ -42,6 +42,22 @@ impl Conversation {
             }),
         }
     }
+
+    /// The condition that selects this conversation's rows, given the columns of the deal,
+    /// the module and the learner in the query (`$1`, and `$2` for a module), and its binds.
+    fn condition(self, deal: &str, path: &str, learner: &str) -> (String, i64, Option<i64>) {
+        match self {
+            Conversation::Deal(deal_id) => (format!("{deal} = $1"), deal_id, None),
+            Conversation::Module {
+                path_id,
+                learner_user_id,
+            } => (
+                format!("{path} = $1 AND {learner} = $2"),
+                path_id,
+                Some(learner_user_id),
+            ),
+        }
+    }
 }
 
 const NOTIFIED: &str =
@@ -387,17 +403,7 @@ pub async fn last_reply(
     db: &Db,
     conversation: Conversation,
 ) -> Result<Option<LastReply>, sqlx::Error> {
-    let (place, first, second) = match conversation {
-        Conversation::Deal(deal_id) => ("i.deal_id = $1", deal_id, None),
-        Conversation::Module {
-            path_id,
-            learner_user_id,
-        } => (
-            "i.path_id = $1 AND i.user_id = $2",
-            path_id,
-            Some(learner_user_id),
-        ),
-    };
+    let (place, first, second) = conversation.condition("i.deal_id", "i.path_id", "i.user_id");
     let sql = format!(
         "SELECT i.user_id, u.display_name AS person, i.from_address, i.from_name, i.subject, i.message_id, \
          o.message_id AS notification_message_id \
@@ -422,18 +428,12 @@ pub struct MessageRow {
 
 /// A conversation, oldest first (bounded: the newest 200).
 pub async fn messages(db: &Db, conversation: Conversation) -> Result<Vec<MessageRow>, sqlx::Error> {
-    let (table, place, first, second) = match conversation {
-        Conversation::Deal(deal_id) => ("deal_messages", "m.deal_id = $1", deal_id, None),
-        Conversation::Module {
-            path_id,
-            learner_user_id,
-        } => (
-            "module_messages",
-            "m.path_id = $1 AND m.learner_user_id = $2",
-            path_id,
-            Some(learner_user_id),
-        ),
+    let table = match conversation {
+        Conversation::Deal(_) => "deal_messages",
+        Conversation::Module { .. } => "module_messages",
     };
+    let (place, first, second) =
+        conversation.condition("m.deal_id", "m.path_id", "m.learner_user_id");
     let sql = format!(
         "SELECT m.id, m.at, COALESCE(u.display_name, NULLIF(i.from_name, ''), i.from_address) AS author, \
          m.from_partner, m.body FROM {table} m \
