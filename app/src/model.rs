@@ -1063,3 +1063,46 @@ pub struct CompletionInsight {
     pub paths: Vec<(i64, String)>,
     pub regions: Vec<String>,
 }
+
+/// An estimate with its 95% interval (absent when it cannot be computed).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub value: f64,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+/// One side (certified or not) of one stratum in the certified-vs-not view. Amounts are
+/// cents; a per-quarter figure is `None` with too few organisations to show one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArmRow {
+    pub orgs: u64,
+    pub org_quarters: f64,
+    pub deals_created: u64,
+    pub pipeline_cents: i64,
+    pub pipeline_per_quarter: Option<Estimate>,
+    /// Won of the deals closed in the window.
+    pub win_rate: RateRow,
+    pub revenue_cents: i64,
+    pub revenue_per_quarter: Option<Estimate>,
+}
+
+/// Certified against not certified in one tier × tenure stratum, or pooled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonRow {
+    pub label: String,
+    pub certified: ArmRow,
+    pub uncertified: ArmRow,
+    /// Certified minus uncertified win rate (Newcombe interval).
+    pub win_difference: Option<Estimate>,
+}
+
+/// Certified vs not (insights view 5) under the page's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertifiedInsight {
+    pub window: String,
+    pub pooled: ComparisonRow,
+    pub strata: Vec<ComparisonRow>,
+    pub paths: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+}

@@ -45,3 +45,43 @@ test('a manager filters completion by tier and exports the rows as CSV', async (
   const results = await new AxeBuilder({ page }).include('main').analyze();
   expect(results.violations).toEqual([]);
 });
+
+// A manager opens the certified-vs-not view from the index: the caution is on the page, both
+// charts are images with descriptions, every group has two table rows (certified, not), the
+// CSV has the table's rows and repeats the window; axe finds nothing.
+test('a manager opens certified vs not and exports its rows', async ({ page }, testInfo) => {
+  await signIn(page, 'marco@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/insights');
+  await page.getByRole('link', { name: /Certified vs not/ }).click();
+  await expect(page).toHaveURL(/\/insights\/certified$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Certified vs not, .* \(12 months\)/);
+  await expect(page.locator('.caution')).toContainText('association, not proof');
+
+  const filters = page.getByRole('search', { name: 'Filter the view' });
+  await filters.getByLabel('Deals in the last').selectOption('24');
+  await filters.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/months=24/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('(24 months)');
+  for (const id of ['win-chart', 'revenue-chart']) {
+    const chart = page.locator(`svg[aria-labelledby="${id}-title ${id}-desc"]`);
+    await expect(chart).toHaveAttribute('role', 'img');
+    await expect(chart.locator('desc')).toContainText('pooled');
+  }
+  const tableRows = await page.locator('table.rate-table tbody tr').count();
+  expect(tableRows % 2).toBe(0);
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export CSV' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('certified-vs-not.csv');
+  const text = await (await file.createReadStream()).toArray();
+  const lines = Buffer.concat(text).toString('utf8').trim().split('\r\n');
+  expect(lines[0]).toContain('stratum,certified,orgs,org_quarters');
+  expect(lines.length - 1).toBe(tableRows);
+  expect(lines.slice(1).every(line => line.includes('(24 months)'))).toBe(true);
+
+  await page.screenshot({ path: testInfo.outputPath('certified-view.png'), fullPage: true });
+  const results = await new AxeBuilder({ page }).include('main').analyze();
+  expect(results.violations).toEqual([]);
+});

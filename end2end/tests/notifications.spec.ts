@@ -40,7 +40,10 @@ test('an admin is told when a Slack address is not one Slack gives', async ({ pa
   await webhook.fill('http://127.0.0.1:9/services/T0/B0/e2eSecretTail');
   await page.getByRole('button', { name: 'Save Slack webhook' }).click();
   await expect(page.locator('.flash')).toHaveText('Slack webhook saved.');
-  await page.reload();
+  // A fresh load (not reload(): Chromium once dropped the page target mid-reload, right
+  // after the script's own reload that showed the confirmation).
+  await page.waitForLoadState('load');
+  await page.goto('/account');
   await expect(page.locator('#slack-webhook-hint')).toContainText('ending …Tail is saved');
   await expect(webhook).toHaveValue('');
   expect(await page.content()).not.toContain('e2eSecret');
@@ -51,6 +54,9 @@ test('an admin is told when a Slack address is not one Slack gives', async ({ pa
   await webhook.fill('');
   await page.getByRole('button', { name: 'Save Slack webhook' }).click();
   await expect(page.locator('.flash')).toHaveText('Slack webhook saved.');
-  await page.reload();
+  // A fresh load (not reload(): Chromium once dropped the page target mid-reload, right
+  // after the script's own reload that showed the confirmation).
+  await page.waitForLoadState('load');
+  await page.goto('/account');
   await expect(page.locator('#slack-webhook-hint')).toContainText('Leave empty for no Slack.');
 });

@@ -4,7 +4,7 @@
 use crate::ServerState;
 use app::api::authoring::export_path;
 use app::api::channel::{export_pipeline_csv, PipelineQuery};
-use app::api::insights::{export_completion_csv, InsightQuery};
+use app::api::insights::{export_certified_csv, export_completion_csv, InsightQuery};
 use app::error::AppError;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -48,6 +48,20 @@ pub async fn completion_csv(
         name: "completion-by-segment.csv".to_string(),
     };
     serve(&state, parts, file, export_completion_csv(query)).await
+}
+
+/// The certified-vs-not rows as `certified-vs-not.csv`, under the link's filters.
+pub async fn certified_csv(
+    State(state): State<ServerState>,
+    Query(query): Query<InsightQuery>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let file = File {
+        content_type: "text/csv; charset=utf-8",
+        name: "certified-vs-not.csv".to_string(),
+    };
+    serve(&state, parts, file, export_certified_csv(query)).await
 }
 
 /// A learning path's export as `learning-path-<id>.json`.

@@ -278,6 +278,10 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
             get(downloads::completion_csv),
         )
         .route(
+            app::api::insights::CERTIFIED_CSV_PATH,
+            get(downloads::certified_csv),
+        )
+        .route(
             app::server::crm::webhook::HUBSPOT_PATH,
             axum::routing::post(webhooks::hubspot),
         )

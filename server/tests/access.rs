@@ -455,6 +455,8 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (LoadLearnerQuestions::PATH, Args::Form(vec![]), false),
         (LoadCompletionInsight::PATH, Args::Form(vec![]), false),
         (ExportCompletionCsv::PATH, Args::Form(vec![]), false),
+        (LoadCertifiedInsight::PATH, Args::Form(vec![]), false),
+        (ExportCertifiedCsv::PATH, Args::Form(vec![]), false),
         (
             LoadModuleConversation::PATH,
             Args::Form(vec![("path_id", "1"), ("learner_user_id", "1")]),

@@ -2,11 +2,15 @@
 //! are worked out here: two organisations in their own region, a path for everyone, and who
 //! finished it. The completion view's counts, Wilson intervals, "too few" rows and the
 //! time-to-finish rule; filters checked as fields; staff only; the CSV (read by Python's csv
-//! module) has exactly the table's rows and repeats the filters.
+//! module) has exactly the table's rows and repeats the filters. Certified vs not: each deal
+//! takes the certification its organisation held on its creation day, strata by tenure, the
+//! pooled and stratified counts, revenue and exposure.
 mod common;
 
-use app::api::insights::{LoadCompletionInsight, COMPLETION_CSV_PATH};
-use app::model::CompletionInsight;
+use app::api::insights::{
+    LoadCertifiedInsight, LoadCompletionInsight, CERTIFIED_CSV_PATH, COMPLETION_CSV_PATH,
+};
+use app::model::{CertifiedInsight, CompletionInsight};
 use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
 const DAY_MS: i64 = 86_400_000;
@@ -222,4 +226,225 @@ async fn completion_by_segment_is_counted_as_worked_out_by_hand(backend: Backend
     server.stop().await;
 }
 
-both_backends!(completion_by_segment_is_counted_as_worked_out_by_hand);
+/// A partner organisation in "Certland", onboarded `days_ago`, with one sales person.
+async fn certland_org(server: &TestServer, name: &str, days_ago: i64) -> (i64, i64) {
+    let db = &server.server.state.db.write;
+    let now = server.server.state.clock.now_ms();
+    let (org,): (i64,) = sqlx::query_as(
+        "INSERT INTO partner_orgs (name, partner_type, tier, region, vertical, created_at) \
+         VALUES ($1, 'reseller', 'registered', 'Certland', 'Software', $2) RETURNING id",
+    )
+    .bind(name)
+    .bind(now - days_ago * DAY_MS)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let (user,): (i64,) = sqlx::query_as(
+        "INSERT INTO users (email, display_name, role, job_role, partner_org_id, created_at) \
+         VALUES ($1, 'Seller', 'partner_user', 'sales', $2, $3) RETURNING id",
+    )
+    .bind(format!(
+        "seller@{}.example",
+        name.to_lowercase().replace(' ', "-")
+    ))
+    .bind(org)
+    .bind(now - days_ago * DAY_MS)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    (org, user)
+}
+
+/// A deal of `org` created `created_days_ago`, in `stage`, closed `closed_days_ago`.
+async fn certland_deal(
+    server: &TestServer,
+    org: i64,
+    (created_days_ago, closed_days_ago): (i64, Option<i64>),
+    (stage, status): (&str, &str),
+    dollars: i64,
+) {
+    let db = &server.server.state.db.write;
+    let now = server.server.state.clock.now_ms();
+    let (account,): (i64,) = sqlx::query_as(
+        "INSERT INTO accounts (name, normalized_name, region, created_at) \
+         VALUES ('Customer', 'customer', 'Certland', $1) RETURNING id",
+    )
+    .bind(now)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let created = now - created_days_ago * DAY_MS;
+    sqlx::query(
+        "INSERT INTO deals (account_id, partner_org_id, motion, kind, product_line, amount_cents, stage, \
+           close_at, registration_status, submitted_at, last_activity_at, region, created_at, updated_at) \
+         VALUES ($1, $2, 'resale', 'net_new', 'Lumen Dashboards', $3, $4, $5, $6, $7, $7, 'Certland', $7, $7)",
+    )
+    .bind(account)
+    .bind(org)
+    .bind(dollars * 100)
+    .bind(stage)
+    .bind(closed_days_ago.map(|d| now - d * DAY_MS))
+    .bind(status)
+    .bind(created)
+    .execute(db)
+    .await
+    .unwrap();
+}
+
+async fn certified_vs_not_takes_exposure_on_each_deals_creation_day(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let now = state.clock.now_ms();
+    // Two veterans (in the program 1,000 days) and a newcomer (100 days).
+    let (veteran, seller) = certland_org(&server, "Cert One", 1000).await;
+    let (plain, _) = certland_org(&server, "Plain Two", 1000).await;
+    let (newcomer, _) = certland_org(&server, "New Three", 100).await;
+    // The veteran's seller certified 200 days ago (valid for another 500 days).
+    let (certification,): (i64,) = sqlx::query_as(
+        "INSERT INTO certifications (name, validity_months, recert_window_days, created_at) \
+         VALUES ('Certland Seller', 24, 30, $1) RETURNING id",
+    )
+    .bind(now - 900 * DAY_MS)
+    .fetch_one(&state.db.write)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO certificates (certification_id, user_id, verify_code, issued_at, expires_at) \
+         VALUES ($1, $2, 'certland-code-1', $3, $4)",
+    )
+    .bind(certification)
+    .bind(seller)
+    .bind(now - 200 * DAY_MS)
+    .bind(now + 500 * DAY_MS)
+    .execute(&state.db.write)
+    .await
+    .unwrap();
+    let won = ("won", "approved");
+    let lost = ("lost", "approved");
+    // Before certifying: two wins, uncertified although the organisation is certified now.
+    certland_deal(&server, veteran, (300, Some(250)), won, 1_000).await;
+    certland_deal(&server, veteran, (300, Some(250)), won, 1_000).await;
+    // While certified: two wins, a loss, and an open deal.
+    certland_deal(&server, veteran, (100, Some(50)), won, 2_000).await;
+    certland_deal(&server, veteran, (100, Some(50)), won, 2_000).await;
+    certland_deal(&server, veteran, (100, Some(40)), lost, 3_000).await;
+    certland_deal(&server, veteran, (10, None), ("propose", "approved"), 5_000).await;
+    // Never certified: one win in four; a declined registration is not theirs.
+    certland_deal(&server, plain, (100, Some(30)), won, 1_000).await;
+    for _ in 0..3 {
+        certland_deal(&server, plain, (100, Some(30)), lost, 1_000).await;
+    }
+    certland_deal(&server, plain, (100, Some(30)), ("won", "declined"), 9_000).await;
+    // The newcomer's first win.
+    certland_deal(&server, newcomer, (50, Some(20)), won, 4_000).await;
+
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let ask = |client: reqwest::Client, args: Vec<(&'static str, &'static str)>| {
+        let server = &server;
+        async move {
+            invoke::<CertifiedInsight>(&client, server, LoadCertifiedInsight::PATH, &args).await
+        }
+    };
+    let (status, view) = ask(manager.clone(), vec![("query[region]", "Certland")]).await;
+    assert_eq!(status, 200);
+    let view = view.unwrap();
+    let pooled = &view.pooled;
+    let counts = |arm: &app::model::ArmRow| {
+        (
+            arm.orgs,
+            arm.deals_created,
+            arm.win_rate.successes,
+            arm.win_rate.n,
+        )
+    };
+    assert_eq!(counts(&pooled.certified), (1, 4, 2, 3));
+    assert_eq!(counts(&pooled.uncertified), (3, 7, 4, 7));
+    assert_eq!(pooled.certified.pipeline_cents, 12_000_00);
+    assert_eq!(pooled.certified.revenue_cents, 4_000_00);
+    assert_eq!(
+        pooled.uncertified.revenue_cents,
+        (1_000 + 1_000 + 1_000 + 4_000) * 100
+    );
+    // Exposure: the veteran spent its last 200 days certified (to the start of today).
+    let quarter_days = 365.25 / 4.0;
+    let certified_days = pooled.certified.org_quarters * quarter_days;
+    assert!(
+        (199.0..=200.0).contains(&certified_days),
+        "{certified_days}"
+    );
+    // Three organisations are too few for per-quarter figures or a difference.
+    assert_eq!(pooled.certified.revenue_per_quarter, None);
+    assert_eq!(pooled.win_difference, None);
+    let strata: Vec<(&str, (u64, u64, u64, u64), (u64, u64, u64, u64))> = view
+        .strata
+        .iter()
+        .map(|s| {
+            (
+                s.label.as_str(),
+                counts(&s.certified),
+                counts(&s.uncertified),
+            )
+        })
+        .collect();
+    assert_eq!(
+        strata,
+        [
+            ("Registered, under 6 months", (0, 0, 0, 0), (1, 1, 1, 1)),
+            ("Registered, over 18 months", (1, 4, 2, 3), (2, 6, 3, 6)),
+        ]
+    );
+
+    // The page says what the comparison is, and what it is not.
+    let html = manager
+        .get(server.url("/insights/certified?region=Certland"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("This is an association, not proof that certification causes wins."));
+    assert!(
+        html.contains(r#"aria-labelledby="win-chart-title win-chart-desc""#),
+        "{html}"
+    );
+    assert!(html.contains("Registered, over 18 months: Certified too few (n = 3)"));
+
+    // Partners see none of it; bad filters are field errors.
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    let (status, _) = ask(partner.clone(), vec![("query[region]", "Certland")]).await;
+    assert_eq!(status, 403);
+    let (status, refused) = ask(manager.clone(), vec![("query[role]", "ceo")]).await;
+    assert_eq!(status, 422);
+    assert!(refused.unwrap_err().field_message("role").is_some());
+
+    // The CSV: two rows (certified, not) per table group, pooled first, with the filters.
+    let link = format!("{CERTIFIED_CSV_PATH}?region=Certland");
+    let download = manager.get(server.url(&link)).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    let parsed = common::python_json_of("parse_csv.py", "csv", &download.text().await.unwrap());
+    let header: Vec<&str> = parsed["header"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let csv_rows = parsed["rows"].as_array().unwrap();
+    assert_eq!(csv_rows.len(), 2 * (1 + view.strata.len()));
+    assert_eq!(csv_rows[0][column("certified")], "yes");
+    assert_eq!(csv_rows[0][column("won")], "2");
+    assert_eq!(csv_rows[0][column("pipeline")], "12000.00");
+    assert_eq!(csv_rows[1][column("closed")], "7");
+    for row in csv_rows {
+        assert_eq!(row[column("region")], "Certland");
+    }
+    let refused = partner.get(server.url(&link)).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    server.stop().await;
+}
+
+both_backends!(
+    completion_by_segment_is_counted_as_worked_out_by_hand,
+    certified_vs_not_takes_exposure_on_each_deals_creation_day
+);

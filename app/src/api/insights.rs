@@ -2,7 +2,7 @@
 //! URL, and the same rows as CSV. The definitions are `domain::insights`; this layer checks
 //! the filters, reads the facts and shapes the rows.
 use crate::error::AppError;
-use crate::model::CompletionInsight;
+use crate::model::{CertifiedInsight, CompletionInsight};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +51,44 @@ impl InsightQuery {
 
 /// The completion view's CSV, as a plain link (`export_completion_csv` as a file).
 pub const COMPLETION_CSV_PATH: &str = "/insights/completion/export.csv";
+/// The certified-vs-not view's CSV (`export_certified_csv` as a file).
+pub const CERTIFIED_CSV_PATH: &str = "/insights/certified/export.csv";
+
+/// The columns every export ends with after its window: the filters it was computed under.
+#[cfg(feature = "ssr")]
+const FILTER_COLUMNS: [&str; 5] = ["partner_type", "tier", "region", "job_role", "path_id"];
+
+/// The values of `FILTER_COLUMNS` (empty where a filter is off).
+#[cfg(feature = "ssr")]
+fn filter_fields(filters: &crate::domain::insights::Filters) -> Vec<String> {
+    let filter = |value: Option<String>| value.unwrap_or_default();
+    vec![
+        filter(filters.partner_type.map(|t| t.as_str().to_string())),
+        filter(filters.tier.map(|t| t.as_str().to_string())),
+        filter(filters.region.clone()),
+        filter(filters.job_role.map(|r| r.as_str().to_string())),
+        filter(filters.path_id.map(|p| p.to_string())),
+    ]
+}
+
+/// A number for a CSV cell: four decimals, empty when there is none.
+#[cfg(feature = "ssr")]
+fn csv_number(value: Option<f64>) -> String {
+    value.map_or(String::new(), |v| format!("{v:.4}"))
+}
+
+/// The filter bar's choices: the published paths and the regions partners are in.
+#[cfg(feature = "ssr")]
+async fn filter_choices(
+    state: &crate::server::AppState,
+    published: &[crate::server::repo::insights::PublishedPath],
+) -> Result<(Vec<(i64, String)>, Vec<String>), AppError> {
+    use crate::server::repo::insights;
+    Ok((
+        published.iter().map(|p| (p.id, p.title.clone())).collect(),
+        insights::regions(&state.db).await?,
+    ))
+}
 
 /// The checked filters: the window, the split, and what narrows the facts.
 #[cfg(feature = "ssr")]
@@ -167,8 +205,9 @@ async fn completion(
 ) -> Result<CompletionInsight, AppError> {
     use crate::domain::insights::{completion_by_segment, window_label};
     use crate::server::repo::insights;
-    let paths = insights::published_paths(&state.db).await?;
-    let assignments = insights::assignments(&state.db, &paths).await?;
+    let published = insights::published_paths(&state.db).await?;
+    let assignments = insights::assignments(&state.db, &published).await?;
+    let (paths, regions) = filter_choices(state, &published).await?;
     let view = completion_by_segment(
         &assignments,
         &checked.filters,
@@ -185,9 +224,167 @@ async fn completion(
             .iter()
             .map(|row| rate_row(row.segment.clone(), &row.rate))
             .collect(),
-        paths: paths.into_iter().map(|p| (p.id, p.title)).collect(),
-        regions: insights::regions(&state.db).await?,
+        paths,
+        regions,
     })
+}
+
+#[cfg(feature = "ssr")]
+fn estimate(
+    value: Option<(f64, Option<crate::domain::stats::Interval>)>,
+) -> Option<crate::model::Estimate> {
+    value.map(|(value, interval)| crate::model::Estimate {
+        value,
+        lower: interval.map(|i| i.lower),
+        upper: interval.map(|i| i.upper),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn arm_row(arm: &crate::domain::insights::certified::Arm) -> crate::model::ArmRow {
+    crate::model::ArmRow {
+        orgs: arm.orgs,
+        org_quarters: arm.org_quarters,
+        deals_created: arm.deals_created,
+        pipeline_cents: arm.pipeline_cents,
+        pipeline_per_quarter: estimate(arm.pipeline_per_quarter),
+        win_rate: rate_row(String::new(), &arm.win_rate),
+        revenue_cents: arm.revenue_cents,
+        revenue_per_quarter: estimate(arm.revenue_per_quarter),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn comparison_row(
+    comparison: &crate::domain::insights::certified::Comparison,
+) -> crate::model::ComparisonRow {
+    crate::model::ComparisonRow {
+        label: comparison.label(),
+        certified: arm_row(&comparison.certified),
+        uncertified: arm_row(&comparison.uncertified),
+        win_difference: estimate(comparison.win_difference.map(|(d, i)| (d, Some(i)))),
+    }
+}
+
+/// The certified-vs-not view under checked filters.
+#[cfg(feature = "ssr")]
+async fn certified(
+    state: &crate::server::AppState,
+    checked: &Checked,
+) -> Result<CertifiedInsight, AppError> {
+    use crate::domain::insights::{certified::certified_vs_not, window_label};
+    use crate::server::repo::insights;
+    let orgs = insights::orgs(&state.db).await?;
+    let spells = insights::certificate_spells(&state.db).await?;
+    let deals = insights::partner_deals(&state.db).await?;
+    let published = insights::published_paths(&state.db).await?;
+    let (paths, regions) = filter_choices(state, &published).await?;
+    let view = certified_vs_not(&orgs, &spells, &deals, &checked.filters, &checked.window);
+    Ok(CertifiedInsight {
+        window: window_label(&checked.window),
+        pooled: comparison_row(&view.pooled),
+        strata: view.strata.iter().map(comparison_row).collect(),
+        paths,
+        regions,
+    })
+}
+
+/// Certified vs not (view 5): pipeline, win rate and revenue of certified and uncertified
+/// partners, pooled and within tier × tenure strata (vendor staff).
+#[server]
+pub async fn load_certified_insight(
+    #[server(default)] query: InsightQuery,
+) -> Result<CertifiedInsight, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let checked = check(&query, state.clock.now_ms())?;
+    certified(&state, &checked).await
+}
+
+/// The certified-vs-not rows as CSV (vendor staff): two lines per stratum (certified, then
+/// not), pooled first, each repeating the window and the filters.
+#[server]
+pub async fn export_certified_csv(
+    #[server(default)] query: InsightQuery,
+) -> Result<String, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::csv::{decimal_amount, line, line_with_numbers};
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let checked = check(&query, state.clock.now_ms())?;
+    let insight = certified(&state, &checked).await?;
+    let mut header = vec![
+        "stratum",
+        "certified",
+        "orgs",
+        "org_quarters",
+        "deals_created",
+        "pipeline",
+        "pipeline_per_org_quarter",
+        "pipeline_lower_95",
+        "pipeline_upper_95",
+        "won",
+        "closed",
+        "win_rate",
+        "win_lower_95",
+        "win_upper_95",
+        "won_revenue",
+        "revenue_per_org_quarter",
+        "revenue_lower_95",
+        "revenue_upper_95",
+        "win_rate_difference",
+        "difference_lower_95",
+        "difference_upper_95",
+        "window",
+    ];
+    header.extend(FILTER_COLUMNS);
+    let mut csv = line(&header);
+    let mut context = vec![insight.window.clone()];
+    context.extend(filter_fields(&checked.filters));
+    // Per-quarter amounts are cents in the DTO; the file has currency units like the pipeline's.
+    let money = |value: Option<f64>| csv_number(value.map(|cents| cents / 100.0));
+    let per_quarter = |e: &Option<crate::model::Estimate>| {
+        [
+            money(e.map(|e| e.value)),
+            money(e.and_then(|e| e.lower)),
+            money(e.and_then(|e| e.upper)),
+        ]
+    };
+    for row in std::iter::once(&insight.pooled).chain(&insight.strata) {
+        let difference = [
+            csv_number(row.win_difference.map(|d| d.value)),
+            csv_number(row.win_difference.and_then(|d| d.lower)),
+            csv_number(row.win_difference.and_then(|d| d.upper)),
+        ];
+        for (certified, arm) in [("yes", &row.certified), ("no", &row.uncertified)] {
+            let mut fields = vec![
+                row.label.clone(),
+                certified.to_string(),
+                arm.orgs.to_string(),
+                format!("{:.2}", arm.org_quarters),
+                arm.deals_created.to_string(),
+                decimal_amount(arm.pipeline_cents),
+            ];
+            fields.extend(per_quarter(&arm.pipeline_per_quarter));
+            fields.extend([
+                arm.win_rate.successes.to_string(),
+                arm.win_rate.n.to_string(),
+                csv_number(arm.win_rate.estimate),
+                csv_number(arm.win_rate.lower),
+                csv_number(arm.win_rate.upper),
+                decimal_amount(arm.revenue_cents),
+            ]);
+            fields.extend(per_quarter(&arm.revenue_per_quarter));
+            fields.extend(difference.iter().cloned());
+            fields.extend(context.iter().cloned());
+            // The difference may be negative: a number we wrote, not text to defuse.
+            csv.push_str(&line_with_numbers(&fields, &[18, 19, 20]));
+        }
+    }
+    Ok(csv)
 }
 
 /// Completion rate by segment (view 2), under the query's filters (vendor staff).
@@ -216,17 +413,7 @@ pub async fn export_completion_csv(
     let state = app_state()?;
     let checked = check(&query, state.clock.now_ms())?;
     let insight = completion(&state, &checked).await?;
-    let filter = |value: Option<String>| value.unwrap_or_default();
-    let filters = [
-        insight.window.clone(),
-        insight.segment.clone(),
-        filter(checked.filters.partner_type.map(|t| t.as_str().to_string())),
-        filter(checked.filters.tier.map(|t| t.as_str().to_string())),
-        filter(checked.filters.region.clone()),
-        filter(checked.filters.job_role.map(|r| r.as_str().to_string())),
-        filter(checked.filters.path_id.map(|p| p.to_string())),
-    ];
-    let mut csv = line(&[
+    let mut header = vec![
         "segment",
         "completed",
         "assigned",
@@ -235,23 +422,21 @@ pub async fn export_completion_csv(
         "upper_95",
         "window",
         "split_by",
-        "partner_type",
-        "tier",
-        "region",
-        "job_role",
-        "path_id",
-    ]);
-    let number = |value: Option<f64>| value.map_or(String::new(), |v| format!("{v:.4}"));
+    ];
+    header.extend(FILTER_COLUMNS);
+    let mut csv = line(&header);
+    let mut context = vec![insight.window.clone(), insight.segment.clone()];
+    context.extend(filter_fields(&checked.filters));
     for row in insight.rows.iter().chain(std::iter::once(&insight.overall)) {
         let mut fields = vec![
             row.label.clone(),
             row.successes.to_string(),
             row.n.to_string(),
-            number(row.estimate),
-            number(row.lower),
-            number(row.upper),
+            csv_number(row.estimate),
+            csv_number(row.lower),
+            csv_number(row.upper),
         ];
-        fields.extend(filters.iter().cloned());
+        fields.extend(context.iter().cloned());
         csv.push_str(&line(&fields));
     }
     Ok(csv)

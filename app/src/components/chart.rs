@@ -116,6 +116,132 @@ pub fn DotWhiskerChart(
     }
 }
 
+/// One side of a paired row: its text (value and n, or "too few") and, when shown, its
+/// value with its interval, on the chart's scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairMark {
+    pub text: String,
+    pub value: Option<(f64, Option<(f64, f64)>)>,
+}
+
+/// Two estimates side by side (certified and not, say) for one group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairedRow {
+    pub label: String,
+    pub first: PairMark,
+    pub second: PairMark,
+}
+
+/// A round upper end for an axis that must reach `value`: 1, 2 or 5 times a power of ten.
+pub fn nice_ceiling(value: f64) -> f64 {
+    if value.is_nan() || value <= 0.0 {
+        return 1.0;
+    }
+    let power = 10f64.powf(value.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|step| step * power)
+        .find(|end| *end >= value)
+        .unwrap_or(10.0 * power)
+}
+
+/// The paired chart's description: each group's two values in words.
+pub fn describe_pairs(names: (&str, &str), rows: &[PairedRow]) -> String {
+    rows.iter()
+        .map(|row| {
+            format!(
+                "{}: {} {}; {} {}",
+                row.label, names.0, row.first.text, names.1, row.second.text
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(". ")
+}
+
+const PAIR_ROW_HEIGHT: f64 = 74.0;
+
+/// Two estimates per group, each with its 95% interval, on a shared axis from 0 to `max`:
+/// the first a filled circle, the second a hollow square, each with its name and value
+/// written above it (shape and text, not colour alone, tell them apart).
+#[component]
+pub fn PairedChart(
+    id: &'static str,
+    title: String,
+    /// What the first and second marks are ("Certified", "Not certified").
+    names: (&'static str, &'static str),
+    rows: Vec<PairedRow>,
+    max: f64,
+    tick: fn(f64) -> String,
+) -> impl IntoView {
+    let height = TOP + PAIR_ROW_HEIGHT * rows.len().max(1) as f64 + 4.0;
+    let title_id = format!("{id}-title");
+    let desc_id = format!("{id}-desc");
+    let labelled_by = format!("{title_id} {desc_id}");
+    let description = describe_pairs(names, &rows);
+    let x = move |value: f64| x_of(if max > 0.0 { value / max } else { 0.0 });
+    let ticks = [0.0, 0.25, 0.5, 0.75, 1.0].map(|share| {
+        let anchor = match share {
+            s if s <= 0.0 => "start",
+            s if s >= 1.0 => "end",
+            _ => "middle",
+        };
+        view! {
+            <line class="grid" x1=x_of(share) x2=x_of(share) y1=TOP - 6.0 y2=height - 4.0/>
+            <text class="tick" x=x_of(share) y=TOP - 12.0 text-anchor=anchor>{tick(share * max)}</text>
+        }
+    });
+    let mark = move |name: &'static str, mark: PairMark, y: f64, square: bool| {
+        let whisker = mark.value.and_then(|(_, interval)| interval).map(|(l, u)| {
+            view! {
+                <line class="whisker" x1=x(l) x2=x(u) y1=y y2=y/>
+                <line class="whisker" x1=x(l) x2=x(l) y1=y - 4.0 y2=y + 4.0/>
+                <line class="whisker" x1=x(u) x2=x(u) y1=y - 4.0 y2=y + 4.0/>
+            }
+        });
+        let point = mark.value.map(|(value, _)| {
+            if square {
+                view! { <rect class="dot second" x=x(value) - 4.5 y=y - 4.5 width="9" height="9"/> }
+                    .into_any()
+            } else {
+                view! { <circle class="dot" cx=x(value) cy=y r="5"/> }.into_any()
+            }
+        });
+        let class = if mark.value.is_some() {
+            "pair-label"
+        } else {
+            "pair-label too-few"
+        };
+        view! {
+            <text class=class x=PLOT_START y=y - 8.0>{format!("{name}: {}", mark.text)}</text>
+            {whisker}
+            {point}
+        }
+    };
+    let marks = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let top = TOP + PAIR_ROW_HEIGHT * i as f64;
+            view! {
+                <text class="row-label" x=PLOT_START y=top + 12.0>{row.label}</text>
+                {mark(names.0, row.first, top + 36.0, false)}
+                {mark(names.1, row.second, top + 64.0, true)}
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="chart-frame" role="region" aria-label="Chart" tabindex="0">
+            <svg class="chart paired" role="img" aria-labelledby=labelled_by
+                viewBox=format!("0 0 {WIDTH} {height}") preserveAspectRatio="xMinYMin meet">
+                <title id=title_id>{title}</title>
+                <desc id=desc_id>{description}</desc>
+                {ticks}
+                {marks}
+            </svg>
+        </div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +270,11 @@ mod tests {
              overall: All 76% (95% interval 53%–90%, n = 17)"
         );
         assert_eq!(x_of(-1.0), PLOT_START);
+        assert_eq!(nice_ceiling(0.0), 1.0);
+        assert_eq!(nice_ceiling(7.0), 10.0);
+        assert_eq!(nice_ceiling(1_234.0), 2_000.0);
+        assert_eq!(nice_ceiling(50_000.0), 50_000.0);
+        assert_eq!(nice_ceiling(50_001.0), 100_000.0);
         assert_eq!(x_of(2.0), PLOT_END);
     }
 }

@@ -1,7 +1,8 @@
 //! The facts the analytics views are computed from, read in a few whole-program queries
 //! (the definitions live in `domain::insights`).
+use crate::domain::channel::deals::{RegistrationStatus, Stage};
 use crate::domain::identity::{JobRole, PartnerType, Tier};
-use crate::domain::insights::{Assignment, Person};
+use crate::domain::insights::{certified, Assignment, Person};
 use crate::domain::learning::Audience;
 use crate::server::db::Db;
 use std::collections::HashMap;
@@ -94,4 +95,96 @@ pub async fn assignments(db: &Db, paths: &[PublishedPath]) -> Result<Vec<Assignm
         }
     }
     Ok(out)
+}
+
+/// Partner organisations, with when they joined the program.
+pub async fn orgs(db: &Db) -> Result<Vec<certified::Org>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, name, partner_type, tier, region, created_at FROM partner_orgs ORDER BY name, id",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name, partner_type, tier, region, onboarded_at)| {
+            Some(certified::Org {
+                id,
+                name,
+                partner_type: PartnerType::parse(&partner_type)?,
+                tier: Tier::parse(&tier)?,
+                region,
+                onboarded_at,
+            })
+        })
+        .collect())
+}
+
+/// Org, issued, expires, revoked, holder's job role, certification.
+type SpellRow = (i64, i64, i64, Option<i64>, Option<String>, i64);
+
+/// Every certificate held by a partner user, as the span it was valid (issued until it
+/// expired or was revoked), with the holder's role and the paths it requires.
+pub async fn certificate_spells(db: &Db) -> Result<Vec<certified::Spell>, sqlx::Error> {
+    let rows: Vec<SpellRow> = sqlx::query_as(
+        "SELECT u.partner_org_id, c.issued_at, c.expires_at, c.revoked_at, u.job_role, c.certification_id \
+         FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.partner_org_id IS NOT NULL",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    let requirements: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT certification_id, path_id FROM certification_paths")
+            .fetch_all(&db.read)
+            .await?;
+    let mut paths_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (certification, path) in requirements {
+        paths_of.entry(certification).or_default().push(path);
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(org_id, issued_at, expires_at, revoked_at, job_role, certification)| {
+                certified::Spell {
+                    org_id,
+                    from: issued_at,
+                    until: revoked_at.map_or(expires_at, |r| r.min(expires_at)),
+                    holder_role: job_role.as_deref().and_then(JobRole::parse),
+                    path_ids: paths_of.get(&certification).cloned().unwrap_or_default(),
+                }
+            },
+        )
+        .collect())
+}
+
+/// Org, registration status, stage, created, close date, last change, amount.
+type DealRow = (i64, String, String, i64, Option<i64>, i64, i64);
+
+/// Deals partner organisations registered and still own (declined and duplicate
+/// registrations left out). A closed deal's close date is its recorded one, else when it
+/// last changed.
+pub async fn partner_deals(db: &Db) -> Result<Vec<certified::Deal>, sqlx::Error> {
+    let rows: Vec<DealRow> = sqlx::query_as(
+        "SELECT partner_org_id, registration_status, stage, created_at, close_at, updated_at, amount_cents \
+         FROM deals WHERE partner_org_id IS NOT NULL",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(
+            |(org_id, status, stage, created_at, close_at, updated_at, amount_cents)| {
+                let stage = Stage::parse(&stage)?;
+                if !certified::is_partner_pipeline(RegistrationStatus::parse(&status)?) {
+                    return None;
+                }
+                let closed = certified::outcome(stage) != certified::Outcome::Open;
+                Some(certified::Deal {
+                    org_id,
+                    created_at,
+                    closed_at: closed.then(|| close_at.unwrap_or(updated_at)),
+                    stage,
+                    amount_cents,
+                })
+            },
+        )
+        .collect())
 }

@@ -12,12 +12,22 @@ use crate::model::{CompletionInsight, RateRow};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+mod certified;
+pub use certified::CertifiedInsightPage;
+
 /// The views built so far, for the index.
-const VIEWS: &[(&str, &str, &str)] = &[(
-    "/insights/completion",
-    "Completion rate by segment",
-    "Who finishes the training assigned to them, by partner type, tier, region or job role, with 95% intervals.",
-)];
+const VIEWS: &[(&str, &str, &str)] = &[
+    (
+        "/insights/completion",
+        "Completion rate by segment",
+        "Who finishes the training assigned to them, by partner type, tier, region or job role, with 95% intervals.",
+    ),
+    (
+        "/insights/certified",
+        "Certified vs not: pipeline, win rate, revenue",
+        "Whether deals of certified partners win more, compared within the same tier and tenure, with intervals.",
+    ),
+];
 
 #[component]
 pub fn InsightsPage() -> impl IntoView {
@@ -38,11 +48,11 @@ pub fn InsightsPage() -> impl IntoView {
     }
 }
 
-#[component]
-pub fn CompletionInsightPage() -> impl IntoView {
+/// The view's filters as the page's URL has them.
+fn url_query() -> impl Fn() -> InsightQuery + Copy + Send + Sync + 'static {
     use leptos_router::hooks::use_query_map;
     let query_map = use_query_map();
-    let query = move || {
+    move || {
         let q = query_map.read();
         let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
         InsightQuery {
@@ -54,7 +64,12 @@ pub fn CompletionInsightPage() -> impl IntoView {
             role: get("role"),
             path: get("path"),
         }
-    };
+    }
+}
+
+#[component]
+pub fn CompletionInsightPage() -> impl IntoView {
+    let query = url_query();
     let insight = Resource::new(query, load_completion_insight);
     view! {
         <Title text="Completion rate by segment"/>
@@ -90,7 +105,8 @@ fn CompletionView(insight: CompletionInsight, query: InsightQuery) -> impl IntoV
         <h1 id="completion-title">{title.clone()}</h1>
         <p class="lead">{summary} " Counted: people assigned a path in the window at least "
             {TIME_TO_COMPLETE_DAYS} " days before it ended, so everyone had time to finish."</p>
-        <FilterBar insight=insight.clone() query/>
+        <FilterBar action="/insights/completion" split=Some(insight.segment.clone())
+            window_label="Assigned in the last" paths=insight.paths.clone() regions=insight.regions.clone() query/>
         {if insight.rows.is_empty() {
             view! {
                 <p class="empty">"Nobody counts under these filters yet: people count once a path was assigned to them at least "
@@ -109,13 +125,22 @@ fn CompletionView(insight: CompletionInsight, query: InsightQuery) -> impl IntoV
     }
 }
 
+/// The filter bar: a plain GET form back to the view (`action`), so the filters live in the
+/// URL. `split`, when the view has one, is the current "split by".
 #[component]
-fn FilterBar(insight: CompletionInsight, query: InsightQuery) -> impl IntoView {
+fn FilterBar(
+    action: &'static str,
+    split: Option<String>,
+    window_label: &'static str,
+    paths: Vec<(i64, String)>,
+    regions: Vec<String>,
+    query: InsightQuery,
+) -> impl IntoView {
     let months = query
         .months
         .clone()
         .unwrap_or_else(|| DEFAULT_WINDOW_MONTHS.to_string());
-    let by = query.by.clone().unwrap_or_else(|| insight.segment.clone());
+    let by = split.map(|split| query.by.clone().unwrap_or(split));
     let given = |value: &Option<String>| value.clone().unwrap_or_default();
     let listed = |all: &[(&str, &str)]| -> Vec<(String, String)> {
         all.iter()
@@ -139,20 +164,15 @@ fn FilterBar(insight: CompletionInsight, query: InsightQuery) -> impl IntoView {
         .iter()
         .map(|r| (r.as_str(), r.label()))
         .collect();
-    let regions: Vec<(String, String)> = insight
-        .regions
-        .iter()
-        .map(|r| (r.clone(), r.clone()))
-        .collect();
-    let paths: Vec<(String, String)> = insight
-        .paths
+    let regions: Vec<(String, String)> = regions.iter().map(|r| (r.clone(), r.clone())).collect();
+    let paths: Vec<(String, String)> = paths
         .iter()
         .map(|(id, title)| (id.to_string(), title.clone()))
         .collect();
     view! {
-        <form method="get" action="/insights/completion" class="filters card" role="search" aria-label="Filter the view">
-            <Choice name="by" label="Split by" current=by options=listed(&segments)/>
-            <Choice name="months" label="Assigned in the last" current=months options=windows/>
+        <form method="get" action=action class="filters card" role="search" aria-label="Filter the view">
+            {by.map(|by| view! { <Choice name="by" label="Split by" current=by options=listed(&segments)/> })}
+            <Choice name="months" label=window_label current=months options=windows/>
             <Choice name="partner_type" label="Partner type" any="Any type" current=given(&query.partner_type) options=listed(&types)/>
             <Choice name="tier" label="Tier" any="Any tier" current=given(&query.tier) options=listed(&tiers)/>
             <Choice name="region" label="Region" any="Any region" current=given(&query.region) options=regions/>
@@ -160,7 +180,7 @@ fn FilterBar(insight: CompletionInsight, query: InsightQuery) -> impl IntoView {
             <Choice name="path" label="Learning path" any="Every path" current=given(&query.path) options=paths/>
             <div class="field actions">
                 <button type="submit" class="button primary">"Apply"</button>
-                <a href="/insights/completion">"Clear"</a>
+                <a href=action>"Clear"</a>
             </div>
         </form>
     }
