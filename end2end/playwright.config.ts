@@ -54,7 +54,7 @@ export default defineConfig({
     },
     {
       // A fresh SQLite database with demo data for every run; CRM sync runs every second.
-      command: `rm -rf ${work} && mkdir -p ${work} && exec ${binary} --database-url sqlite:${work}/portal.db --data-dir ${work} --site-root ../target/site --bind 127.0.0.1:${port} --hubspot-api-base http://127.0.0.1:${fakeHubspotPort} --hubspot-authorize-url http://127.0.0.1:${fakeHubspotPort}/oauth/authorize --crm-sync-interval-secs 1 --reply-domain reply.test --inbound-mail-token e2e-relay-token-0123456789`,
+      command: `rm -rf ${work} && mkdir -p ${work} && exec ${binary} --database-url sqlite:${work}/portal.db --data-dir ${work} --site-root ../target/site --bind 127.0.0.1:${port} --hubspot-api-base http://127.0.0.1:${fakeHubspotPort} --hubspot-authorize-url http://127.0.0.1:${fakeHubspotPort}/oauth/authorize --crm-sync-interval-secs 1 --demo-history false --reply-domain reply.test --inbound-mail-token e2e-relay-token-0123456789`,
       url: `http://127.0.0.1:${port}/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,

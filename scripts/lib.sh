@@ -46,13 +46,13 @@ ensure_built() {
 }
 
 # Starts the built server (profile $1) on 127.0.0.1:$2 with a fresh SQLite database and demo
-# data, waits for /healthz, and stops it (and removes its files) when the script exits.
+# data (without the generated history, so page weights stay those of the seeded demo), waits for /healthz, and stops it (and removes its files) when the script exits.
 # Sets DEMO_SERVER_LOG to its log file.
 start_demo_server() {
   local profile="$1" port="$2" work
   work="$(mktemp -d)"
   "$ROOT/target/$profile/partner-portal" --database-url "sqlite:$work/portal.db" --data-dir "$work" \
-    --site-root "$ROOT/target/site" --bind "127.0.0.1:$port" > "$work/server.log" 2>&1 &
+    --site-root "$ROOT/target/site" --bind "127.0.0.1:$port" --demo-history false > "$work/server.log" 2>&1 &
   DEMO_SERVER_PID=$!
   DEMO_SERVER_DIR="$work"
   DEMO_SERVER_LOG="$work/server.log"

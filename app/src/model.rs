@@ -76,6 +76,8 @@ pub enum HomeView {
     Staff {
         overview: ProgramOverview,
         team: Option<Vec<StaffMember>>,
+        /// Three program figures that link into the insights views.
+        headlines: Vec<Headline>,
     },
 }
 
@@ -1105,4 +1107,43 @@ pub struct CertifiedInsight {
     pub strata: Vec<ComparisonRow>,
     pub paths: Vec<(i64, String)>,
     pub regions: Vec<String>,
+}
+
+/// One figure of a partner scorecard beside its tier's median.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScorecardFigure {
+    /// `scorecard::Metric::as_str`, and its name.
+    pub metric: String,
+    pub label: String,
+    /// "share", "days" or "cents".
+    pub unit: String,
+    pub value: Option<f64>,
+    /// What the value counts, in words.
+    pub basis: String,
+    /// Hidden from a partner when the tier has too few other organisations.
+    pub tier_median: Option<f64>,
+    pub tier_orgs: u64,
+    pub lower_is_better: bool,
+}
+
+/// One organisation's scorecard (insights view 12).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scorecard {
+    pub org_id: i64,
+    pub org_name: String,
+    pub tier: String,
+    pub window: String,
+    pub figures: Vec<ScorecardFigure>,
+    /// The organisations staff can choose from (empty for a partner).
+    pub orgs: Vec<(i64, String)>,
+}
+
+/// A headline figure on the staff home page, linking to the view it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Headline {
+    pub label: String,
+    pub value: String,
+    /// What the value counts and over which window.
+    pub detail: String,
+    pub href: String,
 }

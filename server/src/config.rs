@@ -68,6 +68,11 @@ pub struct Config {
     /// Show demo accounts with one-click sign-in. Defaults to on in development, off in production.
     #[arg(long, env = "PORTAL_DEMO")]
     pub demo: Option<bool>,
+    /// Seed the demo with eighteen months of generated history (onboarding, training,
+    /// certificates, deals won and lost), so the insights have something to show. Defaults
+    /// to on; the test suites turn it off to keep the demo's own numbers.
+    #[arg(long, env = "PORTAL_DEMO_HISTORY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo_history: bool,
     /// 64 hex characters. Required in production; generated into the data folder in development.
     #[arg(long, env = "PORTAL_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,

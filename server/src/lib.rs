@@ -135,6 +135,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         RunMode::Production => Mode::Production,
     };
     settings.demo = config.demo_enabled();
+    settings.demo_history = config.demo_history;
     settings.login_limit_per_ip.max_events = config.login_limit_per_ip;
     settings.link_limit_per_ip.max_events = config.link_limit_per_ip;
     settings.metrics_token = config.metrics_token.clone();
@@ -189,7 +190,12 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     }
     if state.settings.mode == Mode::Development
         && state.settings.demo
-        && app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms()).await?
+        && app::server::seed::seed_demo_if_empty(
+            &state.db,
+            state.clock.now_ms(),
+            state.settings.demo_history,
+        )
+        .await?
     {
         tracing::info!("loaded demo data into the empty database");
     }
@@ -280,6 +286,10 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
         .route(
             app::api::insights::CERTIFIED_CSV_PATH,
             get(downloads::certified_csv),
+        )
+        .route(
+            app::api::insights::SCORECARD_CSV_PATH,
+            get(downloads::scorecard_csv),
         )
         .route(
             app::server::crm::webhook::HUBSPOT_PATH,

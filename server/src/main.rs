@@ -51,8 +51,12 @@ async fn run(cli: Cli, started: Instant) -> Result<(), server::StartError> {
         Command::Seed { demo } => {
             let state = server::build_state(&config).await?;
             if demo {
-                let seeded =
-                    app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms()).await?;
+                let seeded = app::server::seed::seed_demo_if_empty(
+                    &state.db,
+                    state.clock.now_ms(),
+                    config.demo_history,
+                )
+                .await?;
                 println!(
                     "{}",
                     if seeded {

@@ -457,6 +457,8 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (ExportCompletionCsv::PATH, Args::Form(vec![]), false),
         (LoadCertifiedInsight::PATH, Args::Form(vec![]), false),
         (ExportCertifiedCsv::PATH, Args::Form(vec![]), false),
+        (LoadScorecard::PATH, Args::Form(vec![]), false),
+        (ExportScorecardCsv::PATH, Args::Form(vec![]), false),
         (
             LoadModuleConversation::PATH,
             Args::Form(vec![("path_id", "1"), ("learner_user_id", "1")]),

@@ -425,9 +425,10 @@ async fn housekeeping_removes_only_dead_rows_and_seeding_happens_once(backend: B
     assert_eq!(count("magic_links").await, 0);
 
     let users = count("users").await;
-    let seeded_again = app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms())
-        .await
-        .unwrap();
+    let seeded_again =
+        app::server::seed::seed_demo_if_empty(&state.db, state.clock.now_ms(), false)
+            .await
+            .unwrap();
     assert!(!seeded_again);
     assert_eq!(count("users").await, users);
     server.stop().await;

@@ -8,9 +8,10 @@
 mod common;
 
 use app::api::insights::{
-    LoadCertifiedInsight, LoadCompletionInsight, CERTIFIED_CSV_PATH, COMPLETION_CSV_PATH,
+    LoadCertifiedInsight, LoadCompletionInsight, LoadScorecard, CERTIFIED_CSV_PATH,
+    COMPLETION_CSV_PATH, SCORECARD_CSV_PATH,
 };
-use app::model::{CertifiedInsight, CompletionInsight};
+use app::model::{CertifiedInsight, CompletionInsight, Scorecard};
 use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
 const DAY_MS: i64 = 86_400_000;
@@ -255,6 +256,14 @@ async fn certland_org(server: &TestServer, name: &str, days_ago: i64) -> (i64, i
     (org, user)
 }
 
+/// Settles every organisation's tier now, as the tier clock would (it also runs on its own
+/// meanwhile): under the demo's rules one certified person makes Silver.
+async fn settle_tiers(server: &TestServer) {
+    app::server::standing::reevaluate(&server.server.state, None, "test setup")
+        .await
+        .unwrap();
+}
+
 /// A deal of `org` created `created_days_ago`, in `stage`, closed `closed_days_ago`.
 async fn certland_deal(
     server: &TestServer,
@@ -337,6 +346,7 @@ async fn certified_vs_not_takes_exposure_on_each_deals_creation_day(backend: Bac
     certland_deal(&server, plain, (100, Some(30)), ("won", "declined"), 9_000).await;
     // The newcomer's first win.
     certland_deal(&server, newcomer, (50, Some(20)), won, 4_000).await;
+    settle_tiers(&server).await;
 
     let manager = sign_in(&server, "marco@lumen.example").await;
     let ask = |client: reqwest::Client, args: Vec<(&'static str, &'static str)>| {
@@ -392,7 +402,9 @@ async fn certified_vs_not_takes_exposure_on_each_deals_creation_day(backend: Bac
         strata,
         [
             ("Registered, under 6 months", (0, 0, 0, 0), (1, 1, 1, 1)),
-            ("Registered, over 18 months", (1, 4, 2, 3), (2, 6, 3, 6)),
+            ("Registered, over 18 months", (0, 0, 0, 0), (1, 4, 1, 4)),
+            // Certified from 200 days ago: its deals before that are uncertified.
+            ("Silver, over 18 months", (1, 4, 2, 3), (1, 2, 2, 2)),
         ]
     );
 
@@ -410,7 +422,7 @@ async fn certified_vs_not_takes_exposure_on_each_deals_creation_day(backend: Bac
         html.contains(r#"aria-labelledby="win-chart-title win-chart-desc""#),
         "{html}"
     );
-    assert!(html.contains("Registered, over 18 months: Certified too few (n = 3)"));
+    assert!(html.contains("Silver, over 18 months: Certified too few (n = 3)"));
 
     // Partners see none of it; bad filters are field errors.
     let partner = sign_in(&server, "nora@northwind.example").await;
@@ -446,7 +458,226 @@ async fn certified_vs_not_takes_exposure_on_each_deals_creation_day(backend: Bac
     server.stop().await;
 }
 
+async fn a_scorecard_shows_one_organisation_and_hides_medians_few_peers_would_reveal(
+    backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let now = state.clock.now_ms();
+    // Joined 200 days ago; first win closed 20 days ago (180 days in), then a loss.
+    let (org, seller) = certland_org(&server, "Score One", 200).await;
+    certland_deal(&server, org, (60, Some(20)), ("won", "approved"), 3_000).await;
+    certland_deal(&server, org, (50, Some(10)), ("won", "approved"), 1_000).await;
+    certland_deal(&server, org, (40, Some(5)), ("lost", "approved"), 8_000).await;
+    certland_deal(&server, org, (30, None), ("propose", "approved"), 2_500).await;
+    let (certification,): (i64,) = sqlx::query_as(
+        "INSERT INTO certifications (name, validity_months, recert_window_days, created_at) \
+         VALUES ('Score Seller', 12, 30, $1) RETURNING id",
+    )
+    .bind(now - 300 * DAY_MS)
+    .fetch_one(&state.db.write)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO certificates (certification_id, user_id, verify_code, issued_at, expires_at) \
+         VALUES ($1, $2, 'score-code-1', $3, $4)",
+    )
+    .bind(certification)
+    .bind(seller)
+    .bind(now - 30 * DAY_MS)
+    .bind(now + 300 * DAY_MS)
+    .execute(&state.db.write)
+    .await
+    .unwrap();
+    settle_tiers(&server).await;
+
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let ask = |client: reqwest::Client, args: Vec<(&'static str, String)>| {
+        let server = &server;
+        async move {
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            invoke::<Scorecard>(&client, server, LoadScorecard::PATH, &args).await
+        }
+    };
+    let (status, card) = ask(manager.clone(), vec![("query[org]", org.to_string())]).await;
+    assert_eq!(status, 200);
+    let card = card.unwrap();
+    assert_eq!(
+        (card.org_name.as_str(), card.tier.as_str()),
+        ("Score One", "Silver")
+    );
+    let figure = |card: &Scorecard, metric: &str| {
+        card.figures
+            .iter()
+            .find(|f| f.metric == metric)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(figure(&card, "revenue_won").value, Some(4_000.0 * 100.0));
+    assert_eq!(
+        figure(&card, "pipeline_created").value,
+        Some(14_500.0 * 100.0)
+    );
+    assert_eq!(figure(&card, "win_rate").basis, "2 won of 3 closed");
+    assert_eq!(figure(&card, "days_to_first_win").value, Some(180.0));
+    assert_eq!(figure(&card, "certified_people").value, Some(1.0));
+    assert_eq!(figure(&card, "satisfaction").value, None);
+    // Staff see the tier's median however few organisations it has. (The demo's own
+    // organisations joined today, after the window: Score One is its tier's only member.)
+    assert_eq!(figure(&card, "days_to_first_win").tier_orgs, 1);
+    assert!(figure(&card, "revenue_won").tier_median.is_some());
+    assert!(card.orgs.iter().any(|(id, _)| *id == org));
+
+    // A partner sees its own organisation only, and no median of fewer than six orgs.
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    let (status, own) = ask(partner.clone(), vec![]).await;
+    assert_eq!(status, 200);
+    let own = own.unwrap();
+    assert_eq!(own.org_name, "Northwind Resellers");
+    assert!(own.orgs.is_empty(), "no list of other organisations");
+    for figure in &own.figures {
+        if figure.tier_orgs <= 5 {
+            assert_eq!(figure.tier_median, None, "{figure:?}");
+        }
+    }
+    let (status, _) = ask(partner.clone(), vec![("query[org]", org.to_string())]).await;
+    assert_eq!(status, 403);
+    let (status, refused) = ask(manager.clone(), vec![("query[org]", "999999".into())]).await;
+    assert_eq!(status, 422);
+    assert!(refused.unwrap_err().field_message("org").is_some());
+    let html = partner
+        .get(server.url("/scorecard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Northwind Resellers scorecard"));
+    assert!(!html.contains("Score One"), "no other organisation's name");
+
+    // The CSV: one line per figure, naming the organisation and window.
+    let download = manager
+        .get(server.url(&format!("{SCORECARD_CSV_PATH}?org={org}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    let parsed = common::python_json_of("parse_csv.py", "csv", &download.text().await.unwrap());
+    let rows = parsed["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), card.figures.len());
+    assert!(rows.iter().all(|row| row[6] == "Score One"));
+    let refused = partner
+        .get(server.url(&format!("{SCORECARD_CSV_PATH}?org={org}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    server.stop().await;
+}
+
+/// The demo with its generated history: every view has enough to show, the certified
+/// advantage shrinks within tiers (the confounding the stratified view exists for), and
+/// the history changes nothing in the present: tiers stay as seeded and no job writes to a
+/// former colleague.
+async fn the_demo_history_makes_the_views_meaningful_and_leaves_the_present_alone(
+    backend: Backend,
+) {
+    let server = TestServer::start_with(backend, &["--demo-history", "true"]).await;
+    let state = &server.server.state;
+    let tiers = || async {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, tier FROM partner_orgs ORDER BY name")
+                .fetch_all(&state.db.read)
+                .await
+                .unwrap();
+        rows
+    };
+    let seeded_tiers = tiers().await;
+    server::jobs::run_certification_clock(state).await.unwrap();
+    server::jobs::run_channel_clocks(state).await.unwrap();
+    server::jobs::run_training_reminders(state).await.unwrap();
+    assert_eq!(tiers().await, seeded_tiers, "the history moved no tier");
+    let (to_alumni,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM email_outbox o JOIN users u ON u.email = o.to_address \
+         WHERE u.password_hash IS NULL AND u.role = 'partner_user'",
+    )
+    .fetch_one(&state.db.read)
+    .await
+    .unwrap();
+    assert_eq!(to_alumni, 0, "no email to former colleagues");
+
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let (status, certified) = invoke::<CertifiedInsight>(
+        &manager,
+        &server,
+        LoadCertifiedInsight::PATH,
+        &[("query[months]", "24")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let certified = certified.unwrap();
+    let pooled = certified
+        .pooled
+        .win_difference
+        .expect("both sides have deals");
+    assert!(
+        pooled.value > 0.0,
+        "certified deals win more, pooled: {pooled:?}"
+    );
+    assert!(certified.pooled.certified.orgs >= 10 && certified.pooled.uncertified.orgs >= 10);
+    assert!(certified.pooled.certified.revenue_per_quarter.is_some());
+    // Within strata, the Mantel–Haenszel weighted average of the differences (weights
+    // n1·n2/(n1 + n2)): the certified advantage once tier and tenure are held fixed.
+    let (weighted, weights) = certified
+        .strata
+        .iter()
+        .filter(|s| s.certified.win_rate.n > 0 && s.uncertified.win_rate.n > 0)
+        .map(|s| {
+            let (c, u) = (&s.certified.win_rate, &s.uncertified.win_rate);
+            let (n1, n2) = (c.n as f64, u.n as f64);
+            let difference = c.successes as f64 / n1 - u.successes as f64 / n2;
+            let weight = n1 * n2 / (n1 + n2);
+            (difference * weight, weight)
+        })
+        .fold((0.0, 0.0), |(d, w), (dd, ww)| (d + dd, w + ww));
+    assert!(weights > 0.0, "some strata compare");
+    let within = weighted / weights;
+    assert!(
+        within < pooled.value,
+        "within tiers the gap is smaller: {within} vs pooled {}",
+        pooled.value
+    );
+    let (_, completion) = invoke::<CompletionInsight>(
+        &manager,
+        &server,
+        LoadCompletionInsight::PATH,
+        &[("query[months]", "24")],
+    )
+    .await;
+    let completion = completion.unwrap();
+    assert!(completion.overall.n >= 50, "{:?}", completion.overall);
+    assert!(
+        completion
+            .rows
+            .iter()
+            .filter(|r| r.estimate.is_some())
+            .count()
+            >= 3
+    );
+
+    let (_, card) = invoke::<Scorecard>(&manager, &server, LoadScorecard::PATH, &[]).await;
+    let card = card.unwrap();
+    assert!(
+        card.figures.iter().filter(|f| f.value.is_some()).count() >= 5,
+        "{card:?}"
+    );
+    server.stop().await;
+}
+
 both_backends!(
+    the_demo_history_makes_the_views_meaningful_and_leaves_the_present_alone,
     completion_by_segment_is_counted_as_worked_out_by_hand,
-    certified_vs_not_takes_exposure_on_each_deals_creation_day
+    certified_vs_not_takes_exposure_on_each_deals_creation_day,
+    a_scorecard_shows_one_organisation_and_hides_medians_few_peers_would_reveal
 );

@@ -2,7 +2,7 @@
 //! URL, and the same rows as CSV. The definitions are `domain::insights`; this layer checks
 //! the filters, reads the facts and shapes the rows.
 use crate::error::AppError;
-use crate::model::{CertifiedInsight, CompletionInsight};
+use crate::model::{CertifiedInsight, CompletionInsight, Scorecard};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,8 @@ pub struct InsightQuery {
     pub region: Option<String>,
     pub role: Option<String>,
     pub path: Option<String>,
+    /// The organisation of a scorecard (staff choose; a partner's is its own).
+    pub org: Option<String>,
 }
 
 impl InsightQuery {
@@ -32,6 +34,7 @@ impl InsightQuery {
             ("region", &self.region),
             ("role", &self.role),
             ("path", &self.path),
+            ("org", &self.org),
         ];
         pairs
             .iter()
@@ -51,6 +54,8 @@ impl InsightQuery {
 
 /// The completion view's CSV, as a plain link (`export_completion_csv` as a file).
 pub const COMPLETION_CSV_PATH: &str = "/insights/completion/export.csv";
+/// A scorecard's CSV (`export_scorecard_csv` as a file).
+pub const SCORECARD_CSV_PATH: &str = "/scorecard/export.csv";
 /// The certified-vs-not view's CSV (`export_certified_csv` as a file).
 pub const CERTIFIED_CSV_PATH: &str = "/insights/certified/export.csv";
 
@@ -272,14 +277,22 @@ async fn certified(
     state: &crate::server::AppState,
     checked: &Checked,
 ) -> Result<CertifiedInsight, AppError> {
-    use crate::domain::insights::{certified::certified_vs_not, window_label};
+    use crate::domain::insights::certified::{certified_vs_not, RESAMPLES};
+    use crate::domain::insights::window_label;
     use crate::server::repo::insights;
     let orgs = insights::orgs(&state.db).await?;
     let spells = insights::certificate_spells(&state.db).await?;
     let deals = insights::partner_deals(&state.db).await?;
     let published = insights::published_paths(&state.db).await?;
     let (paths, regions) = filter_choices(state, &published).await?;
-    let view = certified_vs_not(&orgs, &spells, &deals, &checked.filters, &checked.window);
+    let view = certified_vs_not(
+        &orgs,
+        &spells,
+        &deals,
+        &checked.filters,
+        &checked.window,
+        RESAMPLES,
+    );
     Ok(CertifiedInsight {
         window: window_label(&checked.window),
         pooled: comparison_row(&view.pooled),
@@ -438,6 +451,217 @@ pub async fn export_completion_csv(
         ];
         fields.extend(context.iter().cloned());
         csv.push_str(&line(&fields));
+    }
+    Ok(csv)
+}
+
+/// The staff home page's three headline figures over the default window: training
+/// completed, certified partners' win rate against the rest, and revenue won.
+#[cfg(feature = "ssr")]
+pub(crate) async fn headlines(
+    state: &crate::server::AppState,
+) -> Result<Vec<crate::model::Headline>, AppError> {
+    use crate::domain::channel::deals::format_money;
+    use crate::domain::insights::certified::certified_vs_not;
+    use crate::domain::insights::{completion_by_segment, percent, Filters, Segment};
+    use crate::model::Headline;
+    use crate::server::repo::insights;
+    let checked = check(&InsightQuery::default(), state.clock.now_ms())?;
+    let window = &checked.window;
+    let months = window.months;
+    let published = insights::published_paths(&state.db).await?;
+    let assignments = insights::assignments(&state.db, &published).await?;
+    let completion =
+        completion_by_segment(&assignments, &Filters::default(), window, Segment::Tier).overall;
+    let orgs = insights::orgs(&state.db).await?;
+    let spells = insights::certificate_spells(&state.db).await?;
+    let deals = insights::partner_deals(&state.db).await?;
+    // No intervals needed for a headline: no bootstrap.
+    let pooled = certified_vs_not(&orgs, &spells, &deals, &Filters::default(), window, 0).pooled;
+    let rate =
+        |r: &crate::domain::stats::Rate| r.shown.map_or("too few".to_string(), |(p, _)| percent(p));
+    let won = |arm: &crate::domain::insights::certified::Arm| arm.revenue_cents;
+    let won_deals = pooled.certified.win_rate.successes + pooled.uncertified.win_rate.successes;
+    Ok(vec![
+        Headline {
+            label: "Training completed".into(),
+            value: completion.shown.map_or("Too few".to_string(), |(p, _)| percent(p)),
+            detail: format!(
+                "{} of {} people assigned training in the last {months} months",
+                completion.successes, completion.n
+            ),
+            href: "/insights/completion".into(),
+        },
+        Headline {
+            label: "Win rate, certified vs not".into(),
+            value: format!(
+                "{} vs {}",
+                rate(&pooled.certified.win_rate),
+                rate(&pooled.uncertified.win_rate)
+            ),
+            detail: format!(
+                "{} and {} deals closed in the last {months} months, all tiers pooled: compare within tiers",
+                pooled.certified.win_rate.n, pooled.uncertified.win_rate.n
+            ),
+            href: "/insights/certified".into(),
+        },
+        Headline {
+            label: "Revenue won through partners".into(),
+            value: format_money(won(&pooled.certified) + won(&pooled.uncertified)),
+            detail: format!("{won_deals} registered deals won in the last {months} months"),
+            href: "/scorecard".into(),
+        },
+    ])
+}
+
+/// Whose scorecard: a partner's own organisation (asking for another is forbidden), or
+/// the one staff chose (by default the first by name).
+#[cfg(feature = "ssr")]
+fn scorecard_org(
+    actor: &crate::server::guard::Actor,
+    query: &InsightQuery,
+    orgs: &[crate::domain::insights::certified::Org],
+) -> Result<i64, AppError> {
+    use crate::domain::validation::FieldError;
+    let asked = query
+        .org
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let asked_id = match asked {
+        None => None,
+        Some(text) => Some(
+            text.parse::<i64>()
+                .ok()
+                .filter(|id| orgs.iter().any(|o| o.id == *id))
+                .ok_or_else(|| {
+                    AppError::Validation(vec![FieldError::new(
+                        "org",
+                        "Choose an organisation from the list.",
+                    )])
+                })?,
+        ),
+    };
+    if actor.user.role.is_vendor_staff() {
+        return asked_id
+            .or_else(|| orgs.first().map(|o| o.id))
+            .ok_or(AppError::NotFound);
+    }
+    let own = actor.user.partner_org_id.ok_or(AppError::Forbidden)?;
+    match asked_id {
+        Some(id) if id != own => Err(AppError::Forbidden),
+        _ => Ok(actor.org_scope(own)?.org_id()),
+    }
+}
+
+/// The scorecard the actor may see under the query.
+#[cfg(feature = "ssr")]
+async fn scorecard(
+    state: &crate::server::AppState,
+    actor: &crate::server::guard::Actor,
+    query: &InsightQuery,
+    checked: &Checked,
+) -> Result<Scorecard, AppError> {
+    use crate::domain::insights::scorecard::{scorecard, Facts, Unit};
+    use crate::domain::insights::window_label;
+    use crate::server::repo::insights;
+    let mut orgs = insights::orgs(&state.db).await?;
+    orgs.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    let org_id = scorecard_org(actor, query, &orgs)?;
+    let staff = actor.user.role.is_vendor_staff();
+    let published = insights::published_paths(&state.db).await?;
+    let facts = Facts {
+        people: insights::people_per_org(&state.db).await?,
+        assignments: insights::assignments(&state.db, &published).await?,
+        holdings: insights::holdings(&state.db).await?,
+        deals: insights::partner_deals(&state.db).await?,
+        ratings: insights::ratings(&state.db).await?,
+        orgs,
+    };
+    let figures = scorecard(&facts, org_id, &checked.window, !staff).ok_or(AppError::NotFound)?;
+    let org = facts
+        .orgs
+        .iter()
+        .find(|o| o.id == org_id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Scorecard {
+        org_id,
+        org_name: org.name.clone(),
+        tier: org.tier.label().to_string(),
+        window: window_label(&checked.window),
+        figures: figures
+            .into_iter()
+            .map(|figure| crate::model::ScorecardFigure {
+                metric: figure.metric.as_str().to_string(),
+                label: figure.metric.label().to_string(),
+                unit: match figure.metric.unit() {
+                    Unit::Share => "share",
+                    Unit::Days => "days",
+                    Unit::Cents => "cents",
+                }
+                .to_string(),
+                value: figure.value,
+                basis: figure.basis,
+                tier_median: figure.tier_median,
+                tier_orgs: figure.tier_orgs as u64,
+                lower_is_better: figure.metric.lower_is_better(),
+            })
+            .collect(),
+        orgs: if staff {
+            facts.orgs.iter().map(|o| (o.id, o.name.clone())).collect()
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+/// One organisation's scorecard (view 12): a partner's own, or any for staff, each figure
+/// beside its tier's median.
+#[server]
+pub async fn load_scorecard(#[server(default)] query: InsightQuery) -> Result<Scorecard, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    let actor = authorize(Policy::SignedIn).await?;
+    let state = app_state()?;
+    let checked = check(&query, state.clock.now_ms())?;
+    scorecard(&state, &actor, &query, &checked).await
+}
+
+/// A scorecard as CSV: one line per figure, with the organisation, tier and window.
+#[server]
+pub async fn export_scorecard_csv(
+    #[server(default)] query: InsightQuery,
+) -> Result<String, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::csv::line;
+    use crate::server::guard::{app_state, authorize};
+    let actor = authorize(Policy::SignedIn).await?;
+    let state = app_state()?;
+    let checked = check(&query, state.clock.now_ms())?;
+    let card = scorecard(&state, &actor, &query, &checked).await?;
+    let mut csv = line(&[
+        "metric",
+        "unit",
+        "value",
+        "basis",
+        "tier_median",
+        "tier_orgs",
+        "organisation",
+        "tier",
+        "window",
+    ]);
+    for figure in &card.figures {
+        csv.push_str(&line(&[
+            figure.metric.clone(),
+            figure.unit.clone(),
+            csv_number(figure.value),
+            figure.basis.clone(),
+            csv_number(figure.tier_median),
+            figure.tier_orgs.to_string(),
+            card.org_name.clone(),
+            card.tier.clone(),
+            card.window.clone(),
+        ]));
     }
     Ok(csv)
 }

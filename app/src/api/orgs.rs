@@ -29,6 +29,7 @@ pub async fn load_home() -> Result<HomeData, AppError> {
                 Role::VendorAdmin => Some(users::vendor_staff(&state.db.read).await?),
                 _ => None,
             },
+            headlines: crate::api::insights::headlines(&state).await?,
         },
     };
     Ok(HomeData {

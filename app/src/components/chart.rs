@@ -242,6 +242,65 @@ pub fn PairedChart(
     }
 }
 
+/// One bar of a comparison: its name, its length on the chart's scale (none: nothing to
+/// draw) and the text printed beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub name: String,
+    pub value: Option<f64>,
+    pub text: String,
+}
+
+const BAR_ROW_HEIGHT: f64 = 40.0;
+
+/// A few horizontal bars on a shared scale from 0 to `max`, each named and valued in text
+/// above it (a small multiple: one per figure of a scorecard). The first bar is solid, the
+/// others hatched, so they differ without colour.
+#[component]
+pub fn CompareBars(id: String, title: String, bars: Vec<Bar>, max: f64) -> impl IntoView {
+    let height = BAR_ROW_HEIGHT * bars.len().max(1) as f64 + 4.0;
+    let title_id = format!("{id}-title");
+    let desc_id = format!("{id}-desc");
+    let labelled_by = format!("{title_id} {desc_id}");
+    let description = bars
+        .iter()
+        .map(|bar| format!("{}: {}", bar.name, bar.text))
+        .collect::<Vec<_>>()
+        .join("; ");
+    // A fill attribute, not a style rule: the page's CSP allows no inline styles.
+    let hatch = format!("url(#{id}-hatch)");
+    let marks = bars
+        .into_iter()
+        .enumerate()
+        .map(|(i, bar)| {
+            let top = BAR_ROW_HEIGHT * i as f64;
+            let fill = (i > 0).then(|| hatch.clone());
+            let width = bar
+                .value
+                .map(|v| (x_of(if max > 0.0 { v / max } else { 0.0 }) - PLOT_START).max(2.0));
+            let class = if i == 0 { "bar" } else { "bar other" };
+            view! {
+                <text class="row-label" x=PLOT_START y=top + 14.0>{format!("{} · {}", bar.name, bar.text)}</text>
+                {width.map(|w| view! { <rect class=class fill=fill x=PLOT_START y=top + 20.0 width=w height="14"/> })}
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart bars" role="img" aria-labelledby=labelled_by
+            viewBox=format!("0 0 {WIDTH} {height}") preserveAspectRatio="xMinYMin meet">
+            <title id=title_id>{title}</title>
+            <desc id=desc_id>{description}</desc>
+            <defs>
+                <pattern id=format!("{id}-hatch") width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                    <rect width="6" height="6" class="hatch-ground"/>
+                    <line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/>
+                </pattern>
+            </defs>
+            {marks}
+        </svg>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

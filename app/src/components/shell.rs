@@ -26,6 +26,7 @@ fn nav_items(user: Option<&SessionUser>) -> Vec<NavItem> {
                 "Organisation",
                 vec![
                     ("/my-org", "My organisation"),
+                    ("/scorecard", "Scorecard"),
                     ("/tiers", "Tier"),
                     ("/policies", "Policies"),
                 ],

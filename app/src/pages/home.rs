@@ -1,7 +1,9 @@
 use crate::api::orgs::load_home;
 use crate::components::load::loaded;
 use crate::domain::identity::Role;
-use crate::model::{HomeData, HomeView, OrgDetail, ProgramOverview, SessionUser, StaffMember};
+use crate::model::{
+    Headline, HomeData, HomeView, OrgDetail, ProgramOverview, SessionUser, StaffMember,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -14,7 +16,7 @@ pub fn HomePage() -> impl IntoView {
         <Title text="Home"/>
         {loaded(home, |HomeData { user, view }| match view {
             HomeView::Partner(detail) => view! { <PartnerHome user detail/> }.into_any(),
-            HomeView::Staff { overview, team } => view! { <StaffHome user overview team/> }.into_any(),
+            HomeView::Staff { overview, team, headlines } => view! { <StaffHome user overview team headlines/> }.into_any(),
         })}
     }
 }
@@ -63,6 +65,7 @@ fn StaffHome(
     user: SessionUser,
     overview: ProgramOverview,
     team: Option<Vec<StaffMember>>,
+    headlines: Vec<Headline>,
 ) -> impl IntoView {
     let title = if user.role == Role::VendorAdmin {
         "Program administration"
@@ -73,6 +76,7 @@ fn StaffHome(
         <section class="page" aria-labelledby="home-title">
             <h1 id="home-title">{title}</h1>
             <p class="lead">"Welcome, " {user.display_name.clone()} " (" {user.role.label()} ")"</p>
+            <Headlines headlines/>
             <OverviewCards overview/>
             {team.map(|members| view! { <VendorTeam members/> })}
         </section>
@@ -129,5 +133,23 @@ fn VendorTeam(members: Vec<StaffMember>) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// The program's headline figures, each a link into its insights view.
+#[component]
+fn Headlines(headlines: Vec<Headline>) -> impl IntoView {
+    view! {
+        <ul class="stats headlines" aria-label="Program headlines">
+            {headlines.into_iter().map(|h| view! {
+                <li>
+                    <a class="stat card" href=h.href>
+                        <span class="stat-label">{h.label}</span>
+                        <span class="stat-value">{h.value}</span>
+                        <span class="stat-detail">{h.detail}</span>
+                    </a>
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }

@@ -7,6 +7,7 @@ pub mod deal_news;
 pub mod demo_certifications;
 pub mod demo_channel;
 pub mod demo_content;
+pub mod demo_history;
 pub mod demo_policies;
 pub mod failed_form;
 pub mod guard;

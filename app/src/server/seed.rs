@@ -189,8 +189,9 @@ pub fn demo_email(person: &str, org: &str) -> String {
     format!("{first}@{domain}.example")
 }
 
-/// Seeds the demo program if the database has no vendor yet. Returns whether it seeded.
-pub async fn seed_demo_if_empty(db: &Db, now: i64) -> Result<bool, SeedError> {
+/// Seeds the demo program if the database has no vendor yet, with `history` eighteen
+/// months of generated past activity (`demo_history`). Returns whether it seeded.
+pub async fn seed_demo_if_empty(db: &Db, now: i64, history: bool) -> Result<bool, SeedError> {
     // Claiming the single vendor row decides which instance seeds, so several instances
     // starting together on one PostgreSQL database seed exactly once.
     let claimed = sqlx::query(
@@ -254,6 +255,9 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64) -> Result<bool, SeedError> {
     super::demo_certifications::seed(db, &path_ids, now).await?;
     super::demo_channel::seed(db, now).await?;
     super::demo_policies::seed(db, now).await?;
+    if history {
+        super::demo_history::seed(db, now).await?;
+    }
     Ok(true)
 }
 

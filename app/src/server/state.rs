@@ -28,6 +28,8 @@ pub struct Settings {
     pub mode: Mode,
     /// Shows demo accounts and one-click sign-in.
     pub demo: bool,
+    /// Seeds the demo with eighteen months of generated history.
+    pub demo_history: bool,
     /// Where users reach the portal, without trailing slash, e.g. `https://partners.example.com`.
     pub public_base_url: String,
     /// Keys token hashes, so a copied database alone cannot be used to forge lookups.
@@ -102,6 +104,7 @@ impl Settings {
         Settings {
             mode: Mode::Development,
             demo: true,
+            demo_history: false,
             public_base_url: public_base_url.trim_end_matches('/').to_string(),
             secret_key,
             session: SessionPolicy::default(),

@@ -239,6 +239,10 @@ impl TestServer {
             "--secret-key".into(),
             test_secret_key(),
         ];
+        // The demo's own numbers, without the generated history, unless a test asks.
+        if !extra.contains(&"--demo-history") {
+            args.extend(["--demo-history".into(), "false".into()]);
+        }
         args.extend(extra.iter().map(|s| s.to_string()));
         let config = Cli::try_parse_from(args)
             .expect("test configuration")

@@ -214,6 +214,7 @@ pub struct CertifiedVsNot {
 /// Everything one side of one stratum accumulates, per organisation (for the bootstrap).
 #[derive(Default)]
 struct Tally {
+    resamples: usize,
     quarters: BTreeMap<i64, f64>,
     pipeline: BTreeMap<i64, i64>,
     revenue: BTreeMap<i64, i64>,
@@ -240,7 +241,7 @@ impl Tally {
             }
             let clusters = clusters(amounts);
             let mean = cluster_mean(&clusters)?;
-            Some((mean, cluster_bootstrap(&clusters, RESAMPLES, SEED)))
+            Some((mean, cluster_bootstrap(&clusters, self.resamples, SEED)))
         };
         Arm {
             orgs,
@@ -255,13 +256,23 @@ impl Tally {
     }
 }
 
-#[derive(Default)]
 struct Sides {
     certified: Tally,
     uncertified: Tally,
 }
 
 impl Sides {
+    fn new(resamples: usize) -> Sides {
+        let tally = || Tally {
+            resamples,
+            ..Tally::default()
+        };
+        Sides {
+            certified: tally(),
+            uncertified: tally(),
+        }
+    }
+
     fn side(&mut self, certified: bool) -> &mut Tally {
         if certified {
             &mut self.certified
@@ -323,13 +334,15 @@ fn exposure(org: &Org, spells: &[&Spell], window: &Window) -> Vec<(Tenure, bool,
         .collect()
 }
 
-/// Certified vs not under `filters` over `window`, pooled and per tier × tenure stratum.
+/// Certified vs not under `filters` over `window`, pooled and per tier × tenure stratum,
+/// with `resamples` bootstrap resamples per interval (0: no intervals, for a headline).
 pub fn certified_vs_not(
     orgs: &[Org],
     spells: &[Spell],
     deals: &[Deal],
     filters: &Filters,
     window: &Window,
+    resamples: usize,
 ) -> CertifiedVsNot {
     let in_window = |at: i64| at >= window.start_ms && at < window.end_ms;
     let mut spells_of: BTreeMap<i64, Vec<&Spell>> = BTreeMap::new();
@@ -341,7 +354,7 @@ pub fn certified_vs_not(
         .filter(|o| o.admitted(filters))
         .map(|o| (o.id, o))
         .collect();
-    let mut pooled = Sides::default();
+    let mut pooled = Sides::new(resamples);
     // Keyed by declaration order (lowest tier, newest first), which is the rows' order.
     let mut strata: BTreeMap<(usize, usize), Sides> = BTreeMap::new();
     let none: Vec<&Spell> = Vec::new();
@@ -353,7 +366,7 @@ pub fn certified_vs_not(
                 &mut pooled,
                 strata
                     .entry((org.tier as usize, tenure as usize))
-                    .or_default(),
+                    .or_insert_with(|| Sides::new(resamples)),
             ] {
                 *sides.side(certified).quarters.entry(org.id).or_default() += quarters;
             }
@@ -375,7 +388,7 @@ pub fn certified_vs_not(
             &mut pooled,
             strata
                 .entry((org.tier as usize, tenure as usize))
-                .or_default(),
+                .or_insert_with(|| Sides::new(resamples)),
         ] {
             let tally = sides.side(certified);
             if created {
@@ -491,7 +504,14 @@ mod tests {
             deal(1, 20, None, Stage::Propose),   // after it lapsed: uncertified, open
         ];
         let window = trailing_window(NOW, 12);
-        let view = certified_vs_not(&orgs, &spells, &deals, &Filters::default(), &window);
+        let view = certified_vs_not(
+            &orgs,
+            &spells,
+            &deals,
+            &Filters::default(),
+            &window,
+            RESAMPLES,
+        );
         let pooled = &view.pooled;
         assert_eq!(pooled.certified.deals_created, 2);
         assert_eq!(pooled.uncertified.deals_created, 2);
@@ -534,6 +554,7 @@ mod tests {
             &deals,
             &Filters::default(),
             &trailing_window(NOW, 12),
+            RESAMPLES,
         );
         assert_eq!(view.pooled.certified.win_rate.n, 0);
         assert_eq!(view.pooled.uncertified.win_rate.n, 1);
@@ -555,6 +576,7 @@ mod tests {
             &deals,
             &Filters::default(),
             &trailing_window(NOW, 12),
+            RESAMPLES,
         );
         let labels: Vec<String> = view.strata.iter().map(Comparison::label).collect();
         assert_eq!(
@@ -600,6 +622,7 @@ mod tests {
             &deals,
             &Filters::default(),
             &trailing_window(NOW, 12),
+            RESAMPLES,
         );
         let pooled = &view.pooled;
         assert_eq!(pooled.certified.orgs, 12);
@@ -623,6 +646,7 @@ mod tests {
             &deals,
             &Filters::default(),
             &trailing_window(NOW, 12),
+            RESAMPLES,
         );
         assert_eq!(again, view);
     }
@@ -634,7 +658,7 @@ mod tests {
         let deals = [deal(1, 100, Some(50), Stage::Won)];
         let window = trailing_window(NOW, 12);
         let certified_wins = |filters: Filters| {
-            certified_vs_not(&orgs, &spells, &deals, &filters, &window)
+            certified_vs_not(&orgs, &spells, &deals, &filters, &window, RESAMPLES)
                 .pooled
                 .certified
                 .win_rate
@@ -660,7 +684,7 @@ mod tests {
             ..Filters::default()
         };
         assert_eq!(
-            certified_vs_not(&orgs, &spells, &deals, &other_region, &window)
+            certified_vs_not(&orgs, &spells, &deals, &other_region, &window, RESAMPLES)
                 .strata
                 .len(),
             0

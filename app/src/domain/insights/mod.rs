@@ -6,6 +6,7 @@
 //! share who completed it. A path is assigned to everybody in its audience when it is first
 //! published, or when they join, whichever is later.
 pub mod certified;
+pub mod scorecard;
 
 use super::identity::{JobRole, PartnerType, Tier};
 use super::stats::{rate, Rate};
@@ -124,6 +125,8 @@ impl Filters {
 /// One person's assignment of one path, and whether they completed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
+    /// The person's organisation.
+    pub org_id: i64,
     pub person: Person,
     pub path_id: i64,
     pub assigned_at: i64,
@@ -223,6 +226,7 @@ mod tests {
 
     fn assigned(tier: Tier, days_ago: i64, completed: bool) -> Assignment {
         Assignment {
+            org_id: 1,
             person: person(tier, "EMEA"),
             path_id: 1,
             assigned_at: NOW - days_ago * DAY_MS,

@@ -13,7 +13,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 mod certified;
+mod scorecard;
 pub use certified::CertifiedInsightPage;
+pub use scorecard::ScorecardPage;
 
 /// The views built so far, for the index.
 const VIEWS: &[(&str, &str, &str)] = &[
@@ -21,6 +23,11 @@ const VIEWS: &[(&str, &str, &str)] = &[
         "/insights/completion",
         "Completion rate by segment",
         "Who finishes the training assigned to them, by partner type, tier, region or job role, with 95% intervals.",
+    ),
+    (
+        "/scorecard",
+        "Partner scorecard",
+        "One organisation's training, certification, pipeline and satisfaction beside its tier's median.",
     ),
     (
         "/insights/certified",
@@ -49,7 +56,7 @@ pub fn InsightsPage() -> impl IntoView {
 }
 
 /// The view's filters as the page's URL has them.
-fn url_query() -> impl Fn() -> InsightQuery + Copy + Send + Sync + 'static {
+pub(super) fn url_query() -> impl Fn() -> InsightQuery + Copy + Send + Sync + 'static {
     use leptos_router::hooks::use_query_map;
     let query_map = use_query_map();
     move || {
@@ -63,6 +70,7 @@ fn url_query() -> impl Fn() -> InsightQuery + Copy + Send + Sync + 'static {
             region: get("region"),
             role: get("role"),
             path: get("path"),
+            org: get("org"),
         }
     }
 }
@@ -128,7 +136,7 @@ fn CompletionView(insight: CompletionInsight, query: InsightQuery) -> impl IntoV
 /// The filter bar: a plain GET form back to the view (`action`), so the filters live in the
 /// URL. `split`, when the view has one, is the current "split by".
 #[component]
-fn FilterBar(
+pub(super) fn FilterBar(
     action: &'static str,
     split: Option<String>,
     window_label: &'static str,
@@ -189,7 +197,7 @@ fn FilterBar(
 /// One filter of the bar: a labelled select of `(value, label)` options with `current`
 /// selected, and, with `any`, a first option that leaves the filter off.
 #[component]
-fn Choice(
+pub(super) fn Choice(
     name: &'static str,
     label: &'static str,
     #[prop(optional)] any: Option<&'static str>,

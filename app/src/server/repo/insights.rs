@@ -2,7 +2,7 @@
 //! (the definitions live in `domain::insights`).
 use crate::domain::channel::deals::{RegistrationStatus, Stage};
 use crate::domain::identity::{JobRole, PartnerType, Tier};
-use crate::domain::insights::{certified, Assignment, Person};
+use crate::domain::insights::{certified, scorecard, Assignment, Person};
 use crate::domain::learning::Audience;
 use crate::server::db::Db;
 use std::collections::HashMap;
@@ -36,14 +36,15 @@ pub async fn regions(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     Ok(rows.into_iter().map(|(region,)| region).collect())
 }
 
-type LearnerRow = (i64, String, String, String, Option<String>, i64);
+/// User, org, partner type, tier, region, job role, joined.
+type LearnerRow = (i64, i64, String, String, String, Option<String>, i64);
 
 /// Every (partner user, published path in their audience) pair, assigned when the path was
 /// first published or when they joined (the later), with their first completion (kept
 /// across a recertification's restart).
 pub async fn assignments(db: &Db, paths: &[PublishedPath]) -> Result<Vec<Assignment>, sqlx::Error> {
     let learners: Vec<LearnerRow> = sqlx::query_as(
-        "SELECT u.id, o.partner_type, o.tier, o.region, u.job_role, u.created_at \
+        "SELECT u.id, o.id, o.partner_type, o.tier, o.region, u.job_role, u.created_at \
          FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id WHERE u.role = 'partner_user'",
     )
     .fetch_all(&db.read)
@@ -71,7 +72,7 @@ pub async fn assignments(db: &Db, paths: &[PublishedPath]) -> Result<Vec<Assignm
         })
         .collect();
     let mut out = Vec::new();
-    for (user_id, partner_type, tier, region, job_role, joined_at) in learners {
+    for (user_id, org_id, partner_type, tier, region, job_role, joined_at) in learners {
         let (Some(partner_type), Some(tier)) =
             (PartnerType::parse(&partner_type), Tier::parse(&tier))
         else {
@@ -86,6 +87,7 @@ pub async fn assignments(db: &Db, paths: &[PublishedPath]) -> Result<Vec<Assignm
         for (path, audience) in &audiences {
             if audience.includes(person.partner_type, person.tier, person.job_role) {
                 out.push(Assignment {
+                    org_id,
                     person: person.clone(),
                     path_id: path.id,
                     assigned_at: path.published_at.max(joined_at),
@@ -119,14 +121,16 @@ pub async fn orgs(db: &Db) -> Result<Vec<certified::Org>, sqlx::Error> {
         .collect())
 }
 
-/// Org, issued, expires, revoked, holder's job role, certification.
+/// Org, issued, expires, revoked or holder left, holder's job role, certification.
 type SpellRow = (i64, i64, i64, Option<i64>, Option<String>, i64);
 
-/// Every certificate held by a partner user, as the span it was valid (issued until it
-/// expired or was revoked), with the holder's role and the paths it requires.
+/// Every certificate held by a partner user, as the span it counted for their organisation
+/// (issued until it expired, was revoked or its holder left), with the holder's role and
+/// the paths it requires.
 pub async fn certificate_spells(db: &Db) -> Result<Vec<certified::Spell>, sqlx::Error> {
     let rows: Vec<SpellRow> = sqlx::query_as(
-        "SELECT u.partner_org_id, c.issued_at, c.expires_at, c.revoked_at, u.job_role, c.certification_id \
+        "SELECT u.partner_org_id, c.issued_at, c.expires_at, COALESCE(c.revoked_at, u.disabled_at), \
+           u.job_role, c.certification_id \
          FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.partner_org_id IS NOT NULL",
     )
     .fetch_all(&db.read)
@@ -186,5 +190,56 @@ pub async fn partner_deals(db: &Db) -> Result<Vec<certified::Deal>, sqlx::Error>
                 })
             },
         )
+        .collect())
+}
+
+/// How many partner users each organisation has now (people who left are not counted).
+pub async fn people_per_org(db: &Db) -> Result<Vec<(i64, u64)>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT partner_org_id, COUNT(*) FROM users \
+         WHERE role = 'partner_user' AND partner_org_id IS NOT NULL AND disabled_at IS NULL \
+         GROUP BY partner_org_id",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(org, n)| (org, n.max(0) as u64))
+        .collect())
+}
+
+/// Each partner user's certificates as the span they counted (until expiry, revocation or
+/// the holder leaving).
+pub async fn holdings(db: &Db) -> Result<Vec<scorecard::Holding>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT u.partner_org_id, u.id, c.issued_at, c.expires_at, COALESCE(c.revoked_at, u.disabled_at) \
+         FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.partner_org_id IS NOT NULL",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(org_id, user_id, from, expires_at, revoked_at)| scorecard::Holding {
+                org_id,
+                user_id,
+                from,
+                until: revoked_at.map_or(expires_at, |r| r.min(expires_at)),
+            },
+        )
+        .collect())
+}
+
+/// Every module rating a partner user gave, with their organisation.
+pub async fn ratings(db: &Db) -> Result<Vec<scorecard::Rating>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT u.partner_org_id, r.rating, r.created_at \
+         FROM survey_responses r JOIN users u ON u.id = r.user_id WHERE u.partner_org_id IS NOT NULL",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(org_id, rating, at)| scorecard::Rating { org_id, rating, at })
         .collect())
 }
