@@ -809,8 +809,15 @@ async fn home_pages_show_what_each_role_may_see(backend: Backend) {
         HomeView::Staff {
             overview,
             team: Some(team),
+            headlines,
         } => {
             assert_eq!(overview.org_count, 14);
+            // Three headline figures, each linking into its insights view.
+            let links: Vec<&str> = headlines.iter().map(|h| h.href.as_str()).collect();
+            assert_eq!(
+                links,
+                ["/insights/completion", "/insights/certified", "/scorecard"]
+            );
             assert_eq!(team.len(), 3);
             assert_eq!(team[0].email, "admin@lumen.example", "admins first");
             assert_eq!(team[0].active_sessions, 1);
