@@ -1147,3 +1147,39 @@ pub struct Headline {
     pub detail: String,
     pub href: String,
 }
+
+/// Registration-health figures of one group (insights view 7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthRow {
+    pub label: String,
+    pub submitted: u64,
+    pub pending: u64,
+    pub approval_rate: RateRow,
+    pub median_hours_to_approval: Option<f64>,
+    pub within_sla: RateRow,
+    pub conflict_rate: RateRow,
+    pub expiry_rate: RateRow,
+}
+
+/// One week of the approval-time trend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekRow {
+    /// The week's Monday, e.g. "Nov 30, 2026".
+    pub week_of: String,
+    pub approved: u64,
+    pub median_hours: Option<f64>,
+}
+
+/// Deal-registration health (insights view 7) under the page's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationInsight {
+    pub window: String,
+    /// What the rows are split by (`RegistrationSplit::as_str`) and its name.
+    pub split: String,
+    pub split_label: String,
+    pub sla_hours: i64,
+    pub overall: HealthRow,
+    pub rows: Vec<HealthRow>,
+    pub weeks: Vec<WeekRow>,
+    pub regions: Vec<String>,
+}

@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, signIn, test } from './helpers';
+import { expect, navLink, signIn, test } from './helpers';
 
 // A manager opens the completion view, splits and filters it by tier through the URL, reads
 // the chart's numbers in its table and downloads the same rows as CSV; axe finds nothing.
@@ -82,6 +82,33 @@ test('a manager opens certified vs not and exports its rows', async ({ page }, t
   expect(lines.slice(1).every(line => line.includes('(24 months)'))).toBe(true);
 
   await page.screenshot({ path: testInfo.outputPath('certified-view.png'), fullPage: true });
+  const results = await new AxeBuilder({ page }).include('main').analyze();
+  expect(results.violations).toEqual([]);
+});
+
+// A partner opens its organisation's scorecard from the navigation: its own figures, no
+// other organisation's name, each figure a small chart with a description and the same
+// numbers in the table; asking for another organisation is refused; axe finds nothing.
+test('a partner opens its scorecard and sees only its own organisation', async ({ page }, testInfo) => {
+  await signIn(page, 'nora@northwind.example');
+  await expect(page).toHaveURL('/');
+  await (await navLink(page, 'Scorecard')).click();
+  await expect(page).toHaveURL('/scorecard');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Northwind Resellers scorecard, .* \(12 months\)/);
+  await expect(page.getByLabel('Organisation')).toHaveCount(0);
+  const charts = page.locator('.scorecard-grid svg[role="img"]');
+  expect(await charts.count()).toBe(7);
+  await expect(charts.first().locator('desc')).toContainText('Northwind Resellers');
+  await expect(page.locator('table.rate-table tbody tr')).toHaveCount(7);
+  expect(await page.content()).not.toContain('Bluefin');
+
+  const other = await page.request.get('/scorecard/export.csv?org=2');
+  expect(other.status()).toBe(403);
+  const own = await page.request.get('/scorecard/export.csv');
+  expect(own.status()).toBe(200);
+  expect((await own.text()).trim().split('\r\n').length - 1).toBe(7);
+
+  await page.screenshot({ path: testInfo.outputPath('scorecard.png'), fullPage: true });
   const results = await new AxeBuilder({ page }).include('main').analyze();
   expect(results.violations).toEqual([]);
 });

@@ -5,7 +5,8 @@ use crate::ServerState;
 use app::api::authoring::export_path;
 use app::api::channel::{export_pipeline_csv, PipelineQuery};
 use app::api::insights::{
-    export_certified_csv, export_completion_csv, export_scorecard_csv, InsightQuery,
+    export_certified_csv, export_completion_csv, export_registrations_csv, export_scorecard_csv,
+    InsightQuery,
 };
 use app::error::AppError;
 use axum::extract::{Path, Query, Request, State};
@@ -64,6 +65,20 @@ pub async fn certified_csv(
         name: "certified-vs-not.csv".to_string(),
     };
     serve(&state, parts, file, export_certified_csv(query)).await
+}
+
+/// The registration-health rows as `registration-health.csv`, under the link's filters.
+pub async fn registrations_csv(
+    State(state): State<ServerState>,
+    Query(query): Query<InsightQuery>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let file = File {
+        content_type: "text/csv; charset=utf-8",
+        name: "registration-health.csv".to_string(),
+    };
+    serve(&state, parts, file, export_registrations_csv(query)).await
 }
 
 /// A scorecard as `scorecard.csv` (a partner's own organisation, or the one staff chose).

@@ -458,6 +458,8 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (LoadCertifiedInsight::PATH, Args::Form(vec![]), false),
         (ExportCertifiedCsv::PATH, Args::Form(vec![]), false),
         (LoadScorecard::PATH, Args::Form(vec![]), false),
+        (LoadRegistrationInsight::PATH, Args::Form(vec![]), false),
+        (ExportRegistrationsCsv::PATH, Args::Form(vec![]), false),
         (ExportScorecardCsv::PATH, Args::Form(vec![]), false),
         (
             LoadModuleConversation::PATH,

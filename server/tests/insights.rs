@@ -8,10 +8,10 @@
 mod common;
 
 use app::api::insights::{
-    LoadCertifiedInsight, LoadCompletionInsight, LoadScorecard, CERTIFIED_CSV_PATH,
-    COMPLETION_CSV_PATH, SCORECARD_CSV_PATH,
+    LoadCertifiedInsight, LoadCompletionInsight, LoadRegistrationInsight, LoadScorecard,
+    CERTIFIED_CSV_PATH, COMPLETION_CSV_PATH, REGISTRATIONS_CSV_PATH, SCORECARD_CSV_PATH,
 };
-use app::model::{CertifiedInsight, CompletionInsight, Scorecard};
+use app::model::{CertifiedInsight, CompletionInsight, RegistrationInsight, Scorecard};
 use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
 const DAY_MS: i64 = 86_400_000;
@@ -675,7 +675,181 @@ async fn the_demo_history_makes_the_views_meaningful_and_leaves_the_present_alon
     server.stop().await;
 }
 
+/// A registration of `org` submitted `days_ago`, decided `hours` later by `approver` (an
+/// email) into `status`; `flagged` when the conflict engine sent it to review.
+async fn registration(
+    server: &TestServer,
+    org: i64,
+    (days_ago, hours): (i64, Option<i64>),
+    (status, approver): (&str, Option<&str>),
+    flagged: bool,
+) {
+    let db = &server.server.state.db.write;
+    let now = server.server.state.clock.now_ms();
+    let (account,): (i64,) = sqlx::query_as(
+        "INSERT INTO accounts (name, normalized_name, region, created_at) \
+         VALUES ('Customer', 'customer', 'Regland', $1) RETURNING id",
+    )
+    .bind(now)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let submitted = now - days_ago * DAY_MS;
+    let decided = hours.map(|h| submitted + h * 3_600_000);
+    let verdict = if flagged {
+        r#"{"decision":"NeedsReview","favoured":"Direct","rationale":[]}"#
+    } else {
+        r#"{"decision":"AutoApprove","favoured":"Direct","rationale":[]}"#
+    };
+    let (deal,): (i64,) = sqlx::query_as(
+        "INSERT INTO deals (account_id, partner_org_id, motion, kind, product_line, amount_cents, stage, \
+           registration_status, submitted_at, decided_at, decision_json, last_activity_at, region, created_at, updated_at) \
+         VALUES ($1, $2, 'resale', 'net_new', 'Lumen Dashboards', 100000, 'propose', $3, $4, $5, $6, $4, 'Regland', $4, $4) \
+         RETURNING id",
+    )
+    .bind(account)
+    .bind(org)
+    .bind(status)
+    .bind(submitted)
+    .bind(decided)
+    .bind(verdict)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    if let (Some(approver), Some(at)) = (approver, decided) {
+        let decision = if status == "expired" {
+            "approved"
+        } else {
+            status
+        };
+        sqlx::query(
+            "INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value) \
+             SELECT $1, id, $2, 'registration_status', 'pending', $3 FROM users WHERE email = $4",
+        )
+        .bind(deal)
+        .bind(at)
+        .bind(decision)
+        .bind(approver)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+}
+
+async fn registration_health_is_counted_as_worked_out_by_hand(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db.write;
+    let now = server.server.state.clock.now_ms();
+    let (org,): (i64,) = sqlx::query_as(
+        "INSERT INTO partner_orgs (name, partner_type, tier, region, vertical, created_at) \
+         VALUES ('Reg One', 'reseller', 'registered', 'Regland', 'Software', $1) RETURNING id",
+    )
+    .bind(now - 500 * DAY_MS)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let marco = Some("marco@lumen.example");
+    let ada = Some("admin@lumen.example");
+    registration(&server, org, (20, Some(4)), ("approved", marco), false).await;
+    registration(&server, org, (20, Some(10)), ("approved", marco), false).await;
+    registration(&server, org, (30, Some(60)), ("approved", ada), false).await;
+    registration(&server, org, (30, Some(100)), ("declined", ada), true).await;
+    registration(&server, org, (200, Some(20)), ("expired", marco), false).await;
+    registration(&server, org, (1, None), ("pending", None), false).await;
+    // Submitted before the window: not counted.
+    registration(&server, org, (400, Some(1)), ("approved", marco), false).await;
+
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let (status, view) = invoke::<RegistrationInsight>(
+        &manager,
+        &server,
+        LoadRegistrationInsight::PATH,
+        &[("query[region]", "Regland")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let view = view.unwrap();
+    let all = &view.overall;
+    assert_eq!((all.submitted, all.pending), (6, 1));
+    assert_eq!((all.approval_rate.successes, all.approval_rate.n), (4, 5));
+    // Approved after 4, 10, 60 and 20 hours: the median is 15.
+    assert_eq!(all.median_hours_to_approval, Some(15.0));
+    assert_eq!((all.within_sla.successes, all.within_sla.n), (3, 5));
+    assert_eq!((all.conflict_rate.successes, all.conflict_rate.n), (1, 6));
+    assert_eq!((all.expiry_rate.successes, all.expiry_rate.n), (1, 4));
+    assert_eq!(view.sla_hours, 48);
+    let rows: Vec<(&str, u64)> = view
+        .rows
+        .iter()
+        .map(|r| (r.label.as_str(), r.submitted))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Marco Diaz", 3),
+            ("Ada Lovelace", 2),
+            ("Not decided yet", 1)
+        ]
+    );
+    assert!(view.weeks.len() >= 52);
+    assert_eq!(
+        view.weeks.iter().map(|w| w.approved).sum::<u64>(),
+        4,
+        "each approval in the week it was submitted"
+    );
+
+    // Another split; a split of another view is refused as a field error.
+    let (_, by_tier) = invoke::<RegistrationInsight>(
+        &manager,
+        &server,
+        LoadRegistrationInsight::PATH,
+        &[("query[region]", "Regland"), ("query[by]", "tier")],
+    )
+    .await;
+    assert_eq!(by_tier.unwrap().rows[0].label, "Registered");
+    let (status, refused) = invoke::<RegistrationInsight>(
+        &manager,
+        &server,
+        LoadRegistrationInsight::PATH,
+        &[("query[by]", "job_role")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(refused.unwrap_err().field_message("by").is_some());
+
+    // The page's chart is a described image; the CSV has the table's rows.
+    let html = manager
+        .get(server.url("/insights/registrations?region=Regland"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"aria-labelledby="approval-trend-title approval-trend-desc""#));
+    let download = manager
+        .get(server.url(&format!("{REGISTRATIONS_CSV_PATH}?region=Regland")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    let parsed = common::python_json_of("parse_csv.py", "csv", &download.text().await.unwrap());
+    let csv_rows = parsed["rows"].as_array().unwrap();
+    assert_eq!(csv_rows.len(), view.rows.len() + 1);
+    assert_eq!(csv_rows[3][0], "All");
+    assert_eq!(csv_rows[3][6], "15.0000");
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    let refused = partner
+        .get(server.url(REGISTRATIONS_CSV_PATH))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    server.stop().await;
+}
+
 both_backends!(
+    registration_health_is_counted_as_worked_out_by_hand,
     the_demo_history_makes_the_views_meaningful_and_leaves_the_present_alone,
     completion_by_segment_is_counted_as_worked_out_by_hand,
     certified_vs_not_takes_exposure_on_each_deals_creation_day,

@@ -2,7 +2,7 @@
 //! URL, and the same rows as CSV. The definitions are `domain::insights`; this layer checks
 //! the filters, reads the facts and shapes the rows.
 use crate::error::AppError;
-use crate::model::{CertifiedInsight, CompletionInsight, Scorecard};
+use crate::model::{CertifiedInsight, CompletionInsight, RegistrationInsight, Scorecard};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +54,8 @@ impl InsightQuery {
 
 /// The completion view's CSV, as a plain link (`export_completion_csv` as a file).
 pub const COMPLETION_CSV_PATH: &str = "/insights/completion/export.csv";
+/// The registration-health view's CSV (`export_registrations_csv` as a file).
+pub const REGISTRATIONS_CSV_PATH: &str = "/insights/registrations/export.csv";
 /// A scorecard's CSV (`export_scorecard_csv` as a file).
 pub const SCORECARD_CSV_PATH: &str = "/scorecard/export.csv";
 /// The certified-vs-not view's CSV (`export_certified_csv` as a file).
@@ -95,12 +97,31 @@ async fn filter_choices(
     ))
 }
 
-/// The checked filters: the window, the split, and what narrows the facts.
+/// The checked filters: the window, the split (one of the view's own, if it has any), and
+/// what narrows the facts.
 #[cfg(feature = "ssr")]
 pub(crate) struct Checked {
     pub window: crate::domain::insights::Window,
-    pub segment: crate::domain::insights::Segment,
+    pub split: Option<&'static str>,
     pub filters: crate::domain::insights::Filters,
+}
+
+#[cfg(feature = "ssr")]
+impl Checked {
+    /// The completion view's split (by tier unless asked otherwise).
+    fn segment(&self) -> crate::domain::insights::Segment {
+        use crate::domain::insights::Segment;
+        self.split.and_then(Segment::parse).unwrap_or(Segment::Tier)
+    }
+}
+
+/// The splits of the completion view.
+#[cfg(feature = "ssr")]
+fn segments() -> Vec<&'static str> {
+    crate::domain::insights::Segment::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect()
 }
 
 /// One filter: absent (or blank) is `None`; present, it must be one the view offers (and
@@ -122,11 +143,16 @@ fn choice<T>(
     parsed
 }
 
-/// Reads the filters; any value that is not one the view offers is a field error.
+/// Reads the filters; any value that is not one the view offers is a field error. `splits`
+/// are the view's own ways to split its rows (`by`); a view without any ignores `by`.
 #[cfg(feature = "ssr")]
-pub(crate) fn check(query: &InsightQuery, now: i64) -> Result<Checked, AppError> {
+pub(crate) fn check(
+    query: &InsightQuery,
+    now: i64,
+    splits: &[&'static str],
+) -> Result<Checked, AppError> {
     use crate::domain::identity::{JobRole, PartnerType, Tier};
-    use crate::domain::insights::{self as rules, Filters, Segment};
+    use crate::domain::insights::{self as rules, Filters};
     let mut problems = Vec::new();
     let months = choice(
         &mut problems,
@@ -138,12 +164,16 @@ pub(crate) fn check(query: &InsightQuery, now: i64) -> Result<Checked, AppError>
                 .filter(|m| rules::WINDOW_MONTHS.contains(m))
         },
     );
-    let segment = choice(
-        &mut problems,
-        ("by", "Choose one of the splits offered."),
-        &query.by,
-        Segment::parse,
-    );
+    let split = if splits.is_empty() {
+        None
+    } else {
+        choice(
+            &mut problems,
+            ("by", "Choose one of the splits offered."),
+            &query.by,
+            |by| splits.iter().find(|s| **s == by).copied(),
+        )
+    };
     let partner_type = choice(
         &mut problems,
         ("partner_type", "Choose a partner type from the list."),
@@ -179,7 +209,7 @@ pub(crate) fn check(query: &InsightQuery, now: i64) -> Result<Checked, AppError>
     }
     Ok(Checked {
         window: rules::trailing_window(now, months.unwrap_or(rules::DEFAULT_WINDOW_MONTHS)),
-        segment: segment.unwrap_or(Segment::Tier),
+        split,
         filters: Filters {
             partner_type,
             tier,
@@ -217,12 +247,12 @@ async fn completion(
         &assignments,
         &checked.filters,
         &checked.window,
-        checked.segment,
+        checked.segment(),
     );
     Ok(CompletionInsight {
         window: window_label(&checked.window),
-        segment: checked.segment.as_str().to_string(),
-        segment_label: checked.segment.label().to_string(),
+        segment: checked.segment().as_str().to_string(),
+        segment_label: checked.segment().label().to_string(),
         overall: rate_row("All".to_string(), &view.overall),
         rows: view
             .rows
@@ -312,7 +342,7 @@ pub async fn load_certified_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms())?;
+    let checked = check(&query, state.clock.now_ms(), &[])?;
     certified(&state, &checked).await
 }
 
@@ -327,7 +357,7 @@ pub async fn export_certified_csv(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms())?;
+    let checked = check(&query, state.clock.now_ms(), &[])?;
     let insight = certified(&state, &checked).await?;
     let mut header = vec![
         "stratum",
@@ -409,7 +439,7 @@ pub async fn load_completion_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms())?;
+    let checked = check(&query, state.clock.now_ms(), &segments())?;
     completion(&state, &checked).await
 }
 
@@ -424,7 +454,7 @@ pub async fn export_completion_csv(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms())?;
+    let checked = check(&query, state.clock.now_ms(), &segments())?;
     let insight = completion(&state, &checked).await?;
     let mut header = vec![
         "segment",
@@ -466,7 +496,7 @@ pub(crate) async fn headlines(
     use crate::domain::insights::{completion_by_segment, percent, Filters, Segment};
     use crate::model::Headline;
     use crate::server::repo::insights;
-    let checked = check(&InsightQuery::default(), state.clock.now_ms())?;
+    let checked = check(&InsightQuery::default(), state.clock.now_ms(), &[])?;
     let window = &checked.window;
     let months = window.months;
     let published = insights::published_paths(&state.db).await?;
@@ -512,6 +542,162 @@ pub(crate) async fn headlines(
             href: "/scorecard".into(),
         },
     ])
+}
+
+/// The splits of the registration-health view.
+#[cfg(feature = "ssr")]
+fn registration_splits() -> Vec<&'static str> {
+    crate::domain::insights::registrations::RegistrationSplit::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect()
+}
+
+#[cfg(feature = "ssr")]
+fn health_row(
+    label: String,
+    health: &crate::domain::insights::registrations::Health,
+) -> crate::model::HealthRow {
+    crate::model::HealthRow {
+        label,
+        submitted: health.submitted,
+        pending: health.pending,
+        approval_rate: rate_row(String::new(), &health.approval_rate),
+        median_hours_to_approval: health.median_hours_to_approval,
+        within_sla: rate_row(String::new(), &health.within_sla),
+        conflict_rate: rate_row(String::new(), &health.conflict_rate),
+        expiry_rate: rate_row(String::new(), &health.expiry_rate),
+    }
+}
+
+/// The registration-health view under checked filters.
+#[cfg(feature = "ssr")]
+async fn registration_health(
+    state: &crate::server::AppState,
+    checked: &Checked,
+) -> Result<RegistrationInsight, AppError> {
+    use crate::domain::insights::registrations::{registration_health, RegistrationSplit};
+    use crate::domain::insights::window_label;
+    use crate::server::repo::{channel, insights};
+    let split = checked
+        .split
+        .and_then(RegistrationSplit::parse)
+        .unwrap_or(RegistrationSplit::Approver);
+    let sla_hours = match channel::settings(&state.db).await {
+        Ok(settings) => settings.approval_sla_hours,
+        Err(channel::ChannelError::Database(error)) => return Err(error.into()),
+        Err(error) => {
+            tracing::error!(%error, "program settings unreadable; the default SLA is used");
+            crate::domain::channel::clocks::ProgramSettings::default().approval_sla_hours
+        }
+    };
+    let orgs = insights::orgs(&state.db).await?;
+    let registrations = insights::registrations(&state.db).await?;
+    let view = registration_health(
+        &registrations,
+        &orgs,
+        &checked.filters,
+        &checked.window,
+        split,
+        sla_hours,
+    );
+    let week_of = |ms: i64| {
+        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+            .map(|at| at.format("%b %-d, %Y").to_string())
+            .unwrap_or_default()
+    };
+    Ok(RegistrationInsight {
+        window: window_label(&checked.window),
+        split: split.as_str().to_string(),
+        split_label: split.label().to_string(),
+        sla_hours,
+        overall: health_row("All".to_string(), &view.overall),
+        rows: view
+            .rows
+            .iter()
+            .map(|(label, health)| health_row(label.clone(), health))
+            .collect(),
+        weeks: view
+            .weeks
+            .iter()
+            .map(|week| crate::model::WeekRow {
+                week_of: week_of(week.start_ms),
+                approved: week.approved,
+                median_hours: week.median_hours,
+            })
+            .collect(),
+        regions: insights::regions(&state.db).await?,
+    })
+}
+
+/// Deal-registration health (view 7): approval rate, time to approval, SLA, conflicts and
+/// expiries, split by approver, region or tier (vendor staff).
+#[server]
+pub async fn load_registration_insight(
+    #[server(default)] query: InsightQuery,
+) -> Result<RegistrationInsight, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let checked = check(&query, state.clock.now_ms(), &registration_splits())?;
+    registration_health(&state, &checked).await
+}
+
+/// The registration-health rows as CSV (vendor staff): one line per table row, the overall
+/// row last, each repeating the window, split and filters.
+#[server]
+pub async fn export_registrations_csv(
+    #[server(default)] query: InsightQuery,
+) -> Result<String, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::csv::line;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let checked = check(&query, state.clock.now_ms(), &registration_splits())?;
+    let insight = registration_health(&state, &checked).await?;
+    let mut header = vec![
+        "group",
+        "submitted",
+        "pending",
+        "approved",
+        "decided",
+        "approval_rate",
+        "median_hours_to_approval",
+        "within_sla",
+        "within_sla_rate",
+        "conflicts",
+        "conflict_rate",
+        "expired",
+        "expiry_rate",
+        "window",
+        "split_by",
+    ];
+    header.extend(FILTER_COLUMNS);
+    let mut csv = line(&header);
+    let mut context = vec![insight.window.clone(), insight.split.clone()];
+    context.extend(filter_fields(&checked.filters));
+    for row in insight.rows.iter().chain(std::iter::once(&insight.overall)) {
+        let mut fields = vec![
+            row.label.clone(),
+            row.submitted.to_string(),
+            row.pending.to_string(),
+            row.approval_rate.successes.to_string(),
+            row.approval_rate.n.to_string(),
+            csv_number(row.approval_rate.estimate),
+            csv_number(row.median_hours_to_approval),
+            row.within_sla.successes.to_string(),
+            csv_number(row.within_sla.estimate),
+            row.conflict_rate.successes.to_string(),
+            csv_number(row.conflict_rate.estimate),
+            row.expiry_rate.successes.to_string(),
+            csv_number(row.expiry_rate.estimate),
+        ];
+        fields.extend(context.iter().cloned());
+        csv.push_str(&line(&fields));
+    }
+    Ok(csv)
 }
 
 /// Whose scorecard: a partner's own organisation (asking for another is forbidden), or
@@ -623,7 +809,7 @@ pub async fn load_scorecard(#[server(default)] query: InsightQuery) -> Result<Sc
     use crate::server::guard::{app_state, authorize};
     let actor = authorize(Policy::SignedIn).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms())?;
+    let checked = check(&query, state.clock.now_ms(), &[])?;
     scorecard(&state, &actor, &query, &checked).await
 }
 
@@ -637,7 +823,7 @@ pub async fn export_scorecard_csv(
     use crate::server::guard::{app_state, authorize};
     let actor = authorize(Policy::SignedIn).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms())?;
+    let checked = check(&query, state.clock.now_ms(), &[])?;
     let card = scorecard(&state, &actor, &query, &checked).await?;
     let mut csv = line(&[
         "metric",

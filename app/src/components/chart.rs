@@ -301,6 +301,114 @@ pub fn CompareBars(id: String, title: String, bars: Vec<Bar>, max: f64) -> impl 
     }
 }
 
+/// The trend's description: its range, its latest value and the gaps.
+pub fn describe_trend(points: &[(String, Option<f64>)], unit: &str) -> String {
+    let valued: Vec<(&String, f64)> = points
+        .iter()
+        .filter_map(|(label, value)| Some((label, (*value)?)))
+        .collect();
+    let Some(latest) = valued.last() else {
+        return "No values in this window.".to_string();
+    };
+    let highest = valued
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or(latest);
+    let lowest = valued
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or(latest);
+    format!(
+        "Highest {:.0} {unit} (week of {}); lowest {:.0} {unit} (week of {}); latest {:.0} {unit} (week of {}); {} of {} weeks without a value.",
+        highest.1,
+        highest.0,
+        lowest.1,
+        lowest.0,
+        latest.1,
+        latest.0,
+        points.len() - valued.len(),
+        points.len()
+    )
+}
+
+/// A series over time as a line with a dot per value; periods without a value break the
+/// line (a gap, never a zero). The y axis runs from 0 to a round maximum.
+#[component]
+pub fn TrendLine(
+    id: &'static str,
+    title: String,
+    /// (period label, value) in time order.
+    points: Vec<(String, Option<f64>)>,
+    /// The values' unit, for the axis and the description ("h").
+    unit: &'static str,
+) -> impl IntoView {
+    const LEFT: f64 = 40.0;
+    const RIGHT: f64 = 350.0;
+    const TOP_Y: f64 = 16.0;
+    const BOTTOM_Y: f64 = 150.0;
+    const HEIGHT: f64 = 176.0;
+    let title_id = format!("{id}-title");
+    let desc_id = format!("{id}-desc");
+    let labelled_by = format!("{title_id} {desc_id}");
+    let description = describe_trend(&points, unit);
+    let max = nice_ceiling(points.iter().filter_map(|p| p.1).fold(0.0, f64::max));
+    let step = (RIGHT - LEFT) / (points.len().max(2) - 1) as f64;
+    let x = move |i: usize| LEFT + step * i as f64;
+    let y = move |v: f64| BOTTOM_Y - (BOTTOM_Y - TOP_Y) * (v / max).clamp(0.0, 1.0);
+    let mut path = String::new();
+    let mut pen_down = false;
+    for (i, (_, value)) in points.iter().enumerate() {
+        match value {
+            Some(v) => {
+                path.push_str(&format!(
+                    "{}{:.1} {:.1} ",
+                    if pen_down { "L" } else { "M" },
+                    x(i),
+                    y(*v)
+                ));
+                pen_down = true;
+            }
+            None => pen_down = false,
+        }
+    }
+    let ticks = [0.0, 0.5, 1.0].map(|share| {
+        let value = share * max;
+        view! {
+            <line class="grid" x1=LEFT x2=RIGHT y1=y(value) y2=y(value)/>
+            <text class="tick" x=LEFT - 4.0 y=y(value) + 4.0 text-anchor="end">{format!("{value:.0} {unit}")}</text>
+        }
+    });
+    let last = points.len().saturating_sub(1);
+    let labels = [0, last / 2, last]
+        .into_iter()
+        .filter(|i| *i < points.len())
+        .map(|i| {
+            let anchor = if i == 0 { "start" } else if i == last { "end" } else { "middle" };
+            view! { <text class="tick" x=x(i) y=HEIGHT - 6.0 text-anchor=anchor>{points[i].0.clone()}</text> }
+        })
+        .collect_view();
+    let dots = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, value))| {
+            value.map(|v| view! { <circle class="dot" cx=x(i) cy=y(v) r="3"/> })
+        })
+        .collect_view();
+    view! {
+        <div class="chart-frame" role="region" aria-label="Chart" tabindex="0">
+            <svg class="chart trend" role="img" aria-labelledby=labelled_by
+                viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="xMinYMin meet">
+                <title id=title_id>{title}</title>
+                <desc id=desc_id>{description}</desc>
+                {ticks}
+                <path class="trend-line" d=path/>
+                {dots}
+                {labels}
+            </svg>
+        </div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +438,19 @@ mod tests {
         );
         assert_eq!(x_of(-1.0), PLOT_START);
         assert_eq!(nice_ceiling(0.0), 1.0);
+        let points = vec![
+            ("Nov 2".to_string(), Some(10.0)),
+            ("Nov 9".to_string(), None),
+            ("Nov 16".to_string(), Some(30.0)),
+        ];
+        assert_eq!(
+            describe_trend(&points, "h"),
+            "Highest 30 h (week of Nov 16); lowest 10 h (week of Nov 2); latest 30 h (week of Nov 16); 1 of 3 weeks without a value."
+        );
+        assert_eq!(
+            describe_trend(&points[1..2], "h"),
+            "No values in this window."
+        );
         assert_eq!(nice_ceiling(7.0), 10.0);
         assert_eq!(nice_ceiling(1_234.0), 2_000.0);
         assert_eq!(nice_ceiling(50_000.0), 50_000.0);

@@ -28,7 +28,10 @@ pub use crm::{
 };
 pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, SignalsPage};
 pub use home::HomePage;
-pub use insights::{CertifiedInsightPage, CompletionInsightPage, InsightsPage, ScorecardPage};
+pub use insights::{
+    CertifiedInsightPage, CompletionInsightPage, InsightsPage, RegistrationInsightPage,
+    ScorecardPage,
+};
 pub use learn::{CatalogPage, PlayerPage};
 pub use learner_questions::{LearnerConversationPage, LearnerQuestionsPage};
 pub use login::{LoginPage, MagicLinkPage};

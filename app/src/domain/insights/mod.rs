@@ -6,6 +6,7 @@
 //! share who completed it. A path is assigned to everybody in its audience when it is first
 //! published, or when they join, whichever is later.
 pub mod certified;
+pub mod registrations;
 pub mod scorecard;
 
 use super::identity::{JobRole, PartnerType, Tier};

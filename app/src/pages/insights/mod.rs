@@ -13,8 +13,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 mod certified;
+mod registrations;
 mod scorecard;
 pub use certified::CertifiedInsightPage;
+pub use registrations::RegistrationInsightPage;
 pub use scorecard::ScorecardPage;
 
 /// The views built so far, for the index.
@@ -23,6 +25,11 @@ const VIEWS: &[(&str, &str, &str)] = &[
         "/insights/completion",
         "Completion rate by segment",
         "Who finishes the training assigned to them, by partner type, tier, region or job role, with 95% intervals.",
+    ),
+    (
+        "/insights/registrations",
+        "Deal registration health",
+        "Approval rate, time to approval, SLA, conflicts and expiries, by approver, region or tier.",
     ),
     (
         "/scorecard",
@@ -139,6 +146,12 @@ fn CompletionView(insight: CompletionInsight, query: InsightQuery) -> impl IntoV
 pub(super) fn FilterBar(
     action: &'static str,
     split: Option<String>,
+    /// The view's splits as (value, label), when it has any (the completion view's by default).
+    #[prop(optional)]
+    splits: Option<Vec<(String, String)>>,
+    /// Leaves out the job-role and path filters, for views about deals alone.
+    #[prop(optional)]
+    deals_only: bool,
     window_label: &'static str,
     paths: Vec<(i64, String)>,
     regions: Vec<String>,
@@ -179,13 +192,15 @@ pub(super) fn FilterBar(
         .collect();
     view! {
         <form method="get" action=action class="filters card" role="search" aria-label="Filter the view">
-            {by.map(|by| view! { <Choice name="by" label="Split by" current=by options=listed(&segments)/> })}
+            {by.map(|by| view! { <Choice name="by" label="Split by" current=by options=splits.clone().unwrap_or_else(|| listed(&segments))/> })}
             <Choice name="months" label=window_label current=months options=windows/>
             <Choice name="partner_type" label="Partner type" any="Any type" current=given(&query.partner_type) options=listed(&types)/>
             <Choice name="tier" label="Tier" any="Any tier" current=given(&query.tier) options=listed(&tiers)/>
             <Choice name="region" label="Region" any="Any region" current=given(&query.region) options=regions/>
-            <Choice name="role" label="Job role" any="Any role" current=given(&query.role) options=listed(&roles)/>
-            <Choice name="path" label="Learning path" any="Every path" current=given(&query.path) options=paths/>
+            {(!deals_only).then(|| view! {
+                <Choice name="role" label="Job role" any="Any role" current=given(&query.role) options=listed(&roles)/>
+                <Choice name="path" label="Learning path" any="Every path" current=given(&query.path) options=paths.clone()/>
+            })}
             <div class="field actions">
                 <button type="submit" class="button primary">"Apply"</button>
                 <a href=action>"Clear"</a>

@@ -2,7 +2,7 @@
 //! (the definitions live in `domain::insights`).
 use crate::domain::channel::deals::{RegistrationStatus, Stage};
 use crate::domain::identity::{JobRole, PartnerType, Tier};
-use crate::domain::insights::{certified, scorecard, Assignment, Person};
+use crate::domain::insights::{certified, registrations, scorecard, Assignment, Person};
 use crate::domain::learning::Audience;
 use crate::server::db::Db;
 use std::collections::HashMap;
@@ -241,5 +241,53 @@ pub async fn ratings(db: &Db) -> Result<Vec<scorecard::Rating>, sqlx::Error> {
     Ok(rows
         .into_iter()
         .map(|(org_id, rating, at)| scorecard::Rating { org_id, rating, at })
+        .collect())
+}
+
+/// Org, region, submitted, decided, status, conflict verdict (JSON), who decided.
+type RegistrationRow = (
+    i64,
+    String,
+    i64,
+    Option<i64>,
+    String,
+    String,
+    Option<String>,
+);
+
+/// Every registration partners submitted, with who decided it (the last person to set a
+/// decision in its audit trail; none when the engine approved it alone).
+pub async fn registrations(db: &Db) -> Result<Vec<registrations::Registration>, sqlx::Error> {
+    let rows: Vec<RegistrationRow> = sqlx::query_as(
+        "SELECT d.partner_org_id, d.region, d.submitted_at, d.decided_at, d.registration_status, d.decision_json, \
+           (SELECT u.display_name FROM deal_events e JOIN users u ON u.id = e.actor_user_id \
+            WHERE e.deal_id = d.id AND e.field = 'registration_status' \
+              AND e.to_value IN ('approved', 'declined', 'duplicate') \
+            ORDER BY e.at DESC, e.id DESC LIMIT 1) \
+         FROM deals d WHERE d.partner_org_id IS NOT NULL AND d.submitted_at IS NOT NULL",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(
+            |(org_id, region, submitted_at, decided_at, status, decision_json, approver)| {
+                let flagged = serde_json::from_str::<crate::domain::channel::conflict::Verdict>(
+                    &decision_json,
+                )
+                .is_ok_and(|verdict| {
+                    verdict.decision != crate::domain::channel::conflict::Decision::AutoApprove
+                });
+                Some(registrations::Registration {
+                    org_id,
+                    region,
+                    submitted_at,
+                    decided_at,
+                    status: RegistrationStatus::parse(&status)?,
+                    flagged,
+                    approver,
+                })
+            },
+        )
         .collect())
 }
