@@ -1183,3 +1183,28 @@ pub struct RegistrationInsight {
     pub weeks: Vec<WeekRow>,
     pub regions: Vec<String>,
 }
+
+/// One organisation's certificates by status (insights view 10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateStatusRow {
+    pub org_id: i64,
+    pub org_name: String,
+    pub active: u64,
+    pub expiring_30: u64,
+    pub expiring_60: u64,
+    pub expiring_90: u64,
+    pub expired: u64,
+    pub revoked: u64,
+    /// Renewed in time, of those that came due in the window.
+    pub recertification: RateRow,
+}
+
+/// Certification status and expiry pipeline (insights view 10) under the page's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateInsight {
+    pub window: String,
+    pub rows: Vec<CertificateStatusRow>,
+    pub total: CertificateStatusRow,
+    pub paths: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+}

@@ -112,3 +112,24 @@ test('a partner opens its scorecard and sees only its own organisation', async (
   const results = await new AxeBuilder({ page }).include('main').analyze();
   expect(results.violations).toEqual([]);
 });
+
+// A manager reads registration health split by region: the tiles, the weekly trend as a
+// described image, the table with the overall row; axe finds nothing.
+test('a manager reads deal registration health by region', async ({ page }, testInfo) => {
+  await signIn(page, 'marco@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/insights');
+  await page.getByRole('link', { name: 'Deal registration health' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Deal registration health, submitted .* \(12 months\)/);
+  const filters = page.getByRole('search', { name: 'Filter the view' });
+  await expect(filters.getByLabel('Job role')).toHaveCount(0);
+  await filters.getByLabel('Split by').selectOption('region');
+  await filters.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/by=region/);
+  await expect(page.getByRole('list', { name: 'Overall' }).locator('li')).toHaveCount(6);
+  await expect(page.locator('svg[aria-labelledby="approval-trend-title approval-trend-desc"]')).toHaveAttribute('role', 'img');
+  await expect(page.locator('table.rate-table tbody tr.overall').first()).toContainText('All');
+  await page.screenshot({ path: testInfo.outputPath('registrations-view.png'), fullPage: true });
+  const results = await new AxeBuilder({ page }).include('main').analyze();
+  expect(results.violations).toEqual([]);
+});

@@ -5,8 +5,8 @@ use crate::ServerState;
 use app::api::authoring::export_path;
 use app::api::channel::{export_pipeline_csv, PipelineQuery};
 use app::api::insights::{
-    export_certified_csv, export_completion_csv, export_registrations_csv, export_scorecard_csv,
-    InsightQuery,
+    export_certificates_csv, export_certified_csv, export_completion_csv, export_registrations_csv,
+    export_scorecard_csv, InsightQuery,
 };
 use app::error::AppError;
 use axum::extract::{Path, Query, Request, State};
@@ -65,6 +65,20 @@ pub async fn certified_csv(
         name: "certified-vs-not.csv".to_string(),
     };
     serve(&state, parts, file, export_certified_csv(query)).await
+}
+
+/// The certificate-status rows as `certificate-status.csv`, under the link's filters.
+pub async fn certificates_csv(
+    State(state): State<ServerState>,
+    Query(query): Query<InsightQuery>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let file = File {
+        content_type: "text/csv; charset=utf-8",
+        name: "certificate-status.csv".to_string(),
+    };
+    serve(&state, parts, file, export_certificates_csv(query)).await
 }
 
 /// The registration-health rows as `registration-health.csv`, under the link's filters.

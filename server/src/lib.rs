@@ -288,6 +288,10 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
             get(downloads::certified_csv),
         )
         .route(
+            app::api::insights::CERTIFICATES_CSV_PATH,
+            get(downloads::certificates_csv),
+        )
+        .route(
             app::api::insights::REGISTRATIONS_CSV_PATH,
             get(downloads::registrations_csv),
         )

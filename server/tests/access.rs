@@ -459,6 +459,8 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (ExportCertifiedCsv::PATH, Args::Form(vec![]), false),
         (LoadScorecard::PATH, Args::Form(vec![]), false),
         (LoadRegistrationInsight::PATH, Args::Form(vec![]), false),
+        (LoadCertificateInsight::PATH, Args::Form(vec![]), false),
+        (ExportCertificatesCsv::PATH, Args::Form(vec![]), false),
         (ExportRegistrationsCsv::PATH, Args::Form(vec![]), false),
         (ExportScorecardCsv::PATH, Args::Form(vec![]), false),
         (

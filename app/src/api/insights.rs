@@ -2,7 +2,9 @@
 //! URL, and the same rows as CSV. The definitions are `domain::insights`; this layer checks
 //! the filters, reads the facts and shapes the rows.
 use crate::error::AppError;
-use crate::model::{CertifiedInsight, CompletionInsight, RegistrationInsight, Scorecard};
+use crate::model::{
+    CertificateInsight, CertifiedInsight, CompletionInsight, RegistrationInsight, Scorecard,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +56,8 @@ impl InsightQuery {
 
 /// The completion view's CSV, as a plain link (`export_completion_csv` as a file).
 pub const COMPLETION_CSV_PATH: &str = "/insights/completion/export.csv";
+/// The certificate-status view's CSV (`export_certificates_csv` as a file).
+pub const CERTIFICATES_CSV_PATH: &str = "/insights/certificates/export.csv";
 /// The registration-health view's CSV (`export_registrations_csv` as a file).
 pub const REGISTRATIONS_CSV_PATH: &str = "/insights/registrations/export.csv";
 /// A scorecard's CSV (`export_scorecard_csv` as a file).
@@ -693,6 +697,113 @@ pub async fn export_registrations_csv(
             csv_number(row.conflict_rate.estimate),
             row.expiry_rate.successes.to_string(),
             csv_number(row.expiry_rate.estimate),
+        ];
+        fields.extend(context.iter().cloned());
+        csv.push_str(&line(&fields));
+    }
+    Ok(csv)
+}
+
+/// The certificate status and expiry view under checked filters.
+#[cfg(feature = "ssr")]
+async fn certificate_status(
+    state: &crate::server::AppState,
+    checked: &Checked,
+) -> Result<CertificateInsight, AppError> {
+    use crate::domain::insights::certificates::{certificate_pipeline, Pipeline};
+    use crate::domain::insights::window_label;
+    use crate::model::CertificateStatusRow;
+    use crate::server::repo::insights;
+    let orgs = insights::orgs(&state.db).await?;
+    let certificates = insights::certificates(&state.db).await?;
+    let view = certificate_pipeline(
+        &certificates,
+        &orgs,
+        &checked.filters,
+        &checked.window,
+        state.clock.now_ms(),
+    );
+    let row = |org_id: i64, org_name: String, p: &Pipeline| CertificateStatusRow {
+        org_id,
+        org_name,
+        active: p.active,
+        expiring_30: p.expiring_30,
+        expiring_60: p.expiring_60,
+        expiring_90: p.expiring_90,
+        expired: p.expired,
+        revoked: p.revoked,
+        recertification: rate_row(String::new(), &p.recertification()),
+    };
+    let published = insights::published_paths(&state.db).await?;
+    let (paths, regions) = filter_choices(state, &published).await?;
+    Ok(CertificateInsight {
+        window: window_label(&checked.window),
+        rows: view
+            .rows
+            .iter()
+            .map(|(org, p)| row(org.id, org.name.clone(), p))
+            .collect(),
+        total: row(0, "All organisations".to_string(), &view.total),
+        paths,
+        regions,
+    })
+}
+
+/// Certification status and expiry pipeline (view 10), per organisation (vendor staff).
+#[server]
+pub async fn load_certificate_insight(
+    #[server(default)] query: InsightQuery,
+) -> Result<CertificateInsight, AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let checked = check(&query, state.clock.now_ms(), &[])?;
+    certificate_status(&state, &checked).await
+}
+
+/// The certificate-status rows as CSV (vendor staff): one line per organisation, the
+/// totals last, each repeating the window and filters.
+#[server]
+pub async fn export_certificates_csv(
+    #[server(default)] query: InsightQuery,
+) -> Result<String, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::csv::line;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let checked = check(&query, state.clock.now_ms(), &[])?;
+    let insight = certificate_status(&state, &checked).await?;
+    let mut header = vec![
+        "organisation",
+        "active",
+        "expiring_within_30_days",
+        "expiring_in_30_to_60_days",
+        "expiring_in_60_to_90_days",
+        "expired",
+        "revoked",
+        "came_due",
+        "renewed_in_time",
+        "recertification_rate",
+        "window",
+    ];
+    header.extend(FILTER_COLUMNS);
+    let mut csv = line(&header);
+    let mut context = vec![insight.window.clone()];
+    context.extend(filter_fields(&checked.filters));
+    for row in insight.rows.iter().chain(std::iter::once(&insight.total)) {
+        let mut fields = vec![
+            row.org_name.clone(),
+            row.active.to_string(),
+            row.expiring_30.to_string(),
+            row.expiring_60.to_string(),
+            row.expiring_90.to_string(),
+            row.expired.to_string(),
+            row.revoked.to_string(),
+            row.recertification.n.to_string(),
+            row.recertification.successes.to_string(),
+            csv_number(row.recertification.estimate),
         ];
         fields.extend(context.iter().cloned());
         csv.push_str(&line(&fields));

@@ -243,7 +243,7 @@ pub fn PairedChart(
 }
 
 /// One bar of a comparison: its name, its length on the chart's scale (none: nothing to
-/// draw) and the text printed beside it.
+/// draw) and its value in words (for the description).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
     pub name: String,
@@ -251,14 +251,14 @@ pub struct Bar {
     pub text: String,
 }
 
-const BAR_ROW_HEIGHT: f64 = 40.0;
-
-/// A few horizontal bars on a shared scale from 0 to `max`, each named and valued in text
-/// above it (a small multiple: one per figure of a scorecard). The first bar is solid, the
-/// others hatched, so they differ without colour.
+/// A few horizontal bars on a shared scale from 0 to `max`, without text of their own (a
+/// small multiple: the card around it prints the figures at reading size). The first bar
+/// is solid, the others hatched, so they differ without colour.
 #[component]
 pub fn CompareBars(id: String, title: String, bars: Vec<Bar>, max: f64) -> impl IntoView {
-    let height = BAR_ROW_HEIGHT * bars.len().max(1) as f64 + 4.0;
+    const BAR: f64 = 16.0;
+    const GAP: f64 = 8.0;
+    let height = (BAR + GAP) * bars.len().max(1) as f64;
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
     let labelled_by = format!("{title_id} {desc_id}");
@@ -273,21 +273,18 @@ pub fn CompareBars(id: String, title: String, bars: Vec<Bar>, max: f64) -> impl 
         .into_iter()
         .enumerate()
         .map(|(i, bar)| {
-            let top = BAR_ROW_HEIGHT * i as f64;
+            let top = (BAR + GAP) * i as f64;
             let fill = (i > 0).then(|| hatch.clone());
             let width = bar
                 .value
-                .map(|v| (x_of(if max > 0.0 { v / max } else { 0.0 }) - PLOT_START).max(2.0));
+                .map(|v| (WIDTH * if max > 0.0 { v / max } else { 0.0 }).clamp(2.0, WIDTH));
             let class = if i == 0 { "bar" } else { "bar other" };
-            view! {
-                <text class="row-label" x=PLOT_START y=top + 14.0>{format!("{} · {}", bar.name, bar.text)}</text>
-                {width.map(|w| view! { <rect class=class fill=fill x=PLOT_START y=top + 20.0 width=w height="14"/> })}
-            }
+            width.map(|w| view! { <rect class=class fill=fill x="0" y=top width=w height=BAR/> })
         })
         .collect_view();
     view! {
         <svg class="chart bars" role="img" aria-labelledby=labelled_by
-            viewBox=format!("0 0 {WIDTH} {height}") preserveAspectRatio="xMinYMin meet">
+            viewBox=format!("0 0 {WIDTH} {height}") preserveAspectRatio="none">
             <title id=title_id>{title}</title>
             <desc id=desc_id>{description}</desc>
             <defs>
@@ -404,6 +401,96 @@ pub fn TrendLine(
                 <path class="trend-line" d=path/>
                 {dots}
                 {labels}
+            </svg>
+        </div>
+    }
+}
+
+/// Counts split into parts, one horizontal stacked bar per row on a shared scale. Each
+/// row's line of text states every part, and the parts differ by fill pattern as well as
+/// colour (`stack-0`, `stack-1`, … in the style sheet).
+#[component]
+pub fn StackedBars(
+    id: &'static str,
+    title: String,
+    /// The parts' names, in drawing order (left to right).
+    parts: &'static [&'static str],
+    /// (row label, one count per part).
+    rows: Vec<(String, Vec<u64>)>,
+) -> impl IntoView {
+    let height = TOP + ROW_HEIGHT * rows.len().max(1) as f64;
+    let title_id = format!("{id}-title");
+    let desc_id = format!("{id}-desc");
+    let labelled_by = format!("{title_id} {desc_id}");
+    let row_text = |label: &str, counts: &[u64]| {
+        let listed: Vec<String> = parts
+            .iter()
+            .zip(counts)
+            .filter(|(_, n)| **n > 0)
+            .map(|(name, n)| format!("{n} {name}"))
+            .collect();
+        if listed.is_empty() {
+            format!("{label}: none")
+        } else {
+            format!("{label}: {}", listed.join(", "))
+        }
+    };
+    let description = rows
+        .iter()
+        .map(|(label, counts)| row_text(label, counts))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let max = rows
+        .iter()
+        .map(|(_, counts)| counts.iter().sum::<u64>())
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let legend = parts
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let x = PLOT_START + 86.0 * i as f64;
+            view! {
+                <rect class=format!("stack-{i}") x=x y="4" width="10" height="10"/>
+                <text class="tick" x=x + 14.0 y="13">{*name}</text>
+            }
+        })
+        .collect_view();
+    let bars = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, counts))| {
+            let top = TOP + ROW_HEIGHT * i as f64;
+            let text = row_text(&label, &counts);
+            let mut x = PLOT_START;
+            let segments = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(part, n)| {
+                    let width = (PLOT_END - PLOT_START) * *n as f64 / max;
+                    let segment = view! {
+                        <rect class=format!("stack-{part}") x=x y=top + 20.0 width=width height="14"/>
+                    };
+                    x += width;
+                    segment
+                })
+                .collect_view();
+            view! {
+                <text class="row-label" x=PLOT_START y=top + 14.0>{text}</text>
+                {segments}
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="chart-frame" role="region" aria-label="Chart" tabindex="0">
+            <svg class="chart stacked" role="img" aria-labelledby=labelled_by
+                viewBox=format!("0 0 {WIDTH} {height}") preserveAspectRatio="xMinYMin meet">
+                <title id=title_id>{title}</title>
+                <desc id=desc_id>{description}</desc>
+                {legend}
+                {bars}
             </svg>
         </div>
     }

@@ -480,6 +480,10 @@ async fn deal(
     )
     .await?;
     let decided = created + history.between(2, 60) * HOUR_MS;
+    let protected_until = decided + 90 * DAY_MS;
+    // The protection clock ends every approved registration's protection, won or not, as
+    // the portal's own job does.
+    let expired = protected_until <= history.now;
     let closed = matches!(stage, Stage::Won | Stage::Lost);
     let updated = if closed { close } else { created };
     let product = PRODUCT_LINES[history.between(0, PRODUCT_LINES.len() as i64) as usize];
@@ -487,7 +491,7 @@ async fn deal(
         "INSERT INTO deals (account_id, partner_org_id, owner_user_id, owner_name, motion, kind, product_line, \
            amount_cents, stage, close_at, registration_status, submitted_at, decided_at, protected_until, \
            last_activity_at, region, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'net_new', $6, $7, $8, $9, 'approved', $10, $11, $12, $13, $14, $15, $16) \
+         VALUES ($1, $2, $3, $4, $5, 'net_new', $6, $7, $8, $9, $17, $10, $11, $12, $13, $14, $15, $16) \
          RETURNING id",
     )
     .bind(account)
@@ -501,30 +505,53 @@ async fn deal(
     .bind(close)
     .bind(created)
     .bind(decided)
-    .bind(decided + 90 * DAY_MS)
+    .bind(protected_until)
     .bind(updated)
     .bind(&org.region)
     .bind(created)
     .bind(updated)
+    .bind(if expired { "expired" } else { "approved" })
     .fetch_one(&mut *history.tx)
     .await?;
     let mut events = vec![
-        (created, "registration_status", "", "pending"),
-        (decided, "registration_status", "pending", "approved"),
+        (
+            created,
+            "registration_status",
+            "",
+            "pending",
+            "Demo history",
+        ),
+        (
+            decided,
+            "registration_status",
+            "pending",
+            "approved",
+            "Demo history",
+        ),
     ];
     if closed {
-        events.push((close, "stage", "negotiate", stage.as_str()));
+        events.push((close, "stage", "negotiate", stage.as_str(), "Demo history"));
     }
-    for (at, field, from, to) in events {
+    if expired {
+        events.push((
+            protected_until,
+            "registration_status",
+            "approved",
+            "expired",
+            "The protection window ended.",
+        ));
+    }
+    for (at, field, from, to, rationale) in events {
         sqlx::query(
             "INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value, rationale) \
-             VALUES ($1, NULL, $2, $3, $4, $5, 'Demo history')",
+             VALUES ($1, NULL, $2, $3, $4, $5, $6)",
         )
         .bind(deal_id)
         .bind(at)
         .bind(field)
         .bind(from)
         .bind(to)
+        .bind(rationale)
         .execute(&mut *history.tx)
         .await?;
     }

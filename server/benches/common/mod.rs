@@ -27,12 +27,18 @@ fn runtime() -> tokio::runtime::Runtime {
 /// Starts the portal (migrated, with demo data) in a temporary folder named after `name`,
 /// with `extra` command-line flags.
 pub fn start_with(name: &str, extra: &[&str]) -> Portal {
+    start_on(name, None, extra)
+}
+
+/// Like `start_with`, on `database_url` (an empty database) instead of a fresh SQLite file.
+pub fn start_on(name: &str, database_url: Option<&str>, extra: &[&str]) -> Portal {
     let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
+    let sqlite = format!("sqlite:{}/portal.db", dir.display());
     let mut args: Vec<String> = [
         "partner-portal",
         "--database-url",
-        &format!("sqlite:{}/portal.db", dir.display()),
+        database_url.unwrap_or(&sqlite),
         "--bind",
         "127.0.0.1:0",
         "--data-dir",

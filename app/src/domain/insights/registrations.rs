@@ -7,7 +7,8 @@
 //! - Within SLA: decided within the program's approval SLA, of decided.
 //! - Conflict rate: registrations the conflict engine did not clear on its own (review or
 //!   duplicate), of submitted.
-//! - Expiry rate: approved registrations whose protection ran out unconverted, of approved.
+//! - Expiry rate: approved registrations whose protection ran out while the deal was still
+//!   open (a lapse, not the end of a deal already won or lost), of approved.
 use super::certified::Org;
 use super::scorecard::median;
 use super::{Filters, Window, DAY_MS};
@@ -44,6 +45,8 @@ pub struct Registration {
     pub flagged: bool,
     /// Who decided it; `None` when nobody has, or the engine approved it alone.
     pub approver: Option<String>,
+    /// The deal is still open (neither won nor lost).
+    pub open: bool,
 }
 
 impl Registration {
@@ -99,7 +102,7 @@ pub fn health(registrations: &[&Registration], sla_hours: i64) -> Health {
         within_sla: rate(within, decided),
         conflict_rate: rate(count(&|r| r.flagged), registrations.len() as u64),
         expiry_rate: rate(
-            count(&|r| r.status == RegistrationStatus::Expired),
+            count(&|r| r.status == RegistrationStatus::Expired && r.open),
             approved,
         ),
     }
@@ -235,6 +238,7 @@ mod tests {
             status,
             flagged: false,
             approver: hours_to_decide.map(|_| "Marco".to_string()),
+            open: true,
         }
     }
 
@@ -251,29 +255,33 @@ mod tests {
         use RegistrationStatus::*;
         let mut flagged = registration(1, 10, Some(100), Declined);
         flagged.flagged = true;
+        // Protection also ends on deals already won or lost: that is no lapse.
+        let mut won = registration(1, 10, Some(30), Expired);
+        won.open = false;
         let all = [
             registration(1, 10, Some(2), Approved),
             registration(1, 10, Some(10), Approved),
             registration(1, 10, Some(60), Expired),
+            won,
             flagged,
             registration(1, 10, None, Pending),
             registration(1, 10, None, InfoRequested),
         ];
         let refs: Vec<&Registration> = all.iter().collect();
         let health = health(&refs, 48);
-        assert_eq!((health.submitted, health.pending), (6, 2));
+        assert_eq!((health.submitted, health.pending), (7, 2));
         assert_eq!(
             (health.approval_rate.successes, health.approval_rate.n),
-            (3, 4)
+            (4, 5)
         );
-        // Median of 2, 10 and 60 hours; the declined one is not an approval.
-        assert_eq!(health.median_hours_to_approval, Some(10.0));
-        assert_eq!((health.within_sla.successes, health.within_sla.n), (2, 4));
+        // Median of 2, 10, 30 and 60 hours; the declined one is not an approval.
+        assert_eq!(health.median_hours_to_approval, Some(20.0));
+        assert_eq!((health.within_sla.successes, health.within_sla.n), (3, 5));
         assert_eq!(
             (health.conflict_rate.successes, health.conflict_rate.n),
-            (1, 6)
+            (1, 7)
         );
-        assert_eq!((health.expiry_rate.successes, health.expiry_rate.n), (1, 3));
+        assert_eq!((health.expiry_rate.successes, health.expiry_rate.n), (1, 4));
         // Under ten: counted, not shown as a rate.
         assert_eq!(health.approval_rate.shown, None);
     }

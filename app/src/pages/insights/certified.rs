@@ -12,6 +12,17 @@ use leptos_meta::Title;
 
 const NAMES: (&str, &str) = ("Certified", "Not certified");
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn axis_amounts_are_compact() {
+        assert_eq!(super::compact_dollars(0.0), "$0");
+        assert_eq!(super::compact_dollars(25_000_000.0), "$250k");
+        assert_eq!(super::compact_dollars(150_000_000.0), "$1.5M");
+        assert_eq!(super::compact_dollars(200_000_000.0), "$2M");
+    }
+}
+
 #[component]
 pub fn CertifiedInsightPage() -> impl IntoView {
     let query = url_query();
@@ -44,6 +55,23 @@ fn rate_text(rate: &RateRow) -> String {
 /// Whole dollars from cents held as a float.
 fn dollars(cents: f64) -> String {
     format_money(((cents / 100.0).round() * 100.0) as i64)
+}
+
+/// An axis label for an amount in cents: "$0", "$250k", "$1.5M" (the table has the exact
+/// figures).
+fn compact_dollars(cents: f64) -> String {
+    let dollars = cents / 100.0;
+    match dollars {
+        d if d >= 1_000_000.0 => format!("${}M", trim(d / 1_000_000.0)),
+        d if d >= 1_000.0 => format!("${}k", trim(d / 1_000.0)),
+        d => format!("${d:.0}"),
+    }
+}
+
+/// One decimal at most, none when whole.
+fn trim(value: f64) -> String {
+    let text = format!("{value:.1}");
+    text.strip_suffix(".0").unwrap_or(&text).to_string()
 }
 
 /// A per-org-quarter amount with its interval and how many organisations it rests on.
@@ -126,8 +154,12 @@ fn CertifiedView(insight: CertifiedInsight, query: InsightQuery) -> impl IntoVie
     let rows: Vec<ComparisonRow> = std::iter::once(insight.pooled.clone())
         .chain(insight.strata.iter().cloned())
         .collect();
+    // The charts draw the groups with something to show; every group is in the table.
     let win_rows: Vec<PairedRow> = rows
         .iter()
+        .filter(|row| {
+            row.certified.win_rate.estimate.is_some() || row.uncertified.win_rate.estimate.is_some()
+        })
         .map(|row| PairedRow {
             label: row.label.clone(),
             first: win_mark(&row.certified),
@@ -136,6 +168,10 @@ fn CertifiedView(insight: CertifiedInsight, query: InsightQuery) -> impl IntoVie
         .collect();
     let revenue_rows: Vec<PairedRow> = rows
         .iter()
+        .filter(|row| {
+            row.certified.revenue_per_quarter.is_some()
+                || row.uncertified.revenue_per_quarter.is_some()
+        })
         .map(|row| PairedRow {
             label: row.label.clone(),
             first: revenue_mark(&row.certified),
@@ -165,15 +201,23 @@ fn CertifiedView(insight: CertifiedInsight, query: InsightQuery) -> impl IntoVie
             view! {
                 <div class="card chart-card">
                     <h2>"Win rate of deals closed in the window"</h2>
-                    <PairedChart id="win-chart" title=format!("Win rate, certified vs not, {}", insight.window)
-                        names=NAMES rows=win_rows max=1.0 tick=percent/>
-                    <p class="hint">"Won of won and lost deals (open deals left out), each with its 95% interval (Wilson). Circles: certified; squares: not certified."</p>
+                    {if win_rows.is_empty() {
+                        view! { <p class="empty">"No group has 10 closed deals on either side yet: the counts are in the table."</p> }.into_any()
+                    } else {
+                        view! { <PairedChart id="win-chart" title=format!("Win rate, certified vs not, {}", insight.window)
+                            names=NAMES rows=win_rows max=1.0 tick=percent/> }.into_any()
+                    }}
+                    <p class="hint">"Won of won and lost deals (open deals left out), each with its 95% interval (Wilson). Circles: certified; squares: not certified. Groups with fewer than 10 closed deals on both sides are only in the table."</p>
                 </div>
                 <div class="card chart-card">
                     <h2>"Closed-won revenue per organisation-quarter"</h2>
-                    <PairedChart id="revenue-chart" title=format!("Closed-won revenue per org-quarter, certified vs not, {}", insight.window)
-                        names=NAMES rows=revenue_rows max=revenue_max tick=dollars/>
-                    <p class="hint">"Revenue of deals won in the window over the time organisations spent certified or not; 95% intervals resample whole partners (a partner's deals go together). Shown from 10 organisations."</p>
+                    {if revenue_rows.is_empty() {
+                        view! { <p class="empty">"No group has 10 organisations on either side yet: the amounts are in the table."</p> }.into_any()
+                    } else {
+                        view! { <PairedChart id="revenue-chart" title=format!("Closed-won revenue per org-quarter, certified vs not, {}", insight.window)
+                            names=NAMES rows=revenue_rows max=revenue_max tick=compact_dollars/> }.into_any()
+                    }}
+                    <p class="hint">"Revenue of deals won in the window over the time organisations spent certified or not; 95% intervals resample whole partners (a partner's deals go together). Drawn from 10 organisations on a side; smaller groups are only in the table."</p>
                 </div>
             }.into_any()
         }}
@@ -193,7 +237,7 @@ fn ComparisonTable(rows: Vec<ComparisonRow>) -> impl IntoView {
                 <th scope="row" data-label="Group">{group.unwrap_or_default()}</th>
                 <td data-label="Side">{name}</td>
                 <td data-label="Orgs">{arm.orgs}</td>
-                <td data-label="Org-quarters">{format!("{:.1}", arm.org_quarters)}</td>
+                <td data-label="Org-quarters">{format!("{:.1}", arm.org_quarters.max(0.0) + 0.0)}</td>
                 <td data-label="Deals created">{arm.deals_created}</td>
                 <td data-label="Pipeline per org-quarter">{per_quarter_text(&arm.pipeline_per_quarter, arm.orgs)}</td>
                 <td data-label="Won / closed">{format!("{} / {}", arm.win_rate.successes, arm.win_rate.n)}</td>

@@ -12,9 +12,11 @@ use crate::model::{CompletionInsight, RateRow};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+mod certificates;
 mod certified;
 mod registrations;
 mod scorecard;
+pub use certificates::CertificateInsightPage;
 pub use certified::CertifiedInsightPage;
 pub use registrations::RegistrationInsightPage;
 pub use scorecard::ScorecardPage;
@@ -30,6 +32,11 @@ const VIEWS: &[(&str, &str, &str)] = &[
         "/insights/registrations",
         "Deal registration health",
         "Approval rate, time to approval, SLA, conflicts and expiries, by approver, region or tier.",
+    ),
+    (
+        "/insights/certificates",
+        "Certification status and expiries",
+        "Valid certificates by time to expiry per organisation, expiries, revocations and the recertification rate.",
     ),
     (
         "/scorecard",

@@ -38,6 +38,21 @@ fn rate_text(rate: &RateRow) -> String {
     }
 }
 
+/// A tile's value and the detail under it: "98%" and "96%–98%, n = 943".
+fn tile(rate: &RateRow) -> (String, String) {
+    match (rate.estimate, rate.lower, rate.upper) {
+        (Some(p), Some(l), Some(u)) => (
+            percent(p),
+            format!("{}–{}, n = {}", percent(l), percent(u), rate.n),
+        ),
+        _ if rate.n == 0 => ("—".to_string(), "nothing to count".to_string()),
+        _ => (
+            format!("{} of {}", rate.successes, rate.n),
+            "too few for a rate".to_string(),
+        ),
+    }
+}
+
 fn hours_text(hours: Option<f64>) -> String {
     match hours {
         Some(h) if h < 10.0 => format!("{h:.1} h"),
@@ -60,36 +75,41 @@ fn RegistrationView(insight: RegistrationInsight, query: InsightQuery) -> impl I
         .iter()
         .map(|w| (w.week_of.clone(), w.median_hours))
         .collect();
+    let with =
+        |(value, interval): (String, String), what: &str| (value, format!("{interval} · {what}"));
     let tiles = [
         (
             "Submitted",
-            overall.submitted.to_string(),
-            format!("{} still waiting for a decision", overall.pending),
+            (
+                overall.submitted.to_string(),
+                format!("{} still waiting for a decision", overall.pending),
+            ),
         ),
-        (
-            "Approved",
-            rate_text(&overall.approval_rate),
-            "of decided registrations".to_string(),
-        ),
+        ("Approved", with(tile(&overall.approval_rate), "of decided")),
         (
             "Median time to approval",
-            hours_text(overall.median_hours_to_approval),
-            "submission to approval".to_string(),
+            (
+                hours_text(overall.median_hours_to_approval),
+                "submission to approval".to_string(),
+            ),
         ),
         (
             "Decided within SLA",
-            rate_text(&overall.within_sla),
-            format!("within {} hours", insight.sla_hours),
+            with(
+                tile(&overall.within_sla),
+                &format!("within {} hours", insight.sla_hours),
+            ),
         ),
         (
             "Conflicts",
-            rate_text(&overall.conflict_rate),
-            "not cleared by the rules alone".to_string(),
+            with(
+                tile(&overall.conflict_rate),
+                "not cleared by the rules alone",
+            ),
         ),
         (
-            "Protection expired",
-            rate_text(&overall.expiry_rate),
-            "approved, then not converted in time".to_string(),
+            "Protection lapsed",
+            with(tile(&overall.expiry_rate), "ended while the deal was open"),
         ),
     ];
     view! {
@@ -98,7 +118,7 @@ fn RegistrationView(insight: RegistrationInsight, query: InsightQuery) -> impl I
         <FilterBar action="/insights/registrations" split=Some(insight.split.clone()) splits deals_only=true
             window_label="Submitted in the last" paths=Vec::new() regions=insight.regions.clone() query/>
         <ul class="kpis" aria-label="Overall">
-            {tiles.into_iter().map(|(label, value, detail)| view! {
+            {tiles.into_iter().map(|(label, (value, detail))| view! {
                 <li class="card">
                     <span class="stat-label">{label}</span>
                     <span class="stat-value">{value}</span>
@@ -139,7 +159,7 @@ fn HealthTable(rows: Vec<HealthRow>, overall: HealthRow, split: String) -> impl 
                 <td data-label="Median time to approval">{hours_text(row.median_hours_to_approval)}</td>
                 <td data-label="Within SLA">{rate_text(&row.within_sla)}</td>
                 <td data-label="Conflicts">{rate_text(&row.conflict_rate)}</td>
-                <td data-label="Protection expired">{rate_text(&row.expiry_rate)}</td>
+                <td data-label="Protection lapsed">{rate_text(&row.expiry_rate)}</td>
             </tr>
         }
     };
@@ -150,7 +170,7 @@ fn HealthTable(rows: Vec<HealthRow>, overall: HealthRow, split: String) -> impl 
                 <thead><tr>
                     <th scope="col">{split.clone()}</th><th scope="col">"Submitted"</th><th scope="col">"Waiting"</th>
                     <th scope="col">"Approved"</th><th scope="col">"Median time to approval"</th>
-                    <th scope="col">"Within SLA"</th><th scope="col">"Conflicts"</th><th scope="col">"Protection expired"</th>
+                    <th scope="col">"Within SLA"</th><th scope="col">"Conflicts"</th><th scope="col">"Protection lapsed"</th>
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|row| line(row, "")).collect_view()}

@@ -74,16 +74,20 @@ fn ScorecardView(card: Scorecard, query: InsightQuery) -> impl IntoView {
         .figures
         .iter()
         .map(|figure| {
-            let value_text = match figure.value {
-                Some(v) => format!("{} ({})", shown(&figure.unit, v), figure.basis),
-                None => format!("none ({})", figure.basis),
-            };
+            let value_text = figure
+                .value
+                .map_or("—".to_string(), |v| shown(&figure.unit, v));
+            let median = median_text(figure, &tier);
             let bars = vec![
-                Bar { name: org_name.clone(), value: figure.value, text: value_text },
+                Bar {
+                    name: org_name.clone(),
+                    value: figure.value,
+                    text: format!("{value_text} ({})", figure.basis),
+                },
                 Bar {
                     name: format!("{tier} median"),
                     value: figure.tier_median,
-                    text: median_text(figure, &tier),
+                    text: median.clone(),
                 },
             ];
             let max = if figure.unit == "share" {
@@ -91,12 +95,15 @@ fn ScorecardView(card: Scorecard, query: InsightQuery) -> impl IntoView {
             } else {
                 nice_ceiling(figure.value.unwrap_or(0.0).max(figure.tier_median.unwrap_or(0.0)))
             };
-            let direction = if figure.lower_is_better { "Lower is better." } else { "Higher is better." };
+            let direction = if figure.lower_is_better { "lower is better" } else { "higher is better" };
             view! {
-                <li class="card chart-card">
+                <li class="card chart-card figure">
                     <h2>{figure.label.clone()}</h2>
+                    <p class="figure-value">{value_text}<span class="stat-detail">{format!(" {}", figure.basis)}</span></p>
                     <CompareBars id=format!("figure-{}", figure.metric) title=format!("{}: {} vs {tier} median", figure.label, org_name) bars max/>
-                    <p class="hint">{direction}</p>
+                    <p class="hint"><span class="swatch solid" aria-hidden="true"></span>{org_name.clone()}
+                        " · " <span class="swatch hatched" aria-hidden="true"></span>{format!("{tier} median: {median}")}
+                        {format!(" ({direction})")}</p>
                 </li>
             }
         })

@@ -2,7 +2,9 @@
 //! (the definitions live in `domain::insights`).
 use crate::domain::channel::deals::{RegistrationStatus, Stage};
 use crate::domain::identity::{JobRole, PartnerType, Tier};
-use crate::domain::insights::{certified, registrations, scorecard, Assignment, Person};
+use crate::domain::insights::{
+    certificates, certified, registrations, scorecard, Assignment, Person,
+};
 use crate::domain::learning::Audience;
 use crate::server::db::Db;
 use std::collections::HashMap;
@@ -244,7 +246,7 @@ pub async fn ratings(db: &Db) -> Result<Vec<scorecard::Rating>, sqlx::Error> {
         .collect())
 }
 
-/// Org, region, submitted, decided, status, conflict verdict (JSON), who decided.
+/// Org, region, submitted, decided, status, conflict verdict (JSON), who decided, stage.
 type RegistrationRow = (
     i64,
     String,
@@ -253,17 +255,19 @@ type RegistrationRow = (
     String,
     String,
     Option<String>,
+    String,
 );
 
-/// Every registration partners submitted, with who decided it (the last person to set a
-/// decision in its audit trail; none when the engine approved it alone).
+/// Every registration partners submitted, with who decided it (the last of the vendor's
+/// staff to set a decision in its audit trail; none when the engine approved it alone).
 pub async fn registrations(db: &Db) -> Result<Vec<registrations::Registration>, sqlx::Error> {
     let rows: Vec<RegistrationRow> = sqlx::query_as(
         "SELECT d.partner_org_id, d.region, d.submitted_at, d.decided_at, d.registration_status, d.decision_json, \
            (SELECT u.display_name FROM deal_events e JOIN users u ON u.id = e.actor_user_id \
             WHERE e.deal_id = d.id AND e.field = 'registration_status' \
               AND e.to_value IN ('approved', 'declined', 'duplicate') \
-            ORDER BY e.at DESC, e.id DESC LIMIT 1) \
+              AND u.role IN ('vendor_admin', 'partner_manager') \
+            ORDER BY e.at DESC, e.id DESC LIMIT 1), d.stage \
          FROM deals d WHERE d.partner_org_id IS NOT NULL AND d.submitted_at IS NOT NULL",
     )
     .fetch_all(&db.read)
@@ -271,7 +275,7 @@ pub async fn registrations(db: &Db) -> Result<Vec<registrations::Registration>, 
     Ok(rows
         .into_iter()
         .filter_map(
-            |(org_id, region, submitted_at, decided_at, status, decision_json, approver)| {
+            |(org_id, region, submitted_at, decided_at, status, decision_json, approver, stage)| {
                 let flagged = serde_json::from_str::<crate::domain::channel::conflict::Verdict>(
                     &decision_json,
                 )
@@ -286,7 +290,66 @@ pub async fn registrations(db: &Db) -> Result<Vec<registrations::Registration>, 
                     status: RegistrationStatus::parse(&status)?,
                     flagged,
                     approver,
+                    open: !matches!(stage.as_str(), "won" | "lost"),
                 })
+            },
+        )
+        .collect())
+}
+
+/// Org, holder, certification, issued, expires, revoked, holder left, holder's job role.
+type CertificateRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
+
+/// Every certificate partner users hold or held, for the status and expiry view.
+pub async fn certificates(db: &Db) -> Result<Vec<certificates::Certificate>, sqlx::Error> {
+    let rows: Vec<CertificateRow> = sqlx::query_as(
+        "SELECT u.partner_org_id, u.id, c.certification_id, c.issued_at, c.expires_at, c.revoked_at, \
+           u.disabled_at, u.job_role \
+         FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.partner_org_id IS NOT NULL",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    let requirements: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT certification_id, path_id FROM certification_paths")
+            .fetch_all(&db.read)
+            .await?;
+    let mut paths_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (certification, path) in requirements {
+        paths_of.entry(certification).or_default().push(path);
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                org_id,
+                user_id,
+                certification_id,
+                issued_at,
+                expires_at,
+                revoked_at,
+                left_at,
+                role,
+            )| {
+                certificates::Certificate {
+                    org_id,
+                    user_id,
+                    certification_id,
+                    issued_at,
+                    expires_at,
+                    revoked_at,
+                    left_at,
+                    holder_role: role.as_deref().and_then(JobRole::parse),
+                    path_ids: paths_of.get(&certification_id).cloned().unwrap_or_default(),
+                }
             },
         )
         .collect())
