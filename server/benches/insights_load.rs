@@ -45,11 +45,10 @@ fn main() {
     let database = options
         .postgres
         .then(|| setup.block_on(postgres_database()));
-    let portal = common::start_on(
-        "insights-load",
-        database.as_ref().map(|(url, _)| url.as_str()),
-        &["--demo-history", "false"],
-    );
+    let portal = match &database {
+        Some((url, _)) => common::start_on("insights-load", Some(url), &[]),
+        None => common::start_with("insights-load", &[]),
+    };
     let (state, base) = (&portal.state, portal.running.url());
     let started = Instant::now();
     let (cookie, some_org) = portal.client_runtime.block_on(seed(state, &options));

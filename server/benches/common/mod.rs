@@ -51,6 +51,10 @@ pub fn start_on(name: &str, database_url: Option<&str>, extra: &[&str]) -> Porta
     .iter()
     .map(|arg| arg.to_string())
     .collect();
+    // The demo's own program, without the generated history, unless a script asks.
+    if !extra.contains(&"--demo-history") {
+        args.extend(["--demo-history".to_string(), "false".to_string()]);
+    }
     args.extend(extra.iter().map(|arg| arg.to_string()));
     let config = Cli::try_parse_from(args).expect("configuration").config;
     let server_runtime = runtime();
