@@ -133,33 +133,68 @@ pub struct Figure {
     pub tier_orgs: usize,
 }
 
+/// One organisation's share of the facts, gathered once (a tier's scorecard reads every
+/// organisation of the tier).
+#[derive(Default)]
+struct OrgFacts<'a> {
+    people: u64,
+    assignments: Vec<&'a Assignment>,
+    holdings: Vec<&'a Holding>,
+    deals: Vec<&'a Deal>,
+    ratings: Vec<&'a Rating>,
+}
+
+fn by_org(facts: &Facts) -> std::collections::HashMap<i64, OrgFacts<'_>> {
+    let mut index: std::collections::HashMap<i64, OrgFacts<'_>> = Default::default();
+    for (org, people) in &facts.people {
+        index.entry(*org).or_default().people = *people;
+    }
+    for assignment in &facts.assignments {
+        index
+            .entry(assignment.org_id)
+            .or_default()
+            .assignments
+            .push(assignment);
+    }
+    for holding in &facts.holdings {
+        index
+            .entry(holding.org_id)
+            .or_default()
+            .holdings
+            .push(holding);
+    }
+    for deal in &facts.deals {
+        index.entry(deal.org_id).or_default().deals.push(deal);
+    }
+    for rating in &facts.ratings {
+        index.entry(rating.org_id).or_default().ratings.push(rating);
+    }
+    index
+}
+
 /// An organisation's value of every metric, with its basis text.
-fn values(facts: &Facts, org: &Org, window: &Window) -> Vec<(Option<f64>, String)> {
+fn values(own: &OrgFacts<'_>, org: &Org, window: &Window) -> Vec<(Option<f64>, String)> {
     let in_window = |at: i64| at >= window.start_ms && at < window.end_ms;
     let share = |x: u64, n: u64| (n > 0).then(|| x as f64 / n as f64);
-    let counted: Vec<&Assignment> = facts
+    let counted: Vec<&&Assignment> = own
         .assignments
         .iter()
-        .filter(|a| a.org_id == org.id && counts_for_completion(a, window))
+        .filter(|a| counts_for_completion(a, window))
         .collect();
     let completed = counted.iter().filter(|a| a.completed_at.is_some()).count() as u64;
-    let people = facts
-        .people
-        .iter()
-        .find(|(o, _)| *o == org.id)
-        .map_or(0, |(_, n)| *n);
+    let people = own.people;
     let at_end = window.end_ms - 1;
-    let mut holders: Vec<i64> = facts
+    let mut holders: Vec<i64> = own
         .holdings
         .iter()
-        .filter(|h| h.org_id == org.id && h.from <= at_end && at_end < h.until)
+        .filter(|h| h.from <= at_end && at_end < h.until)
         .map(|h| h.user_id)
         .collect();
     holders.sort_unstable();
     holders.dedup();
     let certified = (holders.len() as u64).min(people);
-    let deals: Vec<&Deal> = facts.deals.iter().filter(|d| d.org_id == org.id).collect();
-    let first_win = first_win_days(org, &deals, window.end_ms);
+    let deals = &own.deals;
+    let first_win = first_win_days(org, deals, window.end_ms);
     let created: Vec<&&Deal> = deals.iter().filter(|d| in_window(d.created_at)).collect();
     let closed: Vec<(Outcome, i64)> = deals
         .iter()
@@ -171,10 +206,10 @@ fn values(facts: &Facts, org: &Org, window: &Window) -> Vec<(Option<f64>, String
         .filter(|(o, _)| *o == Outcome::Won)
         .map(|(_, amount)| *amount)
         .collect();
-    let ratings: Vec<i64> = facts
+    let ratings: Vec<i64> = own
         .ratings
         .iter()
-        .filter(|r| r.org_id == org.id && in_window(r.at))
+        .filter(|r| in_window(r.at))
         .map(|r| r.rating)
         .collect();
     let top_two = ratings.iter().filter(|r| **r >= 4).count() as u64;
@@ -255,9 +290,14 @@ pub fn scorecard(
         .iter()
         .filter(|o| o.tier == org.tier && o.onboarded_at < window.end_ms)
         .collect();
-    let tier_values: Vec<Vec<(Option<f64>, String)>> =
-        tier.iter().map(|o| values(facts, o, window)).collect();
-    let own = values(facts, org, window);
+    let index = by_org(facts);
+    let none = OrgFacts::default();
+    let facts_of = |id: i64| index.get(&id).unwrap_or(&none);
+    let tier_values: Vec<Vec<(Option<f64>, String)>> = tier
+        .iter()
+        .map(|o| values(facts_of(o.id), o, window))
+        .collect();
+    let own = values(facts_of(org.id), org, window);
     let figures = Metric::ALL
         .iter()
         .enumerate()
@@ -268,9 +308,7 @@ pub fn scorecard(
                 let observations: Vec<Observation> = tier
                     .iter()
                     .map(|o| {
-                        let deals: Vec<&Deal> =
-                            facts.deals.iter().filter(|d| d.org_id == o.id).collect();
-                        let (days, event) = first_win_days(o, &deals, window.end_ms);
+                        let (days, event) = first_win_days(o, &facts_of(o.id).deals, window.end_ms);
                         Observation {
                             time: days as f64,
                             event,

@@ -230,11 +230,13 @@ fn CertifiedView(insight: CertifiedInsight, query: InsightQuery) -> impl IntoVie
 #[component]
 fn ComparisonTable(rows: Vec<ComparisonRow>) -> impl IntoView {
     let side = |row: &ComparisonRow, name: &'static str, arm: &ArmRow, first: bool| {
-        let group = first.then(|| row.label.clone());
+        // Each row names its group (a row header is never empty, and a phone shows each row
+        // as a card of its own); the difference is the group's, on its first row.
+        let group = row.label.clone();
         let difference = first.then(|| difference_text(&row.win_difference));
         view! {
             <tr class=if first { "group-start" } else { "" }>
-                <th scope="row" data-label="Group">{group.unwrap_or_default()}</th>
+                <th scope="row" data-label="Group">{group}</th>
                 <td data-label="Side">{name}</td>
                 <td data-label="Orgs">{arm.orgs}</td>
                 <td data-label="Org-quarters">{format!("{:.1}", arm.org_quarters.max(0.0) + 0.0)}</td>

@@ -29,9 +29,14 @@ const VIEWS: &[(&str, &str, &str)] = &[
         "Who finishes the training assigned to them, by partner type, tier, region or job role, with 95% intervals.",
     ),
     (
+        "/insights/certified",
+        "Certified vs not: pipeline, win rate, revenue",
+        "Whether deals of certified partners win more, compared within the same tier and tenure, with intervals.",
+    ),
+    (
         "/insights/registrations",
         "Deal registration health",
-        "Approval rate, time to approval, SLA, conflicts and expiries, by approver, region or tier.",
+        "Approval rate, time to approval, SLA, conflicts and lapses, by approver, region or tier.",
     ),
     (
         "/insights/certificates",
@@ -42,11 +47,6 @@ const VIEWS: &[(&str, &str, &str)] = &[
         "/scorecard",
         "Partner scorecard",
         "One organisation's training, certification, pipeline and satisfaction beside its tier's median.",
-    ),
-    (
-        "/insights/certified",
-        "Certified vs not: pipeline, win rate, revenue",
-        "Whether deals of certified partners win more, compared within the same tier and tenure, with intervals.",
     ),
 ];
 

@@ -246,36 +246,40 @@ pub async fn ratings(db: &Db) -> Result<Vec<scorecard::Rating>, sqlx::Error> {
         .collect())
 }
 
-/// Org, region, submitted, decided, status, conflict verdict (JSON), who decided, stage.
-type RegistrationRow = (
-    i64,
-    String,
-    i64,
-    Option<i64>,
-    String,
-    String,
-    Option<String>,
-    String,
-);
+/// Deal, org, region, submitted, decided, status, conflict verdict (JSON), stage.
+type RegistrationRow = (i64, i64, String, i64, Option<i64>, String, String, String);
 
 /// Every registration partners submitted, with who decided it (the last of the vendor's
 /// staff to set a decision in its audit trail; none when the engine approved it alone).
+/// Two scans, joined here: a correlated lookup per deal is slow at program scale.
 pub async fn registrations(db: &Db) -> Result<Vec<registrations::Registration>, sqlx::Error> {
     let rows: Vec<RegistrationRow> = sqlx::query_as(
-        "SELECT d.partner_org_id, d.region, d.submitted_at, d.decided_at, d.registration_status, d.decision_json, \
-           (SELECT u.display_name FROM deal_events e JOIN users u ON u.id = e.actor_user_id \
-            WHERE e.deal_id = d.id AND e.field = 'registration_status' \
-              AND e.to_value IN ('approved', 'declined', 'duplicate') \
-              AND u.role IN ('vendor_admin', 'partner_manager') \
-            ORDER BY e.at DESC, e.id DESC LIMIT 1), d.stage \
+        "SELECT d.id, d.partner_org_id, d.region, d.submitted_at, d.decided_at, d.registration_status, \
+           d.decision_json, d.stage \
          FROM deals d WHERE d.partner_org_id IS NOT NULL AND d.submitted_at IS NOT NULL",
     )
     .fetch_all(&db.read)
     .await?;
+    let decisions: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT e.deal_id, e.at, e.id, u.display_name FROM deal_events e JOIN users u ON u.id = e.actor_user_id \
+         WHERE e.field = 'registration_status' AND e.to_value IN ('approved', 'declined', 'duplicate') \
+           AND u.role IN ('vendor_admin', 'partner_manager')",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    let mut approver_of: HashMap<i64, (i64, i64, String)> = HashMap::new();
+    for (deal, at, id, name) in decisions {
+        let latest = approver_of
+            .get(&deal)
+            .is_none_or(|(seen_at, seen_id, _)| (at, id) > (*seen_at, *seen_id));
+        if latest {
+            approver_of.insert(deal, (at, id, name));
+        }
+    }
     Ok(rows
         .into_iter()
         .filter_map(
-            |(org_id, region, submitted_at, decided_at, status, decision_json, approver, stage)| {
+            |(deal, org_id, region, submitted_at, decided_at, status, decision_json, stage)| {
                 let flagged = serde_json::from_str::<crate::domain::channel::conflict::Verdict>(
                     &decision_json,
                 )
@@ -289,7 +293,7 @@ pub async fn registrations(db: &Db) -> Result<Vec<registrations::Registration>, 
                     decided_at,
                     status: RegistrationStatus::parse(&status)?,
                     flagged,
-                    approver,
+                    approver: approver_of.remove(&deal).map(|(_, _, name)| name),
                     open: !matches!(stage.as_str(), "won" | "lost"),
                 })
             },
