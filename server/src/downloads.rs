@@ -45,12 +45,13 @@ pub async fn completion_csv(
     Query(query): Query<InsightQuery>,
     request: Request,
 ) -> Response {
-    let (parts, _) = request.into_parts();
-    let file = File {
-        content_type: "text/csv; charset=utf-8",
-        name: "completion-by-segment.csv".to_string(),
-    };
-    serve(&state, parts, file, export_completion_csv(query)).await
+    insight_csv(
+        &state,
+        request,
+        "completion-by-segment.csv",
+        export_completion_csv(query),
+    )
+    .await
 }
 
 /// The certified-vs-not rows as `certified-vs-not.csv`, under the link's filters.
@@ -59,12 +60,13 @@ pub async fn certified_csv(
     Query(query): Query<InsightQuery>,
     request: Request,
 ) -> Response {
-    let (parts, _) = request.into_parts();
-    let file = File {
-        content_type: "text/csv; charset=utf-8",
-        name: "certified-vs-not.csv".to_string(),
-    };
-    serve(&state, parts, file, export_certified_csv(query)).await
+    insight_csv(
+        &state,
+        request,
+        "certified-vs-not.csv",
+        export_certified_csv(query),
+    )
+    .await
 }
 
 /// The certificate-status rows as `certificate-status.csv`, under the link's filters.
@@ -73,12 +75,13 @@ pub async fn certificates_csv(
     Query(query): Query<InsightQuery>,
     request: Request,
 ) -> Response {
-    let (parts, _) = request.into_parts();
-    let file = File {
-        content_type: "text/csv; charset=utf-8",
-        name: "certificate-status.csv".to_string(),
-    };
-    serve(&state, parts, file, export_certificates_csv(query)).await
+    insight_csv(
+        &state,
+        request,
+        "certificate-status.csv",
+        export_certificates_csv(query),
+    )
+    .await
 }
 
 /// The registration-health rows as `registration-health.csv`, under the link's filters.
@@ -87,12 +90,13 @@ pub async fn registrations_csv(
     Query(query): Query<InsightQuery>,
     request: Request,
 ) -> Response {
-    let (parts, _) = request.into_parts();
-    let file = File {
-        content_type: "text/csv; charset=utf-8",
-        name: "registration-health.csv".to_string(),
-    };
-    serve(&state, parts, file, export_registrations_csv(query)).await
+    insight_csv(
+        &state,
+        request,
+        "registration-health.csv",
+        export_registrations_csv(query),
+    )
+    .await
 }
 
 /// A scorecard as `scorecard.csv` (a partner's own organisation, or the one staff chose).
@@ -101,12 +105,28 @@ pub async fn scorecard_csv(
     Query(query): Query<InsightQuery>,
     request: Request,
 ) -> Response {
+    insight_csv(
+        &state,
+        request,
+        "scorecard.csv",
+        export_scorecard_csv(query),
+    )
+    .await
+}
+
+/// An insights view's rows as the CSV file `name` (the view's server function answers).
+async fn insight_csv(
+    state: &ServerState,
+    request: Request,
+    name: &str,
+    make: impl std::future::Future<Output = Result<String, AppError>>,
+) -> Response {
     let (parts, _) = request.into_parts();
     let file = File {
         content_type: "text/csv; charset=utf-8",
-        name: "scorecard.csv".to_string(),
+        name: name.to_string(),
     };
-    serve(&state, parts, file, export_scorecard_csv(query)).await
+    serve(state, parts, file, make).await
 }
 
 /// A learning path's export as `learning-path-<id>.json`.

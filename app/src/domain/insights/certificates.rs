@@ -32,6 +32,14 @@ pub struct Certificate {
 }
 
 impl Certificate {
+    /// When the certificate stopped counting for its organisation: at its expiry, or
+    /// earlier at its revocation or, if it was not revoked, when its holder left.
+    pub fn counted_until(&self) -> i64 {
+        self.revoked_at
+            .or(self.left_at)
+            .map_or(self.expires_at, |end| end.min(self.expires_at))
+    }
+
     fn counts(&self, filters: &Filters) -> bool {
         filters.job_role.is_none_or(|r| Some(r) == self.holder_role)
             && filters.path_id.is_none_or(|p| self.path_ids.contains(&p))
@@ -233,6 +241,19 @@ mod tests {
         assert_eq!((beta.renewed, beta.due), (1, 2));
         assert_eq!(view.total.active, 4);
         assert_eq!(view.total.recertification().n, 2);
+    }
+
+    #[test]
+    fn a_certificate_counts_until_it_ends_is_revoked_or_its_holder_leaves() {
+        let mut held = certificate(1, 10, 30, 300);
+        assert_eq!(held.counted_until(), held.expires_at);
+        held.left_at = Some(NOW);
+        assert_eq!(held.counted_until(), NOW);
+        held.revoked_at = Some(NOW - DAY_MS);
+        assert_eq!(held.counted_until(), NOW - DAY_MS);
+        held.left_at = None;
+        held.revoked_at = Some(held.expires_at + DAY_MS);
+        assert_eq!(held.counted_until(), held.expires_at);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Certification status and expiry pipeline (view 10): per organisation, today's valid
 //! certificates by time to expiry, what expired or was revoked in the window, and how much
 //! of what came due was renewed in time.
-use super::{url_query, FilterBar};
+use super::{shown_rate, url_query, FilterBar};
 use crate::api::insights::{load_certificate_insight, InsightQuery, CERTIFICATES_CSV_PATH};
 use crate::components::chart::StackedBars;
 use crate::components::load::loaded;
@@ -27,17 +27,13 @@ pub fn CertificateInsightPage() -> impl IntoView {
 }
 
 fn recertification_text(rate: &RateRow) -> String {
-    match (rate.estimate, rate.lower, rate.upper) {
-        (Some(p), Some(l), Some(u)) => format!(
-            "{} ({}–{}, n = {})",
-            percent(p),
-            percent(l),
-            percent(u),
-            rate.n
-        ),
-        _ if rate.n == 0 => "none came due".to_string(),
-        _ => format!("{} of {} (too few for a rate)", rate.successes, rate.n),
-    }
+    shown_rate(rate).unwrap_or_else(|| {
+        if rate.n == 0 {
+            "none came due".to_string()
+        } else {
+            format!("{} of {} (too few for a rate)", rate.successes, rate.n)
+        }
+    })
 }
 
 fn parts_of(row: &CertificateStatusRow) -> Vec<u64> {

@@ -1,6 +1,6 @@
 //! Certified vs not (view 5): win rate and revenue of partners with and without a valid
 //! certificate, pooled and within tier × tenure strata, always worded as an association.
-use super::{url_query, FilterBar};
+use super::{shown_rate, url_query, FilterBar};
 use crate::api::insights::{load_certified_insight, InsightQuery, CERTIFIED_CSV_PATH};
 use crate::components::chart::{nice_ceiling, PairMark, PairedChart, PairedRow};
 use crate::components::load::loaded;
@@ -38,18 +38,7 @@ pub fn CertifiedInsightPage() -> impl IntoView {
 
 /// A rate with its interval and n, as the page writes it: "41% (33%–49%, n = 142)".
 fn rate_text(rate: &RateRow) -> String {
-    match (rate.estimate, rate.lower, rate.upper) {
-        (Some(p), Some(l), Some(u)) => {
-            format!(
-                "{} ({}–{}, n = {})",
-                percent(p),
-                percent(l),
-                percent(u),
-                rate.n
-            )
-        }
-        _ => format!("too few (n = {})", rate.n),
-    }
+    shown_rate(rate).unwrap_or_else(|| format!("too few (n = {})", rate.n))
 }
 
 /// Whole dollars from cents held as a float.

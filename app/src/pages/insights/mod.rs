@@ -21,6 +21,19 @@ pub use certified::CertifiedInsightPage;
 pub use registrations::RegistrationInsightPage;
 pub use scorecard::ScorecardPage;
 
+/// A rate with its 95% interval and n, as the views write it: "41% (33%–49%, n = 142)";
+/// `None` when there are too few to show a rate (each view says so in its own words).
+fn shown_rate(rate: &RateRow) -> Option<String> {
+    let (p, l, u) = (rate.estimate?, rate.lower?, rate.upper?);
+    Some(format!(
+        "{} ({}–{}, n = {})",
+        percent(p),
+        percent(l),
+        percent(u),
+        rate.n
+    ))
+}
+
 /// The views built so far, for the index.
 const VIEWS: &[(&str, &str, &str)] = &[
     (

@@ -1,6 +1,6 @@
 //! Deal-registration health (view 7): how fast and how well registrations are decided,
 //! overall and by approver, region or tier, with the weekly trend of approval times.
-use super::{url_query, FilterBar};
+use super::{shown_rate, url_query, FilterBar};
 use crate::api::insights::{load_registration_insight, InsightQuery, REGISTRATIONS_CSV_PATH};
 use crate::components::chart::TrendLine;
 use crate::components::load::loaded;
@@ -25,17 +25,13 @@ pub fn RegistrationInsightPage() -> impl IntoView {
 
 /// A rate with its n: "75% (n = 40)", "too few (n = 4)", or "none" with nothing to count.
 fn rate_text(rate: &RateRow) -> String {
-    match (rate.estimate, rate.lower, rate.upper) {
-        (Some(p), Some(l), Some(u)) => format!(
-            "{} ({}–{}, n = {})",
-            percent(p),
-            percent(l),
-            percent(u),
-            rate.n
-        ),
-        _ if rate.n == 0 => "none".to_string(),
-        _ => format!("{} of {} (too few for a rate)", rate.successes, rate.n),
-    }
+    shown_rate(rate).unwrap_or_else(|| {
+        if rate.n == 0 {
+            "none".to_string()
+        } else {
+            format!("{} of {} (too few for a rate)", rate.successes, rate.n)
+        }
+    })
 }
 
 /// A tile's value and the detail under it: "98%" and "96%–98%, n = 943".

@@ -123,41 +123,19 @@ pub async fn orgs(db: &Db) -> Result<Vec<certified::Org>, sqlx::Error> {
         .collect())
 }
 
-/// Org, issued, expires, revoked or holder left, holder's job role, certification.
-type SpellRow = (i64, i64, i64, Option<i64>, Option<String>, i64);
-
 /// Every certificate held by a partner user, as the span it counted for their organisation
-/// (issued until it expired, was revoked or its holder left), with the holder's role and
-/// the paths it requires.
+/// (`Certificate::counted_until`), with the holder's role and the paths it requires.
 pub async fn certificate_spells(db: &Db) -> Result<Vec<certified::Spell>, sqlx::Error> {
-    let rows: Vec<SpellRow> = sqlx::query_as(
-        "SELECT u.partner_org_id, c.issued_at, c.expires_at, COALESCE(c.revoked_at, u.disabled_at), \
-           u.job_role, c.certification_id \
-         FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.partner_org_id IS NOT NULL",
-    )
-    .fetch_all(&db.read)
-    .await?;
-    let requirements: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT certification_id, path_id FROM certification_paths")
-            .fetch_all(&db.read)
-            .await?;
-    let mut paths_of: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (certification, path) in requirements {
-        paths_of.entry(certification).or_default().push(path);
-    }
-    Ok(rows
+    Ok(certificates(db)
+        .await?
         .into_iter()
-        .map(
-            |(org_id, issued_at, expires_at, revoked_at, job_role, certification)| {
-                certified::Spell {
-                    org_id,
-                    from: issued_at,
-                    until: revoked_at.map_or(expires_at, |r| r.min(expires_at)),
-                    holder_role: job_role.as_deref().and_then(JobRole::parse),
-                    path_ids: paths_of.get(&certification).cloned().unwrap_or_default(),
-                }
-            },
-        )
+        .map(|certificate| certified::Spell {
+            org_id: certificate.org_id,
+            from: certificate.issued_at,
+            until: certificate.counted_until(),
+            holder_role: certificate.holder_role,
+            path_ids: certificate.path_ids,
+        })
         .collect())
 }
 
@@ -210,25 +188,18 @@ pub async fn people_per_org(db: &Db) -> Result<Vec<(i64, u64)>, sqlx::Error> {
         .collect())
 }
 
-/// Each partner user's certificates as the span they counted (until expiry, revocation or
-/// the holder leaving).
+/// Each partner user's certificates as the span they counted
+/// (`Certificate::counted_until`).
 pub async fn holdings(db: &Db) -> Result<Vec<scorecard::Holding>, sqlx::Error> {
-    let rows: Vec<(i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT u.partner_org_id, u.id, c.issued_at, c.expires_at, COALESCE(c.revoked_at, u.disabled_at) \
-         FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.partner_org_id IS NOT NULL",
-    )
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows
+    Ok(certificates(db)
+        .await?
         .into_iter()
-        .map(
-            |(org_id, user_id, from, expires_at, revoked_at)| scorecard::Holding {
-                org_id,
-                user_id,
-                from,
-                until: revoked_at.map_or(expires_at, |r| r.min(expires_at)),
-            },
-        )
+        .map(|certificate| scorecard::Holding {
+            org_id: certificate.org_id,
+            user_id: certificate.user_id,
+            from: certificate.issued_at,
+            until: certificate.counted_until(),
+        })
         .collect())
 }
 
