@@ -224,7 +224,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/announcements/manage") view=AnnouncementsManagePage ssr=ssr.clone()/>
                     <Route path=path!("/training-status") view=TrainingStatusPage ssr=ssr.clone()/>
                     <Route path=path!("/insights") view=InsightsPage ssr=ssr.clone()/>
+                    <Route path=path!("/insights/funnel") view=FunnelInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/completion") view=CompletionInsightPage ssr=ssr.clone()/>
+                    <Route path=path!("/insights/cohorts") view=CohortInsightPage ssr=ssr.clone()/>
+                    <Route path=path!("/insights/first-deal") view=FirstDealInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/certified") view=CertifiedInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/certificates") view=CertificateInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/registrations") view=RegistrationInsightPage ssr=ssr.clone()/>

@@ -1066,6 +1066,62 @@ pub struct CompletionInsight {
     pub regions: Vec<String>,
 }
 
+/// One learning funnel: people at each stage (`domain::insights::funnel::STAGES`) and each
+/// stage's conversion from the one before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunnelRow {
+    pub label: String,
+    pub reached: Vec<u64>,
+    /// One per stage after the first; `None` where the stage does not apply (no path here
+    /// leads to a certificate).
+    pub conversions: Vec<Option<RateRow>>,
+}
+
+/// The learning funnel (insights view 1) under the page's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunnelInsight {
+    pub window: String,
+    /// What the rows are split by ("path" or a `Segment`) and its name.
+    pub split: String,
+    pub split_label: String,
+    pub overall: FunnelRow,
+    pub rows: Vec<FunnelRow>,
+    pub paths: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+}
+
+/// One group's time-to-event curve (the share that has had the event by each day).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurveRow {
+    pub label: String,
+    pub n: u64,
+    pub events: u64,
+    /// The longest follow-up in days: the curve is drawn no further.
+    pub follow_up: f64,
+    /// (day, share so far), one per day the share rises.
+    pub points: Vec<(f64, f64)>,
+    /// The share by each of the view's days, with its 95% interval (`None`: too few, or
+    /// nobody followed that long).
+    pub shares: Vec<Option<Estimate>>,
+    /// The median days to the event (`None`: not reached, or too few) and its interval.
+    pub median: Option<Estimate>,
+}
+
+/// A time-to-event view (insights views 3 and 4) under the page's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurveInsight {
+    pub window: String,
+    /// What the rows are split by, and its name.
+    pub split: String,
+    pub split_label: String,
+    /// The days the table reads each curve at.
+    pub days: Vec<u32>,
+    pub overall: CurveRow,
+    pub rows: Vec<CurveRow>,
+    pub paths: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+}
+
 /// An estimate with its 95% interval (absent when it cannot be computed).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {

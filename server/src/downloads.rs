@@ -5,8 +5,9 @@ use crate::ServerState;
 use app::api::authoring::export_path;
 use app::api::channel::{export_pipeline_csv, PipelineQuery};
 use app::api::insights::{
-    export_certificates_csv, export_certified_csv, export_completion_csv, export_registrations_csv,
-    export_scorecard_csv, InsightQuery,
+    export_certificates_csv, export_certified_csv, export_cohort_csv, export_completion_csv,
+    export_first_deal_csv, export_funnel_csv, export_registrations_csv, export_scorecard_csv,
+    InsightQuery,
 };
 use app::error::AppError;
 use axum::extract::{Path, Query, Request, State};
@@ -39,80 +40,69 @@ pub async fn pipeline_csv(
     serve(&state, parts, file, export_pipeline_csv(query, with_bom)).await
 }
 
-/// The completion view's rows as `completion-by-segment.csv`, under the link's filters.
-pub async fn completion_csv(
-    State(state): State<ServerState>,
-    Query(query): Query<InsightQuery>,
-    request: Request,
-) -> Response {
-    insight_csv(
-        &state,
-        request,
-        "completion-by-segment.csv",
-        export_completion_csv(query),
-    )
-    .await
+/// The handler of one insights view's CSV link: the rows its server function exports
+/// under the link's filters, as the file `$file`.
+macro_rules! insight_csv_handler {
+    ($(#[$doc:meta])* $handler:ident, $file:literal, $export:ident) => {
+        $(#[$doc])*
+        pub async fn $handler(
+            State(state): State<ServerState>,
+            Query(query): Query<InsightQuery>,
+            request: Request,
+        ) -> Response {
+            insight_csv(&state, request, $file, $export(query)).await
+        }
+    };
 }
 
-/// The certified-vs-not rows as `certified-vs-not.csv`, under the link's filters.
-pub async fn certified_csv(
-    State(state): State<ServerState>,
-    Query(query): Query<InsightQuery>,
-    request: Request,
-) -> Response {
-    insight_csv(
-        &state,
-        request,
-        "certified-vs-not.csv",
-        export_certified_csv(query),
-    )
-    .await
-}
-
-/// The certificate-status rows as `certificate-status.csv`, under the link's filters.
-pub async fn certificates_csv(
-    State(state): State<ServerState>,
-    Query(query): Query<InsightQuery>,
-    request: Request,
-) -> Response {
-    insight_csv(
-        &state,
-        request,
-        "certificate-status.csv",
-        export_certificates_csv(query),
-    )
-    .await
-}
-
-/// The registration-health rows as `registration-health.csv`, under the link's filters.
-pub async fn registrations_csv(
-    State(state): State<ServerState>,
-    Query(query): Query<InsightQuery>,
-    request: Request,
-) -> Response {
-    insight_csv(
-        &state,
-        request,
-        "registration-health.csv",
-        export_registrations_csv(query),
-    )
-    .await
-}
-
-/// A scorecard as `scorecard.csv` (a partner's own organisation, or the one staff chose).
-pub async fn scorecard_csv(
-    State(state): State<ServerState>,
-    Query(query): Query<InsightQuery>,
-    request: Request,
-) -> Response {
-    insight_csv(
-        &state,
-        request,
-        "scorecard.csv",
-        export_scorecard_csv(query),
-    )
-    .await
-}
+insight_csv_handler!(
+    /// The completion rows as `completion-by-segment.csv`.
+    completion_csv,
+    "completion-by-segment.csv",
+    export_completion_csv
+);
+insight_csv_handler!(
+    /// The learning funnel as `learning-funnel.csv`.
+    funnel_csv,
+    "learning-funnel.csv",
+    export_funnel_csv
+);
+insight_csv_handler!(
+    /// The completion cohort curves as `completion-cohorts.csv`.
+    cohorts_csv,
+    "completion-cohorts.csv",
+    export_cohort_csv
+);
+insight_csv_handler!(
+    /// The first-deal curves as `time-to-first-deal.csv`.
+    first_deal_csv,
+    "time-to-first-deal.csv",
+    export_first_deal_csv
+);
+insight_csv_handler!(
+    /// The certified-vs-not rows as `certified-vs-not.csv`.
+    certified_csv,
+    "certified-vs-not.csv",
+    export_certified_csv
+);
+insight_csv_handler!(
+    /// The certificate-status rows as `certificate-status.csv`.
+    certificates_csv,
+    "certificate-status.csv",
+    export_certificates_csv
+);
+insight_csv_handler!(
+    /// The registration-health rows as `registration-health.csv`.
+    registrations_csv,
+    "registration-health.csv",
+    export_registrations_csv
+);
+insight_csv_handler!(
+    /// A scorecard as `scorecard.csv` (a partner's own organisation, or the one staff chose).
+    scorecard_csv,
+    "scorecard.csv",
+    export_scorecard_csv
+);
 
 /// An insights view's rows as the CSV file `name` (the view's server function answers).
 async fn insight_csv(

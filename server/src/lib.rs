@@ -284,6 +284,18 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
             get(downloads::completion_csv),
         )
         .route(
+            app::api::insights::FUNNEL_CSV_PATH,
+            get(downloads::funnel_csv),
+        )
+        .route(
+            app::api::insights::COHORTS_CSV_PATH,
+            get(downloads::cohorts_csv),
+        )
+        .route(
+            app::api::insights::FIRST_DEAL_CSV_PATH,
+            get(downloads::first_deal_csv),
+        )
+        .route(
             app::api::insights::CERTIFIED_CSV_PATH,
             get(downloads::certified_csv),
         )

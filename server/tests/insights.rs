@@ -8,12 +8,13 @@
 mod common;
 
 use app::api::insights::{
-    LoadCertificateInsight, LoadCertifiedInsight, LoadCompletionInsight, LoadRegistrationInsight,
-    LoadScorecard, CERTIFICATES_CSV_PATH, CERTIFIED_CSV_PATH, COMPLETION_CSV_PATH,
-    REGISTRATIONS_CSV_PATH, SCORECARD_CSV_PATH,
+    LoadCertificateInsight, LoadCertifiedInsight, LoadCompletionInsight, LoadFunnelInsight,
+    LoadRegistrationInsight, LoadScorecard, CERTIFICATES_CSV_PATH, CERTIFIED_CSV_PATH,
+    COMPLETION_CSV_PATH, FUNNEL_CSV_PATH, REGISTRATIONS_CSV_PATH, SCORECARD_CSV_PATH,
 };
 use app::model::{
-    CertificateInsight, CertifiedInsight, CompletionInsight, RegistrationInsight, Scorecard,
+    CertificateInsight, CertifiedInsight, CompletionInsight, FunnelInsight, RegistrationInsight,
+    Scorecard,
 };
 use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
@@ -227,6 +228,227 @@ async fn completion_by_segment_is_counted_as_worked_out_by_hand(backend: Backend
         .await
         .unwrap();
     assert_eq!(bad.status(), 422);
+    server.stop().await;
+}
+
+/// A published path for everyone with a required video and a required quiz, published
+/// 60 days ago; and a certification that requires it and a second path nobody finishes (so
+/// the issuing job never certifies anyone on its own).
+async fn path_with_a_quiz(server: &TestServer, title: &str) -> (i64, i64, i64, i64) {
+    let db = &server.server.state.db.write;
+    let now = server.server.state.clock.now_ms();
+    let mut ids = Vec::new();
+    for name in [title.to_string(), format!("{title} part two")] {
+        let (path,): (i64,) = sqlx::query_as(
+            "INSERT INTO learning_paths (title, audience_json, status, created_at, updated_at, first_published_at) \
+             VALUES ($1, '{}', 'published', $2, $2, $2) RETURNING id",
+        )
+        .bind(name)
+        .bind(now - 60 * DAY_MS)
+        .fetch_one(db)
+        .await
+        .unwrap();
+        ids.push(path);
+    }
+    let mut steps = Vec::new();
+    for (position, kind) in [(1, "video"), (2, "quiz")] {
+        let (step,): (i64,) = sqlx::query_as(
+            "INSERT INTO path_steps (path_id, position, kind, title, created_at) \
+             VALUES ($1, $2, $3, 'Step', $4) RETURNING id",
+        )
+        .bind(ids[0])
+        .bind(position)
+        .bind(kind)
+        .bind(now - 60 * DAY_MS)
+        .fetch_one(db)
+        .await
+        .unwrap();
+        steps.push(step);
+    }
+    let (certification,): (i64,) = sqlx::query_as(
+        "INSERT INTO certifications (name, validity_months, recert_window_days, created_at) \
+         VALUES ($1, 24, 30, $2) RETURNING id",
+    )
+    .bind(format!("{title} certified"))
+    .bind(now - 60 * DAY_MS)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    for path in &ids {
+        sqlx::query("INSERT INTO certification_paths (certification_id, path_id) VALUES ($1, $2)")
+            .bind(certification)
+            .bind(path)
+            .execute(db)
+            .await
+            .unwrap();
+    }
+    (ids[0], steps[0], steps[1], certification)
+}
+
+async fn the_learning_funnel_counts_each_stage_as_worked_out_by_hand(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let db = &state.db.write;
+    let now = state.clock.now_ms();
+    let (path, video, quiz, certification) = path_with_a_quiz(&server, "Funnel basics").await;
+    // Twelve people; the first six completed the path.
+    organisation(&server, ("Funnel Co", "reseller"), 12, 6, path).await;
+    let people: Vec<(i64,)> = sqlx::query_as(
+        "SELECT u.id FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id \
+         WHERE o.name = 'Funnel Co' ORDER BY u.id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let people: Vec<i64> = people.into_iter().map(|(id,)| id).collect();
+    // Nine watched the video to the end (the lessons); the tenth only tried the quiz; the
+    // eleventh opened the video without finishing it (not a start); the twelfth did nothing.
+    for (i, person) in people.iter().enumerate().take(11) {
+        let done = (i < 9).then_some(now - 20 * DAY_MS);
+        if i != 9 {
+            sqlx::query(
+                "INSERT INTO step_progress (user_id, step_id, position_secs, done_at, updated_at) VALUES ($1, $2, 30, $3, $4)",
+            )
+            .bind(person)
+            .bind(video)
+            .bind(done)
+            .bind(now - 20 * DAY_MS)
+            .execute(db)
+            .await
+            .unwrap();
+        }
+        if i == 9 {
+            sqlx::query(
+                "INSERT INTO quiz_attempts (step_id, user_id, attempt_number, seed, started_at) VALUES ($1, $2, 1, 7, $3)",
+            )
+            .bind(quiz)
+            .bind(person)
+            .bind(now - 10 * DAY_MS)
+            .execute(db)
+            .await
+            .unwrap();
+        }
+    }
+    // Two of the six who passed hold the certificate.
+    for (i, person) in people.iter().enumerate().take(2) {
+        sqlx::query(
+            "INSERT INTO certificates (certification_id, user_id, verify_code, issued_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(certification)
+        .bind(person)
+        .bind(format!("funnel-code-{i}"))
+        .bind(now - 5 * DAY_MS)
+        .bind(now + 700 * DAY_MS)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let path_text = path.to_string();
+    let ask = |client: reqwest::Client, args: Vec<(&'static str, String)>| {
+        let server = &server;
+        async move {
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            invoke::<FunnelInsight>(&client, server, LoadFunnelInsight::PATH, &args).await
+        }
+    };
+    let filtered = vec![
+        ("query[region]", "Testland".to_string()),
+        ("query[path]", path_text.clone()),
+    ];
+    let (status, view) = ask(manager.clone(), filtered.clone()).await;
+    assert_eq!(status, 200);
+    let view = view.unwrap();
+    assert_eq!(view.split, "path");
+    assert_eq!(view.overall.reached, [12, 10, 9, 6, 2]);
+    let conversions: Vec<(u64, u64, Option<f64>)> = view
+        .overall
+        .conversions
+        .iter()
+        .map(|c| {
+            let c = c.clone().unwrap();
+            (c.successes, c.n, c.estimate)
+        })
+        .collect();
+    let share = |x: f64, n: f64| Some(x / n);
+    assert_eq!(conversions[0], (10, 12, share(10.0, 12.0)));
+    assert_eq!(conversions[1], (9, 10, share(9.0, 10.0)));
+    assert_eq!(conversions[2], (6, 9, None), "under 10: too few for a rate");
+    assert_eq!(
+        conversions[3],
+        (2, 6, None),
+        "over those who passed a certifying path"
+    );
+    assert_eq!(view.rows.len(), 1);
+    assert_eq!(view.rows[0].label, "Funnel basics");
+
+    // By job role, narrowed to another partner type: nobody.
+    let mut narrowed = filtered.clone();
+    narrowed.push(("query[by]", "job_role".to_string()));
+    narrowed.push(("query[partner_type]", "distributor".to_string()));
+    let (_, view) = ask(manager.clone(), narrowed).await;
+    let view = view.unwrap();
+    assert_eq!(
+        (view.split.as_str(), view.overall.reached[0]),
+        ("job_role", 0)
+    );
+
+    // The page: the chart is an image with a title and a description naming each stage.
+    let html = manager
+        .get(server.url(&format!("/insights/funnel?region=Testland&path={path}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"role="img" aria-labelledby="funnel-chart-title funnel-chart-desc""#),
+        "{html}"
+    );
+    assert!(html.contains("Assigned 12; Started 10 (83% of the stage before); Finished the lessons 9 (90% of the stage before); Passed 6; Certified 2"), "{html}");
+
+    // A split of another view is a field error; partners are refused.
+    let (status, refused) = ask(manager.clone(), vec![("query[by]", "approver".to_string())]).await;
+    assert_eq!(status, 422);
+    assert!(refused.unwrap_err().field_message("by").is_some());
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    assert_eq!(ask(partner.clone(), filtered).await.0, 403);
+
+    // The CSV: the path's row and the whole funnel, with the filters.
+    let link = format!("{FUNNEL_CSV_PATH}?region=Testland&path={path}");
+    let download = manager.get(server.url(&link)).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    let parsed = common::python_json_of("parse_csv.py", "csv", &download.text().await.unwrap());
+    let header: Vec<&str> = parsed["header"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let csv_rows = parsed["rows"].as_array().unwrap();
+    assert_eq!(
+        csv_rows.len(),
+        2,
+        "the table's path row and the whole funnel"
+    );
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    assert_eq!(csv_rows[1][column("group")], "All");
+    assert_eq!(csv_rows[1][column("certified")], "2");
+    assert_eq!(csv_rows[1][column("passed_on_certifying_paths")], "6");
+    assert_eq!(csv_rows[1][column("started_rate")], "0.8333");
+    assert_eq!(csv_rows[1][column("path_id")], path_text.as_str());
+    assert_eq!(
+        partner
+            .get(server.url(&link))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
     server.stop().await;
 }
 
@@ -979,6 +1201,7 @@ async fn the_expiry_pipeline_is_counted_as_worked_out_by_hand(backend: Backend) 
 }
 
 both_backends!(
+    the_learning_funnel_counts_each_stage_as_worked_out_by_hand,
     the_expiry_pipeline_is_counted_as_worked_out_by_hand,
     registration_health_is_counted_as_worked_out_by_hand,
     the_demo_history_makes_the_views_meaningful_and_leaves_the_present_alone,

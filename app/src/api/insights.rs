@@ -8,6 +8,11 @@ use crate::model::{
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod funnel;
+mod survival;
+pub use funnel::*;
+pub use survival::*;
+
 /// The filters every view takes, as text from the query string (`?months=12&by=tier&…`);
 /// anything missing takes its default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

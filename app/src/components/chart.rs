@@ -496,6 +496,175 @@ pub fn StackedBars(
     }
 }
 
+/// One stage of a funnel: its name, how many reached it, and its share of the stage
+/// before (`None` for the first stage, or where the share is withheld for too few).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunnelStage {
+    pub name: String,
+    pub count: u64,
+    pub from_before: Option<f64>,
+}
+
+/// The funnel's description: every stage's count and its share of the stage before.
+pub fn describe_funnel(stages: &[FunnelStage]) -> String {
+    stages
+        .iter()
+        .map(|stage| match stage.from_before {
+            Some(share) => format!(
+                "{} {} ({} of the stage before)",
+                stage.name,
+                stage.count,
+                percent(share)
+            ),
+            None => format!("{} {}", stage.name, stage.count),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A horizontal funnel: one centred bar per stage, its width the stage's count against the
+/// first stage's, with the stage's name, count and conversion printed above it.
+#[component]
+pub fn FunnelChart(id: String, title: String, stages: Vec<FunnelStage>) -> impl IntoView {
+    let height = TOP + ROW_HEIGHT * stages.len().max(1) as f64;
+    let title_id = format!("{id}-title");
+    let desc_id = format!("{id}-desc");
+    let labelled_by = format!("{title_id} {desc_id}");
+    let description = describe_funnel(&stages);
+    let first = stages.first().map_or(0, |s| s.count).max(1) as f64;
+    let middle = (PLOT_START + PLOT_END) / 2.0;
+    let bars = stages
+        .into_iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let top = TOP - 14.0 + ROW_HEIGHT * i as f64;
+            // A stage with anyone in it stays visible however small its share.
+            let width = match stage.count {
+                0 => 0.0,
+                n => ((PLOT_END - PLOT_START) * n as f64 / first).max(3.0),
+            };
+            let text = match stage.from_before {
+                Some(share) => format!("{}: {} · {} of the stage before", stage.name, stage.count, percent(share)),
+                None => format!("{}: {}", stage.name, stage.count),
+            };
+            view! {
+                <text class="row-label" x=PLOT_START y=top + 14.0>{text}</text>
+                <rect class="funnel-bar" x=middle - width / 2.0 y=top + 20.0 width=width height="14"/>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="chart-frame" role="region" aria-label="Chart" tabindex="0">
+            <svg class="chart funnel" role="img" aria-labelledby=labelled_by
+                viewBox=format!("0 0 {WIDTH} {height}") preserveAspectRatio="xMinYMin meet">
+                <title id=title_id>{title}</title>
+                <desc id=desc_id>{description}</desc>
+                {bars}
+            </svg>
+        </div>
+    }
+}
+
+/// One curve of a step chart: the share that has had the event by each day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepSeries {
+    pub label: String,
+    /// (day, share so far), one per day the share rises.
+    pub points: Vec<(f64, f64)>,
+    /// The curve stops here (its longest follow-up).
+    pub follow_up: f64,
+    /// The panel's line of figures ("n = 120 · 45% by day 30").
+    pub note: String,
+}
+
+/// The SVG path of a step curve from (0, 0), drawn no further than its follow-up.
+fn step_path(
+    series: &StepSeries,
+    x: impl Fn(f64) -> f64,
+    y: impl Fn(f64) -> f64,
+    x_max: f64,
+) -> String {
+    let end = series.follow_up.min(x_max);
+    let mut path = format!("M{:.1} {:.1}", x(0.0), y(0.0));
+    for (day, share) in series.points.iter().filter(|(day, _)| *day <= end) {
+        path.push_str(&format!(" H{:.1} V{:.1}", x(*day), y(*share)));
+    }
+    path.push_str(&format!(" H{:.1}", x(end)));
+    path
+}
+
+/// Small multiples of step curves: one panel per group, each its own image with a title
+/// and a description, the group's curve solid over everyone's (dashed) for reference.
+/// Panels sit two or more to a row as the width allows.
+#[component]
+pub fn StepCurves(
+    id: &'static str,
+    /// What each panel's title says before the group's name ("Completed, assigned in").
+    title: String,
+    series: Vec<StepSeries>,
+    reference: StepSeries,
+    /// The x axis's last day.
+    x_max: f64,
+    /// The event, for the descriptions ("completed", "won a first deal").
+    event: &'static str,
+) -> impl IntoView {
+    const PANEL_WIDTH: f64 = 240.0;
+    const PANEL_HEIGHT: f64 = 150.0;
+    const LEFT: f64 = 34.0;
+    const RIGHT: f64 = 230.0;
+    const TOP_Y: f64 = 26.0;
+    const BOTTOM_Y: f64 = 124.0;
+    let x = move |day: f64| LEFT + (RIGHT - LEFT) * (day / x_max).clamp(0.0, 1.0);
+    let y = move |share: f64| BOTTOM_Y - (BOTTOM_Y - TOP_Y) * share.clamp(0.0, 1.0);
+    let reference_path = step_path(&reference, x, y, x_max);
+    let panels = series
+        .into_iter()
+        .enumerate()
+        .map(|(i, series)| {
+            let title_id = format!("{id}-{i}-title");
+            let desc_id = format!("{id}-{i}-desc");
+            let labelled_by = format!("{title_id} {desc_id}");
+            let last = series.points.iter().filter(|(d, _)| *d <= x_max).last().map_or(0.0, |p| p.1);
+            let description = format!(
+                "{}: {} of the group had {event} by day {:.0}, the last day it was followed to{}; {} for everyone. {}",
+                series.label,
+                percent(last),
+                series.follow_up.min(x_max),
+                if series.follow_up < x_max { " (a short curve: a recent group, not a low one)" } else { "" },
+                reference.note,
+                series.note,
+            );
+            let path = step_path(&series, x, y, x_max);
+            let ticks = [0.0, 0.5, 1.0].map(|share| view! {
+                <line class="grid" x1=LEFT x2=RIGHT y1=y(share) y2=y(share)/>
+                <text class="tick" x=LEFT - 4.0 y=y(share) + 4.0 text-anchor="end">{percent(share)}</text>
+            });
+            let day_ticks = [0.0, x_max / 2.0, x_max].map(|day| view! {
+                <text class="tick" x=x(day) y=BOTTOM_Y + 16.0 text-anchor="middle">{format!("{day:.0}")}</text>
+            });
+            view! {
+                <figure class="panel">
+                    <svg class="chart step" role="img" aria-labelledby=labelled_by
+                        viewBox=format!("0 0 {PANEL_WIDTH} {PANEL_HEIGHT}") preserveAspectRatio="xMinYMin meet">
+                        <title id=title_id>{format!("{title} {}", series.label)}</title>
+                        <desc id=desc_id>{description}</desc>
+                        <text class="row-label" x=LEFT y="14">{series.label.clone()}</text>
+                        {ticks}
+                        <path class="step-reference" d=reference_path.clone()/>
+                        <path class="step-line" d=path/>
+                        {day_ticks}
+                        <text class="tick" x=RIGHT y=PANEL_HEIGHT - 2.0 text-anchor="end">"days"</text>
+                    </svg>
+                    <figcaption>{series.note}</figcaption>
+                </figure>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="panels" role="group" aria-label=title.clone()>{panels}</div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,5 +712,21 @@ mod tests {
         assert_eq!(nice_ceiling(50_000.0), 50_000.0);
         assert_eq!(nice_ceiling(50_001.0), 100_000.0);
         assert_eq!(x_of(2.0), PLOT_END);
+        let stages = [
+            FunnelStage {
+                name: "Assigned".into(),
+                count: 20,
+                from_before: None,
+            },
+            FunnelStage {
+                name: "Started".into(),
+                count: 15,
+                from_before: Some(0.75),
+            },
+        ];
+        assert_eq!(
+            describe_funnel(&stages),
+            "Assigned 20; Started 15 (75% of the stage before)"
+        );
     }
 }

@@ -141,6 +141,25 @@ pub fn survival_at(steps: &[KmStep], time: f64) -> f64 {
         .map_or(1.0, |s| s.survival)
 }
 
+/// The 95% interval of the survival just after `time`, on the log(−log) scale (the
+/// "exponential Greenwood" interval lifelines and R's `survfit(conf.type = "log-log")`
+/// give): it stays inside [0, 1]. `None` before the first event or once the curve is 0.
+pub fn survival_interval_at(steps: &[KmStep], time: f64) -> Option<Interval> {
+    let step = steps.iter().take_while(|s| s.time <= time).last()?;
+    let s = step.survival;
+    if s <= 0.0 || s >= 1.0 {
+        return None;
+    }
+    // Greenwood's sum is (std_err / S)^2; on the log(-log) scale its error is that root
+    // over |log S|.
+    let spread = Z95 * (step.std_err / s) / s.ln().abs();
+    let centre = (-s.ln()).ln();
+    Some(Interval {
+        lower: (-(centre + spread).exp()).exp(),
+        upper: (-(centre - spread).exp()).exp(),
+    })
+}
+
 /// The median time to the event: the first time the curve is at or below one half.
 /// `None`: not reached (more than half are still waiting).
 pub fn km_median(steps: &[KmStep]) -> Option<f64> {

@@ -29,8 +29,8 @@ pub use crm::{
 pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, SignalsPage};
 pub use home::HomePage;
 pub use insights::{
-    CertificateInsightPage, CertifiedInsightPage, CompletionInsightPage, InsightsPage,
-    RegistrationInsightPage, ScorecardPage,
+    CertificateInsightPage, CertifiedInsightPage, CohortInsightPage, CompletionInsightPage,
+    FirstDealInsightPage, FunnelInsightPage, InsightsPage, RegistrationInsightPage, ScorecardPage,
 };
 pub use learn::{CatalogPage, PlayerPage};
 pub use learner_questions::{LearnerConversationPage, LearnerQuestionsPage};

@@ -145,7 +145,7 @@ pub struct Spell {
 }
 
 impl Spell {
-    fn counts(&self, filters: &Filters) -> bool {
+    pub(crate) fn counts(&self, filters: &Filters) -> bool {
         filters.job_role.is_none_or(|r| Some(r) == self.holder_role)
             && filters.path_id.is_none_or(|p| self.path_ids.contains(&p))
     }

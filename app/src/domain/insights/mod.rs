@@ -7,8 +7,10 @@
 //! published, or when they join, whichever is later.
 pub mod certificates;
 pub mod certified;
+pub mod funnel;
 pub mod registrations;
 pub mod scorecard;
+pub mod survival;
 
 use super::identity::{JobRole, PartnerType, Tier};
 use super::stats::{rate, Rate};
@@ -124,15 +126,46 @@ impl Filters {
     }
 }
 
-/// One person's assignment of one path, and whether they completed it.
+/// One person's assignment of one path, and how far they have gone with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
     /// The person's organisation.
     pub org_id: i64,
+    pub user_id: i64,
     pub person: Person,
     pub path_id: i64,
     pub assigned_at: i64,
+    /// Their first real step: a step done or a quiz attempt started (a page view is not one).
+    pub started_at: Option<i64>,
+    /// When every required lesson (each required step but the quizzes) was done.
+    pub lessons_done_at: Option<i64>,
+    /// When the path was complete: every required step done, its quizzes passed.
     pub completed_at: Option<i64>,
+    /// Whether some certification requires this path.
+    pub leads_to_certificate: bool,
+    /// Their first certificate of a certification that requires the path.
+    pub certified_at: Option<i64>,
+    /// Their latest activity on the path (progress saved, a step done, an attempt).
+    pub last_activity_at: Option<i64>,
+}
+
+impl Assignment {
+    /// An assignment nobody has acted on yet.
+    pub fn new(org_id: i64, user_id: i64, person: Person, path_id: i64, assigned_at: i64) -> Self {
+        Assignment {
+            org_id,
+            user_id,
+            person,
+            path_id,
+            assigned_at,
+            started_at: None,
+            lessons_done_at: None,
+            completed_at: None,
+            leads_to_certificate: false,
+            certified_at: None,
+            last_activity_at: None,
+        }
+    }
 }
 
 /// Whether an assignment counts in a completion rate over `window`: assigned inside it, and
@@ -228,11 +261,8 @@ mod tests {
 
     fn assigned(tier: Tier, days_ago: i64, completed: bool) -> Assignment {
         Assignment {
-            org_id: 1,
-            person: person(tier, "EMEA"),
-            path_id: 1,
-            assigned_at: NOW - days_ago * DAY_MS,
             completed_at: completed.then_some(NOW),
+            ..Assignment::new(1, 1, person(tier, "EMEA"), 1, NOW - days_ago * DAY_MS)
         }
     }
 

@@ -248,7 +248,7 @@ fn values(own: &OrgFacts<'_>, org: &Org, window: &Window) -> Vec<(Option<f64>, S
 
 /// Days from joining to the first won deal's close (`true`), or days so far without one
 /// (`false`, censored) as of `as_of`.
-fn first_win_days(org: &Org, deals: &[&Deal], as_of: i64) -> (i64, bool) {
+pub(crate) fn first_win_days(org: &Org, deals: &[&Deal], as_of: i64) -> (i64, bool) {
     let first = deals
         .iter()
         .filter(|d| outcome(d.stage) == Outcome::Won)
@@ -368,17 +368,15 @@ mod tests {
     }
 
     fn assignment(completed: bool) -> Assignment {
+        let person = Person {
+            partner_type: PartnerType::Reseller,
+            tier: Tier::Gold,
+            region: "EMEA".into(),
+            job_role: Some(JobRole::Sales),
+        };
         Assignment {
-            org_id: 3,
-            person: Person {
-                partner_type: PartnerType::Reseller,
-                tier: Tier::Gold,
-                region: "EMEA".into(),
-                job_role: Some(JobRole::Sales),
-            },
-            path_id: 1,
-            assigned_at: NOW - 100 * DAY_MS,
             completed_at: completed.then_some(NOW - 50 * DAY_MS),
+            ..Assignment::new(3, 1, person, 1, NOW - 100 * DAY_MS)
         }
     }
 

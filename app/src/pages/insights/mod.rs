@@ -14,10 +14,14 @@ use leptos_meta::Title;
 
 mod certificates;
 mod certified;
+mod curves;
+mod funnel;
 mod registrations;
 mod scorecard;
 pub use certificates::CertificateInsightPage;
 pub use certified::CertifiedInsightPage;
+pub use curves::{CohortInsightPage, FirstDealInsightPage};
+pub use funnel::FunnelInsightPage;
 pub use registrations::RegistrationInsightPage;
 pub use scorecard::ScorecardPage;
 
@@ -37,9 +41,24 @@ fn shown_rate(rate: &RateRow) -> Option<String> {
 /// The views built so far, for the index.
 const VIEWS: &[(&str, &str, &str)] = &[
     (
+        "/insights/funnel",
+        "Learning funnel",
+        "From assigned to started, lessons finished, passed and certified, by path or segment.",
+    ),
+    (
         "/insights/completion",
         "Completion rate by segment",
         "Who finishes the training assigned to them, by partner type, tier, region or job role, with 95% intervals.",
+    ),
+    (
+        "/insights/cohorts",
+        "Completion by assignment month",
+        "How quickly each month's assignments get completed, day by day, without mistaking a recent month for a slow one.",
+    ),
+    (
+        "/insights/first-deal",
+        "Time to first won deal",
+        "Days from joining to the first won deal, by type, tier, region, quarter joined, or certified by day 60.",
     ),
     (
         "/insights/certified",

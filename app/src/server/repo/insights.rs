@@ -41,9 +41,103 @@ pub async fn regions(db: &Db) -> Result<Vec<String>, sqlx::Error> {
 /// User, org, partner type, tier, region, job role, joined.
 type LearnerRow = (i64, i64, String, String, String, Option<String>, i64);
 
+/// How far one person has gone on one path, gathered from their progress, attempts and
+/// certificates.
+#[derive(Debug, Default, Clone, Copy)]
+struct Progress {
+    started_at: Option<i64>,
+    lessons_done: usize,
+    lessons_done_at: Option<i64>,
+    certified_at: Option<i64>,
+    last_activity_at: Option<i64>,
+}
+
+fn earliest(a: Option<i64>, b: i64) -> Option<i64> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
+fn latest(a: Option<i64>, b: i64) -> Option<i64> {
+    Some(a.map_or(b, |a| a.max(b)))
+}
+
+/// Each (user, path)'s progress: steps done and saved, quiz attempts, and certificates of
+/// certifications that require the path; with each path's count of required lessons and
+/// whether a certification requires it.
+async fn progress(
+    db: &Db,
+) -> Result<(HashMap<(i64, i64), Progress>, HashMap<i64, usize>, Vec<i64>), sqlx::Error> {
+    let steps: Vec<(i64, i64, String, i64)> =
+        sqlx::query_as("SELECT id, path_id, kind, required FROM path_steps")
+            .fetch_all(&db.read)
+            .await?;
+    let mut lessons_in: HashMap<i64, usize> = HashMap::new();
+    let mut step_of: HashMap<i64, (i64, bool)> = HashMap::new();
+    for (step, path, kind, required) in steps {
+        let lesson = required == 1 && kind != "quiz";
+        if lesson {
+            *lessons_in.entry(path).or_default() += 1;
+        }
+        step_of.insert(step, (path, lesson));
+    }
+    let mut progress: HashMap<(i64, i64), Progress> = HashMap::new();
+    let saved: Vec<(i64, i64, Option<i64>, i64)> =
+        sqlx::query_as("SELECT user_id, step_id, done_at, updated_at FROM step_progress")
+            .fetch_all(&db.read)
+            .await?;
+    for (user, step, done_at, updated_at) in saved {
+        let Some((path, lesson)) = step_of.get(&step).copied() else {
+            continue;
+        };
+        let entry = progress.entry((user, path)).or_default();
+        entry.last_activity_at = latest(entry.last_activity_at, updated_at);
+        if let Some(done_at) = done_at {
+            entry.started_at = earliest(entry.started_at, done_at);
+            entry.last_activity_at = latest(entry.last_activity_at, done_at);
+            if lesson {
+                entry.lessons_done += 1;
+                entry.lessons_done_at = latest(entry.lessons_done_at, done_at);
+            }
+        }
+    }
+    let attempts: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, step_id, MIN(started_at), MAX(COALESCE(submitted_at, started_at)) \
+         FROM quiz_attempts GROUP BY user_id, step_id",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    for (user, step, first, last) in attempts {
+        let Some((path, _)) = step_of.get(&step).copied() else {
+            continue;
+        };
+        let entry = progress.entry((user, path)).or_default();
+        entry.started_at = earliest(entry.started_at, first);
+        entry.last_activity_at = latest(entry.last_activity_at, last);
+    }
+    let certified: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT c.user_id, p.path_id, MIN(c.issued_at) FROM certificates c \
+         JOIN certification_paths p ON p.certification_id = c.certification_id \
+         GROUP BY c.user_id, p.path_id",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    for (user, path, issued_at) in certified {
+        progress.entry((user, path)).or_default().certified_at = Some(issued_at);
+    }
+    let certifying: Vec<(i64,)> =
+        sqlx::query_as("SELECT DISTINCT path_id FROM certification_paths")
+            .fetch_all(&db.read)
+            .await?;
+    Ok((
+        progress,
+        lessons_in,
+        certifying.into_iter().map(|(path,)| path).collect(),
+    ))
+}
+
 /// Every (partner user, published path in their audience) pair, assigned when the path was
-/// first published or when they joined (the later), with their first completion (kept
-/// across a recertification's restart).
+/// first published or when they joined (the later), with how far they have gone: their
+/// first real step, the lessons, their first completion (kept across a recertification's
+/// restart), their first certificate that requires the path, and their latest activity.
 pub async fn assignments(db: &Db, paths: &[PublishedPath]) -> Result<Vec<Assignment>, sqlx::Error> {
     let learners: Vec<LearnerRow> = sqlx::query_as(
         "SELECT u.id, o.id, o.partner_type, o.tier, o.region, u.job_role, u.created_at \
@@ -63,6 +157,7 @@ pub async fn assignments(db: &Db, paths: &[PublishedPath]) -> Result<Vec<Assignm
         .into_iter()
         .map(|(user, path, at)| ((user, path), at))
         .collect();
+    let (progress, lessons_in, certifying) = progress(db).await?;
     let audiences: Vec<(&PublishedPath, Audience)> = paths
         .iter()
         .filter_map(|path| match serde_json::from_str(&path.audience_json) {
@@ -87,15 +182,36 @@ pub async fn assignments(db: &Db, paths: &[PublishedPath]) -> Result<Vec<Assignm
             job_role: job_role.as_deref().and_then(JobRole::parse),
         };
         for (path, audience) in &audiences {
-            if audience.includes(person.partner_type, person.tier, person.job_role) {
-                out.push(Assignment {
-                    org_id,
-                    person: person.clone(),
-                    path_id: path.id,
-                    assigned_at: path.published_at.max(joined_at),
-                    completed_at: completed.get(&(user_id, path.id)).copied(),
-                });
+            if !audience.includes(person.partner_type, person.tier, person.job_role) {
+                continue;
             }
+            let done = progress
+                .get(&(user_id, path.id))
+                .copied()
+                .unwrap_or_default();
+            let lessons = lessons_in.get(&path.id).copied().unwrap_or(0);
+            let lessons_done_at = if lessons == 0 {
+                done.started_at
+            } else {
+                (done.lessons_done >= lessons)
+                    .then_some(done.lessons_done_at)
+                    .flatten()
+            };
+            out.push(Assignment {
+                started_at: done.started_at,
+                lessons_done_at,
+                completed_at: completed.get(&(user_id, path.id)).copied(),
+                leads_to_certificate: certifying.contains(&path.id),
+                certified_at: done.certified_at,
+                last_activity_at: done.last_activity_at,
+                ..Assignment::new(
+                    org_id,
+                    user_id,
+                    person.clone(),
+                    path.id,
+                    path.published_at.max(joined_at),
+                )
+            });
         }
     }
     Ok(out)
