@@ -8,13 +8,14 @@
 mod common;
 
 use app::api::insights::{
-    LoadCertificateInsight, LoadCertifiedInsight, LoadCompletionInsight, LoadFunnelInsight,
-    LoadRegistrationInsight, LoadScorecard, CERTIFICATES_CSV_PATH, CERTIFIED_CSV_PATH,
-    COMPLETION_CSV_PATH, FUNNEL_CSV_PATH, REGISTRATIONS_CSV_PATH, SCORECARD_CSV_PATH,
+    LoadCertificateInsight, LoadCertifiedInsight, LoadCohortInsight, LoadCompletionInsight,
+    LoadFirstDealInsight, LoadFunnelInsight, LoadRegistrationInsight, LoadScorecard,
+    CERTIFICATES_CSV_PATH, CERTIFIED_CSV_PATH, COHORTS_CSV_PATH, COMPLETION_CSV_PATH,
+    FIRST_DEAL_CSV_PATH, FUNNEL_CSV_PATH, REGISTRATIONS_CSV_PATH, SCORECARD_CSV_PATH,
 };
 use app::model::{
-    CertificateInsight, CertifiedInsight, CompletionInsight, FunnelInsight, RegistrationInsight,
-    Scorecard,
+    CertificateInsight, CertifiedInsight, CompletionInsight, CurveInsight, FunnelInsight,
+    RegistrationInsight, Scorecard,
 };
 use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
@@ -449,6 +450,219 @@ async fn the_learning_funnel_counts_each_stage_as_worked_out_by_hand(backend: Ba
             .status(),
         403
     );
+    server.stop().await;
+}
+
+/// A CSV download read by Python's csv module: its header and rows.
+async fn csv_of(
+    client: &reqwest::Client,
+    server: &TestServer,
+    link: &str,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let download = client.get(server.url(link)).send().await.unwrap();
+    assert_eq!(download.status(), 200, "{link}");
+    let parsed = common::python_json_of("parse_csv.py", "csv", &download.text().await.unwrap());
+    let strings = |value: &serde_json::Value| -> Vec<String> {
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let rows = parsed["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(strings)
+        .collect();
+    (strings(&parsed["header"]), rows)
+}
+
+fn share_values(row: &app::model::CurveRow) -> Vec<Option<f64>> {
+    row.shares
+        .iter()
+        .map(|s| s.map(|s| (s.value * 1e6).round() / 1e6))
+        .collect()
+}
+
+async fn completion_cohorts_and_first_deals_are_curves_worked_out_by_hand(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let now = state.clock.now_ms();
+    // Twelve people assigned a path 60 days ago (when it was published); six completed it
+    // on day 60, the rest have not yet.
+    let (path, _, _, _) = path_with_a_quiz(&server, "Cohort basics").await;
+    organisation(&server, ("Cohort Co", "reseller"), 12, 6, path).await;
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let (status, view) = invoke::<CurveInsight>(
+        &manager,
+        &server,
+        LoadCohortInsight::PATH,
+        &[
+            ("query[region]", "Testland"),
+            ("query[path]", &path.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let view = view.unwrap();
+    assert_eq!(view.days, [7, 30, 60, 90]);
+    assert_eq!(view.rows.len(), 1, "one assignment month");
+    let cohort = &view.rows[0];
+    assert_eq!((cohort.n, cohort.events, cohort.follow_up), (12, 6, 60.0));
+    // Nobody by day 7 or 30, half by day 60; day 90 not reached by anyone yet.
+    assert_eq!(
+        share_values(cohort),
+        [Some(0.0), Some(0.0), Some(0.5), None]
+    );
+    assert_eq!(cohort.median.map(|m| m.value), Some(60.0));
+    assert_eq!(cohort.points, [(60.0, 0.5)]);
+
+    // Ten organisations in Certland joined 200 days ago: four won on day 50, two on day
+    // 100, four not yet. One of the day-100 winners had a certified seller by day 30.
+    let (certification,): (i64,) = sqlx::query_as(
+        "INSERT INTO certifications (name, validity_months, recert_window_days, created_at) \
+         VALUES ('Curve Seller', 24, 30, $1) RETURNING id",
+    )
+    .bind(now - 900 * DAY_MS)
+    .fetch_one(&state.db.write)
+    .await
+    .unwrap();
+    for i in 0..10 {
+        let (org, seller) = certland_org(&server, &format!("Curve {i}"), 200).await;
+        let win_day = match i {
+            0..=3 => Some(50),
+            4 | 5 => Some(100),
+            _ => None,
+        };
+        if let Some(day) = win_day {
+            certland_deal(
+                &server,
+                org,
+                (200 - day + 20, Some(200 - day)),
+                ("won", "approved"),
+                1_000,
+            )
+            .await;
+        }
+        if i == 4 {
+            sqlx::query(
+                "INSERT INTO certificates (certification_id, user_id, verify_code, issued_at, expires_at) \
+                 VALUES ($1, $2, 'curve-code', $3, $4)",
+            )
+            .bind(certification)
+            .bind(seller)
+            .bind(now - 170 * DAY_MS)
+            .bind(now + 500 * DAY_MS)
+            .execute(&state.db.write)
+            .await
+            .unwrap();
+        }
+    }
+    let ask = |args: Vec<(&'static str, &'static str)>| {
+        let (server, manager) = (&server, &manager);
+        async move { invoke::<CurveInsight>(manager, server, LoadFirstDealInsight::PATH, &args).await }
+    };
+    let (status, view) = ask(vec![("query[region]", "Certland")]).await;
+    assert_eq!(status, 200);
+    let view = view.unwrap();
+    assert!(
+        view.window.ends_with("(24 months)"),
+        "its own default: {}",
+        view.window
+    );
+    assert_eq!(view.split, "landmark");
+    let everyone = &view.overall;
+    assert_eq!((everyone.n, everyone.events), (10, 6));
+    // S(50) = 6/10, S(100) = 6/10 × 4/6: 40% by day 90, 60% by day 180, day 365 unseen.
+    assert_eq!(share_values(everyone), [Some(0.4), Some(0.6), None]);
+    assert_eq!(everyone.median.map(|m| m.value), Some(100.0));
+    // The landmark leaves out the four who won before day 60.
+    let groups: Vec<(&str, u64, u64)> = view
+        .rows
+        .iter()
+        .map(|r| (r.label.as_str(), r.n, r.events))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("Certified by day 60", 1, 1),
+            ("Not certified by day 60", 5, 1)
+        ]
+    );
+    assert_eq!(view.rows[0].median, None, "too few for a median");
+    let (_, by_region) = ask(vec![("query[region]", "Certland"), ("query[by]", "region")]).await;
+    assert_eq!(by_region.unwrap().rows[0].label, "Certland");
+    let (_, recent) = ask(vec![("query[region]", "Certland"), ("query[months]", "6")]).await;
+    assert_eq!(recent.unwrap().overall.n, 0, "joined before the window");
+    let (status, refused) = ask(vec![("query[by]", "job_role")]).await;
+    assert_eq!(status, 422);
+    assert!(refused.unwrap_err().field_message("by").is_some());
+
+    // Pages: a panel per group, each an image with its own title and description.
+    let html = manager
+        .get(server.url("/insights/first-deal?region=Certland"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"role="img" aria-labelledby="curves-1-title curves-1-desc""#),
+        "{html}"
+    );
+    assert!(
+        html.contains("Not certified by day 60: 20% of the group had won a first deal by day 200"),
+        "{html}"
+    );
+    let html = manager
+        .get(server.url(&format!("/insights/cohorts?region=Testland&path={path}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("a short curve: a recent group, not a low one"),
+        "{html}"
+    );
+
+    // CSVs: the table's rows and everyone, with the filters; partners refused.
+    let (header, rows) = csv_of(
+        &manager,
+        &server,
+        &format!("{FIRST_DEAL_CSV_PATH}?region=Certland"),
+    )
+    .await;
+    assert_eq!(rows.len(), 3);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(rows[2][column("group")], "Every organisation");
+    assert_eq!(rows[2][column("share_by_day_90")], "0.4000");
+    assert_eq!(rows[2][column("median_days")], "100");
+    assert_eq!(rows[2][column("region")], "Certland");
+    let (header, rows) = csv_of(
+        &manager,
+        &server,
+        &format!("{COHORTS_CSV_PATH}?region=Testland&path={path}"),
+    )
+    .await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[0][header.iter().position(|h| h == "share_by_day_60").unwrap()],
+        "0.5000"
+    );
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    for link in [COHORTS_CSV_PATH, FIRST_DEAL_CSV_PATH] {
+        assert_eq!(
+            partner.get(server.url(link)).send().await.unwrap().status(),
+            403
+        );
+    }
+    let (status, _) = invoke::<CurveInsight>(&partner, &server, LoadCohortInsight::PATH, &[]).await;
+    assert_eq!(status, 403);
     server.stop().await;
 }
 
@@ -1201,6 +1415,7 @@ async fn the_expiry_pipeline_is_counted_as_worked_out_by_hand(backend: Backend) 
 }
 
 both_backends!(
+    completion_cohorts_and_first_deals_are_curves_worked_out_by_hand,
     the_learning_funnel_counts_each_stage_as_worked_out_by_hand,
     the_expiry_pipeline_is_counted_as_worked_out_by_hand,
     registration_health_is_counted_as_worked_out_by_hand,
