@@ -1122,6 +1122,41 @@ pub struct CurveInsight {
     pub regions: Vec<String>,
 }
 
+/// A learner's comment on a module, as the satisfaction view shows it (no name).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommentRow {
+    /// The day it was written, e.g. "Dec 2, 2026 (UTC)".
+    pub day: String,
+    /// The writer's job role, or "No job role".
+    pub role: String,
+    pub text: String,
+}
+
+/// One module's satisfaction (insights view 8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModuleRow {
+    pub path_id: i64,
+    pub title: String,
+    /// Of those who completed it in the window, those who rated it.
+    pub response: RateRow,
+    /// Ratings of 4 or 5 among the window's ratings.
+    pub top_two: RateRow,
+    pub mean: Option<f64>,
+    /// Ratings of 1 to 5.
+    pub distribution: Vec<u64>,
+    pub comments: Vec<CommentRow>,
+}
+
+/// Module satisfaction (insights view 8) under the page's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SatisfactionInsight {
+    pub window: String,
+    pub overall: ModuleRow,
+    pub rows: Vec<ModuleRow>,
+    pub paths: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+}
+
 /// An estimate with its 95% interval (absent when it cannot be computed).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {

@@ -141,3 +141,52 @@ test('a manager reads deal registration health by region', async ({ page }, test
   const results = await new AxeBuilder({ page }).include('main').analyze();
   expect(results.violations).toEqual([]);
 });
+
+// A manager walks the learning views: the funnel split by tier (its CSV has the table's
+// rows), then the cohort curves and time to first deal, whose panels are each an image with
+// a description, and module satisfaction; axe finds nothing on any of them.
+test('a manager reads the funnel, the cohort curves, time to first deal and satisfaction', async ({ page }, testInfo) => {
+  await signIn(page, 'marco@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/insights');
+  await page.getByRole('link', { name: 'Learning funnel' }).click();
+  await expect(page).toHaveURL(/\/insights\/funnel$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Learning funnel, assigned .* \(12 months\)/);
+  const filters = page.getByRole('search', { name: 'Filter the view' });
+  await filters.getByLabel('Split by').selectOption('tier');
+  await filters.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/by=tier/);
+  await expect(page.getByRole('heading', { level: 2, name: 'By tier' })).toBeVisible();
+  const funnel = page.locator('svg[aria-labelledby="funnel-chart-title funnel-chart-desc"]');
+  if (await funnel.count() > 0) {
+    await expect(funnel).toHaveAttribute('role', 'img');
+    await expect(funnel.locator('desc')).toContainText('Assigned');
+  }
+  const tableRows = await page.locator('table.rate-table tbody tr').count();
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export CSV' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('learning-funnel.csv');
+  const lines = Buffer.concat(await (await file.createReadStream()).toArray()).toString('utf8').trim().split('\r\n');
+  expect(lines[0]).toContain('group,assigned,started,finished_lessons,passed,certified');
+  expect(lines.length - 1).toBe(tableRows);
+  await page.screenshot({ path: testInfo.outputPath('funnel-view.png'), fullPage: true });
+  expect((await new AxeBuilder({ page }).include('main').analyze()).violations).toEqual([]);
+
+  for (const [link, heading] of [
+    ['Completion by assignment month', /Completion by assignment month, .* \(12 months\)/],
+    ['Time to first won deal', /Time to first won deal, .* \(24 months\)/],
+    ['Module satisfaction', /Module satisfaction, rated .* \(12 months\)/],
+  ] as const) {
+    await page.goto('/insights');
+    await page.getByRole('link', { name: link }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(heading);
+    const panels = page.locator('.panels svg[role="img"]');
+    for (let i = 0; i < await panels.count(); i++) {
+      await expect(panels.nth(i).locator('desc')).not.toBeEmpty();
+    }
+    await expect(page.locator('table.rate-table tbody tr.overall')).toHaveCount(1);
+    await page.screenshot({ path: testInfo.outputPath(`${link.replace(/ /g, '-')}.png`), fullPage: true });
+    expect((await new AxeBuilder({ page }).include('main').analyze()).violations).toEqual([]);
+  }
+});

@@ -6,8 +6,8 @@ use app::api::authoring::export_path;
 use app::api::channel::{export_pipeline_csv, PipelineQuery};
 use app::api::insights::{
     export_certificates_csv, export_certified_csv, export_cohort_csv, export_completion_csv,
-    export_first_deal_csv, export_funnel_csv, export_registrations_csv, export_scorecard_csv,
-    InsightQuery,
+    export_first_deal_csv, export_funnel_csv, export_registrations_csv, export_satisfaction_csv,
+    export_scorecard_csv, InsightQuery,
 };
 use app::error::AppError;
 use axum::extract::{Path, Query, Request, State};
@@ -78,6 +78,12 @@ insight_csv_handler!(
     first_deal_csv,
     "time-to-first-deal.csv",
     export_first_deal_csv
+);
+insight_csv_handler!(
+    /// Module satisfaction as `module-satisfaction.csv`.
+    satisfaction_csv,
+    "module-satisfaction.csv",
+    export_satisfaction_csv
 );
 insight_csv_handler!(
     /// The certified-vs-not rows as `certified-vs-not.csv`.

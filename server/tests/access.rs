@@ -457,6 +457,8 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (ExportCompletionCsv::PATH, Args::Form(vec![]), false),
         (LoadFunnelInsight::PATH, Args::Form(vec![]), false),
         (ExportFunnelCsv::PATH, Args::Form(vec![]), false),
+        (LoadSatisfactionInsight::PATH, Args::Form(vec![]), false),
+        (ExportSatisfactionCsv::PATH, Args::Form(vec![]), false),
         (LoadCohortInsight::PATH, Args::Form(vec![]), false),
         (ExportCohortCsv::PATH, Args::Form(vec![]), false),
         (LoadFirstDealInsight::PATH, Args::Form(vec![]), false),

@@ -9,13 +9,14 @@ mod common;
 
 use app::api::insights::{
     LoadCertificateInsight, LoadCertifiedInsight, LoadCohortInsight, LoadCompletionInsight,
-    LoadFirstDealInsight, LoadFunnelInsight, LoadRegistrationInsight, LoadScorecard,
-    CERTIFICATES_CSV_PATH, CERTIFIED_CSV_PATH, COHORTS_CSV_PATH, COMPLETION_CSV_PATH,
-    FIRST_DEAL_CSV_PATH, FUNNEL_CSV_PATH, REGISTRATIONS_CSV_PATH, SCORECARD_CSV_PATH,
+    LoadFirstDealInsight, LoadFunnelInsight, LoadRegistrationInsight, LoadSatisfactionInsight,
+    LoadScorecard, CERTIFICATES_CSV_PATH, CERTIFIED_CSV_PATH, COHORTS_CSV_PATH,
+    COMPLETION_CSV_PATH, FIRST_DEAL_CSV_PATH, FUNNEL_CSV_PATH, REGISTRATIONS_CSV_PATH,
+    SATISFACTION_CSV_PATH, SCORECARD_CSV_PATH,
 };
 use app::model::{
     CertificateInsight, CertifiedInsight, CompletionInsight, CurveInsight, FunnelInsight,
-    RegistrationInsight, Scorecard,
+    RegistrationInsight, SatisfactionInsight, Scorecard,
 };
 use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
@@ -663,6 +664,146 @@ async fn completion_cohorts_and_first_deals_are_curves_worked_out_by_hand(backen
     }
     let (status, _) = invoke::<CurveInsight>(&partner, &server, LoadCohortInsight::PATH, &[]).await;
     assert_eq!(status, 403);
+    server.stop().await;
+}
+
+async fn module_satisfaction_puts_the_response_rate_beside_the_score(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let db = &state.db.write;
+    let now = state.clock.now_ms();
+    let (path, _, _, _) = path_with_a_quiz(&server, "Rated basics").await;
+    let (survey,): (i64,) = sqlx::query_as(
+        "INSERT INTO path_steps (path_id, position, kind, title, created_at) \
+         VALUES ($1, 3, 'survey', 'Was this useful?', $2) RETURNING id",
+    )
+    .bind(path)
+    .bind(now - 60 * DAY_MS)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    // Twelve completed; ten rated: five 5s, three 4s, two 2s; two left a comment.
+    organisation(&server, ("Rating Co", "reseller"), 12, 12, path).await;
+    let people: Vec<(i64,)> = sqlx::query_as(
+        "SELECT u.id FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id \
+         WHERE o.name = 'Rating Co' ORDER BY u.id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    // They completed it 20 days ago (the window ends at the start of today).
+    sqlx::query("UPDATE path_completions SET completed_at = $1 WHERE path_id = $2")
+        .bind(now - 20 * DAY_MS)
+        .bind(path)
+        .execute(db)
+        .await
+        .unwrap();
+    for (i, (person,)) in people.iter().enumerate().take(10) {
+        let rating = match i {
+            0..=4 => 5,
+            5..=7 => 4,
+            _ => 2,
+        };
+        let comment = match i {
+            0 => "Short and <b>clear</b>",
+            8 => "Too long for a phone",
+            _ => "",
+        };
+        sqlx::query(
+            "INSERT INTO survey_responses (step_id, user_id, rating, comment, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(survey)
+        .bind(person)
+        .bind(rating)
+        .bind(comment)
+        .bind(now - (10 - i as i64) * DAY_MS)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let path_text = path.to_string();
+    let args = [
+        ("query[region]", "Testland"),
+        ("query[path]", path_text.as_str()),
+    ];
+    let (status, view) =
+        invoke::<SatisfactionInsight>(&manager, &server, LoadSatisfactionInsight::PATH, &args)
+            .await;
+    assert_eq!(status, 200);
+    let view = view.unwrap();
+    assert_eq!(view.rows.len(), 1);
+    let module = &view.rows[0];
+    assert_eq!(module.title, "Rated basics");
+    assert_eq!((module.response.successes, module.response.n), (10, 12));
+    assert_eq!((module.top_two.successes, module.top_two.n), (8, 10));
+    assert_eq!(module.distribution, [0, 2, 0, 3, 5]);
+    assert!((module.mean.unwrap() - 4.1).abs() < 1e-9);
+    // Wilson 8 of 10: 0.4902–0.9433.
+    assert!(
+        (module.top_two.lower.unwrap() - 0.4902).abs() < 5e-5,
+        "{module:?}"
+    );
+    let comments: Vec<(&str, &str)> = module
+        .comments
+        .iter()
+        .map(|c| (c.text.as_str(), c.role.as_str()))
+        .collect();
+    assert_eq!(
+        comments,
+        [
+            ("Too long for a phone", "Sales"),
+            ("Short and <b>clear</b>", "Sales")
+        ]
+    );
+
+    // The page: the chart, and the comment as text, never as markup.
+    let html = manager
+        .get(server.url(&format!(
+            "/insights/satisfaction?region=Testland&path={path}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"aria-labelledby="ratings-chart-title ratings-chart-desc""#),
+        "{html}"
+    );
+    assert!(
+        html.contains("Short and &lt;b&gt;clear&lt;/b&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>clear</b>"));
+
+    let (header, rows) = csv_of(
+        &manager,
+        &server,
+        &format!("{SATISFACTION_CSV_PATH}?region=Testland&path={path}"),
+    )
+    .await;
+    assert_eq!(rows.len(), 2, "the module and every module");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(rows[0][column("rated")], "10");
+    assert_eq!(rows[0][column("completed")], "12");
+    assert_eq!(rows[0][column("rated_5")], "5");
+    assert_eq!(rows[1][column("module")], "Every module");
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    let (status, _) =
+        invoke::<SatisfactionInsight>(&partner, &server, LoadSatisfactionInsight::PATH, &args)
+            .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        partner
+            .get(server.url(SATISFACTION_CSV_PATH))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
     server.stop().await;
 }
 
@@ -1415,6 +1556,7 @@ async fn the_expiry_pipeline_is_counted_as_worked_out_by_hand(backend: Backend) 
 }
 
 both_backends!(
+    module_satisfaction_puts_the_response_rate_beside_the_score,
     completion_cohorts_and_first_deals_are_curves_worked_out_by_hand,
     the_learning_funnel_counts_each_stage_as_worked_out_by_hand,
     the_expiry_pipeline_is_counted_as_worked_out_by_hand,

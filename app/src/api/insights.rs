@@ -9,8 +9,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 mod funnel;
+mod satisfaction;
 mod survival;
 pub use funnel::*;
+pub use satisfaction::*;
 pub use survival::*;
 
 /// The filters every view takes, as text from the query string (`?months=12&by=tier&…`);

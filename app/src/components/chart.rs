@@ -417,7 +417,17 @@ pub fn StackedBars(
     parts: &'static [&'static str],
     /// (row label, one count per part).
     rows: Vec<(String, Vec<u64>)>,
+    /// Each bar as shares of its own total (100% wide) instead of on a shared count scale.
+    #[prop(optional)]
+    normalised: bool,
+    /// The parts' style classes are `<prefix>-0`, `<prefix>-1`, … ("stack" unless given).
+    #[prop(optional)]
+    class_prefix: Option<&'static str>,
+    /// Prints only each row's label over its bar (the description still states every count).
+    #[prop(optional)]
+    plain_labels: bool,
 ) -> impl IntoView {
+    let prefix = class_prefix.unwrap_or("stack");
     let height = TOP + ROW_HEIGHT * rows.len().max(1) as f64;
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
@@ -450,9 +460,10 @@ pub fn StackedBars(
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let x = PLOT_START + 86.0 * i as f64;
+            let spacing = ((PLOT_END - PLOT_START) / parts.len().max(1) as f64).min(86.0);
+            let x = PLOT_START + spacing * i as f64;
             view! {
-                <rect class=format!("stack-{i}") x=x y="4" width="10" height="10"/>
+                <rect class=format!("{prefix}-{i}") x=x y="4" width="10" height="10"/>
                 <text class="tick" x=x + 14.0 y="13">{*name}</text>
             }
         })
@@ -462,16 +473,25 @@ pub fn StackedBars(
         .enumerate()
         .map(|(i, (label, counts))| {
             let top = TOP + ROW_HEIGHT * i as f64;
-            let text = row_text(&label, &counts);
+            let text = if plain_labels {
+                label.clone()
+            } else {
+                row_text(&label, &counts)
+            };
             let mut x = PLOT_START;
+            let scale = if normalised {
+                counts.iter().sum::<u64>().max(1) as f64
+            } else {
+                max
+            };
             let segments = counts
                 .iter()
                 .enumerate()
                 .filter(|(_, n)| **n > 0)
                 .map(|(part, n)| {
-                    let width = (PLOT_END - PLOT_START) * *n as f64 / max;
+                    let width = (PLOT_END - PLOT_START) * *n as f64 / scale;
                     let segment = view! {
-                        <rect class=format!("stack-{part}") x=x y=top + 20.0 width=width height="14"/>
+                        <rect class=format!("{prefix}-{part}") x=x y=top + 20.0 width=width height="14"/>
                     };
                     x += width;
                     segment
@@ -610,7 +630,7 @@ pub fn StepCurves(
 ) -> impl IntoView {
     const PANEL_WIDTH: f64 = 240.0;
     const PANEL_HEIGHT: f64 = 150.0;
-    const LEFT: f64 = 34.0;
+    const LEFT: f64 = 40.0;
     const RIGHT: f64 = 230.0;
     const TOP_Y: f64 = 26.0;
     const BOTTOM_Y: f64 = 124.0;
@@ -624,7 +644,7 @@ pub fn StepCurves(
             let title_id = format!("{id}-{i}-title");
             let desc_id = format!("{id}-{i}-desc");
             let labelled_by = format!("{title_id} {desc_id}");
-            let last = series.points.iter().filter(|(d, _)| *d <= x_max).last().map_or(0.0, |p| p.1);
+            let last = series.points.iter().rfind(|(d, _)| *d <= x_max).map_or(0.0, |p| p.1);
             let description = format!(
                 "{}: {} of the group had {event} by day {:.0}, the last day it was followed to{}; {} for everyone. {}",
                 series.label,

@@ -30,7 +30,8 @@ pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, Signals
 pub use home::HomePage;
 pub use insights::{
     CertificateInsightPage, CertifiedInsightPage, CohortInsightPage, CompletionInsightPage,
-    FirstDealInsightPage, FunnelInsightPage, InsightsPage, RegistrationInsightPage, ScorecardPage,
+    FirstDealInsightPage, FunnelInsightPage, InsightsPage, RegistrationInsightPage,
+    SatisfactionInsightPage, ScorecardPage,
 };
 pub use learn::{CatalogPage, PlayerPage};
 pub use learner_questions::{LearnerConversationPage, LearnerQuestionsPage};

@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod certified;
 pub mod funnel;
 pub mod registrations;
+pub mod satisfaction;
 pub mod scorecard;
 pub mod survival;
 

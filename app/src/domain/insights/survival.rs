@@ -60,8 +60,13 @@ impl Curve {
     /// The share that has had the event by `day`, with its 95% interval; `None` when the
     /// group is too small for a rate or nobody was followed that long.
     pub fn share_by(&self, day: f64) -> Option<(f64, Option<Interval>)> {
-        if self.n < MIN_N || self.follow_up < day {
+        if self.n < MIN_N {
             return None;
+        }
+        if self.follow_up < day {
+            // Past the follow-up only a curve everyone has finished is known: it stays at 1.
+            let all_done = self.steps.last().is_some_and(|s| s.survival <= 0.0);
+            return all_done.then_some((1.0, None));
         }
         let share = 1.0 - survival_at(&self.steps, day);
         let interval = survival_interval_at(&self.steps, day).map(|i| Interval {
@@ -266,8 +271,10 @@ mod tests {
         );
         // lifelines' median survival time is 7.
         assert_eq!(curve.median().0, Some(7.0));
-        // Nobody followed past 12 days: no share at 30.
+        // Nobody followed past 12 days: no share at 30, unless everyone had the event.
         assert_eq!(curve.share_by(30.0), None);
+        let everyone = Curve::new("z".into(), &observations(&[(2.0, true); 10]));
+        assert_eq!(everyone.share_by(30.0), Some((1.0, None)));
         // Too few for a rate.
         let small = Curve::new("y".into(), &observations(&[(1.0, true), (3.0, false)]));
         assert_eq!(small.share_by(1.0), None);

@@ -17,12 +17,14 @@ mod certified;
 mod curves;
 mod funnel;
 mod registrations;
+mod satisfaction;
 mod scorecard;
 pub use certificates::CertificateInsightPage;
 pub use certified::CertifiedInsightPage;
 pub use curves::{CohortInsightPage, FirstDealInsightPage};
 pub use funnel::FunnelInsightPage;
 pub use registrations::RegistrationInsightPage;
+pub use satisfaction::SatisfactionInsightPage;
 pub use scorecard::ScorecardPage;
 
 /// A rate with its 95% interval and n, as the views write it: "41% (33%–49%, n = 142)";
@@ -69,6 +71,11 @@ const VIEWS: &[(&str, &str, &str)] = &[
         "/insights/registrations",
         "Deal registration health",
         "Approval rate, time to approval, SLA, conflicts and lapses, by approver, region or tier.",
+    ),
+    (
+        "/insights/satisfaction",
+        "Module satisfaction",
+        "Response rate beside the score, the share of 4s and 5s with intervals, the spread of ratings and the latest comments.",
     ),
     (
         "/insights/certificates",

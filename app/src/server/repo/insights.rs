@@ -3,7 +3,7 @@
 use crate::domain::channel::deals::{RegistrationStatus, Stage};
 use crate::domain::identity::{JobRole, PartnerType, Tier};
 use crate::domain::insights::{
-    certificates, certified, registrations, scorecard, Assignment, Person,
+    certificates, certified, registrations, satisfaction, scorecard, Assignment, Person,
 };
 use crate::domain::learning::Audience;
 use crate::server::db::Db;
@@ -330,6 +330,50 @@ pub async fn ratings(db: &Db) -> Result<Vec<scorecard::Rating>, sqlx::Error> {
     Ok(rows
         .into_iter()
         .map(|(org_id, rating, at)| scorecard::Rating { org_id, rating, at })
+        .collect())
+}
+
+/// User, path, partner type, tier, region, job role, rating, comment, when.
+type RatingRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    String,
+    i64,
+);
+
+/// Every rating partner users gave a path's survey step, with who gave it.
+pub async fn path_ratings(db: &Db) -> Result<Vec<satisfaction::RatingFact>, sqlx::Error> {
+    let rows: Vec<RatingRow> = sqlx::query_as(
+        "SELECT r.user_id, s.path_id, o.partner_type, o.tier, o.region, u.job_role, r.rating, r.comment, r.created_at \
+         FROM survey_responses r JOIN path_steps s ON s.id = r.step_id JOIN users u ON u.id = r.user_id \
+         JOIN partner_orgs o ON o.id = u.partner_org_id",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(
+            |(user_id, path_id, partner_type, tier, region, job_role, rating, comment, at)| {
+                Some(satisfaction::RatingFact {
+                    user_id,
+                    path_id,
+                    person: Person {
+                        partner_type: PartnerType::parse(&partner_type)?,
+                        tier: Tier::parse(&tier)?,
+                        region,
+                        job_role: job_role.as_deref().and_then(JobRole::parse),
+                    },
+                    rating,
+                    comment,
+                    at,
+                })
+            },
+        )
         .collect())
 }
 
