@@ -1157,6 +1157,41 @@ pub struct SatisfactionInsight {
     pub regions: Vec<String>,
 }
 
+/// One reason a learner is at risk, as the list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasonRow {
+    /// "Stalled on Sales Certification: nothing done for 21 days (since Nov 15, 2026)".
+    pub text: String,
+    /// The stalled path a nudge would be about (none for an ending certificate).
+    pub path_id: Option<i64>,
+    /// The last nudge about it, in words ("Nudged Dec 2, 2026 (UTC) by Marco Diaz").
+    pub nudged: Option<String>,
+    /// Whether a nudge may be sent now (at most one a week per learner and path).
+    pub may_nudge: bool,
+}
+
+/// One learner on the at-risk list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AtRiskRow {
+    pub user_id: i64,
+    pub name: String,
+    pub org: String,
+    pub reasons: Vec<ReasonRow>,
+}
+
+/// The at-risk list (insights view 11) under the page's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AtRiskInsight {
+    pub window: String,
+    /// The day the list was drawn, e.g. "Dec 7, 2026 (UTC)".
+    pub as_of: String,
+    /// Everyone at risk under the filters; `rows` holds at most `AT_RISK_SHOWN` of them.
+    pub total: u64,
+    pub rows: Vec<AtRiskRow>,
+    pub paths: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+}
+
 /// An estimate with its 95% interval (absent when it cannot be computed).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {

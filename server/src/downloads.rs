@@ -5,9 +5,9 @@ use crate::ServerState;
 use app::api::authoring::export_path;
 use app::api::channel::{export_pipeline_csv, PipelineQuery};
 use app::api::insights::{
-    export_certificates_csv, export_certified_csv, export_cohort_csv, export_completion_csv,
-    export_first_deal_csv, export_funnel_csv, export_registrations_csv, export_satisfaction_csv,
-    export_scorecard_csv, InsightQuery,
+    export_at_risk_csv, export_certificates_csv, export_certified_csv, export_cohort_csv,
+    export_completion_csv, export_first_deal_csv, export_funnel_csv, export_registrations_csv,
+    export_satisfaction_csv, export_scorecard_csv, InsightQuery,
 };
 use app::error::AppError;
 use axum::extract::{Path, Query, Request, State};
@@ -84,6 +84,12 @@ insight_csv_handler!(
     satisfaction_csv,
     "module-satisfaction.csv",
     export_satisfaction_csv
+);
+insight_csv_handler!(
+    /// The at-risk learners as `at-risk-learners.csv`.
+    at_risk_csv,
+    "at-risk-learners.csv",
+    export_at_risk_csv
 );
 insight_csv_handler!(
     /// The certified-vs-not rows as `certified-vs-not.csv`.

@@ -457,6 +457,13 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (ExportCompletionCsv::PATH, Args::Form(vec![]), false),
         (LoadFunnelInsight::PATH, Args::Form(vec![]), false),
         (ExportFunnelCsv::PATH, Args::Form(vec![]), false),
+        (LoadAtRisk::PATH, Args::Form(vec![]), false),
+        (ExportAtRiskCsv::PATH, Args::Form(vec![]), false),
+        (
+            NudgeLearner::PATH,
+            Args::Form(vec![("user_id", "1"), ("path_id", "1")]),
+            false,
+        ),
         (LoadSatisfactionInsight::PATH, Args::Form(vec![]), false),
         (ExportSatisfactionCsv::PATH, Args::Form(vec![]), false),
         (LoadCohortInsight::PATH, Args::Form(vec![]), false),

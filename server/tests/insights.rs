@@ -8,15 +8,15 @@
 mod common;
 
 use app::api::insights::{
-    LoadCertificateInsight, LoadCertifiedInsight, LoadCohortInsight, LoadCompletionInsight,
-    LoadFirstDealInsight, LoadFunnelInsight, LoadRegistrationInsight, LoadSatisfactionInsight,
-    LoadScorecard, CERTIFICATES_CSV_PATH, CERTIFIED_CSV_PATH, COHORTS_CSV_PATH,
-    COMPLETION_CSV_PATH, FIRST_DEAL_CSV_PATH, FUNNEL_CSV_PATH, REGISTRATIONS_CSV_PATH,
-    SATISFACTION_CSV_PATH, SCORECARD_CSV_PATH,
+    LoadAtRisk, LoadCertificateInsight, LoadCertifiedInsight, LoadCohortInsight,
+    LoadCompletionInsight, LoadFirstDealInsight, LoadFunnelInsight, LoadRegistrationInsight,
+    LoadSatisfactionInsight, LoadScorecard, NudgeLearner, AT_RISK_CSV_PATH, CERTIFICATES_CSV_PATH,
+    CERTIFIED_CSV_PATH, COHORTS_CSV_PATH, COMPLETION_CSV_PATH, FIRST_DEAL_CSV_PATH,
+    FUNNEL_CSV_PATH, REGISTRATIONS_CSV_PATH, SATISFACTION_CSV_PATH, SCORECARD_CSV_PATH,
 };
 use app::model::{
-    CertificateInsight, CertifiedInsight, CompletionInsight, CurveInsight, FunnelInsight,
-    RegistrationInsight, SatisfactionInsight, Scorecard,
+    AtRiskInsight, CertificateInsight, CertifiedInsight, CompletionInsight, CurveInsight,
+    FunnelInsight, RegistrationInsight, SatisfactionInsight, Scorecard,
 };
 use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
@@ -807,6 +807,195 @@ async fn module_satisfaction_puts_the_response_rate_beside_the_score(backend: Ba
     server.stop().await;
 }
 
+async fn at_risk_learners_are_listed_with_their_reasons_and_nudged_once_a_week(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let db = &state.db.write;
+    let now = state.clock.now_ms();
+    let (path, video, _, certification) = path_with_a_quiz(&server, "Risk basics").await;
+    organisation(&server, ("Risk Co", "reseller"), 3, 0, path).await;
+    let people: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT u.id, u.email FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id \
+         WHERE o.name = 'Risk Co' ORDER BY u.id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    // Person 0 watched the video 20 days ago and stopped; person 1 was at it 3 days ago;
+    // person 2 holds the certificate, ending in 10 days.
+    for (person, days_ago) in [(people[0].0, 20), (people[1].0, 3)] {
+        sqlx::query(
+            "INSERT INTO step_progress (user_id, step_id, position_secs, done_at, updated_at) VALUES ($1, $2, 30, $3, $3)",
+        )
+        .bind(person)
+        .bind(video)
+        .bind(now - days_ago * DAY_MS)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO certificates (certification_id, user_id, verify_code, issued_at, expires_at) \
+         VALUES ($1, $2, 'risk-code', $3, $4)",
+    )
+    .bind(certification)
+    .bind(people[2].0)
+    .bind(now - 700 * DAY_MS)
+    .bind(now + 10 * DAY_MS + 3_600_000)
+    .execute(db)
+    .await
+    .unwrap();
+
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let list = || async {
+        let (status, view) = invoke::<AtRiskInsight>(
+            &manager,
+            &server,
+            LoadAtRisk::PATH,
+            &[("query[region]", "Testland")],
+        )
+        .await;
+        assert_eq!(status, 200);
+        view.unwrap()
+    };
+    let view = list().await;
+    assert_eq!(view.total, 2);
+    let rows: Vec<(i64, Vec<&str>)> = view
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.user_id,
+                r.reasons.iter().map(|x| x.text.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(rows[0].0, people[2].0, "the ending certificate first");
+    assert!(
+        rows[0].1[0].starts_with("Risk basics certified ends in 10 days"),
+        "{rows:?}"
+    );
+    assert_eq!(rows[1].0, people[0].0);
+    assert!(
+        rows[1].1[0].starts_with("Stalled on Risk basics: nothing done for 20 days"),
+        "{rows:?}"
+    );
+    assert!(view.rows[1].reasons[0].may_nudge);
+
+    // The nudge: one email with a link straight into the path, naming who sent it.
+    let path_text = path.to_string();
+    let nudge = |user: i64| {
+        let (server, manager, path_text) = (&server, &manager, &path_text);
+        async move {
+            invoke::<()>(
+                manager,
+                server,
+                NudgeLearner::PATH,
+                &[("user_id", &user.to_string()), ("path_id", path_text)],
+            )
+            .await
+        }
+    };
+    let (status, _) = nudge(people[0].0).await;
+    assert_eq!(status, 200);
+    let (body,): (String,) = sqlx::query_as(
+        "SELECT body_text FROM email_outbox WHERE to_address = $1 AND subject = 'Pick up Risk basics where you left off'",
+    )
+    .bind(&people[0].1)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert!(body.contains("Marco Diaz from the channel team"), "{body}");
+    let (_, landed) =
+        common::follow_emailed_link(&server, &people[0].1, "Pick up Risk basics").await;
+    assert_eq!(landed, format!("/learn/{path}"));
+    // A second nudge within the week is refused and sends nothing.
+    let (status, refused) = nudge(people[0].0).await;
+    assert_eq!(status, 409);
+    assert!(refused
+        .unwrap_err()
+        .to_string()
+        .contains("in the last 7 days"));
+    let (emails,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM email_outbox WHERE to_address = $1")
+            .bind(&people[0].1)
+            .fetch_one(db)
+            .await
+            .unwrap();
+    assert_eq!(emails, 1);
+    let view = list().await;
+    let reason = &view.rows[1].reasons[0];
+    assert!(!reason.may_nudge);
+    assert!(
+        reason.nudged.as_deref().unwrap().ends_with("by Marco Diaz"),
+        "{reason:?}"
+    );
+    // Someone who turned these reminders off is not emailed; someone who finished is not either.
+    sqlx::query("INSERT INTO notification_mutes (user_id, event, muted_at) VALUES ($1, 'training_nudge', $2)")
+        .bind(people[1].0)
+        .bind(now)
+        .execute(db)
+        .await
+        .unwrap();
+    let (status, refused) = nudge(people[1].0).await;
+    assert_eq!(status, 409);
+    assert!(refused
+        .unwrap_err()
+        .to_string()
+        .contains("turned reminders"));
+    sqlx::query("INSERT INTO path_completions (user_id, path_id, path_version, completed_at) VALUES ($1, $2, 1, $3)")
+        .bind(people[2].0)
+        .bind(path)
+        .bind(now)
+        .execute(db)
+        .await
+        .unwrap();
+    let (status, refused) = nudge(people[2].0).await;
+    assert_eq!(status, 409);
+    assert!(refused.unwrap_err().to_string().contains("has completed"));
+
+    // The page and the CSV: a line per reason; partners see none of it.
+    let html = manager
+        .get(server.url("/insights/at-risk?region=Testland"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Stalled on Risk basics"), "{html}");
+    let (header, rows) = csv_of(
+        &manager,
+        &server,
+        &format!("{AT_RISK_CSV_PATH}?region=Testland"),
+    )
+    .await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(header[..3], ["learner", "organisation", "reason"]);
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    let (status, _) = invoke::<()>(
+        &partner,
+        &server,
+        NudgeLearner::PATH,
+        &[
+            ("user_id", &people[0].0.to_string()),
+            ("path_id", &path_text),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        partner
+            .get(server.url(AT_RISK_CSV_PATH))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    server.stop().await;
+}
+
 /// A partner organisation in "Certland", onboarded `days_ago`, with one sales person.
 async fn certland_org(server: &TestServer, name: &str, days_ago: i64) -> (i64, i64) {
     let db = &server.server.state.db.write;
@@ -1556,6 +1745,7 @@ async fn the_expiry_pipeline_is_counted_as_worked_out_by_hand(backend: Backend) 
 }
 
 both_backends!(
+    at_risk_learners_are_listed_with_their_reasons_and_nudged_once_a_week,
     module_satisfaction_puts_the_response_rate_beside_the_score,
     completion_cohorts_and_first_deals_are_curves_worked_out_by_hand,
     the_learning_funnel_counts_each_stage_as_worked_out_by_hand,

@@ -8,9 +8,11 @@ use crate::model::{
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod at_risk;
 mod funnel;
 mod satisfaction;
 mod survival;
+pub use at_risk::*;
 pub use funnel::*;
 pub use satisfaction::*;
 pub use survival::*;

@@ -10,6 +10,7 @@ text_enum!(
     Event {
         ModulePublished => "module_published" / "New learning modules for you",
         TrainingOverdue => "training_overdue" / "Required training past its due date",
+        TrainingNudge => "training_nudge" / "A reminder from the channel team about training you started",
         CertificationExpiring => "certification_expiring" / "Your certificate expires in 30 and 7 days",
         RecertificationOpen => "recertification_open" / "Your recertification window opened",
         AnnouncementReminder => "announcement_reminder" / "Announcements waiting for your acknowledgment",

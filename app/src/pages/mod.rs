@@ -29,9 +29,9 @@ pub use crm::{
 pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, SignalsPage};
 pub use home::HomePage;
 pub use insights::{
-    CertificateInsightPage, CertifiedInsightPage, CohortInsightPage, CompletionInsightPage,
-    FirstDealInsightPage, FunnelInsightPage, InsightsPage, RegistrationInsightPage,
-    SatisfactionInsightPage, ScorecardPage,
+    AtRiskInsightPage, CertificateInsightPage, CertifiedInsightPage, CohortInsightPage,
+    CompletionInsightPage, FirstDealInsightPage, FunnelInsightPage, InsightsPage,
+    RegistrationInsightPage, SatisfactionInsightPage, ScorecardPage,
 };
 pub use learn::{CatalogPage, PlayerPage};
 pub use learner_questions::{LearnerConversationPage, LearnerQuestionsPage};

@@ -40,12 +40,12 @@ impl Certificate {
             .map_or(self.expires_at, |end| end.min(self.expires_at))
     }
 
-    fn counts(&self, filters: &Filters) -> bool {
+    pub(crate) fn counts(&self, filters: &Filters) -> bool {
         filters.job_role.is_none_or(|r| Some(r) == self.holder_role)
             && filters.path_id.is_none_or(|p| self.path_ids.contains(&p))
     }
 
-    fn active_at(&self, at: i64) -> bool {
+    pub(crate) fn active_at(&self, at: i64) -> bool {
         self.issued_at <= at
             && at < self.expires_at
             && self.revoked_at.is_none_or(|r| r > at)

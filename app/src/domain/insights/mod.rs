@@ -5,6 +5,7 @@
 //! early enough to have had `TIME_TO_COMPLETE_DAYS` to finish before the window ends, the
 //! share who completed it. A path is assigned to everybody in its audience when it is first
 //! published, or when they join, whichever is later.
+pub mod at_risk;
 pub mod certificates;
 pub mod certified;
 pub mod funnel;

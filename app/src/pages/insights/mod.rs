@@ -12,6 +12,7 @@ use crate::model::{CompletionInsight, RateRow};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+mod at_risk;
 mod certificates;
 mod certified;
 mod curves;
@@ -19,6 +20,7 @@ mod funnel;
 mod registrations;
 mod satisfaction;
 mod scorecard;
+pub use at_risk::AtRiskInsightPage;
 pub use certificates::CertificateInsightPage;
 pub use certified::CertifiedInsightPage;
 pub use curves::{CohortInsightPage, FirstDealInsightPage};
@@ -81,6 +83,11 @@ const VIEWS: &[(&str, &str, &str)] = &[
         "/insights/certificates",
         "Certification status and expiries",
         "Valid certificates by time to expiry per organisation, expiries, revocations and the recertification rate.",
+    ),
+    (
+        "/insights/at-risk",
+        "At-risk learners",
+        "Who stalled on a path or has a certificate ending, why, and a nudge that emails them a link straight back in.",
     ),
     (
         "/scorecard",

@@ -489,3 +489,98 @@ pub async fn certificates(db: &Db) -> Result<Vec<certificates::Certificate>, sql
         )
         .collect())
 }
+
+/// Every partner user's name and organisation name, for lists of people.
+pub async fn learner_names(db: &Db) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.display_name, o.name FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id \
+         WHERE u.role = 'partner_user' AND u.disabled_at IS NULL",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, org)| (id, (name, org)))
+        .collect())
+}
+
+/// The latest nudge of each (learner, path): when, and who sent it.
+pub async fn nudges(db: &Db) -> Result<HashMap<(i64, i64), (i64, String)>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT n.user_id, n.path_id, n.sent_at, u.display_name FROM training_nudges n \
+         JOIN users u ON u.id = n.sent_by",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, path, at, by)| ((user, path), (at, by)))
+        .collect())
+}
+
+/// Who a nudge would reach: an active partner user and a published path they have not
+/// completed, with whether they turned nudges off.
+#[derive(Debug, Clone)]
+pub struct NudgeTarget {
+    pub email: String,
+    pub name: String,
+    pub path_title: String,
+    pub completed: bool,
+    pub muted: bool,
+}
+
+pub async fn nudge_target(
+    db: &Db,
+    user_id: i64,
+    path_id: i64,
+) -> Result<Option<NudgeTarget>, sqlx::Error> {
+    let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT u.email, u.display_name, p.title, \
+           (SELECT COUNT(*) FROM path_completions c WHERE c.user_id = u.id AND c.path_id = p.id), \
+           (SELECT COUNT(*) FROM notification_mutes m WHERE m.user_id = u.id AND m.event = 'training_nudge') \
+         FROM users u, learning_paths p \
+         WHERE u.id = $1 AND p.id = $2 AND u.role = 'partner_user' AND u.disabled_at IS NULL \
+           AND p.status = 'published'",
+    )
+    .bind(user_id)
+    .bind(path_id)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(
+        row.map(|(email, name, path_title, completed, muted)| NudgeTarget {
+            email,
+            name,
+            path_title,
+            completed: completed > 0,
+            muted: muted > 0,
+        }),
+    )
+}
+
+/// Records a nudge and queues its email in one transaction, unless the learner was nudged
+/// about the path since `not_since` (then nothing happens). Returns whether it was sent.
+pub async fn record_nudge(
+    db: &Db,
+    (user_id, path_id, sent_by): (i64, i64, i64),
+    not_since: i64,
+    notice: &super::outbox::Notice,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    super::outbox::send_once(
+        db,
+        sqlx::query(
+            "INSERT INTO training_nudges (user_id, path_id, sent_by, sent_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id, path_id) DO UPDATE SET sent_by = excluded.sent_by, sent_at = excluded.sent_at \
+             WHERE training_nudges.sent_at <= $5",
+        )
+        .bind(user_id)
+        .bind(path_id)
+        .bind(sent_by)
+        .bind(now)
+        .bind(not_since),
+        Vec::new(),
+        std::slice::from_ref(notice),
+        now,
+    )
+    .await
+}
