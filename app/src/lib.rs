@@ -232,6 +232,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/insights/satisfaction") view=SatisfactionInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/certificates") view=CertificateInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/at-risk") view=AtRiskInsightPage ssr=ssr.clone()/>
+                    <Route path=path!("/insights/sourced") view=SourcedInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/registrations") view=RegistrationInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/scorecard") view=ScorecardPage ssr=ssr.clone()/>
                     <Route path=path!("/learner-questions") view=LearnerQuestionsPage ssr=ssr.clone()/>

@@ -1192,6 +1192,39 @@ pub struct AtRiskInsight {
     pub regions: Vec<String>,
 }
 
+/// One month of partner-sourced pipeline (insights view 6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthRow {
+    pub label: String,
+    /// Pipeline created in the month, per stage (`SourcedInsight::stages`), in cents.
+    pub pipeline_by_stage: Vec<i64>,
+    pub won_cents: i64,
+}
+
+/// One partner's line of the sourced-pipeline leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderRow {
+    pub org_id: i64,
+    pub name: String,
+    pub deals_created: u64,
+    pub pipeline_cents: i64,
+    pub won_cents: i64,
+    pub win_rate: RateRow,
+    pub median_cycle_days: Option<f64>,
+}
+
+/// Partner-sourced pipeline and revenue (insights view 6) under the page's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourcedInsight {
+    pub window: String,
+    pub stages: Vec<String>,
+    pub months: Vec<MonthRow>,
+    pub total: LeaderRow,
+    pub leaders: Vec<LeaderRow>,
+    pub paths: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+}
+
 /// An estimate with its 95% interval (absent when it cannot be computed).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {

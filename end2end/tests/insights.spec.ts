@@ -144,7 +144,8 @@ test('a manager reads deal registration health by region', async ({ page }, test
 
 // A manager walks the learning views: the funnel split by tier (its CSV has the table's
 // rows), then the cohort curves and time to first deal, whose panels are each an image with
-// a description, and module satisfaction; axe finds nothing on any of them.
+// a description, module satisfaction, sourced pipeline and the at-risk list; axe finds
+// nothing on any of them.
 test('a manager reads the funnel, the cohort curves, time to first deal and satisfaction', async ({ page }, testInfo) => {
   await signIn(page, 'marco@lumen.example');
   await expect(page).toHaveURL('/');
@@ -177,6 +178,7 @@ test('a manager reads the funnel, the cohort curves, time to first deal and sati
     ['Completion by assignment month', /Completion by assignment month, .* \(12 months\)/],
     ['Time to first won deal', /Time to first won deal, .* \(24 months\)/],
     ['Module satisfaction', /Module satisfaction, rated .* \(12 months\)/],
+    ['Partner-sourced pipeline and revenue', /Partner-sourced pipeline and revenue, .* \(12 months\)/],
   ] as const) {
     await page.goto('/insights');
     await page.getByRole('link', { name: link }).click();
@@ -189,4 +191,12 @@ test('a manager reads the funnel, the cohort curves, time to first deal and sati
     await page.screenshot({ path: testInfo.outputPath(`${link.replace(/ /g, '-')}.png`), fullPage: true });
     expect((await new AxeBuilder({ page }).include('main').analyze()).violations).toEqual([]);
   }
+
+  // The at-risk list: a table to act on (the demo's learners may all be on track).
+  await page.goto('/insights');
+  await page.getByRole('link', { name: 'At-risk learners' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/At-risk learners, as of .* \(UTC\)/);
+  await expect(page.locator('p.lead')).toContainText(/at risk/);
+  await page.screenshot({ path: testInfo.outputPath('at-risk.png'), fullPage: true });
+  expect((await new AxeBuilder({ page }).include('main').analyze()).violations).toEqual([]);
 });

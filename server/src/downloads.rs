@@ -7,7 +7,7 @@ use app::api::channel::{export_pipeline_csv, PipelineQuery};
 use app::api::insights::{
     export_at_risk_csv, export_certificates_csv, export_certified_csv, export_cohort_csv,
     export_completion_csv, export_first_deal_csv, export_funnel_csv, export_registrations_csv,
-    export_satisfaction_csv, export_scorecard_csv, InsightQuery,
+    export_satisfaction_csv, export_scorecard_csv, export_sourced_csv, InsightQuery,
 };
 use app::error::AppError;
 use axum::extract::{Path, Query, Request, State};
@@ -90,6 +90,12 @@ insight_csv_handler!(
     at_risk_csv,
     "at-risk-learners.csv",
     export_at_risk_csv
+);
+insight_csv_handler!(
+    /// The sourced-pipeline leaderboard as `sourced-pipeline.csv`.
+    sourced_csv,
+    "sourced-pipeline.csv",
+    export_sourced_csv
 );
 insight_csv_handler!(
     /// The certified-vs-not rows as `certified-vs-not.csv`.

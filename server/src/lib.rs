@@ -288,6 +288,10 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
             get(downloads::funnel_csv),
         )
         .route(
+            app::api::insights::SOURCED_CSV_PATH,
+            get(downloads::sourced_csv),
+        )
+        .route(
             app::api::insights::AT_RISK_CSV_PATH,
             get(downloads::at_risk_csv),
         )

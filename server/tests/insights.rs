@@ -10,13 +10,14 @@ mod common;
 use app::api::insights::{
     LoadAtRisk, LoadCertificateInsight, LoadCertifiedInsight, LoadCohortInsight,
     LoadCompletionInsight, LoadFirstDealInsight, LoadFunnelInsight, LoadRegistrationInsight,
-    LoadSatisfactionInsight, LoadScorecard, NudgeLearner, AT_RISK_CSV_PATH, CERTIFICATES_CSV_PATH,
-    CERTIFIED_CSV_PATH, COHORTS_CSV_PATH, COMPLETION_CSV_PATH, FIRST_DEAL_CSV_PATH,
-    FUNNEL_CSV_PATH, REGISTRATIONS_CSV_PATH, SATISFACTION_CSV_PATH, SCORECARD_CSV_PATH,
+    LoadSatisfactionInsight, LoadScorecard, LoadSourcedInsight, NudgeLearner, AT_RISK_CSV_PATH,
+    CERTIFICATES_CSV_PATH, CERTIFIED_CSV_PATH, COHORTS_CSV_PATH, COMPLETION_CSV_PATH,
+    FIRST_DEAL_CSV_PATH, FUNNEL_CSV_PATH, REGISTRATIONS_CSV_PATH, SATISFACTION_CSV_PATH,
+    SCORECARD_CSV_PATH, SOURCED_CSV_PATH,
 };
 use app::model::{
     AtRiskInsight, CertificateInsight, CertifiedInsight, CompletionInsight, CurveInsight,
-    FunnelInsight, RegistrationInsight, SatisfactionInsight, Scorecard,
+    FunnelInsight, RegistrationInsight, SatisfactionInsight, Scorecard, SourcedInsight,
 };
 use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
@@ -916,12 +917,13 @@ async fn at_risk_learners_are_listed_with_their_reasons_and_nudged_once_a_week(b
         .unwrap_err()
         .to_string()
         .contains("in the last 7 days"));
-    let (emails,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM email_outbox WHERE to_address = $1")
-            .bind(&people[0].1)
-            .fetch_one(db)
-            .await
-            .unwrap();
+    let (emails,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM email_outbox WHERE to_address = $1 AND subject LIKE 'Pick up%'",
+    )
+    .bind(&people[0].1)
+    .fetch_one(db)
+    .await
+    .unwrap();
     assert_eq!(emails, 1);
     let view = list().await;
     let reason = &view.rows[1].reasons[0];
@@ -987,6 +989,86 @@ async fn at_risk_learners_are_listed_with_their_reasons_and_nudged_once_a_week(b
     assert_eq!(
         partner
             .get(server.url(AT_RISK_CSV_PATH))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    server.stop().await;
+}
+
+async fn sourced_pipeline_counts_created_and_won_deals_by_month_and_partner(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (able, _) = certland_org(&server, "Src Able", 900).await;
+    let (baker, _) = certland_org(&server, "Src Baker", 900).await;
+    certland_deal(&server, able, (30, Some(5)), ("won", "approved"), 1_000).await;
+    certland_deal(&server, able, (200, Some(10)), ("won", "approved"), 5_000).await;
+    certland_deal(&server, able, (20, None), ("propose", "approved"), 700).await;
+    certland_deal(&server, baker, (40, Some(2)), ("lost", "approved"), 300).await;
+    certland_deal(&server, baker, (500, Some(450)), ("won", "approved"), 9_000).await;
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let args = [("query[region]", "Certland")];
+    let (status, view) =
+        invoke::<SourcedInsight>(&manager, &server, LoadSourcedInsight::PATH, &args).await;
+    assert_eq!(status, 200);
+    let view = view.unwrap();
+    let total = &view.total;
+    assert_eq!((total.deals_created, total.pipeline_cents), (4, 700_000));
+    assert_eq!(total.won_cents, 600_000);
+    assert_eq!((total.win_rate.successes, total.win_rate.n), (2, 3));
+    assert_eq!(
+        total.median_cycle_days,
+        Some(107.5),
+        "won after 25 and 190 days"
+    );
+    let leaders: Vec<(&str, i64)> = view
+        .leaders
+        .iter()
+        .map(|l| (l.name.as_str(), l.won_cents))
+        .collect();
+    assert_eq!(leaders, [("Src Able", 600_000), ("Src Baker", 0)]);
+    assert_eq!(
+        view.months.len(),
+        13,
+        "every month the 12-month window touches"
+    );
+    let created: i64 = view
+        .months
+        .iter()
+        .flat_map(|m| m.pipeline_by_stage.iter())
+        .sum();
+    assert_eq!(created, total.pipeline_cents);
+    let html = manager
+        .get(server.url("/insights/sourced?region=Certland"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"aria-labelledby="sourced-chart-title sourced-chart-desc""#),
+        "{html}"
+    );
+    let (header, rows) = csv_of(
+        &manager,
+        &server,
+        &format!("{SOURCED_CSV_PATH}?region=Certland"),
+    )
+    .await;
+    assert_eq!(rows.len(), 3, "two partners and everyone");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(rows[0][column("won_revenue")], "6000.00");
+    assert_eq!(rows[2][column("partner")], "Every partner");
+    assert_eq!(rows[2][column("pipeline_created")], "7000.00");
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    let (status, _) =
+        invoke::<SourcedInsight>(&partner, &server, LoadSourcedInsight::PATH, &args).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        partner
+            .get(server.url(SOURCED_CSV_PATH))
             .send()
             .await
             .unwrap()
@@ -1745,6 +1827,7 @@ async fn the_expiry_pipeline_is_counted_as_worked_out_by_hand(backend: Backend) 
 }
 
 both_backends!(
+    sourced_pipeline_counts_created_and_won_deals_by_month_and_partner,
     at_risk_learners_are_listed_with_their_reasons_and_nudged_once_a_week,
     module_satisfaction_puts_the_response_rate_beside_the_score,
     completion_cohorts_and_first_deals_are_curves_worked_out_by_hand,

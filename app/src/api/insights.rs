@@ -11,10 +11,12 @@ use serde::{Deserialize, Serialize};
 mod at_risk;
 mod funnel;
 mod satisfaction;
+mod sourced;
 mod survival;
 pub use at_risk::*;
 pub use funnel::*;
 pub use satisfaction::*;
+pub use sourced::*;
 pub use survival::*;
 
 /// The filters every view takes, as text from the query string (`?months=12&by=tier&…`);

@@ -31,7 +31,7 @@ pub use home::HomePage;
 pub use insights::{
     AtRiskInsightPage, CertificateInsightPage, CertifiedInsightPage, CohortInsightPage,
     CompletionInsightPage, FirstDealInsightPage, FunnelInsightPage, InsightsPage,
-    RegistrationInsightPage, SatisfactionInsightPage, ScorecardPage,
+    RegistrationInsightPage, SatisfactionInsightPage, ScorecardPage, SourcedInsightPage,
 };
 pub use learn::{CatalogPage, PlayerPage};
 pub use learner_questions::{LearnerConversationPage, LearnerQuestionsPage};

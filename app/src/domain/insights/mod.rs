@@ -12,6 +12,7 @@ pub mod funnel;
 pub mod registrations;
 pub mod satisfaction;
 pub mod scorecard;
+pub mod sourced;
 pub mod survival;
 
 use super::identity::{JobRole, PartnerType, Tier};

@@ -55,8 +55,9 @@ fn AtRiskView(insight: AtRiskInsight, query: InsightQuery) -> impl IntoView {
         )}</p>
         <FilterBar action=AT_RISK_PAGE split=None window_label="Assigned in the last"
             paths=insight.paths.clone() regions=insight.regions.clone() query/>
-        <div class="table-wrap" role="region" aria-labelledby="at-risk-title" tabindex="0">
-            <table class="attempts cards rate-table at-risk" aria-labelledby="at-risk-title">
+        <h2 id="who-title">"Who, and why"</h2>
+        <div class="table-wrap" role="region" aria-labelledby="who-title" tabindex="0">
+            <table class="attempts cards rate-table at-risk" aria-labelledby="who-title">
                 <thead><tr>
                     <th scope="col">"Learner"</th><th scope="col">"Why"</th>
                 </tr></thead>

@@ -20,6 +20,7 @@ mod funnel;
 mod registrations;
 mod satisfaction;
 mod scorecard;
+mod sourced;
 pub use at_risk::AtRiskInsightPage;
 pub use certificates::CertificateInsightPage;
 pub use certified::CertifiedInsightPage;
@@ -28,6 +29,7 @@ pub use funnel::FunnelInsightPage;
 pub use registrations::RegistrationInsightPage;
 pub use satisfaction::SatisfactionInsightPage;
 pub use scorecard::ScorecardPage;
+pub use sourced::SourcedInsightPage;
 
 /// A rate with its 95% interval and n, as the views write it: "41% (33%–49%, n = 142)";
 /// `None` when there are too few to show a rate (each view says so in its own words).
@@ -68,6 +70,11 @@ const VIEWS: &[(&str, &str, &str)] = &[
         "/insights/certified",
         "Certified vs not: pipeline, win rate, revenue",
         "Whether deals of certified partners win more, compared within the same tier and tenure, with intervals.",
+    ),
+    (
+        "/insights/sourced",
+        "Partner-sourced pipeline and revenue",
+        "Pipeline registered each month by stage, revenue won, and the partners' leaderboard.",
     ),
     (
         "/insights/registrations",
