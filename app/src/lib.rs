@@ -230,6 +230,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/insights/first-deal") view=FirstDealInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/certified") view=CertifiedInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/satisfaction") view=SatisfactionInsightPage ssr=ssr.clone()/>
+                    <Route path=path!("/insights/quiz") view=QuizInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/certificates") view=CertificateInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/at-risk") view=AtRiskInsightPage ssr=ssr.clone()/>
                     <Route path=path!("/insights/sourced") view=SourcedInsightPage ssr=ssr.clone()/>

@@ -1225,6 +1225,38 @@ pub struct SourcedInsight {
     pub regions: Vec<String>,
 }
 
+/// One question of the quiz item analysis (insights view 9).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionRow {
+    pub question_id: i64,
+    pub path_title: String,
+    pub prompt: String,
+    pub answers: u64,
+    pub facility: f64,
+    pub discrimination: Option<f64>,
+    /// Why it deserves a look ("too easy", …); empty when it does not.
+    pub flags: Vec<String>,
+}
+
+/// The quiz item and tag analysis (insights view 9) under the page's filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizInsight {
+    pub window: String,
+    /// The flag rules in words, for the page.
+    pub rules: String,
+    pub flagged: u64,
+    pub questions: Vec<QuestionRow>,
+    /// Per tag: learners who mastered it of those who answered its questions (`label` is
+    /// the tag), with the answers and mean score in `answers` / `mean_scores` by position.
+    pub tags: Vec<RateRow>,
+    pub tag_answers: Vec<u64>,
+    pub tag_mean_scores: Vec<f64>,
+    /// Every learner-tag pair pooled, the chart's reference line.
+    pub all_tags: RateRow,
+    pub paths: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+}
+
 /// An estimate with its 95% interval (absent when it cannot be computed).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {

@@ -144,8 +144,8 @@ test('a manager reads deal registration health by region', async ({ page }, test
 
 // A manager walks the learning views: the funnel split by tier (its CSV has the table's
 // rows), then the cohort curves and time to first deal, whose panels are each an image with
-// a description, module satisfaction, sourced pipeline and the at-risk list; axe finds
-// nothing on any of them.
+// a description, module satisfaction, sourced pipeline, the quiz analysis and the at-risk
+// list; axe finds nothing on any of them.
 test('a manager reads the funnel, the cohort curves, time to first deal and satisfaction', async ({ page }, testInfo) => {
   await signIn(page, 'marco@lumen.example');
   await expect(page).toHaveURL('/');
@@ -191,6 +191,13 @@ test('a manager reads the funnel, the cohort curves, time to first deal and sati
     await page.screenshot({ path: testInfo.outputPath(`${link.replace(/ /g, '-')}.png`), fullPage: true });
     expect((await new AxeBuilder({ page }).include('main').analyze()).violations).toEqual([]);
   }
+
+  // The quiz analysis: tags and questions (the demo may have no submitted quiz yet).
+  await page.goto('/insights');
+  await page.getByRole('link', { name: 'Quiz questions and tags' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Quiz questions and tags, answered .* \(12 months\)/);
+  await page.screenshot({ path: testInfo.outputPath('quiz.png'), fullPage: true });
+  expect((await new AxeBuilder({ page }).include('main').analyze()).violations).toEqual([]);
 
   // The at-risk list: a table to act on (the demo's learners may all be on track).
   await page.goto('/insights');

@@ -6,8 +6,9 @@ use app::api::authoring::export_path;
 use app::api::channel::{export_pipeline_csv, PipelineQuery};
 use app::api::insights::{
     export_at_risk_csv, export_certificates_csv, export_certified_csv, export_cohort_csv,
-    export_completion_csv, export_first_deal_csv, export_funnel_csv, export_registrations_csv,
-    export_satisfaction_csv, export_scorecard_csv, export_sourced_csv, InsightQuery,
+    export_completion_csv, export_first_deal_csv, export_funnel_csv, export_quiz_csv,
+    export_registrations_csv, export_satisfaction_csv, export_scorecard_csv, export_sourced_csv,
+    InsightQuery,
 };
 use app::error::AppError;
 use axum::extract::{Path, Query, Request, State};
@@ -96,6 +97,12 @@ insight_csv_handler!(
     sourced_csv,
     "sourced-pipeline.csv",
     export_sourced_csv
+);
+insight_csv_handler!(
+    /// The quiz analysis as `quiz-questions-and-tags.csv`.
+    quiz_csv,
+    "quiz-questions-and-tags.csv",
+    export_quiz_csv
 );
 insight_csv_handler!(
     /// The certified-vs-not rows as `certified-vs-not.csv`.

@@ -287,6 +287,7 @@ pub fn build_router(state: AppState, assets: AssetManifest, site_root: &Path) ->
             app::api::insights::FUNNEL_CSV_PATH,
             get(downloads::funnel_csv),
         )
+        .route(app::api::insights::QUIZ_CSV_PATH, get(downloads::quiz_csv))
         .route(
             app::api::insights::SOURCED_CSV_PATH,
             get(downloads::sourced_csv),

@@ -458,6 +458,8 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (LoadFunnelInsight::PATH, Args::Form(vec![]), false),
         (ExportFunnelCsv::PATH, Args::Form(vec![]), false),
         (LoadAtRisk::PATH, Args::Form(vec![]), false),
+        (LoadQuizInsight::PATH, Args::Form(vec![]), false),
+        (ExportQuizCsv::PATH, Args::Form(vec![]), false),
         (LoadSourcedInsight::PATH, Args::Form(vec![]), false),
         (ExportSourcedCsv::PATH, Args::Form(vec![]), false),
         (ExportAtRiskCsv::PATH, Args::Form(vec![]), false),

@@ -9,15 +9,16 @@ mod common;
 
 use app::api::insights::{
     LoadAtRisk, LoadCertificateInsight, LoadCertifiedInsight, LoadCohortInsight,
-    LoadCompletionInsight, LoadFirstDealInsight, LoadFunnelInsight, LoadRegistrationInsight,
-    LoadSatisfactionInsight, LoadScorecard, LoadSourcedInsight, NudgeLearner, AT_RISK_CSV_PATH,
-    CERTIFICATES_CSV_PATH, CERTIFIED_CSV_PATH, COHORTS_CSV_PATH, COMPLETION_CSV_PATH,
-    FIRST_DEAL_CSV_PATH, FUNNEL_CSV_PATH, REGISTRATIONS_CSV_PATH, SATISFACTION_CSV_PATH,
-    SCORECARD_CSV_PATH, SOURCED_CSV_PATH,
+    LoadCompletionInsight, LoadFirstDealInsight, LoadFunnelInsight, LoadQuizInsight,
+    LoadRegistrationInsight, LoadSatisfactionInsight, LoadScorecard, LoadSourcedInsight,
+    NudgeLearner, AT_RISK_CSV_PATH, CERTIFICATES_CSV_PATH, CERTIFIED_CSV_PATH, COHORTS_CSV_PATH,
+    COMPLETION_CSV_PATH, FIRST_DEAL_CSV_PATH, FUNNEL_CSV_PATH, QUIZ_CSV_PATH,
+    REGISTRATIONS_CSV_PATH, SATISFACTION_CSV_PATH, SCORECARD_CSV_PATH, SOURCED_CSV_PATH,
 };
 use app::model::{
     AtRiskInsight, CertificateInsight, CertifiedInsight, CompletionInsight, CurveInsight,
-    FunnelInsight, RegistrationInsight, SatisfactionInsight, Scorecard, SourcedInsight,
+    FunnelInsight, QuizInsight, RegistrationInsight, SatisfactionInsight, Scorecard,
+    SourcedInsight,
 };
 use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
@@ -1078,6 +1079,157 @@ async fn sourced_pipeline_counts_created_and_won_deals_by_month_and_partner(back
     server.stop().await;
 }
 
+async fn quiz_items_and_tags_are_analysed_over_the_windows_answers(backend: Backend) {
+    use app::domain::quiz::content::{QuestionContent, QuestionKind};
+    use app::domain::quiz::grading::{AnswerKey, Response};
+    let server = TestServer::start(backend).await;
+    let state = &server.server.state;
+    let db = &state.db.write;
+    let now = state.clock.now_ms();
+    let (path, _, quiz, _) = path_with_a_quiz(&server, "Quiz basics").await;
+    organisation(&server, ("Quiz Co", "reseller"), 12, 0, path).await;
+    let people: Vec<(i64,)> = sqlx::query_as(
+        "SELECT u.id FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id \
+         WHERE o.name = 'Quiz Co' ORDER BY u.id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    // Three true/false questions: everyone gets the first right (too easy); the stronger
+    // half gets the second and third right. Tags: "pricing" on the first, "objections" on
+    // the other two.
+    let key = serde_json::to_string(&AnswerKey::TrueFalse { correct: true }).unwrap();
+    let mut questions = Vec::new();
+    for (prompt, tags) in [
+        ("Is the list price public?", "pricing"),
+        ("Can a discount be stacked?", "objections"),
+        ("Do we match competitors?", "objections"),
+    ] {
+        let content = serde_json::to_string(&QuestionContent {
+            kind: QuestionKind::TrueFalse,
+            prompt: prompt.to_string(),
+            options: Vec::new(),
+            targets: Vec::new(),
+        })
+        .unwrap();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO quiz_questions (path_id, content_json, key_json, tags, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(path)
+        .bind(&content)
+        .bind(&key)
+        .bind(tags)
+        .bind(now - 50 * DAY_MS)
+        .fetch_one(db)
+        .await
+        .unwrap();
+        questions.push((id, content));
+    }
+    for (i, (person,)) in people.iter().enumerate() {
+        let (attempt,): (i64,) = sqlx::query_as(
+            "INSERT INTO quiz_attempts (step_id, user_id, attempt_number, seed, started_at, submitted_at, score_percent) \
+             VALUES ($1, $2, 1, 7, $3, $3, 50) RETURNING id",
+        )
+        .bind(quiz)
+        .bind(person)
+        .bind(now - 10 * DAY_MS)
+        .fetch_one(db)
+        .await
+        .unwrap();
+        let strong = i < 6;
+        for (position, (question, content)) in questions.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO attempt_questions (attempt_id, position, question_id, content_json, key_json, weight) \
+                 VALUES ($1, $2, $3, $4, $5, 1)",
+            )
+            .bind(attempt)
+            .bind(position as i64)
+            .bind(question)
+            .bind(content)
+            .bind(&key)
+            .execute(db)
+            .await
+            .unwrap();
+            let right = position == 0 || strong;
+            sqlx::query(
+                "INSERT INTO attempt_answers (attempt_id, question_id, response_json, client_seq, saved_at) \
+                 VALUES ($1, $2, $3, 1, $4)",
+            )
+            .bind(attempt)
+            .bind(question)
+            .bind(serde_json::to_string(&Response::TrueFalse(right)).unwrap())
+            .bind(now - 10 * DAY_MS)
+            .execute(db)
+            .await
+            .unwrap();
+        }
+    }
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let path_text = path.to_string();
+    let args = [
+        ("query[region]", "Testland"),
+        ("query[path]", path_text.as_str()),
+    ];
+    let (status, view) =
+        invoke::<QuizInsight>(&manager, &server, LoadQuizInsight::PATH, &args).await;
+    assert_eq!(status, 200);
+    let view = view.unwrap();
+    assert_eq!(view.flagged, 1);
+    let first = &view.questions[0];
+    assert_eq!(
+        (first.prompt.as_str(), first.answers),
+        ("Is the list price public?", 12)
+    );
+    assert_eq!(first.flags, ["too easy"]);
+    assert!((first.facility - 1.0).abs() < 1e-12);
+    let second = &view.questions[1];
+    assert!((second.facility - 0.5).abs() < 1e-12);
+    assert!(second.discrimination.unwrap() > 0.9, "{second:?}");
+    let tags: Vec<(&str, u64, u64)> = view
+        .tags
+        .iter()
+        .map(|t| (t.label.as_str(), t.successes, t.n))
+        .collect();
+    assert_eq!(tags, [("objections", 6, 12), ("pricing", 12, 12)]);
+    assert_eq!((view.all_tags.successes, view.all_tags.n), (18, 24));
+    let html = manager
+        .get(server.url(&format!("/insights/quiz?region=Testland&path={path}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"aria-labelledby="tags-chart-title tags-chart-desc""#),
+        "{html}"
+    );
+    let (header, rows) = csv_of(
+        &manager,
+        &server,
+        &format!("{QUIZ_CSV_PATH}?region=Testland&path={path}"),
+    )
+    .await;
+    assert_eq!(rows.len(), 2 + 3, "two tags and three questions");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(rows[2][column("flags")], "too easy");
+    assert_eq!(rows[0][column("mastered")], "6");
+    let partner = sign_in(&server, "nora@northwind.example").await;
+    let (status, _) = invoke::<QuizInsight>(&partner, &server, LoadQuizInsight::PATH, &args).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        partner
+            .get(server.url(QUIZ_CSV_PATH))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    server.stop().await;
+}
+
 /// A partner organisation in "Certland", onboarded `days_ago`, with one sales person.
 async fn certland_org(server: &TestServer, name: &str, days_ago: i64) -> (i64, i64) {
     let db = &server.server.state.db.write;
@@ -1827,6 +1979,7 @@ async fn the_expiry_pipeline_is_counted_as_worked_out_by_hand(backend: Backend) 
 }
 
 both_backends!(
+    quiz_items_and_tags_are_analysed_over_the_windows_answers,
     sourced_pipeline_counts_created_and_won_deals_by_month_and_partner,
     at_risk_learners_are_listed_with_their_reasons_and_nudged_once_a_week,
     module_satisfaction_puts_the_response_rate_beside_the_score,

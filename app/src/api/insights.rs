@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize};
 
 mod at_risk;
 mod funnel;
+mod quiz_items;
 mod satisfaction;
 mod sourced;
 mod survival;
 pub use at_risk::*;
 pub use funnel::*;
+pub use quiz_items::*;
 pub use satisfaction::*;
 pub use sourced::*;
 pub use survival::*;

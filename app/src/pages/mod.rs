@@ -30,7 +30,7 @@ pub use deals::{DealAuditPage, DealsPage, PipelinePage, ReviewQueuePage, Signals
 pub use home::HomePage;
 pub use insights::{
     AtRiskInsightPage, CertificateInsightPage, CertifiedInsightPage, CohortInsightPage,
-    CompletionInsightPage, FirstDealInsightPage, FunnelInsightPage, InsightsPage,
+    CompletionInsightPage, FirstDealInsightPage, FunnelInsightPage, InsightsPage, QuizInsightPage,
     RegistrationInsightPage, SatisfactionInsightPage, ScorecardPage, SourcedInsightPage,
 };
 pub use learn::{CatalogPage, PlayerPage};

@@ -9,6 +9,7 @@ pub mod at_risk;
 pub mod certificates;
 pub mod certified;
 pub mod funnel;
+pub mod quiz_items;
 pub mod registrations;
 pub mod satisfaction;
 pub mod scorecard;

@@ -17,6 +17,7 @@ mod certificates;
 mod certified;
 mod curves;
 mod funnel;
+mod quiz;
 mod registrations;
 mod satisfaction;
 mod scorecard;
@@ -26,6 +27,7 @@ pub use certificates::CertificateInsightPage;
 pub use certified::CertifiedInsightPage;
 pub use curves::{CohortInsightPage, FirstDealInsightPage};
 pub use funnel::FunnelInsightPage;
+pub use quiz::QuizInsightPage;
 pub use registrations::RegistrationInsightPage;
 pub use satisfaction::SatisfactionInsightPage;
 pub use scorecard::ScorecardPage;
@@ -85,6 +87,11 @@ const VIEWS: &[(&str, &str, &str)] = &[
         "/insights/satisfaction",
         "Module satisfaction",
         "Response rate beside the score, the share of 4s and 5s with intervals, the spread of ratings and the latest comments.",
+    ),
+    (
+        "/insights/quiz",
+        "Quiz questions and tags",
+        "Which tags learners master, and which questions are too easy, too hard or do not separate stronger learners.",
     ),
     (
         "/insights/certificates",
@@ -296,7 +303,15 @@ pub(super) fn Choice(
 
 /// The chart's numbers as a table: every row with its counts, and the overall row last.
 #[component]
-fn RateTable(rows: Vec<RateRow>, overall: RateRow, segment: String) -> impl IntoView {
+fn RateTable(
+    rows: Vec<RateRow>,
+    overall: RateRow,
+    segment: String,
+    /// The names of the successes and n columns (completion's unless given).
+    #[prop(optional)]
+    counted: Option<(&'static str, &'static str)>,
+) -> impl IntoView {
+    let (done, n) = counted.unwrap_or(("Completed", "Assigned (n)"));
     let line = |row: RateRow, class: &'static str| {
         let (rate, interval) = match (row.estimate, row.lower, row.upper) {
             (Some(p), Some(l), Some(u)) => (percent(p), format!("{}–{}", percent(l), percent(u))),
@@ -305,8 +320,8 @@ fn RateTable(rows: Vec<RateRow>, overall: RateRow, segment: String) -> impl Into
         view! {
             <tr class=class>
                 <th scope="row" data-label=segment.clone()>{row.label}</th>
-                <td data-label="Completed">{row.successes}</td>
-                <td data-label="Assigned (n)">{row.n}</td>
+                <td data-label=done>{row.successes}</td>
+                <td data-label=n>{row.n}</td>
                 <td data-label="Rate">{rate}</td>
                 <td data-label="95% interval">{interval}</td>
             </tr>
@@ -317,7 +332,7 @@ fn RateTable(rows: Vec<RateRow>, overall: RateRow, segment: String) -> impl Into
         <div class="table-wrap" role="region" aria-labelledby="numbers-title" tabindex="0">
             <table class="attempts cards rate-table" aria-labelledby="numbers-title">
                 <thead><tr>
-                    <th scope="col">{segment.clone()}</th><th scope="col">"Completed"</th><th scope="col">"Assigned (n)"</th>
+                    <th scope="col">{segment.clone()}</th><th scope="col">{done}</th><th scope="col">{n}</th>
                     <th scope="col">"Rate"</th><th scope="col">"95% interval"</th>
                 </tr></thead>
                 <tbody>

@@ -3,7 +3,7 @@
 use crate::domain::channel::deals::{RegistrationStatus, Stage};
 use crate::domain::identity::{JobRole, PartnerType, Tier};
 use crate::domain::insights::{
-    certificates, certified, registrations, satisfaction, scorecard, Assignment, Person,
+    certificates, certified, quiz_items, registrations, satisfaction, scorecard, Assignment, Person,
 };
 use crate::domain::learning::Audience;
 use crate::server::db::Db;
@@ -583,4 +583,114 @@ pub async fn record_nudge(
         now,
     )
     .await
+}
+
+/// Attempt, learner, path, question, answer key (JSON), weight, submitted.
+type AnsweredRow = (i64, i64, i64, i64, String, f64, i64);
+
+/// Every question of every attempt submitted in `[from, until)`, scored against the key it
+/// was drawn with, with who answered it; and each question's tags. Answers the learner left
+/// blank score 0, as the quiz graded them.
+pub async fn quiz_answers(
+    db: &Db,
+    (from, until): (i64, i64),
+) -> Result<(Vec<quiz_items::AnswerFact>, HashMap<i64, Vec<String>>), sqlx::Error> {
+    use crate::domain::quiz::grading::{grade, AnswerKey, Response};
+    let learners: Vec<LearnerRow> = sqlx::query_as(
+        "SELECT u.id, o.id, o.partner_type, o.tier, o.region, u.job_role, u.created_at \
+         FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id WHERE u.role = 'partner_user'",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    let people: HashMap<i64, Person> = learners
+        .into_iter()
+        .filter_map(|(user, _, partner_type, tier, region, job_role, _)| {
+            Some((
+                user,
+                Person {
+                    partner_type: PartnerType::parse(&partner_type)?,
+                    tier: Tier::parse(&tier)?,
+                    region,
+                    job_role: job_role.as_deref().and_then(JobRole::parse),
+                },
+            ))
+        })
+        .collect();
+    let questions: Vec<AnsweredRow> = sqlx::query_as(
+        "SELECT aq.attempt_id, a.user_id, s.path_id, aq.question_id, aq.key_json, aq.weight, a.submitted_at \
+         FROM attempt_questions aq JOIN quiz_attempts a ON a.id = aq.attempt_id \
+         JOIN path_steps s ON s.id = a.step_id \
+         WHERE a.submitted_at IS NOT NULL AND a.submitted_at >= $1 AND a.submitted_at < $2",
+    )
+    .bind(from)
+    .bind(until)
+    .fetch_all(&db.read)
+    .await?;
+    let answers: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT an.attempt_id, an.question_id, an.response_json FROM attempt_answers an \
+         JOIN quiz_attempts a ON a.id = an.attempt_id \
+         WHERE a.submitted_at IS NOT NULL AND a.submitted_at >= $1 AND a.submitted_at < $2",
+    )
+    .bind(from)
+    .bind(until)
+    .fetch_all(&db.read)
+    .await?;
+    let responses: HashMap<(i64, i64), Response> = answers
+        .into_iter()
+        .filter_map(|(attempt, question, json)| {
+            Some(((attempt, question), serde_json::from_str(&json).ok()?))
+        })
+        .collect();
+    let mut facts = Vec::with_capacity(questions.len());
+    for (attempt_id, user_id, path_id, question_id, key_json, weight, submitted_at) in questions {
+        let (Some(person), Ok(key)) = (
+            people.get(&user_id),
+            serde_json::from_str::<AnswerKey>(&key_json),
+        ) else {
+            continue;
+        };
+        facts.push(quiz_items::AnswerFact {
+            attempt_id,
+            user_id,
+            person: person.clone(),
+            path_id,
+            question_id,
+            score: grade(&key, responses.get(&(attempt_id, question_id))).score,
+            weight,
+            submitted_at,
+        });
+    }
+    let tag_rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, tags FROM quiz_questions")
+        .fetch_all(&db.read)
+        .await?;
+    let tags = tag_rows
+        .into_iter()
+        .map(|(id, tags)| {
+            let tags = tags
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect();
+            (id, tags)
+        })
+        .collect();
+    Ok((facts, tags))
+}
+
+/// Each question's prompt, for lists of questions.
+pub async fn question_prompts(db: &Db) -> Result<HashMap<i64, String>, sqlx::Error> {
+    use crate::domain::quiz::content::QuestionContent;
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, content_json FROM quiz_questions")
+        .fetch_all(&db.read)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, json)| {
+            Some((
+                id,
+                serde_json::from_str::<QuestionContent>(&json).ok()?.prompt,
+            ))
+        })
+        .collect())
 }
