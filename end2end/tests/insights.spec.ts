@@ -146,7 +146,7 @@ test('a manager reads deal registration health by region', async ({ page }, test
 // rows), then the cohort curves and time to first deal, whose panels are each an image with
 // a description, module satisfaction, sourced pipeline, the quiz analysis and the at-risk
 // list; axe finds nothing on any of them.
-test('a manager reads the funnel, the cohort curves, time to first deal and satisfaction', async ({ page }, testInfo) => {
+test('a manager reads the funnel, curves, satisfaction, sourced pipeline, quiz and at-risk views', async ({ page }, testInfo) => {
   await signIn(page, 'marco@lumen.example');
   await expect(page).toHaveURL('/');
   await page.goto('/insights');

@@ -73,6 +73,14 @@ fn main() {
         "/insights/certified?months=24&tier=gold".to_string(),
         "/insights/registrations".to_string(),
         format!("/scorecard?org={some_org}"),
+        "/insights/funnel".to_string(),
+        "/insights/cohorts".to_string(),
+        "/insights/first-deal".to_string(),
+        "/insights/sourced".to_string(),
+        "/insights/satisfaction".to_string(),
+        "/insights/quiz".to_string(),
+        "/insights/certificates".to_string(),
+        "/insights/at-risk".to_string(),
     ];
     let client = reqwest::Client::new();
     for view in &views {

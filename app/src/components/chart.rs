@@ -428,7 +428,15 @@ pub fn StackedBars(
     plain_labels: bool,
 ) -> impl IntoView {
     let prefix = class_prefix.unwrap_or("stack");
-    let height = TOP + ROW_HEIGHT * rows.len().max(1) as f64;
+    // Up to four legend entries share a line; more wrap three to a line.
+    let per_line = if parts.len() > 4 {
+        3
+    } else {
+        parts.len().max(1)
+    };
+    let legend_lines = parts.len().div_ceil(per_line).max(1);
+    let top = TOP + 16.0 * (legend_lines - 1) as f64;
+    let height = top + ROW_HEIGHT * rows.len().max(1) as f64;
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
     let labelled_by = format!("{title_id} {desc_id}");
@@ -460,11 +468,12 @@ pub fn StackedBars(
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let spacing = ((PLOT_END - PLOT_START) / parts.len().max(1) as f64).min(86.0);
-            let x = PLOT_START + spacing * i as f64;
+            let spacing = ((PLOT_END - PLOT_START) / per_line as f64).min(112.0);
+            let x = PLOT_START + spacing * (i % per_line) as f64;
+            let y = 4.0 + 16.0 * (i / per_line) as f64;
             view! {
-                <rect class=format!("{prefix}-{i}") x=x y="4" width="10" height="10"/>
-                <text class="tick" x=x + 14.0 y="13">{*name}</text>
+                <rect class=format!("{prefix}-{i}") x=x y=y width="10" height="10"/>
+                <text class="tick" x=x + 14.0 y=y + 9.0>{*name}</text>
             }
         })
         .collect_view();
@@ -472,7 +481,7 @@ pub fn StackedBars(
         .into_iter()
         .enumerate()
         .map(|(i, (label, counts))| {
-            let top = TOP + ROW_HEIGHT * i as f64;
+            let top = top + ROW_HEIGHT * i as f64;
             let text = if plain_labels {
                 label.clone()
             } else {
