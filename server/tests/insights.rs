@@ -1691,6 +1691,33 @@ async fn the_demo_history_makes_the_views_meaningful_and_leaves_the_present_alon
         card.figures.iter().filter(|f| f.value.is_some()).count() >= 5,
         "{card:?}"
     );
+
+    // The learning views have people at every stage, and quizzes to analyse.
+    let months = [("query[months]", "24")];
+    let (_, funnel) =
+        invoke::<FunnelInsight>(&manager, &server, LoadFunnelInsight::PATH, &months).await;
+    let reached = funnel.unwrap().overall.reached;
+    assert!(
+        reached[1] > reached[3] && reached[3] > 0,
+        "started > passed > 0: {reached:?}"
+    );
+    let (_, quiz) = invoke::<QuizInsight>(&manager, &server, LoadQuizInsight::PATH, &months).await;
+    let quiz = quiz.unwrap();
+    assert!(quiz.questions.len() >= 3 && quiz.flagged >= 1, "{quiz:?}");
+    assert!(quiz
+        .questions
+        .iter()
+        .any(|q| q.discrimination.is_some_and(|d| d > 0.2)));
+    let (_, satisfaction) =
+        invoke::<SatisfactionInsight>(&manager, &server, LoadSatisfactionInsight::PATH, &months)
+            .await;
+    assert!(satisfaction.unwrap().overall.top_two.n >= 10);
+    let (_, sourced) =
+        invoke::<SourcedInsight>(&manager, &server, LoadSourcedInsight::PATH, &months).await;
+    assert!(sourced.unwrap().leaders.len() >= 10);
+    let (_, first_deal) =
+        invoke::<CurveInsight>(&manager, &server, LoadFirstDealInsight::PATH, &[]).await;
+    assert!(first_deal.unwrap().overall.events >= 5);
     server.stop().await;
 }
 

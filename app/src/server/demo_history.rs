@@ -23,6 +23,7 @@ use crate::domain::identity::{JobRole, PartnerType, Tier};
 use crate::domain::learning::Audience;
 use crate::domain::notifications::Event;
 use crate::domain::quiz::draw::SeededRng;
+use crate::domain::quiz::grading::{AnswerKey, Response};
 use sqlx::{Any, Transaction};
 
 /// How far back the generated activity goes.
@@ -102,6 +103,11 @@ struct Path {
     /// (certification, validity in months) the path earns.
     certification: Option<(i64, i64)>,
     survey_step: Option<i64>,
+    /// The first step that is not a quiz (where a start shows), and the quiz steps.
+    first_lesson: Option<i64>,
+    quiz_steps: Vec<i64>,
+    /// The path's question bank: id, content (JSON), key (JSON), weight.
+    questions: Vec<(i64, String, String, f64)>,
 }
 
 struct History<'a> {
@@ -194,14 +200,32 @@ async fn read_paths(db: &Db) -> Result<Vec<Path>, sqlx::Error> {
     )
     .fetch_all(&db.read)
     .await?;
+    let steps: Vec<(i64, i64, String)> =
+        sqlx::query_as("SELECT id, path_id, kind FROM path_steps ORDER BY path_id, position, id")
+            .fetch_all(&db.read)
+            .await?;
+    let questions: Vec<(i64, i64, String, String, f64)> = sqlx::query_as(
+        "SELECT id, path_id, content_json, key_json, weight FROM quiz_questions \
+         WHERE retired_at IS NULL ORDER BY id",
+    )
+    .fetch_all(&db.read)
+    .await?;
     Ok(rows
         .into_iter()
         .filter_map(|(id, audience_json)| {
+            let of_path = steps.iter().filter(|s| s.1 == id);
             Some(Path {
                 id,
                 audience: serde_json::from_str(&audience_json).ok()?,
                 certification: earns.iter().find(|e| e.0 == id).map(|e| (e.1, e.2)),
                 survey_step: surveys.iter().find(|s| s.0 == id).map(|s| s.1),
+                first_lesson: of_path.clone().find(|s| s.2 != "quiz").map(|s| s.0),
+                quiz_steps: of_path.filter(|s| s.2 == "quiz").map(|s| s.0).collect(),
+                questions: questions
+                    .iter()
+                    .filter(|q| q.1 == id)
+                    .map(|q| (q.0, q.2.clone(), q.3.clone(), q.4))
+                    .collect(),
             })
         })
         .collect())
@@ -292,7 +316,17 @@ async fn training(
     let days = history.between(3, 100);
     let completed = assigned + days * DAY_MS;
     let finishes = history.chance(12 + 22 * rank) && completed < history.now - DAY_MS;
+    // How well this person answers quiz questions: better in bigger, higher-tier programs.
+    let ability = 35 + 10 * rank as i64 + history.between(0, 40);
     if !finishes {
+        // Half of them started: the first lesson done, perhaps a quiz tried and failed.
+        let started = assigned + history.between(1, 30) * DAY_MS;
+        if history.chance(50) && started < history.now - DAY_MS {
+            first_lesson_done(history, user, path, started).await?;
+            if history.chance(40) {
+                quiz_attempts(history, user, path, started + HOUR_MS, ability, false).await?;
+            }
+        }
         // They were told it was overdue back then.
         let told = assigned + 60 * DAY_MS;
         if told < history.now {
@@ -311,6 +345,8 @@ async fn training(
         .bind(completed)
         .execute(&mut *history.tx)
         .await?;
+    first_lesson_done(history, user, path, assigned + (completed - assigned) / 3).await?;
+    quiz_attempts(history, user, path, completed - 2 * HOUR_MS, ability, true).await?;
     if let Some(step) = path.survey_step.filter(|_| history.chance(55)) {
         // Ratings lean positive, with a tail, and differ by path.
         let rating =
@@ -363,6 +399,129 @@ async fn training(
         .bind(event)
         .execute(&mut *history.tx)
         .await?;
+    }
+    Ok(())
+}
+
+/// Marks the path's first lesson done by `user` at `at` (the start the funnel counts).
+async fn first_lesson_done(
+    history: &mut History<'_>,
+    user: i64,
+    path: &Path,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let Some(step) = path.first_lesson else {
+        return Ok(());
+    };
+    sqlx::query(
+        "INSERT INTO step_progress (user_id, step_id, position_secs, done_at, updated_at) VALUES ($1, $2, 0, $3, $3)",
+    )
+    .bind(user)
+    .bind(step)
+    .bind(at)
+    .execute(&mut *history.tx)
+    .await?;
+    Ok(())
+}
+
+/// How many of a bank's questions one generated attempt asks.
+const QUESTIONS_ASKED: usize = 6;
+
+/// The response that earns full marks under `key` (generated answers only).
+fn correct_response(key: &AnswerKey) -> Response {
+    match key {
+        AnswerKey::SingleChoice { correct, .. } => Response::SingleChoice(*correct),
+        AnswerKey::MultipleChoice { correct, .. } => Response::MultipleChoice(correct.clone()),
+        AnswerKey::TrueFalse { correct } => Response::TrueFalse(*correct),
+        AnswerKey::Ordering { correct_order } => Response::Ordering(correct_order.clone()),
+        AnswerKey::Matching { pairs } => Response::Matching(pairs.clone()),
+        AnswerKey::ShortText { accepted } => {
+            Response::ShortText(accepted.first().cloned().unwrap_or_default())
+        }
+        AnswerKey::Numeric { value, .. } => Response::Numeric(value.to_string()),
+    }
+}
+
+/// One submitted attempt on each quiz step of `path`, around `at`. Each question is
+/// answered right with a chance that grows with the learner's `ability` and shrinks with
+/// the question's difficulty (by its place in the bank), so the item statistics have
+/// easy, hard and discriminating questions to find; a wrong answer is left blank (0 marks).
+/// Someone who `passes` gets a second, perfect attempt when the first falls short.
+async fn quiz_attempts(
+    history: &mut History<'_>,
+    user: i64,
+    path: &Path,
+    at: i64,
+    ability: i64,
+    passes: bool,
+) -> Result<(), sqlx::Error> {
+    const DIFFICULTY: [i64; 6] = [-45, -20, -5, 5, 20, 40];
+    for step in &path.quiz_steps {
+        let asked: Vec<&(i64, String, String, f64)> =
+            path.questions.iter().take(QUESTIONS_ASKED).collect();
+        if asked.is_empty() {
+            continue;
+        }
+        let mut attempt_number = 1;
+        loop {
+            let perfect = attempt_number > 1;
+            let mut right = Vec::with_capacity(asked.len());
+            for (i, _) in asked.iter().enumerate() {
+                let chance = (ability - DIFFICULTY[i % DIFFICULTY.len()]).clamp(3, 98) as u64;
+                right.push(perfect || history.chance(chance));
+            }
+            let score = 100.0 * right.iter().filter(|r| **r).count() as f64 / asked.len() as f64;
+            let submitted = at - HOUR_MS + attempt_number * 20 * 60_000;
+            let (attempt,): (i64,) = sqlx::query_as(
+                "INSERT INTO quiz_attempts (step_id, user_id, attempt_number, seed, started_at, submitted_at, score_percent) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(*step)
+            .bind(user)
+            .bind(attempt_number)
+            .bind((history.rng.next_u64() >> 12) as i64)
+            .bind(submitted - 15 * 60_000)
+            .bind(submitted)
+            .bind(score)
+            .fetch_one(&mut *history.tx)
+            .await?;
+            for (position, ((question, content, key_json, weight), answered)) in asked
+                .iter()
+                .map(|q| (&q.0, &q.1, &q.2, q.3))
+                .zip(&right)
+                .enumerate()
+            {
+                sqlx::query(
+                    "INSERT INTO attempt_questions (attempt_id, position, question_id, content_json, key_json, weight) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(attempt)
+                .bind(position as i64)
+                .bind(*question)
+                .bind(content.clone())
+                .bind(key_json.clone())
+                .bind(weight)
+                .execute(&mut *history.tx)
+                .await?;
+                let key = serde_json::from_str::<AnswerKey>(key_json).ok();
+                if let Some(response) = key.filter(|_| *answered).map(|k| correct_response(&k)) {
+                    sqlx::query(
+                        "INSERT INTO attempt_answers (attempt_id, question_id, response_json, client_seq, saved_at) \
+                         VALUES ($1, $2, $3, 1, $4)",
+                    )
+                    .bind(attempt)
+                    .bind(*question)
+                    .bind(serde_json::to_string(&response).unwrap_or_default())
+                    .bind(submitted)
+                    .execute(&mut *history.tx)
+                    .await?;
+                }
+            }
+            if !passes || score >= 80.0 || attempt_number > 1 {
+                break;
+            }
+            attempt_number += 1;
+        }
     }
     Ok(())
 }
