@@ -258,7 +258,7 @@ async fn completion(
     use crate::domain::insights::{completion_by_segment, window_label};
     use crate::server::repo::insights;
     let published = insights::published_paths(&state.db).await?;
-    let assignments = insights::assignments(&state.db, &published).await?;
+    let assignments = insights::assignments(&state.db, &published, false).await?;
     let (paths, regions) = filter_choices(state, &published).await?;
     let view = completion_by_segment(
         &assignments,
@@ -517,7 +517,7 @@ pub(crate) async fn headlines(
     let window = &checked.window;
     let months = window.months;
     let published = insights::published_paths(&state.db).await?;
-    let assignments = insights::assignments(&state.db, &published).await?;
+    let assignments = insights::assignments(&state.db, &published, false).await?;
     let completion =
         completion_by_segment(&assignments, &Filters::default(), window, Segment::Tier).overall;
     let orgs = insights::orgs(&state.db).await?;
@@ -882,7 +882,7 @@ async fn scorecard(
     let published = insights::published_paths(&state.db).await?;
     let facts = Facts {
         people: insights::people_per_org(&state.db).await?,
-        assignments: insights::assignments(&state.db, &published).await?,
+        assignments: insights::assignments(&state.db, &published, false).await?,
         holdings: insights::holdings(&state.db).await?,
         deals: insights::partner_deals(&state.db).await?,
         ratings: insights::ratings(&state.db).await?,

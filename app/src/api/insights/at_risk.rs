@@ -30,7 +30,7 @@ async fn at_risk_list(
     use crate::server::repo::{certifications, insights};
     let now = state.clock.now_ms();
     let published = insights::published_paths(&state.db).await?;
-    let assignments = insights::assignments(&state.db, &published).await?;
+    let assignments = insights::assignments(&state.db, &published, true).await?;
     let certificates = insights::certificates(&state.db).await?;
     let orgs = insights::orgs(&state.db).await?;
     let names = insights::learner_names(&state.db).await?;

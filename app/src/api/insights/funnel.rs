@@ -38,7 +38,7 @@ async fn funnel(
     use crate::domain::insights::{funnel::funnels, window_label, Segment};
     use crate::server::repo::insights;
     let published = insights::published_paths(&state.db).await?;
-    let assignments = insights::assignments(&state.db, &published).await?;
+    let assignments = insights::assignments(&state.db, &published, true).await?;
     let (paths, regions) = super::filter_choices(state, &published).await?;
     let segment = checked.split.and_then(Segment::parse);
     let titles: std::collections::HashMap<i64, &str> = paths

@@ -50,7 +50,7 @@ async fn satisfaction(
     use crate::domain::insights::window_label;
     use crate::server::repo::insights;
     let published = insights::published_paths(&state.db).await?;
-    let assignments = insights::assignments(&state.db, &published).await?;
+    let assignments = insights::assignments(&state.db, &published, false).await?;
     let ratings = insights::path_ratings(&state.db).await?;
     let (paths, regions) = super::filter_choices(state, &published).await?;
     let (overall, rows) = satisfaction(&ratings, &assignments, &checked.filters, &checked.window);

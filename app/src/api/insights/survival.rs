@@ -68,7 +68,7 @@ async fn cohorts(
     use crate::domain::insights::survival::{completion_cohorts, COHORT_DAYS};
     use crate::server::repo::insights;
     let published = insights::published_paths(&state.db).await?;
-    let assignments = insights::assignments(&state.db, &published).await?;
+    let assignments = insights::assignments(&state.db, &published, false).await?;
     let choices = super::filter_choices(state, &published).await?;
     let curves = completion_cohorts(
         &assignments,

@@ -138,7 +138,14 @@ async fn progress(
 /// first published or when they joined (the later), with how far they have gone: their
 /// first real step, the lessons, their first completion (kept across a recertification's
 /// restart), their first certificate that requires the path, and their latest activity.
-pub async fn assignments(db: &Db, paths: &[PublishedPath]) -> Result<Vec<Assignment>, sqlx::Error> {
+///
+/// Only views about progress (the funnel, the at-risk list) ask for it (`with_progress`):
+/// it costs three more whole-program scans, which views that need only completions skip.
+pub async fn assignments(
+    db: &Db,
+    paths: &[PublishedPath],
+    with_progress: bool,
+) -> Result<Vec<Assignment>, sqlx::Error> {
     let learners: Vec<LearnerRow> = sqlx::query_as(
         "SELECT u.id, o.id, o.partner_type, o.tier, o.region, u.job_role, u.created_at \
          FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id WHERE u.role = 'partner_user'",
@@ -157,7 +164,11 @@ pub async fn assignments(db: &Db, paths: &[PublishedPath]) -> Result<Vec<Assignm
         .into_iter()
         .map(|(user, path, at)| ((user, path), at))
         .collect();
-    let (progress, lessons_in, certifying) = progress(db).await?;
+    let (progress, lessons_in, certifying) = if with_progress {
+        progress(db).await?
+    } else {
+        Default::default()
+    };
     let audiences: Vec<(&PublishedPath, Audience)> = paths
         .iter()
         .filter_map(|path| match serde_json::from_str(&path.audience_json) {
