@@ -120,7 +120,7 @@ async fn completion_by_segment_is_counted_as_worked_out_by_hand(backend: Backend
     assert_eq!(status, 200);
     let view = view.unwrap();
     assert_eq!(view.segment, "partner_type");
-    assert!(view.window.ends_with("(12 months)"), "{}", view.window);
+    assert!(view.window.ends_with("(12 months, UTC)"), "{}", view.window);
     assert_eq!((view.overall.successes, view.overall.n), (15, 28));
     let rows: Vec<(&str, u64, u64)> = view
         .rows
@@ -571,7 +571,7 @@ async fn completion_cohorts_and_first_deals_are_curves_worked_out_by_hand(backen
     assert_eq!(status, 200);
     let view = view.unwrap();
     assert!(
-        view.window.ends_with("(24 months)"),
+        view.window.ends_with("(24 months, UTC)"),
         "its own default: {}",
         view.window
     );
@@ -2005,7 +2005,118 @@ async fn the_expiry_pipeline_is_counted_as_worked_out_by_hand(backend: Backend) 
     server.stop().await;
 }
 
+/// The program's time zone cuts the views' days and months: a deal created at noon UTC on a
+/// month's last day belongs to the next month in Kiritimati (UTC+14), once an admin chooses
+/// that zone; a zone that is not one is a field error that changes nothing.
+async fn the_views_count_days_and_months_in_the_programs_time_zone(backend: Backend) {
+    use app::api::program::{LoadProgramSettings, SaveProgramSettings};
+    use app::domain::channel::clocks::SettingsForm;
+    use chrono::{Datelike, Months, NaiveDate};
+    let server = TestServer::start(backend).await;
+    let (org, _) = certland_org(&server, "Zone Partner", 900).await;
+    let now = server.server.state.clock.now_ms();
+    let today = chrono::DateTime::from_timestamp_millis(now)
+        .unwrap()
+        .date_naive();
+    let first_of_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap();
+    let next_month = first_of_month - Months::new(2);
+    let noon_before = (next_month.and_hms_opt(0, 0, 0).unwrap() - chrono::Duration::hours(12))
+        .and_utc()
+        .timestamp_millis();
+    let days_ago = (now - noon_before) / DAY_MS;
+    certland_deal(
+        &server,
+        org,
+        (days_ago, None),
+        ("propose", "approved"),
+        1_000,
+    )
+    .await;
+    // certland_deal counts whole days back from now; put the creation on the exact instant.
+    sqlx::query("UPDATE deals SET created_at = $1, submitted_at = $1 WHERE partner_org_id = $2")
+        .bind(noon_before)
+        .bind(org)
+        .execute(&server.server.state.db.write)
+        .await
+        .unwrap();
+    let manager = sign_in(&server, "marco@lumen.example").await;
+    let args = [("query[region]", "Certland")];
+    let month_with_pipeline = |view: &SourcedInsight| -> Vec<String> {
+        view.months
+            .iter()
+            .filter(|m| m.pipeline_by_stage.iter().sum::<i64>() > 0)
+            .map(|m| m.label.clone())
+            .collect()
+    };
+    let (_, utc) =
+        invoke::<SourcedInsight>(&manager, &server, LoadSourcedInsight::PATH, &args).await;
+    let utc = utc.unwrap();
+    assert!(utc.window.ends_with("(12 months, UTC)"), "{}", utc.window);
+    let month_before = next_month - Months::new(1);
+    assert_eq!(
+        month_with_pipeline(&utc),
+        [month_before.format("%b %Y").to_string()]
+    );
+
+    let admin = sign_in(&server, "admin@lumen.example").await;
+    let (_, form) = invoke::<SettingsForm>(&admin, &server, LoadProgramSettings::PATH, &[]).await;
+    let mut form = form.unwrap();
+    assert_eq!(form.time_zone, "UTC");
+    for bad in ["Mars/Olympus", "+14:00", &"Pacific/".repeat(20)] {
+        form.time_zone = bad.to_string();
+        let (status, refused) =
+            common::submit_form::<()>(&admin, &server, SaveProgramSettings::PATH, &form).await;
+        assert_eq!(status, 422, "{bad}");
+        assert!(refused.unwrap_err().field_message("time_zone").is_some());
+    }
+    let (_, unchanged) =
+        invoke::<SettingsForm>(&admin, &server, LoadProgramSettings::PATH, &[]).await;
+    assert_eq!(
+        unchanged.unwrap().time_zone,
+        "UTC",
+        "a refused form changes nothing"
+    );
+    form.time_zone = " pacific/kiritimati ".into();
+    let (status, _) =
+        common::submit_form::<()>(&admin, &server, SaveProgramSettings::PATH, &form).await;
+    assert_eq!(status, 200);
+    let (_, saved) = invoke::<SettingsForm>(&admin, &server, LoadProgramSettings::PATH, &[]).await;
+    assert_eq!(saved.unwrap().time_zone, "Pacific/Kiritimati");
+
+    let (_, local) =
+        invoke::<SourcedInsight>(&manager, &server, LoadSourcedInsight::PATH, &args).await;
+    let local = local.unwrap();
+    assert!(
+        local.window.ends_with("(12 months, Pacific/Kiritimati)"),
+        "{}",
+        local.window
+    );
+    assert_eq!(
+        month_with_pipeline(&local),
+        [next_month.format("%b %Y").to_string()]
+    );
+    let html = manager
+        .get(server.url("/insights/sourced?region=Certland"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("12 months, Pacific/Kiritimati"), "{html}");
+    let (header, rows) = csv_of(
+        &manager,
+        &server,
+        &format!("{SOURCED_CSV_PATH}?region=Certland"),
+    )
+    .await;
+    let window = header.iter().position(|h| h == "window").unwrap();
+    assert!(rows.iter().all(|row| row[window] == local.window));
+    server.stop().await;
+}
+
 both_backends!(
+    the_views_count_days_and_months_in_the_programs_time_zone,
     quiz_items_and_tags_are_analysed_over_the_windows_answers,
     sourced_pipeline_counts_created_and_won_deals_by_month_and_partner,
     at_risk_learners_are_listed_with_their_reasons_and_nudged_once_a_week,

@@ -160,12 +160,41 @@ fn choice<T>(
     parsed
 }
 
+/// The program's rules as the views need them: a row that does not parse (saved by an
+/// older or newer release) reads as the defaults, so a view still renders.
+#[cfg(feature = "ssr")]
+pub(crate) async fn program_settings(
+    state: &crate::server::AppState,
+) -> Result<crate::domain::channel::clocks::ProgramSettings, AppError> {
+    use crate::server::repo::channel;
+    match channel::settings(&state.db).await {
+        Ok(settings) => Ok(settings),
+        Err(channel::ChannelError::Database(error)) => Err(error.into()),
+        Err(error) => {
+            tracing::error!(%error, "program settings unreadable; the defaults are used");
+            Ok(Default::default())
+        }
+    }
+}
+
+/// `check` with the clock's now and the program's zone.
+#[cfg(feature = "ssr")]
+pub(crate) async fn checked(
+    state: &crate::server::AppState,
+    query: &InsightQuery,
+    splits: &[&'static str],
+) -> Result<Checked, AppError> {
+    let zone = program_settings(state).await?.zone();
+    check(query, state.clock.now_ms(), zone, splits)
+}
+
 /// Reads the filters; any value that is not one the view offers is a field error. `splits`
 /// are the view's own ways to split its rows (`by`); a view without any ignores `by`.
 #[cfg(feature = "ssr")]
 pub(crate) fn check(
     query: &InsightQuery,
     now: i64,
+    zone: crate::domain::zone::Zone,
     splits: &[&'static str],
 ) -> Result<Checked, AppError> {
     use crate::domain::identity::{JobRole, PartnerType, Tier};
@@ -225,7 +254,7 @@ pub(crate) fn check(
         return Err(AppError::Validation(problems));
     }
     Ok(Checked {
-        window: rules::trailing_window(now, months.unwrap_or(rules::DEFAULT_WINDOW_MONTHS)),
+        window: rules::trailing_window(now, months.unwrap_or(rules::DEFAULT_WINDOW_MONTHS), zone),
         split,
         filters: Filters {
             partner_type,
@@ -359,7 +388,7 @@ pub async fn load_certified_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms(), &[])?;
+    let checked = checked(&state, &query, &[]).await?;
     certified(&state, &checked).await
 }
 
@@ -374,7 +403,7 @@ pub async fn export_certified_csv(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms(), &[])?;
+    let checked = checked(&state, &query, &[]).await?;
     let insight = certified(&state, &checked).await?;
     let mut header = vec![
         "stratum",
@@ -456,7 +485,7 @@ pub async fn load_completion_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms(), &segments())?;
+    let checked = checked(&state, &query, &segments()).await?;
     completion(&state, &checked).await
 }
 
@@ -471,7 +500,7 @@ pub async fn export_completion_csv(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms(), &segments())?;
+    let checked = checked(&state, &query, &segments()).await?;
     let insight = completion(&state, &checked).await?;
     let mut header = vec![
         "segment",
@@ -513,7 +542,7 @@ pub(crate) async fn headlines(
     use crate::domain::insights::{completion_by_segment, percent, Filters, Segment};
     use crate::model::Headline;
     use crate::server::repo::insights;
-    let checked = check(&InsightQuery::default(), state.clock.now_ms(), &[])?;
+    let checked = checked(state, &InsightQuery::default(), &[]).await?;
     let window = &checked.window;
     let months = window.months;
     let published = insights::published_paths(&state.db).await?;
@@ -595,19 +624,12 @@ async fn registration_health(
 ) -> Result<RegistrationInsight, AppError> {
     use crate::domain::insights::registrations::{registration_health, RegistrationSplit};
     use crate::domain::insights::window_label;
-    use crate::server::repo::{channel, insights};
+    use crate::server::repo::insights;
     let split = checked
         .split
         .and_then(RegistrationSplit::parse)
         .unwrap_or(RegistrationSplit::Approver);
-    let sla_hours = match channel::settings(&state.db).await {
-        Ok(settings) => settings.approval_sla_hours,
-        Err(channel::ChannelError::Database(error)) => return Err(error.into()),
-        Err(error) => {
-            tracing::error!(%error, "program settings unreadable; the default SLA is used");
-            crate::domain::channel::clocks::ProgramSettings::default().approval_sla_hours
-        }
-    };
+    let sla_hours = program_settings(state).await?.approval_sla_hours;
     let orgs = insights::orgs(&state.db).await?;
     let registrations = insights::registrations(&state.db).await?;
     let view = registration_health(
@@ -618,11 +640,7 @@ async fn registration_health(
         split,
         sla_hours,
     );
-    let week_of = |ms: i64| {
-        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-            .map(|at| at.format("%b %-d, %Y").to_string())
-            .unwrap_or_default()
-    };
+    let week_of = |ms: i64| checked.window.zone.day_label(ms);
     Ok(RegistrationInsight {
         window: window_label(&checked.window),
         split: split.as_str().to_string(),
@@ -657,7 +675,7 @@ pub async fn load_registration_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms(), &registration_splits())?;
+    let checked = checked(&state, &query, &registration_splits()).await?;
     registration_health(&state, &checked).await
 }
 
@@ -672,7 +690,7 @@ pub async fn export_registrations_csv(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms(), &registration_splits())?;
+    let checked = checked(&state, &query, &registration_splits()).await?;
     let insight = registration_health(&state, &checked).await?;
     let mut header = vec![
         "group",
@@ -771,7 +789,7 @@ pub async fn load_certificate_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms(), &[])?;
+    let checked = checked(&state, &query, &[]).await?;
     certificate_status(&state, &checked).await
 }
 
@@ -786,7 +804,7 @@ pub async fn export_certificates_csv(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms(), &[])?;
+    let checked = checked(&state, &query, &[]).await?;
     let insight = certificate_status(&state, &checked).await?;
     let mut header = vec![
         "organisation",
@@ -933,7 +951,7 @@ pub async fn load_scorecard(#[server(default)] query: InsightQuery) -> Result<Sc
     use crate::server::guard::{app_state, authorize};
     let actor = authorize(Policy::SignedIn).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms(), &[])?;
+    let checked = checked(&state, &query, &[]).await?;
     scorecard(&state, &actor, &query, &checked).await
 }
 
@@ -947,7 +965,7 @@ pub async fn export_scorecard_csv(
     use crate::server::guard::{app_state, authorize};
     let actor = authorize(Policy::SignedIn).await?;
     let state = app_state()?;
-    let checked = check(&query, state.clock.now_ms(), &[])?;
+    let checked = checked(&state, &query, &[]).await?;
     let card = scorecard(&state, &actor, &query, &checked).await?;
     let mut csv = line(&[
         "metric",

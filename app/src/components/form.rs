@@ -103,12 +103,17 @@ pub fn TextField(
     /// Code (JSON): monospaced, no spell checking.
     #[prop(optional)]
     code: bool,
+    /// Values the browser offers while typing (a `<datalist>`); any other text is still
+    /// posted and checked by the server.
+    #[prop(optional)]
+    suggestions: Vec<&'static str>,
 ) -> impl IntoView {
     let posted = post_as.unwrap_or_else(|| posted_name(within, name));
     let value = typed_before(&form, &posted).unwrap_or(value);
     let id = format!("{form}-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
+    let list_id = (!suggestions.is_empty()).then(|| format!("{id}-suggestions"));
     let message = move || error.get().and_then(|e| e.field_message(name));
     let described_by = if hint.is_some() {
         format!("{error_id} {hint_id}")
@@ -136,9 +141,15 @@ pub fn TextField(
                 value=value
                 inputmode=inputmode
                 autocomplete=autocomplete
+                list=list_id.clone()
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=described_by
             />
+            {list_id.map(|list_id| view! {
+                <datalist id=list_id>
+                    {suggestions.into_iter().map(|value| view! { <option value=value></option> }).collect_view()}
+                </datalist>
+            })}
         }
         .into_any(),
     };

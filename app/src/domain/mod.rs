@@ -28,3 +28,4 @@ pub mod tiers;
 pub mod transfer;
 pub mod validation;
 pub mod video;
+pub mod zone;

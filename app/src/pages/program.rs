@@ -13,6 +13,7 @@ use crate::components::session::use_session;
 use crate::components::time::{LocalDate, LocalTime};
 use crate::domain::channel::clocks::SettingsForm;
 use crate::domain::identity::Role;
+use crate::domain::zone::Zone;
 use crate::model::{RenewalItem, RenewalsPage as Renewals};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -142,6 +143,7 @@ const SETTINGS_FIELDS: &[&str] = &[
     "inactivity_days",
     "renewal_lead_days",
     "required_training_due_days",
+    "time_zone",
     "discount_registered",
     "discount_silver",
     "discount_gold",
@@ -182,6 +184,12 @@ fn SettingsEditor(form: SettingsForm, is_admin: bool) -> impl IntoView {
             <fieldset>
                 <legend>"Training"</legend>
                 {field("Days to finish required training once assigned (7–365)", "required_training_due_days", &form.required_training_due_days)}
+            </fieldset>
+            <fieldset>
+                <legend>"Reporting"</legend>
+                <TextField form="settings" label="Time zone" name="time_zone" within="form"
+                    value=form.time_zone.clone() error suggestions=Zone::names().collect()
+                    hint="Where the insights' days, weeks, months and quarters begin. A zone name such as Europe/Berlin or America/New_York."/>
             </fieldset>
             <fieldset>
                 <legend>"Discount bands (highest discount without a warning, %)"</legend>

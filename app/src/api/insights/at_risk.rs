@@ -13,13 +13,6 @@ pub const AT_RISK_SHOWN: usize = 500;
 pub const AT_RISK_PAGE: &str = "/insights/at-risk";
 
 #[cfg(feature = "ssr")]
-fn day(at: i64) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(at)
-        .map(|at| at.format("%b %-d, %Y (UTC)").to_string())
-        .unwrap_or_default()
-}
-
-#[cfg(feature = "ssr")]
 async fn at_risk_list(
     state: &crate::server::AppState,
     checked: &super::Checked,
@@ -28,6 +21,7 @@ async fn at_risk_list(
     use crate::domain::insights::window_label;
     use crate::model::{AtRiskRow, ReasonRow};
     use crate::server::repo::{certifications, insights};
+    let day = |at: i64| checked.window.zone.day_label_named(at);
     let now = state.clock.now_ms();
     let published = insights::published_paths(&state.db).await?;
     let assignments = insights::assignments(&state.db, &published, true).await?;
@@ -127,7 +121,7 @@ pub async fn load_at_risk(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &[])?;
+    let checked = super::checked(&state, &query, &[]).await?;
     at_risk_list(&state, &checked).await
 }
 
@@ -141,7 +135,7 @@ pub async fn export_at_risk_csv(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &[])?;
+    let checked = super::checked(&state, &query, &[]).await?;
     let insight = at_risk_list(&state, &checked).await?;
     let mut header = vec![
         "learner",

@@ -76,7 +76,7 @@ pub async fn load_funnel_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &splits())?;
+    let checked = super::checked(&state, &query, &splits()).await?;
     funnel(&state, &checked).await
 }
 
@@ -89,7 +89,7 @@ pub async fn export_funnel_csv(#[server(default)] query: InsightQuery) -> Result
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &splits())?;
+    let checked = super::checked(&state, &query, &splits()).await?;
     let insight = funnel(&state, &checked).await?;
     let mut header = vec![
         "group",

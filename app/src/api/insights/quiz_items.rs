@@ -78,7 +78,7 @@ pub async fn load_quiz_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &[])?;
+    let checked = super::checked(&state, &query, &[]).await?;
     quiz(&state, &checked).await
 }
 
@@ -91,7 +91,7 @@ pub async fn export_quiz_csv(#[server(default)] query: InsightQuery) -> Result<S
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &[])?;
+    let checked = super::checked(&state, &query, &[]).await?;
     let insight = quiz(&state, &checked).await?;
     let mut header = vec![
         "kind",

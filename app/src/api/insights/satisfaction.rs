@@ -12,13 +12,10 @@ pub const SATISFACTION_CSV_PATH: &str = "/insights/satisfaction/export.csv";
 fn module_row(
     module: &crate::domain::insights::satisfaction::ModuleSatisfaction,
     title: String,
+    zone: crate::domain::zone::Zone,
 ) -> crate::model::ModuleRow {
     use crate::domain::identity::JobRole;
-    let day = |at: i64| {
-        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(at)
-            .map(|at| at.format("%b %-d, %Y (UTC)").to_string())
-            .unwrap_or_default()
-    };
+    let day = |at: i64| zone.day_label_named(at);
     crate::model::ModuleRow {
         path_id: module.path_id,
         title: title.clone(),
@@ -57,11 +54,17 @@ async fn satisfaction(
     let titles: std::collections::HashMap<i64, String> = paths.iter().cloned().collect();
     Ok(SatisfactionInsight {
         window: window_label(&checked.window),
-        overall: module_row(&overall, "Every module".to_string()),
+        overall: module_row(&overall, "Every module".to_string(), checked.window.zone),
         rows: rows
             .iter()
             // Only published paths are offered; a retired path's old ratings are left out.
-            .filter_map(|row| Some(module_row(row, titles.get(&row.path_id)?.clone())))
+            .filter_map(|row| {
+                Some(module_row(
+                    row,
+                    titles.get(&row.path_id)?.clone(),
+                    checked.window.zone,
+                ))
+            })
             .collect(),
         paths,
         regions,
@@ -77,7 +80,7 @@ pub async fn load_satisfaction_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &[])?;
+    let checked = super::checked(&state, &query, &[]).await?;
     satisfaction(&state, &checked).await
 }
 
@@ -93,7 +96,7 @@ pub async fn export_satisfaction_csv(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &[])?;
+    let checked = super::checked(&state, &query, &[]).await?;
     let insight = satisfaction(&state, &checked).await?;
     let mut header = vec![
         "module",

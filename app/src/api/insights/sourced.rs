@@ -61,7 +61,7 @@ pub async fn load_sourced_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &[])?;
+    let checked = super::checked(&state, &query, &[]).await?;
     sourced(&state, &checked).await
 }
 
@@ -75,7 +75,7 @@ pub async fn export_sourced_csv(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &[])?;
+    let checked = super::checked(&state, &query, &[]).await?;
     let insight = sourced(&state, &checked).await?;
     let mut header = vec![
         "partner",

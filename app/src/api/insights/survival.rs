@@ -146,7 +146,7 @@ pub async fn load_cohort_insight(
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &[])?;
+    let checked = super::checked(&state, &query, &[]).await?;
     cohorts(&state, &checked).await
 }
 
@@ -160,7 +160,7 @@ pub async fn load_first_deal_insight(
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
     let query = with_first_deal_window(query);
-    let checked = super::check(&query, state.clock.now_ms(), &deal_splits())?;
+    let checked = super::checked(&state, &query, &deal_splits()).await?;
     first_deal(&state, &checked).await
 }
 
@@ -225,7 +225,7 @@ pub async fn export_cohort_csv(#[server(default)] query: InsightQuery) -> Result
     use crate::server::guard::{app_state, authorize};
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let checked = super::check(&query, state.clock.now_ms(), &[])?;
+    let checked = super::checked(&state, &query, &[]).await?;
     let insight = cohorts(&state, &checked).await?;
     Ok(curves_csv(&insight, &checked.filters))
 }
@@ -240,7 +240,7 @@ pub async fn export_first_deal_csv(
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
     let query = with_first_deal_window(query);
-    let checked = super::check(&query, state.clock.now_ms(), &deal_splits())?;
+    let checked = super::checked(&state, &query, &deal_splits()).await?;
     let insight = first_deal(&state, &checked).await?;
     Ok(curves_csv(&insight, &checked.filters))
 }

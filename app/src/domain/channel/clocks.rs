@@ -2,6 +2,7 @@
 //! approval SLA, the appeal window, inactivity and renewal confirmation. Time is passed in.
 use super::deals::Motion;
 use crate::domain::validation::FieldError;
+use crate::domain::zone::Zone;
 use serde::{Deserialize, Serialize};
 
 pub const HOUR_MS: i64 = 60 * 60 * 1000;
@@ -30,6 +31,9 @@ pub struct ProgramSettings {
     pub discount_bands: Vec<DiscountBand>,
     /// Days partners have to finish a required learning path once it is assigned to them.
     pub required_training_due_days: i64,
+    /// The program's time zone (an IANA name): where its days, weeks, months and quarters
+    /// begin in the insights. Programs saved before it existed read as UTC.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +46,11 @@ pub struct DiscountBand {
 }
 
 impl ProgramSettings {
+    /// The program's time zone; a name that no longer parses reads as UTC.
+    pub fn zone(&self) -> Zone {
+        Zone::parse(&self.time_zone).unwrap_or_default()
+    }
+
     /// The discount a tier may request on a motion before it is flagged: the band for that
     /// tier and motion, else the tier's band, else no limit.
     pub fn discount_limit(&self, tier: crate::domain::identity::Tier, motion: Motion) -> f64 {
@@ -76,6 +85,7 @@ impl Default for ProgramSettings {
             inactivity_days: 30,
             renewal_lead_days: 90,
             required_training_due_days: crate::domain::learning::REQUIRED_TRAINING_DUE_DAYS,
+            time_zone: Zone::UTC.name().to_string(),
             discount_bands: vec![
                 DiscountBand {
                     tier: crate::domain::identity::Tier::Registered,
@@ -243,6 +253,8 @@ pub struct SettingsForm {
     pub discount_platinum: String,
     /// Bands for one tier and motion, one per line: "Gold, Marketplace: 15".
     pub motion_bands: String,
+    /// An IANA zone name, e.g. "Europe/Berlin".
+    pub time_zone: String,
 }
 
 impl SettingsForm {
@@ -275,6 +287,7 @@ impl SettingsForm {
                 })
                 .collect::<Vec<_>>()
                 .join("\n"),
+            time_zone: settings.zone().name().to_string(),
         }
     }
 
@@ -309,6 +322,16 @@ impl SettingsForm {
                 &self.required_training_due_days,
                 "required_training_due_days",
             ),
+            time_zone: match Zone::parse(&self.time_zone) {
+                Some(zone) => zone.name().to_string(),
+                None => {
+                    problems.push(FieldError::new(
+                        "time_zone",
+                        "Enter a time zone from the list, such as Europe/Berlin or America/New_York.",
+                    ));
+                    String::new()
+                }
+            },
         };
         for (tier, text, field) in [
             (
@@ -474,6 +497,7 @@ mod tests {
         bad.protection_days = "ninety".into();
         bad.approval_sla_hours = "0".into();
         bad.discount_gold = "120".into();
+        bad.time_zone = "Mars/Olympus".into();
         let fields: Vec<String> = bad
             .parse()
             .unwrap_err()
@@ -482,17 +506,40 @@ mod tests {
             .collect();
         assert_eq!(
             fields,
-            vec!["protection_days", "discount_gold", "approval_sla_hours"]
+            vec![
+                "protection_days",
+                "time_zone",
+                "discount_gold",
+                "approval_sla_hours"
+            ]
         );
         let mut tuned = form;
         tuned.protection_days = " 120 ".into();
+        tuned.time_zone = " europe/berlin ".into();
         tuned.discount_silver = "17.5 %".into();
         let parsed = tuned.parse().unwrap();
         assert_eq!(parsed.protection_days, 120);
+        assert_eq!(parsed.time_zone, "Europe/Berlin");
+        assert_eq!(
+            SettingsForm::from_settings(&parsed).time_zone,
+            "Europe/Berlin"
+        );
         assert_eq!(
             parsed.tier_discount_limit(crate::domain::identity::Tier::Silver),
             17.5
         );
+    }
+
+    #[test]
+    fn settings_saved_before_the_time_zone_existed_read_as_utc() {
+        let old: ProgramSettings = serde_json::from_str(r#"{"protection_days": 60}"#).unwrap();
+        assert_eq!(old.protection_days, 60);
+        assert_eq!(old.zone(), Zone::UTC);
+        let broken = ProgramSettings {
+            time_zone: "Nowhere/Special".into(),
+            ..ProgramSettings::default()
+        };
+        assert_eq!(broken.zone(), Zone::UTC);
     }
 
     #[test]

@@ -155,6 +155,7 @@ mod tests {
     use super::*;
     use crate::domain::identity::{JobRole, PartnerType, Tier};
     use crate::domain::insights::{trailing_window, Person};
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z
 
@@ -203,7 +204,7 @@ mod tests {
 
     #[test]
     fn stalled_learners_and_ending_certificates_are_listed_with_their_reasons() {
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let assignments = [
             assignment(1, Some(20), false), // stalled 20 days
             assignment(2, Some(13), false), // active 13 days ago: fine

@@ -165,6 +165,7 @@ mod tests {
     use super::*;
     use crate::domain::identity::{PartnerType, Tier};
     use crate::domain::insights::trailing_window;
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z
 
@@ -220,7 +221,7 @@ mod tests {
             &certificates,
             &orgs,
             &Filters::default(),
-            &trailing_window(NOW, 12),
+            &trailing_window(NOW, 12, Zone::UTC),
             NOW,
         );
         let names: Vec<&str> = view.rows.iter().map(|(o, _)| o.name.as_str()).collect();
@@ -260,7 +261,7 @@ mod tests {
     fn filters_narrow_organisations_and_certificates() {
         let orgs = [org(1, "Alpha")];
         let certificates = [certificate(1, 10, 30, 300)];
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let with = |filters: Filters| {
             certificate_pipeline(&certificates, &orgs, &filters, &window, NOW)
                 .rows

@@ -421,6 +421,7 @@ pub fn certified_vs_not(
 mod tests {
     use super::*;
     use crate::domain::insights::trailing_window;
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z
     const YEAR: i64 = 365 * DAY_MS;
@@ -503,7 +504,7 @@ mod tests {
             deal(1, 120, Some(90), Stage::Lost), // while certified
             deal(1, 20, None, Stage::Propose),   // after it lapsed: uncertified, open
         ];
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let view = certified_vs_not(
             &orgs,
             &spells,
@@ -553,7 +554,7 @@ mod tests {
             &spells,
             &deals,
             &Filters::default(),
-            &trailing_window(NOW, 12),
+            &trailing_window(NOW, 12, Zone::UTC),
             RESAMPLES,
         );
         assert_eq!(view.pooled.certified.win_rate.n, 0);
@@ -575,7 +576,7 @@ mod tests {
             &[],
             &deals,
             &Filters::default(),
-            &trailing_window(NOW, 12),
+            &trailing_window(NOW, 12, Zone::UTC),
             RESAMPLES,
         );
         let labels: Vec<String> = view.strata.iter().map(Comparison::label).collect();
@@ -621,7 +622,7 @@ mod tests {
             &spells,
             &deals,
             &Filters::default(),
-            &trailing_window(NOW, 12),
+            &trailing_window(NOW, 12, Zone::UTC),
             RESAMPLES,
         );
         let pooled = &view.pooled;
@@ -645,7 +646,7 @@ mod tests {
             &spells,
             &deals,
             &Filters::default(),
-            &trailing_window(NOW, 12),
+            &trailing_window(NOW, 12, Zone::UTC),
             RESAMPLES,
         );
         assert_eq!(again, view);
@@ -656,7 +657,7 @@ mod tests {
         let orgs = [org(1, Tier::Gold, 1000)];
         let spells = [spell(1, 900, -100)];
         let deals = [deal(1, 100, Some(50), Stage::Won)];
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let certified_wins = |filters: Filters| {
             certified_vs_not(&orgs, &spells, &deals, &filters, &window, RESAMPLES)
                 .pooled

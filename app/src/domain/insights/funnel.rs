@@ -120,6 +120,7 @@ mod tests {
     use super::*;
     use crate::domain::identity::{JobRole, PartnerType, Tier};
     use crate::domain::insights::{trailing_window, Person, DAY_MS};
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z
 
@@ -162,7 +163,7 @@ mod tests {
 
     #[test]
     fn stages_convert_from_the_stage_before_and_certification_only_over_certifying_paths() {
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let mut all = Vec::new();
         // Path 1 leads to a certificate: 10 assigned, 8 started, 6 lessons, 5 passed, 2 certified.
         for i in 0..10 {

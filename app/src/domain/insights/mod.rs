@@ -18,6 +18,8 @@ pub mod survival;
 
 use super::identity::{JobRole, PartnerType, Tier};
 use super::stats::{rate, Rate};
+use super::zone::Zone;
+use chrono::Months;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -41,43 +43,36 @@ super::identity::text_enum!(
 );
 
 /// The trailing window a view covers: `months` calendar months ending at the start of the
-/// current day (UTC), so a day is never half in.
+/// current day in the program's zone, so a day is never half in. The zone also cuts the
+/// window's weeks, months and quarters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     pub months: u32,
     pub start_ms: i64,
     pub end_ms: i64,
+    pub zone: Zone,
 }
 
-pub fn trailing_window(now_ms: i64, months: u32) -> Window {
-    use chrono::{DateTime, Months, Utc};
-    let now = DateTime::<Utc>::from_timestamp_millis(now_ms).unwrap_or_default();
-    let end = now
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc();
+pub fn trailing_window(now_ms: i64, months: u32, zone: Zone) -> Window {
+    let end = zone.date_of(now_ms);
     let start = end.checked_sub_months(Months::new(months)).unwrap_or(end);
     Window {
         months,
-        start_ms: start.timestamp_millis(),
-        end_ms: end.timestamp_millis(),
+        start_ms: zone.start_of(start),
+        end_ms: zone.start_of(end),
+        zone,
     }
 }
 
-/// The window in words, for a view's title: "Dec 6, 2025 – Dec 5, 2026 (12 months)".
+/// The window in words, for a view's title: "Dec 6, 2025 – Dec 5, 2026 (12 months,
+/// Europe/Berlin)".
 pub fn window_label(window: &Window) -> String {
-    use chrono::{DateTime, Utc};
-    let day = |ms: i64| {
-        DateTime::<Utc>::from_timestamp_millis(ms)
-            .map(|at| at.format("%b %-d, %Y").to_string())
-            .unwrap_or_default()
-    };
     format!(
-        "{} – {} ({} months)",
-        day(window.start_ms),
-        day(window.end_ms - 1),
-        window.months
+        "{} – {} ({} months, {})",
+        window.zone.day_label(window.start_ms),
+        window.zone.day_label(window.end_ms - 1),
+        window.months,
+        window.zone.name()
     )
 }
 
@@ -251,6 +246,7 @@ pub fn percent(share: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z
 
@@ -272,19 +268,44 @@ mod tests {
 
     #[test]
     fn the_window_is_whole_calendar_months_ending_at_the_start_of_today() {
-        let window = trailing_window(NOW + 5 * 3_600_000, 12);
+        let window = trailing_window(NOW + 5 * 3_600_000, 12, Zone::UTC);
         assert_eq!(window.end_ms, NOW);
         assert_eq!(window.start_ms, NOW - 365 * DAY_MS);
         assert_eq!(
             window_label(&window),
-            "Dec 6, 2025 – Dec 5, 2026 (12 months)"
+            "Dec 6, 2025 – Dec 5, 2026 (12 months, UTC)"
         );
-        assert_eq!(trailing_window(NOW, 3).start_ms, NOW - 91 * DAY_MS);
+        assert_eq!(
+            trailing_window(NOW, 3, Zone::UTC).start_ms,
+            NOW - 91 * DAY_MS
+        );
+    }
+
+    #[test]
+    fn the_window_ends_at_midnight_in_the_program_zone() {
+        // 23:30 UTC on Dec 6 is 00:30 on Dec 7 in Berlin: Dec 6 is a whole day there and in.
+        let berlin = Zone::parse("Europe/Berlin").expect("a zone");
+        let window = trailing_window(NOW + DAY_MS - 1_800_000, 12, berlin);
+        assert_eq!(window.end_ms, 1_796_598_000_000); // 2026-12-07T00:00+01:00
+        assert_eq!(window.start_ms, 1_765_062_000_000); // 2025-12-07T00:00+01:00
+        assert_eq!(
+            window_label(&window),
+            "Dec 7, 2025 – Dec 6, 2026 (12 months, Europe/Berlin)"
+        );
+        // The same instant in UTC is still Dec 6: the window ends at its start.
+        assert_eq!(
+            trailing_window(NOW + DAY_MS - 1_800_000, 12, Zone::UTC).end_ms,
+            NOW
+        );
+        // A window over a change of the clocks holds whole local days.
+        let summer = trailing_window(1_782_864_000_000, 6, berlin); // 2026-07-01T00:00Z
+        assert_eq!(summer.end_ms, 1_782_856_800_000); // 2026-07-01T00:00+02:00
+        assert_eq!(summer.start_ms, 1_767_222_000_000); // 2026-01-01T00:00+01:00
     }
 
     #[test]
     fn only_assignments_with_time_to_finish_count() {
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         assert!(counts_for_completion(
             &assigned(Tier::Gold, 30, false),
             &window
@@ -305,7 +326,7 @@ mod tests {
 
     #[test]
     fn segments_are_ranked_by_their_lower_bound_and_small_ones_say_too_few() {
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let mut all = Vec::new();
         // Gold: 10 of 14 done. Silver: 30 of 40. Platinum: 3 of 3 (too few to rank).
         all.extend((0..14).map(|i| assigned(Tier::Gold, 40, i < 10)));
@@ -326,7 +347,7 @@ mod tests {
 
     #[test]
     fn filters_narrow_every_dimension() {
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let mut east = assigned(Tier::Gold, 40, true);
         east.person.region = " apac ".into();
         let west = assigned(Tier::Gold, 40, false);

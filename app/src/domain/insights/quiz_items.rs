@@ -185,6 +185,7 @@ mod tests {
     use super::*;
     use crate::domain::identity::{JobRole, PartnerType, Tier};
     use crate::domain::insights::{trailing_window, DAY_MS};
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z
 
@@ -208,7 +209,7 @@ mod tests {
 
     #[test]
     fn questions_are_flagged_and_tags_count_who_mastered_them() {
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let mut answers = Vec::new();
         // Twelve attempts. Question 1: everyone right (too easy). Question 2: right exactly
         // for the stronger half (discriminates). Question 3: nobody right (too hard).

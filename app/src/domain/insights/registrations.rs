@@ -11,7 +11,7 @@
 //!   open (a lapse, not the end of a deal already won or lost), of approved.
 use super::certified::Org;
 use super::scorecard::median;
-use super::{Filters, Window, DAY_MS};
+use super::{Filters, Window};
 use crate::domain::channel::deals::RegistrationStatus;
 use crate::domain::identity::text_enum;
 use crate::domain::stats::{rate, Rate};
@@ -20,9 +20,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 const HOUR_MS: f64 = 3_600_000.0;
-const WEEK_MS: i64 = 7 * DAY_MS;
-/// 1970-01-01 was a Thursday: weeks start on the Monday after (UTC).
-const FIRST_MONDAY_MS: i64 = 4 * DAY_MS;
 
 text_enum!(
     /// What the registration-health rows are split by.
@@ -108,11 +105,6 @@ pub fn health(registrations: &[&Registration], sla_hours: i64) -> Health {
     }
 }
 
-/// The Monday 00:00 UTC starting the week of `at`.
-pub fn week_start(at: i64) -> i64 {
-    FIRST_MONDAY_MS + (at - FIRST_MONDAY_MS).div_euclid(WEEK_MS) * WEEK_MS
-}
-
 /// One week of the trend: the median hours to approval of registrations submitted that
 /// week and approved, and how many there were.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,15 +162,17 @@ pub fn registration_health(
     }
     let all: Vec<&Registration> = counted.iter().map(|(r, _)| *r).collect();
     let mut by_week: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
-    let mut week = week_start(window.start_ms);
+    // Weeks start on Monday in the program's zone (so one may be an hour short or long).
+    let zone = window.zone;
+    let mut week = zone.week_start(window.start_ms);
     while week < window.end_ms {
         by_week.insert(week, Vec::new());
-        week += WEEK_MS;
+        week = zone.next_week(week);
     }
     for registration in all.iter().filter(|r| r.approved()) {
         if let (Some(hours), Some(bucket)) = (
             registration.hours_to_decision(),
-            by_week.get_mut(&week_start(registration.submitted_at)),
+            by_week.get_mut(&zone.week_start(registration.submitted_at)),
         ) {
             bucket.push(hours);
         }
@@ -207,7 +201,8 @@ pub fn registration_health(
 mod tests {
     use super::*;
     use crate::domain::identity::{PartnerType, Tier};
-    use crate::domain::insights::trailing_window;
+    use crate::domain::insights::{trailing_window, DAY_MS};
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z, a Sunday
     const HOUR: i64 = 3_600_000;
@@ -243,11 +238,56 @@ mod tests {
     }
 
     #[test]
-    fn weeks_start_on_monday_utc() {
+    fn weeks_start_on_monday_in_the_program_zone() {
         // 2026-12-06 is a Sunday; its week began on Monday 2026-11-30.
-        assert_eq!(week_start(NOW), NOW - 6 * DAY_MS);
-        assert_eq!(week_start(NOW - 6 * DAY_MS), NOW - 6 * DAY_MS);
-        assert_eq!(week_start(NOW + DAY_MS), NOW + DAY_MS);
+        let utc = Zone::UTC;
+        assert_eq!(utc.week_start(NOW), NOW - 6 * DAY_MS);
+        assert_eq!(utc.week_start(NOW - 6 * DAY_MS), NOW - 6 * DAY_MS);
+        assert_eq!(utc.week_start(NOW + DAY_MS), NOW + DAY_MS);
+        // Submitted Sunday 20:00 in New York (01:00 UTC Monday) and approved at once: in
+        // New York it belongs to the week before, in UTC to the week it opens.
+        let new_york = Zone::parse("America/New_York").expect("a zone");
+        let mut late_sunday = registration(1, 0, Some(2), RegistrationStatus::Approved);
+        late_sunday.submitted_at = NOW + DAY_MS + HOUR;
+        late_sunday.decided_at = Some(late_sunday.submitted_at + 2 * HOUR);
+        let orgs = [org(1, Tier::Gold)];
+        let week_of = |zone: Zone| {
+            let window = trailing_window(NOW + 3 * DAY_MS, 3, zone);
+            let view = registration_health(
+                std::slice::from_ref(&late_sunday),
+                &orgs,
+                &Filters::default(),
+                &window,
+                RegistrationSplit::Approver,
+                48,
+            );
+            let counted: Vec<i64> = view
+                .weeks
+                .iter()
+                .filter(|w| w.approved > 0)
+                .map(|w| w.start_ms)
+                .collect();
+            (counted, view.weeks.len())
+        };
+        assert_eq!(week_of(utc).0, [NOW + DAY_MS]);
+        // Monday 2026-11-30, 00:00 EST.
+        assert_eq!(week_of(new_york).0, [NOW - 6 * DAY_MS + 5 * HOUR]);
+        // Every week of the window is listed, each starting on a Monday in the zone.
+        let window = trailing_window(NOW, 12, new_york);
+        let view = registration_health(
+            &[],
+            &orgs,
+            &Filters::default(),
+            &window,
+            RegistrationSplit::Approver,
+            48,
+        );
+        assert!(view.weeks.len() >= 52);
+        for week in &view.weeks {
+            let day = new_york.date_of(week.start_ms);
+            assert_eq!(chrono::Datelike::weekday(&day), chrono::Weekday::Mon);
+            assert_eq!(new_york.start_of(day), week.start_ms);
+        }
     }
 
     #[test]
@@ -300,7 +340,7 @@ mod tests {
             automatic,
             registration(2, 3, None, Pending),
         ];
-        let window = trailing_window(NOW, 3);
+        let window = trailing_window(NOW, 3, Zone::UTC);
         let view = registration_health(
             &all,
             &orgs,

@@ -145,6 +145,7 @@ mod tests {
     use super::*;
     use crate::domain::identity::{PartnerType, Tier};
     use crate::domain::insights::{trailing_window, DAY_MS};
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z
 
@@ -177,7 +178,7 @@ mod tests {
 
     #[test]
     fn response_rate_sits_beside_a_top_two_share_that_needs_ten_ratings() {
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         // Path 1: 20 completed, 12 rated (9 fours or fives). Path 2: 4 completed, 3 rated 5.
         let mut assignments: Vec<Assignment> = (0..20).map(|u| completed(u, 1, 30)).collect();
         assignments.extend((100..104).map(|u| completed(u, 2, 30)));

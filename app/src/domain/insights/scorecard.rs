@@ -343,6 +343,7 @@ mod tests {
     use crate::domain::channel::deals::Stage;
     use crate::domain::identity::{JobRole, PartnerType, Tier};
     use crate::domain::insights::{trailing_window, Person};
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z
 
@@ -416,7 +417,7 @@ mod tests {
             from: NOW - 90 * DAY_MS,
             until: NOW + 90 * DAY_MS,
         });
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let card = scorecard(&facts, 3, &window, true).unwrap();
         let revenue = figure(&card, Metric::RevenueWon);
         assert_eq!(revenue.value, Some(300_000.0));
@@ -442,7 +443,7 @@ mod tests {
     #[test]
     fn a_partner_never_sees_a_median_that_could_be_one_other_organisation() {
         let facts = program(5); // the org and four peers: too few
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let partner = scorecard(&facts, 1, &window, true).unwrap();
         assert!(partner.iter().all(|f| f.tier_median.is_none()));
         let staff = scorecard(&facts, 1, &window, false).unwrap();
@@ -466,7 +467,7 @@ mod tests {
         for id in 10..14 {
             facts.orgs.push(org(id, Tier::Gold));
         }
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         let card = scorecard(&facts, 10, &window, false).unwrap();
         let days = figure(&card, Metric::DaysToFirstWin);
         assert_eq!(days.value, None);

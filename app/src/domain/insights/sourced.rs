@@ -14,7 +14,7 @@ use crate::domain::channel::deals::Stage;
 use crate::domain::stats::{rate, Rate};
 use std::collections::{BTreeMap, HashMap};
 
-/// One calendar month (UTC) of the window.
+/// One calendar month of the window, in the program's zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Month {
     /// "Mar 2026".
@@ -69,21 +69,11 @@ impl Tally {
     }
 }
 
-/// The month key (year × 12 + month) and label of an instant, UTC.
-fn month_of(at: i64) -> (i64, String) {
-    use chrono::{DateTime, Datelike, Utc};
-    let at = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
-    (
-        i64::from(at.year()) * 12 + i64::from(at.month0()),
-        at.format("%b %Y").to_string(),
-    )
-}
-
 /// Every month the window touches, oldest first, with nothing in it yet.
 fn empty_months(window: &Window) -> BTreeMap<i64, Month> {
     let mut months = BTreeMap::new();
-    let (first, _) = month_of(window.start_ms);
-    let (last, _) = month_of(window.end_ms - 1);
+    let (first, _) = window.zone.month_of(window.start_ms);
+    let (last, _) = window.zone.month_of(window.end_ms - 1);
     for key in first..=last {
         let (year, month0) = (key.div_euclid(12), key.rem_euclid(12));
         let label = chrono::NaiveDate::from_ymd_opt(year as i32, month0 as u32 + 1, 1)
@@ -122,7 +112,7 @@ pub fn sourced(orgs: &[Org], deals: &[Deal], filters: &Filters, window: &Window)
                 .iter()
                 .position(|s| *s == deal.stage)
                 .unwrap_or(0);
-            if let Some(month) = months.get_mut(&month_of(deal.created_at).0) {
+            if let Some(month) = months.get_mut(&window.zone.month_of(deal.created_at).0) {
                 month.pipeline_by_stage[stage] += deal.amount_cents;
             }
         }
@@ -141,7 +131,7 @@ pub fn sourced(orgs: &[Org], deals: &[Deal], filters: &Filters, window: &Window)
             }
         }
         if won {
-            if let Some(month) = months.get_mut(&month_of(closed_at).0) {
+            if let Some(month) = months.get_mut(&window.zone.month_of(closed_at).0) {
                 month.won_cents += deal.amount_cents;
             }
         }
@@ -174,6 +164,7 @@ mod tests {
     use super::*;
     use crate::domain::identity::{PartnerType, Tier};
     use crate::domain::insights::trailing_window;
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z
 
@@ -206,7 +197,7 @@ mod tests {
 
     #[test]
     fn pipeline_is_counted_when_created_revenue_when_won_and_open_deals_never_in_the_win_rate() {
-        let window = trailing_window(NOW, 3);
+        let window = trailing_window(NOW, 3, Zone::UTC);
         let orgs = [org(1, "Able", Tier::Gold), org(2, "Baker", Tier::Silver)];
         let deals = [
             deal(1, 30, Some(5), Stage::Won, 1_000), // created and won in the window

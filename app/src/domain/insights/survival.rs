@@ -89,16 +89,6 @@ fn days(ms: i64) -> f64 {
     (ms.max(0) / DAY_MS) as f64
 }
 
-/// The cohort month of an instant ("Mar 2026", UTC), and a key that sorts in time.
-fn month_of(at: i64) -> (i64, String) {
-    use chrono::{DateTime, Datelike, Utc};
-    let at = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
-    (
-        i64::from(at.year()) * 12 + i64::from(at.month0()),
-        at.format("%b %Y").to_string(),
-    )
-}
-
 /// Completion curves for everyone assigned in the window and per assignment month (oldest
 /// first), as of `as_of`.
 pub fn completion_cohorts(
@@ -125,7 +115,7 @@ pub fn completion_cohorts(
             },
         };
         all.push(observation);
-        let (key, label) = month_of(assignment.assigned_at);
+        let (key, label) = window.zone.month_of(assignment.assigned_at);
         months
             .entry(key)
             .or_insert_with(|| (label, Vec::new()))
@@ -149,13 +139,6 @@ text_enum!(
         Quarter => "quarter" / "Quarter joined",
     }
 );
-
-/// The quarter an instant falls in ("2026 Q1", UTC).
-fn quarter_of(at: i64) -> String {
-    use chrono::{DateTime, Datelike, Utc};
-    let at = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
-    format!("{} Q{}", at.year(), at.month0() / 3 + 1)
-}
 
 /// Time to first deal for organisations that joined in the window, as of `as_of`: everyone,
 /// and one curve per group (the landmark split: certified by day 60 first, then not).
@@ -190,7 +173,7 @@ pub fn time_to_first_deal(
             DealSplit::Tier => org.tier.label().to_string(),
             DealSplit::Region if org.region.trim().is_empty() => "No region".to_string(),
             DealSplit::Region => org.region.trim().to_string(),
-            DealSplit::Quarter => quarter_of(org.onboarded_at),
+            DealSplit::Quarter => window.zone.quarter_of(org.onboarded_at),
             DealSplit::Landmark => {
                 // Only organisations followed past the landmark without a win yet.
                 if elapsed < LANDMARK_DAYS || (event && elapsed <= LANDMARK_DAYS) {
@@ -222,6 +205,7 @@ mod tests {
     use crate::domain::channel::deals::Stage;
     use crate::domain::identity::{JobRole, PartnerType, Tier};
     use crate::domain::insights::{trailing_window, Person};
+    use crate::domain::zone::Zone;
 
     const NOW: i64 = 1_796_515_200_000; // 2026-12-06T00:00:00Z
 
@@ -301,7 +285,7 @@ mod tests {
 
     #[test]
     fn cohorts_are_assignment_months_censored_today_and_drawn_to_their_follow_up() {
-        let window = trailing_window(NOW, 12);
+        let window = trailing_window(NOW, 12, Zone::UTC);
         // November 1 cohort (35 days ago): 10 people, 5 finished on day 3, the rest not yet.
         // December 1 cohort (5 days ago): 10 people, 2 finished on day 1.
         let mut all: Vec<Assignment> = (0..10)
@@ -344,7 +328,7 @@ mod tests {
 
     #[test]
     fn first_deals_count_slow_partners_as_censored_and_the_landmark_waits_for_day_60() {
-        let window = trailing_window(NOW, 24);
+        let window = trailing_window(NOW, 24, Zone::UTC);
         // Org 1 joined 300 days ago and won on day 100; org 2 joined 200 days ago and won
         // on day 30; org 3 joined 100 days ago, no win yet; org 4 joined 40 days ago.
         let orgs = [org(1, 300), org(2, 200), org(3, 100), org(4, 40)];
@@ -399,11 +383,11 @@ mod tests {
             &deals,
             &spells,
             &Filters::default(),
-            &trailing_window(NOW, 6),
+            &trailing_window(NOW, 6, Zone::UTC),
             NOW,
             DealSplit::Quarter,
         );
         assert_eq!(recent.n, 2);
-        assert_eq!(quarter_of(NOW), "2026 Q4");
+        assert_eq!(Zone::UTC.quarter_of(NOW), "2026 Q4");
     }
 }
