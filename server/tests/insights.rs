@@ -2115,7 +2115,81 @@ async fn the_views_count_days_and_months_in_the_programs_time_zone(backend: Back
     server.stop().await;
 }
 
+/// Everything the insights read whole, as text: kept reads are compared with fresh ones.
+async fn facts_as_text(db: &app::server::db::Db) -> String {
+    use app::server::repo::insights;
+    let published = insights::published_paths(db).await.unwrap();
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        insights::assignments(db, &published, false).await.unwrap(),
+        insights::assignments(db, &published, true).await.unwrap(),
+        insights::partner_deals(db).await.unwrap(),
+        insights::registrations(db).await.unwrap(),
+        insights::certificates(db).await.unwrap(),
+    )
+}
+
+/// The facts kept between views (`fact_cache`) always equal a read from scratch: after a
+/// write to any table they come from, the next read sees it, on both backends.
+async fn kept_insight_facts_match_a_fresh_read_after_any_write(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    let now = server.server.state.clock.now_ms();
+    // Someone who has not finished a path with a quiz, to complete and progress on it.
+    let (quiz_path,): (i64,) =
+        sqlx::query_as("SELECT path_id FROM path_steps WHERE kind = 'quiz' ORDER BY id LIMIT 1")
+            .fetch_one(&db.read)
+            .await
+            .unwrap();
+    let published = app::server::repo::insights::published_paths(db)
+        .await
+        .unwrap();
+    let (user, path) = app::server::repo::insights::assignments(db, &published, true)
+        .await
+        .unwrap()
+        .iter()
+        .find(|a| a.path_id == quiz_path && a.completed_at.is_none() && a.started_at.is_none())
+        .map(|a| (a.user_id, a.path_id))
+        .expect("someone yet to start the path");
+    let writes = [
+        ("deals", "UPDATE deals SET amount_cents = amount_cents + 100 WHERE id = (SELECT MIN(id) FROM deals WHERE partner_org_id IS NOT NULL)".to_string()),
+        ("deal_events", format!("INSERT INTO deal_events (deal_id, actor_user_id, at, field, from_value, to_value) SELECT MIN(id), (SELECT id FROM users WHERE email = 'marco@lumen.example'), {now}, 'registration_status', 'pending', 'approved' FROM deals WHERE partner_org_id IS NOT NULL AND submitted_at IS NOT NULL")),
+        ("users", format!("UPDATE users SET display_name = 'Marco Renamed', job_role = 'technical' WHERE email = 'marco@lumen.example' OR id = (SELECT MIN(user_id) FROM certificates WHERE user_id <> {user})")),
+        ("partner_orgs", "UPDATE partner_orgs SET region = 'Elsewhere' WHERE id = (SELECT MIN(partner_org_id) FROM users WHERE role = 'partner_user')".to_string()),
+        ("learning_paths", format!("UPDATE learning_paths SET first_published_at = {now} WHERE id = {path}")),
+        ("path_completions", format!("INSERT INTO path_completions (user_id, path_id, path_version, completed_at) VALUES ({user}, {path}, 1, {now})")),
+        ("path_completion_history", format!("INSERT INTO path_completion_history (user_id, path_id, path_version, completed_at, reopened_at, certificate_id) VALUES ({user}, {path}, 1, {}, {}, (SELECT MIN(id) FROM certificates))", now - 2 * DAY_MS, now - DAY_MS)),
+        ("step_progress", format!("INSERT INTO step_progress (user_id, step_id, position_secs, done_at, updated_at) VALUES ({user}, (SELECT MIN(id) FROM path_steps WHERE kind <> 'quiz' AND path_id = {path}), 0, {now}, {now})")),
+        ("quiz_attempts", format!("INSERT INTO quiz_attempts (step_id, user_id, attempt_number, seed, started_at) VALUES ((SELECT MIN(id) FROM path_steps WHERE kind = 'quiz' AND path_id = {path}), {user}, 1, 7, {})", now - DAY_MS)),
+        // The lesson the learner did moves to another path: it no longer counts on theirs.
+        ("path_steps", format!("UPDATE path_steps SET path_id = (SELECT MAX(id) FROM learning_paths WHERE id <> {path}) WHERE id = (SELECT MIN(id) FROM path_steps WHERE kind <> 'quiz' AND path_id = {path})")),
+        ("certificates", format!("UPDATE certificates SET revoked_at = {now} WHERE id = (SELECT MIN(id) FROM certificates WHERE revoked_at IS NULL)")),
+        ("certification_paths", "DELETE FROM certification_paths WHERE path_id = (SELECT MIN(path_id) FROM certification_paths)".to_string()),
+    ];
+    let mut before = facts_as_text(db).await;
+    assert_eq!(
+        facts_as_text(db).await,
+        before,
+        "a second read is the kept one"
+    );
+    for (table, write) in writes {
+        let changed = sqlx::query(&write).execute(&db.write).await.unwrap();
+        assert!(
+            changed.rows_affected() > 0,
+            "{table}: the write changed nothing"
+        );
+        let kept = facts_as_text(db).await;
+        db.facts.clear();
+        let fresh = facts_as_text(db).await;
+        assert_eq!(kept, fresh, "after a write to {table}");
+        assert_ne!(kept, before, "{table}: the write changed no fact");
+        before = fresh;
+    }
+    server.stop().await;
+}
+
 both_backends!(
+    kept_insight_facts_match_a_fresh_read_after_any_write,
     the_views_count_days_and_months_in_the_programs_time_zone,
     quiz_items_and_tags_are_analysed_over_the_windows_answers,
     sourced_pipeline_counts_created_and_won_deals_by_month_and_partner,

@@ -900,9 +900,11 @@ async fn scorecard(
     let published = insights::published_paths(&state.db).await?;
     let facts = Facts {
         people: insights::people_per_org(&state.db).await?,
-        assignments: insights::assignments(&state.db, &published, false).await?,
+        assignments: insights::assignments(&state.db, &published, false)
+            .await?
+            .to_vec(),
         holdings: insights::holdings(&state.db).await?,
-        deals: insights::partner_deals(&state.db).await?,
+        deals: insights::partner_deals(&state.db).await?.to_vec(),
         ratings: insights::ratings(&state.db).await?,
         orgs,
     };

@@ -22,6 +22,8 @@ pub struct Db {
     pub read: AnyPool,
     /// For writes; on SQLite exactly one connection.
     pub write: AnyPool,
+    /// Whole-program reads kept while their tables are unchanged (shared by clones).
+    pub facts: std::sync::Arc<super::fact_cache::FactCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +91,7 @@ impl Db {
                     backend,
                     read,
                     write,
+                    facts: Default::default(),
                 })
             }
             Backend::Postgres => {
@@ -105,6 +108,7 @@ impl Db {
                     backend,
                     read: pool.clone(),
                     write: pool,
+                    facts: Default::default(),
                 })
             }
         }

@@ -9,6 +9,7 @@ pub mod demo_channel;
 pub mod demo_content;
 pub mod demo_history;
 pub mod demo_policies;
+pub mod fact_cache;
 pub mod failed_form;
 pub mod guard;
 pub mod inbound;

@@ -8,6 +8,7 @@ use crate::domain::insights::{
 use crate::domain::learning::Audience;
 use crate::server::db::Db;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A published path, its audience and when it was first published (its assignment date
 /// for everybody already in the program).
@@ -141,7 +142,54 @@ async fn progress(
 ///
 /// Only views about progress (the funnel, the at-risk list) ask for it (`with_progress`):
 /// it costs three more whole-program scans, which views that need only completions skip.
+///
+/// Kept while the tables it reads are unchanged (`fact_cache`).
 pub async fn assignments(
+    db: &Db,
+    paths: &[PublishedPath],
+    with_progress: bool,
+) -> Result<Arc<Vec<Assignment>>, sqlx::Error> {
+    use std::hash::{Hash, Hasher};
+    // The paths are part of what was read: the same tables with other paths is another read.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for path in paths {
+        (path.id, path.published_at, &path.audience_json).hash(&mut hasher);
+    }
+    let key = format!("assignments:{with_progress}:{:x}", hasher.finish());
+    let sources: &[&str] = if with_progress {
+        &ASSIGNMENT_SOURCES_WITH_PROGRESS
+    } else {
+        &ASSIGNMENT_SOURCES
+    };
+    db.facts
+        .get_or_read(db, key, sources, || {
+            read_assignments(db, paths, with_progress)
+        })
+        .await
+}
+
+/// The tables `read_assignments` reads (with the learners' progress, the second list).
+const ASSIGNMENT_SOURCES: [&str; 5] = [
+    "users",
+    "partner_orgs",
+    "learning_paths",
+    "path_completions",
+    "path_completion_history",
+];
+const ASSIGNMENT_SOURCES_WITH_PROGRESS: [&str; 10] = [
+    "users",
+    "partner_orgs",
+    "learning_paths",
+    "path_completions",
+    "path_completion_history",
+    "path_steps",
+    "step_progress",
+    "quiz_attempts",
+    "certificates",
+    "certification_paths",
+];
+
+async fn read_assignments(
     db: &Db,
     paths: &[PublishedPath],
     with_progress: bool,
@@ -255,13 +303,13 @@ pub async fn orgs(db: &Db) -> Result<Vec<certified::Org>, sqlx::Error> {
 pub async fn certificate_spells(db: &Db) -> Result<Vec<certified::Spell>, sqlx::Error> {
     Ok(certificates(db)
         .await?
-        .into_iter()
+        .iter()
         .map(|certificate| certified::Spell {
             org_id: certificate.org_id,
             from: certificate.issued_at,
             until: certificate.counted_until(),
             holder_role: certificate.holder_role,
-            path_ids: certificate.path_ids,
+            path_ids: certificate.path_ids.clone(),
         })
         .collect())
 }
@@ -272,7 +320,17 @@ type DealRow = (i64, String, String, i64, Option<i64>, i64, i64);
 /// Deals partner organisations registered and still own (declined and duplicate
 /// registrations left out). A closed deal's close date is its recorded one, else when it
 /// last changed.
-pub async fn partner_deals(db: &Db) -> Result<Vec<certified::Deal>, sqlx::Error> {
+///
+/// Kept while `deals` is unchanged (`fact_cache`).
+pub async fn partner_deals(db: &Db) -> Result<Arc<Vec<certified::Deal>>, sqlx::Error> {
+    db.facts
+        .get_or_read(db, "partner_deals".into(), &["deals"], || {
+            read_partner_deals(db)
+        })
+        .await
+}
+
+async fn read_partner_deals(db: &Db) -> Result<Vec<certified::Deal>, sqlx::Error> {
     let rows: Vec<DealRow> = sqlx::query_as(
         "SELECT partner_org_id, registration_status, stage, created_at, close_at, updated_at, amount_cents \
          FROM deals WHERE partner_org_id IS NOT NULL",
@@ -320,7 +378,7 @@ pub async fn people_per_org(db: &Db) -> Result<Vec<(i64, u64)>, sqlx::Error> {
 pub async fn holdings(db: &Db) -> Result<Vec<scorecard::Holding>, sqlx::Error> {
     Ok(certificates(db)
         .await?
-        .into_iter()
+        .iter()
         .map(|certificate| scorecard::Holding {
             org_id: certificate.org_id,
             user_id: certificate.user_id,
@@ -394,7 +452,20 @@ type RegistrationRow = (i64, i64, String, i64, Option<i64>, String, String, Stri
 /// Every registration partners submitted, with who decided it (the last of the vendor's
 /// staff to set a decision in its audit trail; none when the engine approved it alone).
 /// Two scans, joined here: a correlated lookup per deal is slow at program scale.
-pub async fn registrations(db: &Db) -> Result<Vec<registrations::Registration>, sqlx::Error> {
+///
+/// Kept while the tables it reads are unchanged (`fact_cache`).
+pub async fn registrations(db: &Db) -> Result<Arc<Vec<registrations::Registration>>, sqlx::Error> {
+    db.facts
+        .get_or_read(
+            db,
+            "registrations".into(),
+            &["deals", "deal_events", "users"],
+            || read_registrations(db),
+        )
+        .await
+}
+
+async fn read_registrations(db: &Db) -> Result<Vec<registrations::Registration>, sqlx::Error> {
     let rows: Vec<RegistrationRow> = sqlx::query_as(
         "SELECT d.id, d.partner_org_id, d.region, d.submitted_at, d.decided_at, d.registration_status, \
            d.decision_json, d.stage \
@@ -456,7 +527,20 @@ type CertificateRow = (
 );
 
 /// Every certificate partner users hold or held, for the status and expiry view.
-pub async fn certificates(db: &Db) -> Result<Vec<certificates::Certificate>, sqlx::Error> {
+///
+/// Kept while the tables it reads are unchanged (`fact_cache`).
+pub async fn certificates(db: &Db) -> Result<Arc<Vec<certificates::Certificate>>, sqlx::Error> {
+    db.facts
+        .get_or_read(
+            db,
+            "certificates".into(),
+            &["certificates", "users", "certification_paths"],
+            || read_certificates(db),
+        )
+        .await
+}
+
+async fn read_certificates(db: &Db) -> Result<Vec<certificates::Certificate>, sqlx::Error> {
     let rows: Vec<CertificateRow> = sqlx::query_as(
         "SELECT u.partner_org_id, u.id, c.certification_id, c.issued_at, c.expires_at, c.revoked_at, \
            u.disabled_at, u.job_role \
