@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, navLink, signIn, test } from './helpers';
+import { expect, hydrated, navLink, signIn, test } from './helpers';
 
 // A manager opens the completion view, splits and filters it by tier through the URL, reads
 // the chart's numbers in its table and downloads the same rows as CSV; axe finds nothing.
@@ -9,7 +9,7 @@ test('a manager filters completion by tier and exports the rows as CSV', async (
   await page.goto('/insights');
   await page.getByRole('link', { name: 'Completion rate by segment' }).click();
   await expect(page).toHaveURL(/\/insights\/completion$/);
-  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Completion rate by tier, assigned .* \(12 months\)/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Completion rate by tier, assigned .* \(12 months, UTC\)/);
 
   const filters = page.getByRole('search', { name: 'Filter the view' });
   await filters.getByLabel('Split by').selectOption('partner_type');
@@ -55,14 +55,14 @@ test('a manager opens certified vs not and exports its rows', async ({ page }, t
   await page.goto('/insights');
   await page.getByRole('link', { name: /Certified vs not/ }).click();
   await expect(page).toHaveURL(/\/insights\/certified$/);
-  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Certified vs not, .* \(12 months\)/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Certified vs not, .* \(12 months, UTC\)/);
   await expect(page.locator('.caution')).toContainText('association, not proof');
 
   const filters = page.getByRole('search', { name: 'Filter the view' });
   await filters.getByLabel('Deals in the last').selectOption('24');
   await filters.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/months=24/);
-  await expect(page.getByRole('heading', { level: 1 })).toContainText('(24 months)');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('(24 months, UTC)');
   // The browser tests run the demo without its generated history: its organisations joined
   // today, so the page says there is nothing to compare yet, or too little to draw (the
   // server tests draw both charts from the history).
@@ -87,7 +87,7 @@ test('a manager opens certified vs not and exports its rows', async ({ page }, t
   const lines = Buffer.concat(text).toString('utf8').trim().split('\r\n');
   expect(lines[0]).toContain('stratum,certified,orgs,org_quarters');
   expect(lines.length - 1).toBe(tableRows);
-  expect(lines.slice(1).every(line => line.includes('(24 months)'))).toBe(true);
+  expect(lines.slice(1).every(line => line.includes('(24 months, UTC)'))).toBe(true);
 
   await page.screenshot({ path: testInfo.outputPath('certified-view.png'), fullPage: true });
   const results = await new AxeBuilder({ page }).include('main').analyze();
@@ -102,7 +102,7 @@ test('a partner opens its scorecard and sees only its own organisation', async (
   await expect(page).toHaveURL('/');
   await (await navLink(page, 'Scorecard')).click();
   await expect(page).toHaveURL('/scorecard');
-  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Northwind Resellers scorecard, .* \(12 months\)/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Northwind Resellers scorecard, .* \(12 months, UTC\)/);
   await expect(page.locator('select[name=org]')).toHaveCount(0);
   const charts = page.locator('.scorecard-grid svg[role="img"]');
   expect(await charts.count()).toBe(7);
@@ -128,7 +128,7 @@ test('a manager reads deal registration health by region', async ({ page }, test
   await expect(page).toHaveURL('/');
   await page.goto('/insights');
   await page.getByRole('link', { name: 'Deal registration health' }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Deal registration health, submitted .* \(12 months\)/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Deal registration health, submitted .* \(12 months, UTC\)/);
   const filters = page.getByRole('search', { name: 'Filter the view' });
   await expect(filters.getByLabel('Job role')).toHaveCount(0);
   await filters.getByLabel('Split by').selectOption('region');
@@ -152,7 +152,7 @@ test('a manager reads the funnel, curves, satisfaction, sourced pipeline, quiz a
   await page.goto('/insights');
   await page.getByRole('link', { name: 'Learning funnel' }).click();
   await expect(page).toHaveURL(/\/insights\/funnel$/);
-  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Learning funnel, assigned .* \(12 months\)/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Learning funnel, assigned .* \(12 months, UTC\)/);
   const filters = page.getByRole('search', { name: 'Filter the view' });
   await filters.getByLabel('Split by').selectOption('tier');
   await filters.getByRole('button', { name: 'Apply' }).click();
@@ -175,10 +175,10 @@ test('a manager reads the funnel, curves, satisfaction, sourced pipeline, quiz a
   expect((await new AxeBuilder({ page }).include('main').analyze()).violations).toEqual([]);
 
   for (const [link, heading] of [
-    ['Completion by assignment month', /Completion by assignment month, .* \(12 months\)/],
-    ['Time to first won deal', /Time to first won deal, .* \(24 months\)/],
-    ['Module satisfaction', /Module satisfaction, rated .* \(12 months\)/],
-    ['Partner-sourced pipeline and revenue', /Partner-sourced pipeline and revenue, .* \(12 months\)/],
+    ['Completion by assignment month', /Completion by assignment month, .* \(12 months, UTC\)/],
+    ['Time to first won deal', /Time to first won deal, .* \(24 months, UTC\)/],
+    ['Module satisfaction', /Module satisfaction, rated .* \(12 months, UTC\)/],
+    ['Partner-sourced pipeline and revenue', /Partner-sourced pipeline and revenue, .* \(12 months, UTC\)/],
   ] as const) {
     await page.goto('/insights');
     await page.getByRole('link', { name: link }).click();
@@ -195,7 +195,7 @@ test('a manager reads the funnel, curves, satisfaction, sourced pipeline, quiz a
   // The quiz analysis: tags and questions (the demo may have no submitted quiz yet).
   await page.goto('/insights');
   await page.getByRole('link', { name: 'Quiz questions and tags' }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Quiz questions and tags, answered .* \(12 months\)/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/Quiz questions and tags, answered .* \(12 months, UTC\)/);
   await page.screenshot({ path: testInfo.outputPath('quiz.png'), fullPage: true });
   expect((await new AxeBuilder({ page }).include('main').analyze()).violations).toEqual([]);
 
@@ -206,4 +206,39 @@ test('a manager reads the funnel, curves, satisfaction, sourced pipeline, quiz a
   await expect(page.locator('p.lead')).toContainText(/at risk/);
   await page.screenshot({ path: testInfo.outputPath('at-risk.png'), fullPage: true });
   expect((await new AxeBuilder({ page }).include('main').analyze()).violations).toEqual([]);
+});
+
+// An admin sets the program's time zone in the rules: a name that is not a zone is a field
+// error (focus on the summary, nothing saved); a zone typed in any case is saved as its IANA
+// name and the views' titles name it. The zone goes back to UTC for the tests after this.
+test('an admin sets the program time zone and the views count in it', async ({ page }, testInfo) => {
+  await signIn(page, 'admin@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/deals/settings');
+  await hydrated(page);
+  const zone = page.getByLabel('Time zone');
+  await expect(zone).toHaveValue('UTC');
+  await zone.fill('Mars/Olympus');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  await expect(page.locator('.error-summary')).toBeFocused();
+  await expect(page.locator('[data-field="time_zone"]')).toContainText('Enter a time zone from the list');
+  await zone.fill('europe/berlin');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  await expect(page.locator('.flash')).toHaveText('Saved. New registrations follow these rules.');
+  await page.goto('/deals/settings');
+  await expect(page.getByLabel('Time zone')).toHaveValue('Europe/Berlin');
+  await page.screenshot({ path: testInfo.outputPath('settings-time-zone.png'), fullPage: true });
+
+  await page.goto('/insights/registrations');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('(12 months, Europe/Berlin)');
+  const results = await new AxeBuilder({ page }).include('main').analyze();
+  expect(results.violations).toEqual([]);
+
+  await page.goto('/deals/settings');
+  await hydrated(page);
+  await page.getByLabel('Time zone').fill('UTC');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  await expect(page.locator('.flash')).toHaveText('Saved. New registrations follow these rules.');
+  await page.goto('/deals/settings');
+  await expect(page.getByLabel('Time zone')).toHaveValue('UTC');
 });

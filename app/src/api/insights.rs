@@ -356,10 +356,12 @@ async fn certified(
     use crate::domain::insights::certified::{certified_vs_not, RESAMPLES};
     use crate::domain::insights::window_label;
     use crate::server::repo::insights;
-    let orgs = insights::orgs(&state.db).await?;
-    let spells = insights::certificate_spells(&state.db).await?;
-    let deals = insights::partner_deals(&state.db).await?;
-    let published = insights::published_paths(&state.db).await?;
+    let (orgs, spells, deals, published) = tokio::try_join!(
+        insights::orgs(&state.db),
+        insights::certificate_spells(&state.db),
+        insights::partner_deals(&state.db),
+        insights::published_paths(&state.db),
+    )?;
     let (paths, regions) = filter_choices(state, &published).await?;
     let view = certified_vs_not(
         &orgs,
@@ -546,12 +548,14 @@ pub(crate) async fn headlines(
     let window = &checked.window;
     let months = window.months;
     let published = insights::published_paths(&state.db).await?;
-    let assignments = insights::assignments(&state.db, &published, false).await?;
+    let (assignments, orgs, spells, deals) = tokio::try_join!(
+        insights::assignments(&state.db, &published, false),
+        insights::orgs(&state.db),
+        insights::certificate_spells(&state.db),
+        insights::partner_deals(&state.db),
+    )?;
     let completion =
         completion_by_segment(&assignments, &Filters::default(), window, Segment::Tier).overall;
-    let orgs = insights::orgs(&state.db).await?;
-    let spells = insights::certificate_spells(&state.db).await?;
-    let deals = insights::partner_deals(&state.db).await?;
     // No intervals needed for a headline: no bootstrap.
     let pooled = certified_vs_not(&orgs, &spells, &deals, &Filters::default(), window, 0).pooled;
     let rate =
@@ -898,14 +902,19 @@ async fn scorecard(
     let org_id = scorecard_org(actor, query, &orgs)?;
     let staff = actor.user.role.is_vendor_staff();
     let published = insights::published_paths(&state.db).await?;
+    let (people, assignments, holdings, deals, ratings) = tokio::try_join!(
+        insights::people_per_org(&state.db),
+        insights::assignments(&state.db, &published, false),
+        insights::holdings(&state.db),
+        insights::partner_deals(&state.db),
+        insights::ratings(&state.db),
+    )?;
     let facts = Facts {
-        people: insights::people_per_org(&state.db).await?,
-        assignments: insights::assignments(&state.db, &published, false)
-            .await?
-            .to_vec(),
-        holdings: insights::holdings(&state.db).await?,
-        deals: insights::partner_deals(&state.db).await?.to_vec(),
-        ratings: insights::ratings(&state.db).await?,
+        people,
+        assignments: assignments.to_vec(),
+        holdings,
+        deals: deals.to_vec(),
+        ratings,
         orgs,
     };
     let figures = scorecard(&facts, org_id, &checked.window, !staff).ok_or(AppError::NotFound)?;

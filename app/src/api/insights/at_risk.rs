@@ -24,11 +24,13 @@ async fn at_risk_list(
     let day = |at: i64| checked.window.zone.day_label_named(at);
     let now = state.clock.now_ms();
     let published = insights::published_paths(&state.db).await?;
-    let assignments = insights::assignments(&state.db, &published, true).await?;
-    let certificates = insights::certificates(&state.db).await?;
-    let orgs = insights::orgs(&state.db).await?;
-    let names = insights::learner_names(&state.db).await?;
-    let nudges = insights::nudges(&state.db).await?;
+    let (assignments, certificates, orgs, names, nudges) = tokio::try_join!(
+        insights::assignments(&state.db, &published, true),
+        insights::certificates(&state.db),
+        insights::orgs(&state.db),
+        insights::learner_names(&state.db),
+        insights::nudges(&state.db),
+    )?;
     let certification_names: std::collections::HashMap<i64, String> =
         certifications::certifications(&state.db)
             .await?

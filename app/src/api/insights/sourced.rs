@@ -28,9 +28,11 @@ async fn sourced(
     use crate::domain::channel::deals::Stage;
     use crate::domain::insights::{sourced::sourced, window_label};
     use crate::server::repo::insights;
-    let orgs = insights::orgs(&state.db).await?;
-    let deals = insights::partner_deals(&state.db).await?;
-    let published = insights::published_paths(&state.db).await?;
+    let (orgs, deals, published) = tokio::try_join!(
+        insights::orgs(&state.db),
+        insights::partner_deals(&state.db),
+        insights::published_paths(&state.db),
+    )?;
     let (paths, regions) = super::filter_choices(state, &published).await?;
     let view = sourced(&orgs, &deals, &checked.filters, &checked.window);
     Ok(SourcedInsight {

@@ -93,10 +93,12 @@ async fn first_deal(
 ) -> Result<CurveInsight, AppError> {
     use crate::domain::insights::survival::{time_to_first_deal, DealSplit, DEAL_DAYS};
     use crate::server::repo::insights;
-    let orgs = insights::orgs(&state.db).await?;
-    let deals = insights::partner_deals(&state.db).await?;
-    let spells = insights::certificate_spells(&state.db).await?;
-    let published = insights::published_paths(&state.db).await?;
+    let (orgs, deals, spells, published) = tokio::try_join!(
+        insights::orgs(&state.db),
+        insights::partner_deals(&state.db),
+        insights::certificate_spells(&state.db),
+        insights::published_paths(&state.db),
+    )?;
     let choices = super::filter_choices(state, &published).await?;
     let split = checked
         .split
