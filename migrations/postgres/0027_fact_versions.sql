@@ -21,46 +21,54 @@ INSERT INTO fact_versions (source) VALUES
     ('certificates'),
     ('certification_paths');
 
--- Once per statement (a bulk write bumps once), named by the table it fires on.
+-- The bump waits for the commit (a deferred constraint trigger), happens once per table per
+-- transaction, and takes one lock for all tables first: two transactions that write the same
+-- tables in opposite orders then never wait on each other's version rows (no deadlock), and
+-- a version changes exactly when the data behind it becomes visible.
 CREATE FUNCTION bump_fact_version() RETURNS trigger AS $$
 BEGIN
+    IF current_setting('fact_versions.' || TG_TABLE_NAME, true) IS NOT DISTINCT FROM 'bumped' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_advisory_xact_lock(7220151);
     UPDATE fact_versions SET version = version + 1 WHERE source = TG_TABLE_NAME;
+    PERFORM set_config('fact_versions.' || TG_TABLE_NAME, 'bumped', true);
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER deals_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON deals
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER deals_fact_version AFTER INSERT OR UPDATE OR DELETE ON deals
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER deal_events_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON deal_events
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER deal_events_fact_version AFTER INSERT OR UPDATE OR DELETE ON deal_events
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER users_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER users_fact_version AFTER INSERT OR UPDATE OR DELETE ON users
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER partner_orgs_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON partner_orgs
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER partner_orgs_fact_version AFTER INSERT OR UPDATE OR DELETE ON partner_orgs
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER learning_paths_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON learning_paths
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER learning_paths_fact_version AFTER INSERT OR UPDATE OR DELETE ON learning_paths
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER path_steps_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON path_steps
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER path_steps_fact_version AFTER INSERT OR UPDATE OR DELETE ON path_steps
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER path_completions_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON path_completions
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER path_completions_fact_version AFTER INSERT OR UPDATE OR DELETE ON path_completions
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER path_completion_history_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON path_completion_history
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER path_completion_history_fact_version AFTER INSERT OR UPDATE OR DELETE ON path_completion_history
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER step_progress_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON step_progress
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER step_progress_fact_version AFTER INSERT OR UPDATE OR DELETE ON step_progress
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER quiz_attempts_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON quiz_attempts
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER quiz_attempts_fact_version AFTER INSERT OR UPDATE OR DELETE ON quiz_attempts
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER certificates_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON certificates
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER certificates_fact_version AFTER INSERT OR UPDATE OR DELETE ON certificates
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();
 
-CREATE TRIGGER certification_paths_fact_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON certification_paths
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_version();
+CREATE CONSTRAINT TRIGGER certification_paths_fact_version AFTER INSERT OR UPDATE OR DELETE ON certification_paths
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_fact_version();

@@ -21,6 +21,7 @@ INSERT INTO fact_versions (source) VALUES
     ('certificates'),
     ('certification_paths');
 
+-- SQLite has one writer at a time, so bumping in the writing statement cannot deadlock.
 CREATE TRIGGER deals_fact_version_insert AFTER INSERT ON deals
 BEGIN
     UPDATE fact_versions SET version = version + 1 WHERE source = 'deals';

@@ -2188,7 +2188,50 @@ async fn kept_insight_facts_match_a_fresh_read_after_any_write(backend: Backend)
     server.stop().await;
 }
 
+/// Two transactions that write the same insight tables in opposite orders both commit: the
+/// version bumps wait for the commit behind one lock, so they never deadlock each other.
+async fn writers_in_opposite_orders_both_commit(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let db = &server.server.state.db;
+    let versions = || async {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT source, version FROM fact_versions ORDER BY source")
+                .fetch_all(&db.read)
+                .await
+                .unwrap();
+        rows
+    };
+    let before = versions().await;
+    let write = |first: &'static str, second: &'static str| async move {
+        let mut tx = db.write.begin().await?;
+        sqlx::query(first).execute(&mut *tx).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        sqlx::query(second).execute(&mut *tx).await?;
+        tx.commit().await
+    };
+    let deals_then_users = write(
+        "UPDATE deals SET amount_cents = amount_cents + 1 WHERE id = (SELECT MIN(id) FROM deals)",
+        "UPDATE users SET display_name = display_name || '.' WHERE id = (SELECT MIN(id) FROM users)",
+    );
+    let users_then_deals = write(
+        "UPDATE users SET display_name = display_name || ',' WHERE id = (SELECT MAX(id) FROM users)",
+        "UPDATE deals SET amount_cents = amount_cents + 1 WHERE id = (SELECT MAX(id) FROM deals)",
+    );
+    let (one, two) = tokio::join!(deals_then_users, users_then_deals);
+    one.unwrap();
+    two.unwrap();
+    let after = versions().await;
+    for ((source, old), (_, new)) in before.iter().zip(&after) {
+        match source.as_str() {
+            "deals" | "users" => assert!(new > old, "{source} was bumped"),
+            _ => assert_eq!(new, old, "{source} was not written"),
+        }
+    }
+    server.stop().await;
+}
+
 both_backends!(
+    writers_in_opposite_orders_both_commit,
     kept_insight_facts_match_a_fresh_read_after_any_write,
     the_views_count_days_and_months_in_the_programs_time_zone,
     quiz_items_and_tags_are_analysed_over_the_windows_answers,
