@@ -115,12 +115,14 @@ async fn filter_choices(
 }
 
 /// The checked filters: the window, the split (one of the view's own, if it has any), and
-/// what narrows the facts.
+/// what narrows the facts; with the program's rules they were checked under (the window's
+/// zone, the approval SLA), read once per request.
 #[cfg(feature = "ssr")]
 pub(crate) struct Checked {
     pub window: crate::domain::insights::Window,
     pub split: Option<&'static str>,
     pub filters: crate::domain::insights::Filters,
+    pub settings: crate::domain::channel::clocks::ProgramSettings,
 }
 
 #[cfg(feature = "ssr")]
@@ -163,7 +165,7 @@ fn choice<T>(
 /// The program's rules as the views need them: a row that does not parse (saved by an
 /// older or newer release) reads as the defaults, so a view still renders.
 #[cfg(feature = "ssr")]
-pub(crate) async fn program_settings(
+async fn program_settings(
     state: &crate::server::AppState,
 ) -> Result<crate::domain::channel::clocks::ProgramSettings, AppError> {
     use crate::server::repo::channel;
@@ -177,15 +179,15 @@ pub(crate) async fn program_settings(
     }
 }
 
-/// `check` with the clock's now and the program's zone.
+/// `check` with the clock's now and the program's rules.
 #[cfg(feature = "ssr")]
 pub(crate) async fn checked(
     state: &crate::server::AppState,
     query: &InsightQuery,
     splits: &[&'static str],
 ) -> Result<Checked, AppError> {
-    let zone = program_settings(state).await?.zone();
-    check(query, state.clock.now_ms(), zone, splits)
+    let settings = program_settings(state).await?;
+    check(query, state.clock.now_ms(), settings, splits)
 }
 
 /// Reads the filters; any value that is not one the view offers is a field error. `splits`
@@ -194,7 +196,7 @@ pub(crate) async fn checked(
 pub(crate) fn check(
     query: &InsightQuery,
     now: i64,
-    zone: crate::domain::zone::Zone,
+    settings: crate::domain::channel::clocks::ProgramSettings,
     splits: &[&'static str],
 ) -> Result<Checked, AppError> {
     use crate::domain::identity::{JobRole, PartnerType, Tier};
@@ -254,7 +256,11 @@ pub(crate) fn check(
         return Err(AppError::Validation(problems));
     }
     Ok(Checked {
-        window: rules::trailing_window(now, months.unwrap_or(rules::DEFAULT_WINDOW_MONTHS), zone),
+        window: rules::trailing_window(
+            now,
+            months.unwrap_or(rules::DEFAULT_WINDOW_MONTHS),
+            settings.zone(),
+        ),
         split,
         filters: Filters {
             partner_type,
@@ -263,6 +269,7 @@ pub(crate) fn check(
             job_role,
             path_id,
         },
+        settings,
     })
 }
 
@@ -633,7 +640,7 @@ async fn registration_health(
         .split
         .and_then(RegistrationSplit::parse)
         .unwrap_or(RegistrationSplit::Approver);
-    let sla_hours = program_settings(state).await?.approval_sla_hours;
+    let sla_hours = checked.settings.approval_sla_hours;
     let orgs = insights::orgs(&state.db).await?;
     let registrations = insights::registrations(&state.db).await?;
     let view = registration_health(
