@@ -142,7 +142,7 @@ async fn deal_owners_come_back_named_once_and_shown_on_the_deal(backend: Backend
     .await
     .unwrap();
     let partner = sign_in(&server, &partner_email).await;
-    let html = html_of(&partner, &server, &format!("/deals/{a}")).await;
+    let html = common::html_of(&partner, &server, &format!("/deals/{a}")).await;
     assert!(html.contains("Vendor deal owner"), "{html}");
     assert!(html.contains("Dana Kim"));
 
@@ -220,17 +220,6 @@ async fn shown_owner(
     .await;
     assert_eq!(status, 200);
     audit.unwrap().crm_owner
-}
-
-async fn html_of(client: &reqwest::Client, server: &TestServer, path: &str) -> String {
-    client
-        .get(server.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 async fn page(admin: &reqwest::Client, server: &TestServer) -> CrmOverview {
@@ -388,7 +377,7 @@ async fn an_admin_maps_a_custom_pipelines_stages_and_sales_moves_follow_the_map(
     assert_eq!(demo.portal_stage.map(|s| s.as_str()), Some("propose"));
 
     // The CRM page shows the map to the admin (the stage labels, escaped as text).
-    let html = html_of(&admin, &server, "/crm").await;
+    let html = common::html_of(&admin, &server, "/crm").await;
     assert!(
         html.contains("Deal stages") && html.contains("Partner demo"),
         "{html}"

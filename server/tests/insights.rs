@@ -400,14 +400,12 @@ async fn the_learning_funnel_counts_each_stage_as_worked_out_by_hand(backend: Ba
     );
 
     // The page: the chart is an image with a title and a description naming each stage.
-    let html = manager
-        .get(server.url(&format!("/insights/funnel?region=Testland&path={path}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(
+        &manager,
+        &server,
+        &format!("/insights/funnel?region=Testland&path={path}"),
+    )
+    .await;
     assert!(
         html.contains(r#"role="img" aria-labelledby="funnel-chart-title funnel-chart-desc""#),
         "{html}"
@@ -604,14 +602,7 @@ async fn completion_cohorts_and_first_deals_are_curves_worked_out_by_hand(backen
     assert!(refused.unwrap_err().field_message("by").is_some());
 
     // Pages: a panel per group, each an image with its own title and description.
-    let html = manager
-        .get(server.url("/insights/first-deal?region=Certland"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(&manager, &server, "/insights/first-deal?region=Certland").await;
     assert!(
         html.contains(r#"role="img" aria-labelledby="curves-1-title curves-1-desc""#),
         "{html}"
@@ -620,14 +611,12 @@ async fn completion_cohorts_and_first_deals_are_curves_worked_out_by_hand(backen
         html.contains("Not certified by day 60: 20% of the group had won a first deal by day 200"),
         "{html}"
     );
-    let html = manager
-        .get(server.url(&format!("/insights/cohorts?region=Testland&path={path}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(
+        &manager,
+        &server,
+        &format!("/insights/cohorts?region=Testland&path={path}"),
+    )
+    .await;
     assert!(
         html.contains("a short curve: a recent group, not a low one"),
         "{html}"
@@ -958,14 +947,7 @@ async fn at_risk_learners_are_listed_with_their_reasons_and_nudged_once_a_week(b
     assert!(refused.unwrap_err().to_string().contains("has completed"));
 
     // The page and the CSV: a line per reason; partners see none of it.
-    let html = manager
-        .get(server.url("/insights/at-risk?region=Testland"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(&manager, &server, "/insights/at-risk?region=Testland").await;
     assert!(html.contains("Stalled on Risk basics"), "{html}");
     let (header, rows) = csv_of(
         &manager,
@@ -1040,14 +1022,7 @@ async fn sourced_pipeline_counts_created_and_won_deals_by_month_and_partner(back
         .flat_map(|m| m.pipeline_by_stage.iter())
         .sum();
     assert_eq!(created, total.pipeline_cents);
-    let html = manager
-        .get(server.url("/insights/sourced?region=Certland"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(&manager, &server, "/insights/sourced?region=Certland").await;
     assert!(
         html.contains(r#"aria-labelledby="sourced-chart-title sourced-chart-desc""#),
         "{html}"
@@ -1193,14 +1168,12 @@ async fn quiz_items_and_tags_are_analysed_over_the_windows_answers(backend: Back
         .collect();
     assert_eq!(tags, [("objections", 6, 12), ("pricing", 12, 12)]);
     assert_eq!((view.all_tags.successes, view.all_tags.n), (18, 24));
-    let html = manager
-        .get(server.url(&format!("/insights/quiz?region=Testland&path={path}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(
+        &manager,
+        &server,
+        &format!("/insights/quiz?region=Testland&path={path}"),
+    )
+    .await;
     assert!(
         html.contains(r#"aria-labelledby="tags-chart-title tags-chart-desc""#),
         "{html}"
@@ -1412,14 +1385,7 @@ async fn certified_vs_not_takes_exposure_on_each_deals_creation_day(backend: Bac
     );
 
     // The page says what the comparison is, and what it is not.
-    let html = manager
-        .get(server.url("/insights/certified?region=Certland"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(&manager, &server, "/insights/certified?region=Certland").await;
     assert!(html.contains("This is an association, not proof that certification causes wins."));
     // Every group is too small to draw: the page says so, and the table has the counts.
     assert!(html.contains("No group has 10 closed deals on either side yet"));
@@ -1546,14 +1512,7 @@ async fn a_scorecard_shows_one_organisation_and_hides_medians_few_peers_would_re
     let (status, refused) = ask(manager.clone(), vec![("query[org]", "999999".into())]).await;
     assert_eq!(status, 422);
     assert!(refused.unwrap_err().field_message("org").is_some());
-    let html = partner
-        .get(server.url("/scorecard"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(&partner, &server, "/scorecard").await;
     assert!(html.contains("Northwind Resellers scorecard"));
     assert!(!html.contains("Score One"), "no other organisation's name");
 
@@ -1650,14 +1609,7 @@ async fn the_demo_history_makes_the_views_meaningful_and_leaves_the_present_alon
         pooled.value
     );
     // With data, both comparisons are drawn as described images.
-    let html = manager
-        .get(server.url("/insights/certified?months=24"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(&manager, &server, "/insights/certified?months=24").await;
     for chart in ["win-chart", "revenue-chart"] {
         assert!(
             html.contains(&format!(
@@ -1864,14 +1816,7 @@ async fn registration_health_is_counted_as_worked_out_by_hand(backend: Backend) 
     assert!(refused.unwrap_err().field_message("by").is_some());
 
     // The page's chart is a described image; the CSV has the table's rows.
-    let html = manager
-        .get(server.url("/insights/registrations?region=Regland"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(&manager, &server, "/insights/registrations?region=Regland").await;
     assert!(html.contains(r#"aria-labelledby="approval-trend-title approval-trend-desc""#));
     let download = manager
         .get(server.url(&format!("{REGISTRATIONS_CSV_PATH}?region=Regland")))
@@ -1980,14 +1925,7 @@ async fn the_expiry_pipeline_is_counted_as_worked_out_by_hand(backend: Backend) 
     )
     .await;
     assert_eq!(technical.unwrap().rows[0].expiring_30, 0);
-    let html = manager
-        .get(server.url("/insights/certificates?region=Certland"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(&manager, &server, "/insights/certificates?region=Certland").await;
     assert!(html.contains("Expiry One: 1 later, 1 ≤ 30 days"), "{html}");
     let download = manager
         .get(server.url(&format!("{CERTIFICATES_CSV_PATH}?region=Certland")))
@@ -2095,14 +2033,7 @@ async fn the_views_count_days_and_months_in_the_programs_time_zone(backend: Back
         month_with_pipeline(&local),
         [next_month.format("%b %Y").to_string()]
     );
-    let html = manager
-        .get(server.url("/insights/sourced?region=Certland"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(&manager, &server, "/insights/sourced?region=Certland").await;
     assert!(html.contains("12 months, Pacific/Kiritimati"), "{html}");
     let (header, rows) = csv_of(
         &manager,

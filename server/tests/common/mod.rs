@@ -449,6 +449,18 @@ pub async fn complete_certification_paths(
     now
 }
 
+/// A page's HTML as `client` gets it.
+pub async fn html_of(client: &reqwest::Client, server: &TestServer, path: &str) -> String {
+    client
+        .get(server.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 pub async fn sign_in(server: &TestServer, email: &str) -> reqwest::Client {
     let client = server.client();
     let response = call(
