@@ -68,45 +68,28 @@ async fn progress(
     db: &Db,
 ) -> Result<(HashMap<(i64, i64), Progress>, HashMap<i64, usize>, Vec<i64>), sqlx::Error> {
     // Five independent scans, each on its own connection at once.
-    let steps = async {
-        let rows: Vec<(i64, i64, String, i64)> =
-            sqlx::query_as("SELECT id, path_id, kind, required FROM path_steps")
-                .fetch_all(&db.read)
-                .await?;
-        Ok::<_, sqlx::Error>(rows)
-    };
-    let saved = async {
-        let rows: Vec<(i64, i64, Option<i64>, i64)> =
-            sqlx::query_as("SELECT user_id, step_id, done_at, updated_at FROM step_progress")
-                .fetch_all(&db.read)
-                .await?;
-        Ok(rows)
-    };
-    let attempts = async {
-        let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT user_id, step_id, MIN(started_at), MAX(COALESCE(submitted_at, started_at)) \
-             FROM quiz_attempts GROUP BY user_id, step_id",
-        )
-        .fetch_all(&db.read)
-        .await?;
-        Ok(rows)
-    };
-    let certified = async {
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT c.user_id, p.path_id, MIN(c.issued_at) FROM certificates c \
-             JOIN certification_paths p ON p.certification_id = c.certification_id \
-             GROUP BY c.user_id, p.path_id",
-        )
-        .fetch_all(&db.read)
-        .await?;
-        Ok(rows)
-    };
-    let certifying = async {
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT DISTINCT path_id FROM certification_paths")
-            .fetch_all(&db.read)
-            .await?;
-        Ok(rows)
-    };
+    let steps = sqlx::query_as::<_, (i64, i64, String, i64)>(
+        "SELECT id, path_id, kind, required FROM path_steps",
+    )
+    .fetch_all(&db.read);
+    let saved = sqlx::query_as::<_, (i64, i64, Option<i64>, i64)>(
+        "SELECT user_id, step_id, done_at, updated_at FROM step_progress",
+    )
+    .fetch_all(&db.read);
+    let attempts = sqlx::query_as::<_, (i64, i64, i64, i64)>(
+        "SELECT user_id, step_id, MIN(started_at), MAX(COALESCE(submitted_at, started_at)) \
+         FROM quiz_attempts GROUP BY user_id, step_id",
+    )
+    .fetch_all(&db.read);
+    let certified = sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT c.user_id, p.path_id, MIN(c.issued_at) FROM certificates c \
+         JOIN certification_paths p ON p.certification_id = c.certification_id \
+         GROUP BY c.user_id, p.path_id",
+    )
+    .fetch_all(&db.read);
+    let certifying =
+        sqlx::query_as::<_, (i64,)>("SELECT DISTINCT path_id FROM certification_paths")
+            .fetch_all(&db.read);
     let (steps, saved, attempts, certified, certifying) =
         tokio::try_join!(steps, saved, attempts, certified, certifying)?;
     let mut lessons_in: HashMap<i64, usize> = HashMap::new();
@@ -212,26 +195,18 @@ async fn read_assignments(
     with_progress: bool,
 ) -> Result<Vec<Assignment>, sqlx::Error> {
     // Independent scans, each on its own connection at once.
-    let learners = async {
-        let rows: Vec<LearnerRow> = sqlx::query_as(
-            "SELECT u.id, o.id, o.partner_type, o.tier, o.region, u.job_role, u.created_at \
-             FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id WHERE u.role = 'partner_user'",
-        )
-        .fetch_all(&db.read)
-        .await?;
-        Ok::<_, sqlx::Error>(rows)
-    };
-    let completions = async {
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT user_id, path_id, MIN(completed_at) FROM ( \
-               SELECT user_id, path_id, completed_at FROM path_completions \
-               UNION ALL SELECT user_id, path_id, completed_at FROM path_completion_history \
-             ) c GROUP BY user_id, path_id",
-        )
-        .fetch_all(&db.read)
-        .await?;
-        Ok(rows)
-    };
+    let learners = sqlx::query_as::<_, LearnerRow>(
+        "SELECT u.id, o.id, o.partner_type, o.tier, o.region, u.job_role, u.created_at \
+         FROM users u JOIN partner_orgs o ON o.id = u.partner_org_id WHERE u.role = 'partner_user'",
+    )
+    .fetch_all(&db.read);
+    let completions = sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT user_id, path_id, MIN(completed_at) FROM ( \
+           SELECT user_id, path_id, completed_at FROM path_completions \
+           UNION ALL SELECT user_id, path_id, completed_at FROM path_completion_history \
+         ) c GROUP BY user_id, path_id",
+    )
+    .fetch_all(&db.read);
     let progress = async {
         if with_progress {
             progress(db).await
@@ -519,16 +494,12 @@ async fn read_registrations(db: &Db) -> Result<Vec<registrations::Registration>,
          FROM deals d WHERE d.partner_org_id IS NOT NULL AND d.submitted_at IS NOT NULL AND {half}",
         "d.id",
     );
-    let decisions = async {
-        let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
-            "SELECT e.deal_id, e.at, e.id, u.display_name FROM deal_events e JOIN users u ON u.id = e.actor_user_id \
-             WHERE e.field = 'registration_status' AND e.to_value IN ('approved', 'declined', 'duplicate') \
-               AND u.role IN ('vendor_admin', 'partner_manager')",
-        )
-        .fetch_all(&db.read)
-        .await?;
-        Ok(rows)
-    };
+    let decisions = sqlx::query_as::<_, (i64, i64, i64, String)>(
+        "SELECT e.deal_id, e.at, e.id, u.display_name FROM deal_events e JOIN users u ON u.id = e.actor_user_id \
+         WHERE e.field = 'registration_status' AND e.to_value IN ('approved', 'declined', 'duplicate') \
+           AND u.role IN ('vendor_admin', 'partner_manager')",
+    )
+    .fetch_all(&db.read);
     let (rows, decisions) = tokio::try_join!(rows, decisions)?;
     let mut approver_of: HashMap<i64, (i64, i64, String)> = HashMap::new();
     for (deal, at, id, name) in decisions {
