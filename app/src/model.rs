@@ -2,6 +2,7 @@
 use crate::domain::channel::clocks::SlaState;
 use crate::domain::channel::conflict::DealKind;
 use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
+use crate::domain::channel::queue::{ConflictKind, SlaCounts};
 use crate::domain::identity::{JobRole, PartnerType, Role, Tier};
 use crate::domain::learning::{Audience, StepState};
 use crate::domain::quiz::content::QuestionContent;
@@ -583,16 +584,18 @@ pub struct OwnDealPage {
     pub members: Vec<Member>,
 }
 
-/// A registration awaiting a manager, with its SLA clock.
+/// A registration awaiting a manager, with its SLA clock and what competes with it now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueueItem {
     pub deal_id: i64,
     pub account_name: String,
+    pub partner_org_id: Option<i64>,
     pub partner_name: String,
     pub owner_name: String,
     pub motion: Motion,
     pub kind: DealKind,
     pub product_line: String,
+    pub region: String,
     pub amount_cents: i64,
     pub requested_discount_pct: f64,
     pub status: RegistrationStatus,
@@ -600,7 +603,89 @@ pub struct QueueItem {
     pub sla_due_at: i64,
     pub sla: SlaState,
     pub proof_of_work: String,
+    /// What competes with it now, strongest first; empty: clean.
+    pub conflicts: Vec<ConflictKind>,
+    /// The conflict rules as they stand now, in words.
     pub explanation: Vec<String>,
+    /// The other deals on the same customer that claim it.
+    pub others: Vec<OtherClaim>,
+}
+
+/// Another deal's claim on a customer, as a reviewer sees it (names included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OtherClaim {
+    pub deal_id: i64,
+    pub party: String,
+    pub status: RegistrationStatus,
+    pub stage: Stage,
+    pub submitted_at: Option<i64>,
+    pub protected_until: Option<i64>,
+}
+
+/// A deal on its page, as vendor staff see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffDeal {
+    pub deal_id: i64,
+    pub account_name: String,
+    pub region: String,
+    pub partner_org_id: Option<i64>,
+    pub partner_name: String,
+    pub owner_name: String,
+    pub motion: Motion,
+    pub kind: DealKind,
+    pub product_line: String,
+    pub stage: Stage,
+    pub amount_cents: i64,
+    pub requested_discount_pct: f64,
+    pub close_at: Option<i64>,
+    pub status: RegistrationStatus,
+    pub submitted_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub protected_until: Option<i64>,
+    pub next_step: String,
+    pub proof_of_work: String,
+    /// While it waits for a decision: what competes with it now, as on the queue.
+    pub review: Option<QueueItem>,
+    /// The other deals that claim its customer.
+    pub others: Vec<OtherClaim>,
+    /// The conflict rules as they were weighed when it was registered.
+    pub at_registration: Vec<String>,
+    pub signals: Vec<DealSignal>,
+}
+
+/// A registration a manager just decided (or meant to), as the queue confirms it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecidedNote {
+    pub deal_id: i64,
+    pub account_name: String,
+    pub partner_name: String,
+    pub status: RegistrationStatus,
+    pub protected_until: Option<i64>,
+}
+
+/// One page of the review queue, with the counts and choices of its filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    /// Registrations that pass the filters (over every page).
+    pub matching: usize,
+    /// Registrations waiting in all, whatever the filters.
+    pub waiting: usize,
+    pub page: usize,
+    pub page_count: usize,
+    /// Position (1-based) of the page's first item among the matching ones.
+    pub first: usize,
+    /// By SLA state, over the registrations that pass the other filters.
+    pub counts: SlaCounts,
+    /// Partners with a registration waiting, for the partner filter.
+    pub partners: Vec<(i64, String)>,
+    pub regions: Vec<String>,
+    /// Registrations decided by the last post, to confirm what happened to them.
+    pub decided: Vec<DecidedNote>,
+    /// Registrations a bulk approval left waiting because they were no longer clean.
+    pub skipped: Vec<DecidedNote>,
+    /// Filters that could not be used, named for their fields (the others still apply).
+    pub problems: Vec<crate::domain::validation::FieldError>,
 }
 
 /// One row of the managers' pipeline.
@@ -737,6 +822,8 @@ pub struct HoldersPage {
     pub orgs: Vec<(i64, String)>,
     /// How many rows of each status, before the status filter.
     pub counts: Vec<(crate::domain::certification::CertificateStatus, i64)>,
+    /// Filters that could not be used, named for their fields (the others still apply).
+    pub problems: Vec<crate::domain::validation::FieldError>,
 }
 
 /// What the public verification page shows about a certificate.

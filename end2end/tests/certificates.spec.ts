@@ -60,3 +60,29 @@ test('an admin revokes a certificate and the public page shows it at once', asyn
   await expect(stranger.locator('.facts')).toContainText('Left the partner organisation');
   await strangerContext.close();
 });
+
+test('a manager filters certified people by typing part of an organisation name', async ({ page }, testInfo) => {
+  await signIn(page, 'admin@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/certificates/holders');
+  await hydrated(page);
+  await page.getByLabel('Organisation').fill('atlas');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/org=atlas/);
+  await hydrated(page);
+  await expect(page.locator('[data-error-summary]')).toHaveCount(0);
+  const rows = page.locator('table.holders tbody tr');
+  await expect(rows.first()).toBeVisible();
+  const organisations = await rows.locator('td[data-label="Organisation"]').allInnerTexts();
+  expect(organisations.every((name) => name.trim() === 'Atlas Integrators')).toBe(true);
+  // Status and the revoke control stay on screen at every size.
+  const width = page.viewportSize()!.width;
+  const first = rows.first();
+  for (const target of [first.locator('td[data-label="Status"]'), first.getByText('Revoke', { exact: true })]) {
+    await expect(target).toBeVisible();
+    const box = (await target.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(width);
+  }
+  await page.screenshot({ path: testInfo.outputPath(`holders-${testInfo.project.name}.png`), fullPage: false });
+});

@@ -68,13 +68,27 @@ test('a partner registers a deal, a rival sees the duplicate warning, a manager 
   await expect(manager).toHaveURL('/');
   await manager.goto('/deals/queue');
   await hydrated(manager);
+  // Most urgent first: breached SLAs lead the first page.
+  await expect(manager.locator('.queue-card').first().locator('.sla.breached')).toBeVisible();
+  // New registrations are further back; the search finds it.
+  await manager.getByLabel('Search customer, partner or owner').fill(contested);
+  await manager.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(manager).toHaveURL(/search=/);
+  await hydrated(manager);
   const card = manager.locator('.queue-card', { hasText: contested }).filter({ hasText: 'Bluefin Systems' });
   await expect(card).toHaveCount(1);
-  await expect(manager.locator('.queue-card .sla.breached').first()).toBeVisible();
+  await expect(card.locator('.conflict-summary')).toContainText('Direct sales is working it');
+  await expect(card.locator('.other-claims')).toContainText('Direct sales');
   await card.getByRole('button', { name: 'Approve' }).click();
   await expect(card.locator('.field-error', { hasText: /Explain the decision/ })).toBeVisible();
   await card.getByLabel(/Rationale/).fill('Bluefin registered first; direct sales agreed to step back.');
   await card.getByRole('button', { name: 'Approve' }).click();
+  // Back on the queue as it was filtered, with what was decided and a link to the trail.
+  await expect(manager).toHaveURL(/search=.*&decided=\d+/);
+  const decided = manager.locator('#decided');
+  await expect(decided).toContainText('Decision recorded');
+  await expect(decided).toContainText(contested);
+  await expect(decided.getByRole('link', { name: 'audit trail' })).toHaveAttribute('href', /\/deals\/\d+#trail/);
   await expect(manager.locator('.queue-card', { hasText: contested }).filter({ hasText: 'Bluefin Systems' })).toHaveCount(0);
   await managerContext.close();
 });
@@ -109,7 +123,7 @@ test('a declined partner appeals with evidence and a manager upholds it', async 
   const manager = await managerContext.newPage();
   await signIn(manager, 'hannah@lumen.example');
   await expect(manager).toHaveURL('/');
-  await manager.goto('/deals/queue');
+  await manager.goto(`/deals/queue?search=${encodeURIComponent(company)}`);
   await hydrated(manager);
   const card = manager.locator('.queue-card', { hasText: company }).filter({ hasText: 'Bluefin Systems' });
   await card.getByLabel(/Rationale/).fill('Direct sales has worked this customer for months.');

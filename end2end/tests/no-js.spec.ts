@@ -113,7 +113,8 @@ test('a manager decides a registration and exports the pipeline without JavaScri
   await expect(page.locator('.queue-card [data-error-summary]')).toHaveCount(1);
   await failed.getByLabel(/Rationale/).fill('Please add the customer contact you met.');
   await failed.getByRole('button', { name: 'Request info' }).click();
-  await expect(page).toHaveURL('/deals/queue');
+  await expect(page).toHaveURL(`/deals/queue?decided=${id}`);
+  await expect(page.locator('#decided')).toContainText('More information requested');
   await expect(page.locator(`.queue-card[data-deal-id="${id}"]`)).toHaveCount(1);
   await expect(page.locator(`.queue-card[data-deal-id="${id}"]`)).toContainText('More information requested');
 

@@ -533,6 +533,11 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             false,
         ),
         (
+            LoadStaffDeal::PATH,
+            Args::Form(vec![("deal_id", "1")]),
+            false,
+        ),
+        (
             LoadOwnDeal::PATH,
             Args::Form(vec![("deal_id", "1")]),
             false,
@@ -545,6 +550,11 @@ fn server_fn_table() -> Vec<ServerFnCase> {
         (
             DecideRegistration::PATH,
             Args::Form(vec![("deal_id", "1"), ("decision", "approve"), ("rationale", "Because it is right.")]),
+            false,
+        ),
+        (
+            ApproveRegistrations::PATH,
+            Args::Form(vec![("approve[1]", "on"), ("rationale", "Because it is right.")]),
             false,
         ),
     ]

@@ -433,10 +433,49 @@ async fn managers_list_holders_by_organisation_role_and_status(backend: Backend)
         .rows
         .iter()
         .all(|r| r.org_name == "Atlas Integrators"));
-    let (status, bad) = holders(vec![("status", "lapsed".into()), ("org", "x".into())]).await;
-    assert_eq!(status, 422);
-    let bad = bad.unwrap_err();
-    assert!(bad.field_message("status").is_some() && bad.field_message("org").is_some());
+    // The organisation is typed by name, in any case and in part ("Atlas" once blanked
+    // the page); ids from older links still work.
+    let (status, by_name) = holders(vec![("org", "  atLAS ".into())]).await;
+    assert_eq!(status, 200);
+    let by_name = by_name.unwrap();
+    assert_eq!(by_name.rows, of_atlas.rows);
+    assert!(by_name.problems.is_empty());
+    let (_, nobody) = holders(vec![("org", "No Such Organisation".into())]).await;
+    assert!(nobody.unwrap().rows.is_empty());
+    // A filter that cannot be used is named at its field and left out; the page still
+    // lists what the other filters select.
+    let (status, bad) = holders(vec![
+        ("status", "lapsed".into()),
+        ("org", "x".repeat(101)),
+        ("role", "technical".into()),
+    ])
+    .await;
+    assert_eq!(status, 200);
+    let bad = bad.unwrap();
+    let fields: Vec<&str> = bad.problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["org", "status"]);
+    assert!(!bad.rows.is_empty());
+    assert!(bad
+        .rows
+        .iter()
+        .all(|r| r.job_role == Some(app::domain::identity::JobRole::Technical)));
+    let html = common::html_of(&manager, &server, "/certificates/holders?org=Atlas").await;
+    assert!(
+        html.contains("Atlas Integrators"),
+        "the name filter lists Atlas"
+    );
+    assert!(
+        !html.contains("correct the highlighted"),
+        "no error for a name"
+    );
+    let html = common::html_of(&manager, &server, "/certificates/holders?status=lapsed").await;
+    let slot = html
+        .find(r#"id="holders-status-error""#)
+        .expect("the status slot");
+    assert!(
+        html[slot..slot + 120].contains("Choose a status from the list."),
+        "the status problem is at its field"
+    );
     let partner = sign_in(&server, GRACE).await;
     assert_eq!(
         call(&partner, &server, LoadHolders::PATH, &[])

@@ -6,7 +6,7 @@ mod common;
 use app::api::channel::*;
 use app::domain::channel::deals::RegistrationStatus;
 use app::error::AppError;
-use app::model::{CustomerMatch, PartnerPipeline, QueueItem};
+use app::model::{CustomerMatch, PartnerPipeline, QueuePage};
 use common::deals::{form, register};
 use common::{invoke, sign_in, Backend, ServerFn, TestServer};
 
@@ -158,10 +158,16 @@ async fn contested_registrations_wait_in_the_sla_queue_for_a_reasoned_decision(b
     );
 
     let manager = sign_in(&server, MANAGER).await;
-    let (status, queue) =
-        invoke::<Vec<QueueItem>>(&manager, &server, LoadReviewQueue::PATH, &[]).await;
+    // The queue is paged, most urgent first: a search finds the new one.
+    let (status, queue) = invoke::<QueuePage>(
+        &manager,
+        &server,
+        LoadReviewQueue::PATH,
+        &[("query[search]", "helios parcel")],
+    )
+    .await;
     assert_eq!(status, 200);
-    let queue = queue.unwrap();
+    let queue = queue.unwrap().items;
     let keys: Vec<i64> = queue.iter().map(|q| q.sla.urgency_key()).collect();
     assert!(keys.windows(2).all(|w| w[0] <= w[1]), "most urgent first");
     let item = queue
@@ -446,8 +452,10 @@ async fn demo_data_has_the_conflicts_a_demo_needs(backend: Backend) {
     assert!(count("SELECT COUNT(*) FROM deals WHERE registration_status = 'expired'").await > 0);
     assert!(count("SELECT COUNT(*) FROM deals WHERE registration_status = 'declined'").await > 0);
     let manager = sign_in(&server, MANAGER).await;
-    let (_, queue) = invoke::<Vec<QueueItem>>(&manager, &server, LoadReviewQueue::PATH, &[]).await;
+    let (_, queue) = invoke::<QueuePage>(&manager, &server, LoadReviewQueue::PATH, &[]).await;
     let queue = queue.unwrap();
+    let waiting = queue.waiting;
+    let queue = queue.items;
     assert!(queue.iter().any(|q| matches!(
         q.sla,
         app::domain::channel::clocks::SlaState::Breached { .. }
@@ -455,6 +463,15 @@ async fn demo_data_has_the_conflicts_a_demo_needs(backend: Backend) {
     assert!(
         queue.iter().all(|q| !q.explanation.is_empty()),
         "every queued registration carries its rationale"
+    );
+    // Weighed again now: a waiting registration is never told it was approved.
+    assert!(
+        queue
+            .iter()
+            .flat_map(|q| &q.explanation)
+            .all(|line| !line.contains("approved automatically")),
+        "{:?}",
+        queue.iter().map(|q| &q.explanation).collect::<Vec<_>>()
     );
     // The navigation's count: what the queue page lists, registrations and appeals.
     let (_, appeals) =
@@ -466,10 +483,7 @@ async fn demo_data_has_the_conflicts_a_demo_needs(backend: Backend) {
         &[],
     )
     .await;
-    assert_eq!(
-        badges.unwrap().to_review,
-        queue.len() + appeals.unwrap().len()
-    );
+    assert_eq!(badges.unwrap().to_review, waiting + appeals.unwrap().len());
     server.stop().await;
 }
 

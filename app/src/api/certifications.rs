@@ -178,34 +178,35 @@ pub async fn load_holders(
     fn given(value: &Option<String>) -> Option<&str> {
         value.as_deref().map(str::trim).filter(|v| !v.is_empty())
     }
+    // A filter that cannot be used is named at its field and left out; the others apply.
     let mut problems = Vec::new();
-    let org_id = match given(&org).map(str::parse::<i64>) {
-        None => None,
-        Some(Ok(id)) => Some(id),
-        Some(Err(_)) => {
-            problems.push(crate::domain::validation::FieldError::new(
-                "org",
-                "Choose an organisation from the list.",
-            ));
-            None
-        }
+    let (org_id, org_name) = match given(&org) {
+        None => (None, None),
+        Some(text) => match text.parse::<i64>() {
+            Ok(id) => (Some(id), None),
+            Err(_) if text.chars().count() <= 100 => (None, Some(text.to_lowercase())),
+            Err(_) => {
+                problems.push(crate::domain::validation::FieldError::new(
+                    "org",
+                    "Type part of an organisation's name (up to 100 characters).",
+                ));
+                (None, None)
+            }
+        },
     };
     let role = given(&role).map(|r| JobRole::parse(r).ok_or(r));
     if matches!(role, Some(Err(_))) {
         problems.push(crate::domain::validation::FieldError::new(
             "role",
-            "Unknown job role.",
+            "Choose a job role from the list.",
         ));
     }
     let status = given(&status).map(|s| CertificateStatus::parse(s).ok_or(s));
     if matches!(status, Some(Err(_))) {
         problems.push(crate::domain::validation::FieldError::new(
             "status",
-            "Unknown status.",
+            "Choose a status from the list.",
         ));
-    }
-    if !problems.is_empty() {
-        return Err(AppError::Validation(problems));
     }
     let now = state.clock.now_ms();
     let all: Vec<HolderRow> = certifications::holders(&state.db, org_id)
@@ -225,6 +226,11 @@ pub async fn load_holders(
         .filter(|row| match &role {
             Some(Ok(role)) => row.job_role == Some(*role),
             _ => true,
+        })
+        .filter(|row| {
+            org_name
+                .as_deref()
+                .is_none_or(|name| row.org_name.to_lowercase().contains(name))
         })
         .collect();
     let counts = [
@@ -247,6 +253,7 @@ pub async fn load_holders(
         rows,
         orgs: orgs::names(&state.db).await?,
         counts,
+        problems,
     })
 }
 

@@ -2,7 +2,7 @@
 //! own deals in full; anything about another party comes back as `SafeDeal`.
 use crate::domain::channel::deals::RegistrationInput;
 use crate::error::AppError;
-use crate::model::{AppealItem, CustomerMatch, PartnerPipeline, QueueItem, RegistrationOutcome};
+use crate::model::{AppealItem, CustomerMatch, PartnerPipeline, RegistrationOutcome};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -171,6 +171,203 @@ mod imp {
             .into_iter()
             .map(|(user_id, name)| crate::model::Member { user_id, name })
             .collect())
+    }
+
+    /// What weighing a waiting registration needs: the deals on its customer (rows of
+    /// other customers may be there too), who is certified, the rules and the names.
+    pub struct Weighing<'a> {
+        pub rows: &'a [crate::server::repo::channel::QueueRow],
+        pub certified: &'a std::collections::HashSet<i64>,
+        pub settings: &'a crate::domain::channel::clocks::ProgramSettings,
+        pub names: &'a StaffNames,
+        pub now: i64,
+    }
+
+    impl Weighing<'_> {
+        /// The other deals that claim `row`'s customer, as a reviewer sees them.
+        pub fn others(
+            &self,
+            row: &crate::server::repo::channel::QueueRow,
+        ) -> Vec<crate::model::OtherClaim> {
+            use crate::domain::channel::deals::{RegistrationStatus, Stage};
+            use crate::domain::channel::queue::claim_of;
+            self.rows
+                .iter()
+                .filter(|other| other.account_id == row.account_id && other.id != row.id)
+                .filter(|other| {
+                    other
+                        .claim_facts()
+                        .is_some_and(|facts| claim_of(&facts, |_| false).is_some())
+                })
+                .filter_map(|other| {
+                    Some(crate::model::OtherClaim {
+                        deal_id: other.id,
+                        party: other
+                            .partner_name
+                            .clone()
+                            .unwrap_or_else(|| "Direct sales".into()),
+                        status: RegistrationStatus::parse(&other.registration_status)?,
+                        stage: Stage::parse(&other.stage)?,
+                        submitted_at: other.submitted_at,
+                        protected_until: other.protected_until,
+                    })
+                })
+                .collect()
+        }
+
+        /// A waiting registration as the queue shows it, its customer's claims weighed
+        /// now: a card never repeats a verdict from submission that no longer holds.
+        /// `None` for a deal that is not waiting for review.
+        pub fn review(
+            &self,
+            row: &crate::server::repo::channel::QueueRow,
+            customer: &[crate::domain::channel::queue::ClaimFacts],
+        ) -> Option<crate::model::QueueItem> {
+            use crate::domain::channel::conflict::{decide, DealKind, Registration};
+            use crate::domain::channel::deals::{Motion, RegistrationStatus};
+            use crate::domain::channel::explain::explain_for_review;
+            use crate::domain::channel::queue::{claims_besides, conflicts};
+            let status = RegistrationStatus::parse(&row.registration_status)?;
+            if !matches!(
+                status,
+                RegistrationStatus::Pending | RegistrationStatus::InfoRequested
+            ) {
+                return None;
+            }
+            let submitted_at = row.submitted_at?;
+            let kind = DealKind::parse(&row.kind)?;
+            let me = row.partner_org_id.map_or(Party::Direct, Party::Partner);
+            let is_certified = |org: i64| self.certified.contains(&org);
+            let claims = claims_besides(customer, Some(row.id), row.incumbent_org_id, is_certified);
+            let verdict = decide(
+                &Registration {
+                    party: me,
+                    kind,
+                    submitted_at,
+                    certified: row.partner_org_id.is_some_and(is_certified),
+                },
+                &claims,
+                self.now,
+            );
+            Some(crate::model::QueueItem {
+                deal_id: row.id,
+                account_name: row.account_name.clone(),
+                partner_org_id: row.partner_org_id,
+                partner_name: row.partner_name.clone().unwrap_or_else(|| "Direct".into()),
+                owner_name: row.owner_name.clone(),
+                motion: Motion::parse(&row.motion)?,
+                kind,
+                status,
+                product_line: row.product_line.clone(),
+                region: row.region.clone(),
+                amount_cents: row.amount_cents,
+                requested_discount_pct: row.requested_discount_pct,
+                submitted_at,
+                sla_due_at: self.settings.sla_due(submitted_at),
+                sla: self.settings.sla(submitted_at, self.now),
+                proof_of_work: row.proof_of_work.clone(),
+                conflicts: conflicts(me, &claims, self.now),
+                explanation: explain_for_review(&verdict, self.names),
+                others: self.others(row),
+            })
+        }
+    }
+
+    /// Every registration waiting for review, most urgent first, with what competes with
+    /// it now.
+    pub async fn queue_items(state: &AppState) -> Result<Vec<crate::model::QueueItem>, AppError> {
+        use crate::domain::channel::queue::ClaimFacts;
+        use crate::server::repo::channel;
+        let now = state.clock.now_ms();
+        let (rows, certified) = tokio::try_join!(
+            channel::queue_customers(&state.db),
+            channel::certified_orgs(&state.db, now),
+        )?;
+        let settings = channel::settings(&state.db).await?;
+        let names = staff_names(state).await?;
+        let mut by_customer: HashMap<i64, Vec<ClaimFacts>> = HashMap::new();
+        for row in &rows {
+            if let Some(facts) = row.claim_facts() {
+                by_customer.entry(row.account_id).or_default().push(facts);
+            }
+        }
+        let weighing = Weighing {
+            rows: &rows,
+            certified: &certified,
+            settings: &settings,
+            names: &names,
+            now,
+        };
+        let mut items: Vec<_> = rows
+            .iter()
+            .filter_map(|row| {
+                let customer = by_customer.get(&row.account_id)?;
+                weighing.review(row, customer)
+            })
+            .collect();
+        items.sort_by_key(|item| (item.sla.urgency_key(), item.deal_id));
+        Ok(items)
+    }
+
+    /// What became of the registrations a confirmation link names (unknown ids are left
+    /// out; managers see every deal).
+    pub async fn decided_notes(
+        state: &AppState,
+        ids: &[i64],
+    ) -> Result<Vec<crate::model::DecidedNote>, AppError> {
+        use crate::domain::channel::deals::RegistrationStatus;
+        let mut notes = Vec::new();
+        for id in ids {
+            let Some(deal) = crate::server::repo::channel::deal(&state.db, *id).await? else {
+                continue;
+            };
+            let Some(status) = RegistrationStatus::parse(&deal.registration_status) else {
+                continue;
+            };
+            notes.push(crate::model::DecidedNote {
+                deal_id: deal.id,
+                account_name: deal.account_name,
+                partner_name: deal.partner_name.unwrap_or_else(|| "Direct".into()),
+                status,
+                protected_until: deal.protected_until,
+            });
+        }
+        Ok(notes)
+    }
+
+    /// Records a manager's decision on a registration still waiting for one, with the
+    /// notices it sends; false if it was already decided.
+    pub async fn decide(
+        state: &AppState,
+        actor: i64,
+        deal_id: i64,
+        to: crate::domain::channel::deals::RegistrationStatus,
+        rationale: &str,
+    ) -> Result<bool, AppError> {
+        use crate::domain::channel::deals::RegistrationStatus;
+        use crate::server::repo::channel;
+        let settings = channel::settings(&state.db).await?;
+        let now = state.clock.now_ms();
+        let protected_until =
+            (to == RegistrationStatus::Approved).then(|| settings.protection_until(now));
+        let deal = channel::deal(&state.db, deal_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let notices =
+            crate::server::deal_news::decided(state, &deal, to, protected_until, rationale).await?;
+        Ok(channel::decide(
+            &state.db,
+            deal_id,
+            to,
+            protected_until,
+            &channel::By {
+                actor,
+                rationale,
+                at: now,
+            },
+            &notices,
+        )
+        .await?)
     }
 
     pub fn explain_for_staff(decision_json: &str, names: &StaffNames) -> Vec<String> {
@@ -437,45 +634,182 @@ pub async fn load_own_deal(deal_id: i64) -> Result<Option<crate::model::OwnDealP
     }))
 }
 
-/// Registrations awaiting a decision, most urgent SLA first.
+/// The review queue's filters as they arrive from the page's query string, and the
+/// registrations the last decision named (`decided`, `skipped`: comma-separated ids).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct QueueQuery {
+    pub search: Option<String>,
+    pub partner: Option<String>,
+    pub motion: Option<String>,
+    pub region: Option<String>,
+    pub conflict: Option<String>,
+    pub sla: Option<String>,
+    pub page: Option<String>,
+    pub decided: Option<String>,
+    pub skipped: Option<String>,
+}
+
+/// The queue's filters checked: what can be used is, and each problem is named for its
+/// field (the page shows them there instead of failing as a whole).
+pub struct CheckedQueueQuery {
+    pub filter: crate::domain::channel::queue::QueueFilter,
+    pub page: usize,
+    pub decided: Vec<i64>,
+    pub skipped: Vec<i64>,
+    pub problems: Vec<crate::domain::validation::FieldError>,
+}
+
+pub fn check_queue_query(query: &QueueQuery) -> CheckedQueueQuery {
+    use crate::domain::channel::deals::Motion;
+    use crate::domain::channel::queue::{id_list, ConflictFilter, QueueFilter, SlaBucket};
+    use crate::domain::validation::FieldError;
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let mut problems = Vec::new();
+    let search = QueueFilter::search_words(query.search.as_deref().unwrap_or_default());
+    if let Err(message) = &search {
+        problems.push(FieldError::new("search", *message));
+    }
+    let mut checked = |field: &str, message: &str, value: Option<String>, ok: bool| {
+        if value.is_some() && !ok {
+            problems.push(FieldError::new(field, message));
+        }
+    };
+    let partner = given(&query.partner).map(|p| p.parse::<i64>().ok());
+    checked(
+        "partner",
+        "Choose a partner from the list.",
+        given(&query.partner),
+        !matches!(partner, Some(None)),
+    );
+    let motion = given(&query.motion).map(|m| Motion::parse(&m));
+    checked(
+        "motion",
+        "Choose a motion from the list.",
+        given(&query.motion),
+        !matches!(motion, Some(None)),
+    );
+    let conflict = given(&query.conflict).map(|c| ConflictFilter::parse(&c));
+    checked(
+        "conflict",
+        "Choose a kind of conflict from the list.",
+        given(&query.conflict),
+        !matches!(conflict, Some(None)),
+    );
+    let sla = given(&query.sla).map(|c| SlaBucket::parse(&c));
+    checked(
+        "sla",
+        "Choose an SLA state from the list.",
+        given(&query.sla),
+        !matches!(sla, Some(None)),
+    );
+    let region = given(&query.region).filter(|r| r.chars().count() <= 100);
+    checked(
+        "region",
+        "Choose a region from the list.",
+        given(&query.region),
+        region.is_some(),
+    );
+    let page = given(&query.page).map(|p| {
+        p.parse::<usize>()
+            .ok()
+            .filter(|p| (1..=100_000).contains(p))
+    });
+    checked(
+        "page",
+        "Pages run from 1 to 100,000.",
+        given(&query.page),
+        !matches!(page, Some(None)),
+    );
+    CheckedQueueQuery {
+        filter: QueueFilter {
+            partner: partner.flatten(),
+            motion: motion.flatten(),
+            region,
+            conflict: conflict.flatten(),
+            sla: sla.flatten(),
+            search: search.unwrap_or_default(),
+        },
+        page: page.flatten().unwrap_or(1),
+        decided: given(&query.decided)
+            .and_then(|d| id_list(&d))
+            .unwrap_or_default(),
+        skipped: given(&query.skipped)
+            .and_then(|d| id_list(&d))
+            .unwrap_or_default(),
+        problems,
+    }
+}
+
+/// Registrations awaiting a decision, most urgent SLA first: one page of those that pass
+/// the filters, with counts by SLA state and what competes with each one now.
 #[server]
-pub async fn load_review_queue() -> Result<Vec<QueueItem>, AppError> {
+pub async fn load_review_queue(
+    #[server(default)] query: QueueQuery,
+) -> Result<crate::model::QueuePage, AppError> {
     use crate::domain::access::Policy;
-    use crate::domain::channel::conflict::DealKind;
-    use crate::domain::channel::deals::{Motion, RegistrationStatus};
+    use crate::domain::channel::queue::{page_count, page_range, QueueFacts, SlaBucket, SlaCounts};
+    use crate::model::QueuePage;
     use crate::server::guard::{app_state, authorize};
-    use crate::server::repo::channel;
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
-    let settings = channel::settings(&state.db).await?;
-    let names = imp::staff_names(&state).await?;
-    let now = state.clock.now_ms();
-    let mut items: Vec<QueueItem> = channel::review_queue(&state.db)
-        .await?
+    let checked = check_queue_query(&query);
+    let all = imp::queue_items(&state).await?;
+    fn facts(item: &crate::model::QueueItem) -> QueueFacts<'_> {
+        QueueFacts {
+            account_name: &item.account_name,
+            partner_org_id: item.partner_org_id,
+            partner_name: &item.partner_name,
+            owner_name: &item.owner_name,
+            motion: item.motion,
+            region: &item.region,
+            conflicts: &item.conflicts,
+            sla: SlaBucket::of(item.sla),
+        }
+    }
+    let mut counts = SlaCounts::default();
+    let mut partners = std::collections::BTreeMap::new();
+    let mut regions = std::collections::BTreeSet::new();
+    for item in &all {
+        if let Some(org) = item.partner_org_id {
+            partners.insert(org, item.partner_name.clone());
+        }
+        if !item.region.is_empty() {
+            regions.insert(item.region.clone());
+        }
+        if checked.filter.matches_besides_sla(&facts(item)) {
+            counts.add(SlaBucket::of(item.sla));
+        }
+    }
+    let waiting = all.len();
+    let matching: Vec<crate::model::QueueItem> = all
         .into_iter()
-        .filter_map(|row| {
-            let submitted_at = row.submitted_at?;
-            Some(QueueItem {
-                deal_id: row.id,
-                partner_name: row.partner_name.clone().unwrap_or_else(|| "Direct".into()),
-                owner_name: row.owner_name.clone(),
-                motion: Motion::parse(&row.motion)?,
-                kind: DealKind::parse(&row.kind)?,
-                status: RegistrationStatus::parse(&row.registration_status)?,
-                product_line: row.product_line.clone(),
-                amount_cents: row.amount_cents,
-                requested_discount_pct: row.requested_discount_pct,
-                submitted_at,
-                sla_due_at: settings.sla_due(submitted_at),
-                sla: settings.sla(submitted_at, now),
-                proof_of_work: row.proof_of_work.clone(),
-                explanation: imp::explain_for_staff(&row.decision_json, &names),
-                account_name: row.account_name,
-            })
-        })
+        .filter(|item| checked.filter.matches(&facts(item)))
         .collect();
-    items.sort_by_key(|item| item.sla.urgency_key());
-    Ok(items)
+    let (page, range) = page_range(matching.len(), checked.page);
+    let mut partners: Vec<(i64, String)> = partners.into_iter().collect();
+    partners.sort_by_key(|(_, name)| name.to_lowercase());
+    let decided = imp::decided_notes(&state, &checked.decided).await?;
+    let skipped = imp::decided_notes(&state, &checked.skipped).await?;
+    Ok(QueuePage {
+        first: range.start + 1,
+        matching: matching.len(),
+        page_count: page_count(matching.len()),
+        items: matching[range].to_vec(),
+        waiting,
+        page,
+        counts,
+        partners,
+        regions: regions.into_iter().collect(),
+        decided,
+        skipped,
+        problems: checked.problems,
+    })
 }
 
 pub const MIN_RATIONALE_CHARS: usize = 10;
@@ -494,17 +828,19 @@ pub fn checked_rationale(rationale: &str) -> Result<&str, AppError> {
 }
 
 /// Approves, declines or asks for more information on a registration; a rationale is
-/// required and recorded in the audit trail.
+/// required and recorded in the audit trail. The manager goes back to the queue as they
+/// filtered it (`back`: its query string), where the decision is confirmed.
 #[server]
 pub async fn decide_registration(
     deal_id: i64,
     decision: String,
     rationale: String,
+    #[server(default)] back: String,
 ) -> Result<(), AppError> {
     use crate::domain::access::Policy;
     use crate::domain::channel::deals::RegistrationStatus;
-    use crate::server::guard::{app_state, authorize};
-    use crate::server::repo::channel;
+    use crate::domain::channel::queue::return_to_queue;
+    use crate::server::guard::{app_state, authorize, redirect_form_post};
     let actor = authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
     let to = match decision.as_str() {
@@ -519,36 +855,86 @@ pub async fn decide_registration(
         }
     };
     let rationale = checked_rationale(&rationale)?;
-    let settings = channel::settings(&state.db).await?;
-    let now = state.clock.now_ms();
-    let protected_until =
-        (to == RegistrationStatus::Approved).then(|| settings.protection_until(now));
-    let deal = channel::deal(&state.db, deal_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let notices =
-        crate::server::deal_news::decided(&state, &deal, to, protected_until, rationale).await?;
-    if channel::decide(
-        &state.db,
-        deal_id,
-        to,
-        protected_until,
-        &channel::By {
-            actor: actor.user.id,
-            rationale,
-            at: now,
-        },
-        &notices,
-    )
-    .await?
-    {
+    if imp::decide(&state, actor.user.id, deal_id, to, rationale).await? {
         state.mailer.wake();
+        // From the deal's own page (`back=deal`) back there; from the queue, back to the
+        // queue as it was filtered.
+        let next = if back == "deal" {
+            format!("/deals/{deal_id}?decided={deal_id}#decided")
+        } else {
+            return_to_queue(&back, &[deal_id], &[])
+        };
+        redirect_form_post(&next);
         Ok(())
     } else {
         Err(AppError::Conflict(
             "This registration has already been decided.".into(),
         ))
     }
+}
+
+/// Approves, with one rationale, the registrations picked on the queue (`approve[<id>]`
+/// set for each), but only those still waiting and still clean when the approval is made:
+/// anything that gained a competing claim in the meantime is left for review and named
+/// in the confirmation.
+#[server]
+pub async fn approve_registrations(
+    #[server(default)] approve: std::collections::BTreeMap<String, String>,
+    rationale: String,
+    #[server(default)] back: String,
+) -> Result<(), AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::deals::RegistrationStatus;
+    use crate::domain::channel::queue::{return_to_queue, MAX_BULK};
+    use crate::server::guard::{app_state, authorize, redirect_form_post};
+    let actor = authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let mut ids: Vec<i64> = approve
+        .keys()
+        .map(|key| key.trim().parse::<i64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| AppError::field("approve", "Pick registrations from the queue."))?;
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::field(
+            "approve",
+            "Tick the clean registrations to approve first.",
+        ));
+    }
+    if ids.len() > MAX_BULK {
+        return Err(AppError::field(
+            "approve",
+            format!("Approve up to {MAX_BULK} registrations at once."),
+        ));
+    }
+    let rationale = checked_rationale(&rationale)?;
+    let waiting = imp::queue_items(&state).await?;
+    let (mut approved, mut skipped) = (Vec::new(), Vec::new());
+    for id in ids {
+        let clean = waiting
+            .iter()
+            .any(|item| item.deal_id == id && item.conflicts.is_empty());
+        if clean
+            && imp::decide(
+                &state,
+                actor.user.id,
+                id,
+                RegistrationStatus::Approved,
+                rationale,
+            )
+            .await?
+        {
+            approved.push(id);
+        } else {
+            skipped.push(id);
+        }
+    }
+    if !approved.is_empty() {
+        state.mailer.wake();
+    }
+    redirect_form_post(&return_to_queue(&back, &approved, &skipped));
+    Ok(())
 }
 
 pub const MIN_EVIDENCE_CHARS: usize = 20;
@@ -1008,6 +1394,78 @@ pub async fn load_deal_audit(deal_id: i64) -> Result<crate::model::DealAudit, Ap
     })
 }
 
+/// A deal as vendor staff see it on its page: the deal itself, what competes with it now
+/// (weighed again, as on the queue), the other claims on its customer, its early warnings,
+/// and whether it waits for a decision.
+#[server]
+pub async fn load_staff_deal(deal_id: i64) -> Result<crate::model::StaffDeal, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::channel::conflict::DealKind;
+    use crate::domain::channel::deals::{Motion, RegistrationStatus, Stage};
+    use crate::domain::channel::queue::ClaimFacts;
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::channel;
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let now = state.clock.now_ms();
+    let deal = channel::deal(&state.db, deal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (rows, certified) = tokio::try_join!(
+        channel::customer_deals(&state.db, deal.account_id),
+        channel::certified_orgs(&state.db, now),
+    )?;
+    let settings = channel::settings(&state.db).await?;
+    let names = imp::staff_names(&state).await?;
+    let row = rows
+        .iter()
+        .find(|row| row.id == deal_id)
+        .ok_or(AppError::NotFound)?;
+    let customer: Vec<ClaimFacts> = rows.iter().filter_map(|row| row.claim_facts()).collect();
+    let weighing = imp::Weighing {
+        rows: &rows,
+        certified: &certified,
+        settings: &settings,
+        names: &names,
+        now,
+    };
+    let corrupt = |what: &str| {
+        tracing::error!(what, "unknown value in a deal row");
+        AppError::Internal
+    };
+    let signals = signals(&state)
+        .await?
+        .into_iter()
+        .filter(|signal| signal.deal_id == Some(deal_id))
+        .collect();
+    Ok(crate::model::StaffDeal {
+        deal_id,
+        review: weighing.review(row, &customer),
+        others: weighing.others(row),
+        at_registration: imp::explain_for_staff(&deal.decision_json, &names),
+        signals,
+        account_name: deal.account_name,
+        region: row.region.clone(),
+        partner_org_id: deal.partner_org_id,
+        partner_name: deal.partner_name.unwrap_or_else(|| "Direct sales".into()),
+        owner_name: deal.owner_name,
+        motion: Motion::parse(&deal.motion).ok_or_else(|| corrupt("motion"))?,
+        kind: DealKind::parse(&deal.kind).ok_or_else(|| corrupt("kind"))?,
+        stage: Stage::parse(&deal.stage).ok_or_else(|| corrupt("stage"))?,
+        status: RegistrationStatus::parse(&deal.registration_status)
+            .ok_or_else(|| corrupt("status"))?,
+        product_line: deal.product_line,
+        amount_cents: deal.amount_cents,
+        requested_discount_pct: deal.requested_discount_pct,
+        close_at: deal.close_at,
+        submitted_at: deal.submitted_at,
+        decided_at: deal.decided_at,
+        protected_until: deal.protected_until,
+        next_step: deal.next_step,
+        proof_of_work: deal.proof_of_work,
+    })
+}
+
 /// Owner changes within this many days raise a signal.
 pub const OWNER_CHANGE_WINDOW_DAYS: i64 = 14;
 
@@ -1016,15 +1474,23 @@ pub const OWNER_CHANGE_WINDOW_DAYS: i64 = 14;
 #[server]
 pub async fn load_signals() -> Result<Vec<crate::model::DealSignal>, AppError> {
     use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize};
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    signals(&state).await
+}
+
+/// Every early warning, for managers (`load_signals`, and one deal's on its page).
+#[cfg(feature = "ssr")]
+async fn signals(
+    state: &crate::server::AppState,
+) -> Result<Vec<crate::model::DealSignal>, AppError> {
     use crate::domain::channel::clocks::{renewal_confirmed, DAY_MS};
     use crate::domain::channel::deals::Motion;
     use crate::domain::channel::explain::protection_date;
     use crate::domain::identity::Tier;
     use crate::model::{DealSignal, SignalKind};
-    use crate::server::guard::{app_state, authorize};
     use crate::server::repo::channel::{self, SignalRow};
-    authorize(Policy::VendorStaff).await?;
-    let state = app_state()?;
     let db = &state.db;
     let settings = channel::settings(db).await?;
     let now = state.clock.now_ms();

@@ -95,47 +95,83 @@ pub fn HoldersListPage() -> impl IntoView {
         <Title text="Certified people"/>
         <section class="page" aria-labelledby="holders-title">
             <h1 id="holders-title">"Certified people"</h1>
-            {move || {
+            {loaded(holders, move |page| {
                 let (org, role, status) = filter();
-                view! { <HolderFilters org role status/> }
-            }}
-            {loaded(holders, move |page| view! { <HolderTable page revoke/> })}
+                view! {
+                    <HolderFilters org role status orgs=page.orgs.clone() problems=page.problems.clone()/>
+                    <HolderTable page revoke/>
+                }
+            })}
         </section>
     }
 }
 
-/// A plain GET form, so filters live in the URL and work without JavaScript.
+/// A plain GET form, so filters live in the URL and work without JavaScript. The
+/// organisation is typed by name (the browser suggests the program's organisations); a
+/// filter the server could not use is named at its field, and the others still apply.
 #[component]
 fn HolderFilters(
     org: Option<String>,
     role: Option<String>,
     status: Option<String>,
+    orgs: Vec<(i64, String)>,
+    problems: Vec<crate::domain::validation::FieldError>,
 ) -> impl IntoView {
-    let org_value = org.unwrap_or_default();
+    // A link may still carry an organisation's id: show its name instead.
+    let org_value = org
+        .map(|org| {
+            org.parse::<i64>()
+                .ok()
+                .and_then(|id| orgs.iter().find(|(o, _)| *o == id))
+                .map_or(org.clone(), |(_, name)| name.clone())
+        })
+        .unwrap_or_default();
+    let message = {
+        let problems = problems.clone();
+        move |field: &str| {
+            problems
+                .iter()
+                .find(|p| p.field == field)
+                .map(|p| p.message.clone())
+        }
+    };
+    let invalid = {
+        let message = message.clone();
+        move |field: &str| message(field).is_some().then_some("true")
+    };
+    let summary = Signal::stored((!problems.is_empty()).then_some(AppError::Validation(problems)));
     view! {
-        <form class="filters" method="get" action="/certificates/holders">
+        <form class="filters" method="get" action="/certificates/holders" role="search" aria-label="Filter certified people">
+            <FormError error=summary form="holders" fields=&["org", "role", "status"]/>
             <div class="field">
-                <label for="holders-org">"Organisation id"</label>
-                <input id="holders-org" name="org" inputmode="numeric" value=org_value/>
+                <label for="holders-org">"Organisation"</label>
+                <input id="holders-org" name="org" type="search" list="holders-org-names" maxlength="100"
+                    placeholder="Part of the name" value=org_value aria-invalid=invalid("org") aria-describedby="holders-org-error"/>
+                <datalist id="holders-org-names">
+                    {orgs.into_iter().map(|(_, name)| view! { <option value=name/> }).collect_view()}
+                </datalist>
+                <p class="field-error" id="holders-org-error">{message("org")}</p>
             </div>
             <div class="field">
                 <label for="holders-role">"Job role"</label>
-                <select id="holders-role" name="role">
+                <select id="holders-role" name="role" aria-invalid=invalid("role") aria-describedby="holders-role-error">
                     <option value="">"Any"</option>
                     {JobRole::ALL.iter().map(|r| view! {
                         <option value=r.as_str() selected=role.as_deref() == Some(r.as_str())>{r.label()}</option>
                     }).collect_view()}
                 </select>
+                <p class="field-error" id="holders-role-error">{message("role")}</p>
             </div>
             <div class="field">
                 <label for="holders-status">"Status"</label>
-                <select id="holders-status" name="status">
+                <select id="holders-status" name="status" aria-invalid=invalid("status") aria-describedby="holders-status-error">
                     <option value="">"Any"</option>
                     {[CertificateStatus::Active, CertificateStatus::Expiring, CertificateStatus::Expired, CertificateStatus::Revoked]
                         .into_iter().map(|s| view! {
                             <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{s.label()}</option>
                         }).collect_view()}
                 </select>
+                <p class="field-error" id="holders-status-error">{message("status")}</p>
             </div>
             <button type="submit" class="button">"Apply"</button>
         </form>
@@ -146,15 +182,10 @@ fn HolderFilters(
 fn HolderTable(page: HoldersPage, revoke: ServerAction<RevokeCertificate>) -> impl IntoView {
     let session = use_session();
     let is_admin = Signal::derive(move || session.has_role(Role::VendorAdmin));
-    let orgs = page.orgs;
     view! {
         <p class="meta" role="status">
             {page.counts.iter().map(|(s, n)| format!("{}: {n}", s.label())).collect::<Vec<_>>().join(" · ")}
         </p>
-        <details class="org-ids">
-            <summary>"Organisation ids"</summary>
-            <ul>{orgs.into_iter().map(|(id, name)| view! { <li>{id} " — " {name}</li> }).collect_view()}</ul>
-        </details>
         {if page.rows.is_empty() {
             view! { <p class="empty">"Nobody matches these filters."</p> }.into_any()
         } else {

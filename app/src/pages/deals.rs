@@ -1,7 +1,7 @@
 //! Deal registration and the partner's pipeline; the managers' review queue.
 use crate::api::channel::{
-    load_my_pipeline, load_open_appeals, load_review_queue, DecideRegistration, FileAppeal,
-    RegisterDeal, RequestExtension, ResolveAppeal, UpdateDeal,
+    load_my_pipeline, load_open_appeals, load_review_queue, ApproveRegistrations,
+    DecideRegistration, FileAppeal, RegisterDeal, RequestExtension, ResolveAppeal, UpdateDeal,
 };
 use crate::components::empty::EmptyState;
 use crate::components::enhance::EnhancedForm;
@@ -487,33 +487,324 @@ fn SafeRow(deal: SafeDeal) -> impl IntoView {
 
 #[component]
 pub fn ReviewQueuePage() -> impl IntoView {
-    let queue = Resource::new(|| (), |_| load_review_queue());
+    use crate::api::channel::QueueQuery;
+    use leptos_router::hooks::use_query_map;
+    let query_map = use_query_map();
+    let query = move || {
+        let q = query_map.read();
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+        QueueQuery {
+            search: get("search"),
+            partner: get("partner"),
+            motion: get("motion"),
+            region: get("region"),
+            conflict: get("conflict"),
+            sla: get("sla"),
+            page: get("page"),
+            decided: get("decided"),
+            skipped: get("skipped"),
+        }
+    };
+    let queue = Resource::new(query, load_review_queue);
     let appeals = Resource::new(|| (), |_| load_open_appeals());
-    let decide = ServerAction::<DecideRegistration>::new();
+    let actions = QueueActions {
+        decide: ServerAction::new(),
+        approve: ServerAction::new(),
+    };
     let resolve = ServerAction::<ResolveAppeal>::new();
     view! {
         <Title text="Registration queue"/>
         <section class="page" aria-labelledby="queue-title">
             <h1 id="queue-title">"Registrations to review"</h1>
-            <p class="lead">"Most urgent first: breached SLAs, then the least time left."</p>
             <EnhancedForm>
-                {loaded(queue, move |items| view! { <Queue items decide/> })}
-                <h2>"Open appeals"</h2>
+                {loaded(queue, move |page| view! { <QueueView page query=query() actions/> })}
+                <h2 id="appeals">"Open appeals"</h2>
                 {loaded(appeals, move |items| view! { <Appeals items resolve/> })}
             </EnhancedForm>
         </section>
     }
 }
 
-#[component]
-fn Queue(items: Vec<QueueItem>, decide: ServerAction<DecideRegistration>) -> impl IntoView {
-    if items.is_empty() {
-        return view! { <EmptyState title="Nothing waits for review." next="New registrations that need a decision appear here, most urgent first."/> }.into_any();
+/// The queue's decisions, shared by its cards and its bulk form.
+#[derive(Clone, Copy)]
+struct QueueActions {
+    decide: ServerAction<DecideRegistration>,
+    approve: ServerAction<ApproveRegistrations>,
+}
+
+/// The queue's filters as query parameters (`key=value`, encoded), optionally with the page.
+fn queue_params(query: &crate::api::channel::QueueQuery, with_page: bool) -> Vec<String> {
+    use crate::components::load::encode_query_value;
+    [
+        ("search", &query.search),
+        ("partner", &query.partner),
+        ("motion", &query.motion),
+        ("region", &query.region),
+        ("conflict", &query.conflict),
+        ("sla", &query.sla),
+    ]
+    .into_iter()
+    .chain(with_page.then_some(("page", &query.page)))
+    .filter_map(|(key, value)| {
+        value
+            .as_ref()
+            .map(|v| format!("{key}={}", encode_query_value(v)))
+    })
+    .collect()
+}
+
+fn queue_href(params: Vec<String>) -> String {
+    if params.is_empty() {
+        "/deals/queue".into()
+    } else {
+        format!("/deals/queue?{}", params.join("&"))
     }
+}
+
+const QUEUE_FILTERS: &[&str] = &[
+    "search", "partner", "motion", "region", "conflict", "sla", "page",
+];
+
+#[component]
+fn QueueView(
+    page: crate::model::QueuePage,
+    query: crate::api::channel::QueueQuery,
+    actions: QueueActions,
+) -> impl IntoView {
+    use crate::domain::channel::queue::{ConflictKind, SlaBucket};
+    let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
+    let back = queue_params(&query, true).join("&");
+    let sla_link = {
+        let query = query.clone();
+        move |sla: Option<SlaBucket>| {
+            let mut query = query.clone();
+            query.sla = sla.map(|s| s.as_str().to_string());
+            queue_href(queue_params(&query, false))
+        }
+    };
+    let page_link = {
+        let query = query.clone();
+        move |number: usize| {
+            let mut params = queue_params(&query, false);
+            params.push(format!("page={number}"));
+            queue_href(params)
+        }
+    };
+    let current_sla = query.sla.clone();
+    let tabs = [
+        None,
+        Some(SlaBucket::Breached),
+        Some(SlaBucket::DueSoon),
+        Some(SlaBucket::OnTrack),
+    ]
+    .into_iter()
+    .map(|sla| {
+        let count = sla.map_or(page.counts.total(), |s| page.counts.of(s));
+        let label = sla.map_or("All", |s| s.label());
+        let current = current_sla.as_deref() == sla.map(|s| s.as_str());
+        let class = match sla {
+            Some(SlaBucket::Breached) => "queue-tab breached",
+            Some(SlaBucket::DueSoon) => "queue-tab due-soon",
+            _ => "queue-tab",
+        };
+        view! {
+            <li><a class=class href=sla_link(sla) aria-current=current.then_some("page")>
+                <span class="queue-tab-count">{count}</span>" "{label}
+            </a></li>
+        }
+    })
+    .collect_view();
+    let problems = page.problems.clone();
+    let problem = move |field: &str| {
+        problems
+            .iter()
+            .find(|p| p.field == field)
+            .map(|p| p.message.clone())
+    };
+    let filter_error = Signal::stored(
+        (!page.problems.is_empty()).then(|| AppError::Validation(page.problems.clone())),
+    );
+    let invalid = {
+        let problem = problem.clone();
+        move |field: &str| problem(field).is_some().then_some("true")
+    };
+    let clean_here = page
+        .items
+        .iter()
+        .filter(|item| item.conflicts.is_empty())
+        .count();
+    let filtered = queue_params(&query, false)
+        .iter()
+        .any(|p| !p.starts_with("sla="));
+    let in_use = [
+        &query.partner,
+        &query.motion,
+        &query.region,
+        &query.conflict,
+    ]
+    .into_iter()
+    .filter(|value| value.is_some())
+    .count();
+    let filters_in_use = in_use > 0 || !page.problems.is_empty();
+    let filters_summary = match in_use {
+        0 => "More filters: partner, motion, region, conflict".to_string(),
+        n => format!("More filters ({n} in use)"),
+    };
+    let previous = (page.page > 1).then(|| page_link(page.page - 1));
+    let next = (page.page < page.page_count).then(|| page_link(page.page + 1));
+    let last = page.first + page.items.len() - usize::from(!page.items.is_empty());
     view! {
-        <ul class="card-list">{items.into_iter().map(|item| view! { <QueueCard item decide/> }).collect_view()}</ul>
+        <DecidedBanner decided=page.decided skipped=page.skipped/>
+        <nav class="queue-tabs-nav" aria-label="By SLA state">
+            <ul class="queue-tabs">{tabs}</ul>
+        </nav>
+        <form method="get" action="/deals/queue" class="filters queue-filters card" role="search" aria-label="Filter the queue" data-plain="">
+            <FormError error=filter_error form="q" fields=QUEUE_FILTERS/>
+            <div class="queue-search-row">
+            <div class="field queue-search">
+                <label for="q-search">"Search customer, partner or owner"</label>
+                <input id="q-search" name="search" type="search" maxlength="100" value=query.search.clone().unwrap_or_default()
+                    aria-invalid=invalid("search") aria-describedby="q-search-error"/>
+                <p class="field-error" id="q-search-error">{problem("search")}</p>
+            </div>
+                <button type="submit" class="button">"Apply filters"</button>
+            </div>
+            // The other filters fold away (open while one is in use), so a phone shows
+            // the first registration without scrolling past a form.
+            <details class="more-filters" open=filters_in_use>
+                <summary>{filters_summary}</summary>
+                <div class="more-filter-grid">
+                <div class="field">
+                    <label for="q-partner">"Partner"</label>
+                    <select id="q-partner" name="partner" aria-invalid=invalid("partner") aria-describedby="q-partner-error">
+                        <option value="">"Any partner"</option>
+                        {page.partners.iter().map(|(id, name)| view! {
+                            <option value=id.to_string() selected=selected(&query.partner, &id.to_string())>{name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" id="q-partner-error">{problem("partner")}</p>
+                </div>
+                <div class="field">
+                    <label for="q-motion">"Motion"</label>
+                    <select id="q-motion" name="motion" aria-invalid=invalid("motion") aria-describedby="q-motion-error">
+                        <option value="">"Any motion"</option>
+                        {Motion::ALL.iter().filter(|m| **m != Motion::Direct).map(|m| view! {
+                            <option value=m.as_str() selected=selected(&query.motion, m.as_str())>{m.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" id="q-motion-error">{problem("motion")}</p>
+                </div>
+                <div class="field">
+                    <label for="q-region">"Region"</label>
+                    <select id="q-region" name="region" aria-invalid=invalid("region") aria-describedby="q-region-error">
+                        <option value="">"Any region"</option>
+                        {page.regions.iter().map(|r| view! { <option value=r.clone() selected=selected(&query.region, r)>{r.clone()}</option> }).collect_view()}
+                    </select>
+                    <p class="field-error" id="q-region-error">{problem("region")}</p>
+                </div>
+                <div class="field">
+                    <label for="q-conflict">"Conflict"</label>
+                    <select id="q-conflict" name="conflict" aria-invalid=invalid("conflict") aria-describedby="q-conflict-error">
+                        <option value="">"Any"</option>
+                        <option value="clean" selected=selected(&query.conflict, "clean")>"Clean: no other claim"</option>
+                        {ConflictKind::ALL.iter().map(|k| view! {
+                            <option value=k.as_str() selected=selected(&query.conflict, k.as_str())>{k.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" id="q-conflict-error">{problem("conflict")}</p>
+                </div>
+                </div>
+            </details>
+            {query.sla.clone().map(|sla| view! { <input type="hidden" name="sla" value=sla/> })}
+            <p class="field-error" id="q-sla-error">{problem("sla")}</p>
+            <p class="field-error" id="q-page-error">{problem("page")}</p>
+            {filtered.then(|| view! { <p class="filter-actions"><a href=sla_link(None)>"Clear filters"</a></p> })}
+        </form>
+        <p class="count" role="status" id="queue-count">
+            {if page.items.is_empty() {
+                format!("Nothing matches these filters ({} waiting in all).", page.waiting)
+            } else {
+                format!("Showing {}–{} of {} matching · {} waiting in all", page.first, last, page.matching, page.waiting)
+            }}
+            {(clean_here > 0).then(|| view! {
+                " · " <a href="#bulk-approve">{format!("{clean_here} clean on this page: approve them together")}</a>
+            })}
+        </p>
+        {if page.items.is_empty() && page.waiting == 0 {
+            view! { <EmptyState title="Nothing waits for review." next="New registrations that need a decision appear here, most urgent first."/> }.into_any()
+        } else {
+            view! {
+                <ul class="card-list queue-list">
+                    {page.items.into_iter().map(|item| view! { <QueueCard item actions back=back.clone()/> }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        {(clean_here > 0).then(|| view! { <BulkApprove action=actions.approve back=back.clone()/> })}
+        <nav class="pager" aria-label="Queue pages">
+            {previous.map(|href| view! { <a class="button" href=href rel="prev">"← Previous"</a> })}
+            <span class="meta">{format!("Page {} of {}", page.page, page.page_count)}</span>
+            {next.map(|href| view! { <a class="button" href=href rel="next">"Next →"</a> })}
+        </nav>
     }
     .into_any()
+}
+
+/// What the last post decided, each with a link to its deal and audit trail; and what a
+/// bulk approval left waiting. It takes focus, so a keyboard user hears it first.
+#[component]
+fn DecidedBanner(
+    decided: Vec<crate::model::DecidedNote>,
+    skipped: Vec<crate::model::DecidedNote>,
+) -> impl IntoView {
+    use crate::domain::channel::deals::RegistrationStatus;
+    let line = |note: crate::model::DecidedNote| {
+        let waiting = matches!(
+            note.status,
+            RegistrationStatus::Pending | RegistrationStatus::InfoRequested
+        );
+        view! {
+            <li>
+                <a href=format!("/deals/{}", note.deal_id)>{note.account_name}</a>
+                " (" {note.partner_name} "): " <strong>{note.status.label()}</strong>
+                {note.protected_until.filter(|_| !waiting).map(|until| view! { ", protected until " <LocalTime ms=until/> })}
+                " · " <a href=format!("/deals/{}#trail", note.deal_id)>"audit trail"</a>
+            </li>
+        }
+    };
+    let any = !decided.is_empty() || !skipped.is_empty();
+    any.then(|| view! {
+        <div class="success decided" role="status" tabindex="-1" autofocus=true id="decided">
+            {(!decided.is_empty()).then(|| view! {
+                <p><strong>{if decided.len() == 1 { "Decision recorded".to_string() } else { format!("{} decisions recorded", decided.len()) }}</strong>
+                    ". The partner has been told, with your rationale."</p>
+                <ul>{decided.into_iter().map(line).collect_view()}</ul>
+            })}
+            {(!skipped.is_empty()).then(|| view! {
+                <p><strong>{format!("{} left for review", skipped.len())}</strong>
+                    ": no longer clean (another claim appeared) or already decided by someone else."</p>
+                <ul>{skipped.into_iter().map(line).collect_view()}</ul>
+            })}
+        </div>
+    })
+}
+
+/// One rationale for every ticked clean registration on the page.
+#[component]
+fn BulkApprove(action: ServerAction<ApproveRegistrations>, back: String) -> impl IntoView {
+    let error = form_error(action, "bulk");
+    view! {
+        <form id="bulk-approve" method="post" action={form_action::<ApproveRegistrations>("bulk")}
+            class="card bulk-approve" novalidate=true data-done="Approved." aria-labelledby="bulk-title">
+            <h2 id="bulk-title">"Approve clean registrations together"</h2>
+            <p class="hint">"Tick “Include in bulk approval” on the clean registrations above. Each is checked again when you approve: one that gained a competing claim in the meantime stays in the queue."</p>
+            <FormError error form="bulk" fields=&["rationale"]/>
+            <p class="field-error" id="bulk-approve-error" data-field="approve" aria-live="polite">{field_signal(error, "approve")}</p>
+            <input type="hidden" name="back" value=back/>
+            <TextField form="bulk" label="Rationale for all of them (each partner sees it; each audit trail keeps it)"
+                name="rationale" rows=2 error/>
+            <button type="submit" class="button primary">"Approve ticked registrations"</button>
+        </form>
+    }
 }
 
 fn hours(ms: i64) -> String {
@@ -526,10 +817,10 @@ fn hours(ms: i64) -> String {
 }
 
 #[component]
-fn QueueCard(item: QueueItem, decide: ServerAction<DecideRegistration>) -> impl IntoView {
+fn QueueCard(item: QueueItem, actions: QueueActions, back: String) -> impl IntoView {
     let deal_id = item.deal_id;
     let form = format!("decide-{deal_id}");
-    let error = form_error(decide, &form);
+    let error = form_error(actions.decide, &form);
     let (sla_tone, sla_text) = match item.sla {
         SlaState::Breached { overdue_ms } => (
             Tone::Negative,
@@ -543,29 +834,69 @@ fn QueueCard(item: QueueItem, decide: ServerAction<DecideRegistration>) -> impl 
         SlaState::DueSoon { .. } => "sla due-soon",
         SlaState::OnTrack { .. } => "sla on-track",
     };
+    let clean = item.conflicts.is_empty();
+    let title_id = format!("queue-{deal_id}-title");
+    let labelled_by = title_id.clone();
+    let account = item.account_name.clone();
+    let partner = match item.partner_org_id {
+        Some(org) => {
+            view! { <a href=format!("/partners/{org}")>{item.partner_name.clone()}</a> }.into_any()
+        }
+        None => item.partner_name.clone().into_any(),
+    };
     view! {
-        <li class="card queue-card" data-deal-id=deal_id.to_string() id=form.clone()>
+        <li class="card queue-card" data-deal-id=deal_id.to_string() data-clean=clean.to_string() id=form.clone() aria-labelledby=labelled_by>
             <div class="path-head">
-                <h2>{item.account_name.clone()}</h2>
+                <h2 id=title_id.clone()><a href=format!("/deals/{deal_id}")>{item.account_name.clone()}</a></h2>
                 <Pill tone=sla_tone text=sla_text extra=sla_class/>
             </div>
             <p class="meta">
-                {item.partner_name} " (" {item.owner_name} ") · " {item.motion.label()} " · " {item.kind.label()} " · "
-                {item.product_line} " · " {format_money(item.amount_cents)} " · " {format!("{:.0}% discount", item.requested_discount_pct)}
+                {partner} " (" {item.owner_name} ") · " {item.motion.label()} " · " {item.kind.label()} " · "
+                {item.product_line} {(!item.region.is_empty()).then(|| format!(" · {}", item.region))}
             </p>
-            <p class="meta">"Submitted " <LocalTime ms=item.submitted_at/> " · " <StatusPill status=item.status/></p>
-            <p><span class="label">"Proof of work: "</span>{item.proof_of_work}</p>
-            <h3>"Conflict check"</h3>
+            <p class="meta">
+                <strong>{format_money(item.amount_cents)}</strong> " · " {format!("{:.0}% discount", item.requested_discount_pct)}
+                " · submitted " <LocalTime ms=item.submitted_at/> " · " <StatusPill status=item.status/>
+            </p>
+            <div class="conflict-summary">
+                {if clean {
+                    view! { <Pill tone=Tone::Positive text="Clean" extra="conflict clean"/> }.into_any()
+                } else {
+                    item.conflicts.iter().map(|kind| view! { <Pill tone=Tone::Waiting text=kind.label() extra="conflict"/> }).collect_view().into_any()
+                }}
+            </div>
             <ol class="rationale">{item.explanation.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ol>
+            {(!item.others.is_empty()).then(|| view! {
+                <h3>"Other claims on this customer"</h3>
+                <ul class="other-claims">
+                    {item.others.into_iter().map(|other| view! {
+                        <li>
+                            <a href=format!("/deals/{}", other.deal_id)>{other.party}</a>
+                            ": " {other.status.label()} " · " {other.stage.label()}
+                            {other.protected_until.filter(|_| other.status == crate::domain::channel::deals::RegistrationStatus::Approved)
+                                .map(|until| view! { " · protected until " <LocalTime ms=until/> })}
+                            {other.submitted_at.map(|at| view! { " · submitted " <LocalTime ms=at/> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+            <p><span class="label">"Proof of work: "</span>{item.proof_of_work}</p>
+            {clean.then(|| view! {
+                <label class="check bulk-pick">
+                    <input type="checkbox" name=format!("approve[{deal_id}]") value="on" form="bulk-approve"/>
+                    " Include in bulk approval"
+                </label>
+            })}
             <form method="post" action={form_action::<DecideRegistration>(&form)} novalidate=true data-done="Decision recorded.">
                 <FormError error form=form.clone() fields=&["rationale"]/>
                 <input type="hidden" name="deal_id" value=deal_id.to_string()/>
+                <input type="hidden" name="back" value=back/>
                 <TextField form=form.clone() label="Rationale (shared with the partner and kept in the audit trail)"
                     name="rationale" rows=2 error/>
                 <div class="quiz-actions">
-                    <button type="submit" class="button primary" name="decision" value="approve">"Approve"</button>
-                    <button type="submit" class="button" name="decision" value="request_info">"Request info"</button>
-                    <button type="submit" class="button danger" name="decision" value="decline">"Decline"</button>
+                    <button type="submit" class="button primary" name="decision" value="approve">"Approve"<span class="sr-only">" " {account.clone()}</span></button>
+                    <button type="submit" class="button" name="decision" value="request_info">"Request info"<span class="sr-only">" from " {item.partner_name.clone()}</span></button>
+                    <button type="submit" class="button danger" name="decision" value="decline">"Decline"<span class="sr-only">" " {account}</span></button>
                 </div>
             </form>
         </li>
@@ -875,8 +1206,9 @@ fn AuditView(
                 </ul>
             })}
         </Suspense>
+        {(!audit.partner_view).then(|| view! { <StaffDealPanel deal_id=audit.deal_id/> })}
         <super::conversation::DealConversationSection deal_id=audit.deal_id partner_view=audit.partner_view/>
-        <h2>"History"</h2>
+        <h2 id="trail">"History"</h2>
         <p><a class="button" href=href download=format!("deal-{}-history.csv", audit.deal_id)>"Download history (CSV)"</a></p>
         <div class="table-wrap" role="region" aria-label="Deal history" tabindex="0">
             <table class="attempts audit cards">
@@ -897,6 +1229,153 @@ fn AuditView(
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// The deal itself for vendor staff: its facts, what competes with it now, the other
+/// claims on its customer, its early warnings, and the decision when it waits for one.
+#[component]
+fn StaffDealPanel(deal_id: i64) -> impl IntoView {
+    use crate::api::channel::load_staff_deal;
+    let deal = Resource::new(move || deal_id, load_staff_deal);
+    let decide = ServerAction::<DecideRegistration>::new();
+    let decided = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get("decided")
+        .is_some();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || deal.get().and_then(Result::ok).map(|deal| view! { <StaffDealView deal decide decided/> })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StaffDealView(
+    deal: crate::model::StaffDeal,
+    decide: ServerAction<DecideRegistration>,
+    decided: bool,
+) -> impl IntoView {
+    use crate::domain::channel::deals::RegistrationStatus;
+    let deal_id = deal.deal_id;
+    let form = format!("decide-{deal_id}");
+    let error = form_error(decide, &form);
+    let partner = match deal.partner_org_id {
+        Some(org) => {
+            view! { <a href=format!("/partners/{org}")>{deal.partner_name.clone()}</a> }.into_any()
+        }
+        None => deal.partner_name.clone().into_any(),
+    };
+    let dash = || "—".to_string();
+    let protection = match (deal.status, deal.protected_until) {
+        (RegistrationStatus::Approved, Some(until)) => {
+            view! { "Protected until " <LocalTime ms=until/> }.into_any()
+        }
+        (RegistrationStatus::Expired, Some(until)) => {
+            view! { "Ended " <LocalTime ms=until/> }.into_any()
+        }
+        _ => "Not protected".into_any(),
+    };
+    let waiting = deal.review.clone();
+    view! {
+        {decided.then(|| view! {
+            <div class="success decided" role="status" tabindex="-1" autofocus=true id="decided">
+                <p><strong>"Decision recorded: " {deal.status.label()}</strong>
+                    ". The partner has been told, with your rationale; the history below keeps it. "
+                    <a href="/deals/queue">"Back to the queue"</a></p>
+            </div>
+        })}
+        <div class="card staff-deal">
+            <div class="path-head">
+                <h2>"The deal"</h2>
+                <StatusPill status=deal.status/>
+            </div>
+            <dl class="facts deal-facts">
+                <dt>"Partner"</dt><dd>{partner}</dd>
+                <dt>"Owner"</dt><dd>{deal.owner_name.clone()}</dd>
+                <dt>"Motion"</dt><dd>{deal.motion.label()} " · " {deal.kind.label()}</dd>
+                <dt>"Product line"</dt><dd>{deal.product_line.clone()}</dd>
+                <dt>"Region"</dt><dd>{if deal.region.is_empty() { dash() } else { deal.region.clone() }}</dd>
+                <dt>"Stage"</dt><dd>{deal.stage.label()}</dd>
+                <dt>"Amount"</dt><dd>{format_money(deal.amount_cents)}</dd>
+                <dt>"Requested discount"</dt><dd>{format!("{:.0}%", deal.requested_discount_pct)}</dd>
+                <dt>"Expected close"</dt><dd>{deal.close_at.map(|at| view! { <LocalTime ms=at/> }.into_any()).unwrap_or_else(|| dash().into_any())}</dd>
+                <dt>"Submitted"</dt><dd>{deal.submitted_at.map(|at| view! { <LocalTime ms=at/> }.into_any()).unwrap_or_else(|| "Not registered".into_any())}</dd>
+                <dt>"Protection"</dt><dd>{protection}</dd>
+                <dt>"Next step"</dt><dd>{if deal.next_step.is_empty() { dash() } else { deal.next_step.clone() }}</dd>
+            </dl>
+            <p><span class="label">"Proof of work: "</span>{if deal.proof_of_work.is_empty() { dash() } else { deal.proof_of_work.clone() }}</p>
+        </div>
+        <div class="card">
+            <h2>"Conflict check"</h2>
+            {match &waiting {
+                Some(review) => view! {
+                    <p class="meta">"Weighed now, against the claims on this customer today:"</p>
+                    <div class="conflict-summary">
+                        {if review.conflicts.is_empty() {
+                            view! { <Pill tone=Tone::Positive text="Clean" extra="conflict clean"/> }.into_any()
+                        } else {
+                            review.conflicts.iter().map(|kind| view! { <Pill tone=Tone::Waiting text=kind.label() extra="conflict"/> }).collect_view().into_any()
+                        }}
+                    </div>
+                    <ol class="rationale">{review.explanation.clone().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ol>
+                }.into_any(),
+                None => ().into_any(),
+            }}
+            {(!deal.at_registration.is_empty()).then(|| view! {
+                <p class="meta">"When it was registered:"</p>
+                <ol class="rationale">{deal.at_registration.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ol>
+            })}
+            <h3>"Other claims on this customer"</h3>
+            {if deal.others.is_empty() {
+                view! { <p class="meta">"None: no other party claims this customer."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="other-claims">
+                        {deal.others.into_iter().map(|other| view! {
+                            <li>
+                                <a href=format!("/deals/{}", other.deal_id)>{other.party}</a>
+                                ": " {other.status.label()} " · " {other.stage.label()}
+                                {other.protected_until.filter(|_| other.status == RegistrationStatus::Approved)
+                                    .map(|until| view! { " · protected until " <LocalTime ms=until/> })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {(!deal.signals.is_empty()).then(|| view! {
+                <h3>"Early warnings"</h3>
+                <ul class="signals">
+                    {deal.signals.into_iter().map(|s| view! { <li><strong>{s.kind.label()}</strong> ": " {s.detail}</li> }).collect_view()}
+                </ul>
+            })}
+        </div>
+        {waiting.map(|review| {
+            let (sla_tone, sla_text) = match review.sla {
+                SlaState::Breached { overdue_ms } => (Tone::Negative, format!("SLA breached {} ago", hours(overdue_ms))),
+                SlaState::DueSoon { left_ms } => (Tone::Waiting, format!("Due in {}", hours(left_ms))),
+                SlaState::OnTrack { left_ms } => (Tone::Neutral, format!("Due in {}", hours(left_ms))),
+            };
+            view! {
+                <form method="post" action={form_action::<DecideRegistration>(&form)} class="card decision" id="decision"
+                        novalidate=true data-done="Decision recorded." aria-labelledby="decision-title">
+                        <div class="path-head">
+                            <h2 id="decision-title">"Decide this registration"</h2>
+                            <Pill tone=sla_tone text=sla_text/>
+                        </div>
+                        <FormError error form=form.clone() fields=&["rationale"]/>
+                        <input type="hidden" name="deal_id" value=deal_id.to_string()/>
+                        <input type="hidden" name="back" value="deal"/>
+                        <TextField form=form.clone() label="Rationale (shared with the partner and kept in the audit trail)"
+                            name="rationale" rows=2 error/>
+                        <div class="quiz-actions">
+                            <button type="submit" class="button primary" name="decision" value="approve">"Approve"</button>
+                            <button type="submit" class="button" name="decision" value="request_info">"Request info"</button>
+                            <button type="submit" class="button danger" name="decision" value="decline">"Decline"</button>
+                        </div>
+                </form>
+            }
+        })}
     }
 }
 

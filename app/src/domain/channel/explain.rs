@@ -48,6 +48,40 @@ pub fn explain(verdict: &Verdict, names: &dyn PartyNames) -> Vec<String> {
     lines
 }
 
+/// The rules as they stand now for a registration waiting for review: one sentence per rule
+/// that applies, then what that means for the reviewer. Unlike [`explain`], nothing here
+/// says "approved": the registration is still waiting.
+pub fn explain_for_review(verdict: &Verdict, names: &dyn PartyNames) -> Vec<String> {
+    let mut lines: Vec<String> = verdict
+        .rationale
+        .iter()
+        .filter(|r| r.applied && r.rule != Rule::OwnClaim)
+        .map(|r| sentence(r, names))
+        .collect();
+    let own_claim = verdict
+        .rationale
+        .iter()
+        .any(|r| r.applied && r.rule == Rule::OwnClaim);
+    lines.push(match verdict.decision {
+        Decision::AutoApprove => {
+            "Clean: no other claim on this customer now, so approving overlaps nobody.".into()
+        }
+        Decision::NeedsReview => format!(
+            "Contested: the rules favour {}.",
+            names.name(verdict.favoured)
+        ),
+        Decision::Duplicate if own_claim => format!(
+            "{} already has another registration for this customer; approving would make two.",
+            names.name(verdict.favoured)
+        ),
+        Decision::Duplicate => format!(
+            "Protected: {} holds this customer now; approving would overlap that protection.",
+            names.name(verdict.favoured)
+        ),
+    });
+    lines
+}
+
 fn sentence(outcome: &RuleOutcome, names: &dyn PartyNames) -> String {
     let favours = outcome.favours.map(|p| names.name(p)).unwrap_or_default();
     let against = outcome.against.map(|p| names.name(p)).unwrap_or_default();
@@ -90,6 +124,59 @@ mod tests {
                 Party::Partner(id) => format!("Partner #{id}"),
                 Party::Direct => "Direct sales".into(),
             }
+        }
+    }
+
+    #[test]
+    fn reviewers_read_what_the_rules_say_now_and_never_that_it_was_approved() {
+        let review = |claims: &[Claim]| {
+            explain_for_review(
+                &decide(
+                    &Registration {
+                        party: Party::Partner(2),
+                        kind: DealKind::NetNew,
+                        submitted_at: 100,
+                        certified: false,
+                    },
+                    claims,
+                    0,
+                ),
+                &StaffView,
+            )
+        };
+        let clean = review(&[]);
+        assert_eq!(
+            clean,
+            vec!["Clean: no other claim on this customer now, so approving overlaps nobody."]
+        );
+        let contested = review(&[Claim::DirectOpportunity { deal_id: 9 }]);
+        assert_eq!(
+            contested.last().map(String::as_str),
+            Some("Contested: the rules favour Partner #2.")
+        );
+        assert!(contested[0].contains("Direct sales"), "{contested:?}");
+        let protected = review(&[Claim::Approved {
+            deal_id: 1,
+            party: Party::Partner(1),
+            protected_until: 1_800_000_000_000,
+        }])
+        .join(" ");
+        assert!(
+            protected.contains("Protected: Partner #1 holds this customer now"),
+            "{protected}"
+        );
+        let twice = review(&[Claim::Pending {
+            deal_id: 3,
+            party: Party::Partner(2),
+            submitted_at: 50,
+            certified: false,
+        }]);
+        assert_eq!(
+            twice,
+            vec!["Partner #2 already has another registration for this customer; approving would make two."]
+        );
+        for lines in [clean, contested, twice] {
+            assert!(lines.iter().all(|l| !l.contains("approved automatically")));
         }
     }
 

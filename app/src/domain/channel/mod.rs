@@ -6,5 +6,6 @@ pub mod deals;
 pub mod eligibility;
 pub mod explain;
 pub mod matching;
+pub mod queue;
 pub mod regions;
 pub mod updates;

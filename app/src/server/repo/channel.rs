@@ -1,10 +1,11 @@
 //! Accounts, deals, registrations and their audit trail. Every change to a deal writes a
 //! `deal_events` row in the same transaction.
 use crate::domain::channel::clocks::ProgramSettings;
-use crate::domain::channel::conflict::{Claim, Party};
+use crate::domain::channel::conflict::Claim;
 use crate::domain::channel::csv::instant;
 use crate::domain::channel::deals::{RegistrationStatus, Stage, ValidRegistration};
 use crate::domain::channel::matching::{name_keys, normalize_company, similarity};
+use crate::domain::channel::queue::{claims_besides, ClaimFacts};
 use crate::domain::channel::regions::region_for_country;
 use crate::domain::channel::updates::DealFields;
 use crate::server::db::Db;
@@ -177,67 +178,120 @@ pub async fn insert_account(
 /// Deal id, partner org, status, stage, submitted, protected until.
 type ClaimRow = (i64, Option<i64>, String, String, Option<i64>, Option<i64>);
 
+fn claim_facts(row: ClaimRow) -> Option<ClaimFacts> {
+    let (deal_id, org_id, status, stage, submitted_at, protected_until) = row;
+    Some(ClaimFacts {
+        deal_id,
+        org_id,
+        status: RegistrationStatus::parse(&status)?,
+        stage: Stage::parse(&stage)?,
+        submitted_at,
+        protected_until,
+    })
+}
+
+/// Partner organisations with at least one person holding a current certificate (the
+/// conflict engine's tie-break).
+pub async fn certified_orgs(
+    db: &Db,
+    now: i64,
+) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT u.partner_org_id FROM certificates c JOIN users u ON u.id = c.user_id \
+         WHERE u.partner_org_id IS NOT NULL AND u.disabled_at IS NULL AND c.revoked_at IS NULL AND c.expires_at > $1",
+    )
+    .bind(now)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|(org,)| org).collect())
+}
+
 /// The claims on an account that the conflict engine weighs.
 /// `now` decides which pending rivals hold a valid certificate (the tie-break).
 pub async fn claims(db: &Db, account_id: i64, now: i64) -> Result<Vec<Claim>, sqlx::Error> {
-    let party = |org: Option<i64>| org.map_or(Party::Direct, Party::Partner);
     let rows: Vec<ClaimRow> = sqlx::query_as(
         "SELECT id, partner_org_id, registration_status, stage, submitted_at, protected_until FROM deals WHERE account_id = $1",
     )
     .bind(account_id)
     .fetch_all(&db.read)
     .await?;
-    let mut claims: Vec<Claim> = rows
-        .into_iter()
-        .filter_map(
-            |(deal_id, org, status, stage, submitted_at, protected_until)| {
-                let open = !matches!(Stage::parse(&stage), Some(Stage::Won | Stage::Lost));
-                match RegistrationStatus::parse(&status)? {
-                    RegistrationStatus::Approved => Some(Claim::Approved {
-                        deal_id,
-                        party: party(org),
-                        protected_until: protected_until.unwrap_or(0),
-                    }),
-                    RegistrationStatus::Pending | RegistrationStatus::InfoRequested => {
-                        Some(Claim::Pending {
-                            deal_id,
-                            party: party(org),
-                            submitted_at: submitted_at.unwrap_or(0),
-                            // Filled in below, for partner claims.
-                            certified: false,
-                        })
-                    }
-                    RegistrationStatus::NotRegistered if org.is_none() && open => {
-                        Some(Claim::DirectOpportunity { deal_id })
-                    }
-                    _ => None,
-                }
-            },
-        )
-        .collect();
-    for claim in &mut claims {
-        if let Claim::Pending {
-            party: Party::Partner(org),
-            certified,
-            ..
-        } = claim
-        {
-            *certified = !crate::server::repo::certifications::held_by_org(db, *org, now)
-                .await?
-                .is_empty();
-        }
-    }
+    let facts: Vec<ClaimFacts> = rows.into_iter().filter_map(claim_facts).collect();
     let incumbent: Option<(Option<i64>,)> =
         sqlx::query_as("SELECT incumbent_org_id FROM accounts WHERE id = $1")
             .bind(account_id)
             .fetch_optional(&db.read)
             .await?;
-    if let Some((Some(org),)) = incumbent {
-        claims.push(Claim::Incumbent {
-            party: Party::Partner(org),
-        });
+    let certified = certified_orgs(db, now).await?;
+    Ok(claims_besides(
+        &facts,
+        None,
+        incumbent.and_then(|(org,)| org),
+        |org| certified.contains(&org),
+    ))
+}
+
+/// A deal on a customer with a registration waiting for review, with what the queue
+/// shows and filters by.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QueueRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_name: String,
+    pub region: String,
+    pub incumbent_org_id: Option<i64>,
+    pub partner_org_id: Option<i64>,
+    pub partner_name: Option<String>,
+    pub owner_name: String,
+    pub motion: String,
+    pub kind: String,
+    pub product_line: String,
+    pub amount_cents: i64,
+    pub requested_discount_pct: f64,
+    pub stage: String,
+    pub registration_status: String,
+    pub submitted_at: Option<i64>,
+    pub protected_until: Option<i64>,
+    pub proof_of_work: String,
+}
+
+impl QueueRow {
+    pub fn claim_facts(&self) -> Option<ClaimFacts> {
+        claim_facts((
+            self.id,
+            self.partner_org_id,
+            self.registration_status.clone(),
+            self.stage.clone(),
+            self.submitted_at,
+            self.protected_until,
+        ))
     }
-    Ok(claims)
+}
+
+const CUSTOMER_DEAL_SELECT: &str = "SELECT d.id, d.account_id, a.name AS account_name, d.region, a.incumbent_org_id, \
+     d.partner_org_id, o.name AS partner_name, d.owner_name, d.motion, d.kind, d.product_line, d.amount_cents, \
+     d.requested_discount_pct, d.stage, d.registration_status, d.submitted_at, d.protected_until, d.proof_of_work \
+     FROM deals d JOIN accounts a ON a.id = d.account_id LEFT JOIN partner_orgs o ON o.id = d.partner_org_id";
+
+/// Every deal on the customers that have a registration waiting for review (the waiting
+/// ones and whatever competes with them), by customer and then submission.
+pub async fn queue_customers(db: &Db) -> Result<Vec<QueueRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{CUSTOMER_DEAL_SELECT} WHERE d.account_id IN \
+         (SELECT account_id FROM deals WHERE registration_status IN ('pending', 'info_requested')) \
+         ORDER BY d.account_id, d.submitted_at, d.id"
+    ))
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Every deal on one customer, by submission.
+pub async fn customer_deals(db: &Db, account_id: i64) -> Result<Vec<QueueRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{CUSTOMER_DEAL_SELECT} WHERE d.account_id = $1 ORDER BY d.submitted_at, d.id"
+    ))
+    .bind(account_id)
+    .fetch_all(&db.read)
+    .await
 }
 
 /// One audit row: who changed which field of a deal, from what to what, and why.
