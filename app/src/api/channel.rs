@@ -675,67 +675,78 @@ pub fn check_queue_query(query: &QueueQuery) -> CheckedQueueQuery {
     if let Err(message) = &search {
         problems.push(FieldError::new("search", *message));
     }
-    let mut checked = |field: &str, message: &str, value: Option<String>, ok: bool| {
-        if value.is_some() && !ok {
+    // A value given but not one the queue knows is named at its field and left out.
+    fn chosen<T>(
+        raw: &Option<String>,
+        parse: impl Fn(&str) -> Option<T>,
+        field: &str,
+        message: &str,
+        problems: &mut Vec<FieldError>,
+    ) -> Option<T> {
+        let text = raw.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        let value = parse(text);
+        if value.is_none() {
             problems.push(FieldError::new(field, message));
         }
-    };
-    let partner = given(&query.partner).map(|p| p.parse::<i64>().ok());
-    checked(
+        value
+    }
+    let p = &mut problems;
+    let partner = chosen(
+        &query.partner,
+        |t| t.parse::<i64>().ok(),
         "partner",
         "Choose a partner from the list.",
-        given(&query.partner),
-        !matches!(partner, Some(None)),
+        p,
     );
-    let motion = given(&query.motion).map(|m| Motion::parse(&m));
-    checked(
+    let motion = chosen(
+        &query.motion,
+        Motion::parse,
         "motion",
         "Choose a motion from the list.",
-        given(&query.motion),
-        !matches!(motion, Some(None)),
+        p,
     );
-    let conflict = given(&query.conflict).map(|c| ConflictFilter::parse(&c));
-    checked(
+    let conflict = chosen(
+        &query.conflict,
+        ConflictFilter::parse,
         "conflict",
         "Choose a kind of conflict from the list.",
-        given(&query.conflict),
-        !matches!(conflict, Some(None)),
+        p,
     );
-    let sla = given(&query.sla).map(|c| SlaBucket::parse(&c));
-    checked(
+    let sla = chosen(
+        &query.sla,
+        SlaBucket::parse,
         "sla",
         "Choose an SLA state from the list.",
-        given(&query.sla),
-        !matches!(sla, Some(None)),
+        p,
     );
-    let region = given(&query.region).filter(|r| r.chars().count() <= 100);
-    checked(
+    let region = chosen(
+        &query.region,
+        |t| (t.chars().count() <= 100).then(|| t.to_string()),
         "region",
         "Choose a region from the list.",
-        given(&query.region),
-        region.is_some(),
+        p,
     );
-    let page = given(&query.page).map(|p| {
-        p.parse::<usize>()
-            .ok()
-            .filter(|p| (1..=100_000).contains(p))
-    });
-    checked(
+    let page = chosen(
+        &query.page,
+        |t| {
+            t.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+        },
         "page",
         "Pages run from 1 to 100,000.",
-        given(&query.page),
-        !matches!(page, Some(None)),
+        p,
     );
     CheckedQueueQuery {
         filter: QueueFilter {
-            partner: partner.flatten(),
-            motion: motion.flatten(),
+            partner,
+            motion,
             region,
-            conflict: conflict.flatten(),
-            sla: sla.flatten(),
+            conflict,
+            sla,
             search: search.unwrap_or_default(),
         },
-        page: page.flatten().unwrap_or(1),
+        page: page.unwrap_or(1),
         decided: given(&query.decided)
             .and_then(|d| id_list(&d))
             .unwrap_or_default(),

@@ -816,19 +816,24 @@ fn hours(ms: i64) -> String {
     }
 }
 
-#[component]
-fn QueueCard(item: QueueItem, actions: QueueActions, back: String) -> impl IntoView {
-    let deal_id = item.deal_id;
-    let form = format!("decide-{deal_id}");
-    let error = form_error(actions.decide, &form);
-    let (sla_tone, sla_text) = match item.sla {
+/// A registration's SLA clock as a pill: its tone and what it says.
+fn sla_pill(sla: SlaState) -> (Tone, String) {
+    match sla {
         SlaState::Breached { overdue_ms } => (
             Tone::Negative,
             format!("SLA breached {} ago", hours(overdue_ms)),
         ),
         SlaState::DueSoon { left_ms } => (Tone::Waiting, format!("Due in {}", hours(left_ms))),
         SlaState::OnTrack { left_ms } => (Tone::Neutral, format!("Due in {}", hours(left_ms))),
-    };
+    }
+}
+
+#[component]
+fn QueueCard(item: QueueItem, actions: QueueActions, back: String) -> impl IntoView {
+    let deal_id = item.deal_id;
+    let form = format!("decide-{deal_id}");
+    let error = form_error(actions.decide, &form);
+    let (sla_tone, sla_text) = sla_pill(item.sla);
     let sla_class = match item.sla {
         SlaState::Breached { .. } => "sla breached",
         SlaState::DueSoon { .. } => "sla due-soon",
@@ -1351,11 +1356,7 @@ fn StaffDealView(
             })}
         </div>
         {waiting.map(|review| {
-            let (sla_tone, sla_text) = match review.sla {
-                SlaState::Breached { overdue_ms } => (Tone::Negative, format!("SLA breached {} ago", hours(overdue_ms))),
-                SlaState::DueSoon { left_ms } => (Tone::Waiting, format!("Due in {}", hours(left_ms))),
-                SlaState::OnTrack { left_ms } => (Tone::Neutral, format!("Due in {}", hours(left_ms))),
-            };
+            let (sla_tone, sla_text) = sla_pill(review.sla);
             view! {
                 <form method="post" action={form_action::<DecideRegistration>(&form)} class="card decision" id="decision"
                         novalidate=true data-done="Decision recorded." aria-labelledby="decision-title">
