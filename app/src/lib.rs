@@ -120,7 +120,8 @@ fn bundle_table(assets: &AssetManifest) -> String {
     serde_json::Value::Array(table).to_string()
 }
 
-/// The page's only script: shows instants in the viewer's time zone, and, when the page has
+/// The page's only script: shows instants in the viewer's time zone, counts down waits
+/// (`components::time::Countdown`), and, when the page has
 /// islands, loads the wasm and hydrates each island (outer islands before the islands inside
 /// their children, which need the outer owner). A page without islands downloads no script
 /// or wasm at all. `data-hydrated` on the body says the page is live (used by the tests).
@@ -132,6 +133,34 @@ fn island_loader(assets: &AssetManifest) -> String {
     const at = new Date(node.getAttribute('datetime'));
     if (!Number.isNaN(at.getTime())) node.textContent = when.format(at);
   }}
+}};
+const loadedAt = Date.now();
+const countdown = () => {{
+  const clocks = [...document.querySelectorAll('[data-countdown]')];
+  const words = (ms) => {{
+    const secs = Math.ceil(Math.max(0, ms) / 1000);
+    const h = Math.floor(secs / 3600), m = Math.floor((secs % 3600) / 60), s = secs % 60;
+    return h ? `${{h}} h ${{m}} min ${{s}} s` : m ? `${{m}} min ${{s}} s` : `${{s}} s`;
+  }};
+  const tick = () => {{
+    let running = false;
+    for (const clock of clocks) {{
+      if (clock.hidden) continue;
+      const serverNow = Number(clock.dataset.now) + (Date.now() - loadedAt);
+      const left = Number(clock.dataset.countdown) - serverNow;
+      if (left > 0) {{
+        running = true;
+        const out = clock.querySelector('[data-remaining]');
+        if (out) out.textContent = words(left);
+      }} else {{
+        clock.hidden = true;
+        const opens = document.getElementById(clock.dataset.opens);
+        if (opens) opens.hidden = false;
+      }}
+    }}
+    if (running) setTimeout(tick, 1000);
+  }};
+  if (clocks.length) tick();
 }};
 const live = () => document.body.setAttribute('data-hydrated', 'true');
 const confirm = () => {{
@@ -147,6 +176,7 @@ const confirm = () => {{
 const start = () => {{
   localise();
   confirm();
+  countdown();
   const islands = [...document.querySelectorAll('leptos-island')];
   if (!islands.length) {{ live(); return; }}
   const names = islands.map((island) => island.dataset.component.replace(/_\d+$/, ''));

@@ -72,13 +72,19 @@ pub struct HomeData {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HomeView {
-    Partner(OrgDetail),
+    Partner {
+        detail: OrgDetail,
+        /// What to do next, most pressing first.
+        next: Vec<crate::domain::next_steps::NextTile>,
+    },
     /// Partner managers and admins; `team` is present for admins only.
     Staff {
         overview: ProgramOverview,
         team: Option<Vec<StaffMember>>,
         /// Three program figures that link into the insights views.
         headlines: Vec<Headline>,
+        /// An admin of a demo deployment, who may reset the demo data.
+        demo_reset: bool,
     },
 }
 
@@ -206,6 +212,16 @@ pub struct CatalogEntry {
     pub next_step_id: Option<i64>,
     /// Started over for a recertification: the end of the certificate it renews.
     pub recertify_by: Option<i64>,
+    /// Not completed here, but the learner holds a current certificate this path counts
+    /// towards (and its recertification has not opened): nothing is due.
+    pub certified: Option<CurrentCertificate>,
+}
+
+/// A certificate held now, as the catalog names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentCertificate {
+    pub name: String,
+    pub expires_at: i64,
 }
 
 /// A step in the player's step list.
@@ -237,6 +253,17 @@ pub struct PathOverview {
 pub struct PlayerData {
     pub path: PathOverview,
     pub step: Option<StepView>,
+    /// Once the path is complete: the current certificates it counts towards.
+    pub earned: Vec<EarnedCertificate>,
+}
+
+/// A certificate a completed path counts towards, and what it lets the organisation do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EarnedCertificate {
+    pub name: String,
+    pub expires_at: i64,
+    /// Rights it grants, in words ("Selling Lumen Connect").
+    pub unlocks: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -316,6 +343,24 @@ pub struct AttemptReview {
     pub passed: bool,
     pub pass_mark_percent: u32,
     pub questions: Vec<QuestionReview>,
+    /// Topics (question tags) of the questions not answered fully right.
+    pub topics: Vec<String>,
+    /// Attempts still allowed in this cycle; `None` when the quiz allows any number.
+    pub attempts_left: Option<u32>,
+    /// Whether, and when, another attempt can start.
+    pub retry: Retry,
+}
+
+/// Whether the learner can take a quiz again, as their latest result shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Retry {
+    Now,
+    /// After the break between attempts, at this instant.
+    OpensAt(i64),
+    /// Another attempt is open: continue it.
+    Resume(i64),
+    Passed,
+    NoAttemptsLeft,
 }
 
 /// What happened when a step was marked done.
@@ -344,8 +389,9 @@ pub struct AuthoredPathSummary {
 /// What waits for the signed-in person, shown as badges in the navigation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NavBadges {
-    /// Announcements that ask for an acknowledgment not yet given (partners).
-    pub to_acknowledge: usize,
+    /// Announcements not opened yet, or asking for an acknowledgment not given yet
+    /// (partners).
+    pub announcements_waiting: usize,
     /// Required training paths not finished (partners).
     pub training_due: usize,
     /// Registrations and appeals waiting for a decision (vendor staff).
@@ -479,6 +525,8 @@ pub struct OwnDeal {
     pub appeal: Option<AppealSummary>,
     /// Declined, within the appeal window, and no appeal open.
     pub can_appeal: bool,
+    /// When the appeal window closes, while `can_appeal`.
+    pub appeal_until: Option<i64>,
     pub proof_of_work: String,
     pub owner_user_id: Option<i64>,
     pub owner_name: String,
@@ -575,6 +623,19 @@ pub struct PartnerPipeline {
     pub others: Vec<SafeDeal>,
     /// The organisation's users, who may own its deals.
     pub members: Vec<Member>,
+    /// The program's registration rules, to explain protection, reviews and appeals.
+    pub rules: RegistrationRules,
+}
+
+/// The numbers behind registration, as partners are told them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationRules {
+    pub protection_days: i64,
+    pub approval_sla_hours: i64,
+    pub max_extensions: i64,
+    pub extension_days: i64,
+    pub extension_request_window_days: i64,
+    pub appeal_window_days: i64,
 }
 
 /// One of the partner's own deals, on its own page (where an emailed link lands).

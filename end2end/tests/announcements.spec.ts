@@ -17,6 +17,9 @@ test('a partner acknowledges an announcement and the manager sees the receipt', 
   await form.getByLabel('Reseller').check();
   await form.getByRole('button', { name: 'Publish' }).click();
   await expect(page.locator('.flash')).toHaveText('Published and delivered.');
+  // The form is ready for the next one.
+  await expect(page).toHaveURL(/\/announcements\/manage\?published=\d+/);
+  await expect(page.getByRole('form', { name: 'Publish an announcement' }).getByLabel('Title')).toHaveValue('');
   const report = page.locator('.report-card', { hasText: title });
   await expect(report.locator('.receipts')).toContainText('acknowledged 0 of');
 
@@ -24,6 +27,8 @@ test('a partner acknowledges an announcement and the manager sees the receipt', 
   const partner = await partnerContext.newPage();
   await signIn(partner, 'nora@northwind.example');
   await expect(partner).toHaveURL('/');
+  // The navigation counts what is new or waits for an acknowledgment.
+  await expect(partner.locator('a[href="/announcements"] .nav-badge').first()).toHaveText(/^\d+ new or to acknowledge$/);
   await partner.goto('/announcements');
   await hydrated(partner);
   const card = partner.locator('.announcement-card', { hasText: title });

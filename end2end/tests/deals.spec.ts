@@ -47,6 +47,12 @@ test('a partner registers a deal, a rival sees the duplicate warning, a manager 
   const warning = rival.locator('.duplicate-warning');
   await expect(warning).toContainText('protected until');
   await expect(warning).not.toContainText('Northwind');
+  // The warning leads to what protection means, when it ends and how appeals work.
+  await warning.getByRole('link', { name: 'How registration, protection and appeals work' }).click();
+  const rules = rival.getByRole('region', { name: 'How registration works' });
+  await expect(rules).toBeInViewport();
+  await expect(rules).toContainText(/protects the customer for you for \d+ days/);
+  await expect(rules).toContainText(/you have \d+ days to appeal/);
   await rivalForm.getByRole('button', { name: 'Register deal' }).click();
   await expect(rival.getByRole('alert')).toContainText('already protected until');
 
@@ -188,4 +194,35 @@ test('a manager filters the pipeline and opens a deal’s audit trail', async ({
   await expect(page).toHaveURL(/\/deals\/\d+$/);
   await expect(page.getByRole('link', { name: 'Download history (CSV)' })).toBeVisible();
   await expect(page.locator('table.audit tbody tr').first()).toBeVisible();
+});
+
+test('closing a deal as won asks for confirmation and then offers no extension', async ({ page }, testInfo) => {
+  const phone = testInfo.project.name === 'phone';
+  const company = phone ? 'Zephyr Optics' : 'Quasar Optics';
+  await signIn(page, 'nora@northwind.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/deals');
+  await hydrated(page);
+  const form = await fillRegistration(page, company, phone ? 'zephyroptics.jp' : 'quasaroptics.jp');
+  await form.getByRole('button', { name: 'Register deal' }).click();
+  await expect(form.getByRole('status').filter({ hasText: 'Approved' })).toBeVisible();
+
+  const card = page.locator('.deal-card', { hasText: company });
+  await card.getByText('Update deal').click();
+  const confirm = card.getByLabel(/The customer has signed/);
+  await expect(confirm).toBeHidden();
+  await card.getByLabel('Stage').selectOption('won');
+  await expect(confirm).toBeVisible();
+  await card.getByRole('button', { name: 'Save changes' }).click();
+  const summary = page.locator('[data-error-summary]');
+  await expect(summary).toBeFocused();
+  await expect(summary).toContainText('Tick the box to confirm the customer has signed');
+  await expect(card.locator('.deal-editor [data-field="confirm_won"]')).toContainText('cannot be reopened');
+  await page.screenshot({ path: testInfo.outputPath(`won-confirm-${testInfo.project.name}.png`), fullPage: false });
+
+  await page.locator('.deal-card', { hasText: company }).getByLabel(/The customer has signed/).check();
+  await page.locator('.deal-card', { hasText: company }).getByRole('button', { name: 'Save changes' }).click();
+  const closed = page.locator('.deal-card', { hasText: company });
+  await expect(closed.locator('.meta').first()).toContainText('Closed won');
+  await expect(closed.locator('.extension')).toHaveCount(0);
 });

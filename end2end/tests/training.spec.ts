@@ -170,7 +170,8 @@ test.describe('partner training on a phone', () => {
     await page.getByLabel('5 — Very useful').check();
     await page.getByLabel('Comment (optional)').fill('Short and clear.');
     await page.getByRole('button', { name: 'Send' }).click();
-    await expect(page.getByText(/Path completed on/)).toBeVisible();
+    await expect(page.getByText('Path complete. Well done!')).toBeVisible();
+    await expect(page.getByText(/You completed E2E Onboarding on/)).toBeVisible();
     await expect(page.getByText('100% done').first()).toBeVisible();
     await page.setViewportSize({ width: 360, height: 740 });
     await page.getByRole('link', { name: /Onboarding check — Quiz, done/ }).click();

@@ -69,7 +69,7 @@ async fn partners_see_only_their_own_org(backend: Backend) {
     let (status, home) = invoke::<HomeData>(&partner, &server, LoadHome::PATH, &[]).await;
     assert_eq!(status, 200);
     match home.unwrap().view {
-        HomeView::Partner(detail) => assert_eq!(detail.org.name, "Northwind Resellers"),
+        HomeView::Partner { detail, .. } => assert_eq!(detail.org.name, "Northwind Resellers"),
         other => panic!("a partner's home shows their org, not {other:?}"),
     }
 
@@ -552,6 +552,12 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             Args::Form(vec![("deal_id", "1"), ("decision", "approve"), ("rationale", "Because it is right.")]),
             false,
         ),
+        // Never the real confirmation: a table row must not be able to wipe anything.
+        (
+            app::api::dev::ResetDemoData::PATH,
+            Args::Form(vec![("confirm", "not yet")]),
+            false,
+        ),
         (
             ApproveRegistrations::PATH,
             Args::Form(vec![("approve[1]", "on"), ("rationale", "Because it is right.")]),
@@ -818,6 +824,14 @@ async fn production_hides_demo_and_dev_tools(backend: Backend) {
     assert_eq!(status, 403);
     let (status, _) = invoke::<serde_json::Value>(&client, &server, DevOutbox::PATH, &[]).await;
     assert_eq!(status, 404);
+    let (status, _) = invoke::<()>(
+        &client,
+        &server,
+        app::api::dev::ResetDemoData::PATH,
+        &[("confirm", "RESET")],
+    )
+    .await;
+    assert_eq!(status, 404, "no demo reset outside demo mode");
     let (_, count): (i64, i64) = (
         0,
         app::server::repo::users::count(&server.server.state.db.read)
@@ -843,7 +857,9 @@ async fn home_pages_show_what_each_role_may_see(backend: Backend) {
             overview,
             team: Some(team),
             headlines,
+            demo_reset,
         } => {
+            assert!(demo_reset, "an admin of a demo deployment may reset it");
             assert_eq!(overview.org_count, 14);
             // Three headline figures, each linking into its insights view.
             let links: Vec<&str> = headlines.iter().map(|h| h.href.as_str()).collect();
@@ -858,11 +874,15 @@ async fn home_pages_show_what_each_role_may_see(backend: Backend) {
         other => panic!("admin home: {other:?}"),
     }
     match home_of(sign_in(&server, MANAGER).await).await {
-        HomeView::Staff { team: None, .. } => {}
+        HomeView::Staff {
+            team: None,
+            demo_reset: false,
+            ..
+        } => {}
         other => panic!("managers see no vendor team: {other:?}"),
     }
     match home_of(sign_in(&server, NORTHWIND_USER).await).await {
-        HomeView::Partner(_) => {}
+        HomeView::Partner { .. } => {}
         other => panic!("partner home: {other:?}"),
     }
     server.stop().await;

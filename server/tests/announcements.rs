@@ -102,9 +102,10 @@ async fn announcements_reach_their_audience_and_receipts_are_kept(backend: Backe
         "not addressed to him"
     );
 
-    // The navigation counts it for her until she acknowledges; staff and visitors see none.
-    assert_eq!(badges(&nora, &server).await.to_acknowledge, 1);
-    assert_eq!(badges(&tomas, &server).await.to_acknowledge, 0);
+    // The navigation counts it for her until she acknowledges (opening it is not enough);
+    // staff and visitors see none.
+    assert_eq!(badges(&nora, &server).await.announcements_waiting, 1);
+    assert_eq!(badges(&tomas, &server).await.announcements_waiting, 0);
     assert_eq!(badges(&server.client(), &server).await, Default::default());
 
     // Nora opens, then acknowledges (twice: the first time counts).
@@ -114,13 +115,14 @@ async fn announcements_reach_their_audience_and_receipts_are_kept(backend: Backe
             .status(),
         200
     );
+    assert_eq!(badges(&nora, &server).await.announcements_waiting, 1);
     assert_eq!(
         call(&nora, &server, AcknowledgeAnnouncement::PATH, &args)
             .await
             .status(),
         200
     );
-    assert_eq!(badges(&nora, &server).await.to_acknowledge, 0);
+    assert_eq!(badges(&nora, &server).await.announcements_waiting, 0);
     let first = mine(&nora, &server).await[0].acknowledged_at.unwrap();
     server.server.state.clock.advance(60_000);
     assert_eq!(
@@ -130,6 +132,21 @@ async fn announcements_reach_their_audience_and_receipts_are_kept(backend: Backe
         200
     );
     assert_eq!(mine(&nora, &server).await[0].acknowledged_at, Some(first));
+    // An announcement that asks for no acknowledgment counts until it is opened.
+    let mut news = policy_change();
+    news["title"] = "New webinar series".into();
+    news["requires_ack"] = false.into();
+    let (_, news_id) = publish(&manager, &server, news).await;
+    assert_eq!(badges(&nora, &server).await.announcements_waiting, 1);
+    let news_id = news_id.unwrap().to_string();
+    call(
+        &nora,
+        &server,
+        OpenAnnouncement::PATH,
+        &[("announcement_id", news_id.as_str())],
+    )
+    .await;
+    assert_eq!(badges(&nora, &server).await.announcements_waiting, 0);
 
     // Managers see the receipts and who has not acknowledged.
     let seen = report(&server, id).await;

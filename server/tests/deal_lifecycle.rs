@@ -296,6 +296,70 @@ async fn extensions_follow_the_program_rules(backend: Backend) {
     server.stop().await;
 }
 
+/// Closing as won asks for a confirmation (named at its field, nothing saved without it),
+/// and a closed deal is offered no extension and refused one, even inside the window.
+async fn closing_as_won_is_confirmed_and_ends_extensions(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let clock = &server.server.state.clock;
+    let northwind = sign_in(&server, NORTHWIND).await;
+    let deal_id = registered(&northwind, &server, "Hermes Freight").await;
+    let deal = own_deal(&northwind, &server, deal_id).await;
+    assert_eq!(deal.status, RegistrationStatus::Approved);
+    let until = deal.protected_until.unwrap();
+    // Inside the extension window, with fresh activity: an extension is on offer.
+    clock.advance(until - 10 * DAY_MS - clock.now_ms());
+    let northwind = sign_in(&server, NORTHWIND).await;
+    let (status, _) = update(
+        &northwind,
+        &server,
+        &edit_form(&deal, &[("next_step", "Contract signature")]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let open = own_deal(&northwind, &server, deal_id).await;
+    assert!(matches!(
+        open.extension,
+        Some(ExtensionHint::Available { .. })
+    ));
+
+    let (status, unconfirmed) =
+        update(&northwind, &server, &edit_form(&open, &[("stage", "won")])).await;
+    assert_eq!(status, 422);
+    assert!(
+        unconfirmed
+            .unwrap_err()
+            .field_message("confirm_won")
+            .is_some_and(|m| m.contains("cannot be reopened")),
+        "the confirmation is asked for at its own field"
+    );
+    assert_eq!(own_deal(&northwind, &server, deal_id).await, open);
+
+    let (status, saved) = update(
+        &northwind,
+        &server,
+        &edit_form(&open, &[("stage", "won"), ("confirm_won", "on")]),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved:?}");
+    let won = own_deal(&northwind, &server, deal_id).await;
+    assert_eq!(won.stage, Stage::Won);
+    assert_eq!(won.extension, None, "no extension is offered once closed");
+    let (status, refused) = invoke::<i64>(
+        &northwind,
+        &server,
+        RequestExtension::PATH,
+        &[("deal_id", &deal_id.to_string())],
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(format!("{refused:?}").contains("closed"), "{refused:?}");
+    assert_eq!(
+        own_deal(&northwind, &server, deal_id).await.protected_until,
+        Some(until)
+    );
+    server.stop().await;
+}
+
 async fn outbox_count(server: &TestServer, subject_like: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM email_outbox WHERE subject LIKE $1")
         .bind(format!("%{subject_like}%"))
@@ -602,6 +666,7 @@ async fn eligibility_follows_the_partner_type_and_new_customers_get_a_region(bac
 both_backends!(
     partners_edit_their_deals_under_the_stage_rules_with_an_audit_trail,
     extensions_follow_the_program_rules,
+    closing_as_won_is_confirmed_and_ends_extensions,
     clocks_escalate_breached_slas_and_remind_before_expiry_exactly_once,
     managers_confirm_renewal_owners_and_changes_need_a_rationale,
     program_rules_are_checked_and_only_admins_change_them,

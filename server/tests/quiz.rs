@@ -6,6 +6,7 @@ use app::domain::identity::Role;
 use app::domain::quiz::attempts::StartDecision;
 use app::domain::quiz::content::{Choice, QuestionContent, QuestionKind, QuizConfig};
 use app::domain::quiz::grading::{AnswerKey, Response};
+use app::model::Retry;
 use app::server::db::Db;
 use app::server::repo::quiz::{self, SaveOutcome, StartOutcome};
 use app::server::repo::users;
@@ -348,7 +349,44 @@ async fn attempt_limits_and_cooldown_are_applied(backend: Backend) {
     };
     let step = f.step(&config).await;
     let first = f.start(step, f.user, &config, 0, 1).await;
+    // The "pricing" statements answered right; the "discovery" ones left blank.
+    for (seq, question) in f.questions.iter().step_by(2).enumerate() {
+        quiz::save_answer(
+            &f.db,
+            first,
+            *question,
+            &Response::TrueFalse(true),
+            seq as i64 + 1,
+            &config,
+            1_000,
+        )
+        .await
+        .unwrap();
+    }
     quiz::submit(&f.db, first, &config, MINUTE).await.unwrap();
+    // The result says what comes next: one attempt left, after the break, and what to study.
+    let review = |at: i64| {
+        let db = &f.db;
+        let config = &config;
+        async move {
+            quiz::attempt_view(db, first, config, at)
+                .await
+                .unwrap()
+                .unwrap()
+                .review
+                .unwrap()
+        }
+    };
+    let failed = review(2 * MINUTE).await;
+    assert!(!failed.passed);
+    assert_eq!(failed.retry, Retry::OpensAt(11 * MINUTE));
+    assert_eq!(failed.attempts_left, Some(1));
+    assert_eq!(failed.topics, vec!["discovery".to_string()]);
+    assert_eq!(
+        review(11 * MINUTE).await.retry,
+        Retry::Now,
+        "the break is over"
+    );
     assert_eq!(
         quiz::start_or_resume(&f.db, step, f.user, &config, 2 * MINUTE, 2)
             .await
@@ -364,6 +402,11 @@ async fn attempt_limits_and_cooldown_are_applied(backend: Backend) {
             .await
             .unwrap(),
         StartOutcome::Refused(StartDecision::NoAttemptsLeft)
+    );
+    let last = review(100 * MINUTE).await;
+    assert_eq!(
+        (last.retry, last.attempts_left),
+        (Retry::NoAttemptsLeft, Some(0))
     );
     f.finish().await;
 }

@@ -21,14 +21,17 @@ pub async fn publish_announcement(form: AnnouncementForm) -> Result<i64, AppErro
         .filter(|r| r.is_in(&valid.audience))
         .map(|r| r.user_id)
         .collect();
-    Ok(announcements::publish(
+    let id = announcements::publish(
         &state.db,
         &valid,
         actor.user.id,
         &recipients,
         state.clock.now_ms(),
     )
-    .await?)
+    .await?;
+    // A fresh page, not a reload: a reload would put the published text back in the form.
+    crate::server::guard::redirect_form_post(&format!("/announcements/manage?published={id}"));
+    Ok(id)
 }
 
 /// The announcements addressed to the signed-in partner, newest first. Someone who joined

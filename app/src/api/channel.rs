@@ -6,7 +6,7 @@ use crate::model::{AppealItem, CustomerMatch, PartnerPipeline, RegistrationOutco
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-mod imp {
+pub(crate) mod imp {
     use crate::domain::channel::conflict::{Party, Verdict};
     use crate::domain::channel::explain::{explain, PartnerView, PartyNames};
     use crate::error::AppError;
@@ -86,6 +86,22 @@ mod imp {
             .unwrap_or_default()
     }
 
+    /// Every deal of the organisation in full, with what its people may do next.
+    pub async fn own_deals(
+        state: &AppState,
+        scope: crate::server::guard::OrgScope,
+    ) -> Result<Vec<crate::model::OwnDeal>, AppError> {
+        use crate::server::repo::channel;
+        let settings = channel::settings(&state.db).await?;
+        let now = state.clock.now_ms();
+        let rows = channel::deals_of_org(&state.db, scope).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let appeals = channel::appeals_of_deals(&state.db, &ids).await?;
+        rows.into_iter()
+            .map(|row| own_deal(row, &appeals, &settings, now, scope.org_id()))
+            .collect()
+    }
+
     /// One of the organisation's deals in full, with what its people may do next.
     pub fn own_deal(
         row: crate::server::repo::channel::DealRow,
@@ -117,7 +133,10 @@ mod imp {
                 .decided_at
                 .is_some_and(|at| settings.appeal_open(at, now))
             && appeal.as_ref().is_none_or(|a| a.status != "open");
-        let extension = (row.registration_status == "approved")
+        // A closed deal needs no protection: no extension is offered once it is won or lost.
+        let closed =
+            Stage::parse(&row.stage).is_some_and(crate::domain::channel::updates::is_closed);
+        let extension = (row.registration_status == "approved" && !closed)
             .then_some(row.protected_until)
             .flatten()
             .map(|until| {
@@ -134,9 +153,14 @@ mod imp {
                     Err(refusal) => ExtensionHint::Unavailable(refusal.message().into()),
                 }
             });
+        let appeal_until = row
+            .decided_at
+            .filter(|_| can_appeal)
+            .map(|at| at + settings.appeal_window_days * crate::domain::certification::DAY_MS);
         Ok(OwnDeal {
             appeal,
             can_appeal,
+            appeal_until,
             extension,
             proof_of_work: row.proof_of_work,
             owner_user_id: row.owner_user_id,
@@ -570,15 +594,7 @@ pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
         tracing::error!(what, "unknown value in a deal row");
         AppError::Internal
     };
-    let settings = channel::settings(&state.db).await?;
-    let now = state.clock.now_ms();
-    let rows = channel::deals_of_org(&state.db, scope).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let appeals = channel::appeals_of_deals(&state.db, &ids).await?;
-    let own = rows
-        .into_iter()
-        .map(|row| imp::own_deal(row, &appeals, &settings, now, org_id))
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let own = imp::own_deals(&state, scope).await?;
     let others = channel::others_on_accounts_of_org(&state.db, scope)
         .await?
         .into_iter()
@@ -598,10 +614,19 @@ pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     let members = imp::members(&state, scope.org_id()).await?;
+    let settings = channel::settings(&state.db).await?;
     Ok(PartnerPipeline {
         own,
         others,
         members,
+        rules: crate::model::RegistrationRules {
+            protection_days: settings.protection_days,
+            approval_sla_hours: settings.approval_sla_hours,
+            max_extensions: settings.max_extensions,
+            extension_days: settings.extension_days,
+            extension_request_window_days: settings.extension_request_window_days,
+            appeal_window_days: settings.appeal_window_days,
+        },
     })
 }
 
@@ -1708,6 +1733,13 @@ pub async fn request_extension(deal_id: i64) -> Result<i64, AppError> {
     let actor = authorize_scoped(Policy::PartnerUser).await?;
     let state = app_state()?;
     let (_, deal) = imp::own_org_deal(&state, &actor, deal_id).await?;
+    if crate::domain::channel::deals::Stage::parse(&deal.stage)
+        .is_some_and(crate::domain::channel::updates::is_closed)
+    {
+        return Err(AppError::Conflict(
+            "This deal is closed; its protection no longer needs extending.".into(),
+        ));
+    }
     let until = deal
         .protected_until
         .filter(|_| deal.registration_status == "approved")

@@ -35,3 +35,36 @@ pub async fn load_portal_info() -> Result<PortalInfo, AppError> {
         dev_outbox: state.settings.mode == crate::server::Mode::Development,
     })
 }
+
+/// What an admin types to confirm a demo reset.
+pub const RESET_CONFIRMATION: &str = "RESET";
+
+/// Deletes everything and loads the demo program again, for the shared demo deployment that
+/// fills with visitors' test data. Admins only, demo mode only (404 elsewhere), confirmed by
+/// typing `RESET`. Everyone is signed out, the admin too: a plain post lands on the sign-in
+/// page, which says what happened.
+#[server]
+pub async fn reset_demo_data(confirm: String) -> Result<(), AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize, redirect_form_post};
+    let state = app_state()?;
+    if !state.settings.demo {
+        return Err(AppError::NotFound);
+    }
+    authorize(Policy::VendorAdmin).await?;
+    if confirm.trim() != RESET_CONFIRMATION {
+        return Err(AppError::field(
+            "confirm",
+            "Type RESET in capital letters to confirm. Nothing was deleted.",
+        ));
+    }
+    crate::server::seed::reset_demo(&state.db, state.clock.now_ms(), state.settings.demo_history)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "demo reset failed");
+            AppError::Internal
+        })?;
+    tracing::info!("demo data reset by an admin");
+    redirect_form_post("/login?reset=1");
+    Ok(())
+}

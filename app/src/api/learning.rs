@@ -12,8 +12,8 @@ pub(crate) mod imp {
     use crate::domain::steps::{seats_left, StepKind, StepSettings};
     use crate::error::AppError;
     use crate::model::{
-        AttemptSummary, CatalogEntry, PathOverview, QuizOverview, StepBody, StepDone, StepSummary,
-        StepView,
+        AttemptSummary, CatalogEntry, CurrentCertificate, PathOverview, QuizOverview, StepBody,
+        StepDone, StepSummary, StepView,
     };
     use crate::server::guard::Actor;
     use crate::server::repo::learning::{self, Learner, LearningError, PathRow, StepRow};
@@ -165,6 +165,12 @@ pub(crate) mod imp {
             learner.user_id,
         )
         .await?;
+        let mut certified = crate::server::repo::certifications::current_by_path(
+            &state.db,
+            learner.user_id,
+            state.clock.now_ms(),
+        )
+        .await?;
         let mut entries: Vec<CatalogEntry> = paths
             .into_iter()
             .map(|path| {
@@ -183,6 +189,13 @@ pub(crate) mod imp {
                     completed_at: completions.get(&path.id).copied(),
                     next_step_id: first_available(&steps, &states),
                     recertify_by: recertify_by.get(&path.id).copied(),
+                    certified: certified
+                        .remove(&path.id)
+                        .filter(|_| {
+                            !recertify_by.contains_key(&path.id)
+                                && !completions.contains_key(&path.id)
+                        })
+                        .map(|(name, expires_at)| CurrentCertificate { name, expires_at }),
                 }
             })
             .collect();
@@ -190,17 +203,46 @@ pub(crate) mod imp {
             catalog_order(
                 &CatalogKey {
                     required: a.required,
-                    complete: a.completed_at.is_some(),
+                    complete: a.completed_at.is_some() || a.certified.is_some(),
                     title: &a.title,
                 },
                 &CatalogKey {
                     required: b.required,
-                    complete: b.completed_at.is_some(),
+                    complete: b.completed_at.is_some() || b.certified.is_some(),
                     title: &b.title,
                 },
             )
         });
         Ok(entries)
+    }
+
+    /// The current certificates a completed path counts towards, with the rights each
+    /// grants, for the path's celebration.
+    pub async fn earned(
+        state: &AppState,
+        user_id: i64,
+        path_id: i64,
+    ) -> Result<Vec<crate::model::EarnedCertificate>, AppError> {
+        use crate::server::repo::certifications;
+        let held =
+            certifications::current_for_path(&state.db, user_id, path_id, state.clock.now_ms())
+                .await?;
+        if held.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rules = certifications::right_rules(&state.db).await?;
+        Ok(held
+            .into_iter()
+            .map(|(id, name, expires_at)| crate::model::EarnedCertificate {
+                name,
+                expires_at,
+                unlocks: rules
+                    .iter()
+                    .filter(|rule| rule.certification_id == id)
+                    .map(|rule| rule.right.label())
+                    .collect(),
+            })
+            .collect())
     }
 
     pub fn overview(open: &OpenPath, completed_at: Option<i64>) -> Result<PathOverview, AppError> {
@@ -405,9 +447,14 @@ pub async fn load_player(path_id: i64, step_id: Option<i64>) -> Result<PlayerDat
         Some(index) => Some(imp::step_view(&state, &open, index, learner.user_id).await?),
         None => None,
     };
+    let earned = match completed_at {
+        Some(_) => imp::earned(&state, learner.user_id, path_id).await?,
+        None => Vec::new(),
+    };
     Ok(PlayerData {
         path: imp::overview(&open, completed_at)?,
         step,
+        earned,
     })
 }
 

@@ -3,7 +3,7 @@ use crate::error::AppError;
 use crate::model::NavBadges;
 use leptos::prelude::*;
 
-/// Counts for the navigation: for partners, announcements to acknowledge and required
+/// Counts for the navigation: for partners, announcements unread or to acknowledge and required
 /// training not finished; for vendor staff, registrations and appeals waiting for review and
 /// learners' questions waiting for an answer.
 /// Nothing for visitors or for a session opened from a link to one place.
@@ -30,10 +30,10 @@ pub async fn load_nav_badges() -> Result<NavBadges, AppError> {
     let training_due = crate::api::learning::imp::catalog(&state, &learner)
         .await?
         .iter()
-        .filter(|entry| entry.required && entry.completed_at.is_none())
+        .filter(|entry| entry.required && entry.completed_at.is_none() && entry.certified.is_none())
         .count();
     Ok(NavBadges {
-        to_acknowledge: announcements::unacknowledged_count(&state.db, actor.user.id).await?,
+        announcements_waiting: announcements::waiting_count(&state.db, actor.user.id).await?,
         training_due,
         ..NavBadges::default()
     })

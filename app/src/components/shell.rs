@@ -81,7 +81,7 @@ fn is_current(href: &str, pathname: &str) -> bool {
 /// What waits behind a link, as a count and the words a screen reader adds to it.
 fn waiting_at(href: &str, badges: &NavBadges) -> Option<(usize, &'static str)> {
     let (count, what) = match href {
-        "/announcements" => (badges.to_acknowledge, "to acknowledge"),
+        "/announcements" => (badges.announcements_waiting, "new or to acknowledge"),
         "/learn" => (badges.training_due, "required to finish"),
         "/deals/queue" => (badges.to_review, "waiting for review"),
         "/learner-questions" => (badges.questions_waiting, "waiting for an answer"),

@@ -15,6 +15,7 @@ pub mod ics;
 pub mod identity;
 pub mod insights;
 pub mod learning;
+pub mod next_steps;
 pub mod notifications;
 pub mod quiz;
 pub mod rate_limit;

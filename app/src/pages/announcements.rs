@@ -59,11 +59,14 @@ fn AnnouncementCard(
         (true, Some(_)) => {
             Some(view! { <span class="badge done">"Acknowledged"</span> }.into_any())
         }
+        (false, _) if item.opened_at.is_none() => {
+            Some(view! { <span class="badge required">"New"</span> }.into_any())
+        }
         (false, _) => None,
     };
     let waiting = item.requires_ack && item.acknowledged_at.is_none();
     view! {
-        <li class="card announcement-card" data-announcement-id=announcement_id.to_string()>
+        <li class="card announcement-card" id=format!("announcement-{announcement_id}") data-announcement-id=announcement_id.to_string()>
             <div class="path-head">
                 <h2>{item.title}</h2>
                 {status}

@@ -6,8 +6,8 @@ use crate::api::channel::{
 use crate::components::empty::EmptyState;
 use crate::components::enhance::EnhancedForm;
 use crate::components::form::{
-    field_signal, form_action, form_error, last_error, typed_before, FormError, SelectField,
-    TextField,
+    field_signal, form_action, form_error, last_error, ticked_before, typed_before, FormError,
+    SelectField, TextField,
 };
 use crate::components::load::loaded;
 use crate::components::raw_text::textarea_text;
@@ -20,7 +20,7 @@ use crate::domain::channel::updates::{audit_field_label, audit_value, iso_date};
 use crate::error::AppError;
 use crate::model::{
     AppealItem, CustomerMatch, ExtensionHint, Holder, Member, OwnDeal, PartnerPipeline, QueueItem,
-    SafeDeal,
+    RegistrationRules, SafeDeal,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -239,6 +239,8 @@ pub fn CustomerCheck() -> impl IntoView {
                                 </li>
                             }).collect_view()}
                         </ul>
+                        <p>"Protected: another party's registration was approved, so until that date a new registration is marked a duplicate. Under review: an earlier registration waits and is weighed first. You can still register; the decision gives its reasons, and a declined registration can be appealed from its deal card."</p>
+                        <p><a href="#how-registration-works">"How registration, protection and appeals work"</a></p>
                     </div>
                 })
             }}
@@ -305,8 +307,10 @@ fn Pipeline(pipeline: PartnerPipeline, actions: DealActions) -> impl IntoView {
         own,
         others,
         members,
+        rules,
     } = pipeline;
     view! {
+        <RulesSummary rules/>
         <h2>"Your deals (" {own.len()} ")"</h2>
         {if own.is_empty() {
             view! { <EmptyState title="No deals yet." next="Register your first deal above: it is checked against every other registration at once, and protected once approved."/> }.into_any()
@@ -323,6 +327,32 @@ fn Pipeline(pipeline: PartnerPipeline, actions: DealActions) -> impl IntoView {
                 </table>
             </div>
         })}
+    }
+}
+
+/// How registration works, with the program's own numbers: where the duplicate warning
+/// leads (`#how-registration-works`).
+#[component]
+fn RulesSummary(rules: RegistrationRules) -> impl IntoView {
+    let RegistrationRules {
+        protection_days,
+        approval_sla_hours,
+        max_extensions,
+        extension_days,
+        extension_request_window_days,
+        appeal_window_days,
+    } = rules;
+    view! {
+        <section class="card rules-summary" id="how-registration-works" aria-labelledby="rules-title">
+            <h2 id="rules-title">"How registration works"</h2>
+            <dl class="rules">
+                <div><dt>"Review"</dt><dd>{format!("A partner manager decides each registration within {approval_sla_hours} hours. Registrations are weighed in the order they arrive.")}</dd></div>
+                <div><dt>"Protection"</dt><dd>{format!("An approved registration protects the customer for you for {protection_days} days: any other registration of the same customer is marked a duplicate until the protection ends, even an incumbent's.")}</dd></div>
+                <div><dt>"Precedence"</dt><dd>"A registered deal comes before an unregistered one; for renewals and expansions the incumbent (the partner of record) before net-new; then the earlier registration; a certification breaks a tie. Each decision lists the rules it used."</dd></div>
+                <div><dt>"Extensions"</dt><dd>{format!("Up to {max_extensions} extensions of {extension_days} days each, requested in the last {extension_request_window_days} days of protection and with recent activity on the deal. A deal closed as won or lost needs none.")}</dd></div>
+                <div><dt>"Appeals"</dt><dd>{format!("If a registration is declined, you have {appeal_window_days} days to appeal from the deal's card, with evidence of your work (meetings, emails, the customer's own words).")}</dd></div>
+            </dl>
+        </section>
     }
 }
 
@@ -406,6 +436,7 @@ fn ExtensionControl(
 /// The editor's fields, in the order it shows them (for the error summary).
 const EDIT_FIELDS: &[&str] = &[
     "stage",
+    "confirm_won",
     "amount",
     "requested_discount_pct",
     "close_date",
@@ -449,6 +480,7 @@ fn DealEditor(
                 <input type="hidden" name="version" value=deal.version.to_string()/>
                 <SelectField form=form.clone() label="Stage" name="stage" within="input" options=stages
                     selected=deal.stage.as_str() error/>
+                {(!matches!(deal.stage, Stage::Won | Stage::Lost)).then(|| view! { <ConfirmWon form=form.clone() error/> })}
                 <TextField form=form.clone() label="Amount (USD)" name="amount" within="input"
                     value=format_money(deal.amount_cents) error/>
                 <TextField form=form.clone() label="Requested discount (%)" name="requested_discount_pct"
@@ -470,6 +502,24 @@ fn DealEditor(
         </details>
     }
     .into_any()
+}
+
+/// The confirmation a move to Closed won needs. Shown by the stylesheet only while "Closed
+/// won" is chosen (no script), and always when the server asked for it.
+#[component]
+fn ConfirmWon(form: String, error: Signal<Option<AppError>>) -> impl IntoView {
+    let id = format!("{form}-confirm_won");
+    let error_id = format!("{id}-error");
+    let message = field_signal(error, "confirm_won");
+    let ticked = ticked_before(&form, "input[confirm_won]", "on").unwrap_or(false);
+    view! {
+        <div class="field check confirm-won" class:invalid=move || message().is_some()>
+            <input type="checkbox" id=id.clone() name="input[confirm_won]" value="on" checked=ticked
+                aria-describedby=error_id.clone() aria-invalid=move || message().is_some().to_string()/>
+            <label for=id>"The customer has signed. Closing as won is final: the deal cannot be reopened and its protection is no longer extended."</label>
+            <p class="field-error" id=error_id data-field="confirm_won" aria-live="polite">{message}</p>
+        </div>
+    }
 }
 
 #[component]

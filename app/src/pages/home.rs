@@ -1,6 +1,10 @@
+use crate::api::dev::ResetDemoData;
 use crate::api::orgs::load_home;
+use crate::components::form::{form_action, form_error, FormError, TextField};
 use crate::components::load::loaded;
+use crate::components::time::LocalTime;
 use crate::domain::identity::Role;
+use crate::domain::next_steps::NextTile;
 use crate::model::{
     Headline, HomeData, HomeView, OrgDetail, ProgramOverview, SessionUser, StaffMember,
 };
@@ -15,14 +19,14 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Title text="Home"/>
         {loaded(home, |HomeData { user, view }| match view {
-            HomeView::Partner(detail) => view! { <PartnerHome user detail/> }.into_any(),
-            HomeView::Staff { overview, team, headlines } => view! { <StaffHome user overview team headlines/> }.into_any(),
+            HomeView::Partner { detail, next } => view! { <PartnerHome user detail next/> }.into_any(),
+            HomeView::Staff { overview, team, headlines, demo_reset } => view! { <StaffHome user overview team headlines demo_reset/> }.into_any(),
         })}
     }
 }
 
 #[component]
-fn PartnerHome(user: SessionUser, detail: OrgDetail) -> impl IntoView {
+fn PartnerHome(user: SessionUser, detail: OrgDetail, next: Vec<NextTile>) -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="home-title">
             <h1 id="home-title">"Welcome, " {user.display_name.clone()}</h1>
@@ -30,8 +34,58 @@ fn PartnerHome(user: SessionUser, detail: OrgDetail) -> impl IntoView {
                 {user.job_role.map(|job| format!("{job} at ")).unwrap_or_default()}
                 {user.partner_org_name.clone().unwrap_or_default()}
             </p>
+            <WhatNext tiles=next/>
             <OrgSummaryCard detail/>
         </section>
+    }
+}
+
+/// The partner's to-do list: one tile per thing waiting on them, each a link to where it
+/// is done; urgent ones are marked in words as well as colour.
+#[component]
+fn WhatNext(tiles: Vec<NextTile>) -> impl IntoView {
+    let count = tiles.len();
+    view! {
+        <section class="what-next" aria-labelledby="next-title">
+            <h2 id="next-title">"What next"</h2>
+            {if tiles.is_empty() {
+                view! {
+                    <p class="empty">
+                        "Nothing waits on you right now. Browse "
+                        <a href="/learn">"your learning"</a> " or "
+                        <a href="/deals">"register a deal"</a> "."
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="meta" id="next-count">
+                        {if count == 1 { "1 thing waits on you.".to_owned() } else { format!("{count} things wait on you.") }}
+                    </p>
+                    <ul class="next-tiles">
+                        {tiles.into_iter().map(|tile| view! { <NextTileCard tile/> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn NextTileCard(tile: NextTile) -> impl IntoView {
+    let kind = tile.kind;
+    view! {
+        <li>
+            <a class=if tile.urgent { "next-tile card urgent" } else { "next-tile card" } href=tile.href data-kind=format!("{kind:?}")>
+                <span class="next-kind">
+                    {tile.urgent.then(|| view! { <span class="badge urgent">"Urgent"</span> " " })}
+                    {kind.heading()}
+                </span>
+                <span class="next-subject">{tile.subject}</span>
+                {tile.at.map(|at| view! {
+                    <span class="next-when">{kind.date_words()} " " <LocalTime ms=at/></span>
+                })}
+            </a>
+        </li>
     }
 }
 
@@ -66,6 +120,7 @@ fn StaffHome(
     overview: ProgramOverview,
     team: Option<Vec<StaffMember>>,
     headlines: Vec<Headline>,
+    demo_reset: bool,
 ) -> impl IntoView {
     let title = if user.role == Role::VendorAdmin {
         "Program administration"
@@ -79,6 +134,7 @@ fn StaffHome(
             <Headlines headlines/>
             <OverviewCards overview/>
             {team.map(|members| view! { <VendorTeam members/> })}
+            {demo_reset.then(|| view! { <DemoReset/> })}
         </section>
     }
 }
@@ -151,5 +207,24 @@ fn Headlines(headlines: Vec<Headline>) -> impl IntoView {
                 </li>
             }).collect_view()}
         </ul>
+    }
+}
+
+/// Resetting the shared demo: a plain post, confirmed by typing RESET, far from anything
+/// else on the page.
+#[component]
+fn DemoReset() -> impl IntoView {
+    let reset = ServerAction::<ResetDemoData>::new();
+    let error = form_error(reset, "demo-reset");
+    view! {
+        <section class="card demo-reset" aria-labelledby="demo-reset-title">
+            <h2 id="demo-reset-title">"Demo data"</h2>
+            <p>"This is a demo deployment. Resetting deletes everything visitors added (deals, paths, answers, settings) and loads the demo program again. Everyone is signed out, you too."</p>
+            <form method="post" action={form_action::<ResetDemoData>("demo-reset")} novalidate=true>
+                <FormError error form="demo-reset" fields=&["confirm"]/>
+                <TextField form="demo-reset" label="Type RESET to confirm" name="confirm" autocomplete="off" error/>
+                <button type="submit" class="button danger">"Reset demo data"</button>
+            </form>
+        </section>
     }
 }

@@ -14,7 +14,9 @@ use crate::components::video::LessonVideo;
 use crate::domain::learning::StepState;
 use crate::domain::steps::StepKind;
 use crate::error::AppError;
-use crate::model::{CatalogEntry, PathOverview, PlayerData, QuizOverview, StepBody, StepView};
+use crate::model::{
+    CatalogEntry, EarnedCertificate, PathOverview, PlayerData, QuizOverview, StepBody, StepView,
+};
 use crate::pages::learner_questions::MyModuleQuestions;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -43,7 +45,7 @@ fn CatalogList(entries: Vec<CatalogEntry>) -> impl IntoView {
     view! {
         <ul class="card-list path-list">
             {entries.into_iter().map(|entry| {
-                let action = if entry.completed_at.is_some() {
+                let action = if entry.completed_at.is_some() || (entry.certified.is_some() && !entry.started) {
                     "Review"
                 } else if entry.started {
                     "Continue"
@@ -58,13 +60,23 @@ fn CatalogList(entries: Vec<CatalogEntry>) -> impl IntoView {
                             <h2><a href=format!("/learn/{}", entry.path_id)>{entry.title.clone()}</a></h2>
                             {entry.required.then(|| view! { <span class="badge required">"Required"</span> })}
                             {entry.completed_at.map(|_| view! { <span class="badge done">"Completed"</span> })}
+                            {entry.certified.is_some().then(|| view! { <span class="badge done">"Certified"</span> })}
                         </div>
                         <p>{entry.summary}</p>
+                        {entry.certified.clone().map(|held| view! {
+                            <p class="notice certified-note">
+                                "Nothing is due here: your " {held.name} " certificate is current until "
+                                <LocalTime ms=held.expires_at/>
+                                ". Recertification opens before it ends; you may review the path at any time."
+                            </p>
+                        })}
                         {entry.recertify_by.map(|at| view! {
                             <p class="notice">"Recertification: complete it again to renew your certificate (valid until " <LocalTime ms=at/> ")."</p>
                         })}
                         <p class="meta">{entry.step_count} " steps · about " {entry.estimated_minutes} " min"</p>
-                        <ProgressBar percent=entry.progress_percent label=entry.title/>
+                        {(entry.certified.is_none() || entry.started).then(|| view! {
+                            <ProgressBar percent=entry.progress_percent label=entry.title.clone()/>
+                        })}
                         <a class="button primary" href=href aria-label=label>{action}</a>
                     </li>
                 }
@@ -135,7 +147,7 @@ pub fn PlayerPage() -> impl IntoView {
 
 #[component]
 fn Player(data: PlayerData, actions: StepActions) -> impl IntoView {
-    let PlayerData { path, step } = data;
+    let PlayerData { path, step, earned } = data;
     let current = step.as_ref().map(|s| s.step_id);
     let position = current
         .and_then(|id| path.steps.iter().position(|s| s.step_id == id))
@@ -148,9 +160,7 @@ fn Player(data: PlayerData, actions: StepActions) -> impl IntoView {
             <h1 id="path-title">{path.title.clone()}</h1>
             {(!path.published).then(|| view! { <span class="badge draft">"Draft preview"</span> })}
             <ProgressBar percent=path.progress_percent label=path.title.clone()/>
-            {path.completed_at.map(|at| view! {
-                <p class="completed" role="status">"Path completed on " <LocalTime ms=at/> "."</p>
-            })}
+            {path.completed_at.map(|at| view! { <Celebration title=path.title.clone() at earned/> })}
         </header>
         <div class="player-body">
             <StepList path=path.clone() current position total/>
@@ -162,6 +172,31 @@ fn Player(data: PlayerData, actions: StepActions) -> impl IntoView {
             </div>
         </div>
         <MyModuleQuestions path_id=path.path_id/>
+    }
+}
+
+/// A completed path: said plainly, with the certificate it earned and what that unlocks,
+/// and where to go next.
+#[component]
+fn Celebration(title: String, at: i64, earned: Vec<EarnedCertificate>) -> impl IntoView {
+    view! {
+        <div class="card celebration" role="status">
+            <p class="celebration-title"><strong>"Path complete. Well done!"</strong></p>
+            <p class="completed">"You completed " {title} " on " <LocalTime ms=at/> "."</p>
+            {earned.into_iter().map(|certificate| view! {
+                <div class="earned">
+                    <p>"You hold the " <strong>{certificate.name}</strong> " certificate, valid until " <LocalTime ms=certificate.expires_at/> "."</p>
+                    {(!certificate.unlocks.is_empty()).then(|| view! {
+                        <p>"It lets your organisation take on:"</p>
+                        <ul class="unlocks">{certificate.unlocks.into_iter().map(|right| view! { <li>{right}</li> }).collect_view()}</ul>
+                    })}
+                </div>
+            }).collect_view()}
+            <p class="actions">
+                <a class="button primary" href="/certificates">"See your certificates"</a>
+                <a class="button" href="/learn">"Back to your learning"</a>
+            </p>
+        </div>
     }
 }
 

@@ -17,6 +17,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let link_sent_by_form_post = move || query.read().get("link_sent").is_some();
+    let reset = query.read_untracked().get("reset").is_some();
 
     let login = ServerAction::<LoginWithPassword>::new();
     let login_error = last_error(login.value());
@@ -38,8 +39,14 @@ pub fn LoginPage() -> impl IntoView {
                     <p class="notice">"You are signed in as " {user.display_name} ". " <a href="/">"Go to your home page"</a></p>
                 })}
             </Transition>
+            {reset.then(|| view! {
+                <p class="success" role="status">"The demo data was reset and everyone was signed out. Sign in again to carry on."</p>
+            })}
+            // On a demo deployment the demo accounts come first: visitors on a phone reach
+            // them without scrolling past the two forms.
+            {loaded(demo, |accounts| view! { <DemoAccounts accounts/> })}
             <EnhancedForm>
-            <form method="post" action={form_action::<LoginWithPassword>("login")} class="card form" novalidate=true aria-label="Sign in with password">
+            <form method="post" action={form_action::<LoginWithPassword>("login")} class="card form" novalidate=true aria-label="Sign in with password" id="password-sign-in">
                 <h2>"With your password"</h2>
                 <input type="hidden" name="next" value=next/>
                 <TextField form="login" label="Email" name="email" kind="email" autocomplete="username" error=login_error/>
@@ -64,7 +71,6 @@ pub fn LoginPage() -> impl IntoView {
                 <SubmitButton label="Email me a link" busy_label="Sending…" pending=request_link.pending() class="button"/>
             </form></EnhancedForm>
 
-            {loaded(demo, |accounts| view! { <DemoAccounts accounts/> })}
             <Transition fallback=|| ()>
                 {move || session.info.get().and_then(|r| r.ok()).filter(|info| info.dev_outbox).map(|_| view! {
                     <p class="hint">"Development mode: sent emails appear in the " <a href="/dev/outbox">"dev outbox"</a> "."</p>
@@ -84,7 +90,8 @@ fn DemoAccounts(accounts: Vec<DemoAccount>) -> impl IntoView {
     view! {
         <section class="card demo" aria-labelledby="demo-title">
             <h2 id="demo-title">"Demo accounts"</h2>
-            <p class="hint">"This is a demo deployment. Every account's password is " <code>{password}</code> "."</p>
+            <p class="hint">"This is a demo deployment: pick a role to try it. Every account's password is " <code>{password}</code> ". "
+                <a href="#password-sign-in">"Sign in with your own account"</a></p>
             <ul class="demo-list">
                 {accounts.into_iter().map(|account| {
                     let detail = match (&account.org_name, account.job_role) {

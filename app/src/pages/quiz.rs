@@ -2,13 +2,15 @@
 //! offline, and sent in order when the connection returns; the countdown runs from the
 //! server's deadline; a reload or another device resumes every saved answer.
 use crate::api::learning::player_link;
-use crate::api::training::quiz_attempt;
+use crate::api::training::{quiz_attempt, StartQuiz};
+use crate::components::form::{form_action, form_error, FormError};
 use crate::components::load::loaded;
+use crate::components::time::Countdown;
 use crate::domain::quiz::content::{Choice, QuestionKind};
 use crate::domain::quiz::grading::Response;
 use crate::domain::quiz::review::{QuestionReview, ReviewOutcome};
 use crate::error::AppError;
-use crate::model::{AttemptReview, QuestionView, QuizRun};
+use crate::model::{AttemptReview, QuestionView, QuizRun, Retry};
 use leptos::either::EitherOf5;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,7 +40,9 @@ pub fn QuizPage() -> impl IntoView {
                 let passed = view.review.as_ref().is_some_and(|r| r.passed);
                 let back = player_link(view.path_id, (!passed).then_some(view.step_id));
                 match view.review.clone() {
-                    Some(review) => view! { <ReviewView title=view.quiz_title.clone() review back/> }.into_any(),
+                    Some(review) => view! {
+                        <ReviewView title=view.quiz_title.clone() review back step_id=view.step_id now=view.server_now/>
+                    }.into_any(),
                     None => view! {
                         <Title text=view.quiz_title.clone()/>
                         <h1 id="quiz-title">{view.quiz_title.clone()}</h1>
@@ -542,24 +546,41 @@ fn MatchingInput(
 }
 
 #[component]
-fn ReviewView(title: String, review: AttemptReview, back: String) -> impl IntoView {
+fn ReviewView(
+    title: String,
+    review: AttemptReview,
+    back: String,
+    step_id: i64,
+    now: i64,
+) -> impl IntoView {
     let AttemptReview {
         score_percent,
         passed,
         pass_mark_percent,
         questions,
+        topics,
+        attempts_left,
+        retry,
     } = review;
+    let verdict = if passed {
+        format!("Passed: you scored {score_percent:.0}% and the pass mark is {pass_mark_percent}%.")
+    } else {
+        let short = (f64::from(pass_mark_percent) - score_percent)
+            .max(0.0)
+            .ceil();
+        format!(
+            "Not passed this time: you scored {score_percent:.0}%, the pass mark is \
+             {pass_mark_percent}% ({short:.0} points to go)."
+        )
+    };
     view! {
         <Title text=format!("{title}: result")/>
         <h1 id="quiz-title">{title}</h1>
         <div class=if passed { "card result passed" } else { "card result failed" } role="status">
             <p class="score">{format!("{score_percent:.0}%")}</p>
-            <p>{if passed {
-                format!("Passed — the pass mark is {pass_mark_percent}%.")
-            } else {
-                format!("Not passed this time — the pass mark is {pass_mark_percent}%.")
-            }}</p>
-            <a class="button primary" href=back>"Back to the path"</a>
+            <p class="verdict">{verdict}</p>
+            {(!passed).then(|| view! { <NextAttempt retry attempts_left step_id now topics/> })}
+            <a class=if passed { "button primary" } else { "button" } href=back>"Back to the path"</a>
         </div>
         {questions.iter().all(|q| q.outcome.is_none()).then(|| view! {
             <p class="notice">"Which answers were right is shown once you pass or have used your last attempt."</p>
@@ -567,6 +588,60 @@ fn ReviewView(title: String, review: AttemptReview, back: String) -> impl IntoVi
         <ol class="questions review">
             {questions.into_iter().map(|q| view! { <ReviewCard q/> }).collect_view()}
         </ol>
+    }
+}
+
+/// After a failed attempt: attempts left, what to review, and the way to try again (now,
+/// after a live countdown, or not at all).
+#[component]
+fn NextAttempt(
+    retry: Retry,
+    attempts_left: Option<u32>,
+    step_id: i64,
+    now: i64,
+    topics: Vec<String>,
+) -> impl IntoView {
+    let action = ServerAction::<StartQuiz>::new();
+    let error = form_error(action, "retry");
+    let left = match attempts_left {
+        None => "You may take this quiz as often as you need.".to_owned(),
+        Some(0) => "You have used all your attempts.".to_owned(),
+        Some(1) => "1 attempt left.".to_owned(),
+        Some(n) => format!("{n} attempts left."),
+    };
+    let form = move |hidden: bool| {
+        view! {
+            <div class="retry" id="retry" hidden=hidden aria-live="polite">
+                <form method="post" action={form_action::<StartQuiz>("retry")}>
+                    <FormError error form="retry" fields=&[]/>
+                    <input type="hidden" name="step_id" value=step_id.to_string()/>
+                    <button type="submit" class="button primary">"Retry the quiz"</button>
+                </form>
+            </div>
+        }
+    };
+    view! {
+        <p class="attempts-left">{left}</p>
+        {(!topics.is_empty()).then(|| view! {
+            <div class="review-topics">
+                <h2>"Review these topics first"</h2>
+                <ul class="topics">{topics.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
+            </div>
+        })}
+        {match retry {
+            Retry::Now => form(false).into_any(),
+            Retry::OpensAt(until) => view! {
+                <Countdown until now opens="retry">"Your next attempt opens in"</Countdown>
+                {form(true)}
+            }.into_any(),
+            Retry::Resume(attempt) => view! {
+                <a class="button primary" href=format!("/quiz/{attempt}")>"Resume your attempt"</a>
+            }.into_any(),
+            Retry::NoAttemptsLeft => view! {
+                <p class="notice">"Ask your partner manager for another attempt."</p>
+            }.into_any(),
+            Retry::Passed => ().into_any(),
+        }}
     }
 }
 

@@ -261,6 +261,75 @@ pub async fn seed_demo_if_empty(db: &Db, now: i64, history: bool) -> Result<bool
     Ok(true)
 }
 
+/// Tables a demo reset leaves alone: the migrations' record, and the per-table versions the
+/// fact cache reads (bumped below instead, so every instance reads afresh).
+const KEPT_BY_RESET: &[&str] = &["_sqlx_migrations", "fact_versions"];
+
+/// The fixed rows the migrations insert into tables a reset empties, put back as the
+/// migrations left them (0010_tiers, 0011_notifications).
+const ROWS_OF_AN_EMPTY_PROGRAM: &[&str] = &[
+    "INSERT INTO tier_policies (tier) VALUES ('registered'), ('silver'), ('gold'), ('platinum')",
+    "INSERT INTO standing_baseline (id) VALUES (1)",
+    "INSERT INTO program_integrations (id) VALUES (1)",
+];
+
+/// Empties every table in one transaction, as a new database would be, then seeds the demo
+/// again. For the shared demo deployment, which fills with visitors' test data. Every session
+/// goes with the data, so everyone is signed out. Returns whether this call seeded (two
+/// resets at once on one PostgreSQL database seed once, after the later wipe).
+pub async fn reset_demo(db: &Db, now: i64, history: bool) -> Result<bool, SeedError> {
+    use super::db::Backend;
+    let listing = match db.backend {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT CAST(tablename AS TEXT) FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+        }
+    };
+    let tables: Vec<String> = sqlx::query_as::<_, (String,)>(listing)
+        .fetch_all(&db.write)
+        .await?
+        .into_iter()
+        .map(|(name,)| name)
+        .filter(|name| !KEPT_BY_RESET.contains(&name.as_str()))
+        .collect();
+    // Names come from the database's own catalogue, never from a request.
+    let quoted: Vec<String> = tables.iter().map(|t| format!("\"{t}\"")).collect();
+    let mut tx = db.write.begin().await?;
+    match db.backend {
+        Backend::Sqlite => {
+            // Checked at commit, when every table is empty, so the order does not matter.
+            sqlx::query("PRAGMA defer_foreign_keys = ON")
+                .execute(&mut *tx)
+                .await?;
+            for table in &quoted {
+                sqlx::query(&format!("DELETE FROM {table}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        Backend::Postgres => {
+            sqlx::query(&format!(
+                "TRUNCATE {} RESTART IDENTITY CASCADE",
+                quoted.join(", ")
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    for row in ROWS_OF_AN_EMPTY_PROGRAM {
+        sqlx::query(row).execute(&mut *tx).await?;
+    }
+    // TRUNCATE fires no row triggers: every cached read must be dropped everywhere.
+    sqlx::query("UPDATE fact_versions SET version = version + 1")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    db.facts.clear();
+    seed_demo_if_empty(db, now, history).await
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error("database error while seeding: {0}")]

@@ -19,6 +19,8 @@ pub struct DealUpdateInput {
     pub owner_user_id: String,
     /// Why the deal was lost (required for Closed lost), recorded in the audit trail.
     pub reason: String,
+    /// The box confirming a move to Closed won ("on" when ticked): closing is final.
+    pub confirm_won: String,
 }
 
 /// The editable fields of a deal.
@@ -207,6 +209,13 @@ pub fn apply_update(
             "Say why the deal was lost; it helps the whole channel learn.",
         ));
     }
+    if fields.stage == Stage::Won && changed("stage") && input.confirm_won.trim().is_empty() {
+        problems.push(FieldError::new(
+            "confirm_won",
+            "Tick the box to confirm the customer has signed: a closed-won deal cannot be \
+             reopened, and its protection is no longer extended.",
+        ));
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -376,6 +385,7 @@ mod tests {
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             reason: String::new(),
+            confirm_won: String::new(),
         }
     }
 
@@ -520,6 +530,25 @@ mod tests {
         input.reason = "Customer chose to build in house.".into();
         let accepted = apply_update(&current, &input, &[7], TODAY).unwrap();
         assert_eq!(accepted.reason, "Customer chose to build in house.");
+    }
+
+    #[test]
+    fn closing_as_won_needs_the_confirmation_box() {
+        let current = deal(Stage::Negotiate);
+        let mut input = form(&current);
+        input.stage = "won".into();
+        assert_eq!(
+            fields_of(&apply_update(&current, &input, &[7], TODAY)),
+            vec!["confirm_won"]
+        );
+        input.confirm_won = "on".into();
+        let accepted = apply_update(&current, &input, &[7], TODAY).unwrap();
+        assert_eq!(accepted.fields.stage, Stage::Won);
+        // Only the move asks: editing the notes of a won deal does not.
+        let won = deal(Stage::Won);
+        let mut notes = form(&won);
+        notes.notes = "Reference customer".into();
+        assert!(apply_update(&won, &notes, &[7], TODAY).is_ok());
     }
 
     #[test]

@@ -50,6 +50,26 @@ pub struct QuestionReview {
     pub explanation: Option<String>,
 }
 
+/// The topics to study before another attempt: the tags of every question not answered
+/// fully right, the most missed first (then by name), each once. Tags name topics, not
+/// answers, so they may be shown at any review level.
+pub fn topics_to_review<'a>(
+    questions: impl IntoIterator<Item = (&'a [String], ReviewOutcome)>,
+) -> Vec<String> {
+    let mut missed: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (tags, outcome) in questions {
+        if outcome == ReviewOutcome::Correct {
+            continue;
+        }
+        for tag in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+            *missed.entry(tag).or_default() += 1;
+        }
+    }
+    let mut topics: Vec<(&str, usize)> = missed.into_iter().collect();
+    topics.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    topics.into_iter().map(|(tag, _)| tag.to_owned()).collect()
+}
+
 /// Builds the review of one question at the allowed level.
 pub fn review_question(
     question_id: i64,
@@ -349,5 +369,25 @@ mod tests {
             describe_response(&content, &Response::Matching(BTreeMap::from([(3, 3)]))),
             "Close → third"
         );
+    }
+
+    #[test]
+    fn topics_to_review_are_the_missed_questions_tags_most_missed_first() {
+        use super::{topics_to_review, ReviewOutcome::*};
+        let tags = |list: &[&str]| list.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        let (a, b, c, d) = (
+            tags(&["pricing", "discounts"]),
+            tags(&["discounts", " "]),
+            tags(&["security"]),
+            tags(&[]),
+        );
+        let topics = topics_to_review([
+            (a.as_slice(), Incorrect),
+            (b.as_slice(), Unanswered),
+            (c.as_slice(), Correct),
+            (d.as_slice(), PartiallyCorrect),
+        ]);
+        assert_eq!(topics, vec!["discounts", "pricing"]);
+        assert!(topics_to_review([(c.as_slice(), Correct)]).is_empty());
     }
 }

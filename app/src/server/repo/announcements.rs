@@ -177,12 +177,28 @@ pub async fn receipts_of_user(db: &Db, user_id: i64) -> Result<Vec<ReceiptRow>, 
         .await
 }
 
-/// How many announcements delivered to `user_id` ask for an acknowledgment not yet given.
-pub async fn unacknowledged_count(db: &Db, user_id: i64) -> Result<usize, sqlx::Error> {
+/// Announcements delivered to `user_id` that ask for an acknowledgment not given yet, as
+/// id and title, oldest first.
+pub async fn to_acknowledge(db: &Db, user_id: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id, a.title FROM announcement_receipts r \
+         JOIN announcements a ON a.id = r.announcement_id \
+         WHERE r.user_id = $1 AND r.acknowledged_at IS NULL AND a.requires_ack = 1 \
+         ORDER BY a.published_at, a.id",
+    )
+    .bind(user_id)
+    .fetch_all(&db.read)
+    .await
+}
+
+/// Announcements delivered to `user_id` that wait for them: not opened yet, or asking for an
+/// acknowledgment not given yet.
+pub async fn waiting_count(db: &Db, user_id: i64) -> Result<usize, sqlx::Error> {
     let (count,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM announcement_receipts r \
          JOIN announcements a ON a.id = r.announcement_id \
-         WHERE r.user_id = $1 AND r.acknowledged_at IS NULL AND a.requires_ack = 1",
+         WHERE r.user_id = $1 AND r.acknowledged_at IS NULL \
+         AND (a.requires_ack = 1 OR r.opened_at IS NULL)",
     )
     .bind(user_id)
     .fetch_one(&db.read)

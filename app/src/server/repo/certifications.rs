@@ -606,6 +606,54 @@ pub async fn recertification_deadlines(
     Ok(rows.into_iter().collect())
 }
 
+/// The paths that count towards a certificate `user_id` holds now (latest of its
+/// certification, neither revoked nor expired), each with that certification's name and the
+/// certificate's end.
+pub async fn current_by_path(
+    db: &Db,
+    user_id: i64,
+    now: i64,
+) -> Result<HashMap<i64, (String, i64)>, sqlx::Error> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
+        "SELECT cp.path_id, k.name, c.expires_at FROM certificates c \
+         JOIN certifications k ON k.id = c.certification_id \
+         JOIN certification_paths cp ON cp.certification_id = c.certification_id \
+         WHERE c.user_id = $1 AND c.revoked_at IS NULL AND c.expires_at > $2 AND {LATEST} \
+         ORDER BY c.expires_at"
+    ))
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(&db.read)
+    .await?;
+    // Ordered by end: a path in two certifications keeps the later one.
+    Ok(rows
+        .into_iter()
+        .map(|(path, name, until)| (path, (name, until)))
+        .collect())
+}
+
+/// The certifications `path_id` counts towards of which `user_id` holds a current
+/// certificate (latest, neither revoked nor expired): id, name and the certificate's end.
+pub async fn current_for_path(
+    db: &Db,
+    user_id: i64,
+    path_id: i64,
+    now: i64,
+) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT k.id, k.name, c.expires_at FROM certificates c \
+         JOIN certifications k ON k.id = c.certification_id \
+         JOIN certification_paths cp ON cp.certification_id = c.certification_id \
+         WHERE c.user_id = $1 AND cp.path_id = $2 AND c.revoked_at IS NULL \
+         AND c.expires_at > $3 AND {LATEST} ORDER BY k.name"
+    ))
+    .bind(user_id)
+    .bind(path_id)
+    .bind(now)
+    .fetch_all(&db.read)
+    .await
+}
+
 /// Marks every window already open at `now` as handled without emailing or starting
 /// anything over: for seeded history, which should not greet a fresh demo with emails.
 pub async fn settle_open_windows(db: &Db, now: i64) -> Result<(), sqlx::Error> {

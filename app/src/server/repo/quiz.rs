@@ -6,7 +6,8 @@ use crate::domain::quiz::content::{QuestionContent, QuestionKind, QuizConfig};
 use crate::domain::quiz::draw::{draw, shuffle, BankEntry, SeededRng};
 use crate::domain::quiz::grading::{grade, AnswerKey, OptionId, Response};
 use crate::domain::quiz::relabel::relabel;
-use crate::domain::quiz::review::{review_question, QuestionFeedback};
+use crate::domain::quiz::review::{review_question, topics_to_review, QuestionFeedback};
+use crate::model::Retry;
 pub use crate::model::{AttemptReview, AttemptView, QuestionView, SubmitResult};
 use crate::server::db::Db;
 use crate::server::repo::learning::{self, LearningError};
@@ -461,8 +462,10 @@ pub async fn attempt_view(
     let Some(step) = learning::step(db, attempt.step_id).await? else {
         return Ok(None);
     };
-    let questions: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT question_id, content_json, key_json, feedback_json FROM attempt_questions WHERE attempt_id = $1 ORDER BY position",
+    let questions: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT a.question_id, a.content_json, a.key_json, a.feedback_json, COALESCE(q.tags, '') \
+         FROM attempt_questions a LEFT JOIN quiz_questions q ON q.id = a.question_id \
+         WHERE a.attempt_id = $1 ORDER BY a.position",
     )
     .bind(attempt_id)
     .fetch_all(&db.write)
@@ -479,45 +482,59 @@ pub async fn attempt_view(
         .collect::<Result<_, serde_json::Error>>()?;
     let mut views = Vec::with_capacity(questions.len());
     let mut parsed = Vec::with_capacity(questions.len());
-    for (question_id, content_json, key_json, feedback_json) in &questions {
+    for (question_id, content_json, key_json, feedback_json, tags) in &questions {
         let content: QuestionContent = serde_json::from_str(content_json)?;
         views.push(QuestionView {
             question_id: *question_id,
             content: content.clone(),
         });
-        parsed.push((*question_id, content, key_json, feedback_json));
+        let tags: Vec<String> = tags.split(',').map(str::to_string).collect();
+        parsed.push((*question_id, content, key_json, feedback_json, tags));
     }
     let review = match (attempt.submitted_at, attempt.score_percent) {
         (Some(_), Some(score)) => {
             let policy = config.policy();
-            let history: Vec<_> = attempts_for(db, attempt.step_id, attempt.user_id)
-                .await?
-                .iter()
-                .map(AttemptRow::record)
-                .collect();
+            let rows = attempts_for(db, attempt.step_id, attempt.user_id).await?;
+            let history: Vec<_> = rows.iter().map(AttemptRow::record).collect();
             let level = if attempt.cycle_closed_at.is_some() {
                 policy.review_of_earlier_cycle(&history)
             } else {
                 policy.review(&history)
             };
             let mut reviews = Vec::with_capacity(parsed.len());
-            for (question_id, content, key_json, feedback_json) in &parsed {
+            let mut outcomes = Vec::with_capacity(parsed.len());
+            for (question_id, content, key_json, feedback_json, tags) in &parsed {
                 let key: AnswerKey = serde_json::from_str(key_json)?;
                 let feedback: QuestionFeedback = serde_json::from_str(feedback_json)?;
+                let response = answers.get(question_id).map(|(r, _)| r);
+                outcomes.push((tags.as_slice(), grade(&key, response).outcome.into()));
                 reviews.push(review_question(
                     *question_id,
                     content,
                     &key,
                     &feedback,
-                    answers.get(question_id).map(|(r, _)| r),
+                    response,
                     level,
                 ));
             }
+            // What comes next is read from this cycle's attempts, as starting one would.
+            let retry = match policy.decide_start(&history, now) {
+                StartDecision::Start => Retry::Now,
+                StartDecision::Resume { index } => Retry::Resume(rows[index].id),
+                StartDecision::AlreadyPassed => Retry::Passed,
+                StartDecision::NoAttemptsLeft => Retry::NoAttemptsLeft,
+                StartDecision::CoolingDown { until } => Retry::OpensAt(until),
+            };
             Some(AttemptReview {
                 score_percent: score,
                 passed: policy.passed(score),
                 pass_mark_percent: config.pass_mark_percent,
                 questions: reviews,
+                topics: topics_to_review(outcomes),
+                attempts_left: config.max_attempts.map(|max| {
+                    max.saturating_sub(u32::try_from(history.len()).unwrap_or(u32::MAX))
+                }),
+                retry,
             })
         }
         _ => None,
