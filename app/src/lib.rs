@@ -56,6 +56,7 @@ pub const BUNDLES: [Bundle; 4] = [
             "ReadReceipt",
             "CustomerCheck",
             "CheckCredentialForm",
+            "MarkdownPreview",
         ]),
     },
     Bundle {

@@ -436,8 +436,10 @@ pub struct EditorStep {
     pub kind: StepKind,
     pub title: String,
     pub required: bool,
-    /// The step's settings as pretty JSON, for editing.
+    /// The step's settings as pretty JSON (what scripts and exports see).
     pub settings_json: String,
+    /// The same settings as the editor's form fields.
+    pub settings: crate::domain::step_form::StepForm,
     pub attempt_count: i64,
 }
 
@@ -447,6 +449,10 @@ pub struct EditorQuestion {
     pub kind: QuestionKind,
     pub prompt: String,
     pub tags: Vec<String>,
+    /// The question as learners get it (no key), for the preview.
+    pub content: crate::domain::quiz::content::QuestionContent,
+    /// The right answer in words, for the author.
+    pub answer: String,
 }
 
 /// Everything the path editor shows. Staff only: question keys stay out of it anyway.
@@ -775,7 +781,14 @@ pub struct PipelineTotal {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelinePage {
+    /// The table's page of deals (empty on the board).
     pub rows: Vec<PipelineRow>,
+    /// Every stage's deals and amount under the filters, in stage order.
+    pub by_stage: Vec<PipelineTotal>,
+    /// The board's columns, when the board is asked for.
+    pub board: Vec<BoardColumn>,
+    /// The viewer's saved views.
+    pub saved: Vec<SavedView>,
     pub total_deals: i64,
     pub page: i64,
     pub page_count: i64,
@@ -783,6 +796,23 @@ pub struct PipelinePage {
     pub by_status: Vec<PipelineTotal>,
     pub partners: Vec<(i64, String)>,
     pub regions: Vec<String>,
+}
+
+/// One stage on the pipeline board: its totals under the filters and its first cards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardColumn {
+    pub stage: Stage,
+    pub deals: i64,
+    pub amount_cents: i64,
+    pub cards: Vec<PipelineRow>,
+}
+
+/// A named set of pipeline filters, as a link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedView {
+    pub view_id: i64,
+    pub name: String,
+    pub href: String,
 }
 
 /// A deal with its audit trail (staff, or the deal's own organisation).

@@ -15,6 +15,11 @@ test('a partner acknowledges an announcement and the manager sees the receipt', 
   await form.getByLabel('Title').fill(title);
   await form.getByLabel('Text (Markdown)').fill('From 1 December, **proof of work** is required at registration.');
   await form.getByLabel('Reseller').check();
+  // Tick boxes sit beside their labels, large enough to hit on a phone.
+  const box = await form.getByLabel('Reseller').boundingBox();
+  expect(box!.width).toBeGreaterThanOrEqual(20);
+  expect(box!.width).toBeLessThan(40);
+  await form.screenshot({ path: testInfo.outputPath(`publish-form-${testInfo.project.name}.png`) });
   await form.getByRole('button', { name: 'Publish' }).click();
   await expect(page.locator('.flash')).toHaveText('Published and delivered.');
   // The form is ready for the next one.

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { Page } from '@playwright/test';
 import { expect, hydrated, openMenu, signIn, test } from './helpers';
 
@@ -183,10 +184,12 @@ test('a manager filters the pipeline and opens a deal’s audit trail', async ({
   await expect(page).toHaveURL('/');
   await page.goto('/deals/pipeline');
   await hydrated(page);
-  await expect(page.getByRole('status').filter({ hasText: /deals · page 1 of/ })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: /deals match · page 1 of/ })).toBeVisible();
+  await page.locator('.filters-panel > summary').click();
   await page.getByLabel('Motion').selectOption('referral');
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/motion=referral/);
+  await expect(page.locator('.filters-panel > summary')).toHaveText('Filters in use: Referral');
   const rows = page.locator('table.pipeline tbody tr');
   await expect(rows.first()).toBeVisible();
   for (const motion of await rows.locator('td:nth-child(3)').allInnerTexts()) expect(motion).toBe('Referral');
@@ -225,4 +228,47 @@ test('closing a deal as won asks for confirmation and then offers no extension',
   const closed = page.locator('.deal-card', { hasText: company });
   await expect(closed.locator('.meta').first()).toContainText('Closed won');
   await expect(closed.locator('.extension')).toHaveCount(0);
+});
+
+test('a manager switches the pipeline to the board by stage, saves the view and returns to it', async ({ page }, testInfo) => {
+  const name = `Resale board ${testInfo.project.name}`;
+  await signIn(page, 'hannah@lumen.example');
+  await expect(page).toHaveURL('/');
+  await page.goto('/deals/pipeline?motion=resale');
+  await hydrated(page);
+  await page.getByRole('navigation', { name: 'Pipeline view' }).getByRole('link', { name: 'Board by stage' }).click();
+  await expect(page).toHaveURL(/motion=resale/);
+  await expect(page).toHaveURL(/view=board/);
+  const board = page.getByRole('region', { name: 'Pipeline board by stage' });
+  const columns = board.locator('.board-column');
+  await expect(columns).toHaveCount(6);
+  await expect(columns.first().getByRole('heading', { name: 'Qualify' })).toBeVisible();
+  await expect(columns.first().locator('.board-total')).toHaveText(/^\d+ deals · \$[\d,]+$/);
+  // More than one column in view, at phone size too.
+  const viewport = page.viewportSize()!;
+  const second = await columns.nth(1).boundingBox();
+  expect(second!.x + second!.width).toBeLessThanOrEqual(viewport.width);
+  // The stage totals follow the filters: each column says what the totals card says.
+  const stageTotals = page.locator('.totals .card', { has: page.getByRole('heading', { name: 'By stage' }) });
+  const qualifyRow = stageTotals.locator('tr', { hasText: 'Qualify' });
+  const qualifyCount = (await qualifyRow.locator('td').first().innerText()).trim();
+  await expect(columns.first().locator('.board-total')).toContainText(`${qualifyCount} deals`);
+  await page.screenshot({ path: testInfo.outputPath(`pipeline-board-${testInfo.project.name}.png`), fullPage: false });
+  const axe = await new AxeBuilder({ page }).analyze();
+  expect(axe.violations).toEqual([]);
+
+  // Saved under a name, it is one click away from the plain pipeline.
+  await page.getByText('Save these filters as a view').click();
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Save view' }).click();
+  await expect(page).toHaveURL(/\/deals\/pipeline\?motion=resale&view=board$/);
+  const saved = page.getByRole('list', { name: 'Your saved views' }).getByRole('link', { name });
+  await expect(saved).toHaveAttribute('aria-current', 'page');
+  await page.goto('/deals/pipeline');
+  await hydrated(page);
+  await page.getByRole('list', { name: 'Your saved views' }).getByRole('link', { name }).click();
+  await expect(page).toHaveURL(/motion=resale&view=board$/);
+  await expect(page.getByLabel('Motion')).toHaveValue('resale');
+  await page.getByRole('button', { name: `Delete the saved view ${name}` }).click();
+  await expect(page.getByRole('link', { name })).toHaveCount(0);
 });

@@ -552,6 +552,16 @@ fn server_fn_table() -> Vec<ServerFnCase> {
             Args::Form(vec![("deal_id", "1"), ("decision", "approve"), ("rationale", "Because it is right.")]),
             false,
         ),
+        (
+            SavePipelineView::PATH,
+            Args::Form(vec![("name", "Mine"), ("query[view]", "board")]),
+            false,
+        ),
+        (
+            DeletePipelineView::PATH,
+            Args::Form(vec![("view_id", "1")]),
+            false,
+        ),
         // Never the real confirmation: a table row must not be able to wipe anything.
         (
             app::api::dev::ResetDemoData::PATH,
@@ -596,6 +606,16 @@ fn authoring_table() -> Vec<(&'static str, Args)> {
             Args::Form(vec![("step_id", "1"), ("up", "false")]),
         ),
         (DeleteStep::PATH, Args::Form(vec![("step_id", "999999")])),
+        (PreviewMarkdown::PATH, Args::Form(vec![("markdown", "# x")])),
+        (
+            AddQuestion::PATH,
+            Args::Form(vec![
+                ("path_id", "1"),
+                ("kind", "true-false"),
+                ("question[prompt]", "P?"),
+                ("question[true_false]", "true"),
+            ]),
+        ),
         (
             AddQuestions::PATH,
             Args::Encoded(serde_json::json!({"path_id": 1, "questions_json": "[]"})),

@@ -710,6 +710,173 @@ async fn appeals_are_filed_in_the_window_and_resolved_with_a_rationale(backend: 
     server.stop().await;
 }
 
+/// The board by stage follows the filters (totals and cards), and managers keep named views
+/// of their own: saved from checked filters, replaced by name, bounded, deleted by their
+/// owner only; partners have none.
+async fn managers_see_the_board_by_stage_and_keep_saved_views(backend: Backend) {
+    use app::domain::channel::deals::{Motion, Stage};
+    use app::model::PipelinePage;
+    let server = TestServer::start(backend).await;
+    let manager = sign_in(&server, MANAGER).await;
+    let load = |client: reqwest::Client, args: Vec<(&'static str, &'static str)>| {
+        let server = &server;
+        async move { invoke::<PipelinePage>(&client, server, LoadPipeline::PATH, &args).await }
+    };
+    let (_, table) = load(manager.clone(), vec![("query[motion]", "resale")]).await;
+    let table = table.unwrap();
+    assert!(table.board.is_empty(), "the table has no board");
+    assert_eq!(
+        table
+            .by_stage
+            .iter()
+            .map(|t| t.label.as_str())
+            .collect::<Vec<_>>(),
+        Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>(),
+        "every stage, in order"
+    );
+    assert_eq!(
+        table.by_stage.iter().map(|t| t.deals).sum::<i64>(),
+        table.total_deals,
+        "stage totals follow the filters"
+    );
+    let (status, board) = load(
+        manager.clone(),
+        vec![
+            ("query[motion]", "resale"),
+            ("query[view]", "board"),
+            ("query[sort]", "amount"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let board = board.unwrap();
+    assert!(board.rows.is_empty());
+    assert_eq!(board.board.len(), Stage::ALL.len());
+    for (column, total) in board.board.iter().zip(&table.by_stage) {
+        assert_eq!(
+            (column.deals, column.amount_cents),
+            (total.deals, total.amount_cents)
+        );
+        assert_eq!(column.cards.len() as i64, column.deals.min(BOARD_CARDS));
+        assert!(column
+            .cards
+            .iter()
+            .all(|c| c.stage == column.stage && c.motion == Motion::Resale));
+        assert!(
+            column
+                .cards
+                .windows(2)
+                .all(|w| w[0].amount_cents >= w[1].amount_cents),
+            "each column in the chosen order"
+        );
+    }
+    let (_, one_stage) = load(
+        manager.clone(),
+        vec![("query[stage]", "propose"), ("query[view]", "board")],
+    )
+    .await;
+    assert_eq!(
+        one_stage
+            .unwrap()
+            .board
+            .iter()
+            .map(|c| c.stage)
+            .collect::<Vec<_>>(),
+        vec![Stage::Propose]
+    );
+    let (status, refused) = load(manager.clone(), vec![("query[view]", "kanban")]).await;
+    assert_eq!(status, 422);
+    assert!(refused.unwrap_err().field_message("view").is_some());
+
+    // Saving: a name is needed; the stored view is rebuilt from checked filters.
+    let save = |client: reqwest::Client, fields: Vec<(&'static str, &'static str)>| {
+        let server = &server;
+        async move { invoke::<()>(&client, server, SavePipelineView::PATH, &fields).await }
+    };
+    let (status, unnamed) = save(
+        manager.clone(),
+        vec![("name", "  "), ("query[view]", "board")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(unnamed.unwrap_err().field_message("name").is_some());
+    let (status, bad) = save(
+        manager.clone(),
+        vec![("name", "Odd"), ("query[motion]", "telepathy")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(bad.unwrap_err().field_message("motion").is_some());
+    let (status, _) = save(
+        manager.clone(),
+        vec![
+            ("name", "Resale board"),
+            ("query[motion]", "resale"),
+            ("query[view]", "board"),
+            ("query[page]", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, page) = load(manager.clone(), vec![]).await;
+    let saved = page.unwrap().saved;
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].name, "Resale board");
+    assert_eq!(saved[0].href, "/deals/pipeline?motion=resale&view=board");
+    // The same name replaces its filters.
+    let (status, _) = save(
+        manager.clone(),
+        vec![("name", "Resale board"), ("query[motion]", "referral")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, page) = load(manager.clone(), vec![]).await;
+    let saved = page.unwrap().saved;
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].href, "/deals/pipeline?motion=referral");
+
+    // Another manager neither sees nor deletes it; its owner does.
+    let other = sign_in(&server, "hannah@lumen.example").await;
+    let (_, theirs) = load(other.clone(), vec![]).await;
+    assert!(theirs.unwrap().saved.is_empty());
+    let id = saved[0].view_id.to_string();
+    let (status, _) = invoke::<()>(
+        &other,
+        &server,
+        DeletePipelineView::PATH,
+        &[("view_id", id.as_str())],
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = invoke::<()>(
+        &manager,
+        &server,
+        DeletePipelineView::PATH,
+        &[("view_id", id.as_str())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, page) = load(manager.clone(), vec![]).await;
+    assert!(page.unwrap().saved.is_empty());
+
+    // A bound on how many one person keeps.
+    for n in 0..app::server::repo::saved_views::MAX_SAVED_VIEWS {
+        let name: &'static str = Box::leak(format!("View {n}").into_boxed_str());
+        assert_eq!(save(manager.clone(), vec![("name", name)]).await.0, 200);
+    }
+    let (status, full) = save(manager.clone(), vec![("name", "One too many")]).await;
+    assert_eq!(status, 422);
+    assert!(full
+        .unwrap_err()
+        .field_message("name")
+        .is_some_and(|m| m.contains("delete one")));
+
+    // Partners have no pipeline and no views.
+    let partner = sign_in(&server, NORTHWIND).await;
+    assert_eq!(save(partner.clone(), vec![("name", "Mine")]).await.0, 403);
+    server.stop().await;
+}
+
 async fn managers_filter_page_total_and_export_the_pipeline(backend: Backend) {
     let server = TestServer::start(backend).await;
     let manager = sign_in(&server, MANAGER).await;
@@ -993,6 +1160,7 @@ async fn a_failed_plain_post_names_the_form_it_came_from(backend: Backend) {
 }
 
 both_backends!(
+    managers_see_the_board_by_stage_and_keep_saved_views,
     a_failed_plain_post_names_the_form_it_came_from,
     managers_get_early_warnings_of_every_kind,
     managers_filter_page_total_and_export_the_pipeline,

@@ -756,7 +756,7 @@ async fn authors_build_publish_export_and_import_paths(backend: Backend) {
             &manager,
             &server,
             DeleteStep::PATH,
-            &[("step_id", &quiz.to_string())]
+            &[("step_id", quiz.to_string().as_str()), ("confirm", "true")]
         )
         .await
         .status(),

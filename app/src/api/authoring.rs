@@ -187,6 +187,7 @@ pub async fn load_path_editor(path_id: i64) -> Result<PathEditorData, AppError> 
             title: step.title.clone(),
             required: step.required == 1,
             settings_json: serde_json::to_string_pretty(&settings.to_value()).unwrap_or_default(),
+            settings: crate::domain::step_form::StepForm::from_settings(&settings),
             attempt_count: attempt_counts.get(&step.id).copied().unwrap_or(0),
         });
     }
@@ -196,7 +197,9 @@ pub async fn load_path_editor(path_id: i64) -> Result<PathEditorData, AppError> 
         .map(|q| EditorQuestion {
             question_id: q.id,
             kind: q.export.content.kind,
-            prompt: q.export.content.prompt,
+            answer: crate::domain::quiz::review::describe_key(&q.export.content, &q.export.key),
+            prompt: q.export.content.prompt.clone(),
+            content: q.export.content,
             tags: q.export.tags,
         })
         .collect();
@@ -273,8 +276,9 @@ pub async fn set_path_published(path_id: i64, published: bool) -> Result<(), App
     Ok(())
 }
 
-/// Adds a step (no `step_id`) or edits one. `settings_json` holds the kind's settings; a
-/// new step with none starts from the kind's defaults. A form post (an unticked
+/// Adds a step (no `step_id`) or edits one. The kind's settings come as form fields
+/// (`settings[field]`, each mistake named at its field) or, for scripts, as `settings_json`;
+/// a new step with neither starts from the kind's defaults. A form post (an unticked
 /// `required` is absent).
 #[server]
 pub async fn save_step(
@@ -283,6 +287,7 @@ pub async fn save_step(
     kind: StepKind,
     title: String,
     #[server(default)] required: bool,
+    #[server(default)] settings: Option<crate::domain::step_form::StepForm>,
     #[server(default)] settings_json: String,
 ) -> Result<i64, AppError> {
     use crate::domain::access::Policy;
@@ -300,12 +305,13 @@ pub async fn save_step(
     if let Some(problem) = crate::domain::validation::one_line_problem("step_title", &title) {
         return Err(problem.into());
     }
-    let settings_json = if step_id.is_none() && settings_json.trim().is_empty() {
-        crate::domain::steps::settings_template(kind).to_string()
-    } else {
-        settings_json
+    let settings = match (settings, settings_json.trim().is_empty()) {
+        (Some(form), true) => form.to_settings(kind).map_err(AppError::Validation)?,
+        (None, true) if step_id.is_none() => {
+            imp::settings(kind, crate::domain::steps::settings_template(kind))?
+        }
+        (_, _) => imp::settings(kind, &settings_json)?,
     };
-    let settings = imp::settings(kind, &settings_json)?;
     imp::existing_path(&state, path_id).await?;
     let now = state.clock.now_ms();
     match step_id {
@@ -348,13 +354,38 @@ pub async fn move_step(step_id: i64, up: bool) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Markdown rendered as the player renders it (same renderer and sanitizer), for the
+/// editor's live preview. Staff only; bounded like a saved document.
 #[server]
-pub async fn delete_step(step_id: i64) -> Result<(), AppError> {
+pub async fn preview_markdown(markdown: String) -> Result<String, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::step_form::MAX_MARKDOWN_CHARS;
+    use crate::server::guard::authorize;
+    authorize(Policy::VendorStaff).await?;
+    if markdown.chars().count() > MAX_MARKDOWN_CHARS {
+        return Err(AppError::field(
+            "markdown",
+            format!("Keep the document under {MAX_MARKDOWN_CHARS} characters."),
+        ));
+    }
+    Ok(crate::server::markdown::render_markdown(&markdown))
+}
+
+/// Deletes a step, once the author has ticked the confirmation (`confirm`): learners'
+/// progress on it goes with it.
+#[server]
+pub async fn delete_step(step_id: i64, #[server(default)] confirm: bool) -> Result<(), AppError> {
     use crate::domain::access::Policy;
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::authoring;
     authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
+    if !confirm {
+        return Err(AppError::field(
+            "confirm",
+            "Tick the box to confirm: deleting a step cannot be undone.",
+        ));
+    }
     let step = imp::existing_step(&state, step_id).await?;
     if authoring::delete_step(&state.db, &step, state.clock.now_ms()).await? {
         Ok(())
@@ -405,6 +436,30 @@ pub async fn add_questions(path_id: i64, questions_json: String) -> Result<usize
     }
     imp::existing_path(&state, path_id).await?;
     Ok(authoring::add_questions(&state.db, path_id, &questions, state.clock.now_ms()).await?)
+}
+
+/// Adds one question written through its kind's form (`question[field]`), every mistake
+/// named at its field; checked by the same rules as an import.
+#[server]
+pub async fn add_question(
+    path_id: i64,
+    kind: String,
+    #[server(default)] question: crate::domain::question_form::QuestionForm,
+) -> Result<usize, AppError> {
+    use crate::domain::access::Policy;
+    use crate::domain::question_form::KINDS;
+    use crate::server::guard::{app_state, authorize};
+    use crate::server::repo::authoring;
+    authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let kind = KINDS
+        .iter()
+        .find(|(_, slug, _)| *slug == kind.trim())
+        .map(|(kind, ..)| *kind)
+        .ok_or_else(|| AppError::field("kind", "Choose a kind of question."))?;
+    let export = question.to_export(kind).map_err(AppError::Validation)?;
+    imp::existing_path(&state, path_id).await?;
+    Ok(authoring::add_questions(&state.db, path_id, &[export], state.clock.now_ms()).await?)
 }
 
 /// Takes a question out of future draws; attempts that drew it keep their copy.

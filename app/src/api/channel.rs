@@ -1121,9 +1121,47 @@ pub struct PipelineQuery {
     pub expiring_days: Option<String>,
     pub sort: Option<String>,
     pub page: Option<String>,
+    /// "board" for the board by stage; the table otherwise.
+    pub view: Option<String>,
+}
+
+impl PipelineQuery {
+    /// Whether the board by stage is asked for.
+    pub fn board(&self) -> bool {
+        self.view.as_deref() == Some("board")
+    }
+
+    /// The filters, sort and view as query parameters (`key=value`, encoded; no page), for
+    /// links that keep them: the pages, the view switch, the CSV export and saved views.
+    pub fn params(&self) -> Vec<String> {
+        use crate::components::load::encode_query_value;
+        [
+            ("partner", &self.partner),
+            ("motion", &self.motion),
+            ("stage", &self.stage),
+            ("region", &self.region),
+            ("status", &self.status),
+            ("expiring_days", &self.expiring_days),
+            ("sort", &self.sort),
+            ("view", &self.view),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{key}={}", encode_query_value(v)))
+        })
+        .collect()
+    }
 }
 
 pub const PIPELINE_PAGE_SIZE: i64 = 50;
+/// Cards per stage on the board: the rest are a link to that stage in the table.
+pub const BOARD_CARDS: i64 = 12;
+/// A saved view's name, at most.
+pub const MAX_VIEW_NAME_CHARS: usize = 60;
 /// The plain link that downloads the filtered pipeline (`export_pipeline_csv` as a file;
 /// `excel=1` adds the byte-order mark Excel needs).
 pub const PIPELINE_CSV_PATH: &str = "/deals/pipeline/export.csv";
@@ -1201,6 +1239,14 @@ fn pipeline_filter(
         "region",
         "Unknown region.",
     );
+    check(
+        matches!(
+            given(&query.view).as_deref(),
+            None | Some("table" | "board")
+        ),
+        "view",
+        "Choose the table or the board.",
+    );
     let (sort, descending) = match given(&query.sort).as_deref() {
         None | Some("updated") => (PipelineSort::Updated, true),
         Some("amount") => (PipelineSort::Amount, true),
@@ -1242,7 +1288,7 @@ pub async fn load_pipeline(
     use crate::model::{PipelinePage, PipelineRow, PipelineTotal};
     use crate::server::guard::{app_state, authorize};
     use crate::server::repo::channel;
-    authorize(Policy::VendorStaff).await?;
+    let actor = authorize(Policy::VendorStaff).await?;
     let state = app_state()?;
     let (filter, sort, descending, page) = pipeline_filter(&query, state.clock.now_ms())?;
     let rows = channel::pipeline(
@@ -1254,12 +1300,12 @@ pub async fn load_pipeline(
         (page - 1) * PIPELINE_PAGE_SIZE,
     )
     .await?;
-    // One scan gives the count and both sets of totals.
+    // One scan gives the count and every set of totals.
     let cells = channel::pipeline_totals(&state.db, &filter).await?;
-    let total: i64 = cells.iter().map(|(_, _, deals, _)| deals).sum();
+    let total: i64 = cells.iter().map(|(_, _, _, deals, _)| deals).sum();
     let totals = |label_of: &dyn Fn(&str, &str) -> String| {
         let mut grouped: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
-        for (motion, status, deals, amount) in &cells {
+        for (motion, status, _, deals, amount) in &cells {
             let entry = grouped.entry(label_of(motion, status)).or_default();
             entry.0 += deals;
             entry.1 += amount;
@@ -1274,26 +1320,89 @@ pub async fn load_pipeline(
             .collect::<Vec<_>>()
     };
     let partners = crate::server::repo::orgs::names(&state.db).await?;
+    let as_row = |row: channel::PipelineDbRow| {
+        Some(PipelineRow {
+            deal_id: row.id,
+            motion: Motion::parse(&row.motion)?,
+            stage: Stage::parse(&row.stage)?,
+            status: RegistrationStatus::parse(&row.registration_status)?,
+            account_name: row.account_name,
+            region: row.region,
+            partner_name: row.partner_name.unwrap_or_else(|| "Direct".into()),
+            owner_name: row.owner_name,
+            amount_cents: row.amount_cents,
+            requested_discount_pct: row.requested_discount_pct,
+            close_at: row.close_at,
+            protected_until: row.protected_until,
+        })
+    };
+    // Totals by stage, in the stages' own order, every stage present.
+    let by_stage: Vec<(Stage, PipelineTotal)> = Stage::ALL
+        .iter()
+        .map(|stage| {
+            let (deals, amount_cents) = cells
+                .iter()
+                .filter(|(_, _, s, _, _)| s == stage.as_str())
+                .fold((0, 0), |(n, sum), (_, _, _, deals, amount)| {
+                    (n + deals, sum + amount)
+                });
+            (
+                *stage,
+                PipelineTotal {
+                    label: stage.label().to_string(),
+                    deals,
+                    amount_cents,
+                },
+            )
+        })
+        .collect();
+    // The board: each stage's first cards in the chosen order (only the filtered stage
+    // when one is chosen).
+    let mut board = Vec::new();
+    if query.board() {
+        for (stage, total) in &by_stage {
+            if filter.stage.as_deref().is_some_and(|s| s != stage.as_str()) {
+                continue;
+            }
+            let in_stage = channel::PipelineFilter {
+                stage: Some(stage.as_str().to_string()),
+                ..filter.clone()
+            };
+            let cards = if total.deals == 0 {
+                Vec::new()
+            } else {
+                channel::pipeline(&state.db, &in_stage, sort, descending, BOARD_CARDS, 0)
+                    .await?
+                    .into_iter()
+                    .filter_map(as_row)
+                    .collect()
+            };
+            board.push(crate::model::BoardColumn {
+                stage: *stage,
+                deals: total.deals,
+                amount_cents: total.amount_cents,
+                cards,
+            });
+        }
+    }
+    let saved = crate::server::repo::saved_views::of_user(&state.db, actor.user.id)
+        .await?
+        .into_iter()
+        .map(|row| crate::model::SavedView {
+            view_id: row.id,
+            name: row.name,
+            href: format!("/deals/pipeline?{}", row.query),
+        })
+        .collect();
     Ok(PipelinePage {
-        rows: rows
-            .into_iter()
-            .filter_map(|row| {
-                Some(PipelineRow {
-                    deal_id: row.id,
-                    motion: Motion::parse(&row.motion)?,
-                    stage: Stage::parse(&row.stage)?,
-                    status: RegistrationStatus::parse(&row.registration_status)?,
-                    account_name: row.account_name,
-                    region: row.region,
-                    partner_name: row.partner_name.unwrap_or_else(|| "Direct".into()),
-                    owner_name: row.owner_name,
-                    amount_cents: row.amount_cents,
-                    requested_discount_pct: row.requested_discount_pct,
-                    close_at: row.close_at,
-                    protected_until: row.protected_until,
-                })
-            })
-            .collect(),
+        rows: if query.board() {
+            Vec::new()
+        } else {
+            rows.into_iter().filter_map(as_row).collect()
+        },
+        by_stage: by_stage.into_iter().map(|(_, total)| total).collect(),
+        board,
+        saved,
         total_deals: total,
         page,
         page_count: ((total + PIPELINE_PAGE_SIZE - 1) / PIPELINE_PAGE_SIZE).max(1),
@@ -1306,6 +1415,75 @@ pub async fn load_pipeline(
         partners,
         regions: channel::regions(&state.db).await?,
     })
+}
+
+/// Saves the pipeline's current filters, sort and view under a name (the same name replaces
+/// its filters), then shows that view. Up to `MAX_SAVED_VIEWS` per person.
+#[server]
+pub async fn save_pipeline_view(
+    name: String,
+    #[server(default)] query: PipelineQuery,
+) -> Result<(), AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize, redirect_form_post};
+    use crate::server::repo::saved_views::{self, Saved, MAX_SAVED_VIEWS};
+    let actor = authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    let name = name.trim();
+    let mut problems = Vec::new();
+    if name.is_empty() {
+        problems.push(crate::domain::validation::FieldError::new(
+            "name",
+            "Name this view, for example \"EMEA renewals\".",
+        ));
+    } else if name.chars().count() > MAX_VIEW_NAME_CHARS {
+        problems.push(crate::domain::validation::FieldError::new(
+            "name",
+            format!("Keep the name under {MAX_VIEW_NAME_CHARS} characters."),
+        ));
+    }
+    problems.extend(crate::domain::validation::one_line_problem("name", name));
+    if let Err(AppError::Validation(filter_problems)) =
+        pipeline_filter(&query, state.clock.now_ms())
+    {
+        problems.extend(filter_problems);
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
+    }
+    let stored = query.params().join("&");
+    match saved_views::save(
+        &state.db,
+        actor.user.id,
+        name,
+        &stored,
+        state.clock.now_ms(),
+    )
+    .await?
+    {
+        Saved::Saved => {
+            redirect_form_post(&format!("/deals/pipeline?{stored}"));
+            Ok(())
+        }
+        Saved::Full => Err(AppError::field(
+            "name",
+            format!("You have {MAX_SAVED_VIEWS} saved views already; delete one first."),
+        )),
+    }
+}
+
+/// Deletes one of the caller's saved views.
+#[server]
+pub async fn delete_pipeline_view(view_id: i64) -> Result<(), AppError> {
+    use crate::domain::access::Policy;
+    use crate::server::guard::{app_state, authorize, redirect_form_post};
+    let actor = authorize(Policy::VendorStaff).await?;
+    let state = app_state()?;
+    if !crate::server::repo::saved_views::delete(&state.db, actor.user.id, view_id).await? {
+        return Err(AppError::NotFound);
+    }
+    redirect_form_post("/deals/pipeline");
+    Ok(())
 }
 
 /// The filtered pipeline as CSV (up to 100,000 deals). Amounts are plain decimal numbers

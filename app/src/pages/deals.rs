@@ -1010,6 +1010,7 @@ pub fn PipelinePage() -> impl IntoView {
             expiring_days: get("expiring_days"),
             sort: get("sort"),
             page: get("page"),
+            view: get("view"),
         }
     };
     let pipeline = Resource::new(query, load_pipeline);
@@ -1030,7 +1031,7 @@ fn PipelineView(
     use crate::domain::channel::deals::{RegistrationStatus, Stage};
     let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
     let link_for = {
-        let filters = filter_params(&query);
+        let filters = query.params();
         move |page: i64| {
             let mut parts = filters.clone();
             parts.push(format!("page={page}"));
@@ -1038,9 +1039,53 @@ fn PipelineView(
         }
     };
     let export_query = query.clone();
+    let board = query.board();
+    // "Filters", or "Filters in use: Resale, Propose" naming each chosen value.
+    let partner_name = query.partner.as_ref().and_then(|id| {
+        page.partners
+            .iter()
+            .find(|(p, _)| p.to_string() == *id)
+            .map(|(_, name)| name.clone())
+    });
+    let chosen: Vec<String> = [
+        partner_name,
+        query
+            .motion
+            .as_deref()
+            .and_then(Motion::parse)
+            .map(|m| m.label().to_string()),
+        query
+            .stage
+            .as_deref()
+            .and_then(Stage::parse)
+            .map(|s| s.label().to_string()),
+        query.region.clone(),
+        query
+            .status
+            .as_deref()
+            .and_then(RegistrationStatus::parse)
+            .map(|s| s.label().to_string()),
+        query
+            .expiring_days
+            .as_ref()
+            .map(|d| format!("protection ends within {d} days")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let filters_summary = if chosen.is_empty() {
+        "Filters and sorting".to_string()
+    } else {
+        format!("Filters in use: {}", chosen.join(", "))
+    };
     let previous = (page.page > 1).then(|| link_for(page.page - 1));
     let next = (page.page < page.page_count).then(|| link_for(page.page + 1));
     view! {
+        <ViewSwitch query=query.clone()/>
+        <SavedViews saved=page.saved query=query.clone()/>
+        // Folded, so the deals come first on a phone; the summary says what is in use.
+        <details class="filters-panel">
+        <summary>{filters_summary}</summary>
         <form method="get" action="/deals/pipeline" class="filters pipeline-filters card" role="search" aria-label="Filter the pipeline">
             <div class="field">
                 <label for="f-partner">"Partner"</label>
@@ -1092,14 +1137,38 @@ fn PipelineView(
                     <option value="protection" selected=selected(&query.sort, "protection")>"Protection end"</option>
                 </select>
             </div>
+            {board.then(|| view! { <input type="hidden" name="view" value="board"/> })}
             <button type="submit" class="button">"Apply"</button>
         </form>
-        <p class="count" role="status">{page.total_deals} " deals · page " {page.page} " of " {page.page_count}</p>
+        </details>
+        <p class="count" role="status">
+            {page.total_deals} " deals match"
+            {(!board).then(|| format!(" · page {} of {}", page.page, page.page_count))}
+        </p>
+        {if board {
+            view! { <Board columns=page.board query=query.clone()/> }.into_any()
+        } else {
+            view! { <PipelineTable rows=page.rows previous next/> }.into_any()
+        }}
+        <h2 class="totals-title">"Totals of these deals"</h2>
         <div class="totals">
+            <Totals title="By stage" totals=page.by_stage/>
             <Totals title="By motion" totals=page.by_motion/>
             <Totals title="By registration" totals=page.by_status/>
         </div>
         <PipelineExport query=export_query/>
+    }
+    .into_any()
+}
+
+/// The deals of one page as a table (cards on a phone), with the pager.
+#[component]
+fn PipelineTable(
+    rows: Vec<crate::model::PipelineRow>,
+    previous: Option<String>,
+    next: Option<String>,
+) -> impl IntoView {
+    view! {
         <div class="table-wrap" role="region" aria-label="Pipeline deals" tabindex="0">
             <table class="attempts pipeline cards">
                 <thead><tr>
@@ -1107,7 +1176,7 @@ fn PipelineView(
                     <th scope="col">"Registration"</th><th scope="col">"Amount"</th><th scope="col">"Discount"</th><th scope="col">"Protected until"</th>
                 </tr></thead>
                 <tbody>
-                    {page.rows.into_iter().map(|row| view! {
+                    {rows.into_iter().map(|row| view! {
                         <tr>
                             <td data-label="Customer"><a href=format!("/deals/{}", row.deal_id)>{row.account_name}</a><br/><span class="meta">{row.region}</span></td>
                             <td data-label="Partner">{row.partner_name}</td>
@@ -1127,29 +1196,137 @@ fn PipelineView(
             {next.map(|href| view! { <a class="button" href=href rel="next">"Next →"</a> })}
         </nav>
     }
-    .into_any()
 }
 
-/// The pipeline's filters as query parameters (`key=value`, encoded), for links that keep
-/// them: the pages and the CSV export.
-fn filter_params(query: &crate::api::channel::PipelineQuery) -> Vec<String> {
-    use crate::components::load::encode_query_value;
-    [
-        ("partner", &query.partner),
-        ("motion", &query.motion),
-        ("stage", &query.stage),
-        ("region", &query.region),
-        ("status", &query.status),
-        ("expiring_days", &query.expiring_days),
-        ("sort", &query.sort),
-    ]
-    .into_iter()
-    .filter_map(|(key, value)| {
-        value
-            .as_ref()
-            .map(|v| format!("{key}={}", encode_query_value(v)))
-    })
-    .collect()
+/// The pipeline's address with these filters and `view` ("board", or `None` for the table).
+fn pipeline_href(query: &crate::api::channel::PipelineQuery, view: Option<&str>) -> String {
+    let params = crate::api::channel::PipelineQuery {
+        view: view.map(str::to_string),
+        page: None,
+        ..query.clone()
+    }
+    .params();
+    if params.is_empty() {
+        "/deals/pipeline".to_string()
+    } else {
+        format!("/deals/pipeline?{}", params.join("&"))
+    }
+}
+
+/// Table or board, keeping the filters; the current one is marked.
+#[component]
+fn ViewSwitch(query: crate::api::channel::PipelineQuery) -> impl IntoView {
+    let board = query.board();
+    let current = |on: bool| on.then_some("page");
+    view! {
+        <nav class="view-switch" aria-label="Pipeline view">
+            <a href=pipeline_href(&query, None) aria-current=current(!board)>"Table"</a>
+            <a href=pipeline_href(&query, Some("board")) aria-current=current(board)>"Board by stage"</a>
+        </nav>
+    }
+}
+
+/// The board: a column per stage with its count and amount under the filters and its
+/// first cards; the rest of a stage is a link to it in the table. On a phone the columns
+/// sit side by side at half the width, two in view, and scroll sideways.
+#[component]
+fn Board(
+    columns: Vec<crate::model::BoardColumn>,
+    query: crate::api::channel::PipelineQuery,
+) -> impl IntoView {
+    view! {
+        <div class="board" role="region" aria-label="Pipeline board by stage" tabindex="0">
+            {columns.into_iter().map(|column| {
+                let id = format!("stage-{}", column.stage.as_str());
+                let labelled_by = id.clone();
+                let shown = column.cards.len() as i64;
+                let all = pipeline_href(&crate::api::channel::PipelineQuery {
+                    stage: Some(column.stage.as_str().to_string()),
+                    ..query.clone()
+                }, None);
+                view! {
+                    <section class="board-column" aria-labelledby=labelled_by data-stage=column.stage.as_str()>
+                        <h2 id=id>{column.stage.label()}</h2>
+                        <p class="board-total">{column.deals} " deals · " {format_money(column.amount_cents)}</p>
+                        {if column.cards.is_empty() {
+                            view! { <p class="empty">"No deals"</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="board-cards">
+                                    {column.cards.into_iter().map(|card| view! {
+                                        <li class="board-card">
+                                            <a href=format!("/deals/{}", card.deal_id)>{card.account_name}</a>
+                                            <span class="meta">{card.partner_name}</span>
+                                            <span class="board-amount">{format_money(card.amount_cents)}</span>
+                                            <StatusPill status=card.status/>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                        {(column.deals > shown).then(|| view! {
+                            <a class="board-more" href=all>{format!("All {} in {}", column.deals, column.stage.label())}</a>
+                        })}
+                    </section>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// The viewer's saved views as links (the one matching these filters marked), each with a
+/// delete button, and a form that saves the current filters under a name.
+#[component]
+fn SavedViews(
+    saved: Vec<crate::model::SavedView>,
+    query: crate::api::channel::PipelineQuery,
+) -> impl IntoView {
+    use crate::api::channel::{DeletePipelineView, SavePipelineView};
+    let save = ServerAction::<SavePipelineView>::new();
+    let error = form_error(save, "save-view");
+    let here = pipeline_href(&query, query.board().then_some("board"));
+    let hidden = [
+        ("partner", query.partner.clone()),
+        ("motion", query.motion.clone()),
+        ("stage", query.stage.clone()),
+        ("region", query.region.clone()),
+        ("status", query.status.clone()),
+        ("expiring_days", query.expiring_days.clone()),
+        ("sort", query.sort.clone()),
+        ("view", query.view.clone()),
+    ];
+    view! {
+        <section class="saved-views" aria-labelledby="saved-views-title">
+            <h2 id="saved-views-title" class="sr-only">"Saved views"</h2>
+            {(!saved.is_empty()).then(|| view! {
+                <ul class="saved-list" aria-label="Your saved views">
+                    {saved.into_iter().map(|view| {
+                        let current = (view.href == here).then_some("page");
+                        view! {
+                            <li>
+                                <a class="saved-view" href=view.href aria-current=current>{view.name.clone()}</a>
+                                <form method="post" action={form_action::<DeletePipelineView>(&format!("delete-view-{}", view.view_id))}>
+                                    <input type="hidden" name="view_id" value=view.view_id.to_string()/>
+                                    <button type="submit" class="link-button" aria-label=format!("Delete the saved view {}", view.name)>"Delete"</button>
+                                </form>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
+            <details class="save-view" open=move || error.get().is_some()>
+                <summary>"Save these filters as a view"</summary>
+                <form method="post" action={form_action::<SavePipelineView>("save-view")} novalidate=true>
+                    <FormError error form="save-view" fields=&["name"]/>
+                    {hidden.into_iter().filter_map(|(key, value)| value.filter(|v| !v.is_empty()).map(|value| view! {
+                        <input type="hidden" name=format!("query[{key}]") value=value/>
+                    })).collect_view()}
+                    <TextField form="save-view" label="Name" name="name" autocomplete="off" error/>
+                    <button type="submit" class="button">"Save view"</button>
+                </form>
+            </details>
+        </section>
+    }
 }
 
 /// The CSV export of the filtered pipeline: plain links to the file, with the page's
@@ -1157,7 +1334,7 @@ fn filter_params(query: &crate::api::channel::PipelineQuery) -> Vec<String> {
 #[component]
 fn PipelineExport(query: crate::api::channel::PipelineQuery) -> impl IntoView {
     use crate::api::channel::PIPELINE_CSV_PATH;
-    let plain = format!("{PIPELINE_CSV_PATH}?{}", filter_params(&query).join("&"));
+    let plain = format!("{PIPELINE_CSV_PATH}?{}", query.params().join("&"));
     let excel = format!("{plain}&excel=1");
     view! {
         <p class="actions">

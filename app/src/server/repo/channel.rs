@@ -987,13 +987,14 @@ pub async fn pipeline(
 }
 
 /// Deal count and amount per (motion, registration status) for the filter, in one scan.
+/// Deals and amount per (motion, registration status, stage) under the filter.
 pub async fn pipeline_totals(
     db: &Db,
     filter: &PipelineFilter,
-) -> Result<Vec<(String, String, i64, i64)>, sqlx::Error> {
+) -> Result<Vec<(String, String, String, i64, i64)>, sqlx::Error> {
     let sql = format!(
-        "SELECT d.motion, d.registration_status, COUNT(*), CAST(COALESCE(SUM(d.amount_cents), 0) AS BIGINT) \
-         {PIPELINE_FROM} GROUP BY d.motion, d.registration_status"
+        "SELECT d.motion, d.registration_status, d.stage, COUNT(*), CAST(COALESCE(SUM(d.amount_cents), 0) AS BIGINT) \
+         {PIPELINE_FROM} GROUP BY d.motion, d.registration_status, d.stage"
     );
     bind_filter(sqlx::query_as(&sql), filter)
         .fetch_all(&db.read)

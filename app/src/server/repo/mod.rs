@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod quiz;
 pub mod rate_limits;
 pub mod replies;
+pub mod saved_views;
 pub mod sessions;
 pub mod tiers;
 pub mod users;
