@@ -25,7 +25,7 @@ for entry in "${BUNDLES[@]}"; do
 done
 
 # Skip bindgen/optimisation when neither the wasm nor the styles changed.
-inputs_hash="$(for entry in "${BUNDLES[@]}"; do cat "$WASM_DIR/${entry%%:*}.wasm"; done | cat - style/*.css | sha256sum | cut -c1-64)"
+inputs_hash="$(for entry in "${BUNDLES[@]}"; do cat "$WASM_DIR/${entry%%:*}.wasm"; done | cat - style/*.css scripts/minify-css.mjs | sha256sum | cut -c1-64)"
 if [ -f "$PKG/assets.txt" ] && [ "$(cat "$PKG/.inputs" 2>/dev/null)" = "$inputs_hash" ]; then
   note "front-end assets are up to date"
 else
@@ -48,7 +48,8 @@ else
     mv "$STAGE/$out.opt.wasm" "$STAGE/$wasm"
     printf '%s_js: %s\n%s_wasm: %s\n' "$bundle" "$js" "$bundle" "$wasm" >> "$STAGE/assets.txt"
   done
-  cat style/main.css > "$STAGE/portal.css"
+  # Served without comments or spare whitespace (the first-load budgets count every byte).
+  node scripts/minify-css.mjs style/main.css "$STAGE/portal.css"
   css="portal.$(short_hash "$STAGE/portal.css").css"
   mv "$STAGE/portal.css" "$STAGE/$css"
   printf 'css: %s\n' "$css" >> "$STAGE/assets.txt"

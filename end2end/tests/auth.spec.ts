@@ -88,8 +88,20 @@ test('a magic link from the outbox signs in once', async ({ page, context }) => 
 test('demo sign-in is one click', async ({ page }) => {
   await page.goto('/login');
   await hydrated(page);
+  // The demo accounts come first: on a phone, without scrolling past the forms.
+  await expect(page.locator('.demo-button').first()).toBeInViewport();
   await page.getByRole('button', { name: /Sign in as Ada Lovelace/ }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Program administration');
   await expect(page.getByRole('heading', { name: 'Vendor team' })).toBeVisible();
   await expect(page.getByText('Hannah Scott')).toBeVisible();
+
+  // The admin of a demo may reset it, but only by typing RESET; anything else deletes
+  // nothing and says so at the field.
+  const reset = page.getByRole('region', { name: 'Demo data' });
+  await expect(reset).toContainText('Everyone is signed out');
+  await reset.getByLabel('Type RESET to confirm').fill('reset');
+  await reset.getByRole('button', { name: 'Reset demo data' }).click();
+  const again = page.getByRole('region', { name: 'Demo data' });
+  await expect(again.locator('[data-field="confirm"]')).toHaveText('Type RESET in capital letters to confirm. Nothing was deleted.');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Program administration');
 });
