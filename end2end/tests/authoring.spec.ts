@@ -198,11 +198,12 @@ test('a manager writes a question of each kind through its form and a partner pa
   await q('Match each tier').getByLabel('Silver').selectOption('10%');
   await q('Name the CRM').getByLabel('Your answer').fill('hubspot');
   await q('approval SLA').getByLabel('Your answer').fill('48');
+  // Moving an item answers the question; an order already right is kept with its button.
   const qualifyUp = q('first stages').getByRole('button', { name: 'Move “Qualify” up' });
   if (await qualifyUp.isEnabled()) await qualifyUp.click();
-  await q('first stages').getByRole('button', { name: 'This order is my answer' }).click();
+  else await q('first stages').getByRole('button', { name: 'This order is my answer' }).click();
   await expect(learner.getByTestId('save-status')).toHaveText('All answers saved');
   await learner.getByRole('button', { name: 'Submit answers' }).click();
-  await expect(learner.getByText(/^Passed: you scored \d+% and the pass mark is 80%\.$/)).toBeVisible();
+  await expect(learner.getByText('Passed: you scored 100% and the pass mark is 80%.')).toBeVisible();
   await learnerContext.close();
 });
