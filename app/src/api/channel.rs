@@ -87,18 +87,19 @@ pub(crate) mod imp {
     }
 
     /// Every deal of the organisation in full, with what its people may do next.
+    /// `settings` are the program's rules as the caller already read them.
     pub async fn own_deals(
         state: &AppState,
         scope: crate::server::guard::OrgScope,
+        settings: &crate::domain::channel::clocks::ProgramSettings,
     ) -> Result<Vec<crate::model::OwnDeal>, AppError> {
         use crate::server::repo::channel;
-        let settings = channel::settings(&state.db).await?;
         let now = state.clock.now_ms();
         let rows = channel::deals_of_org(&state.db, scope).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let appeals = channel::appeals_of_deals(&state.db, &ids).await?;
         rows.into_iter()
-            .map(|row| own_deal(row, &appeals, &settings, now, scope.org_id()))
+            .map(|row| own_deal(row, &appeals, settings, now, scope.org_id()))
             .collect()
     }
 
@@ -594,7 +595,8 @@ pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
         tracing::error!(what, "unknown value in a deal row");
         AppError::Internal
     };
-    let own = imp::own_deals(&state, scope).await?;
+    let settings = channel::settings(&state.db).await?;
+    let own = imp::own_deals(&state, scope, &settings).await?;
     let others = channel::others_on_accounts_of_org(&state.db, scope)
         .await?
         .into_iter()
@@ -614,7 +616,6 @@ pub async fn load_my_pipeline() -> Result<PartnerPipeline, AppError> {
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     let members = imp::members(&state, scope.org_id()).await?;
-    let settings = channel::settings(&state.db).await?;
     Ok(PartnerPipeline {
         own,
         others,

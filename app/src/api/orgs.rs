@@ -23,9 +23,8 @@ mod imp {
         use crate::server::repo::{announcements, certifications, channel, learning};
         let user_id = actor.user.id;
         let now = state.clock.now_ms();
-        let due_days = channel::settings(&state.db)
-            .await?
-            .required_training_due_days;
+        let settings = channel::settings(&state.db).await?;
+        let due_days = settings.required_training_due_days;
         let me: Vec<_> = announcements::recipient(&state.db, user_id)
             .await?
             .into_iter()
@@ -55,7 +54,7 @@ mod imp {
                 });
             }
         }
-        let deals = crate::api::channel::imp::own_deals(state, scope)
+        let deals = crate::api::channel::imp::own_deals(state, scope, &settings)
             .await?
             .into_iter()
             .map(|deal| DealFact {
